@@ -1,0 +1,46 @@
+# Two commands on a fresh machine (Python >= 3.10 and make):
+#   make demo   set up .venv and serve the lessons with Voila on http://127.0.0.1:8866
+#   make test   set up .venv and run the whole test suite
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8866
+PYTEST_ARGS ?=
+
+.PHONY: demo test lab torch bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# One stamp per extra: reinstall when pyproject.toml changes.
+$(VENV)/.app: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[app]'
+	touch $@
+
+$(VENV)/.dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(VENV)/.app
+	$(BIN)/bpttviz serve --host $(HOST) --port $(PORT)
+
+lab: $(VENV)/.app
+	$(BIN)/jupyter lab notebooks/
+
+# Optional: the CPU PyTorch used only as an independent cross-check.
+torch: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+
+# pytest exits 5 when it collected nothing: an empty suite must not pass.
+test: $(VENV)/.dev
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; \
+	exit $$status
+
+bench: $(VENV)/.dev
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache test-artifacts

@@ -1,0 +1,506 @@
+"""Unroll a recurrent network forward and backpropagate under a truncation schedule.
+
+NumPy only. The engine runs a schedule *online*: it consumes the inputs up to
+each update's step, computes that update's gradient by one backward sweep
+over the states its losses reach, then forgets what no later update needs.
+So the activations it holds at once (measured in ``trace.cost``) scale with
+the truncation window, not with T, as BPTT theory says; ``checkpoint=m``
+stores only every m-th state and recomputes the rest (Chen et al. 2016).
+
+All arithmetic is in the model's dtype (float64 by default). Overflow is a
+state to record, not an error: floating-point warnings are silenced inside
+the engine and the trace says where values stopped being finite.
+
+Shapes: T steps, B batch, I inputs, H hidden units, S state floats, O outputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validation import check_array, check_int, check_option
+from .cells import outer_sum
+from .losses import LOSSES
+from .models import RNN
+from .schedules import Schedule, full, tbptt
+from .trace import Cost, Trace, Update
+
+__all__ = ["bptt", "unroll", "Problem", "make_problem", "run_schedule", "flow_matrix"]
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """A checked model snapshot and data: everything a run needs.
+
+    ``params`` are copies, so later changes to the model do not reach a trace.
+    """
+
+    cell: object
+    params: dict
+    x: np.ndarray          # (T, B, I)
+    y: np.ndarray | None   # (T, B, O) real targets, or (T, B) class labels
+    m: np.ndarray          # (T, B) non-negative loss weights
+    s0: np.ndarray         # (B, S)
+    loss: str
+
+    @property
+    def T(self) -> int:
+        return self.x.shape[0]
+
+    @property
+    def B(self) -> int:
+        return self.x.shape[1]
+
+    @property
+    def carries(self):
+        """(T,) True where a step carries a target."""
+        return (self.m > 0).any(axis=1)
+
+
+def _check_model(model, func):
+    if not isinstance(model, RNN):
+        raise TypeError(f"The 'model' parameter of {func} must be a bpttviz model "
+                        f"(ElmanRNN, LSTM, GRU). Got {type(model).__name__} instead.")
+    return model.checked_params(func)
+
+
+def _check_inputs(model, inputs, h0, func):
+    params = _check_model(model, func)
+    dtype = model.dtype
+    x = check_array(inputs, "inputs", func, ndim=3, dtype=dtype,
+                    shape=(("T", None), ("B", None), ("I", model.n_in))).copy()
+    B, S = x.shape[1], model.state_size
+    if h0 is None:
+        s0 = model.init_state(B)
+    else:
+        s0 = check_array(h0, "h0", func, ndim=2, dtype=dtype,
+                         shape=(("B", B), ("S", S))).copy()
+    return {k: v.copy() for k, v in params.items()}, x, s0
+
+
+def make_problem(model, inputs, targets, h0=None, loss="mse", mask=None, func="bptt"):
+    """Check a model and its data and bundle them into a :class:`Problem`.
+
+    Raises ``TypeError`` or ``ValueError`` naming the parameter, the allowed
+    values and the value received, before any work.
+    """
+    loss = check_option(loss, "loss", func, tuple(LOSSES))
+    params, x, s0 = _check_inputs(model, inputs, h0, func)
+    T, B = x.shape[:2]
+    O = model.n_out
+    if loss == "mse":
+        y = check_array(targets, "targets", func, ndim=3, dtype=model.dtype,
+                        shape=(("T", T), ("B", B), ("O", O))).copy()
+    else:
+        y = check_array(targets, "targets", func, ndim=2, kind="int",
+                        shape=(("T", T), ("B", B))).copy()
+        if y.min() < 0 or y.max() >= O:
+            raise ValueError(f"The 'targets' parameter of {func} must hold class labels in "
+                             f"[0, {O - 1}] for cross_entropy. Got values in "
+                             f"[{y.min()}, {y.max()}] instead.")
+    if mask is None:
+        m = np.ones((T, B), dtype=model.dtype)
+    else:
+        m = check_array(mask, "mask", func, dtype=model.dtype)
+        if m.shape == (T,):
+            m = np.repeat(m[:, None], B, axis=1)
+        if m.shape != (T, B):
+            raise ValueError(f"The 'mask' parameter of {func} must have shape (T,) = ({T},) or "
+                             f"(T, B) = ({T}, {B}). Got shape {m.shape} instead.")
+        if m.min() < 0:
+            raise ValueError(f"The 'mask' parameter of {func} must hold weights >= 0. "
+                             f"Got {m.min()} instead.")
+        m = m.copy()
+    return Problem(model.cell, params, x, y, m, s0, loss)
+
+
+# --- what the forward pass keeps for the backward passes -------------------
+
+def _stored_floats(cache) -> int:
+    return sum(v.size for k, v in cache.items() if k not in ("x", "s_prev"))
+
+
+def _slice(cache, a, b, copy=False):
+    """Cache of steps a..b-1 of ``cache`` (its own ``s_prev`` included)."""
+    out = {k: (v[a:b].copy() if copy else v[a:b]) for k, v in cache.items() if k != "s_prev"}
+    out["s_prev"] = cache["s"][a - 1] if a > 0 else cache["s_prev"]
+    if copy:
+        out["s_prev"] = out["s_prev"].copy()
+    return out
+
+
+class _Tape:
+    """The activations kept between the forward pass and later backward sweeps.
+
+    Plain mode keeps each forwarded segment's cache until no later update
+    needs it. Checkpoint mode (``every=m``) keeps only the state after every
+    m-th step and recomputes a chunk of m steps when a sweep enters it.
+    ``post(cache, t0)`` adds the output layer's loss gradient ``"dy"`` to a
+    fresh cache and returns ``(yhat, step losses)``.
+    """
+
+    def __init__(self, pb: Problem, post, every=None):
+        self.pb, self.post, self.every = pb, post, every
+        self.segments = []        # plain mode: [t0, cache]
+        self.checkpoints = {}     # checkpoint mode: step -> state after it (-1: initial state)
+        self.forward_steps = self.recomputed_steps = self.backward_steps = 0
+        self.stored = self.peak = 0
+        self.itemsize = np.dtype(pb.x.dtype).itemsize
+
+    def _note(self, transient=0):
+        self.peak = max(self.peak, self.stored + transient)
+
+    def forward(self, state, t0, t1):
+        """Yield ``(c0, cache)`` for steps t0..t1-1 in ascending chunks."""
+        cell, params, x = self.pb.cell, self.pb.params, self.pb.x
+        if self.every is None:
+            cache = cell.forward(params, x[t0:t1], state)
+            self.forward_steps += t1 - t0
+            yield t0, cache
+            self.segments.append([t0, cache])
+            self.stored += _stored_floats(cache)
+            self._note()
+            return
+        m = self.every
+        if t0 == 0:
+            self.checkpoints[-1] = state
+            self.stored += state.size
+        a = t0
+        while a < t1:
+            b = min((a // m + 1) * m, t1)
+            cache = cell.forward(params, x[a:b], state)
+            self.forward_steps += b - a
+            yield a, cache
+            self._note(_stored_floats(cache))
+            state = cache["s"][-1]
+            if b % m == 0:
+                self.checkpoints[b - 1] = state.copy()
+                self.stored += state.size
+            a = b
+
+    def chunks(self, lo, hi):
+        """Yield ``(c_lo, cache)`` covering steps lo..hi in descending chunks, ready for backward."""
+        cell, params = self.pb.cell, self.pb.params
+        if self.every is None:
+            for t0, cache in reversed(self.segments):
+                n = cache["s"].shape[0]
+                a, b = max(lo, t0), min(hi, t0 + n - 1)
+                if a <= b:
+                    yield a, cell.prepare_backward(params, _slice(cache, a - t0, b - t0 + 1))
+            return
+        m = self.every
+        for c in range(hi // m, lo // m - 1, -1):
+            start, b = c * m, min(c * m + m - 1, hi)
+            cache = cell.forward(params, self.pb.x[start:b + 1], self.checkpoints[start - 1])
+            self.post(cache, start)
+            n = b + 1 - start
+            self.forward_steps += n
+            self.recomputed_steps += n
+            self._note(_stored_floats(cache))
+            a = max(lo, start)
+            yield a, cell.prepare_backward(params, _slice(cache, a - start, n))
+
+    def release(self, keep_from):
+        """Forget what only steps before ``keep_from`` needed."""
+        if self.every is None:
+            kept = []
+            for t0, cache in self.segments:
+                n = cache["s"].shape[0]
+                if t0 + n <= keep_from:
+                    continue
+                if t0 < keep_from:  # copy the kept tail so the dropped head is freed
+                    cache, t0 = _slice(cache, keep_from - t0, n, copy=True), keep_from
+                kept.append([t0, cache])
+            self.segments = kept
+            self.stored = sum(_stored_floats(c) for _, c in kept)
+        else:
+            first = (keep_from // self.every) * self.every - 1
+            self.checkpoints = {t: s for t, s in self.checkpoints.items() if t >= first}
+            self.stored = sum(s.size for s in self.checkpoints.values())
+
+    def cost(self):
+        return Cost(self.forward_steps, self.recomputed_steps, self.backward_steps,
+                    int(self.peak), int(self.peak * self.itemsize))
+
+
+# --- the run ----------------------------------------------------------------
+
+def _output_layer(pb: Problem):
+    """``post(cache, t0)``: outputs, per-step losses and ``dloss_t/dyhat_t`` of a cache."""
+    cell, W_hy, b_y = pb.cell, pb.params["W_hy"], pb.params["b_y"]
+    loss_fn = LOSSES[pb.loss]
+
+    def post(cache, t0):
+        s = cache["s"]
+        n = s.shape[0]
+        yhat = cell.hidden(s) @ W_hy.T + b_y                      # (n, B, O)
+        losses, dy = loss_fn(yhat, pb.y[t0:t0 + n], pb.m[t0:t0 + n])
+        cache["dy"] = dy
+        return yhat, losses
+
+    return post
+
+
+def _first_nonfinite(flags, offset):
+    """Index (plus offset) of the first False in a (n,) finiteness vector, or None."""
+    bad = np.flatnonzero(~flags)
+    return int(bad[0]) + offset if bad.size else None
+
+
+def _loss_weights(plan, carries):
+    """Weight of each injected loss in the update's mean: 1/n for targeted losses."""
+    c = carries[plan.losses].astype(float)
+    n = c.sum()
+    return c / n if n else c
+
+
+def _sweep(tape, pb, plan, w, grads, record):
+    """One update's backward sweep; adds into ``grads`` and returns its recorded extras."""
+    cell, P = pb.cell, pb.params
+    W_hy, H, B, S = P["W_hy"], cell.n_hidden, pb.B, cell.state_size
+    reach = (plan.starts <= plan.losses) & (w > 0)
+    if not reach.any():
+        return None, 0, None, None
+    taus, starts, wr = plan.losses[reach], plan.starts[reach], w[reach]
+    lo, hi = int(starts.min()), int(taus.max())
+    # Losses that share a start form a group; a group stops at its start. One
+    # group (every k1/k2 schedule) is a plain sweep; several (per-loss windows)
+    # are pulled back together, one row each.
+    gstarts = np.unique(starts)
+    gid = np.searchsorted(gstarts, starts)
+    single = len(gstarts) == 1
+    G = np.zeros((len(gstarts), B, S), dtype=pb.x.dtype)
+    err = np.zeros(hi - lo + 1) if record else None
+    whh = np.zeros(hi - lo + 1) if record else None
+    first_bad = None
+    for c_lo, cache in tape.chunks(lo, hi):
+        n = cache["s"].shape[0]
+        # dL/dh_tau injected by the output layer, (w * dloss_tau/dyhat_tau) W_hy,
+        # for this chunk's losses in one product; at most one loss per step.
+        here = np.flatnonzero((taus >= c_lo) & (taus < c_lo + n))
+        rows = (cache["dy"][taus[here] - c_lo] * wr[here, None, None]) @ W_hy   # (m, B, H)
+        inject = {int(taus[j]) - c_lo: (r, int(gid[j])) for r, j in enumerate(here)}
+        local = None
+        errs = np.empty((n, B, S), dtype=G.dtype) if record else None
+        for i in range(n - 1, -1, -1):
+            if i in inject:
+                r, j = inject[i]
+                G[j, :, :H] += rows[r]
+            k = 1 if single else int(np.searchsorted(gstarts, c_lo + i, "right"))
+            if k == 1:
+                if record:
+                    errs[i] = G[0]
+                loc, G[0] = cell.vjp(P, cache, i, G[0])
+            else:
+                if record:
+                    errs[i] = G[:k].sum(axis=0)
+                loc, G[:k] = cell.vjp(P, cache, i, G[:k])
+                loc = loc.sum(axis=0)
+            if local is None:
+                local = np.empty((n,) + loc.shape, dtype=loc.dtype)
+            local[i] = loc
+        tape.backward_steps += n
+        for name, g in cell.param_grads(P, cache, local, 0).items():
+            grads[name] += g
+        finite = np.isfinite(local).all(axis=(1, 2))
+        if first_bad is None and not finite.all():
+            first_bad = c_lo + int(np.flatnonzero(~finite)[-1])
+        if record:
+            err[c_lo - lo:c_lo - lo + n] = np.sqrt(np.einsum("nbs,nbs->n", errs, errs))
+            whh[c_lo - lo:c_lo - lo + n] = cell.recurrent_grad_norms(P, cache, local, 0)
+    return first_bad, lo, err, whh
+
+
+def run_schedule(pb: Problem, schedule: Schedule, checkpoint=None, record=True) -> Trace:
+    """Run ``schedule`` on a checked problem and return its :class:`Trace`.
+
+    ``record=False`` keeps only what the gradients need (no states, outputs or
+    per-step norms): the lean path for long training.
+    """
+    cell, P = pb.cell, pb.params
+    T, B, S = pb.T, pb.B, cell.state_size
+    plans = schedule.updates
+    carries = pb.carries
+    post = _output_layer(pb)
+    tape = _Tape(pb, post, checkpoint)
+    weights = [_loss_weights(p, carries) for p in plans]
+    # The earliest state each update reaches, and so what must be kept after update u.
+    reach = []
+    for p, w in zip(plans, weights):
+        ok = (p.starts <= p.losses) & (w > 0)
+        reach.append(int(p.starts[ok].min()) if ok.any() else T)
+    keep_from = np.minimum.accumulate(np.array(reach + [T])[::-1])[::-1]
+
+    states = np.empty((T, B, S), dtype=pb.x.dtype) if record else None
+    outputs = np.empty((T, B, pb.params["W_hy"].shape[0]), dtype=pb.x.dtype) if record else None
+    step_losses = np.full(T, np.nan)
+    first_bad = [None]
+    state = pb.s0
+
+    def consume(c0, cache):
+        """Record one forward chunk; return its outputs."""
+        yhat, losses = post(cache, c0)
+        n = losses.shape[0]
+        step_losses[c0:c0 + n] = losses
+        if record:
+            states[c0:c0 + n] = cache["s"]
+            outputs[c0:c0 + n] = yhat
+        if first_bad[0] is None:
+            finite = (np.isfinite(cache["s"]).all(axis=(1, 2)) & np.isfinite(yhat).all(axis=(1, 2))
+                      & np.isfinite(losses))
+            first_bad[0] = _first_nonfinite(finite, c0)
+        return cache["s"][-1]
+
+    updates = []
+    t0 = 0
+    with np.errstate(all="ignore"):
+        for u, plan in enumerate(plans):
+            w = weights[u]
+            grads = {k: np.zeros_like(v) for k, v in P.items()}
+            for c0, cache in tape.forward(state, t0, plan.step):
+                state = consume(c0, cache)
+                # Output-layer gradient of this update's losses, while h_tau is at hand.
+                sel = (plan.losses >= c0) & (plan.losses < c0 + cache["s"].shape[0])
+                if sel.any():
+                    idx = plan.losses[sel] - c0
+                    dy = cache["dy"][idx] * w[sel][:, None, None]
+                    grads["W_hy"] += outer_sum(dy, cell.hidden(cache["s"][idx]))
+                    grads["b_y"] += dy.sum(axis=(0, 1))
+            bad, lo, err, whh = _sweep(tape, pb, plan, w, grads, record)
+            loss_u = float(step_losses[plan.losses] @ w) if w.sum() > 0 else float("nan")
+            updates.append(Update(plan.step, grads, plan.losses, plan.starts, loss_u, T,
+                                  bad, lo, err, whh))
+            tape.release(int(keep_from[u + 1]))
+            t0 = plan.step
+        if t0 < T:  # steps after the last update: forward only, for the record
+            for c0, cache in tape.forward(state, t0, T):
+                state = consume(c0, cache)
+            tape.release(T)
+
+    hidden = cell.hidden(states) if record else None
+    source = _LazySource(pb, schedule, updates) if record else None
+    return Trace(hidden, states, outputs, step_losses, carries, tuple(updates), schedule,
+                 first_bad[0], tape.cost(), np.dtype(pb.x.dtype).name, source)
+
+
+class _LazySource:
+    """Computes a trace's O(T^2) and full-gradient views on first read."""
+
+    def __init__(self, pb, schedule, updates):
+        self.pb, self.schedule, self.updates = pb, schedule, updates
+
+    def __call__(self, key):
+        if key == "flow":
+            return flow_matrix(self.pb)
+        sched = self.schedule
+        if len(sched.updates) == 1 and sched.updates[0].step == sched.T \
+                and not sched.updates[0].starts.any():
+            up = self.updates[0]            # already full BPTT
+        else:
+            up = run_schedule(self.pb, full(self.pb.T), record=True).updates[0]
+        return {"grads": up.grads, "error_norms": up.error_norms, "whh_norms": up.whh_norms}
+
+
+def flow_matrix(pb: Problem):
+    """(T, T) ``flow[tau, s] = ||d loss_tau / d s_s||`` over the (B, S) state, untruncated.
+
+    Every loss is pulled back separately (one row per loss, all rows in one
+    matrix product per step): O(T^2 B S^2) time, O(T B S) memory.
+    """
+    cell, P = pb.cell, pb.params
+    T, H = pb.T, cell.n_hidden
+    with np.errstate(all="ignore"):
+        cache = cell.forward(P, pb.x, pb.s0)
+        _output_layer(pb)(cache, 0)
+        cache = cell.prepare_backward(P, cache)
+        G = np.zeros((T, pb.B, cell.state_size), dtype=pb.x.dtype)
+        G[:, :, :H] = cache["dy"] @ P["W_hy"]       # dloss_tau/dh_tau, (T, B, H)
+        flow = np.zeros((T, T))
+        for s in range(T - 1, -1, -1):
+            rows = G[s:]                            # losses tau >= s, each at state s
+            flow[s:, s] = np.sqrt(np.einsum("nbs,nbs->n", rows, rows))
+            if s > 0:
+                G[s:] = cell.vjp(P, cache, s, rows)[1]
+    return flow
+
+
+def bptt(model, inputs, targets, k1=None, k2=None, h0=None, *, loss="mse", mask=None,
+         schedule=None, checkpoint=None, record=True) -> Trace:
+    """Gradients of a recurrent network under full or truncated BPTT(k1, k2).
+
+    Computes gradients; does not change the parameters.
+
+    Parameters
+    ----------
+    model : ElmanRNN, LSTM or GRU
+    inputs : array (T, B, I)
+    targets : array (T, B, O) for ``loss="mse"``, or int array (T, B) of class labels
+        for ``loss="cross_entropy"``
+    k1 : int >= 1 or None
+        Steps between updates (None: T).
+    k2 : int >= 1 or None
+        States each update backpropagates through (None: T, back to the start;
+        values above T mean the same).
+    h0 : array (B, S), optional
+        Initial state ``h_{-1}`` (zeros by default).
+    loss : {"mse", "cross_entropy"}
+    mask : array (T,) or (T, B) of weights >= 0, optional
+        Loss weight per step (and example); steps with no positive weight
+        carry no target, and means are taken over the steps that do.
+    schedule : Schedule, optional
+        A preset from :mod:`bpttviz.schedules` instead of ``k1``, ``k2``.
+    checkpoint : int >= 1, optional
+        Store only every ``checkpoint``-th state and recompute the rest during
+        the backward sweeps (same gradients, less memory, more forward steps).
+    record : bool
+        Keep states, outputs and per-step norms (True) or only the gradients.
+
+    Returns
+    -------
+    Trace
+        ``trace.updates[u].grads`` is the gradient of the mean of update u's
+        injected losses; with ``k1 = k2 = None`` the single update's gradient
+        is that of the mean of all T per-step losses.
+    """
+    pb = make_problem(model, inputs, targets, h0, loss, mask, "bptt")
+    T = pb.T
+    k1 = check_int(k1, "k1", "bptt", low=1, allow_none=True)
+    k2 = check_int(k2, "k2", "bptt", low=1, allow_none=True)
+    checkpoint = check_int(checkpoint, "checkpoint", "bptt", low=1, allow_none=True)
+    if schedule is not None:
+        if not isinstance(schedule, Schedule):
+            raise TypeError("The 'schedule' parameter of bptt must be a bpttviz Schedule "
+                            f"(see bpttviz.schedules). Got {type(schedule).__name__} instead.")
+        if k1 is not None or k2 is not None:
+            raise ValueError("Give either k1/k2 or a schedule to bptt, not both. "
+                             f"Got k1={k1}, k2={k2} and {schedule!r}.")
+        if schedule.T != T:
+            raise ValueError(f"The 'schedule' parameter of bptt must be built for T={T} steps "
+                             f"(the length of inputs). Got a schedule for T={schedule.T} instead.")
+    else:
+        schedule = tbptt(T, k1, k2)
+    return run_schedule(pb, schedule, checkpoint, record=bool(record))
+
+
+@dataclass(frozen=True, eq=False)
+class Unrolled:
+    """A forward pass: states (T, B, S), hidden (T, B, H), outputs (T, B, O), and the cell cache."""
+
+    states: np.ndarray
+    hidden: np.ndarray
+    outputs: np.ndarray
+    cache: dict
+    params: dict
+
+
+def unroll(model, inputs, h0=None) -> Unrolled:
+    """Run the network forward over ``inputs`` (T, B, I); no targets, no gradients."""
+    params, x, s0 = _check_inputs(model, inputs, h0, "unroll")
+    cell = model.cell
+    with np.errstate(all="ignore"):
+        cache = cell.forward(params, x, s0)
+        hidden = cell.hidden(cache["s"])
+        outputs = hidden @ params["W_hy"].T + params["b_y"]
+    return Unrolled(cache["s"], hidden, outputs, cache, params)

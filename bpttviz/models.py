@@ -1,0 +1,172 @@
+"""Recurrent networks: a cell unfolded in time with shared weights, and a linear read-out.
+
+``yhat_t = W_hy h_t + b_y``. Parameters live in ``model.params``, a dict of
+NumPy arrays (float64 unless ``dtype`` says otherwise) that can be read and
+assigned; the engine checks them before each use.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import check_int, check_option, check_real
+from .cells import ElmanCell
+
+DTYPES = {"float64": np.float64, "float32": np.float32}
+
+
+def _dtype(dtype, func):
+    name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
+    return DTYPES[check_option(name, "dtype", func, tuple(DTYPES))]
+
+
+def spectral_radius(W):
+    """Largest absolute eigenvalue of a square matrix."""
+    return float(np.max(np.abs(np.linalg.eigvals(W))))
+
+
+def max_singular_value(W):
+    """Largest singular value (spectral norm) of a matrix."""
+    return float(np.linalg.norm(W, 2))
+
+
+class RNN:
+    """A recurrent cell plus a linear read-out; the base of every model.
+
+    Subclasses set ``self.cell`` and fill ``self.params`` with the cell's
+    parameters; this class adds ``W_hy`` (O, H) and ``b_y`` (O,).
+    """
+
+    name = "RNN"
+
+    def __init__(self, cell, n_out, seed, dtype):
+        self.cell = cell
+        self.n_out = check_int(n_out, "n_out", self.name, low=1)
+        self.seed = check_int(seed, "seed", self.name, low=0)
+        self.dtype = _dtype(dtype, self.name)
+        self.rng = np.random.default_rng(self.seed)
+        H = cell.n_hidden
+        self.params = {
+            "W_hy": self.rng.normal(0.0, 1.0 / np.sqrt(H), size=(self.n_out, H)),
+            "b_y": np.zeros(self.n_out),
+        }
+
+    # -- sizes -------------------------------------------------------------
+    @property
+    def n_in(self) -> int:
+        return self.cell.n_in
+
+    @property
+    def n_hidden(self) -> int:
+        return self.cell.n_hidden
+
+    @property
+    def state_size(self) -> int:
+        return self.cell.state_size
+
+    def param_shapes(self):
+        """Expected shape of every parameter, keyed like ``params``."""
+        shapes = dict(self.cell.param_shapes())
+        shapes["W_hy"] = (self.n_out, self.n_hidden)
+        shapes["b_y"] = (self.n_out,)
+        return shapes
+
+    def checked_params(self, func="bptt"):
+        """The parameters as arrays of ``self.dtype``, after checking names, shapes and values."""
+        shapes = self.param_shapes()
+        if not isinstance(self.params, dict) or set(self.params) != set(shapes):
+            got = sorted(self.params) if isinstance(self.params, dict) else type(self.params).__name__
+            raise ValueError(f"The model's params given to {func} must be a dict with keys "
+                             f"{sorted(shapes)}. Got {got} instead.")
+        out = {}
+        for name, shape in shapes.items():
+            arr = np.asarray(self.params[name])
+            if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.floating)
+                                         or np.issubdtype(arr.dtype, np.integer)):
+                raise TypeError(f"The model parameter {name!r} must hold real numbers. "
+                                f"Got dtype {arr.dtype} instead.")
+            if arr.shape != shape:
+                raise ValueError(f"The model parameter {name!r} must have shape {shape}. "
+                                 f"Got {arr.shape} instead.")
+            if not np.all(np.isfinite(arr)):
+                raise ValueError(f"The model parameter {name!r} must be finite. "
+                                 f"Got a non-finite value instead.")
+            out[name] = arr.astype(self.dtype, copy=False)
+        return out
+
+    def init_state(self, batch_size: int):
+        """Zero initial state (B, S)."""
+        return np.zeros((batch_size, self.state_size), dtype=self.dtype)
+
+    def predict(self, inputs, h0=None):
+        """Outputs ``yhat`` (T, B, O) for ``inputs`` (T, B, I); no gradients."""
+        from .engine import unroll
+        return unroll(self, inputs, h0=h0).outputs
+
+    def copy(self):
+        """A deep copy (parameters copied, same configuration)."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.params = {k: np.array(v, copy=True) for k, v in self.params.items()}
+        clone.rng = np.random.default_rng(self.seed)
+        return clone
+
+    def __repr__(self):
+        return (f"{self.name}(n_in={self.n_in}, n_hidden={self.n_hidden}, n_out={self.n_out}, "
+                f"seed={self.seed}, dtype={np.dtype(self.dtype).name})")
+
+
+class ElmanRNN(RNN):
+    """Elman network: ``h_t = phi(W_xh x_t + W_hh h_{t-1} + b_h)``, ``yhat_t = W_hy h_t + b_y``.
+
+    Parameters
+    ----------
+    n_in, n_hidden, n_out : int
+        Sizes I, H and O.
+    activation : {"tanh", "relu", "sigmoid", "linear"}
+    seed : int
+        Seed of the initialization.
+    radius : float, optional
+        Spectral radius (largest |eigenvalue|) to give ``W_hh`` exactly.
+    sigma : float, optional
+        Largest singular value to give ``W_hh`` exactly (Pascanu et al. 2013
+        state their vanishing condition in terms of it). At most one of
+        ``radius`` and ``sigma``; with neither, ``W_hh ~ N(0, 1/H)``.
+    input_scale : float
+        ``W_xh ~ N(0, input_scale^2 / I)``.
+    dtype : {"float64", "float32"}
+        Floating type of parameters and computation (float64 by default).
+
+    Notes
+    -----
+    ``W_hy ~ N(0, 1/H)``; biases start at zero.
+    """
+
+    name = "ElmanRNN"
+
+    def __init__(self, n_in, n_hidden, n_out, activation="tanh", seed=0, *, radius=None,
+                 sigma=None, input_scale=1.0, dtype="float64"):
+        cell = ElmanCell(n_in, n_hidden, activation)
+        super().__init__(cell, n_out, seed, dtype)
+        radius = check_real(radius, "radius", self.name, low=0, allow_none=True)
+        sigma = check_real(sigma, "sigma", self.name, low=0, allow_none=True)
+        input_scale = check_real(input_scale, "input_scale", self.name, low=0)
+        if radius is not None and sigma is not None:
+            raise ValueError("The 'radius' and 'sigma' parameters of ElmanRNN set the same "
+                             f"scale: give at most one. Got radius={radius} and sigma={sigma}.")
+        H, I = self.n_hidden, self.n_in
+        W_xh = self.rng.normal(0.0, input_scale / np.sqrt(I), size=(H, I))
+        W_hh = self.rng.normal(0.0, 1.0 / np.sqrt(H), size=(H, H))
+        if radius is not None:
+            W_hh *= radius / spectral_radius(W_hh)
+        elif sigma is not None:
+            W_hh *= sigma / max_singular_value(W_hh)
+        self.params = {"W_xh": W_xh, "W_hh": W_hh, "b_h": np.zeros(H), **self.params}
+        self.params = {k: v.astype(self.dtype) for k, v in self.params.items()}
+
+    @property
+    def activation(self) -> str:
+        return self.cell.activation
+
+    def __repr__(self):
+        return super().__repr__()[:-1] + f", activation={self.activation!r})"

@@ -1,0 +1,245 @@
+"""Truncation schedules as data: when each update happens, which losses it injects,
+and how far back each loss reaches.
+
+An update ``u`` happens after ``step`` inputs have been consumed. It injects the
+losses of steps ``losses`` (0-based) and each loss ``tau`` backpropagates into
+the states ``s`` in ``[start, tau]``; the state before ``start`` is a constant.
+A loss with ``start > tau`` reaches only the output layer (``W_hy``, ``b_y``).
+The update's gradient is that of the mean of its injected losses.
+
+Every loss is injected at most once, by the first update after it is computed
+(``losses`` lie in ``[previous step, step)``): this is what lets the engine run
+a schedule online, holding only the states a later update will need.
+
+Truncated BPTT(k1, k2) follows Williams & Peng (1990), BPTT(h; h') with
+h = k2 and h' = k1: update ``u`` happens at ``t_u = min(u*k1, T)``, injects the
+losses ``[(u-1)*k1, t_u - 1]`` and reaches back to ``max(t_u - k2, 0)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from ._validation import check_int
+
+
+@dataclass(frozen=True, eq=False)
+class UpdatePlan:
+    """One update of a schedule.
+
+    Attributes
+    ----------
+    step : int
+        Number of inputs consumed when the update happens (``t_u``).
+    losses : ndarray of int, shape (n,)
+        The loss steps ``tau`` it injects, ascending.
+    starts : ndarray of int, shape (n,)
+        For each loss, the earliest state it reaches.
+    """
+
+    step: int
+    losses: np.ndarray
+    starts: np.ndarray
+
+    @property
+    def window(self):
+        """``(lo, hi)``: the states the update backpropagates through (inclusive), or None."""
+        reach = self.starts <= self.losses
+        if not reach.any():
+            return None
+        return int(self.starts[reach].min()), int(self.losses[reach].max())
+
+
+@dataclass(frozen=True, eq=False)
+class Schedule:
+    """A truncation schedule over ``T`` steps.
+
+    Attributes
+    ----------
+    name : str
+        Preset name, e.g. ``"tbptt"`` or ``"sliding_window"``.
+    T : int
+        Sequence length.
+    updates : tuple of UpdatePlan
+    k1, k2 : int or None
+        The knobs, where the schedule has them.
+    source : str
+        Where the schedule comes from.
+    """
+
+    name: str
+    T: int
+    updates: tuple
+    k1: int | None = None
+    k2: int | None = None
+    source: str = ""
+    params: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        _check_plans(self.T, self.updates)
+
+    def kept(self, u: int):
+        """(T, T) bool mask of the ``(tau, s)`` pairs update ``u`` keeps."""
+        plan = self.updates[u]
+        return kept_mask(self.T, plan.losses, plan.starts)
+
+    @cached_property
+    def kept_any(self):
+        """(T, T) bool mask of the pairs kept by at least one update."""
+        mask = np.zeros((self.T, self.T), dtype=bool)
+        for plan in self.updates:
+            mask |= kept_mask(self.T, plan.losses, plan.starts)
+        return mask
+
+    def __repr__(self):
+        knobs = ", ".join(f"{k}={v}" for k, v in self.params.items())
+        return f"Schedule({self.name}({knobs}), T={self.T}, updates={len(self.updates)})"
+
+
+def kept_mask(T, losses, starts):
+    """(T, T) bool mask with ``mask[tau, s]`` for ``start <= s <= tau`` of each loss."""
+    s = np.arange(T)
+    mask = np.zeros((T, T), dtype=bool)
+    losses = np.asarray(losses)
+    mask[losses] = (s >= np.asarray(starts)[:, None]) & (s <= losses[:, None])
+    return mask
+
+
+def _check_plans(T, plans):
+    prev = 0
+    for u, plan in enumerate(plans):
+        if not (prev < plan.step <= T):
+            raise ValueError(f"Update {u} of the schedule must happen after step {prev} and "
+                             f"at most at T={T}. Got step={plan.step} instead.")
+        taus, starts = plan.losses, plan.starts
+        if taus.shape != starts.shape or taus.ndim != 1:
+            raise ValueError(f"Update {u} must list one start per loss. Got "
+                             f"{taus.shape} losses and {starts.shape} starts instead.")
+        if taus.size and (taus.min() < prev or taus.max() >= plan.step or np.any(np.diff(taus) <= 0)):
+            raise ValueError(f"Update {u} (at step {plan.step}) may inject only the losses it has "
+                             f"seen since the previous update, ascending, in [{prev}, {plan.step - 1}]. "
+                             f"Got {taus.tolist()} instead.")
+        if starts.size and starts.min() < 0:
+            raise ValueError(f"Update {u} has a start before step 0: {starts.tolist()}.")
+        prev = plan.step
+
+
+def _plan(step, taus, starts):
+    taus = np.asarray(taus, dtype=np.int64)
+    starts = np.broadcast_to(np.asarray(starts, dtype=np.int64), taus.shape).copy()
+    return UpdatePlan(int(step), taus, starts)
+
+
+def _check_T(T, func):
+    return check_int(T, "T", func, low=1)
+
+
+def tbptt(T: int, k1: int | None = None, k2: int | None = None) -> Schedule:
+    """Truncated BPTT(k1, k2): Williams & Peng's BPTT(h; h') with h = k2, h' = k1.
+
+    ``k1`` is the number of steps between updates, ``k2`` the number of states
+    each update backpropagates through. None means T for either.
+    ``tbptt(T, T, T)`` is full BPTT; ``tbptt(T, 1, T)`` is real-time BPTT;
+    ``k1 == k2`` is the chunking of Keras/TensorFlow stateful RNNs.
+    """
+    T = _check_T(T, "tbptt")
+    k1 = check_int(k1, "k1", "tbptt", low=1, allow_none=True) or T
+    k2 = check_int(k2, "k2", "tbptt", low=1, allow_none=True) or T
+    plans = []
+    u = 1
+    while (u - 1) * k1 < T:
+        t_u = min(u * k1, T)
+        plans.append(_plan(t_u, np.arange((u - 1) * k1, t_u), max(t_u - k2, 0)))
+        u += 1
+    name = "full" if (k1 >= T and k2 >= T) else "tbptt"
+    return Schedule(name, T, tuple(plans), k1, k2,
+                    "Williams & Peng (1990), BPTT(h; h') with h = k2, h' = k1",
+                    {"k1": k1, "k2": k2})
+
+
+def full(T: int) -> Schedule:
+    """Full BPTT: one update after the last step, every loss reaches step 0."""
+    return tbptt(T, T, T)
+
+
+def keras(T: int, k: int) -> Schedule:
+    """Chunking of Keras/TensorFlow stateful RNNs (and PyTorch ``detach`` between chunks).
+
+    The sequence is cut into chunks of ``k`` steps; each chunk's losses
+    backpropagate to the chunk's first step; one update per chunk. Same as
+    ``tbptt(T, k, k)``.
+    """
+    T = _check_T(T, "keras")
+    k = check_int(k, "k", "keras", low=1)
+    s = tbptt(T, k, k)
+    return Schedule("keras", T, s.updates, k, k,
+                    "Keras/TensorFlow stateful RNN training on chunks (k1 = k2)", {"k": k})
+
+
+def per_loss(T: int, k2: int, k1: int | None = None) -> Schedule:
+    """Per-loss truncation: each loss backpropagates through at most ``k2`` states
+    counted from its own step (``[tau - k2 + 1, tau]``); an update every ``k1``
+    steps (default: one update at the end).
+
+    With one update at the end this is Theano's ``scan(truncate_gradient=k2)``;
+    with ``k1 = 1`` it equals ``tbptt(T, 1, k2)``, Williams & Peng's BPTT(h).
+    """
+    T = _check_T(T, "per_loss")
+    k2 = check_int(k2, "k2", "per_loss", low=1)
+    k1 = check_int(k1, "k1", "per_loss", low=1, allow_none=True) or T
+    plans = []
+    for lo in range(0, T, k1):
+        taus = np.arange(lo, min(lo + k1, T))
+        plans.append(_plan(taus[-1] + 1, taus, np.maximum(taus - k2 + 1, 0)))
+    return Schedule("per_loss", T, tuple(plans), k1, k2,
+                    "each loss truncated to its own k2 states (Theano truncate_gradient; "
+                    "Williams & Peng 1990 BPTT(h) when k1 = 1)", {"k1": k1, "k2": k2})
+
+
+def sliding_window(T: int, k: int) -> Schedule:
+    """The sliding-window pseudocode of Wikipedia's BPTT article.
+
+    A window of ``k`` inputs, one loss at its end, one update per step: for
+    ``tau = k-1 .. T-1`` an update after step ``tau`` injects only the loss of
+    ``tau`` and backpropagates through the ``k`` states ``[tau-k+1, tau]``. The
+    context before the window advances one step at a time. The losses of the
+    first ``k-1`` steps are never injected.
+    """
+    T = _check_T(T, "sliding_window")
+    k = check_int(k, "k", "sliding_window", low=1, high=T)
+    plans = tuple(_plan(tau + 1, [tau], tau - k + 1) for tau in range(k - 1, T))
+    return Schedule("sliding_window", T, plans, 1, k,
+                    "Wikipedia, 'Backpropagation through time', pseudocode", {"k": k})
+
+
+def last_loss(T: int, k1: int, k2: int | None = None) -> Schedule:
+    """Every ``k1`` steps, backpropagate only the most recent loss through ``k2`` states.
+
+    The common PyTorch forum recipe for k1 != k2, done correctly: each update
+    injects the single loss of step ``t_u - 1`` and reaches ``[t_u - k2, t_u - 1]``
+    (``k2`` defaults to ``k1``). Losses between updates are not used.
+    """
+    T = _check_T(T, "last_loss")
+    k1 = check_int(k1, "k1", "last_loss", low=1)
+    k2 = check_int(k2, "k2", "last_loss", low=1, allow_none=True) or k1
+    plans = []
+    u = 1
+    while (u - 1) * k1 < T:
+        t_u = min(u * k1, T)
+        plans.append(_plan(t_u, [t_u - 1], max(t_u - k2, 0)))
+        u += 1
+    return Schedule("last_loss", T, tuple(plans), k1, k2,
+                    "PyTorch forum TBPTT(k1, k2) recipe, last loss only", {"k1": k1, "k2": k2})
+
+
+PRESETS = {
+    "full": full,
+    "tbptt": tbptt,
+    "keras": keras,
+    "per_loss": per_loss,
+    "sliding_window": sliding_window,
+    "last_loss": last_loss,
+}

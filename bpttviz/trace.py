@@ -1,0 +1,287 @@
+"""What one run of the engine recorded: typed, immutable records, saved and loaded as .npz.
+
+Shapes: T steps, B batch, H hidden units, S state floats (H, or 2H for an
+LSTM's ``[h, c]``), O outputs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from .schedules import Schedule, UpdatePlan, kept_mask
+
+
+def _expand(T, lo, values):
+    """A (T,) array holding ``values`` at ``lo .. lo+len-1`` and 0 elsewhere."""
+    out = np.zeros(T)
+    if values is not None and len(values):
+        out[lo:lo + len(values)] = values
+    return out
+
+
+def global_norm(grads) -> float:
+    """L2 norm of all gradient arrays taken together."""
+    return float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads.values())))
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What a run cost, counted by the engine as it ran.
+
+    Attributes
+    ----------
+    forward_steps : int
+        Cell steps run forward, recomputation included.
+    recomputed_steps : int
+        Of those, steps run again by checkpointing.
+    backward_steps : int
+        Cell steps pulled back (vector-Jacobian products of the state).
+    peak_stored_floats, peak_stored_bytes : int
+        Largest amount of activations held for later backward passes at once
+        (inputs, targets and the trace's own record not included).
+    """
+
+    forward_steps: int = 0
+    recomputed_steps: int = 0
+    backward_steps: int = 0
+    peak_stored_floats: int = 0
+    peak_stored_bytes: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class Update:
+    """One parameter update of a schedule and the gradient it would apply.
+
+    Attributes
+    ----------
+    step : int
+        Inputs consumed when the update happens (``t_u``).
+    grads : dict of ndarray
+        Gradient of the mean of the update's injected losses, keyed like ``model.params``.
+    losses, starts : ndarray of int
+        Injected loss steps and, for each, the earliest state it reaches.
+    loss : float
+        Mean of the injected losses that carry a target (NaN if none does).
+    T : int
+        Sequence length (for the (T,) and (T, T) views).
+    first_nonfinite : int or None
+        First step, in backward order, at which the backpropagated error
+        stopped being finite.
+    """
+
+    step: int
+    grads: dict
+    losses: np.ndarray
+    starts: np.ndarray
+    loss: float
+    T: int
+    first_nonfinite: int | None = None
+    window_lo: int = 0
+    error_window: np.ndarray | None = field(default=None, repr=False)
+    whh_window: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def plan(self) -> UpdatePlan:
+        return UpdatePlan(self.step, self.losses, self.starts)
+
+    @property
+    def window(self):
+        """``(lo, hi)``: the states this update backpropagated through, or None."""
+        return self.plan.window
+
+    @property
+    def error_norms(self):
+        """(T,) ``||dL_u/dh_s||`` over the (B, S) state; 0 where no error reached."""
+        return _expand(self.T, self.window_lo, self.error_window)
+
+    @property
+    def whh_norms(self):
+        """(T,) Frobenius norm of step s's contribution to this update's W_hh gradient."""
+        return _expand(self.T, self.window_lo, self.whh_window)
+
+    @cached_property
+    def kept(self):
+        """(T, T) bool mask: ``kept[tau, s]`` when this update carries loss tau back to state s."""
+        return kept_mask(self.T, self.losses, self.starts)
+
+    @property
+    def grad_norm(self) -> float:
+        """L2 norm of all parameter gradients together."""
+        return global_norm(self.grads)
+
+    def __repr__(self):
+        return (f"Update(step={self.step}, losses=[{self.losses.min() if self.losses.size else ''}"
+                f"..{self.losses.max() if self.losses.size else ''}], window={self.window}, "
+                f"loss={self.loss:.6g}, grad_norm={self.grad_norm:.6g})")
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """Everything one call of :func:`bpttviz.bptt` computed.
+
+    Attributes
+    ----------
+    hidden : ndarray (T, B, H)
+        ``hidden[t]`` is ``h_t``.
+    states : ndarray (T, B, S)
+        The full recurrent state (``[h, c]`` for an LSTM; the same as ``hidden`` otherwise).
+    outputs : ndarray (T, B, O)
+        ``yhat_t``.
+    step_losses : ndarray (T,)
+        Per-step losses ``loss_t``.
+    carries : ndarray (T,) of bool
+        Which steps carry a target (mask > 0).
+    updates : tuple of Update
+        The updates in order.
+    schedule : Schedule
+    first_nonfinite : int or None
+        First forward step at which a state, output or loss was not finite.
+    cost : Cost
+    dtype : str
+
+    ``flow``, ``full_grads``, ``full_error_norms`` and ``full_whh_norms`` are
+    computed when first read (``flow`` costs O(T^2)).
+    """
+
+    hidden: np.ndarray | None
+    states: np.ndarray | None
+    outputs: np.ndarray | None
+    step_losses: np.ndarray
+    carries: np.ndarray
+    updates: tuple
+    schedule: Schedule
+    first_nonfinite: int | None
+    cost: Cost
+    dtype: str = "float64"
+    _source: object = field(default=None, repr=False)
+    _saved: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def T(self) -> int:
+        return self.schedule.T
+
+    @property
+    def loss(self) -> float:
+        """Mean of the per-step losses over the steps that carry a target."""
+        return float(self.step_losses[self.carries].mean()) if self.carries.any() else float("nan")
+
+    @property
+    def grads(self):
+        """The sum of the updates' gradients, keyed like ``model.params``."""
+        total = {k: np.zeros_like(v) for k, v in self.updates[0].grads.items()}
+        for up in self.updates:
+            for k, g in up.grads.items():
+                total[k] += g
+        return total
+
+    @property
+    def nonfinite(self) -> bool:
+        """True when any recorded value or gradient stopped being finite."""
+        return (self.first_nonfinite is not None
+                or any(u.first_nonfinite is not None for u in self.updates)
+                or any(not np.all(np.isfinite(g)) for u in self.updates for g in u.grads.values()))
+
+    def _lazy(self, key):
+        if key in self._saved:
+            return self._saved[key]
+        if self._source is None:
+            raise RuntimeError(f"This trace was loaded without {key!r} and no longer holds the "
+                               f"model and data to compute it; save it after reading trace.{key}.")
+        return self._source(key)
+
+    @cached_property
+    def flow(self):
+        """(T, T) ``flow[tau, s] = ||d loss_tau / d h_s||`` over the whole (B, S) state.
+
+        Full and untruncated, whatever the schedule; 0 where ``s > tau``.
+        """
+        return self._lazy("flow")
+
+    @cached_property
+    def _full(self):
+        return self._lazy("full")
+
+    @property
+    def full_grads(self):
+        """Gradient of the mean of all targeted per-step losses (full BPTT)."""
+        return self._full["grads"]
+
+    @property
+    def full_error_norms(self):
+        """(T,) ``||dL/dh_t||`` of full BPTT, L the mean of the per-step losses."""
+        return self._full["error_norms"]
+
+    @property
+    def full_whh_norms(self):
+        """(T,) norm of each step's contribution to the full W_hh gradient."""
+        return self._full["whh_norms"]
+
+    # -- persistence ---------------------------------------------------------
+    def save(self, path):
+        """Save to ``path`` (.npz). Lazy results already read are saved too."""
+        arrays = {"step_losses": self.step_losses, "carries": self.carries}
+        for name in ("hidden", "states", "outputs"):
+            if getattr(self, name) is not None:
+                arrays[name] = getattr(self, name)
+        if "flow" in self.__dict__:
+            arrays["flow"] = self.flow
+        if "_full" in self.__dict__:
+            for k, g in self.full_grads.items():
+                arrays[f"full/grads/{k}"] = g
+            arrays["full/error_norms"] = self.full_error_norms
+            arrays["full/whh_norms"] = self.full_whh_norms
+        meta_updates = []
+        for i, u in enumerate(self.updates):
+            arrays[f"u{i}/losses"] = u.losses
+            arrays[f"u{i}/starts"] = u.starts
+            for k, g in u.grads.items():
+                arrays[f"u{i}/grads/{k}"] = g
+            if u.error_window is not None:
+                arrays[f"u{i}/error_window"] = u.error_window
+                arrays[f"u{i}/whh_window"] = u.whh_window
+            meta_updates.append({"step": u.step, "loss": u.loss, "window_lo": u.window_lo,
+                                 "first_nonfinite": u.first_nonfinite,
+                                 "grads": list(u.grads)})
+        s = self.schedule
+        meta = {"format": "bpttviz.trace/1", "dtype": self.dtype,
+                "first_nonfinite": self.first_nonfinite, "cost": self.cost.__dict__,
+                "schedule": {"name": s.name, "T": s.T, "k1": s.k1, "k2": s.k2,
+                             "source": s.source, "params": s.params},
+                "updates": meta_updates}
+        arrays["meta"] = np.array(json.dumps(meta))
+        np.savez_compressed(path, **arrays)
+
+    @classmethod
+    def load(cls, path):
+        """Load a trace written by :meth:`save`."""
+        with np.load(path, allow_pickle=False) as z:
+            data = {k: z[k] for k in z.files}
+        meta = json.loads(str(data["meta"]))
+        if meta.get("format") != "bpttviz.trace/1":
+            raise ValueError(f"{path} is not a bpttviz trace (format {meta.get('format')!r}).")
+        updates, plans = [], []
+        sm = meta["schedule"]
+        for i, um in enumerate(meta["updates"]):
+            grads = {k: data[f"u{i}/grads/{k}"] for k in um["grads"]}
+            losses, starts = data[f"u{i}/losses"], data[f"u{i}/starts"]
+            plans.append(UpdatePlan(um["step"], losses, starts))
+            updates.append(Update(um["step"], grads, losses, starts, um["loss"], sm["T"],
+                                  um["first_nonfinite"], um["window_lo"],
+                                  data.get(f"u{i}/error_window"), data.get(f"u{i}/whh_window")))
+        schedule = Schedule(sm["name"], sm["T"], tuple(plans), sm["k1"], sm["k2"],
+                            sm["source"], sm["params"])
+        saved = {}
+        if "flow" in data:
+            saved["flow"] = data["flow"]
+        if "full/error_norms" in data:
+            saved["full"] = {"grads": {k.split("/")[-1]: v for k, v in data.items()
+                                       if k.startswith("full/grads/")},
+                             "error_norms": data["full/error_norms"],
+                             "whh_norms": data["full/whh_norms"]}
+        return cls(data.get("hidden"), data.get("states"), data.get("outputs"),
+                   data["step_losses"], data["carries"], tuple(updates), schedule,
+                   meta["first_nonfinite"], Cost(**meta["cost"]), meta["dtype"], None, saved)
