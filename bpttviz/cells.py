@@ -144,10 +144,6 @@ class ElmanCell:
             h = phi(rec, out=s[t])
         return {"x": x, "s": s, "s_prev": s0}
 
-    def recache(self, params, x, s, s0):
-        """The cache of a run whose states ``s`` (T, B, H) are already known."""
-        return {"x": x, "s": s, "s_prev": s0}
-
     # -- backward --------------------------------------------------------
     def prepare_backward(self, params, cache):
         """Derived arrays the step VJPs share: here phi'(a_t) from the states."""
