@@ -177,3 +177,298 @@ class ElmanCell:
         """Per-step Jacobians ``dh_t/dh_{t-1} = diag(phi'(a_t)) W_hh``: (T, B, H, H)."""
         dphi = self._dphi(cache["s"])
         return dphi[..., :, None] * params["W_hh"]
+
+
+def _identity_jacobians(cell, params, cache):
+    """Per-step Jacobians ``ds_t/ds_{t-1}`` (T, B, S, S) from VJPs of the identity rows.
+
+    Row ``k`` of ``J_t`` is ``e_k J_t``, the VJP of the unit vector ``e_k``,
+    so this is exact, with one (S, B, S) VJP per step.
+    """
+    cache = cell.prepare_backward(params, cache)
+    T, B, S = cache["s"].shape
+    eye = np.broadcast_to(np.eye(S, dtype=cache["s"].dtype)[:, None, :], (S, B, S))
+    J = np.empty((T, B, S, S), dtype=cache["s"].dtype)
+    with np.errstate(all="ignore"):
+        for t in range(T):
+            J[t] = cell.vjp(params, cache, t, eye)[1].transpose(1, 0, 2)   # (B, S, S)
+    return J
+
+
+class LSTMCell:
+    """Long short-term memory cell (Hochreiter & Schmidhuber 1997, with the forget
+    gate of Gers, Schmidhuber & Cummins 2000), in PyTorch's ``torch.nn.LSTM`` form::
+
+        [a_i, a_f, a_g, a_o] = W_xh x_t + W_hh h_{t-1} + b_h
+        i, f, o = sigmoid(a_i), sigmoid(a_f), sigmoid(a_o);  g = tanh(a_g)
+        c_t = f * c_{t-1} + i * g
+        h_t = o * tanh(c_t)
+
+    The state is ``s = [h, c]`` (S = 2H); the read-out sees ``h`` only. Gates
+    are stacked in PyTorch's order i, f, g, o, so ``W_xh`` (4H, I), ``W_hh``
+    (4H, H) and ``b_h`` (4H,) are PyTorch's ``weight_ih_l0``, ``weight_hh_l0``
+    and ``bias_ih_l0 + bias_hh_l0``. The local gradient of a step is
+    ``dL/da_t`` (P = 4H, same gate order).
+
+    Parameters
+    ----------
+    n_in, n_hidden : int
+        Input size I and hidden size H.
+    """
+
+    kind = "lstm"
+    param_names = ("W_xh", "W_hh", "b_h")
+
+    def __init__(self, n_in: int, n_hidden: int):
+        self.n_in = check_int(n_in, "n_in", "LSTM", low=1)
+        self.n_hidden = check_int(n_hidden, "n_hidden", "LSTM", low=1)
+
+    @property
+    def state_size(self) -> int:
+        return 2 * self.n_hidden
+
+    def param_shapes(self):
+        H, I = self.n_hidden, self.n_in
+        return {"W_xh": (4 * H, I), "W_hh": (4 * H, H), "b_h": (4 * H,)}
+
+    def hidden(self, s):
+        """The hidden state ``h`` inside a state array ``s`` (..., 2H) -> (..., H)."""
+        return s[..., :self.n_hidden]
+
+    def cell_state(self, s):
+        """The cell state ``c`` inside a state array ``s`` (..., 2H) -> (..., H)."""
+        return s[..., self.n_hidden:]
+
+    # -- forward ---------------------------------------------------------
+    def forward(self, params, x, s0):
+        """Run steps over ``x`` (T, B, I) from ``s0`` (B, 2H); return the cache.
+
+        The cache holds the states ``s`` (T, B, 2H) and the gate activations
+        ``gates`` = [i, f, g, o] (T, B, 4H).
+        """
+        H = self.n_hidden
+        W_hh_T = params["W_hh"].T                # (H, 4H)
+        pre = x @ params["W_xh"].T               # (T, B, 4H): all input projections at once
+        pre += params["b_h"]
+        T = x.shape[0]
+        s = np.empty(pre.shape[:2] + (2 * H,), dtype=pre.dtype)
+        gates = pre                              # overwritten step by step with the activations
+        a = np.empty(pre.shape[1:], dtype=pre.dtype)
+        h, c = s0[:, :H], s0[:, H:]
+        for t in range(T):
+            np.matmul(h, W_hh_T, out=a)          # (B, 4H)
+            a += pre[t]
+            z = gates[t]
+            _sigmoid(a[:, :2 * H], out=z[:, :2 * H])     # i, f
+            np.tanh(a[:, 2 * H:3 * H], out=z[:, 2 * H:3 * H])   # g
+            _sigmoid(a[:, 3 * H:], out=z[:, 3 * H:])     # o
+            c_new, h_new = s[t, :, H:], s[t, :, :H]
+            np.multiply(z[:, H:2 * H], c, out=c_new)
+            c_new += z[:, :H] * z[:, 2 * H:3 * H]
+            np.tanh(c_new, out=h_new)
+            h_new *= z[:, 3 * H:]
+            h, c = h_new, c_new
+        return {"x": x, "s": s, "gates": gates, "s_prev": s0}
+
+    # -- backward --------------------------------------------------------
+    def prepare_backward(self, params, cache):
+        """Derived arrays the step VJPs share, all (T, B, ...).
+
+        ``dcdh = o * tanh'(c_t)``, the path from ``h_t`` to ``c_t``;
+        ``coef`` (T, B, 4, H) = [g i', c_{t-1} f', i g', tanh(c_t) o'], so that
+        ``dL/da_t = coef * [dc, dc, dc, dh]`` with ``dc`` the total ``dL/dc_t``.
+        """
+        H = self.n_hidden
+        s, z = cache["s"], cache["gates"]
+        T, B = s.shape[:2]
+        i, f, g, o = (z[..., k * H:(k + 1) * H] for k in range(4))
+        c_prev = previous_states(cache, 0, T)[..., H:]
+        tc = np.tanh(s[..., H:])
+        coef = np.empty((T, B, 4, H), dtype=s.dtype)
+        np.multiply(g, i * (1.0 - i), out=coef[:, :, 0])
+        np.multiply(c_prev, f * (1.0 - f), out=coef[:, :, 1])
+        np.multiply(i, 1.0 - g * g, out=coef[:, :, 2])
+        np.multiply(tc, o * (1.0 - o), out=coef[:, :, 3])
+        cache = dict(cache)
+        cache["dcdh"] = o * (1.0 - tc * tc)      # (T, B, H)
+        cache["coef"] = coef
+        return cache
+
+    def vjp(self, params, cache, t, g):
+        """Pull ``g = [dL/dh_t, dL/dc_t]`` (..., B, 2H) back through step ``t``.
+
+        Returns the local gradient ``dL/da_t`` (..., B, 4H) and
+        ``dL/ds_{t-1} = [dL/da_t W_hh, dc * f]`` (..., B, 2H), where
+        ``dc = dL/dc_t + dL/dh_t * o * tanh'(c_t)``.
+        """
+        H = self.n_hidden
+        gh, gc = g[..., :H], g[..., H:]
+        dc = gc + gh * cache["dcdh"][t]                     # (..., B, H)
+        coef = cache["coef"][t]                             # (B, 4, H)
+        local = np.empty(dc.shape[:-1] + (4, H), dtype=dc.dtype)
+        np.multiply(dc[..., None, :], coef[:, :3], out=local[..., :3, :])
+        np.multiply(gh, coef[:, 3], out=local[..., 3, :])
+        local = local.reshape(dc.shape[:-1] + (4 * H,))
+        g_prev = np.empty(dc.shape[:-1] + (2 * H,), dtype=dc.dtype)
+        np.matmul(local, params["W_hh"], out=g_prev[..., :H])
+        np.multiply(dc, cache["gates"][t, :, H:2 * H], out=g_prev[..., H:])
+        return local, g_prev
+
+    def param_grads(self, params, cache, local, lo: int):
+        """Gradients of W_xh, W_hh, b_h from the local gradients of steps lo..lo+n-1."""
+        n = local.shape[0]
+        return {
+            "W_xh": outer_sum(local, cache["x"][lo:lo + n]),
+            "W_hh": outer_sum(local, self.hidden(previous_states(cache, lo, n))),
+            "b_h": local.sum(axis=(0, 1)),
+        }
+
+    def recurrent_grad_norms(self, params, cache, local, lo: int):
+        """Norm of each step's contribution to the W_hh gradient: (n,)."""
+        return step_outer_norms(local, self.hidden(previous_states(cache, lo, local.shape[0])))
+
+    def jacobians(self, params, cache):
+        """Per-step Jacobians ``ds_t/ds_{t-1}`` of ``s = [h, c]``: (T, B, 2H, 2H)."""
+        return _identity_jacobians(self, params, cache)
+
+
+class GRUCell:
+    """Gated recurrent unit (Cho et al. 2014), in PyTorch's ``torch.nn.GRU`` form::
+
+        [x_r, x_z, x_n] = W_xh x_t + b_xh
+        [h_r, h_z, h_n] = W_hh h_{t-1} + b_hh
+        r = sigmoid(x_r + h_r);  z = sigmoid(x_z + h_z)
+        n = tanh(x_n + r * h_n)
+        h_t = (1 - z) * n + z * h_{t-1}
+
+    The reset gate multiplies ``W_hn h_{t-1} + b_hn`` (PyTorch's convention,
+    not Cho et al.'s ``W_hn (r * h_{t-1})``), which is why there are two bias
+    vectors. Gates are stacked in PyTorch's order r, z, n: ``W_xh`` (3H, I),
+    ``W_hh`` (3H, H), ``b_xh``, ``b_hh`` (3H,) are ``weight_ih_l0``,
+    ``weight_hh_l0``, ``bias_ih_l0``, ``bias_hh_l0``. The state is ``h`` (S = H).
+    The local gradient of a step (P = 4H) is
+    ``[dL/da_r, dL/da_z, dL/dh_n, dL/da_n]``: the first three are the gradient
+    of ``W_hh h_{t-1} + b_hh``, and ``[dL/da_r, dL/da_z, dL/da_n]`` that of
+    ``W_xh x_t + b_xh`` (``a_n = x_n + r * h_n``).
+
+    Parameters
+    ----------
+    n_in, n_hidden : int
+        Input size I and hidden size H.
+    """
+
+    kind = "gru"
+    param_names = ("W_xh", "W_hh", "b_xh", "b_hh")
+
+    def __init__(self, n_in: int, n_hidden: int):
+        self.n_in = check_int(n_in, "n_in", "GRU", low=1)
+        self.n_hidden = check_int(n_hidden, "n_hidden", "GRU", low=1)
+
+    @property
+    def state_size(self) -> int:
+        return self.n_hidden
+
+    def param_shapes(self):
+        H, I = self.n_hidden, self.n_in
+        return {"W_xh": (3 * H, I), "W_hh": (3 * H, H), "b_xh": (3 * H,), "b_hh": (3 * H,)}
+
+    def hidden(self, s):
+        """The hidden state ``h`` inside a state array ``s`` (..., H) -> (..., H)."""
+        return s
+
+    # -- forward ---------------------------------------------------------
+    def forward(self, params, x, s0):
+        """Run steps over ``x`` (T, B, I) from ``s0`` (B, H); return the cache.
+
+        The cache holds the states ``s`` (T, B, H), the gate activations
+        ``gates`` = [r, z, n] (T, B, 3H) and ``hn`` = ``W_hn h_{t-1} + b_hn`` (T, B, H).
+        """
+        H = self.n_hidden
+        W_hh_T, b_hh = params["W_hh"].T, params["b_hh"]   # (H, 3H), (3H,)
+        pre = x @ params["W_xh"].T                         # (T, B, 3H): all input projections at once
+        pre += params["b_xh"]
+        T = x.shape[0]
+        s = np.empty(pre.shape[:2] + (H,), dtype=pre.dtype)
+        hn = np.empty_like(s)
+        gates = pre                                        # overwritten step by step with r, z, n
+        a = np.empty(pre.shape[1:], dtype=pre.dtype)
+        h = s0
+        for t in range(T):
+            np.matmul(h, W_hh_T, out=a)                    # (B, 3H)
+            a += b_hh
+            hn[t] = a[:, 2 * H:]
+            z = gates[t]
+            z[:, :2 * H] += a[:, :2 * H]
+            _sigmoid(z[:, :2 * H], out=z[:, :2 * H])       # r, z
+            n = z[:, 2 * H:]
+            n += z[:, :H] * hn[t]
+            np.tanh(n, out=n)
+            h_new = s[t]
+            np.subtract(h, n, out=h_new)                   # h_t = n + z * (h_{t-1} - n)
+            h_new *= z[:, H:2 * H]
+            h_new += n
+            h = h_new
+        return {"x": x, "s": s, "gates": gates, "hn": hn, "s_prev": s0}
+
+    # -- backward --------------------------------------------------------
+    def prepare_backward(self, params, cache):
+        """Derived arrays the step VJPs share: ``coef`` (T, B, 4, H).
+
+        ``coef = [(1 - z) tanh'(a_n), (h_{t-1} - n) z', h_n r', r]``, so that
+        ``dL/da_n = g coef_0``, ``dL/da_z = g coef_1``,
+        ``dL/da_r = dL/da_n coef_2`` and ``dL/dh_n = dL/da_n coef_3``.
+        """
+        H = self.n_hidden
+        s, gates = cache["s"], cache["gates"]
+        T, B = s.shape[:2]
+        r, z, n = (gates[..., k * H:(k + 1) * H] for k in range(3))
+        h_prev = previous_states(cache, 0, T)
+        coef = np.empty((T, B, 4, H), dtype=s.dtype)
+        np.multiply(1.0 - z, 1.0 - n * n, out=coef[:, :, 0])
+        np.multiply(h_prev - n, z * (1.0 - z), out=coef[:, :, 1])
+        np.multiply(cache["hn"], r * (1.0 - r), out=coef[:, :, 2])
+        coef[:, :, 3] = r
+        cache = dict(cache)
+        cache["coef"] = coef
+        return cache
+
+    def vjp(self, params, cache, t, g):
+        """Pull ``g = dL/dh_t`` (..., B, H) back through step ``t``.
+
+        Returns the local gradient (..., B, 4H) and
+        ``dL/dh_{t-1} = [dL/da_r, dL/da_z, dL/dh_n] W_hh + g * z``.
+        """
+        H = self.n_hidden
+        coef = cache["coef"][t]                            # (B, 4, H)
+        shape = np.broadcast_shapes(g.shape, coef.shape[:1] + coef.shape[2:])
+        local = np.empty(shape[:-1] + (4, H), dtype=np.result_type(g, coef))
+        da_n = local[..., 3, :]
+        np.multiply(g, coef[:, 0], out=da_n)
+        np.multiply(g, coef[:, 1], out=local[..., 1, :])
+        np.multiply(da_n, coef[:, 2], out=local[..., 0, :])
+        np.multiply(da_n, coef[:, 3], out=local[..., 2, :])
+        local = local.reshape(shape[:-1] + (4 * H,))
+        g_prev = local[..., :3 * H] @ params["W_hh"]
+        g_prev += g * cache["gates"][t, :, H:2 * H]
+        return local, g_prev
+
+    def param_grads(self, params, cache, local, lo: int):
+        """Gradients of W_xh, W_hh, b_xh, b_hh from the local gradients of steps lo..lo+n-1."""
+        n, H = local.shape[0], self.n_hidden
+        d_hh = local[..., :3 * H]                                            # (n, B, 3H)
+        d_xh = np.concatenate([local[..., :2 * H], local[..., 3 * H:]], axis=-1)
+        return {
+            "W_xh": outer_sum(d_xh, cache["x"][lo:lo + n]),
+            "W_hh": outer_sum(d_hh, previous_states(cache, lo, n)),
+            "b_xh": d_xh.sum(axis=(0, 1)),
+            "b_hh": d_hh.sum(axis=(0, 1)),
+        }
+
+    def recurrent_grad_norms(self, params, cache, local, lo: int):
+        """Norm of each step's contribution to the W_hh gradient: (n,)."""
+        d_hh = local[..., :3 * self.n_hidden]
+        return step_outer_norms(d_hh, previous_states(cache, lo, local.shape[0]))
+
+    def jacobians(self, params, cache):
+        """Per-step Jacobians ``dh_t/dh_{t-1}``: (T, B, H, H)."""
+        return _identity_jacobians(self, params, cache)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import check_int, check_option, check_real
-from .cells import ElmanCell
+from .cells import ElmanCell, GRUCell, LSTMCell
 
 DTYPES = {"float64": np.float64, "float32": np.float32}
 
@@ -170,3 +170,84 @@ class ElmanRNN(RNN):
 
     def __repr__(self):
         return super().__repr__()[:-1] + f", activation={self.activation!r})"
+
+
+class LSTM(RNN):
+    """LSTM network (Hochreiter & Schmidhuber 1997; forget gate: Gers et al. 2000).
+
+    ``[i, f, g, o]`` gates from ``W_xh x_t + W_hh h_{t-1} + b_h``,
+    ``c_t = f * c_{t-1} + i * g``, ``h_t = o * tanh(c_t)``, ``yhat_t = W_hy h_t + b_y``.
+    The state is ``[h, c]`` (S = 2H); see :class:`bpttviz.cells.LSTMCell`.
+
+    Parameters
+    ----------
+    n_in, n_hidden, n_out : int
+        Sizes I, H and O.
+    seed : int
+        Seed of the initialization.
+    forget_bias : float
+        Added to the forget-gate bias ``b_h[H:2H]``, so that the cell starts
+        by remembering (Gers et al. 2000; Jozefowicz et al. 2015 recommend 1).
+    dtype : {"float64", "float32"}
+        Floating type of parameters and computation (float64 by default).
+
+    Notes
+    -----
+    ``W_xh`` (4H, I), ``W_hh`` (4H, H) and ``b_h`` (4H,) (gate order i, f, g, o,
+    as in ``torch.nn.LSTM``) start uniform in ``[-1/sqrt(H), 1/sqrt(H)]`` like
+    PyTorch's; ``W_hy ~ N(0, 1/H)``, ``b_y = 0``.
+    """
+
+    name = "LSTM"
+
+    def __init__(self, n_in, n_hidden, n_out, seed=0, *, forget_bias=1.0, dtype="float64"):
+        cell = LSTMCell(n_in, n_hidden)
+        super().__init__(cell, n_out, seed, dtype)
+        self.forget_bias = check_real(forget_bias, "forget_bias", self.name)
+        H = self.n_hidden
+        params = _uniform_init(self.rng, cell.param_shapes(), H)
+        params["b_h"][H:2 * H] += self.forget_bias
+        self.params = {**params, **self.params}
+        self.params = {k: v.astype(self.dtype) for k, v in self.params.items()}
+
+    def __repr__(self):
+        return super().__repr__()[:-1] + f", forget_bias={self.forget_bias!r})"
+
+
+class GRU(RNN):
+    """GRU network (Cho et al. 2014), in PyTorch's convention.
+
+    ``r, z = sigmoid(...)``, ``n = tanh(W_in x_t + b_in + r * (W_hn h_{t-1} + b_hn))``,
+    ``h_t = (1 - z) * n + z * h_{t-1}``, ``yhat_t = W_hy h_t + b_y``;
+    see :class:`bpttviz.cells.GRUCell`.
+
+    Parameters
+    ----------
+    n_in, n_hidden, n_out : int
+        Sizes I, H and O.
+    seed : int
+        Seed of the initialization.
+    dtype : {"float64", "float32"}
+        Floating type of parameters and computation (float64 by default).
+
+    Notes
+    -----
+    ``W_xh`` (3H, I), ``W_hh`` (3H, H), ``b_xh`` and ``b_hh`` (3H,) (gate order
+    r, z, n, as in ``torch.nn.GRU``) start uniform in ``[-1/sqrt(H), 1/sqrt(H)]``
+    like PyTorch's; ``W_hy ~ N(0, 1/H)``, ``b_y = 0``.
+    """
+
+    name = "GRU"
+
+    def __init__(self, n_in, n_hidden, n_out, seed=0, *, dtype="float64"):
+        cell = GRUCell(n_in, n_hidden)
+        super().__init__(cell, n_out, seed, dtype)
+        params = _uniform_init(self.rng, cell.param_shapes(), self.n_hidden)
+        self.params = {**params, **self.params}
+        self.params = {k: v.astype(self.dtype) for k, v in self.params.items()}
+
+
+def _uniform_init(rng, shapes, H):
+    """PyTorch's recurrent-layer initialization: every array uniform in [-1/sqrt(H), 1/sqrt(H)]."""
+    bound = 1.0 / np.sqrt(H)
+    return {name: rng.uniform(-bound, bound, size=shape) for name, shape in shapes.items()}
