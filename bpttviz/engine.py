@@ -243,6 +243,21 @@ def _output_layer(pb: Problem):
     return post
 
 
+def row_norms(a):
+    """Euclidean norm of each ``a[i]`` over its other axes: (n,).
+
+    Sums of squares overflow once entries pass ~1e154; those rows are redone
+    with scaling, so a norm is inf only when an entry is.
+    """
+    flat = a.reshape(a.shape[0], -1)
+    out = np.sqrt(np.einsum("ij,ij->i", flat, flat))
+    redo = np.isinf(out) & np.isfinite(flat).all(axis=1)
+    if redo.any():
+        big = np.abs(flat[redo]).max(axis=1, keepdims=True)
+        out[redo] = big[:, 0] * np.sqrt(((flat[redo] / big) ** 2).sum(axis=1))
+    return out
+
+
 def _first_nonfinite(flags, offset):
     """Index (plus offset) of the first False in a (n,) finiteness vector, or None."""
     bad = np.flatnonzero(~flags)
@@ -308,7 +323,7 @@ def _sweep(tape, pb, plan, w, grads, record):
         if first_bad is None and not finite.all():
             first_bad = c_lo + int(np.flatnonzero(~finite)[-1])
         if record:
-            err[c_lo - lo:c_lo - lo + n] = np.sqrt(np.einsum("nbs,nbs->n", errs, errs))
+            err[c_lo - lo:c_lo - lo + n] = row_norms(errs)
             whh[c_lo - lo:c_lo - lo + n] = cell.recurrent_grad_norms(P, cache, local, 0)
     return first_bad, lo, err, whh
 
@@ -420,7 +435,7 @@ def flow_matrix(pb: Problem):
         flow = np.zeros((T, T))
         for s in range(T - 1, -1, -1):
             rows = G[s:]                            # losses tau >= s, each at state s
-            flow[s:, s] = np.sqrt(np.einsum("nbs,nbs->n", rows, rows))
+            flow[s:, s] = row_norms(rows)
             if s > 0:
                 G[s:] = cell.vjp(P, cache, s, rows)[1]
     return flow

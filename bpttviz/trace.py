@@ -185,12 +185,12 @@ class Trace:
                 or any(u.first_nonfinite is not None for u in self.updates)
                 or any(not np.all(np.isfinite(g)) for u in self.updates for g in u.grads.values()))
 
-    def _lazy(self, key):
+    def _lazy(self, key, name):
         if key in self._saved:
             return self._saved[key]
         if self._source is None:
-            raise RuntimeError(f"This trace was loaded without {key!r} and no longer holds the "
-                               f"model and data to compute it; save it after reading trace.{key}.")
+            raise RuntimeError(f"This trace was loaded without {name} and no longer holds the "
+                               f"model and data to compute it: read trace.{name} before saving.")
         return self._source(key)
 
     @cached_property
@@ -199,11 +199,11 @@ class Trace:
 
         Full and untruncated, whatever the schedule; 0 where ``s > tau``.
         """
-        return self._lazy("flow")
+        return self._lazy("flow", "flow")
 
     @cached_property
     def _full(self):
-        return self._lazy("full")
+        return self._lazy("full", "full_grads")
 
     @property
     def full_grads(self):

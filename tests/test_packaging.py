@@ -1,0 +1,94 @@
+"""The project's promises about itself: one dependency list, a NumPy-only engine."""
+
+import ast
+import pathlib
+import re
+import subprocess
+import sys
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    tomllib = None
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PURE = ["engine", "cells", "losses", "schedules", "trace", "models", "_validation"]
+
+
+def requirement_names(reqs):
+    return {re.split(r"[<>=!~ \[]", r, maxsplit=1)[0].strip().lower() for r in reqs}
+
+
+def conda_names(path):
+    """Package names listed in a conda environment file (python and pip excluded)."""
+    names, in_pip = set(), False
+    text = path.read_text()
+    for line in text[text.index("dependencies:"):].splitlines()[1:]:
+        item = line.split("#")[0].rstrip()
+        if re.match(r"^\s*- pip:\s*$", item):
+            in_pip = True
+            continue
+        m = re.match(r"^(\s*)- (\S+)", item)
+        if not m:
+            in_pip = in_pip and bool(item.strip())
+            continue
+        if in_pip and len(m.group(1)) > 2:
+            continue                      # "-e ." installs this package
+        name = requirement_names([m.group(2)]).pop()
+        if name not in ("python", "pip"):
+            names.add(name)
+    return names
+
+
+@pytest.fixture(scope="module")
+def pyproject():
+    if tomllib is None:
+        pytest.skip("tomllib needs Python >= 3.11")
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+
+
+@pytest.mark.parametrize("env", ["environment.yml", ".binder/environment.yml"])
+def test_conda_environments_list_the_runtime_and_app_dependencies(pyproject, env):
+    project = pyproject["project"]
+    expected = requirement_names(project["dependencies"] + project["optional-dependencies"]["app"])
+    assert conda_names(ROOT / env) == expected
+
+
+def test_conda_environment_installs_the_package():
+    text = (ROOT / "environment.yml").read_text()
+    assert re.search(r"^\s+- -e \.\s*$", text, re.M)
+    assert "pip install --no-deps -e ." in (ROOT / ".binder" / "postBuild").read_text()
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_engine_modules_import_only_numpy_and_the_standard_library(module):
+    tree = ast.parse((ROOT / "bpttviz" / f"{module}.py").read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:                          # relative: must stay inside the pure core
+                assert (node.module or "").split(".")[0] in PURE, ast.dump(node)
+                continue
+            names = [node.module]
+        else:
+            continue
+        for name in names:
+            top = name.split(".")[0]
+            assert top == "numpy" or top in sys.stdlib_module_names, f"{module} imports {name}"
+
+
+def test_importing_the_package_loads_no_plotting_or_widget_library():
+    code = ("import sys, bpttviz, bpttviz.engine; "
+            "print(sorted(m for m in ('matplotlib', 'ipywidgets', 'IPython', 'torch') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in readme and "make demo" in readme
+    assert re.search(r"^make test\s*$", ci, re.M)
