@@ -179,6 +179,14 @@ class ElmanCell:
         return dphi[..., :, None] * params["W_hh"]
 
 
+def input_projections(x, W, b):
+    """``x_t W^T + b`` for all steps at once, as one (T*B, I) x (I, K) product: (T, B, K)."""
+    T, B, I = x.shape
+    pre = x.reshape(T * B, I) @ np.ascontiguousarray(W.T)
+    pre += b
+    return pre.reshape(T, B, -1)
+
+
 def _identity_jacobians(cell, params, cache):
     """Per-step Jacobians ``ds_t/ds_{t-1}`` (T, B, S, S) from VJPs of the identity rows.
 
@@ -247,9 +255,8 @@ class LSTMCell:
         ``gates`` = [i, f, g, o] (T, B, 4H).
         """
         H = self.n_hidden
-        W_hh_T = params["W_hh"].T                # (H, 4H)
-        pre = x @ params["W_xh"].T               # (T, B, 4H): all input projections at once
-        pre += params["b_h"]
+        W_hh_T = np.ascontiguousarray(params["W_hh"].T)    # (H, 4H); BLAS is slow on the view
+        pre = input_projections(x, params["W_xh"], params["b_h"])   # (T, B, 4H)
         T = x.shape[0]
         s = np.empty(pre.shape[:2] + (2 * H,), dtype=pre.dtype)
         gates = pre                              # overwritten step by step with the activations
@@ -259,9 +266,10 @@ class LSTMCell:
             np.matmul(h, W_hh_T, out=a)          # (B, 4H)
             a += pre[t]
             z = gates[t]
-            _sigmoid(a[:, :2 * H], out=z[:, :2 * H])     # i, f
-            np.tanh(a[:, 2 * H:3 * H], out=z[:, 2 * H:3 * H])   # g
-            _sigmoid(a[:, 3 * H:], out=z[:, 3 * H:])     # o
+            # sigmoid over all four blocks, then tanh over g: contiguous
+            # whole-row ufuncs are faster than strided per-gate ones.
+            _sigmoid(a, out=z)                   # i, f, o (and g, replaced next)
+            np.tanh(a[:, 2 * H:3 * H], out=z[:, 2 * H:3 * H])
             c_new, h_new = s[t, :, H:], s[t, :, :H]
             np.multiply(z[:, H:2 * H], c, out=c_new)
             c_new += z[:, :H] * z[:, 2 * H:3 * H]
@@ -384,9 +392,9 @@ class GRUCell:
         ``gates`` = [r, z, n] (T, B, 3H) and ``hn`` = ``W_hn h_{t-1} + b_hn`` (T, B, H).
         """
         H = self.n_hidden
-        W_hh_T, b_hh = params["W_hh"].T, params["b_hh"]   # (H, 3H), (3H,)
-        pre = x @ params["W_xh"].T                         # (T, B, 3H): all input projections at once
-        pre += params["b_xh"]
+        W_hh_T = np.ascontiguousarray(params["W_hh"].T)    # (H, 3H); BLAS is slow on the view
+        b_hh = params["b_hh"]
+        pre = input_projections(x, params["W_xh"], params["b_xh"])  # (T, B, 3H)
         T = x.shape[0]
         s = np.empty(pre.shape[:2] + (H,), dtype=pre.dtype)
         hn = np.empty_like(s)
