@@ -287,18 +287,26 @@ class LSTMCell:
         ``dL/da_t = coef * [dc, dc, dc, dh]`` with ``dc`` the total ``dL/dc_t``.
         """
         H = self.n_hidden
-        s, z = cache["s"], cache["gates"]
+        s = cache["s"]
         T, B = s.shape[:2]
-        i, f, g, o = (z[..., k * H:(k + 1) * H] for k in range(4))
-        c_prev = previous_states(cache, 0, T)[..., H:]
-        tc = np.tanh(s[..., H:])
-        coef = np.empty((T, B, 4, H), dtype=s.dtype)
-        np.multiply(g, i * (1.0 - i), out=coef[:, :, 0])
-        np.multiply(c_prev, f * (1.0 - f), out=coef[:, :, 1])
-        np.multiply(i, 1.0 - g * g, out=coef[:, :, 2])
-        np.multiply(tc, o * (1.0 - o), out=coef[:, :, 3])
+        z = cache["gates"].reshape(T, B, 4, H)
+        i, g, o = z[:, :, 0], z[:, :, 2], z[:, :, 3]
+        # In place over whole arrays: these are the largest passes of a sweep.
+        coef = np.subtract(1.0, z)
+        coef *= z                                 # sigmoid' = y (1 - y) of every block
+        coef[:, :, 0] *= g
+        coef[1:, :, 1] *= s[:-1, :, H:]           # c_{t-1}
+        coef[0, :, 1] *= cache["s_prev"][:, H:]
+        np.multiply(g, g, out=coef[:, :, 2])      # tanh' = 1 - g^2, times i
+        np.subtract(1.0, coef[:, :, 2], out=coef[:, :, 2])
+        coef[:, :, 2] *= i
+        tc = np.tanh(s[..., H:])                  # (T, B, H)
+        coef[:, :, 3] *= tc
+        dcdh = np.multiply(tc, tc, out=tc)        # o tanh'(c_t), reusing tc
+        np.subtract(1.0, dcdh, out=dcdh)
+        dcdh *= o
         cache = dict(cache)
-        cache["dcdh"] = o * (1.0 - tc * tc)      # (T, B, H)
+        cache["dcdh"] = dcdh
         cache["coef"] = coef
         return cache
 
