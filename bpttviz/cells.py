@@ -10,6 +10,10 @@ engine owns the loop over time and the truncation; a cell only knows how to
 * turn the local gradients of many steps into parameter gradients with a few
   large matrix products (``param_grads``).
 
+A cell may also offer ``vjp_into(params, cache, t, g, local_out)`` (with a
+``local_size`` attribute, P): the same pull-back for a single error (B, S),
+writing into given buffers, which the engine's sweep prefers when present.
+
 A cache is a dict of arrays whose first axis is time, plus ``"s_prev"``, the
 state before the cache's first step. Shapes in comments: T steps, B batch,
 I inputs, H hidden units, S state floats, P local-gradient floats per step.
@@ -55,10 +59,21 @@ ACTIVATIONS = {
     "linear": _linear,
 }
 
+def _dtanh(y):
+    d = np.square(y)
+    return np.subtract(1.0, d, out=d)
+
+
+def _dsigmoid(y):
+    d = np.subtract(1.0, y)
+    d *= y
+    return d
+
+
 DERIVATIVES = {
-    "tanh": lambda y: 1.0 - y * y,
+    "tanh": _dtanh,
     "relu": lambda y: (y > 0).astype(y.dtype),
-    "sigmoid": lambda y: y * (1.0 - y),
+    "sigmoid": _dsigmoid,
     "linear": lambda y: np.ones_like(y),
 }
 
@@ -84,14 +99,31 @@ def outer_sum(local, inputs):
     return local.reshape(-1, P).T @ inputs.reshape(-1, K)
 
 
+def outer_sum_previous(local, cache, lo: int, width=None):
+    """``sum_t local[t]^T s_{t-1}[:, :width]`` for cache steps ``t = lo .. lo+n-1``.
+
+    Same as ``outer_sum(local, previous_states(...))`` without copying the states.
+    """
+    n = local.shape[0]
+    s, s_prev = cache["s"], cache["s_prev"]
+    if width is not None:
+        s, s_prev = s[..., :width], s_prev[..., :width]
+    if lo > 0:
+        return outer_sum(local, s[lo - 1:lo - 1 + n])
+    out = local[0].T @ s_prev
+    if n > 1:
+        out += outer_sum(local[1:], s[:n - 1])
+    return out
+
+
 def step_outer_norms(local, inputs):
     """Frobenius norm of each step's ``sum_b local[t,b]^T inputs[t,b]``: (n,).
 
     Uses ``||A^T X||_F^2 = sum((A A^T) * (X X^T))`` over the batch, so no
     (P, K) matrix is formed per step.
     """
-    ga = np.einsum("tbp,tcp->tbc", local, local)
-    gx = np.einsum("tbk,tck->tbc", inputs, inputs)
+    ga = local @ local.transpose(0, 2, 1)       # (n, B, B) Gram matrices
+    gx = inputs @ inputs.transpose(0, 2, 1)
     return np.sqrt(np.maximum(np.einsum("tbc,tbc->t", ga, gx), 0.0))
 
 
@@ -118,6 +150,11 @@ class ElmanCell:
 
     @property
     def state_size(self) -> int:
+        return self.n_hidden
+
+    @property
+    def local_size(self) -> int:
+        """P: floats of local gradient (dL/da_t) per example and step."""
         return self.n_hidden
 
     def param_shapes(self):
@@ -160,12 +197,18 @@ class ElmanCell:
         local = g * cache["dphi"][t]
         return local, local @ params["W_hh"]
 
+    def vjp_into(self, params, cache, t, g, local_out):
+        """``vjp`` for one error (B, H), writing the local gradient into ``local_out``
+        and ``dL/dh_{t-1}`` over ``g``: no allocation on the hot path of a sweep."""
+        np.multiply(g, cache["dphi"][t], out=local_out)
+        return np.matmul(local_out, params["W_hh"], out=g)
+
     def param_grads(self, params, cache, local, lo: int):
         """Gradients of W_xh, W_hh, b_h from the local gradients of steps lo..lo+n-1."""
         n = local.shape[0]
         return {
             "W_xh": outer_sum(local, cache["x"][lo:lo + n]),
-            "W_hh": outer_sum(local, previous_states(cache, lo, n)),
+            "W_hh": outer_sum_previous(local, cache, lo),
             "b_h": local.sum(axis=(0, 1)),
         }
 
@@ -335,7 +378,7 @@ class LSTMCell:
         n = local.shape[0]
         return {
             "W_xh": outer_sum(local, cache["x"][lo:lo + n]),
-            "W_hh": outer_sum(local, self.hidden(previous_states(cache, lo, n))),
+            "W_hh": outer_sum_previous(local, cache, lo, width=self.n_hidden),
             "b_h": local.sum(axis=(0, 1)),
         }
 
@@ -475,7 +518,7 @@ class GRUCell:
         d_xh = np.concatenate([local[..., :2 * H], local[..., 3 * H:]], axis=-1)
         return {
             "W_xh": outer_sum(d_xh, cache["x"][lo:lo + n]),
-            "W_hh": outer_sum(d_hh, previous_states(cache, lo, n)),
+            "W_hh": outer_sum_previous(d_hh, cache, lo),
             "b_xh": d_xh.sum(axis=(0, 1)),
             "b_hh": d_hh.sum(axis=(0, 1)),
         }

@@ -134,17 +134,16 @@ def _slice(cache, a, b, copy=False):
 class _Tape:
     """The activations kept between the forward pass and later backward sweeps.
 
-    Plain mode keeps each forwarded segment's cache until no later update
-    needs it. Checkpoint mode (``every=m``) keeps only the state after every
-    m-th step and recomputes a chunk of m steps when a sweep enters it.
+    ``forward`` yields the forward pass in chunks; ``chunks`` yields what a
+    backward sweep over steps lo..hi needs; ``release`` forgets what no later
+    update needs. Counts steps and the peak of stored floats as it goes
+    (a chunk being computed counts until it is stored or dropped).
     ``post(cache, t0)`` adds the output layer's loss gradient ``"dy"`` to a
     fresh cache and returns ``(yhat, step losses)``.
     """
 
-    def __init__(self, pb: Problem, post, every=None):
-        self.pb, self.post, self.every = pb, post, every
-        self.segments = []        # plain mode: [t0, cache]
-        self.checkpoints = {}     # checkpoint mode: step -> state after it (-1: initial state)
+    def __init__(self, pb: Problem, post):
+        self.pb, self.post = pb, post
         self.forward_steps = self.recomputed_steps = self.backward_steps = 0
         self.stored = self.peak = 0
         self.itemsize = np.dtype(pb.x.dtype).itemsize
@@ -152,18 +151,116 @@ class _Tape:
     def _note(self, transient=0):
         self.peak = max(self.peak, self.stored + transient)
 
+    def _with_x(self, cache, lo, hi):
+        cache["x"] = self.pb.x[lo:hi + 1]
+        return self.pb.cell.prepare_backward(self.pb.params, cache)
+
+    def cost(self):
+        return Cost(self.forward_steps, self.recomputed_steps, self.backward_steps,
+                    int(self.peak), int(self.peak * self.itemsize))
+
+
+class _BufferTape(_Tape):
+    """Keeps the caches of the steps later updates need in one contiguous buffer.
+
+    Every window is then a view, whatever k1 and k2. The buffer holds
+    ``capacity`` steps, the most the schedule ever needs at once; released
+    steps are dropped from its front and the rest moved back when the end is
+    reached. Steps no update will reach are not stored at all.
+    """
+
+    def __init__(self, pb, post, capacity, keep_from):
+        super().__init__(pb, post)
+        self.capacity = capacity
+        self.keep = keep_from          # steps before it are not stored
+        self.buf = None                # key -> (room, B, ...) arrays
+        self.start = self.off = self.n = 0
+        self.s_before = None           # state before self.start
+        self.per_step = 0
+
     def forward(self, state, t0, t1):
         """Yield ``(c0, cache)`` for steps t0..t1-1 in ascending chunks."""
         cell, params, x = self.pb.cell, self.pb.params, self.pb.x
-        if self.every is None:
-            cache = cell.forward(params, x[t0:t1], state)
-            self.forward_steps += t1 - t0
-            yield t0, cache
-            self.segments.append([t0, cache])
-            self.stored += _stored_floats(cache)
-            self._note()
+        piece = max(self.capacity, 1) if self.capacity else t1 - t0
+        a = t0
+        while a < t1:
+            b = min(a + piece, t1)
+            cache = cell.forward(params, x[a:b], state)
+            self.forward_steps += b - a
+            yield a, cache
+            self._note(_stored_floats(cache))
+            state = cache["s"][-1].copy()
+            self._append(cache, a, b)
+            a = b
+
+    def _append(self, cache, a, b):
+        first = max(a, self.keep)
+        if first >= b:
             return
-        m = self.every
+        cut = first - a
+        keys = [k for k in cache if k not in ("x", "s_prev")]
+        if self.n == 0:
+            self.start, self.off = first, 0
+            # a copy: the state may live in rows the buffer is about to reuse
+            self.s_before = (cache["s"][cut - 1] if cut else cache["s_prev"]).copy()
+        new = b - first
+        if self.buf is None and cut == 0 and new >= self.capacity:
+            self.buf = {k: cache[k] for k in keys}      # the whole window: adopt, no copy
+            self.n = new
+        else:
+            if self.buf is None:
+                self.buf = {k: np.empty((max(self.capacity, new),) + cache[k].shape[1:],
+                                        cache[k].dtype) for k in keys}
+            room = self.buf["s"].shape[0]
+            if self.off + self.n + new > room:
+                if self.n + new > room:                 # grow (a schedule never needs it)
+                    self.buf = {k: np.concatenate([v[self.off:self.off + self.n],
+                                                   np.empty((new,) + v.shape[1:], v.dtype)])
+                                for k, v in self.buf.items()}
+                else:                                   # move the kept steps to the front
+                    for v in self.buf.values():
+                        v[:self.n] = v[self.off:self.off + self.n]
+                self.off = 0
+            at = self.off + self.n
+            for k in keys:
+                self.buf[k][at:at + new] = cache[k][cut:]
+            self.n += new
+        self.per_step = sum(v[0].size for v in self.buf.values())
+        self.stored = self.n * self.per_step
+        self._note()
+
+    def chunks(self, lo, hi):
+        """Yield ``(lo, cache)``: one view of the buffer over steps lo..hi, ready for backward."""
+        a, b = self.off + lo - self.start, self.off + hi - self.start + 1
+        cache = {k: v[a:b] for k, v in self.buf.items()}
+        cache["s_prev"] = self.buf["s"][a - 1] if lo > self.start else self.s_before
+        yield lo, self._with_x(cache, lo, hi)
+
+    def release(self, keep_from):
+        """Forget the steps before ``keep_from``."""
+        self.keep = max(self.keep, keep_from)
+        drop = min(keep_from - self.start, self.n)
+        if self.n and drop > 0:
+            self.s_before = self.buf["s"][self.off + drop - 1].copy()
+            self.off += drop
+            self.n -= drop
+            self.start += drop
+        self.stored = self.n * self.per_step
+
+
+class _CheckpointTape(_Tape):
+    """Keeps only the state after every ``every``-th step (Chen et al. 2016) and
+    recomputes a chunk of ``every`` steps from the checkpoint before it when a
+    backward sweep enters it."""
+
+    def __init__(self, pb, post, every):
+        super().__init__(pb, post)
+        self.every = every
+        self.checkpoints = {}          # step -> state after it (-1: the initial state)
+
+    def forward(self, state, t0, t1):
+        """Yield ``(c0, cache)`` for steps t0..t1-1 in chunks aligned to checkpoints."""
+        cell, params, x, m = self.pb.cell, self.pb.params, self.pb.x, self.every
         if t0 == 0:
             self.checkpoints[-1] = state
             self.stored += state.size
@@ -181,16 +278,8 @@ class _Tape:
             a = b
 
     def chunks(self, lo, hi):
-        """Yield ``(c_lo, cache)`` covering steps lo..hi in descending chunks, ready for backward."""
-        cell, params = self.pb.cell, self.pb.params
-        if self.every is None:
-            for t0, cache in reversed(self.segments):
-                n = cache["s"].shape[0]
-                a, b = max(lo, t0), min(hi, t0 + n - 1)
-                if a <= b:
-                    yield a, cell.prepare_backward(params, _slice(cache, a - t0, b - t0 + 1))
-            return
-        m = self.every
+        """Yield ``(c_lo, cache)`` covering steps lo..hi in descending recomputed chunks."""
+        cell, params, m = self.pb.cell, self.pb.params, self.every
         for c in range(hi // m, lo // m - 1, -1):
             start, b = c * m, min(c * m + m - 1, hi)
             cache = cell.forward(params, self.pb.x[start:b + 1], self.checkpoints[start - 1])
@@ -200,29 +289,13 @@ class _Tape:
             self.recomputed_steps += n
             self._note(_stored_floats(cache))
             a = max(lo, start)
-            yield a, cell.prepare_backward(params, _slice(cache, a - start, n))
+            yield a, self._with_x(_slice(cache, a - start, n), a, b)
 
     def release(self, keep_from):
-        """Forget what only steps before ``keep_from`` needed."""
-        if self.every is None:
-            kept = []
-            for t0, cache in self.segments:
-                n = cache["s"].shape[0]
-                if t0 + n <= keep_from:
-                    continue
-                if t0 < keep_from:  # copy the kept tail so the dropped head is freed
-                    cache, t0 = _slice(cache, keep_from - t0, n, copy=True), keep_from
-                kept.append([t0, cache])
-            self.segments = kept
-            self.stored = sum(_stored_floats(c) for _, c in kept)
-        else:
-            first = (keep_from // self.every) * self.every - 1
-            self.checkpoints = {t: s for t, s in self.checkpoints.items() if t >= first}
-            self.stored = sum(s.size for s in self.checkpoints.values())
-
-    def cost(self):
-        return Cost(self.forward_steps, self.recomputed_steps, self.backward_steps,
-                    int(self.peak), int(self.peak * self.itemsize))
+        """Forget the checkpoints only steps before ``keep_from`` would need."""
+        first = (keep_from // self.every) * self.every - 1
+        self.checkpoints = {t: s for t, s in self.checkpoints.items() if t >= first}
+        self.stored = sum(s.size for s in self.checkpoints.values())
 
 
 # --- the run ----------------------------------------------------------------
@@ -286,6 +359,7 @@ def _sweep(tape, pb, plan, w, grads, record):
     gstarts = np.unique(starts)
     gid = np.searchsorted(gstarts, starts)
     single = len(gstarts) == 1
+    vjp_into = getattr(cell, "vjp_into", None)
     G = np.zeros((len(gstarts), B, S), dtype=pb.x.dtype)
     err = np.zeros(hi - lo + 1) if record else None
     whh = np.zeros(hi - lo + 1) if record else None
@@ -297,25 +371,31 @@ def _sweep(tape, pb, plan, w, grads, record):
         here = np.flatnonzero((taus >= c_lo) & (taus < c_lo + n))
         rows = (cache["dy"][taus[here] - c_lo] * wr[here, None, None]) @ W_hy   # (m, B, H)
         inject = {int(taus[j]) - c_lo: (r, int(gid[j])) for r, j in enumerate(here)}
-        local = None
         errs = np.empty((n, B, S), dtype=G.dtype) if record else None
-        for i in range(n - 1, -1, -1):
-            if i in inject:
-                r, j = inject[i]
-                G[j, :, :H] += rows[r]
-            k = 1 if single else int(np.searchsorted(gstarts, c_lo + i, "right"))
-            if k == 1:
+        if single and vjp_into is not None:
+            # one group (every k1/k2 schedule): the cell writes in place
+            g = G[0]
+            local = np.empty((n, B, cell.local_size), dtype=G.dtype)
+            for i in range(n - 1, -1, -1):
+                if i in inject:
+                    g[:, :H] += rows[inject[i][0]]
                 if record:
-                    errs[i] = G[0]
-                loc, G[0] = cell.vjp(P, cache, i, G[0])
-            else:
+                    errs[i] = g
+                vjp_into(P, cache, i, g, local[i])
+        else:
+            local = None
+            for i in range(n - 1, -1, -1):
+                if i in inject:
+                    r, j = inject[i]
+                    G[j, :, :H] += rows[r]
+                k = 1 if single else int(np.searchsorted(gstarts, c_lo + i, "right"))
                 if record:
                     errs[i] = G[:k].sum(axis=0)
                 loc, G[:k] = cell.vjp(P, cache, i, G[:k])
                 loc = loc.sum(axis=0)
-            if local is None:
-                local = np.empty((n,) + loc.shape, dtype=loc.dtype)
-            local[i] = loc
+                if local is None:
+                    local = np.empty((n,) + loc.shape, dtype=loc.dtype)
+                local[i] = loc
         tape.backward_steps += n
         for name, g in cell.param_grads(P, cache, local, 0).items():
             grads[name] += g
@@ -339,14 +419,18 @@ def run_schedule(pb: Problem, schedule: Schedule, checkpoint=None, record=True) 
     plans = schedule.updates
     carries = pb.carries
     post = _output_layer(pb)
-    tape = _Tape(pb, post, checkpoint)
     weights = [_loss_weights(p, carries) for p in plans]
-    # The earliest state each update reaches, and so what must be kept after update u.
+    # The earliest state each update reaches, and so what must be kept from update u on.
     reach = []
     for p, w in zip(plans, weights):
         ok = (p.starts <= p.losses) & (w > 0)
         reach.append(int(p.starts[ok].min()) if ok.any() else T)
     keep_from = np.minimum.accumulate(np.array(reach + [T])[::-1])[::-1]
+    if checkpoint is None:
+        need = max([p.step - min(int(k), p.step) for p, k in zip(plans, keep_from)] + [0])
+        tape = _BufferTape(pb, post, need, int(keep_from[0]))
+    else:
+        tape = _CheckpointTape(pb, post, checkpoint)
 
     states = np.empty((T, B, S), dtype=pb.x.dtype) if record else None
     outputs = np.empty((T, B, pb.params["W_hy"].shape[0]), dtype=pb.x.dtype) if record else None
@@ -366,7 +450,7 @@ def run_schedule(pb: Problem, schedule: Schedule, checkpoint=None, record=True) 
             finite = (np.isfinite(cache["s"]).all(axis=(1, 2)) & np.isfinite(yhat).all(axis=(1, 2))
                       & np.isfinite(losses))
             first_bad[0] = _first_nonfinite(finite, c0)
-        return cache["s"][-1]
+        return cache["s"][-1].copy()
 
     updates = []
     t0 = 0
@@ -380,6 +464,8 @@ def run_schedule(pb: Problem, schedule: Schedule, checkpoint=None, record=True) 
                 sel = (plan.losses >= c0) & (plan.losses < c0 + cache["s"].shape[0])
                 if sel.any():
                     idx = plan.losses[sel] - c0
+                    if idx[-1] - idx[0] + 1 == len(idx):      # a run of steps: slice, no copy
+                        idx = slice(idx[0], idx[-1] + 1)
                     dy = cache["dy"][idx] * w[sel][:, None, None]
                     grads["W_hy"] += outer_sum(dy, cell.hidden(cache["s"][idx]))
                     grads["b_y"] += dy.sum(axis=(0, 1))

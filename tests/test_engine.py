@@ -666,3 +666,19 @@ def test_radius_and_sigma_are_set_exactly():
     assert bpttviz.max_singular_value(m.params["W_hh"]) == pytest.approx(0.7, rel=1e-12)
     a, b = bpttviz.ElmanRNN(2, 16, 1, seed=4), bpttviz.ElmanRNN(2, 16, 1, seed=4)
     np.testing.assert_array_equal(a.params["W_hh"], b.params["W_hh"])
+
+
+def test_random_schedules_equal_direct_sum_over_kept_pairs():
+    """Many (T, k1, k2) at random, including k1 or k2 above T, plain and checkpointed."""
+    rng = np.random.default_rng(11)
+    for _ in range(40):
+        T = int(rng.integers(1, 13))
+        k1, k2 = int(rng.integers(1, T + 3)), int(rng.integers(1, T + 3))
+        model, x, y, h0 = make_data(T=T, B=2, H=3, seed=int(rng.integers(1000)))
+        m = (rng.random((T, 2)) < 0.8).astype(float)
+        every = [None, int(rng.integers(1, T + 2))][int(rng.integers(2))]
+        trace = bpttviz.bptt(model, x, y, k1, k2, h0=h0, mask=m, checkpoint=every)
+        for update, plan in zip(trace.updates, trace.schedule.updates):
+            ref = direct_sum_grads(model.params, x, y, m, h0, "tanh", "mse", plan)
+            assert rel_error(update.grads, ref) < 1e-10 or not any(np.any(r) for r in ref.values()), \
+                (T, k1, k2, every)
