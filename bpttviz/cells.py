@@ -478,15 +478,25 @@ class GRUCell:
         ``dL/da_r = dL/da_n coef_2`` and ``dL/dh_n = dL/da_n coef_3``.
         """
         H = self.n_hidden
-        s, gates = cache["s"], cache["gates"]
+        s = cache["s"]
         T, B = s.shape[:2]
-        r, z, n = (gates[..., k * H:(k + 1) * H] for k in range(3))
-        h_prev = previous_states(cache, 0, T)
+        gates = cache["gates"].reshape(T, B, 3, H)
+        r, z, n = gates[:, :, 0], gates[:, :, 1], gates[:, :, 2]
+        # In place over whole arrays, with slots of coef as scratch space.
         coef = np.empty((T, B, 4, H), dtype=s.dtype)
-        np.multiply(1.0 - z, 1.0 - n * n, out=coef[:, :, 0])
-        np.multiply(h_prev - n, z * (1.0 - z), out=coef[:, :, 1])
-        np.multiply(cache["hn"], r * (1.0 - r), out=coef[:, :, 2])
-        coef[:, :, 3] = r
+        c0, c1, c2, c3 = (coef[:, :, k] for k in range(4))
+        np.multiply(n, n, out=c0)
+        np.subtract(1.0, c0, out=c0)              # tanh' = 1 - n^2
+        np.subtract(1.0, z, out=c1)
+        c0 *= c1                                  # (1 - z) tanh'
+        c1 *= z                                   # z' = z (1 - z)
+        np.subtract(s[:-1], n[1:], out=c3[1:])    # h_{t-1} - n
+        np.subtract(cache["s_prev"], n[0], out=c3[0])
+        c1 *= c3
+        np.subtract(1.0, r, out=c2)
+        c2 *= r
+        c2 *= cache["hn"]
+        c3[...] = r
         cache = dict(cache)
         cache["coef"] = coef
         return cache
