@@ -278,6 +278,11 @@ class LSTMCell:
     def state_size(self) -> int:
         return 2 * self.n_hidden
 
+    @property
+    def local_size(self) -> int:
+        """P: floats of local gradient (dL/da_t, four gates) per example and step."""
+        return 4 * self.n_hidden
+
     def param_shapes(self):
         H, I = self.n_hidden, self.n_in
         return {"W_xh": (4 * H, I), "W_hh": (4 * H, H), "b_h": (4 * H,)}
@@ -373,6 +378,24 @@ class LSTMCell:
         np.multiply(dc, cache["gates"][t, :, H:2 * H], out=g_prev[..., H:])
         return local, g_prev
 
+    def vjp_into(self, params, cache, t, g, local_out):
+        """``vjp`` for one error (B, 2H), writing the local gradient into ``local_out``
+        (B, 4H) and ``dL/ds_{t-1}`` over ``g``: no allocation on the hot path of a sweep."""
+        H = self.n_hidden
+        gh, gc = g[:, :H], g[:, H:]
+        coef = cache["coef"][t]                             # (B, 4, H)
+        loc = local_out.reshape(-1, 4, H)
+        dc = loc[:, 0]                                      # dL/dc_t, until it becomes dL/da_i
+        np.multiply(gh, cache["dcdh"][t], out=dc)
+        dc += gc
+        np.multiply(dc, coef[:, 1], out=loc[:, 1])
+        np.multiply(dc, coef[:, 2], out=loc[:, 2])
+        np.multiply(dc, cache["gates"][t, :, H:2 * H], out=gc)
+        dc *= coef[:, 0]
+        np.multiply(gh, coef[:, 3], out=loc[:, 3])
+        np.matmul(local_out, params["W_hh"], out=gh)
+        return g
+
     def param_grads(self, params, cache, local, lo: int):
         """Gradients of W_xh, W_hh, b_h from the local gradients of steps lo..lo+n-1."""
         n = local.shape[0]
@@ -426,6 +449,11 @@ class GRUCell:
     @property
     def state_size(self) -> int:
         return self.n_hidden
+
+    @property
+    def local_size(self) -> int:
+        """P: floats of local gradient per example and step."""
+        return 4 * self.n_hidden
 
     def param_shapes(self):
         H, I = self.n_hidden, self.n_in
@@ -520,6 +548,21 @@ class GRUCell:
         g_prev = local[..., :3 * H] @ params["W_hh"]
         g_prev += g * cache["gates"][t, :, H:2 * H]
         return local, g_prev
+
+    def vjp_into(self, params, cache, t, g, local_out):
+        """``vjp`` for one error (B, H), writing the local gradient into ``local_out``
+        (B, 4H) and ``dL/dh_{t-1}`` over ``g``: no large allocation on the hot path."""
+        H = self.n_hidden
+        coef = cache["coef"][t]                             # (B, 4, H)
+        loc = local_out.reshape(-1, 4, H)
+        da_n = loc[:, 3]
+        np.multiply(g, coef[:, 0], out=da_n)
+        np.multiply(g, coef[:, 1], out=loc[:, 1])
+        np.multiply(da_n, coef[:, 2], out=loc[:, 0])
+        np.multiply(da_n, coef[:, 3], out=loc[:, 2])
+        g *= cache["gates"][t, :, H:2 * H]
+        g += local_out[:, :3 * H] @ params["W_hh"]
+        return g
 
     def param_grads(self, params, cache, local, lo: int):
         """Gradients of W_xh, W_hh, b_xh, b_hh from the local gradients of steps lo..lo+n-1."""

@@ -313,6 +313,24 @@ def test_updates_match_pytorch_autograd_with_detach(kind, loss, how):
 # --- diagnostics: Jacobians, flow, per-step norms ------------------------------
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_in_place_vjp_equals_vjp(kind):
+    """The engine's single-error fast path gives what the broadcasting VJP gives."""
+    model = make_model(kind)
+    x, _, _, s0 = make_data(kind, "mse")
+    run = bpttviz.unroll(model, x, h0=s0)
+    cell = model.cell
+    cache = cell.prepare_backward(run.params, run.cache)
+    g = np.random.default_rng(2).normal(size=(3, B, model.state_size))
+    for t in range(T):
+        local, g_prev = cell.vjp(run.params, cache, t, g)          # three errors at once
+        for k in range(3):
+            local_out, g_k = np.empty((B, cell.local_size)), g[k].copy()
+            cell.vjp_into(run.params, cache, t, g_k, local_out)
+            np.testing.assert_allclose(local_out, local[k], rtol=1e-14, atol=1e-16)
+            np.testing.assert_allclose(g_k, g_prev[k], rtol=1e-14, atol=1e-16)
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_jacobians_match_finite_differences_of_one_step(kind):
     model = make_model(kind)
     x, _, _, s0 = make_data(kind, "mse")
