@@ -41,7 +41,7 @@ class Problem:
     params: dict
     x: np.ndarray          # (T, B, I)
     y: np.ndarray | None   # (T, B, O) real targets, or (T, B) class labels
-    m: np.ndarray          # (T, B) non-negative loss weights
+    m: np.ndarray | None   # (T, B) non-negative loss weights; None: all ones
     s0: np.ndarray         # (B, S)
     loss: str
 
@@ -56,7 +56,15 @@ class Problem:
     @property
     def carries(self):
         """(T,) True where a step carries a target."""
+        if self.m is None:
+            return np.ones(self.T, dtype=bool)
         return (self.m > 0).any(axis=1)
+
+    def weights(self, a, b):
+        """Loss weights of steps a..b-1: (b-a, B)."""
+        if self.m is None:
+            return np.ones((b - a, self.B), dtype=self.x.dtype)
+        return self.m[a:b]
 
 
 def _check_model(model, func):
@@ -66,11 +74,15 @@ def _check_model(model, func):
     return model.checked_params(func)
 
 
-def _check_inputs(model, inputs, h0, func):
+def _own(a, copy):
+    return a.copy() if copy else a
+
+
+def _check_inputs(model, inputs, h0, func, copy=True):
     params = _check_model(model, func)
     dtype = model.dtype
-    x = check_array(inputs, "inputs", func, ndim=3, dtype=dtype,
-                    shape=(("T", None), ("B", None), ("I", model.n_in))).copy()
+    x = _own(check_array(inputs, "inputs", func, ndim=3, dtype=dtype,
+                         shape=(("T", None), ("B", None), ("I", model.n_in))), copy)
     B, S = x.shape[1], model.state_size
     if h0 is None:
         s0 = model.init_state(B)
@@ -80,28 +92,30 @@ def _check_inputs(model, inputs, h0, func):
     return {k: v.copy() for k, v in params.items()}, x, s0
 
 
-def make_problem(model, inputs, targets, h0=None, loss="mse", mask=None, func="bptt"):
+def make_problem(model, inputs, targets, h0=None, loss="mse", mask=None, func="bptt", copy=True):
     """Check a model and its data and bundle them into a :class:`Problem`.
 
     Raises ``TypeError`` or ``ValueError`` naming the parameter, the allowed
-    values and the value received, before any work.
+    values and the value received, before any work. The parameters are always
+    copied; the data too unless ``copy=False`` (then the caller must not change
+    them while the problem is in use).
     """
     loss = check_option(loss, "loss", func, tuple(LOSSES))
-    params, x, s0 = _check_inputs(model, inputs, h0, func)
+    params, x, s0 = _check_inputs(model, inputs, h0, func, copy)
     T, B = x.shape[:2]
     O = model.n_out
     if loss == "mse":
-        y = check_array(targets, "targets", func, ndim=3, dtype=model.dtype,
-                        shape=(("T", T), ("B", B), ("O", O))).copy()
+        y = _own(check_array(targets, "targets", func, ndim=3, dtype=model.dtype,
+                             shape=(("T", T), ("B", B), ("O", O))), copy)
     else:
-        y = check_array(targets, "targets", func, ndim=2, kind="int",
-                        shape=(("T", T), ("B", B))).copy()
+        y = _own(check_array(targets, "targets", func, ndim=2, kind="int",
+                             shape=(("T", T), ("B", B))), copy)
         if y.min() < 0 or y.max() >= O:
             raise ValueError(f"The 'targets' parameter of {func} must hold class labels in "
                              f"[0, {O - 1}] for cross_entropy. Got values in "
                              f"[{y.min()}, {y.max()}] instead.")
     if mask is None:
-        m = np.ones((T, B), dtype=model.dtype)
+        m = None
     else:
         m = check_array(mask, "mask", func, dtype=model.dtype)
         if m.shape == (T,):
@@ -166,8 +180,12 @@ class _BufferTape(_Tape):
     Every window is then a view, whatever k1 and k2. The buffer holds
     ``capacity`` steps, the most the schedule ever needs at once; released
     steps are dropped from its front and the rest moved back when the end is
-    reached. Steps no update will reach are not stored at all.
+    reached. Steps no update will reach are not stored at all. Forward and
+    backward work in blocks of at most ``block`` steps, so their temporaries
+    (pre-activations, phi', local gradients) stay small beside the buffer.
     """
+
+    block = 256
 
     def __init__(self, pb, post, capacity, keep_from):
         super().__init__(pb, post)
@@ -179,12 +197,11 @@ class _BufferTape(_Tape):
         self.per_step = 0
 
     def forward(self, state, t0, t1):
-        """Yield ``(c0, cache)`` for steps t0..t1-1 in ascending chunks."""
+        """Yield ``(c0, cache)`` for steps t0..t1-1 in ascending blocks."""
         cell, params, x = self.pb.cell, self.pb.params, self.pb.x
-        piece = max(self.capacity, 1) if self.capacity else t1 - t0
         a = t0
         while a < t1:
-            b = min(a + piece, t1)
+            b = min(a + self.block, t1)
             cache = cell.forward(params, x[a:b], state)
             self.forward_steps += b - a
             yield a, cache
@@ -197,44 +214,41 @@ class _BufferTape(_Tape):
         first = max(a, self.keep)
         if first >= b:
             return
-        cut = first - a
+        cut, new = first - a, b - first
         keys = [k for k in cache if k not in ("x", "s_prev")]
         if self.n == 0:
             self.start, self.off = first, 0
             # a copy: the state may live in rows the buffer is about to reuse
             self.s_before = (cache["s"][cut - 1] if cut else cache["s_prev"]).copy()
-        new = b - first
-        if self.buf is None and cut == 0 and new >= self.capacity:
-            self.buf = {k: cache[k] for k in keys}      # the whole window: adopt, no copy
-            self.n = new
-        else:
-            if self.buf is None:
-                self.buf = {k: np.empty((max(self.capacity, new),) + cache[k].shape[1:],
-                                        cache[k].dtype) for k in keys}
-            room = self.buf["s"].shape[0]
-            if self.off + self.n + new > room:
-                if self.n + new > room:                 # grow (a schedule never needs it)
-                    self.buf = {k: np.concatenate([v[self.off:self.off + self.n],
-                                                   np.empty((new,) + v.shape[1:], v.dtype)])
-                                for k, v in self.buf.items()}
-                else:                                   # move the kept steps to the front
-                    for v in self.buf.values():
-                        v[:self.n] = v[self.off:self.off + self.n]
-                self.off = 0
-            at = self.off + self.n
-            for k in keys:
-                self.buf[k][at:at + new] = cache[k][cut:]
-            self.n += new
-        self.per_step = sum(v[0].size for v in self.buf.values())
+        if self.buf is None:
+            self.buf = {k: np.empty((max(self.capacity, new),) + cache[k].shape[1:],
+                                    cache[k].dtype) for k in keys}
+            self.per_step = sum(v[0].size for v in self.buf.values())
+        room = self.buf["s"].shape[0]
+        if self.off + self.n + new > room:
+            if self.n + new > room:                     # grow (a schedule never needs it)
+                self.buf = {k: np.concatenate([v[self.off:self.off + self.n],
+                                               np.empty((new,) + v.shape[1:], v.dtype)])
+                            for k, v in self.buf.items()}
+            else:                                       # move the kept steps to the front
+                for v in self.buf.values():
+                    v[:self.n] = v[self.off:self.off + self.n]
+            self.off = 0
+        at = self.off + self.n
+        for k in keys:
+            self.buf[k][at:at + new] = cache[k][cut:]
+        self.n += new
         self.stored = self.n * self.per_step
         self._note()
 
     def chunks(self, lo, hi):
-        """Yield ``(lo, cache)``: one view of the buffer over steps lo..hi, ready for backward."""
-        a, b = self.off + lo - self.start, self.off + hi - self.start + 1
-        cache = {k: v[a:b] for k, v in self.buf.items()}
-        cache["s_prev"] = self.buf["s"][a - 1] if lo > self.start else self.s_before
-        yield lo, self._with_x(cache, lo, hi)
+        """Yield ``(c_lo, cache)``: views of the buffer over steps lo..hi, last block first."""
+        for c_hi in range(hi, lo - 1, -self.block):
+            c_lo = max(lo, c_hi - self.block + 1)
+            a, b = self.off + c_lo - self.start, self.off + c_hi - self.start + 1
+            cache = {k: v[a:b] for k, v in self.buf.items()}
+            cache["s_prev"] = self.buf["s"][a - 1] if c_lo > self.start else self.s_before
+            yield c_lo, self._with_x(cache, c_lo, c_hi)
 
     def release(self, keep_from):
         """Forget the steps before ``keep_from``."""
@@ -309,7 +323,7 @@ def _output_layer(pb: Problem):
         s = cache["s"]
         n = s.shape[0]
         yhat = cell.hidden(s) @ W_hy.T + b_y                      # (n, B, O)
-        losses, dy = loss_fn(yhat, pb.y[t0:t0 + n], pb.m[t0:t0 + n])
+        losses, dy = loss_fn(yhat, pb.y[t0:t0 + n], pb.weights(t0, t0 + n))
         cache["dy"] = dy
         return yhat, losses
 
@@ -565,7 +579,7 @@ def bptt(model, inputs, targets, k1=None, k2=None, h0=None, *, loss="mse", mask=
         injected losses; with ``k1 = k2 = None`` the single update's gradient
         is that of the mean of all T per-step losses.
     """
-    pb = make_problem(model, inputs, targets, h0, loss, mask, "bptt")
+    pb = make_problem(model, inputs, targets, h0, loss, mask, "bptt", copy=bool(record))
     T = pb.T
     k1 = check_int(k1, "k1", "bptt", low=1, allow_none=True)
     k2 = check_int(k2, "k2", "bptt", low=1, allow_none=True)

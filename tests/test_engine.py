@@ -668,9 +668,13 @@ def test_radius_and_sigma_are_set_exactly():
     np.testing.assert_array_equal(a.params["W_hh"], b.params["W_hh"])
 
 
-def test_random_schedules_equal_direct_sum_over_kept_pairs():
-    """Many (T, k1, k2) at random, including k1 or k2 above T, plain and checkpointed."""
-    rng = np.random.default_rng(11)
+@pytest.mark.parametrize("block", [256, 2])
+def test_random_schedules_equal_direct_sum_over_kept_pairs(block, monkeypatch):
+    """Many (T, k1, k2) at random, including k1 or k2 above T, plain and checkpointed,
+    with the engine's forward/backward blocks longer and shorter than the windows."""
+    from bpttviz.engine import _BufferTape
+    monkeypatch.setattr(_BufferTape, "block", block)
+    rng = np.random.default_rng(11 + block)
     for _ in range(40):
         T = int(rng.integers(1, 13))
         k1, k2 = int(rng.integers(1, T + 3)), int(rng.integers(1, T + 3))
