@@ -236,11 +236,11 @@ def _identity_jacobians(cell, params, cache):
     Row ``k`` of ``J_t`` is ``e_k J_t``, the VJP of the unit vector ``e_k``,
     so this is exact, with one (S, B, S) VJP per step.
     """
-    cache = cell.prepare_backward(params, cache)
     T, B, S = cache["s"].shape
     eye = np.broadcast_to(np.eye(S, dtype=cache["s"].dtype)[:, None, :], (S, B, S))
     J = np.empty((T, B, S, S), dtype=cache["s"].dtype)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):           # overflow is recorded, not raised
+        cache = cell.prepare_backward(params, cache)
         for t in range(T):
             J[t] = cell.vjp(params, cache, t, eye)[1].transpose(1, 0, 2)   # (B, S, S)
     return J

@@ -193,6 +193,20 @@ def test_trace_records_hidden_and_cell_states(kind):
     assert trace.states.shape == (T, B, 2 * H if kind == "lstm" else H)
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_saved_trace_keeps_the_cell_states(kind, tmp_path):
+    model = make_model(kind)
+    x, y, m, s0 = make_data(kind, "mse")
+    trace = bpttviz.bptt(model, x, y, h0=s0, mask=m, k1=3, k2=4)
+    trace.flow
+    trace.save(tmp_path / "trace.npz")
+    loaded = bpttviz.Trace.load(tmp_path / "trace.npz")
+    np.testing.assert_array_equal(loaded.states, trace.states)
+    np.testing.assert_array_equal(loaded.flow, trace.flow)
+    for k, g in trace.grads.items():
+        np.testing.assert_array_equal(loaded.grads[k], g)
+
+
 def test_float32_model_computes_in_float32():
     for model in (bpttviz.LSTM(I, H, O, dtype="float32"), bpttviz.GRU(I, H, O, dtype="float32")):
         x, y, _, _ = make_data(model.cell.kind, "mse")
