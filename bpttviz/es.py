@@ -1,0 +1,206 @@
+"""A gradient-free baseline: a natural evolution strategy with antithetic sampling.
+
+Salimans, Ho, Chen, Sidor & Sutskever (2017), "Evolution Strategies as a
+Scalable Alternative to Reinforcement Learning": perturb all parameters
+``theta`` with Gaussian noise, ``theta +- sigma eps`` (antithetic pairs,
+Geweke 1988), score each perturbed network by its loss on the batch, and
+estimate the gradient of the Gaussian-smoothed loss
+
+    g = 1 / (2 n sigma) * sum_j (F(theta + sigma eps_j) - F(theta - sigma eps_j)) eps_j,
+
+with ``F`` the loss (``shaping="none"``) or its centred rank in [-0.5, 0.5]
+(``shaping="ranks"``, the fitness shaping of Salimans et al. and Wierstra et
+al. 2014, which makes the step insensitive to the loss's scale and to
+outliers). ``g`` is handed to the same optimizers as BPTT (Adam by default, as
+in Salimans et al.).
+
+Compute is counted like BPTT's (:mod:`bpttviz.train`): one cell step over the
+batch is one forward step. A generation evaluates ``population`` perturbed
+networks and the unperturbed one (whose loss is recorded) on a batch of T
+steps: ``(population + 1) * T`` forward steps, no backward steps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import check_int, check_option, check_real
+from .engine import unroll
+from .losses import LOSSES
+from .models import max_singular_value
+from .train import History, ProgressBar, check_data, make_optimizer, progress_every, recurrent_matrix
+
+__all__ = ["train_es", "es_gradient", "batch_loss", "ES_COLUMNS", "SHAPINGS"]
+
+SHAPINGS = ("ranks", "none")
+
+ES_COLUMNS = (
+    "loss",             # loss of the unperturbed network on the generation's batch, before the step
+    "grad_norm",        # norm of the gradient estimate
+    "sigma_max",        # largest singular value of the recurrent weights, before the step
+    "nonfinite",        # the unperturbed loss or the estimate was not finite (not applied)
+    "sequence",         # generation index (one batch per generation)
+    "forward_steps",    # (population + 1) * T
+    "backward_steps",   # always 0
+)
+
+
+def batch_loss(model, batch) -> float:
+    """Loss of ``model`` on a Batch; +inf if not finite.
+
+    The mean of the per-step losses over the steps that carry a target, as
+    ``trace.loss`` of :func:`bpttviz.bptt`.
+    """
+    with np.errstate(all="ignore"):
+        outputs = unroll(model, batch.inputs).outputs                    # (T, B, O)
+        mask = np.asarray(batch.mask, dtype=float)
+        losses, _ = LOSSES[batch.loss](outputs, batch.targets, mask)
+        carries = (mask > 0).any(axis=1)
+        value = float(losses[carries].mean())
+    return value if np.isfinite(value) else float("inf")
+
+
+def _centred_ranks(values):
+    """Ranks of ``values`` scaled to [-0.5, 0.5] (ties broken by order)."""
+    ranks = np.empty(values.size)
+    ranks[np.argsort(values, kind="stable")] = np.arange(values.size)
+    return ranks / max(values.size - 1, 1) - 0.5
+
+
+def es_gradient(model, batch, *, population=50, sigma=0.02, rng=None, shaping="ranks"):
+    """Estimate the loss gradient of ``model`` on ``batch`` from perturbed forward passes.
+
+    Parameters
+    ----------
+    model : any bpttviz RNN
+    batch : Batch
+    population : even int >= 2
+        Perturbed networks (``population / 2`` antithetic pairs).
+    sigma : float > 0
+        Standard deviation of the perturbations.
+    rng : numpy.random.Generator or int, optional
+    shaping : {"ranks", "none"}
+        ``"none"``: an unbiased estimate of the gradient of the Gaussian-smoothed
+        loss ``E[L(theta + sigma eps)]`` (to O(sigma^2), the gradient of L).
+        ``"ranks"``: centred ranks instead of losses (a direction, not to scale).
+
+    Returns
+    -------
+    grads : dict of ndarray
+        Keyed like ``model.params``.
+    losses : ndarray (population,)
+        Losses of the perturbed networks (+inf where not finite).
+    """
+    func = "es_gradient"
+    population = check_int(population, "population", func, low=2)
+    if population % 2:
+        raise ValueError(f"The 'population' parameter of {func} must be even (antithetic "
+                         f"pairs). Got {population} instead.")
+    sigma = check_real(sigma, "sigma", func, low=0, closed="right")
+    shaping = check_option(shaping, "shaping", func, SHAPINGS)
+    rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    names = list(model.params)
+    theta = {k: np.asarray(model.params[k], dtype=float) for k in names}
+    pairs = population // 2
+    eps = [{k: rng.standard_normal(v.shape) for k, v in theta.items()} for _ in range(pairs)]
+    losses = np.empty(population)
+    probe = model.copy()
+    for j, e in enumerate(eps):
+        for s, sign in enumerate((1.0, -1.0)):
+            probe.params = {k: theta[k] + sign * sigma * e[k] for k in names}
+            losses[2 * j + s] = batch_loss(probe, batch)
+    if shaping == "ranks":
+        score = _centred_ranks(losses)
+    else:
+        score = losses
+    with np.errstate(all="ignore"):
+        diff = score[0::2] - score[1::2]                                  # (pairs,)
+        grads = {k: sum(d * e[k] for d, e in zip(diff, eps)) / (2 * pairs * sigma) for k in names}
+    return grads, losses
+
+
+def train_es(model, task, *, population=50, sigma=0.02, optimizer="adam", lr=None,
+             shaping="ranks", n_generations=100, batch_size=None, seq_len=None, seed=0,
+             callback=None, progress=None) -> History:
+    """Train ``model`` in place with the antithetic evolution strategy; return its History.
+
+    One generation draws a batch, evaluates the unperturbed network (its
+    loss is recorded) and ``population`` perturbed ones on it, and steps the
+    optimizer with the estimate of :func:`es_gradient`.
+
+    Parameters
+    ----------
+    model : any bpttviz RNN
+    task : Task or Batch
+    population : even int >= 2
+    sigma : float > 0
+    optimizer : {"sgd", "momentum", "adam"} or Optimizer
+    lr : float >= 0, optional
+        Learning rate (None: the optimizer's default).
+    shaping : {"ranks", "none"}
+    n_generations : int >= 1
+    batch_size, seq_len : int, optional
+        As in :func:`bpttviz.train.train`.
+    seed : int >= 0
+        Seeds the data and the perturbations (one generator, data drawn first
+        each generation).
+    callback : callable, optional
+        ``callback(history, generation) -> bool | None``; False stops the run.
+    progress : None, bool or int
+        As in :func:`bpttviz.train.train`.
+
+    Returns
+    -------
+    History
+        Columns ``ES_COLUMNS``; compute in ``forward_steps`` (``backward_steps`` is 0).
+    """
+    func = "train_es"
+    population = check_int(population, "population", func, low=2)
+    if population % 2:
+        raise ValueError(f"The 'population' parameter of {func} must be even (antithetic "
+                         f"pairs). Got {population} instead.")
+    sigma = check_real(sigma, "sigma", func, low=0, closed="right")
+    opt = make_optimizer(optimizer, lr, func)
+    shaping = check_option(shaping, "shaping", func, SHAPINGS)
+    n_generations = check_int(n_generations, "n_generations", func, low=1)
+    seed = check_int(seed, "seed", func, low=0)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"The 'callback' parameter of {func} must be callable or None. "
+                        f"Got {type(callback).__name__} instead.")
+    every = progress_every(progress, n_generations, func)
+    draw, B, T = check_data(model, task, batch_size, seq_len, func)
+
+    history = History(ES_COLUMNS, {
+        "model": repr(model), "task": repr(task), "population": population, "sigma": sigma,
+        "optimizer": repr(opt), "shaping": shaping, "n_generations": n_generations,
+        "batch_size": B, "seq_len": T, "seed": seed})
+    bar = ProgressBar(n_generations, every, label="es")
+    rng = np.random.default_rng(seed)
+    for g in range(n_generations):
+        if history.stop_requested:
+            history._stop("stop requested")
+            break
+        batch = draw(rng)
+        loss = batch_loss(model, batch)
+        grads, _ = es_gradient(model, batch, population=population, sigma=sigma, rng=rng,
+                               shaping=shaping)
+        with np.errstate(all="ignore"):
+            norm = float(np.sqrt(sum(float(np.sum(v * v)) for v in grads.values())))
+            new = opt.step(model.params, grads)
+        ok = np.isfinite(loss) and np.isfinite(norm) and all(np.all(np.isfinite(v))
+                                                              for v in new.values())
+        history.append(loss=loss, grad_norm=norm,
+                       sigma_max=max_singular_value(recurrent_matrix(model.params)),
+                       nonfinite=not ok, sequence=g, forward_steps=(population + 1) * T,
+                       backward_steps=0)
+        history.last_grads = grads
+        if not ok:
+            history._stop(f"non-finite loss or step at generation {g}; it was not applied")
+            break
+        model.params.update(new)
+        bar.update(history)
+        if callback is not None and callback(history, g) is False:
+            history._stop(f"the callback asked to stop after generation {g}")
+            break
+    bar.close(history)
+    return history

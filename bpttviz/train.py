@@ -1,0 +1,638 @@
+"""Train a recurrent network by applying a truncation schedule's updates as it goes.
+
+:func:`train` draws sequences from a task (:mod:`bpttviz.tasks`) and, over
+each sequence, applies the updates of a TBPTT(k1, k2) schedule (or any
+:class:`~bpttviz.schedules.Schedule`) online: it streams the forward pass up to
+the next update with the current weights, keeps the states a later update
+needs, and at each update computes that update's gradient with the engine,
+clips it, steps the optimizer and goes on with the new weights.
+
+The stored window when the weights change
+-----------------------------------------
+Between two updates the weights change, but the states of a window were
+computed with older weights. Williams & Peng (1990) note that TBPTT then
+backpropagates through a history the current weights did not produce; the
+sliding-window pseudocode of Wikipedia's "Backpropagation through time"
+article re-runs its window forward from the saved context. We do the same:
+each update re-runs its window forward **from the stored state just before
+the window, with the current weights**, and backpropagates through that. So
+every update's gradient is the exact truncated gradient at the current
+weights, given a context computed earlier.
+
+* When ``k1 >= k2`` the window lies in the segment just streamed with the
+  current weights, and the re-run reproduces those states exactly.
+* When ``k1 < k2`` the window reaches back before the segment, into states
+  streamed with older weights; the re-run recomputes those ``k2 - k1`` (at
+  most) steps with the current weights. They are counted in the history's
+  ``rerun_steps``.
+
+Compute is counted in cell steps over the batch, as the engine counts it:
+``stream_steps`` (the forward pass over each new segment), ``window_steps``
+(the engine's forward over the update's window, the re-run included; the
+engine takes a window and its context, not the states already streamed, so
+the part of the window inside the segment is run forward a second time),
+``backward_steps``, and ``forward_steps = stream_steps + window_steps``. In
+*forward-step equivalents* a backward step costs :data:`BACKWARD_COST` = 2
+forward steps (see its comment).
+
+Updates whose losses carry no target (for example every update before the
+last step of the adding problem under ``k1 < T``) have nothing to learn from
+and are not applied: they would be zero gradients, which momentum and Adam
+would still turn into steps.
+"""
+
+from __future__ import annotations
+
+import numbers
+import sys
+
+import numpy as np
+
+from ._validation import check_int, check_option, check_real
+from .engine import make_problem, run_schedule, unroll
+from .models import RNN, max_singular_value
+from .schedules import Schedule, UpdatePlan, tbptt
+from .tasks import Batch, Task
+from .trace import global_norm
+
+__all__ = [
+    "train", "History", "Optimizer", "SGD", "Momentum", "Adam", "OPTIMIZERS", "make_optimizer",
+    "clip_gradients", "CLIP_MODES", "BACKWARD_COST", "recurrent_matrix", "ProgressBar",
+]
+
+# A backward step of the engine costs about two forward steps: the forward
+# step is one (B, H) x (H, H) product (plus the input projection); the
+# backward step pulls the error back through W_hh (one such product) and
+# accumulates the parameter gradients (outer products of the same size).
+# This is the usual rule that reverse mode costs about twice the forward
+# pass (Griewank & Walther 2008, "cheap gradient principle"; Kaplan et al.
+# 2020 count 2N FLOPs forward and 4N backward per token).
+# experiments/es_vs_bptt.py measures the ratio on this engine.
+BACKWARD_COST = 2.0
+
+
+# --- optimizers -----------------------------------------------------------------
+
+class Optimizer:
+    """Turns gradients into new parameters; keeps its own state between steps.
+
+    ``step(params, grads)`` returns new arrays and leaves ``params`` alone, so
+    a step whose result is not finite can be refused.
+    """
+
+    name = "optimizer"
+    default_lr = 0.01
+
+    def __init__(self, lr=None):
+        lr = self.default_lr if lr is None else lr
+        self.lr = check_real(lr, "lr", type(self).__name__, low=0)
+        self.reset()
+
+    def reset(self):
+        """Forget the state (velocities, moments)."""
+        self.t = 0
+
+    def step(self, params, grads):
+        """New parameters from ``params`` and their gradients (dicts keyed alike)."""
+        self.t += 1
+        return {k: self._step(k, p, grads[k]) for k, p in params.items()}
+
+    def _step(self, name, p, g):
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"{type(self).__name__}(lr={self.lr!r})"
+
+
+class SGD(Optimizer):
+    """Plain gradient descent: ``p <- p - lr g``."""
+
+    name = "sgd"
+    default_lr = 0.1
+
+    def _step(self, name, p, g):
+        return p - self.lr * g
+
+
+class Momentum(Optimizer):
+    """Classical (heavy-ball) momentum, Polyak (1964), as written by Sutskever et al. (2013):
+    ``v <- mu v - lr g``, ``p <- p + v``.
+    """
+
+    name = "momentum"
+    default_lr = 0.01
+
+    def __init__(self, lr=None, momentum=0.9):
+        self.momentum = check_real(momentum, "momentum", "Momentum", low=0, high=1, closed="left")
+        super().__init__(lr)
+
+    def reset(self):
+        super().reset()
+        self.v = {}
+
+    def _step(self, name, p, g):
+        v = self.momentum * self.v.get(name, 0.0) - self.lr * g
+        self.v[name] = v
+        return p + v
+
+    def __repr__(self):
+        return f"Momentum(lr={self.lr!r}, momentum={self.momentum!r})"
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015), with bias-corrected first and second moments."""
+
+    name = "adam"
+    default_lr = 0.001
+
+    def __init__(self, lr=None, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.beta1 = check_real(beta1, "beta1", "Adam", low=0, high=1, closed="left")
+        self.beta2 = check_real(beta2, "beta2", "Adam", low=0, high=1, closed="left")
+        self.eps = check_real(eps, "eps", "Adam", low=0, closed="right")
+        super().__init__(lr)
+
+    def reset(self):
+        super().reset()
+        self.m, self.v = {}, {}
+
+    def _step(self, name, p, g):
+        m = self.beta1 * self.m.get(name, 0.0) + (1 - self.beta1) * g
+        v = self.beta2 * self.v.get(name, 0.0) + (1 - self.beta2) * g * g
+        self.m[name], self.v[name] = m, v
+        m_hat = m / (1 - self.beta1 ** self.t)
+        v_hat = v / (1 - self.beta2 ** self.t)
+        return p - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+    def __repr__(self):
+        return f"Adam(lr={self.lr!r}, beta1={self.beta1!r}, beta2={self.beta2!r})"
+
+
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adam": Adam}
+
+
+def make_optimizer(optimizer="adam", lr=None, func="make_optimizer") -> Optimizer:
+    """An optimizer from a name in :data:`OPTIMIZERS` (with ``lr``, None: its default)
+    or an :class:`Optimizer` instance (then ``lr`` must be None), with its state reset.
+    """
+    if isinstance(optimizer, Optimizer):
+        if lr is not None:
+            raise ValueError(f"Give the learning rate of {func} either in the optimizer "
+                             f"{optimizer!r} or as 'lr', not both. Got lr={lr!r}.")
+        optimizer.reset()
+        return optimizer
+    name = check_option(optimizer, "optimizer", func, tuple(OPTIMIZERS))
+    lr = OPTIMIZERS[name].default_lr if lr is None else lr
+    lr = check_real(lr, "lr", func, low=0)
+    return OPTIMIZERS[name](lr=lr)
+
+
+# --- clipping ---------------------------------------------------------------------
+
+CLIP_MODES = ("norm", "value")
+
+
+def clip_gradients(grads, clip=None, mode="norm"):
+    """Clip gradients by their global norm or by value.
+
+    Parameters
+    ----------
+    grads : dict of ndarray
+    clip : float > 0 or None
+        Threshold (None: no clipping).
+    mode : {"norm", "value"}
+        ``"norm"``: if the global L2 norm ``||g||`` of all gradients together
+        exceeds ``clip``, rescale them all by ``clip / ||g||`` (Pascanu,
+        Mikolov & Bengio 2013, algorithm 1): the direction is kept.
+        ``"value"``: clip every entry to ``[-clip, clip]`` (Mikolov 2012):
+        the direction may change.
+
+    Returns
+    -------
+    clipped : dict of ndarray
+        New arrays (``grads`` is left alone).
+    norm_before, norm_after : float
+        Global L2 norms.
+    fired : bool
+        Whether the clipping changed anything.
+    """
+    clip = check_real(clip, "clip", "clip_gradients", low=0, closed="right", allow_none=True)
+    mode = check_option(mode, "mode", "clip_gradients", CLIP_MODES)
+    with np.errstate(all="ignore"):
+        before = global_norm(grads)
+        if clip is None:
+            return {k: g.copy() for k, g in grads.items()}, before, before, False
+        if mode == "norm":
+            fired = bool(before > clip)
+            scale = clip / before if fired else 1.0
+            clipped = {k: g * scale for k, g in grads.items()}
+        else:
+            fired = any(bool(np.any(np.abs(g) > clip)) for g in grads.values())
+            clipped = {k: np.clip(g, -clip, clip) for k, g in grads.items()}
+        return clipped, before, global_norm(clipped), fired
+
+
+def recurrent_matrix(params):
+    """The recurrent weights: ``W_hh``, or the gate blocks ``W_h*`` stacked row-wise."""
+    if "W_hh" in params:
+        return params["W_hh"]
+    blocks = [params[k] for k in sorted(params) if k.startswith("W_h") and k != "W_hy"]
+    return np.concatenate(blocks, axis=0)
+
+
+# --- the record of a run ----------------------------------------------------------
+
+TRAIN_COLUMNS = (
+    "loss",             # mean of the update's injected losses, at the weights before the step
+    "grad_norm",        # global L2 norm of the gradient before clipping
+    "clipped_norm",     # ... after clipping (the gradient given to the optimizer)
+    "clipped",          # whether clipping fired
+    "sigma_max",        # largest singular value of the recurrent weights, before the step
+    "nonfinite",        # the update met a non-finite value (then it is not applied)
+    "sequence",         # index of the sequence the update belongs to
+    "step",             # inputs of that sequence consumed at the update (t_u)
+    "window_start",     # first state the update's forward covers (its context is the state before)
+    "stream_steps",     # forward steps over the new segment
+    "window_steps",     # forward steps of the engine over the window (re-run included)
+    "rerun_steps",      # of the window, steps before the segment: recomputed with new weights
+    "forward_steps",    # stream_steps + window_steps
+    "backward_steps",   # backward steps of the engine
+)
+
+
+class History:
+    """What a training run recorded, one row per update; it grows while the run goes.
+
+    Columns are read as arrays by name: ``history.loss``, ``history["grad_norm"]``.
+
+    Attributes
+    ----------
+    columns : tuple of str
+        The recorded columns (see ``TRAIN_COLUMNS`` in this module).
+    config : dict
+        The arguments of the run.
+    stopped : bool
+        True when the run ended before its planned number of updates.
+    reason : str or None
+        Why it stopped early.
+    stopped_at : int or None
+        Index of the last recorded update when it stopped (the non-finite
+        one, for an explosion; None if nothing was recorded).
+    last_grads, last_clipped_grads : dict or None
+        The latest update's gradient before and after clipping.
+    """
+
+    def __init__(self, columns=TRAIN_COLUMNS, config=None):
+        self._columns = tuple(columns)
+        self._rows = {c: [] for c in self._columns}
+        self.config = dict(config or {})
+        self.stopped = False
+        self.reason = None
+        self.stopped_at = None
+        self.last_grads = None
+        self.last_clipped_grads = None
+        self._stop_requested = False
+
+    @property
+    def columns(self):
+        return self._columns
+
+    def append(self, **row):
+        """Add one update's row; every column must be given."""
+        if set(row) != set(self._columns):
+            raise ValueError(f"A history row needs the columns {sorted(self._columns)}. "
+                             f"Got {sorted(row)} instead.")
+        for c in self._columns:
+            self._rows[c].append(row[c])
+
+    def __len__(self):
+        return len(self._rows[self._columns[0]])
+
+    def __getitem__(self, name):
+        if name not in self._rows:
+            raise KeyError(f"{name!r} is not a column of this history; columns: {self._columns}.")
+        return np.array(self._rows[name])
+
+    def __getattr__(self, name):
+        if not name.startswith("_") and name in self.__dict__.get("_rows", {}):
+            return self[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def as_dict(self):
+        """The columns as a dict of arrays."""
+        return {c: self[c] for c in self._columns}
+
+    @property
+    def forward_equivalents(self):
+        """(n,) cumulative compute after each row, in forward-step equivalents:
+        ``forward_steps + BACKWARD_COST * backward_steps``."""
+        return np.cumsum(self["forward_steps"] + BACKWARD_COST * self["backward_steps"])
+
+    def request_stop(self):
+        """Ask the run to stop before its next update (e.g. from an app's Stop button)."""
+        self._stop_requested = True
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop_requested
+
+    def _stop(self, reason):
+        self.stopped = True
+        self.reason = reason
+        self.stopped_at = len(self) - 1 if len(self) else None
+
+    def __repr__(self):
+        state = f", stopped: {self.reason}" if self.stopped else ""
+        last = f", last loss {self._rows['loss'][-1]:.4g}" if len(self) and "loss" in self._rows else ""
+        return f"History({len(self)} updates{last}{state})"
+
+
+# --- progress -------------------------------------------------------------------
+
+class ProgressBar:
+    """A one-line text progress bar on a stream (stderr by default), redrawn every ``every`` rows."""
+
+    def __init__(self, total, every, stream=None, label="train", width=24):
+        self.total, self.every, self.label, self.width = total, every, label, width
+        self.stream = stream if stream is not None else sys.stderr
+
+    @property
+    def enabled(self) -> bool:
+        return self.every > 0
+
+    def update(self, history, force=False):
+        n = len(history)
+        if not self.enabled or not (force or n % self.every == 0 or n == self.total):
+            return
+        filled = int(self.width * min(n, self.total) / self.total)
+        bar = "#" * filled + "." * (self.width - filled)
+        loss = history["loss"][-1] if n else float("nan")
+        self.stream.write(f"\r{self.label} [{bar}] {n}/{self.total} loss {loss:.4g}")
+        self.stream.flush()
+
+    def close(self, history):
+        if not self.enabled:
+            return
+        self.update(history, force=True)
+        tail = f"  stopped: {history.reason}" if history.stopped else ""
+        self.stream.write(tail + "\n")
+        self.stream.flush()
+
+
+def progress_every(progress, total, func):
+    """Rows between redraws: None (auto) -> a bar on a terminal only; bool; int >= 0."""
+    auto = max(1, total // 100)
+    if progress is None:
+        isatty = getattr(sys.stderr, "isatty", lambda: False)
+        return auto if isatty() else 0
+    if isinstance(progress, (bool, np.bool_)):
+        return auto if progress else 0
+    if isinstance(progress, numbers.Integral):
+        return check_int(progress, "progress", func, low=0)
+    raise TypeError(f"The 'progress' parameter of {func} must be None, a bool or an int >= 0 "
+                    f"(updates between redraws). Got {progress!r} instead.")
+
+
+# --- the loop ---------------------------------------------------------------------
+
+def check_data(model, task, batch_size, seq_len, func):
+    """Check a model against a task (or a fixed Batch); return ``(draw, B, T)``.
+
+    ``draw(rng)`` gives the next batch: a new sample of the task, or always
+    the same fixed batch.
+    """
+    if not isinstance(model, RNN):
+        raise TypeError(f"The 'model' parameter of {func} must be a bpttviz model "
+                        f"(ElmanRNN, LSTM, GRU). Got {type(model).__name__} instead.")
+    model.checked_params(func)
+    if isinstance(task, Batch):
+        B, T = task.B, task.T
+        if batch_size is not None and check_int(batch_size, "batch_size", func, low=1) != B:
+            raise ValueError(f"The 'batch_size' parameter of {func} must be None or {B} (the "
+                             f"fixed batch's size). Got {batch_size!r} instead.")
+        if seq_len is not None and check_int(seq_len, "seq_len", func, low=1) != T:
+            raise ValueError(f"The 'seq_len' parameter of {func} must be None or {T} (the fixed "
+                             f"batch's length). Got {seq_len!r} instead.")
+        make_problem(model, task.inputs, task.targets, None, task.loss, task.mask, func)
+        return (lambda rng: task), B, T
+    if not isinstance(task, Task):
+        raise TypeError(f"The 'task' parameter of {func} must be a bpttviz Task (see "
+                        f"bpttviz.tasks.TASKS) or a Batch. Got {type(task).__name__} instead.")
+    B = check_int(32 if batch_size is None else batch_size, "batch_size", func, low=1)
+    T = task.check_seq_len(seq_len, func)
+    for what, need, have in (("inputs", task.n_in, model.n_in), ("outputs", task.n_out, model.n_out)):
+        if need != have:
+            raise ValueError(f"The model given to {func} has {have} {what} but the task {task!r} "
+                             f"has {need}: build the model with n_in={task.n_in}, "
+                             f"n_out={task.n_out}.")
+    return (lambda rng: task.sample(B, rng, T)), B, T
+
+
+def _resolve_schedule(schedule, k1, k2, T, func):
+    if schedule is None:
+        return tbptt(T, k1, k2)
+    if not isinstance(schedule, Schedule):
+        raise TypeError(f"The 'schedule' parameter of {func} must be a bpttviz Schedule (see "
+                        f"bpttviz.schedules). Got {type(schedule).__name__} instead.")
+    if k1 is not None or k2 is not None:
+        raise ValueError(f"Give either k1/k2 or a schedule to {func}, not both. "
+                         f"Got k1={k1}, k2={k2} and {schedule!r}.")
+    if schedule.T != T:
+        raise ValueError(f"The 'schedule' parameter of {func} must be built for seq_len={T} "
+                         f"steps. Got a schedule for T={schedule.T} instead.")
+    return schedule
+
+
+def _windows(schedule, carries):
+    """For each update that injects a target: ``(t_u, a, losses, starts)``.
+
+    ``a`` is the first step the update's forward must cover: the earliest
+    state its losses reach, or its earliest loss when none reaches a state.
+    """
+    out = []
+    for plan in schedule.updates:
+        carry = carries[plan.losses]
+        if carry.any():
+            taus, starts = plan.losses[carry], plan.starts[carry]
+            out.append((plan.step, int(np.minimum(starts, taus).min()), taus, starts))
+    return out
+
+
+def _finite(arrays) -> bool:
+    return all(bool(np.all(np.isfinite(a))) for a in arrays)
+
+
+def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=None, clip=None,
+          clip_mode="norm", n_updates=100, batch_size=None, seq_len=None, seed=0, callback=None,
+          progress=None) -> History:
+    """Train ``model`` in place on ``task`` with truncated BPTT(k1, k2); return its History.
+
+    Each sequence (a fresh batch from ``task``, starting from the zero state)
+    is run under the schedule; its updates are applied as they come (see the
+    module docstring for what happens to a window when the weights change).
+    Training stops after ``n_updates`` applied updates, on a non-finite
+    value, when ``callback`` returns False, or when ``history.request_stop()``
+    is called.
+
+    Parameters
+    ----------
+    model : ElmanRNN, LSTM, GRU (any bpttviz RNN)
+        Trained in place (pass ``model.copy()`` to keep the original).
+    task : Task or Batch
+        A task from :mod:`bpttviz.tasks` (a new batch per sequence), or a fixed
+        Batch used for every sequence.
+    k1, k2 : int >= 1 or None
+        Steps between updates and states each update backpropagates through
+        (None: T), as in :func:`bpttviz.bptt`.
+    schedule : Schedule, optional
+        A preset of :mod:`bpttviz.schedules` built for ``seq_len`` steps, instead of k1/k2.
+    optimizer : {"sgd", "momentum", "adam"} or Optimizer
+    lr : float >= 0, optional
+        Learning rate (None: the optimizer's default, see :data:`OPTIMIZERS`).
+    clip : float > 0, optional
+        Clipping threshold (None: no clipping).
+    clip_mode : {"norm", "value"}
+        See :func:`clip_gradients`.
+    n_updates : int >= 1
+        Parameter updates to apply (sequences are drawn as needed; a run may
+        end inside a sequence).
+    batch_size : int >= 1, optional
+        B (default 32; for a fixed Batch, its own).
+    seq_len : int, optional
+        T of each sequence (default: the task's ``seq_len``).
+    seed : int >= 0
+        Seed of the data: sequence i is ``task.sample(batch_size, rng, seq_len)``,
+        the i-th draw from ``rng = np.random.default_rng(seed)``. Same model,
+        same arguments and same seed give the same history.
+    callback : callable, optional
+        ``callback(history, update_index) -> bool | None``, called after each
+        update; returning False stops the run.
+    progress : None, bool or int
+        A text progress bar on stderr: None draws it on a terminal only, True
+        always, False never, an int N every N updates.
+
+    Returns
+    -------
+    History
+        One row per update (see ``TRAIN_COLUMNS``); ``stopped``, ``reason``
+        and ``stopped_at`` say whether and why the run ended early.
+
+    Raises
+    ------
+    TypeError, ValueError
+        On bad arguments, before any work.
+    """
+    func = "train"
+    k1 = check_int(k1, "k1", func, low=1, allow_none=True)
+    k2 = check_int(k2, "k2", func, low=1, allow_none=True)
+    opt = make_optimizer(optimizer, lr, func)
+    clip = check_real(clip, "clip", func, low=0, closed="right", allow_none=True)
+    clip_mode = check_option(clip_mode, "clip_mode", func, CLIP_MODES)
+    n_updates = check_int(n_updates, "n_updates", func, low=1)
+    seed = check_int(seed, "seed", func, low=0)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"The 'callback' parameter of {func} must be callable or None. "
+                        f"Got {type(callback).__name__} instead.")
+    every = progress_every(progress, n_updates, func)
+    draw, B, T = check_data(model, task, batch_size, seq_len, func)
+    schedule = _resolve_schedule(schedule, k1, k2, T, func)
+
+    rng = np.random.default_rng(seed)
+    batch = draw(rng)
+    if not _windows(schedule, (np.asarray(batch.mask) > 0).any(axis=1)):
+        raise ValueError(f"The schedule {schedule!r} given to {func} injects none of the steps "
+                         f"that carry a target in {task!r}: no update would learn anything.")
+
+    history = History(TRAIN_COLUMNS, {
+        "model": repr(model), "task": repr(task), "schedule": repr(schedule),
+        "k1": schedule.k1, "k2": schedule.k2, "optimizer": repr(opt), "clip": clip,
+        "clip_mode": clip_mode, "n_updates": n_updates, "batch_size": B, "seq_len": T,
+        "seed": seed})
+    bar = ProgressBar(n_updates, every)
+    sequence = 0
+    with np.errstate(all="ignore"):
+        while not history.stopped and len(history) < n_updates:
+            if sequence > 0:
+                batch = draw(rng)
+            _train_sequence(model, batch, schedule, opt, clip, clip_mode, n_updates, sequence,
+                            history, callback, bar)
+            sequence += 1
+    bar.close(history)
+    return history
+
+
+def _train_sequence(model, batch, schedule, opt, clip, clip_mode, n_updates, sequence, history,
+                    callback, bar):
+    """Apply the schedule's updates over one sequence; rows go into ``history``."""
+    x, y, m = batch.inputs, batch.targets, np.asarray(batch.mask, dtype=float)
+    windows = _windows(schedule, (m > 0).any(axis=1))
+    h0 = model.init_state(x.shape[1])
+    needed = {a - 1 for _, a, _, _ in windows if a > 0}
+    contexts = {}                 # step c -> state after step c, for the windows to come
+    state, t = h0, 0
+    for t_u, a, taus, starts in windows:
+        if len(history) >= n_updates:
+            return
+        if history.stop_requested:
+            history._stop("stop requested")
+            return
+        u = len(history)
+        row = {"sequence": sequence, "step": t_u, "window_start": a, "clipped": False,
+               "nonfinite": False, "sigma_max": max_singular_value(recurrent_matrix(model.params)),
+               "stream_steps": 0, "window_steps": 0, "backward_steps": 0,
+               "rerun_steps": max(0, t - a)}
+        # Stream the forward pass over the new segment with the current weights.
+        context = None
+        if _finite([state]):
+            run = unroll(model, x[t:t_u], h0=state)
+            for c in needed:
+                if t <= c < t_u:
+                    contexts[c] = run.states[c - t]
+            state = run.states[-1]
+            row["stream_steps"] = t_u - t
+            context = h0 if a == 0 else contexts[a - 1]
+        t = t_u
+        if context is None or not _finite([context]):
+            row.update(loss=np.nan, grad_norm=np.nan, clipped_norm=np.nan, nonfinite=True,
+                       forward_steps=row["stream_steps"])
+            history.append(**row)
+            history._stop(f"the forward pass stopped being finite before update {u} "
+                          f"(sequence {sequence}, step {t_u}); it was not applied")
+            bar.update(history, force=True)
+            return
+        # The update's window, re-run from its stored context with the current weights.
+        n = t_u - a
+        pb = make_problem(model, x[a:t_u], y[a:t_u], context, batch.loss, m[a:t_u], "train",
+                          copy=False)
+        window = Schedule("window", n, (UpdatePlan(n, taus - a, starts - a),), schedule.k1,
+                          schedule.k2, schedule.source, schedule.params)
+        trace = run_schedule(pb, window, record=False)
+        up = trace.updates[0]
+        grads = up.grads
+        row.update(loss=up.loss, window_steps=trace.cost.forward_steps,
+                   backward_steps=trace.cost.backward_steps)
+        row["forward_steps"] = row["stream_steps"] + row["window_steps"]
+        history.last_grads = grads
+        if not (np.isfinite(up.loss) and _finite(grads.values())):
+            row.update(grad_norm=global_norm(grads), clipped_norm=np.nan, nonfinite=True)
+            history.append(**row)
+            history._stop(f"non-finite loss or gradient at update {u} "
+                          f"(sequence {sequence}, step {t_u}); it was not applied")
+            bar.update(history, force=True)
+            return
+        clipped, before, after, fired = clip_gradients(grads, clip, clip_mode)
+        row.update(grad_norm=before, clipped_norm=after, clipped=fired)
+        history.last_clipped_grads = clipped
+        new = opt.step(model.params, clipped)
+        if not _finite(new.values()):
+            row["nonfinite"] = True
+            history.append(**row)
+            history._stop(f"the step of update {u} (sequence {sequence}, step {t_u}) made the "
+                          f"weights non-finite; they were kept as before it")
+            bar.update(history, force=True)
+            return
+        model.params.update(new)
+        history.append(**row)
+        bar.update(history)
+        if callback is not None and callback(history, u) is False:
+            history._stop(f"the callback asked to stop after update {u}")
+            return
