@@ -4,7 +4,7 @@ An instrumented NumPy engine for full and truncated BPTT(k1, k2) on recurrent
 networks, in float64 by default.
 """
 
-from . import es, schedules, tasks, train
+from . import diagnostics, es, schedules, tasks, train
 from .engine import bptt, unroll
 from .models import GRU, LSTM, ElmanRNN, max_singular_value, spectral_radius
 from .schedules import Schedule, UpdatePlan
@@ -19,5 +19,5 @@ __all__ = [
     "bptt", "unroll", "ElmanRNN", "Trace", "Update", "Cost", "Schedule", "UpdatePlan",
     "schedules", "spectral_radius", "max_singular_value", "LSTM", "GRU",
     "tasks", "TASKS", "Task", "Batch", "make_task", "train", "es", "History", "OPTIMIZERS",
-    "train_es",
+    "train_es", "diagnostics",
 ]
