@@ -460,7 +460,7 @@ def recurrent_spectrum(model, *, block=None) -> Spectrum:
     Spectrum
     """
     W = _recurrent_matrix(model, "recurrent_spectrum", block)
-    eig = np.linalg.eigvals(W)
+    eig = np.linalg.eigvals(W).astype(complex)
     eig = eig[np.argsort(-np.abs(eig), kind="stable")]
     sv = np.linalg.svd(W, compute_uv=False)
     return Spectrum(float(sv[0]), float(np.abs(eig[0])), eig, sv)
@@ -789,11 +789,14 @@ def _check_direction(direction, params, name, func):
                          f"{list(params)}. Got {sorted(direction)} instead.")
     out = {}
     for key, p in params.items():
-        if key in direction:
-            out[key] = check_array(direction[key], f"{name}[{key!r}]", func, ndim=p.ndim,
-                                   shape=tuple((f"axis {i}", n) for i, n in enumerate(p.shape)))
-        else:
+        if key not in direction:
             out[key] = np.zeros(p.shape)
+            continue
+        d = check_array(direction[key], f"{name}[{key!r}]", func)
+        if d.shape != p.shape:
+            raise ValueError(f"The {name!r} parameter of {func} must give {key!r} the shape "
+                             f"{p.shape} of model.params[{key!r}]. Got shape {d.shape} instead.")
+        out[key] = d
     return out
 
 
