@@ -400,7 +400,8 @@ def draw_truncation_bias(ax) -> BiasArtists:
                       label="this schedule", zorder=5)
     vline = ax.axvline(0, color=OKABE_ITO["vermillion"], lw=1, ls=":")
     ratio_ax = ax.twinx()
-    ratio, = ratio_ax.plot([], [], color=OKABE_ITO["orange"], ls="--", label="‖truncated‖/‖full‖")
+    ratio, = ratio_ax.plot([], [], color=OKABE_ITO["orange"], ls="--",
+                           label="‖truncated‖/‖full‖")
     ratio_ax.set_yscale("log")
     ratio_ax.set_ylabel("norm ratio", color=OKABE_ITO["orange"])
     ax.axhline(1.0, color=OKABE_ITO["black"], lw=0.8, ls=":")
@@ -569,7 +570,8 @@ def draw_unrolled(ax, grad_ax, T: int, H: int) -> UnrolledArtists:
     grad_ax.spines[["left", "top"]].set_visible(False)
     grad_ax.set_title("Each copy's share of ∂L/∂W$_{hh}$", fontsize=11)
     # The sum sits under h_{-1}, where no copy is.
-    sum_ax = grad_ax.inset_axes([-DX - 0.55, 0.0, 1.1, 0.72], transform=grad_ax.get_xaxis_transform())
+    sum_ax = grad_ax.inset_axes([-DX - 0.55, 0.0, 1.1, 0.72],
+                                transform=grad_ax.get_xaxis_transform())
     sum_image = sum_ax.imshow(np.zeros((H, H)), cmap=SIGNED_CMAP, norm=TwoSlopeNorm(0, -1, 1),
                               interpolation="nearest", aspect="auto")
     sum_ax.set_xticks([])
