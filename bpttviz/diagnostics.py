@@ -53,9 +53,9 @@ __all__ = [
 
 # --- per-step Jacobians -------------------------------------------------------
 
-def _jacobians(model, inputs, h0, func):
-    """Checked forward pass and the per-step Jacobians ``J_t`` in float64: (T, B, S, S)."""
-    params, x, s0 = _check_inputs(model, inputs, h0, func)
+def _jacobians(model, checked):
+    """The per-step Jacobians ``J_t`` in float64 (T, B, S, S) of a checked ``(params, x, s0)``."""
+    params, x, s0 = checked
     cell = model.cell
     with np.errstate(all="ignore"):
         cache = cell.forward(params, x, s0)
@@ -89,7 +89,7 @@ def jacobian_singular_values(model, inputs, h0=None):
     For the Elman cell ``J_t = diag(phi'(a_t)) W_hh``, so every singular value
     is at most ``gamma * sigma_max(W_hh)`` (see :func:`pascanu_bound`).
     """
-    J = _jacobians(model, inputs, h0, "jacobian_singular_values")
+    J = _jacobians(model, _check_inputs(model, inputs, h0, "jacobian_singular_values"))
     return _singular_values(J)
 
 
@@ -300,9 +300,10 @@ def jacobian_product_norms(model, inputs, h0=None, *, rtol=1e-3, log=False):
     * trace.flow[tau, tau]``.
     """
     func = "jacobian_product_norms"
+    checked = _check_inputs(model, inputs, h0, func)
     rtol = check_real(rtol, "rtol", func, low=0, high=1)
     log = _check_bool(log, "log", func)
-    J = _jacobians(model, inputs, h0, func)
+    J = _jacobians(model, checked)
     with np.errstate(all="ignore"):
         L = _log_product_norms(J, rtol)
         return L if log else np.exp(L)
@@ -346,9 +347,10 @@ def lyapunov_exponent(model, inputs, h0=None, *, discard=0):
     The QR method of :func:`lyapunov_spectrum` gives the whole spectrum.
     """
     func = "lyapunov_exponent"
-    J = _jacobians(model, inputs, h0, func)
+    checked = _check_inputs(model, inputs, h0, func)
+    discard = check_int(discard, "discard", func, low=0, high=checked[1].shape[0] - 1)
+    J = _jacobians(model, checked)
     T, B, S, _ = J.shape
-    discard = check_int(discard, "discard", func, low=0, high=T - 1)
     with np.errstate(all="ignore"):
         P = np.broadcast_to(np.eye(S), (B, S, S)).copy()
         logc = np.zeros(B)
@@ -387,9 +389,10 @@ def lyapunov_spectrum(model, inputs, h0=None, *, discard=0):
         :func:`lyapunov_exponent` as T grows.
     """
     func = "lyapunov_spectrum"
-    J = _jacobians(model, inputs, h0, func)
+    checked = _check_inputs(model, inputs, h0, func)
+    discard = check_int(discard, "discard", func, low=0, high=checked[1].shape[0] - 1)
+    J = _jacobians(model, checked)
     T, B, S, _ = J.shape
-    discard = check_int(discard, "discard", func, low=0, high=T - 1)
     if not np.isfinite(J[discard:]).all():
         return np.full(S, np.nan)
     with np.errstate(all="ignore"):
@@ -921,10 +924,10 @@ def random_direction(model, seed=0, normalize="filter"):
 #     dx_t/db = 1                + w sigmoid'(x_{t-1}) dx_{t-1}/db,   dx_0/db = 0
 #     dE/dtheta = 2 (sigmoid(x_T) - target) sigmoid'(x_T) dx_T/dtheta
 #
-# The factor w sigmoid'(x) is the step's Jacobian: at most w/4, so the gradient
-# can explode only for |w| > 4, where the map x -> w sigmoid(x) + b can have two
-# stable fixed points; crossing the boundary between their basins changes x_T
-# abruptly: the cliff.
+# The factor w sigmoid'(x) is the step's Jacobian, at most |w|/4, so the gradient
+# can explode only for |w| > 4. For w > 4 the map x -> w sigmoid(x) + b can have
+# two stable fixed points; where x_0 sits on the boundary between their basins,
+# x_T changes abruptly with (w, b): the cliff (at w = 8 near b = -4.48).
 
 CLIFF_T = 50
 CLIFF_X0 = 0.5
