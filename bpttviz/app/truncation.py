@@ -1,0 +1,185 @@
+"""Lesson 3, truncated BPTT: which errors a schedule keeps, what it costs, how wrong it is.
+
+Truncated BPTT(k1, k2) (Williams & Peng 1990; Williams & Zipser 1995)
+updates every k1 steps and backpropagates each update through the last k2
+states. The named schedules of :mod:`bpttviz.schedules` are what libraries
+and tutorials do (Keras/TensorFlow chunks, Theano's ``truncate_gradient``,
+the PyTorch forum recipe, the Wikipedia pseudocode). Truncation drops the
+error paths longer than the window: the gradient is biased (Tallec &
+Ollivier 2017, "Unbiasing truncated backpropagation through time"), in
+exchange for memory that grows with k2 instead of T.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import plots
+from ..diagnostics import TRUNCATIONS, schedule_cost, truncation_bias
+from ..engine import bptt
+from ..models import ElmanRNN
+from ..schedules import full
+from .base import (FIGURE_PX, Control, LessonApp, overflow_notes, overflow_step,
+                   random_sequence, readout_html)
+
+__all__ = ["TruncationApp", "SCHEDULES", "lesson_schedule", "bias_grid"]
+
+#: Scale of W_xh: small enough that tanh does not saturate and errors travel far.
+INPUT_SCALE = 0.5
+
+#: The schedules of the lesson and the knobs each one uses.
+SCHEDULES = {
+    "tbptt": ("k1", "k2"),
+    "full": (),
+    "keras": ("k2",),
+    "per_loss": ("k1", "k2"),
+    "sliding_window": ("k2",),
+    "last_loss": ("k1", "k2"),
+}
+
+_KNOB_HELP = {
+    "tbptt": "update every k1 steps through the last k2 states (Williams & Peng 1990)",
+    "full": "one update after the last step, back to the first state",
+    "keras": "chunks of k = k2 steps (Keras/TensorFlow stateful RNNs, PyTorch detach)",
+    "per_loss": "each loss reaches its own last k2 states; an update every k1 steps",
+    "sliding_window": "one loss per update, a window of k = k2 states (Wikipedia pseudocode)",
+    "last_loss": "every k1 steps, only the latest loss, through k2 states (forum recipe)",
+}
+
+
+def lesson_schedule(name: str, T: int, k1: int, k2: int):
+    """The schedule ``name`` over T steps with the lesson's knobs (unused knobs ignored)."""
+    if name == "full":
+        return full(T)
+    return TRUNCATIONS[name](T, k1 if "k1" in SCHEDULES[name] else None, k2)
+
+
+def bias_grid(T: int, n: int = 14):
+    """About ``n`` values of k2 from 1 to T, denser at small k2 (where the bias changes)."""
+    return np.unique(np.round(np.geomspace(1, T, n)).astype(np.int64))
+
+
+def _bias_args(name, k1):
+    """(schedule family, k1) of the bias curve for the lesson's schedule ``name``."""
+    family = "tbptt" if name == "full" else name
+    return family, (k1 if "k1" in SCHEDULES[name] else None)
+
+
+@dataclass(frozen=True)
+class Truncation:
+    """One configuration of lesson 3."""
+
+    model: ElmanRNN
+    inputs: np.ndarray            # (T, 1, 1)
+    targets: np.ndarray           # (T, 1, 1)
+    schedule: object              # bpttviz.Schedule
+    trace: object                 # bpttviz.Trace of that schedule
+    flow: np.ndarray              # (T, T), untruncated
+    reference_cost: object        # bpttviz.Cost of full BPTT on the same data
+    curve: object                 # diagnostics.TruncationBias over bias_grid(T)
+    point: object                 # diagnostics.TruncationBias at this k2
+
+
+class TruncationApp(LessonApp):
+    """Lesson 3: a truncation schedule as a timeline and as a mask over the gradient flow.
+
+    The bias curve over k2 and the cost of full BPTT depend only on the
+    network, T, the schedule family and k1: they are kept and reused while
+    only k2 changes.
+    """
+
+    title = "Truncated BPTT"
+    slug = "truncated-bptt"
+    controls = (
+        Control("schedule", "schedule", "option", "tbptt", options=tuple(SCHEDULES)),
+        Control("T", "T (steps)", "int", 60, 10, 200),
+        Control("k1", "k1 (steps)", "int", 5, 1, 200, help="Steps between updates"),
+        Control("k2", "k2 (states)", "int", 10, 1, 200,
+                help="States each update backpropagates through"),
+        Control("radius", "ρ(W_hh)", "float", 1.2, 0.1, 2.0, 0.05,
+                help="Spectral radius of W_hh: its largest |eigenvalue|"),
+        Control("hidden", "H (hidden units)", "int", 16, 2, 64),
+        Control("seed", "seed", "int", 0, 0, 99, help="Weights and data"),
+    )
+
+    def __init__(self, query=None):
+        self._cache = {}
+        super().__init__(query)
+
+    def build_figures(self):
+        names = ("flow", "timeline", "bias", "cost")
+        figs = {name: plots.new_figure(*FIGURE_PX) for name in names}
+        self.artists = {
+            "flow": plots.draw_flow(figs["flow"].add_subplot(), np.zeros((2, 2)),
+                                    title="Flow, and what the schedule keeps"),
+            "timeline": plots.draw_schedule(figs["timeline"].add_subplot()),
+            "bias": plots.draw_truncation_bias(figs["bias"].add_subplot()),
+            "cost": plots.draw_cost(figs["cost"].add_subplot()),
+        }
+        return figs
+
+    def constrain(self):
+        w = self.widgets
+        T = w["T"].value
+        w["k1"].max = T
+        w["k2"].max = T
+        uses = SCHEDULES[w["schedule"].value]
+        w["k1"].disabled = "k1" not in uses
+        w["k2"].disabled = "k2" not in uses
+
+    def _cached(self, key, make):
+        """``make()`` once per key; the cache holds the latest few results."""
+        if key not in self._cache:
+            if len(self._cache) > 16:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def compute(self, values):
+        T, name, k1, k2 = values["T"], values["schedule"], values["k1"], values["k2"]
+        seed = values["seed"]
+        model = ElmanRNN(1, values["hidden"], 1, "tanh", seed, radius=values["radius"],
+                         input_scale=INPUT_SCALE)
+        x, y = random_sequence(T, seed, stream=3)
+        schedule = lesson_schedule(name, T, k1, k2)
+        trace = bptt(model, x, y, schedule=schedule)
+        net = (T, values["hidden"], values["radius"], seed)
+        family, bias_k1 = _bias_args(name, k1)
+        point_k2 = T if name == "full" else k2
+        reference = self._cached(("full", net), lambda: schedule_cost(model, x, y))
+        # The output layer's gradient is never truncated: compare the recurrent layer's.
+        bias = dict(k1=bias_k1, schedule=family, combine="mean", params=model.cell.param_names)
+        curve = self._cached(("curve", net, family, bias_k1),
+                             lambda: truncation_bias(model, x, y, bias_grid(T), **bias))
+        point = self._cached(("point", net, family, bias_k1, point_k2),
+                             lambda: truncation_bias(model, x, y, [point_k2], **bias))
+        return Truncation(model, x, y, schedule, trace, trace.flow, reference, curve, point)
+
+    def render(self, r, values):
+        art = self.artists
+        plots.update_flow(art["flow"], r.flow, kept=r.schedule.kept_any,
+                          overflow_step=overflow_step(r.trace))
+        plots.update_schedule(art["timeline"], r.schedule)
+        plots.update_truncation_bias(art["bias"], r.curve.k2, r.curve.cosine, r.curve.norm_ratio,
+                                     current_k2=int(r.point.k2[0]),
+                                     current_cosine=float(r.point.cosine[0]))
+        plots.update_cost(art["cost"], r.trace.cost, r.reference_cost)
+        return None
+
+    def describe(self, r, values):
+        s, c, ref = r.schedule, r.trace.cost, r.reference_cost
+        injected = np.unique(np.concatenate([u.losses for u in s.updates]))
+        kept = s.kept_any[np.tril_indices(s.T)].mean()
+        return readout_html([
+            f"<i>{_KNOB_HELP[values['schedule']]}</i>",
+            f"{len(s.updates)} updates; {injected.size} of {s.T} losses injected; "
+            f"{100 * kept:.0f}% of the (loss, state) pairs kept",
+            f"recurrent layer's gradient: cos(this, full) = {float(r.point.cosine[0]):.3f}, "
+            f"norm ratio = {float(r.point.norm_ratio[0]):.3g}",
+            f"backward steps {c.backward_steps} (full: {ref.backward_steps}); "
+            f"peak stored floats {c.peak_stored_floats} (full: {ref.peak_stored_floats})"])
+
+    def notes_for(self, r, values):
+        return overflow_notes(r.trace)

@@ -1,0 +1,137 @@
+"""Lesson 2, vanishing and exploding gradients.
+
+The error reaching state ``h_s`` from loss ``tau`` is multiplied by the step
+Jacobians ``J_t = diag(phi'(a_t)) W_hh`` for ``t = tau .. s+1``, so its norm
+is at most ``(gamma sigma_max(W_hh))^(tau - s)`` (Pascanu, Mikolov & Bengio
+2013, section 2.1; Bengio, Simard & Frasconi 1994; Hochreiter 1991): below 1
+it vanishes exponentially with the lag, above 1 it may explode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import plots
+from ..diagnostics import (gamma, jacobian_singular_values, lyapunov_exponent, pascanu_bound,
+                           recurrent_spectrum)
+from ..engine import bptt
+from ..models import ElmanRNN
+from .base import (FIGURE_PX, Control, LessonApp, overflow_notes, overflow_step,
+                   random_sequence, readout_html)
+
+__all__ = ["VanishingApp", "relative_flow"]
+
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
+
+
+def relative_flow(flow):
+    """(T, T) ``flow[tau, s] / flow[tau, tau]``: how much of loss tau's error reaches h_s.
+
+    By the chain rule it is at most ``||dh_tau/dh_s||_2``, hence below the
+    bound of :func:`bpttviz.diagnostics.pascanu_bound`. NaN where loss tau's
+    error is zero or not finite.
+    """
+    flow = np.asarray(flow, dtype=float)
+    d = np.diag(flow)
+    ok = np.isfinite(d) & (d > 0)
+    with np.errstate(all="ignore"):
+        return np.where(ok[:, None], flow / np.where(ok, d, 1.0)[:, None], np.nan)
+
+
+@dataclass(frozen=True)
+class Vanishing:
+    """One configuration of lesson 2: the run and its diagnostics."""
+
+    model: ElmanRNN
+    inputs: np.ndarray            # (T, 1, 1)
+    targets: np.ndarray           # (T, 1, 1)
+    trace: object                 # bpttviz.Trace, full BPTT
+    flow: np.ndarray              # (T, T)
+    lags: np.ndarray              # (T,)
+    lag_median: np.ndarray        # (T,) of relative_flow along each lag
+    lag_low: np.ndarray
+    lag_high: np.ndarray
+    bound: np.ndarray             # (T,) Pascanu bound per lag
+    singular_values: np.ndarray   # (T, S) of each step's Jacobian, first example
+    spectrum: object              # diagnostics.Spectrum of W_hh
+    gamma: float
+    lyapunov: float
+
+
+class VanishingApp(LessonApp):
+    """Lesson 2: how the scale of W_hh and the activation make gradients vanish or explode."""
+
+    title = "Vanishing and exploding gradients"
+    slug = "vanishing-exploding"
+    controls = (
+        Control("scale_by", "W_hh scaled by", "option", "radius",
+                options=(("spectral radius ρ", "radius"), ("largest singular value σ", "sigma"))),
+        Control("scale", "scale of W_hh", "float", 1.0, 0.1, 3.0, 0.05,
+                help="ρ(W_hh) or σ_max(W_hh), as chosen above"),
+        Control("activation", "activation φ", "option", "tanh", options=ACTIVATIONS),
+        Control("T", "T (steps)", "int", 60, 5, 400),
+        Control("hidden", "H (hidden units)", "int", 32, 2, 64),
+        Control("input_scale", "input scale", "float", 1.0, 0.0, 3.0, 0.1,
+                help="Standard deviation of W_xh times √I"),
+        Control("seed", "seed", "int", 0, 0, 99, help="Weights and data"),
+    )
+    aliases = {
+        "radius": ("scale", {"scale_by": "radius"}),
+        "sigma": ("scale", {"scale_by": "sigma"}),
+    }
+    presets = {
+        "vanishing": dict(scale_by="radius", scale=0.6, activation="tanh", input_scale=1.0, T=60),
+        "exploding": dict(scale_by="radius", scale=1.3, activation="linear", input_scale=1.0,
+                          T=100),
+        "edge of chaos": dict(scale_by="radius", scale=1.2, activation="tanh", input_scale=0.3,
+                              T=100),
+    }
+
+    def build_figures(self):
+        figs = {name: plots.new_figure(*FIGURE_PX) for name in ("flow", "lag", "singular_values")}
+        self.artists = {
+            "flow": plots.draw_flow(figs["flow"].add_subplot(), np.zeros((2, 2))),
+            "lag": plots.draw_lag_norms(figs["lag"].add_subplot(),
+                                        label="relative ‖∂loss$_τ$/∂h$_s$‖"),
+            "singular_values": plots.draw_singular_values(figs["singular_values"].add_subplot()),
+        }
+        return figs
+
+    def compute(self, values):
+        T, H = values["T"], values["hidden"]
+        model = ElmanRNN(1, H, 1, values["activation"], values["seed"],
+                         input_scale=values["input_scale"],
+                         **{values["scale_by"]: values["scale"]})
+        x, y = random_sequence(T, values["seed"], stream=2)
+        trace = bptt(model, x, y)
+        flow = trace.flow
+        lags, med, low, high = plots.lag_profile(relative_flow(flow))
+        return Vanishing(model, x, y, trace, flow, lags, med, low, high, pascanu_bound(model, lags),
+                         jacobian_singular_values(model, x)[:, 0, :], recurrent_spectrum(model),
+                         gamma(model), lyapunov_exponent(model, x))
+
+    def render(self, r, values):
+        art = self.artists
+        plots.update_flow(art["flow"], r.flow, overflow_step=overflow_step(r.trace))
+        gs = r.gamma * r.spectrum.sigma_max
+        plots.update_lag_norms(art["lag"], r.lags, r.lag_median, r.lag_low, r.lag_high, r.bound,
+                               note=f"γσ$_{{max}}$ = {gs:.3g}")
+        plots.update_singular_values(art["singular_values"], r.singular_values)
+        return None
+
+    def describe(self, r, values):
+        gs = r.gamma * r.spectrum.sigma_max
+        verdict = ("γσ<sub>max</sub> &lt; 1: the gradient must vanish" if gs < 1 else
+                   "γσ<sub>max</sub> ≥ 1: it may explode (necessary, not sufficient)")
+        lam = r.lyapunov
+        growth = (f"errors change by about ×{np.exp(lam):.3g} per step (λ = {lam:.3g})"
+                  if np.isfinite(lam) else "λ is not finite (the run overflowed)")
+        return readout_html([
+            f"ρ(W<sub>hh</sub>) = {r.spectrum.radius:.3g}, "
+            f"σ<sub>max</sub> = {r.spectrum.sigma_max:.3g}, γ = {r.gamma:.3g}",
+            verdict, f"Along this sequence {growth}.", f"mean loss = {r.trace.loss:.3g}"])
+
+    def notes_for(self, r, values):
+        return overflow_notes(r.trace)

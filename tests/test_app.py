@@ -1,0 +1,472 @@
+"""The lesson apps, driven from Python as a user drives them from the page.
+
+Setting a widget's value is what the browser does when a user moves a
+control. Engine runs are counted by wrapping the function each lesson module
+calls, so "one run per change" is measured, not taken from the app's word.
+"""
+
+import base64
+import re
+
+import numpy as np
+import pytest
+from matplotlib.colors import to_rgba
+
+from bpttviz import bptt, max_singular_value, plots, spectral_radius
+from bpttviz.app import (Control, LessonApp, TruncationApp, UnfoldingApp, VanishingApp,
+                         parse_query)
+from bpttviz.app import truncation as truncation_module
+from bpttviz.app import unfolding as unfolding_module
+from bpttviz.app import vanishing as vanishing_module
+from bpttviz.app.base import FigureSaver, overflow_step
+from bpttviz.app.truncation import SCHEDULES, lesson_schedule
+from bpttviz.app.vanishing import relative_flow
+from bpttviz.cli import main as cli_main
+from bpttviz.cli import voila_argv
+from bpttviz.diagnostics import pascanu_bound
+
+
+@pytest.fixture(autouse=True)
+def no_voila_environment(monkeypatch):
+    for name in ("QUERY_STRING", "VOILA_REQUEST_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """``counted(module, name)`` wraps ``module.name``; returns the list of its calls' arguments."""
+    def wrap(module, name):
+        real = getattr(module, name)
+        calls = []
+
+        def counting(*args, **kwargs):
+            calls.append((args, kwargs))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counting)
+        return calls
+    return wrap
+
+
+def text_of(html):
+    """The text of an HTML snippet, tags dropped."""
+    return re.sub(r"<[^>]+>", "", html)
+
+
+# --- the base class, on a toy lesson --------------------------------------------------
+
+class Toy(LessonApp):
+    """y = x * [0, 1, ..., n-1]; compute refuses x = 0 so errors can be provoked."""
+
+    slug = "toy"
+    controls = (
+        Control("n", "n (points)", "int", 3, 1, 10),
+        Control("x", "x (units)", "float", 0.5, 0.0, 1.0, 0.1),
+        Control("mode", "mode", "option", "a", options=("a", "b")),
+        Control("flag", "flag", "bool", False),
+        Control("view", "view", "int", 0, 0, 10, recompute=False, continuous=True),
+    )
+    presets = {"big": dict(n=9, x=1.0)}
+    aliases = {"size": ("n", {"mode": "b"})}
+
+    def build_figures(self):
+        fig = plots.new_figure(200, 150)
+        self.line, = fig.add_subplot().plot([], [])
+        self.renders = []
+        return {"main": fig}
+
+    def compute(self, values):
+        if values["x"] == 0.0:
+            raise ValueError("x must not be zero for this toy")
+        return np.arange(values["n"]) * values["x"]
+
+    def render(self, result, values):
+        self.renders.append(values["view"])
+        self.line.set_data(np.arange(len(result)), result)
+        return ["main"]
+
+    def constrain(self):
+        self.widgets["view"].max = self.widgets["n"].value
+
+
+def test_control_check_names_the_control_the_range_and_the_value():
+    c = Control("k2", "k2 (states)", "int", 10, 1, 60)
+    assert c.check(5) == 5
+    with pytest.raises(ValueError, match=r"k2 must be an integer in \[1, 60\]. Got 0 instead"):
+        c.check(0)
+    with pytest.raises(ValueError, match=r"\[1, 30\]"):
+        c.check(40, high=30)
+    with pytest.raises(ValueError, match="integer"):
+        c.check(2.5)
+    with pytest.raises(ValueError, match="one of a, b"):
+        Control("m", "m", "option", "a", options=("a", "b")).check("c")
+    with pytest.raises(ValueError, match="kind"):
+        Control("m", "m", "colour", "a")
+
+
+def test_control_parse_reads_query_text():
+    assert Control("T", "T", "int", 5, 1, 10).parse(" 7 ") == 7
+    assert Control("r", "r", "float", 1.0, 0.0, 3.0).parse("1.1") == 1.1
+    assert Control("f", "f", "bool", False).parse("on") is True
+    opt = Control("s", "s", "option", "tbptt", options=(("TBPTT", "tbptt"), ("full", "full")))
+    assert opt.parse("full") == "full"
+    for bad in ("abc", "7.5", "nan", "inf", "11"):
+        with pytest.raises(ValueError, match=r"T must be an integer in \[1, 10\]"):
+            Control("T", "T", "int", 5, 1, 10).parse(bad)
+    with pytest.raises(ValueError, match="number"):
+        Control("r", "r", "float", 1.0, 0.0, 3.0).parse("nan")
+
+
+def test_parse_query_keeps_the_last_repeat_and_drops_voila_keys():
+    assert parse_query("?k1=5&k2=20&k1=6&voila-template=lab&theme=dark") == {"k1": "6", "k2": "20"}
+    assert parse_query("") == {} and parse_query(None) == {}
+
+
+def test_one_compute_per_change_and_none_for_a_view_only_control():
+    app = Toy(query="")
+    assert app.runs == 1
+    app.widgets["n"].value = 5
+    assert app.runs == 2
+    np.testing.assert_array_equal(app.line.get_ydata(), np.arange(5) * 0.5)
+    app.widgets["view"].value = 4
+    assert app.runs == 2 and app.renders[-1] == 4
+    assert "updated" in app.status.value
+
+
+def test_set_changes_several_controls_with_one_compute():
+    app = Toy(query="")
+    app.set(n=8, x=0.2, mode="b")
+    assert app.runs == 2
+    assert app.values() == dict(n=8, x=0.2, mode="b", flag=False, view=0)
+
+
+def test_set_rejects_a_bad_value_and_changes_nothing():
+    app = Toy(query="")
+    with pytest.raises(ValueError, match=r"n must be an integer in \[1, 10\]. Got 11"):
+        app.set(x=0.3, n=11)
+    with pytest.raises(ValueError, match="no control 'size'"):
+        app.set(size=3)
+    assert app.values()["x"] == 0.5 and app.runs == 1
+
+
+def test_dependent_ranges_follow_their_control():
+    app = Toy(query="")
+    app.widgets["view"].value = 3
+    app.widgets["n"].value = 2          # view must now stay <= 2
+    assert app.widgets["view"].max == 2 and app.widgets["view"].value == 2
+    assert app.runs == 2
+
+
+def test_preset_sets_its_values_with_one_compute():
+    app = Toy(query="")
+    app.apply_preset("big")
+    assert (app.values()["n"], app.values()["x"], app.runs) == (9, 1.0, 2)
+    with pytest.raises(ValueError, match="no preset 'huge'"):
+        app.apply_preset("huge")
+
+
+def test_an_error_in_a_callback_is_shown_in_the_page_and_never_raised():
+    app = Toy(query="")
+    good = app.line.get_ydata().copy()
+    app.widgets["x"].value = 0.0                       # compute raises
+    shown = text_of(app.message.value)
+    assert "Could not update the lesson: x must not be zero for this toy" in shown
+    assert "Traceback" not in app.message.value
+    assert "failed" in app.status.value
+    assert "ValueError" in app.last_error               # kept for debugging, not shown
+    np.testing.assert_array_equal(app.line.get_ydata(), good)   # last good figure stays
+    app.widgets["x"].value = 0.3
+    assert app.message.value == "" and "updated" in app.status.value
+
+
+def test_a_failing_first_run_still_builds_the_app():
+    app = Toy(query="x=0")
+    assert app.runs == 1 and "x must not be zero" in app.message.value
+
+
+def test_query_string_sets_initial_values_through_aliases_and_presets():
+    app = Toy(query="x=0.3&flag=true&view=2")
+    assert app.values() == dict(n=3, x=0.3, mode="a", flag=True, view=2)
+    assert app.notes.value == "" and app.runs == 1
+    assert Toy(query="size=7").values()["mode"] == "b"
+    assert Toy(query="size=7").values()["n"] == 7
+    assert Toy(query="preset=big&x=0.4").values()["x"] == 0.4     # explicit values win
+
+
+def test_unusable_query_entries_are_reported_and_left_at_their_defaults():
+    app = Toy(query="n=99&x=abc&colour=red&preset=huge&view=2")
+    notes = text_of(app.notes.value)
+    assert "n=99: n must be an integer in [1, 10]. Got 99 instead. Kept 3." in notes
+    assert "x=abc" in notes and "Kept 0.5" in notes
+    assert "colour=red: not a setting of this lesson" in notes
+    assert "preset=huge" in notes
+    assert app.values() == dict(n=3, x=0.5, mode="a", flag=False, view=2)
+    assert app.message.value == ""                      # a note, not an error
+
+
+def test_query_is_checked_against_ranges_that_depend_on_earlier_settings():
+    assert Toy(query="n=5&view=5").values()["view"] == 5
+    app = Toy(query="view=5")                                   # n = 3, so view <= 3
+    assert app.values()["view"] == 0 and "view=5" in app.notes.value
+
+
+def test_the_query_string_is_read_from_voila_environment(monkeypatch):
+    monkeypatch.setenv("QUERY_STRING", "n=4&x=0.2")
+    assert Toy().values()["n"] == 4
+
+
+def test_link_reproduces_the_configuration(monkeypatch):
+    app = Toy(query="")
+    app.set(n=6, x=0.7, flag=True)
+    assert app.link_url() == "?n=6&x=0.7&mode=a&flag=true&view=0"
+    assert Toy(query=app.query_string()).values() == app.values()
+    monkeypatch.setenv("VOILA_REQUEST_URL",
+                       "http://127.0.0.1:8866/voila/render/02_vanishing_exploding.ipynb?n=1")
+    assert app.link_url() == ("http://127.0.0.1:8866/voila/render/02_vanishing_exploding.ipynb"
+                              "?n=6&x=0.7&mode=a&flag=true&view=0")
+    app.widgets["n"].value = 2
+    assert "n=2" in app.link.value
+
+
+def test_each_figure_redraws_through_draw_idle_once_per_update(monkeypatch):
+    app = Toy(query="")
+    calls = []
+    monkeypatch.setattr(app.canvases["main"], "draw_idle", lambda: calls.append(1))
+    app.widgets["n"].value = 4
+    app.widgets["view"].value = 1
+    assert len(calls) == 2
+
+
+def test_figures_are_ipympl_canvases_in_the_layout_and_unknown_to_pyplot():
+    import matplotlib.pyplot as plt
+    from ipympl.backend_nbagg import Canvas
+    before = plt.get_fignums()
+    app = Toy(query="")
+    assert isinstance(app.figures["main"].canvas, Canvas)
+    assert plt.get_fignums() == before
+    assert not app.canvases["main"].header_visible and not app.canvases["main"].resizable
+
+
+def test_figures_save_as_png_and_svg_for_download():
+    app = Toy(query="")
+    saver = app.savers["main"]
+    assert saver.render("png").startswith(b"\x89PNG\r\n\x1a\n")
+    assert b"<svg" in saver.render("svg")
+    link = saver.offer("svg")
+    assert 'download="bpttviz-toy-main.svg"' in link
+    data = re.search(r'href="data:image/svg\+xml;base64,([^"]+)"', link).group(1)
+    assert b"<svg" in base64.b64decode(data)
+    with pytest.raises(ValueError, match="png or svg"):
+        saver.render("pdf")
+
+
+def test_a_failed_save_is_reported_in_the_page():
+    app = Toy(query="")
+    saver = FigureSaver(app.figures["main"], "x", on_error=app._show_error)
+    saver.fig = None                                    # rendering now fails
+    saver._clicked("png")
+    assert "Could not save the figure as PNG" in text_of(app.message.value)
+
+
+def test_busy_shows_progress_and_catches_errors():
+    app = Toy(query="")
+    with app.busy("training"):
+        app.report_progress(0.4, "epoch 2")
+        assert app.progress.layout.display is None and app.progress.value == 0.4
+        assert "epoch 2" in app.status.value
+    assert app.progress.layout.display == "none"
+    with app.busy():
+        raise RuntimeError("stopped by the user")
+    assert "stopped by the user" in app.message.value
+
+
+def test_close_closes_every_widget():
+    app = Toy(query="")
+    slider = app.widgets["n"]
+    app.close()
+    assert slider.comm is None
+
+
+# --- lesson 1: unfolding ----------------------------------------------------------------
+
+def test_unfolding_runs_full_bptt_on_the_network_the_controls_describe(counted):
+    runs = counted(unfolding_module, "bptt")
+    app = UnfoldingApp(query="T=6&hidden=4&radius=1.3&activation=relu&seed=3")
+    assert len(runs) == 1
+    model = app.result.model
+    assert spectral_radius(model.params["W_hh"]) == pytest.approx(1.3)
+    assert (model.n_hidden, model.activation, model.seed) == (4, "relu", 3)
+    trace = app.result.trace
+    assert trace.T == 6 and len(trace.updates) == 1 and trace.schedule.name == "full"
+    np.testing.assert_allclose(app.result.hidden_norms, np.linalg.norm(trace.hidden[:, 0], axis=1))
+
+
+def test_unfolding_frames_step_through_without_running_the_engine(counted):
+    app = UnfoldingApp(query="")
+    runs = counted(unfolding_module, "bptt")
+    art = app.artists["network"]
+    T = app.result.trace.T
+    app.widgets["frame"].value = 2
+    hidden = [not np.allclose(c, to_rgba("white")) for c in art.hidden.get_facecolors()]
+    assert hidden == [False, True, True, True, False, False]
+    app.widgets["frame"].value = 2 * T                  # the sum
+    u = app.result.trace.updates[0]
+    assert [b.get_height() for b in art.bars] == pytest.approx(u.whh_norms.tolist())
+    np.testing.assert_allclose(art.sum_image.get_array(), u.grads["W_hh"])
+    assert runs == []
+
+
+def test_unfolding_play_is_linked_to_the_frame_in_the_browser():
+    app = UnfoldingApp(query="")
+    assert app.play_link.source == (app.play, "value")
+    assert app.play_link.target == (app.widgets["frame"], "value")
+    assert type(app.play_link).__name__ == "Link"       # jslink: runs in the browser
+
+
+def test_unfolding_T_redraws_the_copies_and_extends_the_walk(counted):
+    app = UnfoldingApp(query="")
+    runs = counted(unfolding_module, "bptt")
+    app.widgets["T"].value = 8
+    assert len(runs) == 1
+    assert app.artists["network"].T == 8 and len(app.artists["network"].bars) == 8
+    assert app.widgets["frame"].max == 16 and app.play.max == 16
+    app.widgets["frame"].value = 16
+    app.widgets["T"].value = 3
+    assert app.widgets["frame"].value == 6 and len(runs) == 2
+
+
+# --- lesson 2: vanishing and exploding ---------------------------------------------------------
+
+def test_vanishing_one_engine_run_per_change_feeds_every_figure(counted):
+    app = VanishingApp(query="")
+    runs = counted(vanishing_module, "bptt")
+    sv_runs = counted(vanishing_module, "jacobian_singular_values")
+    flow_before = app.artists["flow"].image.get_array().copy()
+    app.widgets["scale"].value = 1.5
+    assert len(runs) == 1 and len(sv_runs) == 1
+    r = app.result
+    assert spectral_radius(r.model.params["W_hh"]) == pytest.approx(1.5)
+    below = np.tril(np.ones_like(r.flow, dtype=bool))
+    shown = app.artists["flow"].image.get_array()
+    np.testing.assert_allclose(shown[below], r.flow[below])
+    assert not np.allclose(flow_before[below], shown[below])
+    lags, med, _, _ = plots.lag_profile(relative_flow(r.flow))
+    np.testing.assert_allclose(app.artists["lag"].median.get_ydata(), med)
+    np.testing.assert_allclose(app.artists["lag"].bound.get_ydata(), pascanu_bound(r.model, lags))
+    offsets = np.asarray(app.artists["singular_values"].points.get_offsets())
+    assert len(offsets) == np.isfinite(r.singular_values).sum()
+
+
+def test_relative_flow_never_exceeds_the_pascanu_bound():
+    app = VanishingApp(query="T=40&scale_by=sigma&scale=0.9")
+    r = app.result
+    assert max_singular_value(r.model.params["W_hh"]) == pytest.approx(0.9)
+    rel = relative_flow(r.flow)
+    lag = np.subtract.outer(np.arange(40), np.arange(40))
+    below = lag >= 0
+    assert np.all(rel[below] <= pascanu_bound(r.model, lag[below]) * (1 + 1e-9))
+
+
+def test_vanishing_presets_and_radius_alias(counted):
+    app = VanishingApp(query="radius=1.1&T=100")
+    v = app.values()
+    assert (v["scale_by"], v["scale"], v["T"]) == ("radius", 1.1, 100)
+    runs = counted(vanishing_module, "bptt")
+    app.apply_preset("exploding")
+    assert len(runs) == 1
+    v = app.values()
+    assert (v["activation"], v["scale"]) == ("linear", 1.3)
+    assert app.result.lyapunov > 0
+    app.apply_preset("vanishing")
+    assert app.result.lyapunov < 0 and len(runs) == 2
+
+
+def test_vanishing_overflow_is_shown_where_it_happened():
+    app = VanishingApp(query="activation=linear&scale=3&T=400")
+    trace = app.result.trace
+    step = overflow_step(trace)
+    # The backward sweep overflows before the forward pass does.
+    assert trace.first_nonfinite is not None and trace.updates[0].first_nonfinite is not None
+    assert step == min(trace.first_nonfinite, trace.updates[0].first_nonfinite)
+    assert f"overflowed at step {step}" in text_of(app.notes.value)
+    assert str(step) in app.artists["flow"].note.get_text()
+    assert app.message.value == ""                       # an overflow is a result, not an error
+    app.widgets["scale"].value = 0.5
+    assert app.notes.value == ""
+
+
+# --- lesson 3: truncated BPTT ---------------------------------------------------------------
+
+def test_truncation_k2_change_runs_the_engine_once_and_reuses_the_bias_curve(counted):
+    app = TruncationApp(query="")
+    runs = counted(truncation_module, "bptt")
+    bias = counted(truncation_module, "truncation_bias")
+    cost = counted(truncation_module, "schedule_cost")
+    app.widgets["k2"].value = 25
+    assert len(runs) == 1 and runs[0][1]["schedule"].k2 == 25
+    assert [len(a[3]) for a, _ in bias] == [1]           # only the current point is new
+    assert cost == []
+    app.widgets["k1"].value = 7                          # the curve depends on k1
+    assert len(runs) == 2
+    assert sorted(len(a[3]) for a, _ in bias[1:]) == [1, len(app.result.curve.k2)]
+
+
+def test_truncation_figures_show_the_schedule_run(counted):
+    app = TruncationApp(query="T=40&k1=4&k2=6")
+    r = app.result
+    assert r.schedule.params == {"k1": 4, "k2": 6} and r.trace.schedule is r.schedule
+    segs = app.artists["timeline"].reach.get_segments()
+    assert len(segs) == sum(int((p.starts <= p.losses).sum()) for p in r.schedule.updates)
+    dropped = app.artists["flow"].shade.get_array()[..., 3] > 0
+    below = np.tril(np.ones((40, 40), dtype=bool))
+    assert np.array_equal(dropped, below & ~r.schedule.kept_any)
+    full = bptt(r.model, r.inputs, r.targets).cost
+    widths = [b.get_width() for b in app.artists["cost"].current]
+    assert widths == pytest.approx([r.trace.cost.forward_steps / full.forward_steps,
+                                    r.trace.cost.backward_steps / full.backward_steps,
+                                    r.trace.cost.peak_stored_floats / full.peak_stored_floats])
+    assert app.artists["bias"].marker.get_xdata()[0] == 6
+
+
+@pytest.mark.parametrize("name", list(SCHEDULES))
+def test_every_named_schedule_runs_and_uses_only_its_knobs(name):
+    app = TruncationApp(query=f"schedule={name}&T=30&k1=4&k2=6")
+    assert app.message.value == "" and app.result.schedule.name == lesson_schedule(
+        name, 30, 4, 6).name
+    assert app.widgets["k1"].disabled == ("k1" not in SCHEDULES[name])
+    assert app.widgets["k2"].disabled == ("k2" not in SCHEDULES[name])
+
+
+def test_truncation_T_bounds_k1_and_k2(counted):
+    app = TruncationApp(query="k1=30&k2=50")
+    runs = counted(truncation_module, "bptt")
+    app.widgets["T"].value = 20
+    assert (app.values()["k1"], app.values()["k2"]) == (20, 20)
+    assert app.widgets["k2"].max == 20 and len(runs) == 1
+
+
+def test_truncation_query_example_from_the_issue():
+    app = TruncationApp(query="k1=5&k2=20&radius=1.1")
+    v = app.values()
+    assert (v["k1"], v["k2"], v["radius"]) == (5, 20, 1.1)
+    assert app.notes.value == ""
+    bad = TruncationApp(query="T=30&k2=500")
+    assert bad.values()["k2"] == 10 and "k2=500" in text_of(bad.notes.value)
+    assert "[1, 30]" in text_of(bad.notes.value)
+
+
+# --- the serve command ------------------------------------------------------------------------
+
+def test_serve_runs_voila_with_sources_stripped_tracebacks_hidden_and_idle_kernels_culled():
+    argv = voila_argv("notebooks", "127.0.0.1", 9999)
+    assert argv[0] == "notebooks"
+    for flag in ("--Voila.ip=127.0.0.1", "--port=9999", "--strip_sources=True",
+                 "--show_tracebacks=False", "--no-browser",
+                 "--MappingKernelManager.cull_interval=60",
+                 "--MappingKernelManager.cull_idle_timeout=120"):
+        assert flag in argv
+
+
+def test_serve_refuses_a_missing_notebooks_directory(tmp_path, capsys):
+    assert cli_main(["serve", "--notebooks", str(tmp_path / "nowhere")]) == 2
+    assert "no notebooks directory" in capsys.readouterr().err
