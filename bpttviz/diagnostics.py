@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import check_array, check_int, check_option, check_real
-from .engine import _check_inputs, _check_model, make_problem, run_schedule
+from .engine import check_inputs, check_model, make_problem, resolve_schedule, run_schedule
 from .losses import LOSSES
 from .schedules import Schedule, keras, last_loss, per_loss, sliding_window, tbptt
 from .trace import Cost
@@ -89,7 +89,7 @@ def jacobian_singular_values(model, inputs, h0=None):
     For the Elman cell ``J_t = diag(phi'(a_t)) W_hh``, so every singular value
     is at most ``gamma * sigma_max(W_hh)`` (see :func:`pascanu_bound`).
     """
-    J = _jacobians(model, _check_inputs(model, inputs, h0, "jacobian_singular_values"))
+    J = _jacobians(model, check_inputs(model, inputs, h0, "jacobian_singular_values"))
     return _singular_values(J)
 
 
@@ -300,7 +300,7 @@ def jacobian_product_norms(model, inputs, h0=None, *, rtol=1e-3, log=False):
     * trace.flow[tau, tau]``.
     """
     func = "jacobian_product_norms"
-    checked = _check_inputs(model, inputs, h0, func)
+    checked = check_inputs(model, inputs, h0, func)
     rtol = check_real(rtol, "rtol", func, low=0, high=1)
     log = _check_bool(log, "log", func)
     J = _jacobians(model, checked)
@@ -347,7 +347,7 @@ def lyapunov_exponent(model, inputs, h0=None, *, discard=0):
     The QR method of :func:`lyapunov_spectrum` gives the whole spectrum.
     """
     func = "lyapunov_exponent"
-    checked = _check_inputs(model, inputs, h0, func)
+    checked = check_inputs(model, inputs, h0, func)
     discard = check_int(discard, "discard", func, low=0, high=checked[1].shape[0] - 1)
     J = _jacobians(model, checked)
     T, B, S, _ = J.shape
@@ -389,7 +389,7 @@ def lyapunov_spectrum(model, inputs, h0=None, *, discard=0):
         :func:`lyapunov_exponent` as T grows.
     """
     func = "lyapunov_spectrum"
-    checked = _check_inputs(model, inputs, h0, func)
+    checked = check_inputs(model, inputs, h0, func)
     discard = check_int(discard, "discard", func, low=0, high=checked[1].shape[0] - 1)
     J = _jacobians(model, checked)
     T, B, S, _ = J.shape
@@ -430,7 +430,7 @@ class Spectrum:
 
 
 def _recurrent_matrix(model, func, block=None):
-    params = _check_model(model, func)
+    params = check_model(model, func)
     W = params.get("W_hh")
     if W is None:
         raise ValueError(f"{func} needs a recurrent matrix 'W_hh'; the model's parameters are "
@@ -472,7 +472,7 @@ def recurrent_spectrum(model, *, block=None) -> Spectrum:
 
 
 def _gamma(model, func):
-    _check_model(model, func)
+    check_model(model, func)
     g = getattr(model.cell, "gamma", None)
     if g is None:
         raise ValueError(f"{func} needs a cell with one activation phi, whose Jacobians are "
@@ -704,21 +704,8 @@ def _run_plan(T, spec, func, label):
     if unknown:
         raise TypeError(f"{func}{where} got unexpected options {unknown}; allowed: "
                         f"{list(_RUN_OPTIONS)} (and h0, loss, mask).")
-    k1 = check_int(spec.get("k1"), "k1", func, low=1, allow_none=True)
-    k2 = check_int(spec.get("k2"), "k2", func, low=1, allow_none=True)
     checkpoint = check_int(spec.get("checkpoint"), "checkpoint", func, low=1, allow_none=True)
-    sched = spec.get("schedule")
-    if sched is None:
-        return tbptt(T, k1, k2), checkpoint
-    if not isinstance(sched, Schedule):
-        raise TypeError(f"The 'schedule' parameter of {func}{where} must be a bpttviz Schedule "
-                        f"(see bpttviz.schedules). Got {type(sched).__name__} instead.")
-    if k1 is not None or k2 is not None:
-        raise ValueError(f"Give either k1/k2 or a schedule to {func}{where}, not both. "
-                         f"Got k1={k1}, k2={k2} and {sched!r}.")
-    if sched.T != T:
-        raise ValueError(f"The schedule given to {func}{where} must be built for T={T} steps "
-                         f"(the length of inputs). Got a schedule for T={sched.T} instead.")
+    sched = resolve_schedule(T, spec.get("k1"), spec.get("k2"), spec.get("schedule"), func, where)
     return sched, checkpoint
 
 
@@ -893,7 +880,7 @@ def random_direction(model, seed=0, normalize="filter"):
         Keyed and shaped like ``model.params``.
     """
     func = "random_direction"
-    params = _check_model(model, func)
+    params = check_model(model, func)
     seed = check_int(seed, "seed", func, low=0)
     normalize = check_option(normalize, "normalize", func, _NORMALIZE)
     rng = np.random.default_rng(seed)

@@ -27,7 +27,8 @@ from .models import RNN
 from .schedules import Schedule, full, tbptt
 from .trace import Cost, Trace, Update
 
-__all__ = ["bptt", "unroll", "Problem", "make_problem", "run_schedule", "flow_matrix"]
+__all__ = ["bptt", "unroll", "Problem", "make_problem", "run_schedule", "flow_matrix",
+           "resolve_schedule", "check_model", "check_inputs", "row_norms"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,7 +68,8 @@ class Problem:
         return self.m[a:b]
 
 
-def _check_model(model, func):
+def check_model(model, func):
+    """The model's parameters, checked (TypeError/ValueError naming what is wrong)."""
     if not isinstance(model, RNN):
         raise TypeError(f"The 'model' parameter of {func} must be a bpttviz model "
                         f"(ElmanRNN, LSTM, GRU). Got {type(model).__name__} instead.")
@@ -78,8 +80,9 @@ def _own(a, copy):
     return a.copy() if copy else a
 
 
-def _check_inputs(model, inputs, h0, func, copy=True):
-    params = _check_model(model, func)
+def check_inputs(model, inputs, h0, func, copy=True):
+    """``(params copy, inputs (T, B, I), h0 (B, S))`` of a model, checked."""
+    params = check_model(model, func)
     dtype = model.dtype
     x = _own(check_array(inputs, "inputs", func, ndim=3, dtype=dtype,
                          shape=(("T", None), ("B", None), ("I", model.n_in))), copy)
@@ -101,7 +104,7 @@ def make_problem(model, inputs, targets, h0=None, loss="mse", mask=None, func="b
     them while the problem is in use).
     """
     loss = check_option(loss, "loss", func, tuple(LOSSES))
-    params, x, s0 = _check_inputs(model, inputs, h0, func, copy)
+    params, x, s0 = check_inputs(model, inputs, h0, func, copy)
     T, B = x.shape[:2]
     O = model.n_out
     if loss == "mse":
@@ -541,6 +544,28 @@ def flow_matrix(pb: Problem):
     return flow
 
 
+def resolve_schedule(T, k1=None, k2=None, schedule=None, func="bptt", where=""):
+    """The schedule a call asks for: ``tbptt(T, k1, k2)``, or a given Schedule checked against T.
+
+    ``where`` is added to error messages (e.g. " (entry 'a')").
+    """
+    k1 = check_int(k1, "k1", func, low=1, allow_none=True)
+    k2 = check_int(k2, "k2", func, low=1, allow_none=True)
+    if schedule is None:
+        return tbptt(T, k1, k2)
+    if not isinstance(schedule, Schedule):
+        raise TypeError(f"The 'schedule' parameter of {func}{where} must be a bpttviz Schedule "
+                        f"(see bpttviz.schedules). Got {type(schedule).__name__} instead.")
+    if k1 is not None or k2 is not None:
+        raise ValueError(f"Give either k1/k2 or a schedule to {func}{where}, not both. "
+                         f"Got k1={k1}, k2={k2} and {schedule!r}.")
+    if schedule.T != T:
+        raise ValueError(f"The 'schedule' parameter of {func}{where} must be built for T={T} "
+                         f"steps (the length of the inputs). Got a schedule for T={schedule.T} "
+                         f"instead.")
+    return schedule
+
+
 def bptt(model, inputs, targets, k1=None, k2=None, h0=None, *, loss="mse", mask=None,
          schedule=None, checkpoint=None, record=True) -> Trace:
     """Gradients of a recurrent network under full or truncated BPTT(k1, k2).
@@ -581,21 +606,8 @@ def bptt(model, inputs, targets, k1=None, k2=None, h0=None, *, loss="mse", mask=
     """
     pb = make_problem(model, inputs, targets, h0, loss, mask, "bptt", copy=bool(record))
     T = pb.T
-    k1 = check_int(k1, "k1", "bptt", low=1, allow_none=True)
-    k2 = check_int(k2, "k2", "bptt", low=1, allow_none=True)
+    schedule = resolve_schedule(T, k1, k2, schedule, "bptt")
     checkpoint = check_int(checkpoint, "checkpoint", "bptt", low=1, allow_none=True)
-    if schedule is not None:
-        if not isinstance(schedule, Schedule):
-            raise TypeError("The 'schedule' parameter of bptt must be a bpttviz Schedule "
-                            f"(see bpttviz.schedules). Got {type(schedule).__name__} instead.")
-        if k1 is not None or k2 is not None:
-            raise ValueError("Give either k1/k2 or a schedule to bptt, not both. "
-                             f"Got k1={k1}, k2={k2} and {schedule!r}.")
-        if schedule.T != T:
-            raise ValueError(f"The 'schedule' parameter of bptt must be built for T={T} steps "
-                             f"(the length of inputs). Got a schedule for T={schedule.T} instead.")
-    else:
-        schedule = tbptt(T, k1, k2)
     return run_schedule(pb, schedule, checkpoint, record=bool(record))
 
 
@@ -612,7 +624,7 @@ class Unrolled:
 
 def unroll(model, inputs, h0=None) -> Unrolled:
     """Run the network forward over ``inputs`` (T, B, I); no targets, no gradients."""
-    params, x, s0 = _check_inputs(model, inputs, h0, "unroll")
+    params, x, s0 = check_inputs(model, inputs, h0, "unroll")
     cell = model.cell
     with np.errstate(all="ignore"):
         cache = cell.forward(params, x, s0)
