@@ -72,6 +72,8 @@ def projector_style():
 def new_figure(width_px: int, height_px: int) -> Figure:
     """A figure of the given size in pixels (at 100 dpi) with constrained layout.
 
+    Sizes that are multiples of 25 px give a canvas of whole pixels.
+
     A plain :class:`~matplotlib.figure.Figure`: not registered with pyplot,
     so building many never leaks and never shows anything by itself.
     """

@@ -52,8 +52,9 @@ IGNORED_QUERY_KEYS = frozenset({"template", "theme", "token", "voila-template", 
 KINDS = ("int", "float", "option", "bool")
 LABEL_WIDTH = "140px"
 CONTROL_WIDTH = "310px"
-#: Figure size in pixels: two per row beside the controls fit a 1280x720 screen.
-FIGURE_PX = (440, 300)
+#: Figure size in pixels: two per row beside the controls fit a 1280x720 screen. Multiples
+#: of 25 px are whole at 100 dpi in binary, so the canvas is a whole number of pixels.
+FIGURE_PX = (425, 300)
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 

@@ -58,7 +58,7 @@ class UnfoldingApp(LessonApp):
     )
 
     def build_figures(self):
-        fig = plots.new_figure(880, 460)
+        fig = plots.new_figure(875, 450)
         gs = fig.add_gridspec(2, 1, height_ratios=[2.3, 1])
         self._net_ax, self._grad_ax = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
         self._drawn = None

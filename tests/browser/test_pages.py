@@ -1,0 +1,145 @@
+"""Every page in headless Chromium, used as a student would: it renders with no error,
+a slider moved from the keyboard redraws a figure, the address sets the controls,
+figures download, and Play walks the lesson in the browser."""
+
+import pathlib
+import re
+
+import pytest
+
+NOTEBOOKS = pathlib.Path(__file__).resolve().parents[2] / "notebooks"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+LESSONS = {   # page -> (figures, the slider a user moves, the figure it redraws)
+    "01_unfolding": (1, "frame", "network"),
+    "02_vanishing_exploding": (3, "scale", "flow"),
+    "03_truncated_bptt": (4, "k2", "timeline"),
+}
+
+CANVAS_DATA = """(sel) => { const c = document.querySelector(sel + ' canvas');
+                             return c ? c.toDataURL() : null; }"""
+
+CANVAS_DRAWN = """(sel) => [...document.querySelectorAll(sel)].every(c => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 3; i < d.length; i += 4 * 101) { if (d[i] !== 0) return true; }
+    return false; })"""
+
+
+def test_every_lesson_notebook_is_tested_here():
+    assert {p.stem for p in NOTEBOOKS.glob("*.ipynb")} == set(LESSONS) | {"index"}
+
+
+def open_lesson(page, server, name, query=""):
+    """Load a lesson and wait until its app has computed and every figure is drawn."""
+    page.goto(f"{server}/voila/render/{name}.ipynb{query}")
+    page.wait_for_selector(".bpttviz-app .widget-readout")
+    n_figures = LESSONS[name][0]
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('.bpttviz-app div.jupyter-matplotlib-figure').length == n",
+        arg=n_figures)
+    page.wait_for_function("() => /updated|failed/.test("
+                           "document.querySelector('.bpttviz-status').innerText)")
+    page.wait_for_function(CANVAS_DRAWN, arg="div.jupyter-matplotlib-canvas-div canvas:first-child")
+    return page
+
+
+def assert_no_error_shown(page):
+    assert page.locator(".voila-error").count() == 0
+    assert page.locator(".bpttviz-error").count() == 0, page.locator(".bpttviz-error").inner_text()
+    body = page.inner_text("body")
+    assert "Traceback" not in body and "Error:" not in body
+    assert page.js_errors == []
+
+
+def screenshot(page, artifacts, name):
+    """The app scrolled to the top of a 1280x720 window, as a projector shows it."""
+    page.evaluate("document.querySelector('.bpttviz-app').scrollIntoView()")
+    page.wait_for_timeout(200)
+    page.screenshot(path=str(artifacts / f"{name}.png"))
+
+
+def readout(page, control):
+    return page.locator(f".bpttviz-control-{control} .widget-readout").inner_text().strip()
+
+
+def test_landing_page_links_every_lesson(page, server, artifacts):
+    page.goto(f"{server}/voila/render/index.ipynb")
+    page.wait_for_selector("a[href$='.ipynb']")
+    hrefs = {a.get_attribute("href") for a in page.locator("a[href$='.ipynb']").all()}
+    assert hrefs == {f"{name}.ipynb" for name in LESSONS}
+    assert_no_error_shown(page)
+    page.screenshot(path=str(artifacts / "index.png"))
+    page.click(f"a[href='{next(iter(sorted(LESSONS)))}.ipynb']")
+    page.wait_for_selector(".bpttviz-app .widget-readout")
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_lesson_renders_and_a_slider_moved_by_keyboard_redraws_a_figure(page, server, artifacts,
+                                                                       name):
+    open_lesson(page, server, name)
+    assert_no_error_shown(page)
+    screenshot(page, artifacts, name)
+    _, control, figure = LESSONS[name]
+    sel = f".bpttviz-figure-{figure}"
+    before_value, before_image = readout(page, control), page.evaluate(CANVAS_DATA, sel)
+    page.locator(f".bpttviz-control-{control} [role=slider]").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"(v) => document.querySelector('.bpttviz-control-{control} "
+                           f".widget-readout').innerText.trim() != v", arg=before_value)
+    page.wait_for_function(f"(old) => ({CANVAS_DATA})('{sel}') != old", arg=before_image)
+    assert_no_error_shown(page)
+    assert control in page.locator(".bpttviz-link").inner_text()
+
+
+def test_query_parameters_set_the_controls_and_the_link(page, server):
+    open_lesson(page, server, "03_truncated_bptt", "?k1=4&k2=20&T=80")
+    assert (readout(page, "k1"), readout(page, "k2"), readout(page, "T")) == ("4", "20", "80")
+    link = page.locator(".bpttviz-link").inner_text()
+    assert re.search(r"http://127\.0\.0\.1:\d+/voila/render/03_truncated_bptt\.ipynb\?", link)
+    assert "T=80" in link and "k1=4" in link and "k2=20" in link
+    assert page.locator(".bpttviz-notes").inner_text().strip() == ""
+    assert_no_error_shown(page)
+
+
+def test_query_alias_sets_the_spectral_radius(page, server):
+    open_lesson(page, server, "02_vanishing_exploding", "?radius=1.1")
+    assert readout(page, "scale") == "1.10"
+    assert "ρ(Whh) = 1.1" in page.locator(".bpttviz-readout").inner_text()
+
+
+def test_unusable_query_parameters_are_reported_not_crashed_on(page, server, artifacts):
+    open_lesson(page, server, "03_truncated_bptt", "?k2=abc&T=30&k1=500&colour=red")
+    notes = page.locator(".bpttviz-notes").inner_text()
+    assert "k2=abc" in notes and "k1=500" in notes and "[1, 30]" in notes and "colour=red" in notes
+    assert (readout(page, "T"), readout(page, "k1"), readout(page, "k2")) == ("30", "5", "10")
+    assert_no_error_shown(page)
+    screenshot(page, artifacts, "03_truncated_bptt-bad-link")
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg"])
+def test_a_figure_downloads(page, server, tmp_path, fmt):
+    open_lesson(page, server, "02_vanishing_exploding")
+    box = page.locator(".bpttviz-figure-flow")
+    box.locator(f".bpttviz-save-{fmt}").click()
+    link = box.locator("a.bpttviz-download")
+    link.wait_for()
+    with page.expect_download() as download:
+        link.click()
+    d = download.value
+    assert d.suggested_filename == f"bpttviz-vanishing-exploding-flow.{fmt}"
+    path = pathlib.Path(tmp_path / d.suggested_filename)
+    d.save_as(path)
+    data = path.read_bytes()
+    assert data.startswith(b"\x89PNG") if fmt == "png" else b"<svg" in data
+
+
+def test_play_walks_the_frames_in_the_browser(page, server):
+    open_lesson(page, server, "01_unfolding")
+    before = page.evaluate(CANVAS_DATA, ".bpttviz-figure-network")
+    page.locator(".bpttviz-play button").first.click()
+    page.wait_for_function("() => +document.querySelector('.bpttviz-control-frame "
+                           ".widget-readout').innerText >= 2")
+    page.wait_for_function(f"(old) => ({CANVAS_DATA})('.bpttviz-figure-network') != old",
+                           arg=before)
+    assert_no_error_shown(page)
