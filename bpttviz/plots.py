@@ -6,6 +6,13 @@ in place (``set_data``, ``set_offsets``, ...). Nothing here draws the canvas:
 the caller decides when (``fig.canvas.draw_idle()``), so a widget app can
 update several figures from one engine run and redraw each once.
 
+Updates change artists inside the axes (and titles); the axes' ticks, tick
+labels and axis labels, most of the cost of drawing a figure, change only
+with the limits. Log-scale limits therefore snap to whole decades (in steps
+of three) so that they rarely move, and a canvas can keep the ticks as a
+rendered background and redraw only the rest (:func:`split_for_blitting`,
+:func:`draw_moving`).
+
 Colours are colour-blind safe: viridis for magnitudes (Nuñez, Anderton &
 Renslow 2018 compare it with cividis; both are perceptually uniform), PuOr
 for signed values (a ColorBrewer scheme marked colour-blind safe) and the
@@ -28,7 +35,7 @@ from matplotlib.ticker import MaxNLocator
 
 __all__ = [
     "OKABE_ITO", "MAGNITUDE_CMAP", "SIGNED_CMAP", "PROJECTOR_RC", "projector_style", "new_figure",
-    "freeze_layout",
+    "freeze_layout", "split_for_blitting", "draw_moving",
     "lag_profile",
     "draw_flow", "update_flow", "draw_lag_norms", "update_lag_norms",
     "draw_singular_values", "update_singular_values",
@@ -91,6 +98,58 @@ def freeze_layout(fig):
     return fig
 
 
+def split_for_blitting(fig):
+    """``(static, moving)`` parts of ``fig`` for drawing it over a cached background.
+
+    ``static`` describes what the background shows: each axes' face and its
+    two axes of ticks (tick marks, tick labels, axis labels). It holds each
+    axes' place, limits, scales and axis labels and the identity of its
+    artists; two equal descriptions render the same background. ``moving``
+    lists every other artist of the axes (data, titles, spines, legends,
+    inset axes): what must be hidden while the background is rendered and
+    drawn over it afterwards (:func:`draw_moving`).
+    """
+    from matplotlib.axis import Axis
+
+    static, moving = [], []
+    for ax in fig.axes:
+        children = ax.get_children()
+        static.append((ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(), ax.get_xscale(),
+                       ax.get_yscale(), ax.get_visible(), ax.axison, ax.get_xlabel(),
+                       ax.get_ylabel(), tuple(id(c) for c in children)))
+        moving.extend(c for c in children if c is not ax.patch and not isinstance(c, Axis))
+    static.append(tuple((id(t), t.get_text()) for t in fig.texts))
+    return tuple(static), moving
+
+
+def draw_moving(fig, renderer):
+    """Draw every axes of ``fig`` except its face and ticks, in the figure's order.
+
+    Each axes draws itself (so titles, insets and z-order are placed as in a
+    full draw) with its face and its two axes of ticks hidden.
+    """
+    for ax in sorted(fig.axes, key=lambda a: a.get_zorder()):
+        if not ax.get_visible():
+            continue
+        parts = [p for p in (ax.patch, ax.xaxis, ax.yaxis) if p.get_visible()]
+        for p in parts:
+            p.set_visible(False)
+        try:
+            ax.draw(renderer)
+        finally:
+            for p in parts:
+                p.set_visible(True)
+
+
+def _decades(lo, hi, step=3):
+    """``(lo, hi)`` widened to powers of ten whose exponents are multiples of ``step``.
+
+    Coarse steps keep log-scale limits still while a slider moves the data a little.
+    """
+    return (10.0 ** (step * np.floor(np.log10(lo) / step)),
+            10.0 ** (step * np.ceil(np.log10(hi) / step)))
+
+
 def _positive(a):
     """Float copy of ``a`` with non-finite and non-positive entries as NaN (for log axes)."""
     a = np.array(a, dtype=float)
@@ -98,13 +157,14 @@ def _positive(a):
     return a
 
 
-def _log_limits(*arrays, pad=3.0, floor=1e-300, ceil=1e300):
-    """(lo, hi) spanning the finite positive values of ``arrays``, padded by a factor."""
+def _log_limits(*arrays, pad=1.5, floor=1e-300, ceil=1e300):
+    """(lo, hi) spanning the finite positive values of ``arrays``, padded by a factor
+    and widened to whole decades."""
     vals = np.concatenate([_positive(a).ravel() for a in arrays])
     vals = vals[np.isfinite(vals)]
     if not vals.size:
         return 0.1, 10.0
-    lo, hi = max(vals.min() / pad, floor), min(vals.max() * pad, ceil)
+    lo, hi = _decades(max(vals.min() / pad, floor), min(vals.max() * pad, ceil))
     return (lo, hi) if hi > lo else (lo / 10, lo * 10)
 
 
@@ -137,6 +197,7 @@ class FlowArtists:
     cross: object       # Line2D marking the overflow step
     note: object        # Text below the title
     colorbar: object
+
 
 
 def _flow_cmap():
@@ -184,6 +245,8 @@ def update_flow(artists: FlowArtists, flow, *, kept=None, overflow_step=None):
         vmin = max(float(vals.min()), vmax * 1e-16)          # below float64 epsilon: noise
     else:
         vmin, vmax = 1e-3, 1.0
+    vmin, vmax = _decades(vmin, vmax)          # the colour bar moves only by whole decades
+    vmin, vmax = max(vmin, 1e-300), min(vmax, HUGE)
     if vmin >= vmax:
         vmin, vmax = vmax / 10, vmax * 10
     shown = flow.copy()
@@ -193,7 +256,8 @@ def update_flow(artists: FlowArtists, flow, *, kept=None, overflow_step=None):
     shown = np.ma.masked_array(shown, mask=~below)
     a = artists
     a.image.set_data(shown)
-    a.image.set_clim(vmin, vmax)
+    if a.image.get_clim() != (vmin, vmax):      # the colour bar rebuilds itself on any change
+        a.image.set_clim(vmin, vmax)
     ext = (-0.5, T - 0.5, -0.5, T - 0.5)
     a.image.set_extent(ext)
     shade = np.zeros((T, T, 4))
@@ -227,6 +291,7 @@ class LagArtists:
     note: object        # Text
 
 
+
 def draw_lag_norms(ax, *, label="‖∂h$_τ$/∂h$_s$‖",
                    bound_label="bound $(γσ_{max})^{τ-s}$") -> LagArtists:
     """Empty log-scale axes for a norm against the lag ``tau - s`` and its bound."""
@@ -238,7 +303,7 @@ def draw_lag_norms(ax, *, label="‖∂h$_τ$/∂h$_s$‖",
     ax.set_xlabel("lag $τ - s$ (steps)")
     ax.set_ylabel("norm")
     ax.set_title("Gradient norm against lag")
-    ax.legend(loc="best", framealpha=0.7, fontsize=9)
+    ax.legend(loc="lower left", framealpha=0.7, fontsize=9)
     note = ax.text(0.98, 0.97, "", transform=ax.transAxes, ha="right", va="top", fontsize=10)
     return LagArtists(ax, band, median, bound, note)
 
@@ -263,7 +328,7 @@ def update_lag_norms(artists: LagArtists, lags, median, low, high, bound=None, n
         # The bound may run far above the data: follow it only up to 1e6 times the data.
         hi = max(hi, min(finite_bound.max() * 3, hi * 1e6))
         lo = min(lo, finite_bound.min() / 3)
-    a.ax.set_ylim(max(lo, 1e-300), min(hi, 1e300))
+    a.ax.set_ylim(*_decades(max(lo, 1e-300), min(hi, 1e300)))
     a.ax.set_xlim(0, max(lags[-1], 1) if lags.size else 1)
     a.note.set_text(note)
     return a
@@ -281,6 +346,7 @@ class SingularValueArtists:
     bottom: object      # Line2D, smallest per step
 
 
+
 def draw_singular_values(ax) -> SingularValueArtists:
     """Empty log-scale axes for the singular values of ``dh_t/dh_{t-1}`` against t."""
     points = ax.scatter([], [], s=6, color=OKABE_ITO["sky"], alpha=0.5, lw=0,
@@ -292,7 +358,7 @@ def draw_singular_values(ax) -> SingularValueArtists:
     ax.set_xlabel("step $t$")
     ax.set_ylabel("singular value")
     ax.set_title("Singular values of ∂h$_t$/∂h$_{t-1}$")
-    ax.legend(loc="best", framealpha=0.7, fontsize=9)
+    ax.legend(loc="lower left", framealpha=0.7, fontsize=9)
     return SingularValueArtists(ax, points, top, bottom)
 
 
@@ -326,6 +392,7 @@ class ScheduleArtists:
     reach: object       # LineCollection: for each loss, the states it reaches
     losses: object      # PathCollection: the injected losses
     updates: object     # PathCollection: when each update happens
+
 
 
 def draw_schedule(ax, schedule=None) -> ScheduleArtists:
@@ -394,6 +461,7 @@ class BiasArtists:
     vline: object       # Line2D at the current k2
 
 
+
 def draw_truncation_bias(ax) -> BiasArtists:
     """Empty axes for the truncation bias against k2: cosine and norm ratio to full BPTT."""
     cosine, = ax.plot([], [], color=OKABE_ITO["blue"], marker="o", ms=4,
@@ -447,6 +515,7 @@ class CostArtists:
     labels: list = field(default_factory=list)   # Text per current bar
 
 
+
 def draw_cost(ax) -> CostArtists:
     """Empty horizontal bars: compute and memory of a schedule relative to full BPTT."""
     y = np.arange(len(COST_METRICS))
@@ -478,7 +547,7 @@ def update_cost(artists: CostArtists, cost, reference):
     for text, r, v in zip(a.labels, rel, cur):
         text.set_x(r)
         text.set_text(f" {v:,.0f}")
-    a.ax.set_xlim(0, max(1.0, float(rel.max())) * 1.45)
+    a.ax.set_xlim(0, max(2.5, float(np.ceil(rel.max() * 1.45))))    # moves in whole steps
     return a
 
 
@@ -517,6 +586,7 @@ class UnrolledArtists:
     sum_image: object
     sum_text: object
     caption: object
+
 
 
 def _arrow(ax, a, b, color, lw=1.6, **kw):

@@ -247,6 +247,44 @@ def test_figures_are_ipympl_canvases_in_the_layout_and_unknown_to_pyplot():
     assert not app.canvases["main"].header_visible and not app.canvases["main"].resizable
 
 
+def pixels(canvas):
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
+@pytest.mark.parametrize("cls, control, values", [
+    (UnfoldingApp, "frame", [3, 7, 10]),
+    (VanishingApp, "scale", [1.05, 1.1, 1.6]),
+    (TruncationApp, "k2", [11, 12, 30]),
+    (TruncationApp, "schedule", ["keras", "per_loss"]),
+], ids=["unfolding", "vanishing", "truncation-k2", "truncation-schedule"])
+def test_redraws_over_the_cached_background_look_like_full_draws(cls, control, values):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    app = cls(query="")
+    for canvas in app.canvases.values():
+        canvas.draw()
+    for value in values:
+        app.widgets[control].value = value
+        for name, canvas in app.canvases.items():
+            canvas.draw()
+            blitted = pixels(canvas)
+            FigureCanvasAgg.draw(canvas)
+            differ = np.any(blitted != pixels(canvas), axis=-1).mean()
+            assert differ < 1e-3, f"{name}: {differ:.2%} of the pixels differ"
+
+
+def test_the_background_is_reused_while_the_ticks_stay_and_redrawn_when_they_move():
+    app = TruncationApp(query="")
+    canvas = app.canvases["timeline"]
+    canvas.draw()
+    background = canvas._background
+    app.widgets["k2"].value = 12             # same updates, same axes: ticks unchanged
+    canvas.draw()
+    assert canvas._background is background
+    app.widgets["T"].value = 80              # the time axis grows
+    canvas.draw()
+    assert canvas._background is not background
+
+
 def test_figures_save_as_png_and_svg_for_download():
     app = Toy(query="")
     saver = app.savers["main"]

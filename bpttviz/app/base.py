@@ -40,11 +40,13 @@ import ipywidgets as widgets
 import numpy as np
 from ipympl.backend_nbagg import Canvas, FigureManager
 
-from ..plots import OKABE_ITO, freeze_layout, projector_style
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-__all__ = ["Control", "LessonApp", "FigureSaver", "parse_query", "notice_html", "readout_html",
-           "overflow_step", "overflow_notes", "random_sequence", "IGNORED_QUERY_KEYS",
-           "FIGURE_PX"]
+from ..plots import OKABE_ITO, draw_moving, freeze_layout, projector_style, split_for_blitting
+
+__all__ = ["Control", "LessonApp", "LessonCanvas", "FigureSaver", "parse_query", "notice_html",
+           "readout_html", "overflow_step", "overflow_notes", "random_sequence",
+           "IGNORED_QUERY_KEYS", "FIGURE_PX"]
 
 #: Query-string keys that belong to Voila or Jupyter, not to a lesson.
 IGNORED_QUERY_KEYS = frozenset({"template", "theme", "token", "voila-template", "voila-theme"})
@@ -243,6 +245,54 @@ def overflow_notes(trace) -> list:
     return [f"This run overflowed at step {step}: numbers beyond float64's range (about "
             "1.8e308) became inf or NaN. The figures mark the step and draw those values "
             "in vermillion."]
+
+
+class LessonCanvas(Canvas):
+    """An ipympl canvas that renders the ticks of its axes once and then only what changes.
+
+    A draw renders the static part of the figure (each axes' face, ticks,
+    tick labels and axis labels: most of the cost of a Matplotlib figure)
+    into a background, kept for as long as the figure's axes keep their
+    limits, labels and artists, then draws every other artist over it (see
+    :func:`bpttviz.plots.split_for_blitting`): the blitting recipe of
+    Matplotlib's animation guide, applied to every redraw. The image equals
+    a full draw but where a tick mark meets an image or a collection.
+    ``blit = False`` draws the whole figure every time.
+    """
+
+    blit = True
+
+    def __init__(self, figure, *args, **kwargs):
+        super().__init__(figure, *args, **kwargs)
+        self._background = None
+        self._static = None
+
+    def draw(self):
+        self._png_is_old = True
+        try:
+            self._draw_over_background()
+        finally:
+            self.manager.refresh_all()      # send the new image to the browser
+
+    def _draw_over_background(self):
+        if not self.blit:
+            FigureCanvasAgg.draw(self)
+            return
+        static, moving = split_for_blitting(self.figure)
+        if self._background is None or static != self._static:
+            shown = [a for a in moving if a.get_visible()]
+            for a in shown:
+                a.set_visible(False)
+            try:
+                FigureCanvasAgg.draw(self)
+            finally:
+                for a in shown:
+                    a.set_visible(True)
+            self._background = self.copy_from_bbox(self.figure.bbox)
+            self._static = static
+        else:
+            self.restore_region(self._background)
+        draw_moving(self.figure, self.get_renderer())
 
 
 class FigureSaver:
@@ -558,7 +608,7 @@ class LessonApp:
                 self.result = self.compute(values)
             changed = self.render(self.result, values)
             for name in (self.figures if changed is None else changed):
-                self.figures[name].canvas.draw_idle()
+                self.canvases[name].draw_idle()
             self.readout.value = self.describe(self.result, values)
             self.notes.value = notice_html(self._notes + list(self.notes_for(self.result, values)),
                                            "warning")
@@ -606,7 +656,7 @@ class LessonApp:
     # -- widgets and layout ------------------------------------------------------------------
     def _canvas(self, fig):
         """Attach an ipympl canvas to ``fig`` (not registered with pyplot) and return it."""
-        canvas = Canvas(fig)
+        canvas = LessonCanvas(fig)
         FigureManager(canvas, 0)
         canvas.header_visible = False
         canvas.footer_visible = False
