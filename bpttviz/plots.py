@@ -23,6 +23,7 @@ Shapes: T steps, S state floats, H hidden units.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import matplotlib as mpl
@@ -35,7 +36,7 @@ from matplotlib.ticker import MaxNLocator
 
 __all__ = [
     "OKABE_ITO", "MAGNITUDE_CMAP", "SIGNED_CMAP", "PROJECTOR_RC", "projector_style", "new_figure",
-    "freeze_layout", "split_for_blitting", "draw_moving",
+    "freeze_layout", "split_for_blitting", "draw_moving", "hidden",
     "lag_profile",
     "draw_flow", "update_flow", "draw_lag_norms", "update_lag_norms",
     "draw_singular_values", "update_singular_values",
@@ -129,16 +130,22 @@ def draw_moving(fig, renderer):
     full draw) with its face and its two axes of ticks hidden.
     """
     for ax in sorted(fig.axes, key=lambda a: a.get_zorder()):
-        if not ax.get_visible():
-            continue
-        parts = [p for p in (ax.patch, ax.xaxis, ax.yaxis) if p.get_visible()]
-        for p in parts:
-            p.set_visible(False)
-        try:
-            ax.draw(renderer)
-        finally:
-            for p in parts:
-                p.set_visible(True)
+        if ax.get_visible():
+            with hidden((ax.patch, ax.xaxis, ax.yaxis)):
+                ax.draw(renderer)
+
+
+@contextmanager
+def hidden(artists):
+    """Within the block, the visible ones of ``artists`` are hidden."""
+    shown = [a for a in artists if a.get_visible()]
+    for a in shown:
+        a.set_visible(False)
+    try:
+        yield
+    finally:
+        for a in shown:
+            a.set_visible(True)
 
 
 def _decades(lo, hi, step=3):

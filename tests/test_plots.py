@@ -38,7 +38,7 @@ def test_plots_imports_matplotlib_and_numpy_only():
             tops |= {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom) and not node.level:
             tops.add(node.module.split(".")[0])
-    assert tops <= {"__future__", "dataclasses", "matplotlib", "numpy", "cycler"}
+    assert tops <= {"__future__", "contextlib", "dataclasses", "matplotlib", "numpy", "cycler"}
 
 
 def test_new_figure_is_sized_in_pixels_and_unknown_to_pyplot():
@@ -99,13 +99,11 @@ def test_moving_parts_over_the_background_look_like_a_full_draw():
     fig, art = lag_figure()
     canvas = fig.canvas
     _, moving = plots.split_for_blitting(fig)
-    for a in moving:
-        a.set_visible(False)
-    canvas.draw()
+    with plots.hidden(moving):
+        canvas.draw()
     background = canvas.copy_from_bbox(fig.bbox)
     without = np.asarray(canvas.buffer_rgba()).copy()
-    for a in moving:
-        a.set_visible(True)
+    assert all(a.get_visible() for a in moving if a is not None)
     plots.draw_moving(fig, canvas.get_renderer())
     blitted = np.asarray(canvas.buffer_rgba()).copy()
     canvas.draw()

@@ -42,7 +42,8 @@ from ipympl.backend_nbagg import Canvas, FigureManager
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from ..plots import OKABE_ITO, draw_moving, freeze_layout, projector_style, split_for_blitting
+from ..plots import (OKABE_ITO, draw_moving, freeze_layout, hidden, projector_style,
+                     split_for_blitting)
 
 __all__ = ["Control", "LessonApp", "LessonCanvas", "FigureSaver", "parse_query", "notice_html",
            "readout_html", "overflow_step", "overflow_notes", "random_sequence",
@@ -280,14 +281,8 @@ class LessonCanvas(Canvas):
             return
         static, moving = split_for_blitting(self.figure)
         if self._background is None or static != self._static:
-            shown = [a for a in moving if a.get_visible()]
-            for a in shown:
-                a.set_visible(False)
-            try:
+            with hidden(moving):
                 FigureCanvasAgg.draw(self)
-            finally:
-                for a in shown:
-                    a.set_visible(True)
             self._background = self.copy_from_bbox(self.figure.bbox)
             self._static = static
         else:

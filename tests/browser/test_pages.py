@@ -36,8 +36,8 @@ def open_lesson(page, server, name, query=""):
     page.wait_for_selector(".bpttviz-app .widget-readout")
     n_figures = LESSONS[name][0]
     page.wait_for_function(
-        "(n) => document.querySelectorAll('.bpttviz-app div.jupyter-matplotlib-figure').length == n",
-        arg=n_figures)
+        "(n) => document.querySelectorAll('.bpttviz-app div.jupyter-matplotlib-figure')"
+        ".length == n", arg=n_figures)
     page.wait_for_function("() => /updated|failed/.test("
                            "document.querySelector('.bpttviz-status').innerText)")
     page.wait_for_function(CANVAS_DRAWN, arg="div.jupyter-matplotlib-canvas-div canvas:first-child")
