@@ -253,10 +253,11 @@ def pixels(canvas):
 
 @pytest.mark.parametrize("cls, control, values", [
     (UnfoldingApp, "frame", [3, 7, 10]),
+    (UnfoldingApp, "T", [6, 3]),
     (VanishingApp, "scale", [1.05, 1.1, 1.6]),
     (TruncationApp, "k2", [11, 12, 30]),
     (TruncationApp, "schedule", ["keras", "per_loss"]),
-], ids=["unfolding", "vanishing", "truncation-k2", "truncation-schedule"])
+], ids=["unfolding-frame", "unfolding-T", "vanishing", "truncation-k2", "truncation-schedule"])
 def test_redraws_over_the_cached_background_look_like_full_draws(cls, control, values):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     app = cls(query="")

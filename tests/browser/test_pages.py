@@ -117,6 +117,19 @@ def test_unusable_query_parameters_are_reported_not_crashed_on(page, server, art
     screenshot(page, artifacts, "03_truncated_bptt-bad-link")
 
 
+def test_an_overflowing_run_says_where_and_a_preset_recovers(page, server):
+    open_lesson(page, server, "02_vanishing_exploding", "?activation=linear&scale=3&T=400")
+    notes = page.locator(".bpttviz-notes").inner_text()
+    assert re.search(r"overflowed at step \d+", notes)
+    assert_no_error_shown(page)
+    page.locator(".bpttviz-preset-vanishing").click()
+    page.wait_for_function("() => document.querySelector('.bpttviz-control-scale "
+                           ".widget-readout').innerText.trim() == '0.60'")
+    page.wait_for_function("() => document.querySelector('.bpttviz-notes').innerText.trim() == ''")
+    assert readout(page, "T") == "60"
+    assert_no_error_shown(page)
+
+
 @pytest.mark.parametrize("fmt", ["png", "svg"])
 def test_a_figure_downloads(page, server, tmp_path, fmt):
     open_lesson(page, server, "02_vanishing_exploding")
