@@ -18,7 +18,8 @@ notes). Medians and 90th percentiles over the changes.
 
 ``--browser`` also measures the whole loop in headless Chromium (Debian's
 /usr/bin/chromium) against ``bpttviz serve``: from the key press that moves a
-slider to the moment each figure's canvas shows new pixels. No assertions.
+slider one step to the moment each figure's canvas shows new pixels. No
+assertions.
 """
 
 import argparse
@@ -134,16 +135,16 @@ def main():
 
 # --- the whole loop in a browser -----------------------------------------------------
 
-# In the page: press ArrowRight on a slider, then poll every animation frame until
+# In the page: press an arrow key on a slider, then poll every animation frame until
 # each figure's canvas differs from before; returns the ms to each figure.
-PRESS_AND_WAIT = """async ([control, figures]) => {
+PRESS_AND_WAIT = """async ([control, figures, key]) => {
   const pixels = () => figures.map(f =>
       document.querySelector('.bpttviz-figure-' + f + ' canvas').toDataURL());
   const before = pixels();
   const slider = document.querySelector('.bpttviz-control-' + control + ' [role=slider]');
   slider.focus();
   const t0 = performance.now();
-  slider.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true}));
+  slider.dispatchEvent(new KeyboardEvent('keydown', {key: key, bubbles: true}));
   const seen = {};
   while (Object.keys(seen).length < figures.length && performance.now() - t0 < 10000) {
     await new Promise(r => requestAnimationFrame(r));
@@ -195,8 +196,9 @@ def browser():
                 page.wait_for_selector(".bpttviz-app .widget-readout", timeout=120_000)
                 page.wait_for_timeout(2000)
                 rows = []
-                for _ in range(N):
-                    rows.append(page.evaluate(PRESS_AND_WAIT, [control, figures]))
+                for i in range(N):         # right, left, right, ...: always a change
+                    key = "ArrowLeft" if i % 2 else "ArrowRight"
+                    rows.append(page.evaluate(PRESS_AND_WAIT, [control, figures, key]))
                     page.wait_for_timeout(300)
                 first = [min(t for t in r if t is not None) for r in rows if any(r)]
                 last = [max(r) for r in rows if all(t is not None for t in r)]
