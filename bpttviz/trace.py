@@ -24,8 +24,9 @@ def _expand(T, lo, values):
 
 
 def global_norm(grads) -> float:
-    """L2 norm of all gradient arrays taken together."""
-    return float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads.values())))
+    """L2 norm of all gradient arrays taken together (inf once it overflows, never a warning)."""
+    with np.errstate(all="ignore"):
+        return float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads.values())))
 
 
 @dataclass(frozen=True)

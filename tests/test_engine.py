@@ -686,3 +686,12 @@ def test_random_schedules_equal_direct_sum_over_kept_pairs(block, monkeypatch):
             ref = direct_sum_grads(model.params, x, y, m, h0, "tanh", "mse", plan)
             assert rel_error(update.grads, ref) < 1e-10 or not any(np.any(r) for r in ref.values()), \
                 (T, k1, k2, every)
+
+
+def test_an_overflowed_trace_prints_without_warnings(recwarn):
+    rng = np.random.default_rng(0)
+    model = bpttviz.ElmanRNN(1, 8, 1, activation="linear", radius=30.0)
+    trace = bpttviz.bptt(model, rng.normal(size=(300, 1, 1)), rng.normal(size=(300, 1, 1)), 100)
+    text = repr(trace.updates[-1])
+    assert "grad_norm=nan" in text or "grad_norm=inf" in text
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
