@@ -59,6 +59,8 @@ HUGE = 1e280    # top of a log colour scale: the colour bar's extension must sta
 PROJECTOR_RC = {
     "font.size": 12,
     "axes.titlesize": 13,
+    # A fixed title height: an automatic one measures every tick label at each draw.
+    "axes.titley": 1.0,
     "axes.labelsize": 12,
     "xtick.labelsize": 11,
     "ytick.labelsize": 11,
