@@ -3,11 +3,12 @@
     .venv/bin/python experiments/es_vs_bptt.py
 
 Task: next-value prediction on a sine wave (T = 20, batch 32), an Elman RNN
-with 16 tanh units (305 parameters). BPTT is full BPTT with Adam; the
-baseline is the antithetic evolution strategy of Salimans et al. (2017)
-(bpttviz.es) with Adam, its sigma and learning rate picked from a small grid
-on seed 0. Both are scored every few updates on a fixed held-out batch of
-1000 sequences (that scoring is not counted as compute).
+with 16 tanh units (305 parameters), then 32 (1121 parameters). BPTT is full
+BPTT with Adam; the baseline is the antithetic evolution strategy of
+Salimans et al. (2017) (bpttviz.es) with Adam, its sigma and learning rate
+picked from a small grid on seed 0 with 16 units (and kept for 32). Both are
+scored after every update on a fixed held-out batch of 1000 sequences (that
+scoring is not counted as compute).
 
 Compute is in forward-step equivalents (one cell step over the batch = 1),
 a backward step counting BACKWARD_COST = 2 forward steps. The script first
@@ -28,16 +29,17 @@ from bpttviz.es import batch_loss, train_es
 from bpttviz.tasks import SineWave
 from bpttviz.train import BACKWARD_COST, train
 
-T, B, H = 20, 32, 16
+T, B = 20, 32
+HIDDEN = (16, 32)
 SEEDS = (0, 1, 2)
-TARGETS = (0.1, 0.03, 0.01)          # fractions of the baseline loss
+TARGETS = (0.1, 0.03, 0.01)         # fractions of the baseline loss
 BPTT = dict(lr=0.01, n_updates=600)
 ES_GRID = dict(sigma=(0.02, 0.05, 0.1), lr=(0.01, 0.03))
 ES = dict(population=50, n_generations=1500)
-EVERY = 10
+EVERY = 1
 
 
-def measure_backward_cost(repeats=30):
+def measure_backward_cost(H, repeats=30):
     """Seconds of one backward step over one forward step, on this engine (full BPTT)."""
     model = bpttviz.ElmanRNN(1, H, 1, seed=0)
     batch = SineWave(seq_len=200).sample(B, 0)
@@ -85,15 +87,18 @@ def main():
     task = SineWave(seq_len=T)
     eval_batch = task.sample(1000, np.random.default_rng(12345))
     base = task.baseline
-    ratio, fwd, both = measure_backward_cost()
-    print(f"Backward step / forward step on this engine (Elman H={H}, B={B}, T=200, best of 30): "
-          f"{ratio:.2f} (forward {fwd * 1e3:.2f} ms, forward+backward {both * 1e3:.2f} ms); "
-          f"counted as {BACKWARD_COST:g}.")
+    for H in HIDDEN:
+        ratio, fwd, both = measure_backward_cost(H)
+        print(f"Backward step / forward step on this engine (Elman H={H}, B={B}, T=200, best of "
+              f"30): {ratio:.2f} (forward {fwd * 1e3:.2f} ms, forward+backward {both * 1e3:.2f} ms); "
+              f"counted as {BACKWARD_COST:g}.")
     print(f"Task {task!r}, baseline loss {base:.4f}; targets {', '.join(f'{t:g}' for t in TARGETS)} "
-          f"x baseline; eval on 1000 held-out sequences every {EVERY} updates.\n")
+          f"x baseline; eval on 1000 held-out sequences after every update.\n")
 
     # ES: pick sigma and lr on seed 0 by the final held-out loss.
-    print(f"ES grid on seed 0 (population {ES['population']}, {ES['n_generations']} generations):")
+    H = HIDDEN[0]
+    print(f"ES grid on seed 0, H={H} (population {ES['population']}, {ES['n_generations']} "
+          f"generations):")
     best = None
     for sigma in ES_GRID["sigma"]:
         for lr in ES_GRID["lr"]:
@@ -107,7 +112,16 @@ def main():
                 best = (final, sigma, lr)
     _, sigma, es_lr = best
     print(f"  -> sigma={sigma}, lr={es_lr}\n")
+    print(f"Forward-step equivalents per update/generation: BPTT {4 * T} as run ({3 * T} "
+          f"single-pass), ES {(ES['population'] + 1) * T}. Budgets: BPTT {BPTT['n_updates']} "
+          f"updates (lr {BPTT['lr']}), ES {ES['n_generations']} generations.\n")
+    for H in HIDDEN:
+        compare(task, eval_batch, H, sigma, es_lr)
 
+
+def compare(task, eval_batch, H, sigma, es_lr):
+    base = task.baseline
+    n_params = sum(p.size for p in bpttviz.ElmanRNN(1, H, 1).params.values())
     results = {"BPTT": [], "ES": []}
     for seed in SEEDS:
         rows, _ = scored_run(
@@ -122,10 +136,7 @@ def main():
             bpttviz.ElmanRNN(1, H, 1, seed=seed), eval_batch)
         results["ES"].append(rows)
 
-    per_update = {"BPTT": f"{4 * T} as run ({3 * T} single-pass)",
-                  "ES": f"{(ES['population'] + 1) * T}"}
-    print(f"Forward-step equivalents per update/generation: BPTT {per_update['BPTT']}, "
-          f"ES {per_update['ES']}.\n")
+    print(f"Elman RNN H={H} ({n_params} parameters):")
     header = (f"{'method':6} {'seed':>4} {'target':>8} {'updates':>8} {'fwd-equiv':>11} "
               f"{'seconds':>8} {'final loss':>11}")
     print(header)
@@ -139,7 +150,7 @@ def main():
                 u, c, s = hit if hit else (None, None, None)
                 print(f"{name:6} {seed:>4} {frac:>8g} {fmt(u):>8} {fmt(c):>11} {fmt(s, 's'):>8} "
                       f"{rows[-1, 3]:>11.5f}")
-    print("\nMedian over seeds (a run that never reached the target counts as infinite):")
+    print(f"Median over seeds, H={H} (a run that never reached the target counts as infinite):")
     for frac in TARGETS:
         med = {}
         for name in ("BPTT", "ES"):
@@ -150,6 +161,12 @@ def main():
         print(f"  loss <= {frac:g} x baseline: BPTT {med['BPTT'][1]:.3g} fwd-equiv "
               f"({med['BPTT'][2]:.2f} s), ES {med['ES'][1]:.3g} ({med['ES'][2]:.2f} s): "
               f"ES needs {ratio:.3g}x the compute ({ratio_1pass:.3g}x a single-pass BPTT)")
+    spent = {name: results[name][0][-1, 1] for name in results}
+    final = {name: np.median([rows[-1, 3] for rows in results[name]]) for name in results}
+    print(f"  whole budgets: BPTT {spent['BPTT']:.3g} fwd-equiv -> median final loss "
+          f"{final['BPTT']:.5f}; ES {spent['ES']:.3g} ({spent['ES'] / spent['BPTT']:.3g}x) -> "
+          f"{final['ES']:.5f}")
+    print()
 
 
 if __name__ == "__main__":
