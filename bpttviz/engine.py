@@ -425,11 +425,15 @@ def _sweep(tape, pb, plan, w, grads, record):
     return first_bad, lo, err, whh
 
 
-def run_schedule(pb: Problem, schedule: Schedule, checkpoint=None, record=True) -> Trace:
+def run_schedule(pb: Problem, schedule: Schedule, checkpoint=None, record=True,
+                 states_at=()) -> Trace:
     """Run ``schedule`` on a checked problem and return its :class:`Trace`.
 
     ``record=False`` keeps only what the gradients need (no states, outputs or
-    per-step norms): the lean path for long training.
+    per-step norms): the lean path for long training. Whatever ``record``,
+    the trace holds the state after the last step (``trace.final_state``) and
+    after each step listed in ``states_at`` (``trace.states_at[t]``), so a
+    caller can carry a sequence on from any of them.
     """
     cell, P = pb.cell, pb.params
     T, B, S = pb.T, pb.B, cell.state_size
@@ -454,12 +458,19 @@ def run_schedule(pb: Problem, schedule: Schedule, checkpoint=None, record=True) 
     step_losses = np.full(T, np.nan)
     first_bad = [None]
     state = pb.s0
+    wanted = {int(t) for t in states_at}
+    if wanted and not all(0 <= t < T for t in wanted):
+        raise ValueError(f"The 'states_at' parameter of run_schedule must list steps in "
+                         f"[0, {T - 1}]. Got {sorted(wanted)} instead.")
+    kept_states = {}
 
     def consume(c0, cache):
-        """Record one forward chunk; return its outputs."""
+        """Record one forward chunk; return its last state."""
         yhat, losses = post(cache, c0)
         n = losses.shape[0]
         step_losses[c0:c0 + n] = losses
+        for t in wanted.intersection(range(c0, c0 + n)):
+            kept_states[t] = cache["s"][t - c0].copy()
         if record:
             states[c0:c0 + n] = cache["s"]
             outputs[c0:c0 + n] = yhat
@@ -500,7 +511,8 @@ def run_schedule(pb: Problem, schedule: Schedule, checkpoint=None, record=True) 
     hidden = cell.hidden(states) if record else None
     source = _LazySource(pb, schedule, updates) if record else None
     return Trace(hidden, states, outputs, step_losses, carries, tuple(updates), schedule,
-                 first_bad[0], tape.cost(), np.dtype(pb.x.dtype).name, source)
+                 first_bad[0], tape.cost(), np.dtype(pb.x.dtype).name, source,
+                 final_state=state, states_at=kept_states)
 
 
 class _LazySource:

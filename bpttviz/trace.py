@@ -143,6 +143,10 @@ class Trace:
         First forward step at which a state, output or loss was not finite.
     cost : Cost
     dtype : str
+    final_state : ndarray (B, S)
+        The state after the last step (kept even with ``record=False``).
+    states_at : dict of int -> ndarray (B, S)
+        States after the steps a caller asked for (``run_schedule(states_at=...)``).
 
     ``flow``, ``full_grads``, ``full_error_norms`` and ``full_whh_norms`` are
     computed when first read (``flow`` costs O(T^2)).
@@ -160,6 +164,8 @@ class Trace:
     dtype: str = "float64"
     _source: object = field(default=None, repr=False)
     _saved: dict = field(default_factory=dict, repr=False)
+    final_state: np.ndarray | None = field(default=None, repr=False)
+    states_at: dict = field(default_factory=dict, repr=False)
 
     @property
     def T(self) -> int:
@@ -225,9 +231,11 @@ class Trace:
     def save(self, path):
         """Save to ``path`` (.npz). Lazy results already read are saved too."""
         arrays = {"step_losses": self.step_losses, "carries": self.carries}
-        for name in ("hidden", "states", "outputs"):
+        for name in ("hidden", "states", "outputs", "final_state"):
             if getattr(self, name) is not None:
                 arrays[name] = getattr(self, name)
+        for t, state in self.states_at.items():
+            arrays[f"states_at/{t}"] = state
         if "flow" in self.__dict__:
             arrays["flow"] = self.flow
         if "_full" in self.__dict__:
@@ -285,4 +293,7 @@ class Trace:
                              "whh_norms": data["full/whh_norms"]}
         return cls(data.get("hidden"), data.get("states"), data.get("outputs"),
                    data["step_losses"], data["carries"], tuple(updates), schedule,
-                   meta["first_nonfinite"], Cost(**meta["cost"]), meta["dtype"], None, saved)
+                   meta["first_nonfinite"], Cost(**meta["cost"]), meta["dtype"], None, saved,
+                   final_state=data.get("final_state"),
+                   states_at={int(k.split("/")[1]): v for k, v in data.items()
+                              if k.startswith("states_at/")})

@@ -27,11 +27,13 @@ weights, given a context computed earlier.
   ``rerun_steps``.
 
 Compute is counted in cell steps over the batch, as the engine counts it:
-``stream_steps`` (the forward pass over each new segment), ``window_steps``
-(the engine's forward over the update's window, the re-run included; the
-engine takes a window and its context, not the states already streamed, so
-the part of the window inside the segment is run forward a second time),
-``backward_steps``, and ``forward_steps = stream_steps + window_steps``. In
+``stream_steps`` (the forward pass over new steps outside the engine's
+runs), ``window_steps`` (the engine's forward over the update's window, the
+re-run included), ``backward_steps``, and ``forward_steps = stream_steps +
+window_steps``. When the window starts inside the new segment (k1 >= k2) the
+engine's run of the window *is* the stream there, so every step is run
+forward once; when it reaches back (k1 < k2) the segment is streamed and the
+window re-run, ``k2`` forward steps per update on top of the stream. In
 *forward-step equivalents* a backward step costs :data:`BACKWARD_COST` = 2
 forward steps (see its comment).
 
@@ -580,16 +582,21 @@ def _train_sequence(model, batch, schedule, opt, clip, clip_mode, n_updates, seq
                "nonfinite": False, "sigma_max": max_singular_value(recurrent_matrix(model.params)),
                "stream_steps": 0, "window_steps": 0, "backward_steps": 0,
                "rerun_steps": max(0, t - a)}
-        # Stream the forward pass over the new segment with the current weights.
+        # Stream the forward pass with the current weights: over the whole new
+        # segment when the window reaches back before it (k1 < k2), else only up
+        # to the window, whose own run below continues the stream.
         context = None
+        stream_to = t_u if a < t else a
         if _finite([state]):
-            run = unroll(model, x[t:t_u], h0=state)
-            for c in needed:
-                if t <= c < t_u:
-                    contexts[c] = run.states[c - t]
-            state = run.states[-1]
-            row["stream_steps"] = t_u - t
+            if stream_to > t:
+                run = unroll(model, x[t:stream_to], h0=state)
+                for c in needed:
+                    if t <= c < stream_to:
+                        contexts[c] = run.states[c - t]
+                state = run.states[-1]
+                row["stream_steps"] = stream_to - t
             context = h0 if a == 0 else contexts[a - 1]
+        continues = a >= t
         t = t_u
         if context is None or not _finite([context]):
             row.update(loss=np.nan, grad_norm=np.nan, clipped_norm=np.nan, nonfinite=True,
@@ -599,13 +606,17 @@ def _train_sequence(model, batch, schedule, opt, clip, clip_mode, n_updates, seq
                           f"(sequence {sequence}, step {t_u}); it was not applied")
             bar.update(history, force=True)
             return
-        # The update's window, re-run from its stored context with the current weights.
+        # The update's window, (re-)run from its stored context with the current weights.
         n = t_u - a
         pb = make_problem(model, x[a:t_u], y[a:t_u], context, batch.loss, m[a:t_u], "train",
                           copy=False)
         window = Schedule("window", n, (UpdatePlan(n, taus - a, starts - a),), schedule.k1,
                           schedule.k2, schedule.source, schedule.params)
-        trace = run_schedule(pb, window, record=False)
+        later = [c for c in needed if a <= c < t_u] if continues else []
+        trace = run_schedule(pb, window, record=False, states_at=[c - a for c in later])
+        if continues:                 # the window's states are the stream's
+            contexts.update({c: trace.states_at[c - a] for c in later})
+            state = trace.final_state
         up = trace.updates[0]
         grads = up.grads
         row.update(loss=up.loss, window_steps=trace.cost.forward_steps,

@@ -695,3 +695,25 @@ def test_an_overflowed_trace_prints_without_warnings(recwarn):
     text = repr(trace.updates[-1])
     assert "grad_norm=nan" in text or "grad_norm=inf" in text
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+@pytest.mark.parametrize("record", [True, False])
+def test_final_state_and_requested_states_let_a_caller_carry_on(record, tmp_path):
+    from bpttviz.engine import make_problem, run_schedule
+    model, x, y, h0 = make_data()
+    _, h = reference_forward(model.params, x, h0, "tanh")
+    pb = make_problem(model, x, y, h0)
+    trace = run_schedule(pb, schedules.tbptt(9, 2, 3), record=record, states_at=[0, 4, 8])
+    np.testing.assert_allclose(trace.final_state, h[-1], rtol=1e-13)
+    assert sorted(trace.states_at) == [0, 4, 8]
+    for t, state in trace.states_at.items():
+        np.testing.assert_allclose(state, h[t], rtol=1e-13)
+    # carrying on from step 4 equals the rest of the sequence
+    rest = bpttviz.bptt(model, x[5:], y[5:], h0=trace.states_at[4])
+    np.testing.assert_allclose(rest.hidden, h[5:], rtol=1e-12)
+    trace.save(tmp_path / "t.npz")
+    back = bpttviz.Trace.load(tmp_path / "t.npz")
+    np.testing.assert_array_equal(back.final_state, trace.final_state)
+    np.testing.assert_array_equal(back.states_at[4], trace.states_at[4])
+    with pytest.raises(ValueError, match=r"'states_at'.*\[0, 8\].*\[9\]"):
+        run_schedule(pb, schedules.tbptt(9, 2, 3), states_at=[9])
