@@ -12,10 +12,8 @@ scoring is not counted as compute).
 
 Compute is in forward-step equivalents (one cell step over the batch = 1),
 a backward step counting BACKWARD_COST = 2 forward steps. The script first
-measures that ratio on this engine. For BPTT it prints the count as run (the
-training loop streams each segment forward, then the engine runs the
-window forward again: 4T per update) and the count of a single-pass
-implementation (3T per update); ES costs (population + 1) T per generation.
+measures that ratio on this engine. Full BPTT costs 3T per update (T steps
+forward, T backward); ES costs (population + 1) T per generation.
 
 Prints figures; asserts nothing. Takes a few minutes on 2 cores.
 """
@@ -112,8 +110,8 @@ def main():
                 best = (final, sigma, lr)
     _, sigma, es_lr = best
     print(f"  -> sigma={sigma}, lr={es_lr}\n")
-    print(f"Forward-step equivalents per update/generation: BPTT {4 * T} as run ({3 * T} "
-          f"single-pass), ES {(ES['population'] + 1) * T}. Budgets: BPTT {BPTT['n_updates']} "
+    print(f"Forward-step equivalents per update/generation: BPTT {3 * T}, "
+          f"ES {(ES['population'] + 1) * T}. Budgets: BPTT {BPTT['n_updates']} "
           f"updates (lr {BPTT['lr']}), ES {ES['n_generations']} generations.\n")
     for H in HIDDEN:
         compare(task, eval_batch, H, sigma, es_lr)
@@ -157,10 +155,9 @@ def compare(task, eval_batch, H, sigma, es_lr):
             hits = reach[(name, frac)]
             med[name] = [np.median([h[i] if h else np.inf for h in hits]) for i in range(3)]
         ratio = med["ES"][1] / med["BPTT"][1]
-        ratio_1pass = med["ES"][1] / (med["BPTT"][1] * 3 / 4)
         print(f"  loss <= {frac:g} x baseline: BPTT {med['BPTT'][1]:.3g} fwd-equiv "
               f"({med['BPTT'][2]:.2f} s), ES {med['ES'][1]:.3g} ({med['ES'][2]:.2f} s): "
-              f"ES needs {ratio:.3g}x the compute ({ratio_1pass:.3g}x a single-pass BPTT)")
+              f"ES needs {ratio:.3g}x the compute")
     spent = {name: results[name][0][-1, 1] for name in results}
     final = {name: np.median([rows[-1, 3] for rows in results[name]]) for name in results}
     print(f"  whole budgets: BPTT {spent['BPTT']:.3g} fwd-equiv -> median final loss "
