@@ -392,10 +392,14 @@ def _sweep(tape, pb, plan, w, grads, record):
         if single and vjp_into is not None:
             # one group (every k1/k2 schedule): the cell writes in place
             g = G[0]
+            gh = g if H == S else g[:, :H]      # the hidden part, where losses inject
+            row_at = [None] * n
+            for i, (r, _) in inject.items():
+                row_at[i] = rows[r]
             local = np.empty((n, B, cell.local_size), dtype=G.dtype)
             for i in range(n - 1, -1, -1):
-                if i in inject:
-                    g[:, :H] += rows[inject[i][0]]
+                if row_at[i] is not None:
+                    gh += row_at[i]
                 if record:
                     errs[i] = g
                 vjp_into(P, cache, i, g, local[i])
