@@ -11,9 +11,12 @@ lessons on.
 """
 
 from .base import Control, FigureSaver, LessonApp, parse_query
+from .comparison import CellsApp
+from .surface import SurfaceApp
+from .training import TrainingApp
 from .truncation import TruncationApp
 from .unfolding import UnfoldingApp
 from .vanishing import VanishingApp
 
 __all__ = ["LessonApp", "Control", "FigureSaver", "parse_query", "UnfoldingApp", "VanishingApp",
-           "TruncationApp"]
+           "TruncationApp", "TrainingApp", "CellsApp", "SurfaceApp"]

@@ -1,0 +1,175 @@
+"""Lesson 5, RNN vs LSTM vs GRU: the same sequence through three cells, the errors compared.
+
+In an Elman network every step multiplies the error by
+``J_t = diag(phi'(a_t)) W_hh``, so it shrinks or grows exponentially with the
+lag (lesson 2). The LSTM (Hochreiter & Schmidhuber 1997, with the forget
+gate of Gers, Schmidhuber & Cummins 2000) carries a cell state
+``c_t = f_t * c_{t-1} + i_t * g_t`` whose Jacobian along that path is the
+diagonal of the forget gate: near 1, the error passes almost unchanged (the
+"constant error carousel"). The GRU (Cho et al. 2014) interpolates
+``h_t = (1 - z_t) * n_t + z_t * h_{t-1}`` and has the same kind of path
+through ``z_t``. Chung et al. (2014) compare the gated cells empirically.
+
+One full-BPTT run per cell on the same random sequence; the flow heatmaps
+share one colour scale. For the LSTM the state is ``[h, c]``, so its flow is
+the error reaching both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+
+from .. import plots
+from .. import plots_lessons as pl
+from ..diagnostics import jacobian_singular_values
+from ..engine import bptt
+from ..models import GRU, LSTM, ElmanRNN
+from .base import (FIGURE_PX, Control, LessonApp, overflow_notes, overflow_step,
+                   random_sequence, readout_html)
+from .vanishing import relative_flow
+
+__all__ = ["CellsApp", "CELL_NAMES", "lesson_models"]
+
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
+#: The three cells, in the order of the panels.
+CELL_NAMES = ("Elman", "LSTM", "GRU")
+#: The wide flow figure spans the two columns of figures below it.
+WIDE_PX = (2 * FIGURE_PX[0], FIGURE_PX[1])
+
+
+def lesson_models(values):
+    """The Elman, LSTM and GRU networks (1 input, H units, 1 output) the controls describe."""
+    H, seed = values["hidden"], values["seed"]
+    return (ElmanRNN(1, H, 1, values["activation"], seed, radius=values["radius"]),
+            LSTM(1, H, 1, seed, forget_bias=values["forget_bias"]),
+            GRU(1, H, 1, seed))
+
+
+@dataclass(frozen=True)
+class CellRun:
+    """One cell's full-BPTT run and its diagnostics."""
+
+    model: object
+    trace: object                 # bpttviz.Trace
+    flow: np.ndarray              # (T, T)
+    lag_median: np.ndarray        # (T,) relative flow along each lag
+    lag_low: np.ndarray
+    lag_high: np.ndarray
+    singular_values: np.ndarray   # (T, S) of each step's Jacobian, the one sequence
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One configuration of lesson 5: the same data through the three cells."""
+
+    inputs: np.ndarray            # (T, 1, 1)
+    targets: np.ndarray           # (T, 1, 1)
+    lags: np.ndarray              # (T,)
+    runs: tuple                   # CellRun per cell, in CELL_NAMES order
+
+
+class CellsApp(LessonApp):
+    """Lesson 5: flow heatmaps of an Elman, an LSTM and a GRU network side by side."""
+
+    title = "RNN vs LSTM vs GRU"
+    slug = "rnn-lstm-gru"
+    controls = (
+        Control("T", "T (steps)", "int", 60, 5, 200),
+        Control("hidden", "H (hidden units)", "int", 16, 2, 64),
+        Control("input_scale", "input scale (std of x)", "float", 1.0, 0.0, 3.0, 0.1,
+                help="Standard deviation of the inputs x_t, the same for the three cells"),
+        Control("seed", "seed", "int", 0, 0, 99, help="Weights and data"),
+        Control("radius", "Elman: ρ(W_hh)", "float", 1.0, 0.1, 2.0, 0.05,
+                help="Spectral radius of the Elman network's W_hh"),
+        Control("activation", "Elman: activation φ", "option", "tanh", options=ACTIVATIONS),
+        Control("forget_bias", "LSTM: forget bias", "float", 1.0, -3.0, 5.0, 0.1,
+                help="Added to the forget gate's bias: large keeps the cell state "
+                     "(Gers et al. 2000; Jozefowicz et al. 2015 use 1)"),
+    )
+    presets = {
+        "defaults": dict(T=60, hidden=16, input_scale=1.0, radius=1.0, activation="tanh",
+                         forget_bias=1.0),
+        "long sequence": dict(T=200, input_scale=1.0, radius=1.0, activation="tanh",
+                              forget_bias=1.0),
+        "LSTM that forgets": dict(T=100, forget_bias=-3.0),
+        "Elman explodes": dict(T=100, radius=1.3, activation="linear"),
+    }
+
+    def build_figures(self):
+        figs = {"flows": plots.new_figure(*WIDE_PX),
+                "lag": plots.new_figure(*FIGURE_PX),
+                "jacobian": plots.new_figure(*FIGURE_PX)}
+        self.artists = {
+            "flows": pl.draw_flow_panels(figs["flows"], CELL_NAMES),
+            "lag": pl.draw_lines(figs["lag"].add_subplot(), CELL_NAMES, bands=True,
+                                 title="Gradient norm against lag",
+                                 xlabel="lag $τ - s$ (steps)",
+                                 ylabel="relative ‖∂loss$_τ$/∂h$_s$‖", legend_loc="lower left"),
+            "jacobian": pl.draw_lines(figs["jacobian"].add_subplot(), CELL_NAMES, bands=True,
+                                      title="Singular values of ∂h$_t$/∂h$_{t-1}$",
+                                      xlabel="step $t$", ylabel="largest (band: all)",
+                                      baseline_label="1: no growth, no decay",
+                                      legend_loc="lower left"),
+        }
+        return figs
+
+    def figure_grid(self):
+        """The three heatmaps across the top, the two line plots under them."""
+        row = widgets.HBox([self.figure_box("lag"), self.figure_box("jacobian")],
+                           layout=widgets.Layout(grid_gap="8px"))
+        return widgets.VBox([self.figure_box("flows"), row])
+
+    def compute(self, values):
+        T = values["T"]
+        x, y = random_sequence(T, values["seed"], stream=5)
+        x = x * values["input_scale"]
+        runs = []
+        for model in lesson_models(values):
+            trace = bptt(model, x, y)
+            flow = trace.flow
+            _, med, low, high = plots.lag_profile(relative_flow(flow))
+            runs.append(CellRun(model, trace, flow, med, low, high,
+                                jacobian_singular_values(model, x)[:, 0, :]))
+        return Comparison(x, y, np.arange(T), tuple(runs))
+
+    def render(self, r, values):
+        art = self.artists
+        pl.update_flow_panels(art["flows"], [c.flow for c in r.runs],
+                              [overflow_step(c.trace) for c in r.runs])
+        pl.update_lines(art["lag"], r.lags, [c.lag_median for c in r.runs],
+                        lows=[c.lag_low for c in r.runs], highs=[c.lag_high for c in r.runs],
+                        xlim=(0, max(r.lags[-1], 1)))
+        steps = np.arange(len(r.inputs))
+        top = [_row_extreme(c.singular_values, np.max) for c in r.runs]
+        bottom = [_row_extreme(c.singular_values, np.min) for c in r.runs]
+        pl.update_lines(art["jacobian"], steps, top, lows=bottom, highs=top, baseline=1.0,
+                        xlim=(-0.5, len(steps) - 0.5))
+        return None
+
+    def describe(self, r, values):
+        lines = []
+        for name, c in zip(CELL_NAMES, r.runs):
+            far = c.lag_median[-1] if len(c.lag_median) > 1 else np.nan
+            reach = (f"error left after {len(c.lag_median) - 1} steps: {far:.2g}"
+                     if np.isfinite(far) else "the error overflowed or vanished to zero")
+            lines.append(f"<b>{name}</b>: mean loss {c.trace.loss:.3g}; {reach}")
+        lines.append("Heatmaps share one colour scale; the LSTM's state is [h, c].")
+        return readout_html(lines)
+
+    def notes_for(self, r, values):
+        notes = []
+        for name, c in zip(CELL_NAMES, r.runs):
+            notes += [f"{name}: {n}" for n in overflow_notes(c.trace)]
+        return notes
+
+
+def _row_extreme(a, reduce):
+    """(T,) ``reduce`` over each row's finite entries of ``a`` (T, S); NaN for a row with none."""
+    a = np.asarray(a, dtype=float)
+    ok = np.isfinite(a)
+    fill = -np.inf if reduce is np.max else np.inf
+    out = reduce(np.where(ok, a, fill), axis=1)
+    return np.where(ok.any(axis=1), out, np.nan)

@@ -1,0 +1,208 @@
+"""Lesson 6, the error surface: the cliff of a one-unit RNN, and what clipping does on it.
+
+Pascanu, Mikolov & Bengio (2013, section 3.2 and fig. 6) train the single
+unit ``x_t = w sigmoid(x_{t-1}) + b`` (``x_0 = 0.5``, T = 50) to end at
+``sigmoid(x_T) = 0.7``. For ``w > 4`` the map has two stable fixed points;
+where the start sits on the boundary between their basins, the final state,
+and so the error, jumps: the surface has a *cliff*, a wall along which the
+gradient explodes while it is small everywhere else. A gradient step taken
+on the wall throws the parameters far away, undoing the descent so far.
+Clipping the gradient's norm to a threshold (their algorithm 1) keeps the
+step's direction but bounds its length, so the path crosses the wall
+instead of being catapulted.
+
+The surface is computed once per change of its range (the view, T) and
+kept; the two descent paths, with and without clipping, once per change of
+their controls (start, learning rate, threshold, steps).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import plots
+from .. import plots_lessons as pl
+from ..diagnostics import cliff_descent, cliff_loss
+from ..plots import OKABE_ITO
+from .base import FIGURE_PX, Control, LessonApp, readout_html
+
+__all__ = ["SurfaceApp", "VIEWS", "surface_grid"]
+
+#: View name -> ((w_min, w_max), (b_min, b_max)).
+VIEWS = {
+    "cliff": ((2.0, 10.0), (-6.0, 2.0)),
+    "wide": ((-2.0, 12.0), (-8.0, 6.0)),
+    "close-up": ((4.0, 6.5), (-3.5, -1.5)),
+}
+GRID = (181, 161)           # points along w and b: about 30,000 runs of the unit, a few ms
+PATH_COLORS = (OKABE_ITO["vermillion"], OKABE_ITO["sky"])
+PATH_LABELS = ("without clipping", "with clipping")
+
+
+def surface_grid(view: str, T: int):
+    """``(w (nw,), b (nb,), loss (nb, nw))``: :func:`bpttviz.diagnostics.cliff_loss` on the view's grid."""
+    (w0, w1), (b0, b1) = VIEWS[view]
+    w = np.linspace(w0, w1, GRID[0])
+    b = np.linspace(b0, b1, GRID[1])
+    return w, b, cliff_loss(w[None, :], b[:, None], T=T)
+
+
+@dataclass(frozen=True)
+class Surface:
+    """One configuration of lesson 6."""
+
+    w: np.ndarray               # (nw,) grid of the recurrent weight
+    b: np.ndarray               # (nb,) grid of the bias
+    loss: np.ndarray            # (nb, nw)
+    slice_loss: np.ndarray      # (nb,) the error along b at the start's w
+    paths: tuple                # (without, with clipping) bpttviz.diagnostics.CliffPath
+
+
+class SurfaceApp(LessonApp):
+    """Lesson 6: gradient descent over the cliff of a one-unit RNN, with and without clipping.
+
+    Clicking the surface moves the start there.
+    """
+
+    title = "The error surface"
+    slug = "error-surface"
+    controls = (
+        Control("view", "view", "option", "cliff", options=tuple(VIEWS),
+                help="Range of w and b shown"),
+        Control("T", "T (steps)", "int", 50, 5, 100, help="Steps the unit runs (Pascanu: 50)"),
+        Control("w0", "start w", "float", 5.0, -2.0, 12.0, 0.05),
+        Control("b0", "start b", "float", -3.0, -8.0, 6.0, 0.05),
+        Control("lr", "learning rate", "float", 0.1, 0.01, 3.0, 0.01),
+        Control("clip", "clip threshold ‖g‖", "float", 0.5, 0.05, 5.0, 0.05,
+                help="Norm the clipped path's gradient is cut to (Pascanu et al., algorithm 1)"),
+        Control("steps", "steps", "int", 80, 1, 300, help="Gradient steps of each path"),
+    )
+    presets = {
+        "thrown off the cliff": dict(view="cliff", T=50, w0=5.0, b0=-3.0, lr=0.1, clip=0.5,
+                                     steps=80),
+        "big steps": dict(view="wide", T=50, w0=6.0, b0=-4.5, lr=1.0, clip=0.5, steps=80),
+        "far from the wall": dict(view="cliff", T=50, w0=8.0, b0=-4.3, lr=0.5, clip=0.5,
+                                  steps=80),
+    }
+
+    def __init__(self, query=None):
+        self._surfaces = {}
+        self.surface_runs = 0
+        super().__init__(query)
+        self.click_id = self.canvases["surface"].mpl_connect("button_press_event", self._clicked)
+
+    def build_figures(self):
+        names = ("surface", "slice", "loss", "grad")
+        figs = {name: plots.new_figure(*FIGURE_PX) for name in names}
+        self.artists = {
+            "surface": pl.draw_cliff(figs["surface"].add_subplot(), PATH_LABELS, PATH_COLORS),
+            "slice": pl.draw_lines(figs["slice"].add_subplot(), ["E at the start's w"], log=False,
+                                   colors=(OKABE_ITO["blue"],), mark="*",
+                                   title="The cliff from the side", xlabel="bias $b$",
+                                   ylabel="error $E$", legend_loc="upper right"),
+            "loss": pl.draw_lines(figs["loss"].add_subplot(), PATH_LABELS, colors=PATH_COLORS,
+                                  title="Error along each path", xlabel="step",
+                                  ylabel="error $E$", legend_loc="lower left"),
+            "grad": pl.draw_lines(figs["grad"].add_subplot(), PATH_LABELS, colors=PATH_COLORS,
+                                  mark="o", title="Gradient norm along each path",
+                                  xlabel="step", ylabel="‖g‖ before clipping",
+                                  ref_label="clip threshold", legend_loc="lower left"),
+        }
+        return figs
+
+    def constrain(self):
+        (w_lo, w_hi), (b_lo, b_hi) = VIEWS[self.widgets["view"].value]
+        for name, lo, hi in (("w0", w_lo, w_hi), ("b0", b_lo, b_hi)):
+            w = self.widgets[name]
+            # The start stays in the view: set the range in an order that never inverts it.
+            if lo > w.max:
+                w.max, w.min = hi, lo
+            else:
+                w.min, w.max = lo, hi
+
+    def _surface(self, view, T):
+        """The surface of ``(view, T)``, computed once and kept (the latest few)."""
+        key = (view, T)
+        if key not in self._surfaces:
+            if len(self._surfaces) >= 8:
+                self._surfaces.pop(next(iter(self._surfaces)))
+            self.surface_runs += 1
+            self._surfaces[key] = surface_grid(view, T)
+        return self._surfaces[key]
+
+    def compute(self, values):
+        T = values["T"]
+        w, b, loss = self._surface(values["view"], T)
+        start = dict(w0=values["w0"], b0=values["b0"], lr=values["lr"], steps=values["steps"],
+                     T=T)
+        paths = (cliff_descent(**start), cliff_descent(**start, clip=values["clip"]))
+        return Surface(w, b, loss, cliff_loss(values["w0"], b, T=T), paths)
+
+    def render(self, r, values):
+        art = self.artists
+        free, clipped = r.paths
+        pl.update_cliff(art["surface"], r.w, r.b, r.loss, [(p.w, p.b) for p in r.paths],
+                        note=self._left_view(r))
+        pl.update_lines(art["slice"], r.b, [r.slice_loss],
+                        marks=[([values["b0"]], [free.loss[0]])],
+                        xlim=(r.b[0], r.b[-1]), ylim=(0, 0.55))
+        steps = np.arange(values["steps"] + 1)
+        pl.update_lines(art["loss"], steps, [p.loss for p in r.paths],
+                        xlim=(0, max(values["steps"], 1)))
+        fired = np.flatnonzero(clipped.clipped)
+        pl.update_lines(art["grad"], steps[:-1], [p.grad_norm for p in r.paths],
+                        marks=[None, (fired, clipped.grad_norm[fired])],
+                        refs=[None, values["clip"]], xlim=(0, max(values["steps"] - 1, 1)),
+                        note=f"● clipped at {fired.size} of {values['steps']} steps")
+        return None
+
+    @staticmethod
+    def _left_view(r):
+        """A note naming the first step where each path left the view, if it did."""
+        out = []
+        for label, p in zip(PATH_LABELS, r.paths):
+            inside = ((p.w >= r.w[0]) & (p.w <= r.w[-1]) & (p.b >= r.b[0]) & (p.b <= r.b[-1]))
+            ok = np.isfinite(p.w) & np.isfinite(p.b)
+            out_steps = np.flatnonzero(ok & ~inside)
+            if out_steps.size:
+                out.append(f"{label}: leaves the view at step {out_steps[0]}")
+        return "\n".join(out)
+
+    def describe(self, r, values):
+        lines = []
+        for label, p in zip(PATH_LABELS, r.paths):
+            ok = np.flatnonzero(np.isfinite(p.loss))
+            end = ok[-1]
+            biggest = np.nanmax(p.grad_norm) if np.isfinite(p.grad_norm).any() else np.nan
+            lines.append(f"<b>{label}</b>: E {p.loss[0]:.3g} → {p.loss[end]:.3g} at "
+                         f"(w, b) = ({p.w[end]:.3g}, {p.b[end]:.3g}); largest ‖g‖ "
+                         f"{biggest:.3g}")
+        clipped = r.paths[1]
+        lines.append(f"Clipping fired at {int(clipped.clipped.sum())} of {values['steps']} "
+                     f"steps (threshold {values['clip']:g}).")
+        lines.append("<i>Click the surface to start from there.</i>")
+        return readout_html(lines)
+
+    def notes_for(self, r, values):
+        notes = []
+        for label, p in zip(PATH_LABELS, r.paths):
+            if p.first_nonfinite is not None:
+                notes.append(f"The path {label} stopped at step {p.first_nonfinite}: its gradient "
+                             "was not finite.")
+        return notes
+
+    def _clicked(self, event):
+        """A click on the surface moves the start there (rounded to the sliders' step)."""
+        try:
+            if event.inaxes is not self.artists["surface"].ax or event.xdata is None:
+                return
+            step = 0.05
+            w0 = float(np.clip(round(event.xdata / step) * step, self.widgets["w0"].min,
+                               self.widgets["w0"].max))
+            b0 = float(np.clip(round(event.ydata / step) * step, self.widgets["b0"].min,
+                               self.widgets["b0"].max))
+            self.set(w0=round(w0, 2), b0=round(b0, 2))
+        except Exception as exc:        # shown in the page, never raised into the comm handler
+            self._show_error("move the start", exc)

@@ -1,0 +1,548 @@
+"""Lesson 4, training: two truncation settings trained side by side, live.
+
+Truncated BPTT(k1, k2) (Williams & Peng 1990) can only learn a dependency
+that its window of k2 states reaches: a target that depends on an input
+further back than k2 steps gets no gradient from it (Tallec & Ollivier 2017
+on the bias; Hochreiter & Schmidhuber 1997 for the long-lag tasks used
+here). Two configurations, A and B, train from the same initial weights on
+the same data, so what differs is only what the lesson's controls set: k1,
+k2 and the clipping threshold (Pascanu, Mikolov & Bengio 2013, algorithm 1).
+
+Training is long work. :meth:`TrainingApp.start` runs the two
+:func:`bpttviz.train.train` calls in background threads and returns at once:
+the kernel stays free to handle widget messages (the Stop button, a control
+moved), which Voila and JupyterLab deliver only while the kernel is not
+executing anything. A task on the kernel's asyncio loop redraws the curves
+a few times a second from what the runs have recorded; the threads never
+touch a widget or a figure. Without a running event loop (a script, a test)
+``start`` trains in the calling thread's wait instead.
+
+The memory figure is issue 5's trade-off, measured by the engine: one
+full-BPTT gradient of this network keeping every step's cache, against
+storing only every m-th state and recomputing the rest (Chen, Xu, Zhang &
+Guestrin 2016; Gruslys et al. 2016).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import threading
+import time
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+
+from .. import plots_lessons as pl
+from ..diagnostics import cost_table
+from ..models import GRU, LSTM, ElmanRNN
+from ..plots import OKABE_ITO, new_figure
+from ..schedules import tbptt
+from ..tasks import make_task
+from ..train import OPTIMIZERS, train
+from .base import FIGURE_PX, Control, LessonApp, notice_html, readout_html
+
+__all__ = ["TrainingApp", "TrainingRun", "LESSON_TASKS", "CELLS", "lesson_task", "needed_spans",
+           "make_model", "update_windows", "checkpoint_intervals"]
+
+#: Tasks of the lesson: long lags first, then one with none.
+LESSON_TASKS = ("temporal_order", "adding", "sequence_classification", "copy_memory", "sine")
+CELLS = ("elman", "lstm", "gru")
+LEARNING_RATES = ("0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1")
+BATCH = 32                  # sequences per batch
+REDRAW_SECONDS = 0.25       # live redraws: four a second keep up without starving the runs
+LABELS = ("A", "B")
+# The loss and gradient axes stop this far up, so an exploding run does not flatten the other
+# (the curve runs off the top, its end is marked on the edge and the page says where it stopped).
+LOSS_CEIL = 1e4             # times the task's baseline loss
+GRAD_CEIL = 1e12
+
+_TASK_TEXT = {
+    "temporal_order": "temporal order (Hochreiter & Schmidhuber 1997, exp. 6a): classify the "
+                      "order of two symbols shown early in the sequence",
+    "adding": "adding problem (Hochreiter & Schmidhuber 1997, exp. 4): add the two marked "
+              "values of the first half",
+    "sequence_classification": "information latching (Bengio, Simard & Frasconi 1994): a class "
+                               "shown for 3 steps, then noise",
+    "copy_memory": "copy memory (Arjovsky, Shah & Bengio 2016): recall 3 symbols T−3 steps "
+                   "later",
+    "sine": "sine wave, next value: the target depends on the last inputs only",
+}
+
+
+def lesson_task(name: str, T: int):
+    """The task ``name`` over T steps, its lag tied to T as the lesson uses it."""
+    if name == "temporal_order" or name == "sine":
+        return make_task(name, seq_len=T)
+    if name == "adding":
+        return make_task("adding", lag=T // 2, seq_len=T)
+    if name == "sequence_classification":
+        return make_task(name, lag=T // 2, key_len=3, seq_len=T)
+    if name == "copy_memory":
+        return make_task(name, lag=T - 3, n_symbols=3, n_classes=4, seq_len=T)
+    raise ValueError(f"task must be one of {', '.join(LESSON_TASKS)}. Got {name!r} instead.")
+
+
+def needed_spans(task, T: int) -> list:
+    """Half-open step ranges ``(start, stop)`` where the inputs the targets depend on may lie."""
+    name = task.name
+    if name == "temporal_order":
+        (a1, b1), (a2, b2) = task.positions(T)
+        return [(a1, b1 + 1), (a2, b2 + 1)]
+    if name == "adding":
+        return [(0, T - task.lag)]
+    if name == "sequence_classification":
+        end = T - task.lag
+        return [(end - task.key_len, end)]
+    if name == "copy_memory":
+        first = T - task.lag - task.n_symbols
+        return [(first, first + task.n_symbols)]
+    return []
+
+
+def make_model(cell: str, task, H: int, seed: int, radius: float = 1.0):
+    """A fresh network for ``task``: Elman (tanh, spectral radius ``radius``), LSTM or GRU."""
+    if cell == "elman":
+        return ElmanRNN(task.n_in, H, task.n_out, "tanh", seed, radius=radius)
+    if cell == "lstm":
+        return LSTM(task.n_in, H, task.n_out, seed)
+    if cell == "gru":
+        return GRU(task.n_in, H, task.n_out, seed)
+    raise ValueError(f"cell must be one of {', '.join(CELLS)}. Got {cell!r} instead.")
+
+
+def update_windows(schedule, carries) -> list:
+    """Per update injecting a target: ``(lo, hi, losses)``: its window and those losses.
+
+    ``carries`` (T,) bool marks the steps whose loss carries a target;
+    updates that inject none are skipped, as :func:`bpttviz.train.train` skips them.
+    """
+    out = []
+    for plan in schedule.updates:
+        carry = np.asarray(carries)[plan.losses]
+        if carry.any():
+            taus, starts = plan.losses[carry], plan.starts[carry]
+            out.append((int(starts.min()), int(taus.max()), taus))
+    return out
+
+
+def checkpoint_intervals(T: int) -> np.ndarray:
+    """Checkpoint intervals shown: powers of two below T, about sqrt(T), and T (at most 12)."""
+    m = [2 ** i for i in range(12) if 2 ** i < T] + [int(round(np.sqrt(T))), T]
+    m = np.unique(m)
+    if m.size > 12:                 # keep the ends and sqrt(T)
+        m = np.unique(np.r_[m[:10], int(round(np.sqrt(T))), T])
+    return m
+
+
+def _lr(text):
+    return float(text)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a change of the controls computes: the task, the start and the costs."""
+
+    task: object
+    model: object               # the initial network, shared by A and B
+    batch: object               # a sample of the task (for the figures and the costs)
+    carries: np.ndarray         # (T,) bool, the steps whose loss carries a target
+    needed: list                # (start, stop) spans of the inputs the targets depend on
+    schedules: tuple            # (A, B) bpttviz.Schedule
+    windows: tuple              # (A, B) update_windows
+    checkpoints: np.ndarray     # checkpoint intervals m
+    checkpoint_costs: tuple     # bpttviz.Cost per m
+    store_all: object           # bpttviz.Cost keeping every cache
+    configs: tuple              # (A, B) dicts of train() arguments
+
+
+class TrainingRun:
+    """Two :func:`bpttviz.train.train` runs in background threads, read while they go.
+
+    The threads only train and record (each ``History`` grows row by row);
+    the page reads ``rows(i)`` from the kernel's thread. ``stop()`` makes
+    each run end after its current update.
+    """
+
+    def __init__(self, setup: Setup, n_updates: int):
+        self.setup = setup
+        self.n_updates = n_updates
+        self.histories = [None] * len(setup.configs)
+        self.done = [0] * len(setup.configs)         # complete rows, set by the runs
+        self.errors = [None] * len(setup.configs)
+        self.stop_requested = threading.Event()
+        self.started = self.ended = None
+        self.threads = [threading.Thread(target=self._run, args=(i,), daemon=True,
+                                         name=f"bpttviz-train-{LABELS[i]}")
+                        for i in range(len(setup.configs))]
+
+    def _run(self, i):
+        def progress(history, u):
+            self.histories[i] = history
+            self.done[i] = u + 1
+            return not self.stop_requested.is_set()
+
+        try:
+            history = train(self.setup.model.copy(), self.setup.task, callback=progress,
+                            progress=False, **self.setup.configs[i])
+            self.histories[i] = history
+            self.done[i] = len(history)
+        except Exception as exc:        # shown in the page by the reader
+            self.errors[i] = exc
+
+    def start(self):
+        self.started = time.perf_counter()
+        for t in self.threads:
+            t.start()
+        return self
+
+    def alive(self) -> bool:
+        return any(t.is_alive() for t in self.threads)
+
+    def join(self, timeout=None):
+        """Wait up to ``timeout`` seconds for both runs; True when both have ended."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for t in self.threads:
+            t.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        if not self.alive() and self.ended is None:
+            self.ended = time.perf_counter()
+        return not self.alive()
+
+    def stop(self):
+        self.stop_requested.set()
+
+    def rows(self, i) -> dict:
+        """The complete rows of run ``i`` so far: ``{column: array (n,)}`` (n may be 0)."""
+        h, n = self.histories[i], self.done[i]
+        cols = ("loss", "grad_norm", "clipped", "nonfinite")
+        if h is None or n == 0:
+            return {c: np.zeros(0) for c in cols}
+        return {c: h[c][:n] for c in cols}
+
+    def stop_reason(self, i):
+        """Why run ``i`` ended early, in the page's words, or None."""
+        h = self.histories[i]
+        if h is None or self.threads[i].is_alive() or not h.stopped:
+            return None
+        if h.reason and h.reason.startswith("the callback asked to stop"):
+            return f"stopped by the Stop button after update {h.stopped_at}"
+        return f"stopped: {h.reason}"
+
+
+class TrainingApp(LessonApp):
+    """Lesson 4: train two TBPTT configurations side by side with live loss and gradient norms.
+
+    A change of the controls (one :meth:`compute`: the task, the initial
+    network, the windows and the measured memory) stops a run in progress and
+    clears the curves; *Train* starts both runs, *Stop* ends them.
+
+    Attributes
+    ----------
+    run : TrainingRun or None
+        The latest training run.
+    train_runs : int
+        How many times training was started.
+    """
+
+    title = "Training"
+    slug = "training"
+    controls = (
+        Control("task", "task", "option", "temporal_order", options=LESSON_TASKS),
+        Control("cell", "cell", "option", "gru",
+                options=(("Elman (tanh)", "elman"), ("LSTM", "lstm"), ("GRU", "gru"))),
+        Control("T", "T (steps)", "int", 20, 10, 60, help="Length of each sequence"),
+        Control("hidden", "H (hidden units)", "int", 16, 2, 64),
+        Control("radius", "ρ(W_hh) at start", "float", 1.0, 0.1, 2.0, 0.05,
+                help="Spectral radius of the Elman network's W_hh before training"),
+        Control("k1_a", "A: k1 (steps)", "int", 20, 1, 60, help="Steps between A's updates"),
+        Control("k2_a", "A: k2 (states)", "int", 5, 1, 60,
+                help="States each of A's updates backpropagates through"),
+        Control("clip_a", "A: clip (0 = off)", "float", 0.0, 0.0, 5.0, 0.1,
+                help="Threshold on the gradient's global norm for A"),
+        Control("k1_b", "B: k1 (steps)", "int", 20, 1, 60, help="Steps between B's updates"),
+        Control("k2_b", "B: k2 (states)", "int", 20, 1, 60,
+                help="States each of B's updates backpropagates through"),
+        Control("clip_b", "B: clip (0 = off)", "float", 0.0, 0.0, 5.0, 0.1,
+                help="Threshold on the gradient's global norm for B"),
+        Control("optimizer", "optimizer", "option", "adam", options=tuple(OPTIMIZERS)),
+        Control("lr", "learning rate", "option", "0.01", options=LEARNING_RATES),
+        Control("updates", "updates", "int", 300, 10, 3000, 10,
+                help="Parameter updates per configuration"),
+        Control("seed", "seed", "int", 0, 0, 99, help="Initial weights and data"),
+    )
+    presets = {
+        "k2 below / above the lag": dict(
+            task="temporal_order", cell="gru", T=20, k1_a=20, k2_a=5, clip_a=0.0, k1_b=20,
+            k2_b=20, clip_b=0.0, optimizer="adam", lr="0.01", updates=300),
+        "clipping": dict(
+            task="sine", cell="elman", radius=1.5, T=20, k1_a=20, k2_a=20, clip_a=0.0, k1_b=20,
+            k2_b=20, clip_b=1.0, optimizer="sgd", lr="1", updates=300),
+        "online updates": dict(
+            task="copy_memory", cell="lstm", T=12, k1_a=12, k2_a=12, clip_a=0.0, k1_b=1,
+            k2_b=12, clip_b=0.0, optimizer="adam", lr="0.01", updates=300),
+    }
+
+    def __init__(self, query=None):
+        self.run = None
+        self.train_runs = 0
+        self.watcher = None
+        self._live_ms = []
+        super().__init__(query)
+
+    # -- figures ---------------------------------------------------------------------
+    def build_figures(self):
+        figs = {name: new_figure(*FIGURE_PX) for name in ("loss", "grad", "reach", "memory")}
+        self.artists = {
+            "loss": pl.draw_lines(figs["loss"].add_subplot(), LABELS, title="Loss while training",
+                                  xlabel="update", ylabel="loss of the update",
+                                  baseline_label="baseline (ignores the inputs)",
+                                  legend_loc="upper right"),
+            "grad": pl.draw_lines(figs["grad"].add_subplot(), LABELS,
+                                  title="Gradient norm before clipping", xlabel="update",
+                                  ylabel="‖g‖", ref_label="clip threshold",
+                                  legend_loc="lower right"),
+            "reach": pl.draw_reach(figs["reach"].add_subplot(), LABELS),
+            "memory": pl.draw_checkpoint_cost(figs["memory"].add_subplot()),
+        }
+        return figs
+
+    def extra_controls(self):
+        self.start_button = widgets.Button(description="Train", icon="play",
+                                           button_style="success",
+                                           tooltip="Train A and B from the same start",
+                                           layout=widgets.Layout(width="120px"))
+        self.start_button.add_class("bpttviz-start")
+        self.stop_button = widgets.Button(description="Stop", icon="stop", disabled=True,
+                                          tooltip="Stop both runs after their current update",
+                                          layout=widgets.Layout(width="120px"))
+        self.stop_button.add_class("bpttviz-stop")
+        self.start_button.on_click(lambda _: self._clicked(self.start, "start training"))
+        self.stop_button.on_click(lambda _: self._clicked(self.stop, "stop training"))
+        return [widgets.HBox([self.start_button, self.stop_button])]
+
+    def _clicked(self, action, what):
+        try:
+            action()
+        except Exception as exc:        # shown in the page, never raised into the comm handler
+            self._show_error(what, exc)
+
+    def constrain(self):
+        w = self.widgets
+        T = w["T"].value
+        for name in ("k1_a", "k2_a", "k1_b", "k2_b"):
+            w[name].max = T
+        w["radius"].disabled = w["cell"].value != "elman"
+
+    # -- one engine run per change ------------------------------------------------------
+    def compute(self, values):
+        self._end_run()
+        T, seed = values["T"], values["seed"]
+        task = lesson_task(values["task"], T)
+        model = make_model(values["cell"], task, values["hidden"], seed, values["radius"])
+        batch = task.sample(BATCH, np.random.default_rng(seed), T)
+        carries = (np.asarray(batch.mask) > 0).any(axis=1)
+        configs, schedules = [], []
+        for s in ("a", "b"):
+            k1, k2, clip = values[f"k1_{s}"], values[f"k2_{s}"], values[f"clip_{s}"]
+            schedules.append(tbptt(T, k1, k2))
+            configs.append(dict(k1=k1, k2=k2, optimizer=values["optimizer"],
+                                lr=_lr(values["lr"]), clip=clip if clip > 0 else None,
+                                n_updates=values["updates"], batch_size=BATCH, seq_len=T,
+                                seed=seed))
+        windows = tuple(update_windows(s, carries) for s in schedules)
+        m = checkpoint_intervals(T)
+        runs = {"all": {}, **{f"m={k}": {"checkpoint": int(k)} for k in m}}
+        costs = cost_table(model, batch.inputs, batch.targets, runs, loss=batch.loss,
+                           mask=batch.mask)
+        return Setup(task, model, batch, carries, needed_spans(task, T), tuple(schedules),
+                     windows, m, tuple(costs[f"m={k}"] for k in m), costs["all"],
+                     tuple(configs))
+
+    def render(self, setup, values):
+        art = self.artists
+        T = setup.batch.T
+        pl.update_reach(art["reach"], T, setup.needed, np.flatnonzero(setup.carries),
+                        setup.windows)
+        c = setup.checkpoint_costs
+        pl.update_checkpoint_cost(art["memory"], setup.checkpoints,
+                                  [x.peak_stored_floats for x in c], [x.forward_steps for x in c],
+                                  setup.store_all.peak_stored_floats,
+                                  setup.store_all.forward_steps)
+        for name in ("loss", "grad"):
+            texts = art[name].ax.get_legend().get_texts()
+            for i, s in enumerate(("a", "b")):
+                clip = values[f"clip_{s}"]
+                texts[i].set_text(f"{LABELS[i]}: k1={values['k1_' + s]}, k2={values['k2_' + s]}"
+                                  + (f", clip {clip:g}" if clip > 0 else ""))
+        self._draw_curves(self.run if self.run is not None and self.run.setup is setup else None)
+        return None
+
+    def _draw_curves(self, run):
+        """Show what ``run`` has recorded (None: empty curves waiting for Train)."""
+        setup = self.result
+        values = self.values()
+        n = values["updates"]
+        art = self.artists
+        rows = [run.rows(i) if run is not None else None for i in range(len(LABELS))]
+        x = [np.arange(len(r["loss"])) if r is not None else np.zeros(0) for r in rows]
+        marks_loss, marks_grad = [], []
+        for i, r in enumerate(rows):
+            reason = run.stop_reason(i) if run is not None else None
+            if r is None or reason is None or not len(r["loss"]):
+                marks_loss.append(None)
+                marks_grad.append(None)
+                continue
+            u = len(r["loss"]) - 1
+            marks_loss.append(([u], [_last_finite(r["loss"])]))
+            marks_grad.append(([u], [_last_finite(r["grad_norm"])]))
+        waiting = "press Train to start" if run is None else ""
+        pl.update_lines(art["loss"], x, [r["loss"] if r is not None else None for r in rows],
+                        marks=marks_loss, baseline=setup.task.baseline if setup else None,
+                        xlim=(-1, n), ymax=LOSS_CEIL * (setup.task.baseline if setup else 1.0),
+                        note=waiting)
+        clips = [values["clip_a"] or None, values["clip_b"] or None]
+        pl.update_lines(art["grad"], x, [r["grad_norm"] if r is not None else None for r in rows],
+                        marks=marks_grad, refs=clips, xlim=(-1, n), ymax=GRAD_CEIL, note=waiting)
+
+    # -- training ---------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.run is not None and self.run.alive()
+
+    def start(self, wait=None):
+        """Train A and B from the current setup; returns the :class:`TrainingRun`.
+
+        Parameters
+        ----------
+        wait : bool, optional
+            Block until both runs end, redrawing every ``REDRAW_SECONDS``.
+            Default: wait only when no asyncio event loop runs in this thread
+            (a script); in a kernel the runs go on in the background and a
+            task on the kernel's loop redraws the curves.
+        """
+        if self.result is None:
+            raise RuntimeError("The lesson has no valid settings to train with; change a "
+                               "control first.")
+        self._end_run()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if wait is None:
+            wait = loop is None
+        if not wait and loop is None:
+            raise RuntimeError("start(wait=False) needs a running asyncio event loop (a Jupyter "
+                               "kernel) to redraw the curves.")
+        run = TrainingRun(self.result, self.values()["updates"])
+        self.run = run
+        self.train_runs += 1
+        self._live_ms = []
+        self.message.value = ""
+        self.start_button.disabled = True
+        self.stop_button.disabled = False
+        run.start()
+        self._show_live(run)
+        if wait:
+            while not run.join(REDRAW_SECONDS):
+                self._show_live(run)
+            self._finish(run)
+        else:
+            self.watcher = loop.create_task(self._watch(run))
+        return run
+
+    def stop(self):
+        """Ask a run in progress to end after its current update."""
+        if self.run is not None:
+            self.run.stop()
+
+    async def _watch(self, run):
+        """Redraw ``run`` until it ends; leaves quietly if another run replaced it."""
+        while not run.join(0):
+            await asyncio.sleep(REDRAW_SECONDS)
+            if run is not self.run:
+                return
+            self._show_live(run)
+        if run is self.run:
+            self._finish(run)
+
+    def _end_run(self):
+        """Stop a run in progress and wait for it (an update takes milliseconds)."""
+        run = self.run
+        if run is not None:
+            run.stop()
+            run.join(10.0)
+            self.run = None
+        if hasattr(self, "start_button"):
+            self.start_button.disabled = False
+            self.stop_button.disabled = True
+
+    def _show_live(self, run):
+        """Redraw the curves and the progress of ``run``; never raises."""
+        t0 = time.perf_counter()
+        try:
+            self._draw_curves(run)
+            for name in ("loss", "grad"):
+                self.canvases[name].draw_idle()
+            done = sum(min(d, run.n_updates) for d in run.done)
+            parts = ", ".join(f"{LABELS[i]} {d}/{run.n_updates}" for i, d in enumerate(run.done))
+            self.report_progress(done / (run.n_updates * len(run.done)), f"training: {parts}")
+        except Exception as exc:
+            self._show_error("redraw the training curves", exc)
+        self._live_ms.append((time.perf_counter() - t0) * 1e3)
+
+    def _finish(self, run):
+        """The last redraw of ``run``, its notes and status."""
+        run.join(10.0)
+        self._show_live(run)
+        self.progress.layout.display = "none"
+        self.start_button.disabled = False
+        self.stop_button.disabled = True
+        failed = [f"{LABELS[i]}: {e}" for i, e in enumerate(run.errors) if e is not None]
+        if failed:
+            self.message.value = notice_html(["Could not train " + "; ".join(failed)], "error")
+        self.notes.value = notice_html(self._notes + self.notes_for(self.result, self.values()),
+                                       "warning")
+        seconds = (run.ended or time.perf_counter()) - run.started
+        word = "stopped" if run.stop_requested.is_set() else "trained"
+        color = OKABE_ITO["vermillion"] if failed else OKABE_ITO["green"]
+        self.status.value = self._status_html(
+            f"{'✗' if failed else '✓'} {word}: "
+            + ", ".join(f"{LABELS[i]} {d} updates" for i, d in enumerate(run.done))
+            + f" in {seconds:.1f} s", color)
+
+    # -- text ---------------------------------------------------------------------------------
+    def describe(self, setup, values):
+        T = setup.batch.T
+        lines = [f"<i>{html.escape(_TASK_TEXT[values['task']])}</i>"]
+        if setup.needed:
+            first = min(s for s, _ in setup.needed)
+            last = max(e for _, e in setup.needed) - 1
+            lines.append(f"The last target needs inputs back to step {first}: an update at the "
+                         f"end reaches them all with k2 ≥ {T - first}, some with k2 ≥ {T - last}.")
+            for i, s in enumerate(("a", "b")):
+                k2 = values[f"k2_{s}"]
+                verdict = ("reaches all" if k2 >= T - first else
+                           "reaches some" if k2 >= T - last else "reaches none")
+                lines.append(f"{LABELS[i]}: k2 = {k2} {verdict} (when k1 = T).")
+        lines.append(f"Baseline loss {setup.task.baseline:.3g}: what ignoring the inputs scores.")
+        c = setup.checkpoint_costs
+        best = int(np.argmin([x.peak_stored_floats for x in c]))
+        lines.append(f"One gradient keeping every cache: {setup.store_all.peak_stored_floats:,} "
+                     f"floats, {setup.store_all.forward_steps} forward steps; checkpoint every "
+                     f"{setup.checkpoints[best]}: {c[best].peak_stored_floats:,} floats, "
+                     f"{c[best].forward_steps} forward steps.")
+        return readout_html(lines)
+
+    def notes_for(self, setup, values):
+        run = self.run
+        if run is None or run.setup is not setup or run.alive():
+            return []
+        return [f"{LABELS[i]} {r}." for i in range(len(LABELS))
+                if (r := run.stop_reason(i)) is not None and "Stop button" not in r]
+
+
+def _last_finite(a):
+    a = np.asarray(a, dtype=float)
+    ok = a[np.isfinite(a)]
+    return float(ok[-1]) if ok.size else np.nan
