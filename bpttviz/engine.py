@@ -560,10 +560,12 @@ def flow_matrix(pb: Problem):
     return flow
 
 
-def resolve_schedule(T, k1=None, k2=None, schedule=None, func="bptt", where=""):
+def resolve_schedule(T, k1=None, k2=None, schedule=None, func="bptt", where="",
+                     length="T"):
     """The schedule a call asks for: ``tbptt(T, k1, k2)``, or a given Schedule checked against T.
 
-    ``where`` is added to error messages (e.g. " (entry 'a')").
+    ``where`` is added to error messages (e.g. " (entry 'a')"); ``length`` is
+    the caller's name for T (e.g. "seq_len").
     """
     k1 = check_int(k1, "k1", func, low=1, allow_none=True)
     k2 = check_int(k2, "k2", func, low=1, allow_none=True)
@@ -576,9 +578,9 @@ def resolve_schedule(T, k1=None, k2=None, schedule=None, func="bptt", where=""):
         raise ValueError(f"Give either k1/k2 or a schedule to {func}{where}, not both. "
                          f"Got k1={k1}, k2={k2} and {schedule!r}.")
     if schedule.T != T:
-        raise ValueError(f"The 'schedule' parameter of {func}{where} must be built for T={T} "
-                         f"steps (the length of the inputs). Got a schedule for T={schedule.T} "
-                         f"instead.")
+        raise ValueError(f"The 'schedule' parameter of {func}{where} must be built for "
+                         f"{length}={T} steps (the length of the sequences). Got a schedule for "
+                         f"T={schedule.T} instead.")
     return schedule
 
 

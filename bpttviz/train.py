@@ -51,9 +51,9 @@ import sys
 import numpy as np
 
 from ._validation import check_int, check_option, check_real
-from .engine import make_problem, run_schedule, unroll
+from .engine import make_problem, resolve_schedule, run_schedule, unroll
 from .models import RNN, max_singular_value
-from .schedules import Schedule, UpdatePlan, tbptt
+from .schedules import Schedule, UpdatePlan
 from .tasks import Batch, Task
 from .trace import global_norm
 
@@ -429,21 +429,6 @@ def check_data(model, task, batch_size, seq_len, func):
     return (lambda rng: task.sample(B, rng, T)), B, T
 
 
-def _resolve_schedule(schedule, k1, k2, T, func):
-    if schedule is None:
-        return tbptt(T, k1, k2)
-    if not isinstance(schedule, Schedule):
-        raise TypeError(f"The 'schedule' parameter of {func} must be a bpttviz Schedule (see "
-                        f"bpttviz.schedules). Got {type(schedule).__name__} instead.")
-    if k1 is not None or k2 is not None:
-        raise ValueError(f"Give either k1/k2 or a schedule to {func}, not both. "
-                         f"Got k1={k1}, k2={k2} and {schedule!r}.")
-    if schedule.T != T:
-        raise ValueError(f"The 'schedule' parameter of {func} must be built for seq_len={T} "
-                         f"steps. Got a schedule for T={schedule.T} instead.")
-    return schedule
-
-
 def _windows(schedule, carries):
     """For each update that injects a target: ``(t_u, a, losses, starts)``.
 
@@ -524,8 +509,6 @@ def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=
         On bad arguments, before any work.
     """
     func = "train"
-    k1 = check_int(k1, "k1", func, low=1, allow_none=True)
-    k2 = check_int(k2, "k2", func, low=1, allow_none=True)
     opt = make_optimizer(optimizer, lr, func)
     clip = check_real(clip, "clip", func, low=0, closed="right", allow_none=True)
     clip_mode = check_option(clip_mode, "clip_mode", func, CLIP_MODES)
@@ -536,7 +519,7 @@ def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=
                         f"Got {type(callback).__name__} instead.")
     every = progress_every(progress, n_updates, func)
     draw, B, T = check_data(model, task, batch_size, seq_len, func)
-    schedule = _resolve_schedule(schedule, k1, k2, T, func)
+    schedule = resolve_schedule(T, k1, k2, schedule, func, length="seq_len")
 
     rng = np.random.default_rng(seed)
     batch = draw(rng)
