@@ -1,0 +1,418 @@
+"""Lessons 4-6 driven from Python as a user drives them from the page.
+
+Setting a widget's value is what the browser does when a user moves a
+control; clicking a button calls its handlers. Engine and training runs are
+counted by wrapping the function each lesson module calls.
+"""
+
+import asyncio
+import re
+
+import numpy as np
+import pytest
+
+import bpttviz
+from bpttviz import bptt, tasks
+from bpttviz.app import CellsApp, SurfaceApp, TrainingApp
+from bpttviz.app import comparison as comparison_module
+from bpttviz.app import surface as surface_module
+from bpttviz.app import training as training_module
+from bpttviz.app.comparison import CELL_NAMES
+from bpttviz.app.surface import VIEWS, surface_grid
+from bpttviz.app.training import (BATCH, LESSON_TASKS, checkpoint_intervals, lesson_task,
+                                  needed_spans, update_windows)
+from bpttviz.diagnostics import cliff_descent, cliff_loss
+from bpttviz.schedules import tbptt
+from bpttviz.train import train
+
+
+@pytest.fixture(autouse=True)
+def no_voila_environment(monkeypatch):
+    for name in ("QUERY_STRING", "VOILA_REQUEST_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """``counted(module, name)`` wraps ``module.name``; returns the list of its calls' arguments."""
+    def wrap(module, name):
+        real = getattr(module, name)
+        calls = []
+
+        def counting(*args, **kwargs):
+            calls.append((args, kwargs))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counting)
+        return calls
+    return wrap
+
+
+def text_of(html):
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def pixels(canvas):
+    return np.asarray(canvas.buffer_rgba()).copy()
+
+
+QUICK = "updates=40&T=12&k1_a=12&k2_a=3&k1_b=12&k2_b=12"
+
+
+# --- lesson 4: the task, the windows and the memory -----------------------------------------
+
+@pytest.mark.parametrize("name", LESSON_TASKS)
+def test_needed_spans_hold_every_input_the_targets_depend_on(name):
+    T = 24
+    task = lesson_task(name, T)
+    batch = task.sample(64, np.random.default_rng(1), T)
+    x = batch.inputs
+    if name == "adding":
+        informative = x[..., 1] == 1                              # the markers
+    elif name == "temporal_order":
+        informative = x[..., 4:6].any(axis=-1)                    # X or Y
+    elif name == "sequence_classification":
+        levels = -1.0 + 2.0 * batch.targets[-1] / (task.n_classes - 1)
+        informative = np.abs(x[..., 0] - levels) < 4 * task.noise  # near the class level
+        informative &= (np.arange(T) >= T - task.lag - task.key_len)[:, None]
+        informative &= (np.arange(T) < T - task.lag)[:, None]
+    elif name == "copy_memory":
+        informative = x[..., 1:task.n_classes + 1].any(axis=-1)  # the symbols
+    else:
+        assert needed_spans(task, T) == []                       # no long lag
+        return
+    inside = np.zeros(T, dtype=bool)
+    for start, stop in needed_spans(task, T):
+        inside[start:stop] = True
+    assert informative.any() and np.all(inside[np.nonzero(informative)[0]])
+
+
+def test_update_windows_of_a_hand_worked_schedule():
+    s = tbptt(10, 5, 3)          # updates after 5 and 10 steps, each back 3 states
+    every = update_windows(s, np.ones(10, dtype=bool))
+    assert [(lo, hi, list(t)) for lo, hi, t in every] == [(2, 4, [0, 1, 2, 3, 4]),
+                                                            (7, 9, [5, 6, 7, 8, 9])]
+    last = np.zeros(10, dtype=bool)
+    last[-1] = True              # a target at the last step only: the first update is skipped
+    assert [(lo, hi, list(t)) for lo, hi, t in update_windows(s, last)] == [(7, 9, [9])]
+
+
+def test_checkpoint_intervals_run_from_every_step_to_none():
+    for T in (10, 20, 60):
+        m = checkpoint_intervals(T)
+        assert m[0] == 1 and m[-1] == T and round(np.sqrt(T)) in m
+        assert np.all(np.diff(m) > 0) and m.size <= 12
+
+
+def test_a_change_computes_the_setup_once_and_trains_nothing(counted):
+    app = TrainingApp(query="")
+    costs = counted(training_module, "cost_table")
+    trains = counted(training_module, "train")
+    app.widgets["k2_a"].value = 8
+    assert app.runs == 2 and len(costs) == 1 and trains == []
+    setup = app.result
+    assert setup.schedules[0].k2 == 8 and setup.configs[0]["k2"] == 8
+    # The last update (the only one with a target) reaches back k2 states from the end.
+    segs = app.artists["reach"].windows[0].get_segments()
+    assert len(segs) == 1 and segs[0][0][0] == pytest.approx(20 - 8 - 0.45)
+
+
+def test_the_memory_figure_is_what_the_engine_measures():
+    app = TrainingApp(query="cell=lstm&T=16&hidden=6")
+    s = app.result
+    b = s.batch
+    measured = [bptt(s.model, b.inputs, b.targets, loss=b.loss, mask=b.mask, checkpoint=int(m),
+                     record=False).cost for m in s.checkpoints]
+    line = app.artists["memory"].line
+    np.testing.assert_array_equal(line.get_xdata(), s.checkpoints)
+    np.testing.assert_array_equal(line.get_ydata(), [c.peak_stored_floats for c in measured])
+    plain = bptt(s.model, b.inputs, b.targets, loss=b.loss, mask=b.mask, record=False).cost
+    assert app.artists["memory"].store_all.get_ydata()[0] == plain.peak_stored_floats
+    # Checkpointing stores less than keeping every cache somewhere, and pays in forward steps.
+    assert min(c.peak_stored_floats for c in measured) < plain.peak_stored_floats
+    assert all(c.forward_steps > plain.forward_steps for c in measured)
+
+
+def test_training_query_sets_the_controls_and_reports_what_it_cannot_use():
+    app = TrainingApp(query="task=adding&cell=lstm&k2_a=3&lr=0.1&lr2=1&clip_b=9")
+    v = app.values()
+    assert (v["task"], v["cell"], v["k2_a"], v["lr"]) == ("adding", "lstm", 3, "0.1")
+    notes = text_of(app.notes.value)
+    assert "lr2=1: not a setting" in notes and "clip_b=9" in notes and "[0, 5]" in notes
+    assert app.widgets["radius"].disabled                     # only the Elman network uses it
+
+
+# --- lesson 4: training ------------------------------------------------------------------
+
+def test_start_trains_A_and_B_from_the_same_start_and_the_curves_show_their_histories(
+        monkeypatch):
+    app = TrainingApp(query=QUICK)
+    starts = []                              # the weights each train() call starts from
+
+    def recording(model, *args, **kwargs):
+        starts.append({k: v.copy() for k, v in model.params.items()})
+        return train(model, *args, **kwargs)
+
+    monkeypatch.setattr(training_module, "train", recording)
+    initial = {k: v.copy() for k, v in app.result.model.params.items()}
+    run = app.start()                       # no event loop here: it waits, redrawing
+    assert len(starts) == 2 and app.train_runs == 1 and app.runs == 1
+    for k in initial:
+        np.testing.assert_array_equal(starts[0][k], initial[k])
+        np.testing.assert_array_equal(starts[1][k], initial[k])
+        np.testing.assert_array_equal(app.result.model.params[k], initial[k])   # kept as it was
+    # An independent run of train() with the same arguments records the same losses.
+    cfg = app.result.configs[0]
+    again = train(app.result.model.copy(), app.result.task, progress=False, **cfg)
+    np.testing.assert_allclose(run.rows(0)["loss"], again.loss)
+    art = app.artists
+    for i in range(2):
+        np.testing.assert_allclose(art["loss"].lines[i].get_ydata(), run.rows(i)["loss"])
+        np.testing.assert_allclose(art["grad"].lines[i].get_ydata(), run.rows(i)["grad_norm"])
+        assert len(run.rows(i)["loss"]) == 40
+    assert "trained: A 40 updates, B 40 updates" in app.status.value
+    assert app.progress.layout.display == "none" and not app.start_button.disabled
+    assert art["loss"].baseline.get_ydata()[0] == pytest.approx(app.result.task.baseline)
+
+
+def test_a_window_below_the_lag_learns_less_than_one_above_it():
+    app = TrainingApp(query="updates=150")          # temporal order, GRU, k2 = 5 against 20
+    run = app.start()
+    A, B = (np.mean(run.rows(i)["loss"][-20:]) for i in range(2))
+    assert B < 0.1 * A
+
+
+def test_an_explosion_stops_cleanly_and_the_page_says_at_which_update():
+    app = TrainingApp(query="preset=clipping")
+    run = app.start()
+    a, b = run.histories
+    assert a.stopped and not b.stopped and len(b) == 300
+    assert a.nonfinite[-1] and np.isfinite(b.loss).all()
+    notes = text_of(app.notes.value)
+    assert f"at update {a.stopped_at}" in notes and notes.startswith("NoteA stopped")
+    assert app.message.value == ""                      # an explosion is a result, not an error
+    mx, my = app.artists["loss"].marks[0].get_data()
+    assert list(mx) == [a.stopped_at] and my[0] <= app.artists["loss"].ax.get_ylim()[1]
+    assert np.size(app.artists["loss"].marks[1].get_data()[0]) == 0
+    app.widgets["seed"].value = 1                       # a change clears the curves and the note
+    assert app.notes.value == "" and np.size(app.artists["loss"].lines[0].get_xdata()) == 0
+
+
+def test_in_a_kernel_training_runs_in_the_background_and_stop_ends_it():
+    app = TrainingApp(query="updates=3000")
+
+    async def session():
+        run = app.start()                                # returns at once
+        assert run.alive() and app.watcher is not None and app.stop_button.disabled is False
+        await asyncio.sleep(0.6)                         # the loop stays free: redraws happen
+        assert 0 < max(run.done) < 3000 and "training: A" in app.status.value
+        app.stop_button.click()                          # as the browser's click does
+        await asyncio.wait_for(app.watcher, 10)
+        return run
+
+    run = asyncio.run(session())
+    assert not run.alive()
+    for h in run.histories:
+        assert h.stopped and h.reason.startswith("the callback asked to stop") and len(h) < 3000
+    assert "stopped" in app.status.value and app.message.value == ""
+    assert app.notes.value == ""                          # the user's stop is not a warning
+    assert len(app._live_ms) >= 2
+
+
+def test_moving_a_control_while_training_stops_the_run_and_clears_the_curves(counted):
+    app = TrainingApp(query="updates=3000")
+    costs = counted(training_module, "cost_table")
+
+    async def session():
+        run = app.start()
+        await asyncio.sleep(0.3)
+        app.widgets["k2_a"].value = 7
+        await asyncio.sleep(0.3)                          # the old watcher leaves quietly
+        return run
+
+    run = asyncio.run(session())
+    assert not run.alive() and run.stop_requested.is_set()
+    assert app.run is None and len(costs) == 1
+    assert np.size(app.artists["loss"].lines[0].get_xdata()) == 0
+    assert "press Train" in app.artists["loss"].note.get_text()
+    assert "updated" in app.status.value
+
+
+def test_a_failing_run_is_reported_in_the_page(monkeypatch):
+    app = TrainingApp(query=QUICK)
+
+    def broken(*args, **kwargs):
+        raise ValueError("no data today")
+
+    monkeypatch.setattr(training_module, "train", broken)
+    app.start_button.click()
+    assert "Could not train A: no data today; B: no data today" in text_of(app.message.value)
+    assert "Traceback" not in app.message.value and not app.start_button.disabled
+
+
+# --- lesson 5: RNN vs LSTM vs GRU --------------------------------------------------------------
+
+def test_cells_one_change_runs_each_cell_once_and_every_panel_shows_its_flow(counted):
+    app = CellsApp(query="T=30")
+    runs = counted(comparison_module, "bptt")
+    app.widgets["hidden"].value = 8
+    assert len(runs) == 3 and app.runs == 2
+    assert [type(args[0]).__name__ for args, _ in runs] == ["ElmanRNN", "LSTM", "GRU"]
+    art = app.artists["flows"]
+    vmin, vmax = art.norm.vmin, art.norm.vmax
+    below = np.tril(np.ones((30, 30), dtype=bool))
+    for im, c in zip(art.images, app.result.runs):
+        assert im.norm is art.norm                       # one colour scale for the three
+        shown = im.get_array()
+        ok = below & (c.flow > vmin)
+        np.testing.assert_allclose(shown[ok], c.flow[ok])
+        assert np.all(c.flow[below] <= vmax)
+    assert len(app.artists["lag"].lines) == len(CELL_NAMES)
+
+
+def test_elman_controls_change_only_the_elman_panel_and_forget_bias_only_the_lstm():
+    app = CellsApp(query="T=30")
+    before = [c.flow.copy() for c in app.result.runs]
+    app.widgets["radius"].value = 1.3
+    after = [c.flow for c in app.result.runs]
+    assert not np.allclose(before[0], after[0], equal_nan=True)
+    np.testing.assert_array_equal(before[1], after[1])
+    np.testing.assert_array_equal(before[2], after[2])
+    app.widgets["forget_bias"].value = -2.0
+    again = [c.flow for c in app.result.runs]
+    np.testing.assert_array_equal(after[0], again[0])
+    assert not np.allclose(after[1], again[1])
+    np.testing.assert_array_equal(after[2], again[2])
+    assert app.result.runs[1].model.forget_bias == -2.0
+
+
+def test_the_lstm_carries_errors_further_and_forgets_when_its_gate_closes():
+    app = CellsApp(query="T=100")
+    elman, lstm, gru = (c.lag_median[-1] for c in app.result.runs)
+    assert lstm > 1e3 * max(elman, gru)
+    app.apply_preset("LSTM that forgets")
+    assert app.result.runs[1].lag_median[-1] < 1e-3 * lstm
+
+
+def test_cells_lag_plot_and_jacobian_plot_show_the_runs():
+    app = CellsApp(query="T=20&activation=relu")
+    for line, c in zip(app.artists["lag"].lines, app.result.runs):
+        np.testing.assert_allclose(line.get_ydata(), np.where(c.lag_median > 0, c.lag_median,
+                                                              np.nan))
+    for line, c in zip(app.artists["jacobian"].lines, app.result.runs):
+        np.testing.assert_allclose(line.get_ydata(), c.singular_values.max(axis=1))
+    assert app.result.runs[0].model.activation == "relu"
+
+
+# --- lesson 6: the error surface -------------------------------------------------------------
+
+def test_the_surface_is_computed_once_per_range_and_the_paths_once_per_change(counted):
+    app = SurfaceApp(query="")
+    descents = counted(surface_module, "cliff_descent")
+    assert app.surface_runs == 1
+    for name, value in (("lr", 0.2), ("clip", 1.0), ("steps", 50), ("w0", 5.5)):
+        app.widgets[name].value = value
+    assert app.surface_runs == 1 and len(descents) == 8        # two paths per change
+    app.widgets["view"].value = "wide"
+    assert app.surface_runs == 2
+    app.widgets["view"].value = "cliff"                         # kept from before
+    app.widgets["T"].value = 30
+    assert app.surface_runs == 3 and app.runs == 8
+
+
+def test_the_figures_show_the_surface_and_both_paths():
+    app = SurfaceApp(query="w0=5&b0=-3&lr=0.1&clip=0.5&steps=60")
+    w, b, loss = surface_grid("cliff", 50)
+    np.testing.assert_allclose(app.artists["surface"].image.get_array(), loss)
+    np.testing.assert_allclose(loss[7, 11], cliff_loss(w[11], b[7]))
+    free = cliff_descent(5.0, -3.0, lr=0.1, steps=60)
+    clipped = cliff_descent(5.0, -3.0, lr=0.1, steps=60, clip=0.5)
+    for line, p in zip(app.artists["surface"].paths, (free, clipped)):
+        np.testing.assert_allclose(line.get_xdata(), p.w)
+        np.testing.assert_allclose(line.get_ydata(), p.b)
+    fired = np.flatnonzero(clipped.clipped)
+    assert fired.size > 0
+    np.testing.assert_array_equal(app.artists["grad"].marks[1].get_xdata(), fired)
+    assert app.artists["grad"].refs[1].get_ydata()[0] == 0.5
+    np.testing.assert_allclose(app.artists["slice"].lines[0].get_ydata(), cliff_loss(5.0, b))
+
+
+def test_the_default_shows_the_cliff_throwing_the_unclipped_path_away():
+    app = SurfaceApp(query="")
+    free, clipped = app.result.paths
+    assert np.nanmax(free.grad_norm) > 100 * app.values()["clip"]
+    assert clipped.loss[-1] < 0.1 * free.loss[-1]
+    assert "without clipping: leaves the view at step" in app.artists["surface"].note.get_text()
+    assert "with clipping: leaves" not in app.artists["surface"].note.get_text()
+
+
+def test_a_view_keeps_the_start_inside_it():
+    app = SurfaceApp(query="w0=9&b0=1")
+    app.widgets["view"].value = "close-up"
+    (w_lo, w_hi), (b_lo, b_hi) = VIEWS["close-up"]
+    v = app.values()
+    assert w_lo <= v["w0"] <= w_hi and b_lo <= v["b0"] <= b_hi
+    assert app.widgets["w0"].min == w_lo and app.widgets["w0"].max == w_hi
+    app.widgets["view"].value = "wide"
+    assert app.widgets["b0"].min == VIEWS["wide"][1][0] and app.message.value == ""
+
+
+def test_a_click_on_the_surface_moves_the_start(counted):
+    app = SurfaceApp(query="")
+    descents = counted(surface_module, "cliff_descent")
+
+    class Click:
+        inaxes = app.artists["surface"].ax
+        xdata, ydata = 6.012, -2.49
+
+    app._clicked(Click)
+    assert (app.values()["w0"], app.values()["b0"]) == (6.0, -2.5) and len(descents) == 2
+    Click.inaxes = app.artists["loss"].ax                       # elsewhere: nothing happens
+    app._clicked(Click)
+    assert len(descents) == 2 and app.message.value == ""
+
+
+def test_surface_query_and_errors_in_the_page():
+    app = SurfaceApp(query="view=wide&w0=11&lr=5")
+    v = app.values()
+    assert v["view"] == "wide" and v["w0"] == 11.0 and "lr=5" in text_of(app.notes.value)
+
+
+# --- every lesson -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cls, control, values", [
+    (TrainingApp, "k2_a", [6, 12]),
+    (TrainingApp, "task", ["sine", "copy_memory"]),
+    (CellsApp, "radius", [1.2, 0.8]),
+    (SurfaceApp, "w0", [5.5, 7.0]),
+    (SurfaceApp, "view", ["wide"]),
+], ids=["training-k2", "training-task", "cells-radius", "surface-w0", "surface-view"])
+def test_redraws_over_the_cached_background_look_like_full_draws(cls, control, values):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    app = cls(query="")
+    for canvas in app.canvases.values():
+        canvas.draw()
+    for value in values:
+        app.widgets[control].value = value
+        for name, canvas in app.canvases.items():
+            canvas.draw()
+            blitted = pixels(canvas)
+            FigureCanvasAgg.draw(canvas)
+            differ = np.any(blitted != pixels(canvas), axis=-1).mean()
+            assert differ < 1e-3, f"{name}: {differ:.2%} of the pixels differ"
+
+
+@pytest.mark.parametrize("cls", [TrainingApp, CellsApp, SurfaceApp])
+def test_every_preset_runs_without_an_error(cls):
+    app = cls(query="")
+    for name in cls.presets:
+        app.apply_preset(name)
+        assert app.message.value == "", (name, app.message.value)
+
+
+@pytest.mark.parametrize("cls", [TrainingApp, CellsApp, SurfaceApp])
+def test_figures_download_and_the_link_reproduces_the_configuration(cls):
+    app = cls(query="")
+    name = next(iter(app.figures))
+    assert app.savers[name].render("png").startswith(b"\x89PNG")
+    assert cls(query=app.query_string()).values() == app.values()
