@@ -15,6 +15,9 @@ LESSONS = {   # page -> (figures, the slider a user moves, the figure it redraws
     "01_unfolding": (1, "frame", "network"),
     "02_vanishing_exploding": (3, "scale", "flow"),
     "03_truncated_bptt": (4, "k2", "timeline"),
+    "04_training": (4, "k2_a", "reach"),
+    "05_rnn_lstm_gru": (3, "radius", "flows"),
+    "06_error_surface": (4, "w0", "surface"),
 }
 
 CANVAS_DATA = """(sel) => { const c = document.querySelector(sel + ' canvas');

@@ -1,0 +1,73 @@
+"""Lessons 4-6 in headless Chromium, beyond what every page gets in test_pages.py: training
+runs live and stops on the button, an explosion is reported, the address sets the controls,
+and a click on the error surface moves the start."""
+
+import re
+
+import pytest
+from test_pages import CANVAS_DATA, assert_no_error_shown, open_lesson, readout, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+STATUS = "document.querySelector('.bpttviz-status').innerText"
+
+
+def wait_status(page, pattern, timeout=60_000):
+    page.wait_for_function(f"(p) => new RegExp(p).test({STATUS})", arg=pattern, timeout=timeout)
+    return page.locator(".bpttviz-status").inner_text()
+
+
+def test_training_redraws_live_and_the_stop_button_ends_it(page, server, artifacts):
+    open_lesson(page, server, "04_training", "?updates=3000")
+    before = page.evaluate(CANVAS_DATA, ".bpttviz-figure-loss")
+    page.locator(".bpttviz-start").click()
+    wait_status(page, r"training: A \d+/3000")
+    page.wait_for_function(f"(old) => ({CANVAS_DATA})('.bpttviz-figure-loss') != old",
+                           arg=before)
+    assert page.locator(".bpttviz-app .progress-bar, .bpttviz-app .widget-progress").count() > 0
+    screenshot(page, artifacts, "04_training-live")
+    page.locator(".bpttviz-stop").click()           # the kernel must still hear the button
+    status = wait_status(page, r"stopped")
+    done = [int(n) for n in re.findall(r"[AB] (\d+) updates", status)]
+    assert len(done) == 2 and all(0 < n < 3000 for n in done)
+    assert_no_error_shown(page)
+
+
+def test_an_exploding_run_is_reported_at_its_update(page, server):
+    open_lesson(page, server, "04_training", "?preset=clipping")
+    page.locator(".bpttviz-start").click()
+    wait_status(page, r"trained")
+    notes = page.locator(".bpttviz-notes").inner_text()
+    assert re.search(r"A stopped: non-finite loss or gradient at update \d+", notes)
+    assert "B stopped" not in notes
+    assert_no_error_shown(page)
+
+
+@pytest.mark.parametrize("name, query, expected", [
+    ("04_training", "?task=adding&k2_a=7&updates=500", {"k2_a": "7", "updates": "500"}),
+    ("05_rnn_lstm_gru", "?T=80&forget_bias=-2", {"T": "80", "forget_bias": "\u22122.0"}),
+    ("06_error_surface", "?view=wide&w0=9&steps=40", {"w0": "9.00", "steps": "40"}),
+])
+def test_query_parameters_set_the_controls(page, server, name, query, expected):
+    open_lesson(page, server, name, query)
+    for control, value in expected.items():
+        assert readout(page, control) == value
+    link = page.locator(".bpttviz-link").inner_text()
+    assert all(f"{k}=" in link for k in expected)
+    assert page.locator(".bpttviz-notes").inner_text().strip() == ""
+    assert_no_error_shown(page)
+
+
+def test_a_click_on_the_error_surface_moves_the_start(page, server):
+    open_lesson(page, server, "06_error_surface")
+    before = readout(page, "w0"), readout(page, "b0")
+    image = page.evaluate(CANVAS_DATA, ".bpttviz-figure-surface")
+    canvas = page.locator(".bpttviz-figure-surface canvas").last
+    box = canvas.bounding_box()
+    page.mouse.click(box["x"] + 0.45 * box["width"], box["y"] + 0.3 * box["height"])
+    page.wait_for_function("(v) => document.querySelector('.bpttviz-control-w0 "
+                           ".widget-readout').innerText.trim() != v", arg=before[0])
+    assert (readout(page, "w0"), readout(page, "b0")) != before
+    page.wait_for_function(f"(old) => ({CANVAS_DATA})('.bpttviz-figure-surface') != old",
+                           arg=image)
+    assert_no_error_shown(page)
