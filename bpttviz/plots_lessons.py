@@ -32,8 +32,8 @@ from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import LogNorm, Normalize
 from matplotlib.ticker import FixedLocator, NullLocator
 
-from .plots import (EMPTY, HUGE, MAGNITUDE_CMAP, OKABE_ITO, OVERFLOW, _decades, _flow_cmap,
-                    _log_limits, _positive)
+from .plots import (HUGE, MAGNITUDE_CMAP, OKABE_ITO, OVERFLOW, _decades, _flow_cmap, _log_limits,
+                    _positive)
 
 __all__ = [
     "SERIES_COLORS", "draw_lines", "update_lines", "draw_reach", "update_reach",
@@ -393,7 +393,8 @@ class FlowPanelsArtists:
     norm: object        # the shared LogNorm
 
 
-def draw_flow_panels(fig, titles, *, colorbar_label="‖∂loss$_τ$/∂h$_s$‖") -> FlowPanelsArtists:
+def draw_flow_panels(fig, titles, *,
+                     colorbar_label="‖∂loss$_τ$/∂h$_s$‖") -> FlowPanelsArtists:
     """Flow heatmaps side by side in ``fig`` on one shared log colour scale.
 
     One panel per title; rows are losses ``tau``, columns states ``s``.
@@ -418,7 +419,8 @@ def draw_flow_panels(fig, titles, *, colorbar_label="‖∂loss$_τ$/∂h$_s$‖
 
 
 def shared_log_range(flows):
-    """``(vmin, vmax)``: whole decades spanning the positive finite lower triangles of ``flows``."""
+    """``(vmin, vmax)``: whole decades spanning the positive finite lower triangles of
+    ``flows``."""
     vals = []
     for f in flows:
         f = np.asarray(f, dtype=float)
@@ -465,7 +467,8 @@ def update_flow_panels(artists: FlowPanelsArtists, flows, overflow_steps=None):
         if step is None:
             cross.set_data([], [])
         else:
-            cross.set_data([step, step, np.nan, -0.5, T - 0.5], [-0.5, T - 0.5, np.nan, step, step])
+            cross.set_data([step, step, np.nan, -0.5, T - 0.5],
+                           [-0.5, T - 0.5, np.nan, step, step])
     return a
 
 

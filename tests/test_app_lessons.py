@@ -6,54 +6,27 @@ counted by wrapping the function each lesson module calls.
 """
 
 import asyncio
-import re
 
 import numpy as np
 import pytest
 
-import bpttviz
-from bpttviz import bptt, tasks
+from bpttviz import bptt
 from bpttviz.app import CellsApp, SurfaceApp, TrainingApp
 from bpttviz.app import comparison as comparison_module
 from bpttviz.app import surface as surface_module
 from bpttviz.app import training as training_module
 from bpttviz.app.comparison import CELL_NAMES
 from bpttviz.app.surface import VIEWS, surface_grid
-from bpttviz.app.training import (BATCH, LESSON_TASKS, checkpoint_intervals, lesson_task,
-                                  needed_spans, update_windows)
+from bpttviz.app.training import (LESSON_TASKS, checkpoint_intervals, lesson_task, needed_spans,
+                                  update_windows)
 from bpttviz.diagnostics import cliff_descent, cliff_loss
 from bpttviz.schedules import tbptt
 from bpttviz.train import train
-
-
-@pytest.fixture(autouse=True)
-def no_voila_environment(monkeypatch):
-    for name in ("QUERY_STRING", "VOILA_REQUEST_URL"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def counted(monkeypatch):
-    """``counted(module, name)`` wraps ``module.name``; returns the list of its calls' arguments."""
-    def wrap(module, name):
-        real = getattr(module, name)
-        calls = []
-
-        def counting(*args, **kwargs):
-            calls.append((args, kwargs))
-            return real(*args, **kwargs)
-
-        monkeypatch.setattr(module, name, counting)
-        return calls
-    return wrap
-
-
-def text_of(html):
-    return re.sub(r"<[^>]+>", "", html)
-
-
-def pixels(canvas):
-    return np.asarray(canvas.buffer_rgba()).copy()
+# The same helpers as lessons 1-3: QUERY_STRING cleared, calls counted, text of HTML, and
+# redraws over the cached background compared with full draws.
+from test_app import counted, no_voila_environment, text_of  # noqa: F401
+from test_app import \
+    test_redraws_over_the_cached_background_look_like_full_draws as same_pixels_as_full_draws
 
 
 QUICK = "updates=40&T=12&k1_a=12&k2_a=3&k1_b=12&k2_b=12"
@@ -388,18 +361,7 @@ def test_surface_query_and_errors_in_the_page():
     (SurfaceApp, "view", ["wide"]),
 ], ids=["training-k2", "training-task", "cells-radius", "surface-w0", "surface-view"])
 def test_redraws_over_the_cached_background_look_like_full_draws(cls, control, values):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    app = cls(query="")
-    for canvas in app.canvases.values():
-        canvas.draw()
-    for value in values:
-        app.widgets[control].value = value
-        for name, canvas in app.canvases.items():
-            canvas.draw()
-            blitted = pixels(canvas)
-            FigureCanvasAgg.draw(canvas)
-            differ = np.any(blitted != pixels(canvas), axis=-1).mean()
-            assert differ < 1e-3, f"{name}: {differ:.2%} of the pixels differ"
+    same_pixels_as_full_draws(cls, control, values)
 
 
 @pytest.mark.parametrize("cls", [TrainingApp, CellsApp, SurfaceApp])
@@ -416,3 +378,19 @@ def test_figures_download_and_the_link_reproduces_the_configuration(cls):
     name = next(iter(app.figures))
     assert app.savers[name].render("png").startswith(b"\x89PNG")
     assert cls(query=app.query_string()).values() == app.values()
+
+
+@pytest.mark.parametrize("cls, control, value, redrawn", [
+    (TrainingApp, "k2_a", 8, {"reach", "loss", "grad"}),
+    (TrainingApp, "seed", 3, {"memory"}),
+    (TrainingApp, "T", 30, {"reach", "memory", "loss", "grad"}),
+    (SurfaceApp, "lr", 0.2, {"surface", "loss", "grad"}),
+    (SurfaceApp, "b0", -2.0, {"surface", "slice", "loss", "grad"}),
+])
+def test_a_change_redraws_only_the_figures_it_changes(monkeypatch, cls, control, value, redrawn):
+    app = cls(query="")
+    drawn = set()
+    for name, canvas in app.canvases.items():
+        monkeypatch.setattr(canvas, "draw_idle", lambda name=name: drawn.add(name))
+    app.widgets[control].value = value
+    assert drawn == redrawn and app.message.value == ""

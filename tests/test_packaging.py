@@ -14,7 +14,8 @@ except ModuleNotFoundError:  # Python 3.10
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-UI = {"plots", "plots_lessons", "app", "cli"}  # the only modules that may import matplotlib, widgets
+# The only modules that may import matplotlib or ipywidgets.
+UI = {"plots", "plots_lessons", "app", "cli"}
 PURE = sorted(str(p.relative_to(ROOT / "bpttviz").with_suffix("")) for p in (ROOT / "bpttviz").rglob("*.py")
               if p.relative_to(ROOT / "bpttviz").parts[0].removesuffix(".py") not in UI)
 

@@ -2,7 +2,6 @@
 in those same artists, and no update adds or removes one."""
 
 import ast
-import io
 import pathlib
 
 import numpy as np
@@ -11,21 +10,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from bpttviz import plots
 from bpttviz import plots_lessons as pl
+# The same axes fixture and renderer as the figures of lessons 1-3.
+from test_plots import ax, rendered  # noqa: F401
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def ax():
-    fig = plots.new_figure(425, 300)
-    FigureCanvasAgg(fig)
-    return fig.add_subplot()
-
-
-def rendered(fig):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
 
 
 def children(ax):

@@ -39,10 +39,13 @@ VIEWS = {
 GRID = (181, 161)           # points along w and b: about 30,000 runs of the unit, a few ms
 PATH_COLORS = (OKABE_ITO["vermillion"], OKABE_ITO["sky"])
 PATH_LABELS = ("without clipping", "with clipping")
+LOSS_FLOOR = 1e-6           # bottom of the error-per-step axis (the surface's least error ~1e-8)
+GRAD_FLOOR = 1e-9           # bottom of the gradient-norm axis
 
 
 def surface_grid(view: str, T: int):
-    """``(w (nw,), b (nb,), loss (nb, nw))``: :func:`bpttviz.diagnostics.cliff_loss` on the view's grid."""
+    """``(w (nw,), b (nb,), loss (nb, nw))``: :func:`bpttviz.diagnostics.cliff_loss` on the
+    grid of ``VIEWS[view]``, the unit run for T steps."""
     (w0, w1), (b0, b1) = VIEWS[view]
     w = np.linspace(w0, w1, GRID[0])
     b = np.linspace(b0, b1, GRID[1])
@@ -89,6 +92,7 @@ class SurfaceApp(LessonApp):
 
     def __init__(self, query=None):
         self._surfaces = {}
+        self._slice_key = None
         self.surface_runs = 0
         super().__init__(query)
         self.click_id = self.canvases["surface"].mpl_connect("button_press_event", self._clicked)
@@ -143,20 +147,29 @@ class SurfaceApp(LessonApp):
     def render(self, r, values):
         art = self.artists
         free, clipped = r.paths
+        changed = ["surface", "loss", "grad"]
         pl.update_cliff(art["surface"], r.w, r.b, r.loss, [(p.w, p.b) for p in r.paths],
                         note=self._left_view(r))
-        pl.update_lines(art["slice"], r.b, [r.slice_loss],
-                        marks=[([values["b0"]], [free.loss[0]])],
-                        xlim=(r.b[0], r.b[-1]), ylim=(0, 0.55))
+        slice_key = (values["view"], values["T"], values["w0"], values["b0"])
+        if slice_key != self._slice_key:        # the slice depends on the start only
+            pl.update_lines(art["slice"], r.b, [r.slice_loss],
+                            marks=[([values["b0"]], [free.loss[0]])],
+                            xlim=(r.b[0], r.b[-1]), ylim=(0, 0.55))
+            self._slice_key = slice_key
+            changed.append("slice")
         steps = np.arange(values["steps"] + 1)
+        # Fixed bottoms and a top in steps of three decades: the axes rarely move.
         pl.update_lines(art["loss"], steps, [p.loss for p in r.paths],
-                        xlim=(0, max(values["steps"], 1)))
+                        xlim=(0, max(values["steps"], 1)), ylim=(LOSS_FLOOR, 1.0))
         fired = np.flatnonzero(clipped.clipped)
+        norms = np.concatenate([p.grad_norm[np.isfinite(p.grad_norm)] for p in r.paths])
+        top = max(1e3, 10.0 ** (3 * np.ceil(np.log10(norms.max()) / 3))) if norms.size else 1e3
         pl.update_lines(art["grad"], steps[:-1], [p.grad_norm for p in r.paths],
                         marks=[None, (fired, clipped.grad_norm[fired])],
                         refs=[None, values["clip"]], xlim=(0, max(values["steps"] - 1, 1)),
+                        ylim=(GRAD_FLOOR, min(top, 1e200)),
                         note=f"● clipped at {fired.size} of {values['steps']} steps")
-        return None
+        return changed
 
     @staticmethod
     def _left_view(r):

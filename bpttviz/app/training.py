@@ -52,6 +52,7 @@ CELLS = ("elman", "lstm", "gru")
 LEARNING_RATES = ("0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1")
 BATCH = 32                  # sequences per batch
 REDRAW_SECONDS = 0.25       # live redraws: four a second keep up without starving the runs
+WATCH_SECONDS = 0.05        # how often the page looks whether the runs have ended
 LABELS = ("A", "B")
 # The loss and gradient axes stop this far up, so an exploding run does not flatten the other
 # (the curve runs off the top, its end is marked on the edge and the page says where it stopped).
@@ -288,6 +289,8 @@ class TrainingApp(LessonApp):
         self.train_runs = 0
         self.watcher = None
         self._live_ms = []
+        self._shown = {}                # what each figure shows: redraw it only when it changes
+        self._curves_shown = False      # whether the curves show a run
         super().__init__(query)
 
     # -- figures ---------------------------------------------------------------------
@@ -362,21 +365,38 @@ class TrainingApp(LessonApp):
     def render(self, setup, values):
         art = self.artists
         T = setup.batch.T
-        pl.update_reach(art["reach"], T, setup.needed, np.flatnonzero(setup.carries),
-                        setup.windows)
-        c = setup.checkpoint_costs
-        pl.update_checkpoint_cost(art["memory"], setup.checkpoints,
-                                  [x.peak_stored_floats for x in c], [x.forward_steps for x in c],
-                                  setup.store_all.peak_stored_floats,
-                                  setup.store_all.forward_steps)
-        for name in ("loss", "grad"):
-            texts = art[name].ax.get_legend().get_texts()
-            for i, s in enumerate(("a", "b")):
-                clip = values[f"clip_{s}"]
-                texts[i].set_text(f"{LABELS[i]}: k1={values['k1_' + s]}, k2={values['k2_' + s]}"
-                                  + (f", clip {clip:g}" if clip > 0 else ""))
-        self._draw_curves(self.run if self.run is not None and self.run.setup is setup else None)
-        return None
+        # Each figure is redrawn only when what it shows changed.
+        keys = {
+            "reach": tuple(values[k] for k in ("task", "T", "k1_a", "k2_a", "k1_b", "k2_b")),
+            "memory": tuple(values[k] for k in ("task", "cell", "T", "hidden", "radius", "seed")),
+            "curves": tuple(values[k] for k in ("task", "T", "k1_a", "k2_a", "clip_a", "k1_b",
+                                                "k2_b", "clip_b", "updates")),
+        }
+        changed = []
+        if keys["reach"] != self._shown.get("reach"):
+            pl.update_reach(art["reach"], T, setup.needed, np.flatnonzero(setup.carries),
+                            setup.windows)
+            changed.append("reach")
+        if keys["memory"] != self._shown.get("memory"):
+            c = setup.checkpoint_costs
+            pl.update_checkpoint_cost(art["memory"], setup.checkpoints,
+                                      [x.peak_stored_floats for x in c],
+                                      [x.forward_steps for x in c],
+                                      setup.store_all.peak_stored_floats,
+                                      setup.store_all.forward_steps)
+            changed.append("memory")
+        if keys["curves"] != self._shown.get("curves") or self._curves_shown:
+            for name in ("loss", "grad"):
+                texts = art[name].ax.get_legend().get_texts()
+                for i, s in enumerate(("a", "b")):
+                    clip = values[f"clip_{s}"]
+                    texts[i].set_text(f"{LABELS[i]}: k1={values['k1_' + s]}, "
+                                      f"k2={values['k2_' + s]}"
+                                      + (f", clip {clip:g}" if clip > 0 else ""))
+            self._draw_curves(None)
+            changed += ["loss", "grad"]
+        self._shown = keys
+        return changed
 
     def _draw_curves(self, run):
         """Show what ``run`` has recorded (None: empty curves waiting for Train)."""
@@ -385,6 +405,7 @@ class TrainingApp(LessonApp):
         n = values["updates"]
         art = self.artists
         rows = [run.rows(i) if run is not None else None for i in range(len(LABELS))]
+        self._curves_shown = run is not None
         x = [np.arange(len(r["loss"])) if r is not None else np.zeros(0) for r in rows]
         marks_loss, marks_grad = [], []
         for i, r in enumerate(rows):
@@ -457,12 +478,19 @@ class TrainingApp(LessonApp):
             self.run.stop()
 
     async def _watch(self, run):
-        """Redraw ``run`` until it ends; leaves quietly if another run replaced it."""
+        """Redraw ``run`` until it ends; leaves quietly if another run replaced it.
+
+        It looks often (so the end of a run shows at once) and redraws every
+        ``REDRAW_SECONDS``.
+        """
+        last = time.perf_counter()
         while not run.join(0):
-            await asyncio.sleep(REDRAW_SECONDS)
+            await asyncio.sleep(WATCH_SECONDS)
             if run is not self.run:
                 return
-            self._show_live(run)
+            if time.perf_counter() - last >= REDRAW_SECONDS:
+                self._show_live(run)
+                last = time.perf_counter()
         if run is self.run:
             self._finish(run)
 
@@ -519,7 +547,8 @@ class TrainingApp(LessonApp):
             first = min(s for s, _ in setup.needed)
             last = max(e for _, e in setup.needed) - 1
             lines.append(f"The last target needs inputs back to step {first}: an update at the "
-                         f"end reaches them all with k2 ≥ {T - first}, some with k2 ≥ {T - last}.")
+                         f"end reaches them all with k2 ≥ {T - first}, some with "
+                         f"k2 ≥ {T - last}.")
             for i, s in enumerate(("a", "b")):
                 k2 = values[f"k2_{s}"]
                 verdict = ("reaches all" if k2 >= T - first else
