@@ -211,6 +211,19 @@ def test_moving_a_control_while_training_stops_the_run_and_clears_the_curves(cou
     assert "updated" in app.status.value
 
 
+def test_closing_the_app_ends_a_run_in_progress():
+    app = TrainingApp(query="updates=3000")
+
+    async def session():
+        run = app.start()
+        await asyncio.sleep(0.2)
+        app.close()
+        return run
+
+    run = asyncio.run(session())
+    assert not run.alive() and all(h is None or h.stopped for h in run.histories)
+
+
 def test_a_failing_run_is_reported_in_the_page(monkeypatch):
     app = TrainingApp(query=QUICK)
 

@@ -477,6 +477,11 @@ class TrainingApp(LessonApp):
         if self.run is not None:
             self.run.stop()
 
+    def close(self):
+        """End a run in progress, then close every widget."""
+        self._end_run()
+        super().close()
+
     async def _watch(self, run):
         """Redraw ``run`` until it ends; leaves quietly if another run replaced it.
 
