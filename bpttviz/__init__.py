@@ -4,13 +4,13 @@ An instrumented NumPy engine for full and truncated BPTT(k1, k2) on recurrent
 networks, in float64 by default.
 """
 
-from . import diagnostics, es, schedules, tasks, train
+from . import diagnostics, es, schedules, tasks, training
 from .engine import bptt, unroll
 from .models import GRU, LSTM, ElmanRNN, max_singular_value, spectral_radius
 from .schedules import Schedule, UpdatePlan
 from .trace import Cost, Trace, Update
 from .tasks import TASKS, Batch, Task, make_task
-from .train import OPTIMIZERS, History
+from .training import OPTIMIZERS, History, train
 from .es import train_es
 
 __version__ = "0.1.0"
@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 __all__ = [
     "bptt", "unroll", "ElmanRNN", "Trace", "Update", "Cost", "Schedule", "UpdatePlan",
     "schedules", "spectral_radius", "max_singular_value", "LSTM", "GRU",
-    "tasks", "TASKS", "Task", "Batch", "make_task", "train", "es", "History", "OPTIMIZERS",
+    "tasks", "TASKS", "Task", "Batch", "make_task", "train", "training", "es", "History",
+    "OPTIMIZERS",
     "train_es", "diagnostics",
 ]

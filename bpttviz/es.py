@@ -14,7 +14,7 @@ al. 2014, which makes the step insensitive to the loss's scale and to
 outliers). ``g`` is handed to the same optimizers as BPTT (Adam by default, as
 in Salimans et al.).
 
-Compute is counted like BPTT's (:mod:`bpttviz.train`): one cell step over the
+Compute is counted like BPTT's (:mod:`bpttviz.training`): one cell step over the
 batch is one forward step. A generation evaluates ``population`` perturbed
 networks and the unperturbed one (whose loss is recorded) on a batch of T
 steps: ``(population + 1) * T`` forward steps, no backward steps.
@@ -28,7 +28,7 @@ from ._validation import check_int, check_option, check_real
 from .engine import unroll
 from .losses import LOSSES
 from .models import max_singular_value
-from .train import History, ProgressBar, check_data, make_optimizer, progress_every, recurrent_matrix
+from .training import History, ProgressBar, check_data, make_optimizer, progress_every, recurrent_matrix
 
 __all__ = ["train_es", "es_gradient", "batch_loss", "ES_COLUMNS", "SHAPINGS"]
 
@@ -140,14 +140,14 @@ def train_es(model, task, *, population=50, sigma=0.02, optimizer="adam", lr=Non
     shaping : {"ranks", "none"}
     n_generations : int >= 1
     batch_size, seq_len : int, optional
-        As in :func:`bpttviz.train.train`.
+        As in :func:`bpttviz.train`.
     seed : int >= 0
         Seeds the data and the perturbations (one generator, data drawn first
         each generation).
     callback : callable, optional
         ``callback(history, generation) -> bool | None``; False stops the run.
     progress : None, bool or int
-        As in :func:`bpttviz.train.train`.
+        As in :func:`bpttviz.train`.
 
     Returns
     -------

@@ -4,7 +4,7 @@ Every task returns a :class:`Batch` of ``inputs`` (T, B, I), ``targets``
 ((T, B, O) real values for ``"mse"``, (T, B) class labels for
 ``"cross_entropy"``), a ``mask`` (T, B) of loss weights (1 where a step carries
 a target, 0 elsewhere) and the name of its loss, ready for
-:func:`bpttviz.bptt` and :func:`bpttviz.train.train`::
+:func:`bpttviz.bptt` and :func:`bpttviz.train`::
 
     task = AddingProblem(lag=30)
     batch = task.sample(batch_size=16, rng=np.random.default_rng(0))

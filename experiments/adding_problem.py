@@ -28,7 +28,7 @@ import numpy as np
 
 import bpttviz
 from bpttviz.tasks import AddingProblem
-from bpttviz.train import train
+from bpttviz.training import train
 
 TRUNCATION = dict(lag=10, hidden=32, lr=0.003, clip=1.0, batch_size=32, n_updates=3000,
                   k2s=(2, 5, 10, 15, None), seeds=(0, 1, 2))

@@ -25,7 +25,7 @@ import numpy as np
 import bpttviz
 from bpttviz.es import batch_loss, train_es
 from bpttviz.tasks import SineWave
-from bpttviz.train import BACKWARD_COST, train
+from bpttviz.training import BACKWARD_COST, train
 
 T, B = 20, 32
 HIDDEN = (16, 32)

@@ -21,7 +21,7 @@ from bpttviz.app.training import (LESSON_TASKS, checkpoint_intervals, lesson_tas
                                   update_windows)
 from bpttviz.diagnostics import cliff_descent, cliff_loss
 from bpttviz.schedules import tbptt
-from bpttviz.train import train
+from bpttviz.training import train
 # The same helpers as lessons 1-3: QUERY_STRING cleared, calls counted, text of HTML, and
 # redraws over the cached background compared with full draws.
 from test_app import counted, no_voila_environment, text_of  # noqa: F401

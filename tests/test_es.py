@@ -8,7 +8,7 @@ import pytest
 import bpttviz
 from bpttviz.es import batch_loss, es_gradient, train_es
 from bpttviz.tasks import AddingProblem, SineWave
-from bpttviz.train import BACKWARD_COST
+from bpttviz.training import BACKWARD_COST
 
 
 def flat(grads, names):

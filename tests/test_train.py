@@ -9,7 +9,7 @@ import pytest
 import bpttviz
 from bpttviz import schedules
 from bpttviz.tasks import AddingProblem, Batch, CharLM, SineWave
-from bpttviz.train import (BACKWARD_COST, OPTIMIZERS, SGD, Adam, History, Momentum,
+from bpttviz.training import (BACKWARD_COST, OPTIMIZERS, SGD, Adam, History, Momentum,
                            ProgressBar, clip_gradients, make_optimizer, train)
 
 MODELS = [bpttviz.ElmanRNN] + [getattr(bpttviz, n) for n in ("LSTM", "GRU") if hasattr(bpttviz, n)]

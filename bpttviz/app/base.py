@@ -619,7 +619,7 @@ class LessonApp:
     @contextmanager
     def busy(self, label="computing…"):
         """Show ``label`` while the block runs; an error in it is shown, not raised."""
-        self.status.value = self._status_html(f"⏳ {label}", OKABE_ITO["orange"])
+        self.status.value = self._status_html(f"● {label}…", OKABE_ITO["orange"])
         try:
             yield
         except Exception as exc:
@@ -632,7 +632,7 @@ class LessonApp:
         self.progress.layout.display = None
         self.progress.value = min(max(float(fraction), 0.0), 1.0)
         if label:
-            self.status.value = self._status_html(f"⏳ {label}", OKABE_ITO["orange"])
+            self.status.value = self._status_html(f"● {label}…", OKABE_ITO["orange"])
 
     @staticmethod
     def _status_html(text, color):

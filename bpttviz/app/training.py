@@ -9,7 +9,7 @@ the same data, so what differs is only what the lesson's controls set: k1,
 k2 and the clipping threshold (Pascanu, Mikolov & Bengio 2013, algorithm 1).
 
 Training is long work. :meth:`TrainingApp.start` runs the two
-:func:`bpttviz.train.train` calls in background threads and returns at once:
+:func:`bpttviz.train` calls in background threads and returns at once:
 the kernel stays free to handle widget messages (the Stop button, a control
 moved), which Voila and JupyterLab deliver only while the kernel is not
 executing anything. A task on the kernel's asyncio loop redraws the curves
@@ -40,7 +40,7 @@ from ..models import GRU, LSTM, ElmanRNN
 from ..plots import OKABE_ITO, new_figure
 from ..schedules import tbptt
 from ..tasks import make_task
-from ..train import OPTIMIZERS, train
+from ..training import OPTIMIZERS, train
 from .base import FIGURE_PX, Control, LessonApp, notice_html, readout_html
 
 __all__ = ["TrainingApp", "TrainingRun", "LESSON_TASKS", "CELLS", "lesson_task", "needed_spans",
@@ -117,7 +117,7 @@ def update_windows(schedule, carries) -> list:
     """Per update injecting a target: ``(lo, hi, losses)``: its window and those losses.
 
     ``carries`` (T,) bool marks the steps whose loss carries a target;
-    updates that inject none are skipped, as :func:`bpttviz.train.train` skips them.
+    updates that inject none are skipped, as :func:`bpttviz.train` skips them.
     """
     out = []
     for plan in schedule.updates:
@@ -159,7 +159,7 @@ class Setup:
 
 
 class TrainingRun:
-    """Two :func:`bpttviz.train.train` runs in background threads, read while they go.
+    """Two :func:`bpttviz.train` runs in background threads, read while they go.
 
     The threads only train and record (each ``History`` grows row by row);
     the page reads ``rows(i)`` from the kernel's thread. ``stop()`` makes
