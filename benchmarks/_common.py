@@ -73,3 +73,51 @@ def fmt_time(seconds: float) -> str:
     if seconds < 1:
         return f"{seconds * 1e3:7.2f} ms"
     return f"{seconds:7.3f} s "
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+def served_page():
+    """Context manager: ``bpttviz serve`` on a free port and a headless Chromium page.
+
+    Yields ``(page, url)``; stops the browser and the server (and its kernels) on exit.
+    """
+    import contextlib
+    import signal
+    import socket
+    import subprocess
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    @contextlib.contextmanager
+    def run():
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        server = subprocess.Popen([sys.executable, "-m", "bpttviz.cli", "serve", "--port",
+                                   str(port)], cwd=root, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, start_new_session=True)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    urllib.request.urlopen(url + "/", timeout=5)
+                    break
+                except OSError:
+                    time.sleep(0.3)
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=CHROMIUM_ARGS)
+                try:
+                    yield browser.new_page(viewport={"width": 1280, "height": 720}), url
+                finally:
+                    browser.close()
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=15)
+
+    return run()

@@ -37,7 +37,7 @@ parser.add_argument("--browser", action="store_true",
 args = parser.parse_args()
 os.environ["BPTTVIZ_BENCH_THREADS"] = args.threads
 
-from benchmarks._common import machine  # noqa: E402
+from benchmarks._common import machine, served_page  # noqa: E402
 
 os.environ.pop("QUERY_STRING", None)
 from bpttviz.app import TruncationApp, UnfoldingApp, VanishingApp  # noqa: E402
@@ -162,54 +162,24 @@ BROWSER_CASES = {   # page -> (slider, figures it redraws)
 
 
 def browser():
-    import signal
-    import socket
-    import subprocess
-    import urllib.request
-
-    from playwright.sync_api import sync_playwright
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    server = subprocess.Popen([sys.executable, "-m", "bpttviz.cli", "serve", "--port", str(port)],
-                              cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "/", timeout=5)
-                break
-            except OSError:
-                time.sleep(0.3)
-        print(f"\nheadless Chromium, key press -> new pixels, {N} presses per page "
-              f"(ms, median / 90th percentile)")
-        with sync_playwright() as pw:
-            b = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run"])
-            page = b.new_page(viewport={"width": 1280, "height": 720})
-            for name, (control, figures) in BROWSER_CASES.items():
-                page.goto(f"{url}/voila/render/{name}.ipynb", timeout=120_000)
-                page.wait_for_selector(".bpttviz-app .widget-readout", timeout=120_000)
-                page.wait_for_timeout(2000)
-                rows = []
-                for i in range(N):         # right, left, right, ...: always a change
-                    key = "ArrowLeft" if i % 2 else "ArrowRight"
-                    rows.append(page.evaluate(PRESS_AND_WAIT, [control, figures, key]))
-                    page.wait_for_timeout(300)
-                first = [min(t for t in r if t is not None) for r in rows if any(r)]
-                last = [max(r) for r in rows if all(t is not None for t in r)]
-                print(f"{name:<24}{control:<7}first figure {statistics.median(first):5.0f} /"
-                      f"{quantile(first, 0.9):5.0f}   all {len(figures)} figures "
-                      f"{statistics.median(last):5.0f} /{quantile(last, 0.9):5.0f}"
-                      f"   ({N - len(last)} presses timed out)")
-            b.close()
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=15)
+    print(f"\nheadless Chromium, key press -> new pixels, {N} presses per page "
+          f"(ms, median / 90th percentile)")
+    with served_page() as (page, url):
+        for name, (control, figures) in BROWSER_CASES.items():
+            page.goto(f"{url}/voila/render/{name}.ipynb", timeout=120_000)
+            page.wait_for_selector(".bpttviz-app .widget-readout", timeout=120_000)
+            page.wait_for_timeout(2000)
+            rows = []
+            for i in range(N):         # right, left, right, ...: always a change
+                key = "ArrowLeft" if i % 2 else "ArrowRight"
+                rows.append(page.evaluate(PRESS_AND_WAIT, [control, figures, key]))
+                page.wait_for_timeout(300)
+            first = [min(t for t in r if t is not None) for r in rows if any(r)]
+            last = [max(r) for r in rows if all(t is not None for t in r)]
+            print(f"{name:<24}{control:<7}first figure {statistics.median(first):5.0f} /"
+                  f"{quantile(first, 0.9):5.0f}   all {len(figures)} figures "
+                  f"{statistics.median(last):5.0f} /{quantile(last, 0.9):5.0f}"
+                  f"   ({N - len(last)} presses timed out)")
 
 
 if __name__ == "__main__":

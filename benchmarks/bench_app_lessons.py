@@ -36,7 +36,7 @@ parser.add_argument("--browser", action="store_true",
 args = parser.parse_args()
 os.environ["BPTTVIZ_BENCH_THREADS"] = args.threads
 
-from benchmarks._common import machine  # noqa: E402
+from benchmarks._common import machine, served_page  # noqa: E402
 # The same measurement as lessons 1-3 (bench_app reads the same command-line flags).
 from benchmarks.bench_app import N, cycle, measure, quantile  # noqa: E402
 
@@ -153,62 +153,32 @@ BROWSER_CASES = {   # page -> (slider, figure it redraws)
 
 
 def browser():
-    import signal
-    import socket
-    import subprocess
-    import urllib.request
-
-    from playwright.sync_api import sync_playwright
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    server = subprocess.Popen([sys.executable, "-m", "bpttviz.cli", "serve", "--port", str(port)],
-                              cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "/", timeout=5)
-                break
-            except OSError:
-                time.sleep(0.3)
-        print(f"\nheadless Chromium, {N} presses per page (ms, median / 90th percentile)")
-        with sync_playwright() as pw:
-            b = pw.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run"])
-            page = b.new_page(viewport={"width": 1280, "height": 720})
-            for name, (control, figure) in BROWSER_CASES.items():
-                page.goto(f"{url}/voila/render/{name}.ipynb", timeout=120_000)
-                page.wait_for_selector(".bpttviz-app .widget-readout", timeout=120_000)
-                page.wait_for_timeout(2000)
-                times = []
-                for i in range(N):              # right, left, right, ...: never at an end
-                    key = "ArrowRight" if i % 2 == 0 else "ArrowLeft"
-                    times.append(page.evaluate(PRESS_AND_WAIT, [control, figure, key]))
-                    page.wait_for_timeout(300)
-                ok = [t for t in times if t is not None]
-                print(f"  {name:<20}{control:<8} key press -> new pixels {ms(ok)}"
-                      f"   ({N - len(ok)} timed out)")
-            page.goto(f"{url}/voila/render/04_training.ipynb?updates=3000", timeout=120_000)
+    print(f"\nheadless Chromium, {N} presses per page (ms, median / 90th percentile)")
+    with served_page() as (page, url):
+        for name, (control, figure) in BROWSER_CASES.items():
+            page.goto(f"{url}/voila/render/{name}.ipynb", timeout=120_000)
             page.wait_for_selector(".bpttviz-app .widget-readout", timeout=120_000)
-            stops = []
-            for _ in range(min(N, 5)):
-                page.locator(".bpttviz-start").click()
-                page.wait_for_function("() => /training: A [1-9]/.test("
-                                       "document.querySelector('.bpttviz-status').innerText)")
-                page.wait_for_timeout(500)
-                stops.append(page.evaluate(STOP_AND_WAIT))
-            ok = [t for t in stops if t is not None]
-            print(f"  04_training  Stop during training -> 'stopped' shown {ms(ok)}"
-                  f"   ({len(stops) - len(ok)} timed out)")
-            b.close()
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=15)
+            page.wait_for_timeout(2000)
+            times = []
+            for i in range(N):              # right, left, right, ...: never at an end
+                key = "ArrowRight" if i % 2 == 0 else "ArrowLeft"
+                times.append(page.evaluate(PRESS_AND_WAIT, [control, figure, key]))
+                page.wait_for_timeout(300)
+            ok = [t for t in times if t is not None]
+            print(f"  {name:<20}{control:<8} key press -> new pixels {ms(ok)}"
+                  f"   ({N - len(ok)} timed out)")
+        page.goto(f"{url}/voila/render/04_training.ipynb?updates=3000", timeout=120_000)
+        page.wait_for_selector(".bpttviz-app .widget-readout", timeout=120_000)
+        stops = []
+        for _ in range(min(N, 5)):
+            page.locator(".bpttviz-start").click()
+            page.wait_for_function("() => /training: A [1-9]/.test("
+                                   "document.querySelector('.bpttviz-status').innerText)")
+            page.wait_for_timeout(500)
+            stops.append(page.evaluate(STOP_AND_WAIT))
+        ok = [t for t in stops if t is not None]
+        print(f"  04_training  Stop during training -> 'stopped' shown {ms(ok)}"
+              f"   ({len(stops) - len(ok)} timed out)")
 
 
 def main():
