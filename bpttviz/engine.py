@@ -361,11 +361,19 @@ def _loss_weights(plan, carries):
     return c / n if n else c
 
 
-def _sweep(tape, pb, plan, w, grads, record):
+def _reaching(plan, w):
+    """(n,) bool: the update's losses that backpropagate into states.
+
+    A loss reaches a state when its window is not empty and it carries a target
+    (a loss with no target has a zero gradient: nothing to sweep).
+    """
+    return (plan.starts <= plan.losses) & (w > 0)
+
+
+def _sweep(tape, pb, plan, w, reach, grads, record):
     """One update's backward sweep; adds into ``grads`` and returns its recorded extras."""
     cell, P = pb.cell, pb.params
     W_hy, H, B, S = P["W_hy"], cell.n_hidden, pb.B, cell.state_size
-    reach = (plan.starts <= plan.losses) & (w > 0)
     if not reach.any():
         return None, 0, None, None
     taus, starts, wr = plan.losses[reach], plan.starts[reach], w[reach]
@@ -445,12 +453,10 @@ def run_schedule(pb: Problem, schedule: Schedule, checkpoint=None, record=True,
     carries = pb.carries
     post = _output_layer(pb)
     weights = [_loss_weights(p, carries) for p in plans]
+    reaching = [_reaching(p, w) for p, w in zip(plans, weights)]
     # The earliest state each update reaches, and so what must be kept from update u on.
-    reach = []
-    for p, w in zip(plans, weights):
-        ok = (p.starts <= p.losses) & (w > 0)
-        reach.append(int(p.starts[ok].min()) if ok.any() else T)
-    keep_from = np.minimum.accumulate(np.array(reach + [T])[::-1])[::-1]
+    first = [int(p.starts[r].min()) if r.any() else T for p, r in zip(plans, reaching)]
+    keep_from = np.minimum.accumulate(np.array(first + [T])[::-1])[::-1]
     if checkpoint is None:
         need = max([p.step - min(int(k), p.step) for p, k in zip(plans, keep_from)] + [0])
         tape = _BufferTape(pb, post, need, int(keep_from[0]))
@@ -501,10 +507,10 @@ def run_schedule(pb: Problem, schedule: Schedule, checkpoint=None, record=True,
                     dy = cache["dy"][idx] * w[sel][:, None, None]
                     grads["W_hy"] += outer_sum(dy, cell.hidden(cache["s"][idx]))
                     grads["b_y"] += dy.sum(axis=(0, 1))
-            bad, lo, err, whh = _sweep(tape, pb, plan, w, grads, record)
+            bad, lo, err, whh = _sweep(tape, pb, plan, w, reaching[u], grads, record)
             loss_u = float(step_losses[plan.losses] @ w) if w.sum() > 0 else float("nan")
             updates.append(Update(plan.step, grads, plan.losses, plan.starts, loss_u, T,
-                                  bad, lo, err, whh))
+                                  bad, lo, err, whh, reaching[u]))
             tape.release(int(keep_from[u + 1]))
             t0 = plan.step
         if t0 < T:  # steps after the last update: forward only, for the record
@@ -529,9 +535,10 @@ class _LazySource:
         if key == "flow":
             return flow_matrix(self.pb)
         sched = self.schedule
-        if len(sched.updates) == 1 and sched.updates[0].step == sched.T \
-                and not sched.updates[0].starts.any():
-            up = self.updates[0]            # already full BPTT
+        plans = sched.updates
+        if len(plans) == 1 and plans[0].step == sched.T and len(plans[0].losses) == sched.T \
+                and not plans[0].starts.any():
+            up = self.updates[0]            # already full BPTT: every loss, back to step 0
         else:
             up = run_schedule(self.pb, full(self.pb.T), record=True).updates[0]
         return {"grads": up.grads, "error_norms": up.error_norms, "whh_norms": up.whh_norms}

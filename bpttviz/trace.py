@@ -24,9 +24,19 @@ def _expand(T, lo, values):
 
 
 def global_norm(grads) -> float:
-    """L2 norm of all gradient arrays taken together (inf once it overflows, never a warning)."""
+    """L2 norm of all gradient arrays taken together, never a warning.
+
+    Sums of squares overflow long before the norm does (above ~1e154 in
+    float64, ~1e19 in float32); then the arrays are scaled by their largest
+    entry first, so the norm is inf only when it truly exceeds the largest float.
+    """
     with np.errstate(all="ignore"):
-        return float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads.values())))
+        arrays = [np.asarray(g, dtype=float) for g in grads.values()]
+        norm = float(np.sqrt(sum(float(np.sum(np.square(g))) for g in arrays)))
+        if np.isinf(norm) and all(np.all(np.isfinite(g)) for g in arrays):
+            big = max(float(np.max(np.abs(g))) for g in arrays if g.size)
+            norm = big * float(np.sqrt(sum(float(np.sum(np.square(g / big))) for g in arrays)))
+        return norm
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,11 @@ class Update:
     first_nonfinite : int or None
         First step, in backward order, at which the backpropagated error
         stopped being finite.
+    reached : ndarray of bool, shape (n,)
+        Which injected losses were backpropagated into states: those whose
+        window is not empty and that carry a target (a loss with no target
+        has a zero gradient and is not swept). ``window`` and ``kept``
+        describe these.
     """
 
     step: int
@@ -84,15 +99,24 @@ class Update:
     window_lo: int = 0
     error_window: np.ndarray | None = field(default=None, repr=False)
     whh_window: np.ndarray | None = field(default=None, repr=False)
+    reached: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def plan(self) -> UpdatePlan:
         return UpdatePlan(self.step, self.losses, self.starts)
 
+    def _reached(self):
+        if self.reached is None:
+            return self.starts <= self.losses
+        return np.asarray(self.reached, dtype=bool)
+
     @property
     def window(self):
         """``(lo, hi)``: the states this update backpropagated through, or None."""
-        return self.plan.window
+        r = self._reached()
+        if not r.any():
+            return None
+        return int(self.starts[r].min()), int(self.losses[r].max())
 
     @property
     def error_norms(self):
@@ -107,7 +131,8 @@ class Update:
     @cached_property
     def kept(self):
         """(T, T) bool mask: ``kept[tau, s]`` when this update carries loss tau back to state s."""
-        return kept_mask(self.T, self.losses, self.starts)
+        r = self._reached()
+        return kept_mask(self.T, self.losses[r], self.starts[r])
 
     @property
     def grad_norm(self) -> float:
@@ -247,6 +272,7 @@ class Trace:
         for i, u in enumerate(self.updates):
             arrays[f"u{i}/losses"] = u.losses
             arrays[f"u{i}/starts"] = u.starts
+            arrays[f"u{i}/reached"] = u._reached()
             for k, g in u.grads.items():
                 arrays[f"u{i}/grads/{k}"] = g
             if u.error_window is not None:
@@ -280,7 +306,8 @@ class Trace:
             plans.append(UpdatePlan(um["step"], losses, starts))
             updates.append(Update(um["step"], grads, losses, starts, um["loss"], sm["T"],
                                   um["first_nonfinite"], um["window_lo"],
-                                  data.get(f"u{i}/error_window"), data.get(f"u{i}/whh_window")))
+                                  data.get(f"u{i}/error_window"), data.get(f"u{i}/whh_window"),
+                                  data.get(f"u{i}/reached")))
         schedule = Schedule(sm["name"], sm["T"], tuple(plans), sm["k1"], sm["k2"],
                             sm["source"], sm["params"])
         saved = {}

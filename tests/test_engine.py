@@ -717,3 +717,28 @@ def test_final_state_and_requested_states_let_a_caller_carry_on(record, tmp_path
     np.testing.assert_array_equal(back.states_at[4], trace.states_at[4])
     with pytest.raises(ValueError, match=r"'states_at'.*\[0, 8\].*\[9\]"):
         run_schedule(pb, schedules.tbptt(9, 2, 3), states_at=[9])
+
+
+@pytest.mark.parametrize("sched", [schedules.last_loss(9, 9), schedules.sliding_window(9, 9)],
+                         ids=["last_loss", "sliding_window"])
+def test_full_gradient_of_a_one_update_schedule_that_skips_losses_is_the_true_full_one(sched):
+    model, x, y, h0 = make_data()
+    trace = bpttviz.bptt(model, x, y, h0=h0, schedule=sched)    # one update, only loss 8
+    full = bpttviz.bptt(model, x, y, h0=h0).updates[0]
+    assert rel_error(trace.full_grads, full.grads) == 0.0
+    np.testing.assert_array_equal(trace.full_error_norms, full.error_norms)
+
+
+def test_window_and_kept_describe_what_was_swept_when_losses_carry_no_target(tmp_path):
+    model, x, y, h0 = make_data()
+    mask = np.ones(9)
+    mask[[2, 3, 4, 5]] = 0                          # update 1 (losses 3..5) has no target
+    trace = bpttviz.bptt(model, x, y, 3, 3, h0=h0, mask=mask)
+    first, second = trace.updates[:2]
+    assert first.window == (0, 1) and first.kept[2].sum() == 0 and first.kept[1, :2].all()
+    assert second.window is None and not second.kept.any()
+    swept = sum(hi - lo + 1 for u in trace.updates if u.window for lo, hi in [u.window])
+    assert trace.cost.backward_steps == swept
+    trace.save(tmp_path / "t.npz")
+    back = bpttviz.Trace.load(tmp_path / "t.npz")
+    assert [u.window for u in back.updates] == [u.window for u in trace.updates]

@@ -378,3 +378,13 @@ def test_a_schedule_that_never_reaches_a_target_is_rejected():
     with pytest.raises(ValueError, match="injects none"):
         train(bpttviz.ElmanRNN(2, 3, 1), AddingProblem(lag=5, seq_len=20), schedule=first_half,
               progress=False)
+
+
+@pytest.mark.parametrize("dtype, size", [(np.float32, 3e19), (np.float64, 3e200)])
+def test_norm_clipping_shortens_huge_finite_gradients_instead_of_erasing_them(dtype, size):
+    # The sum of squares overflows long before the norm does.
+    g = {"W_hh": np.array([[size, -4 / 3 * size]], dtype=dtype)}
+    clipped, before, after, fired = clip_gradients(g, 1.0)
+    assert fired and np.isfinite(before) and before == pytest.approx(5 / 3 * size, rel=1e-6)
+    np.testing.assert_allclose(clipped["W_hh"], [[0.6, -0.8]], rtol=1e-6)
+    assert after == pytest.approx(1.0, rel=1e-6)
