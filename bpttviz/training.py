@@ -13,11 +13,18 @@ Between two updates the weights change, but the states of a window were
 computed with older weights. Williams & Peng (1990) note that TBPTT then
 backpropagates through a history the current weights did not produce; the
 sliding-window pseudocode of Wikipedia's "Backpropagation through time"
-article re-runs its window forward from the saved context. We do the same:
-each update re-runs its window forward **from the stored state just before
-the window, with the current weights**, and backpropagates through that. So
-every update's gradient is the exact truncated gradient at the current
-weights, given a context computed earlier.
+article re-runs its window forward from a saved context. We do as it does
+for the window: each update re-runs its window forward **from the stored
+state just before the window, with the current weights**, and
+backpropagates through that. So every update's gradient is the exact
+truncated gradient at the current weights, given a context computed earlier.
+
+The context itself is the state streamed when its step was consumed, with the
+weights of that moment. The pseudocode instead advances its context by one
+step with the newest weights after every update; under
+``schedules.sliding_window(T, k)`` our context is therefore up to ``k - 1``
+updates older than the pseudocode's (with fixed weights, as in
+:func:`bpttviz.bptt`, the two are the same).
 
 * When ``k1 >= k2`` the window lies in the segment just streamed with the
   current weights, and the re-run reproduces those states exactly.
