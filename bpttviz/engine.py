@@ -22,12 +22,12 @@ import numpy as np
 
 from ._validation import check_array, check_int, check_option
 from .cells import outer_sum
-from .losses import LOSSES
+from .losses import LOSSES, mean_over_targets
 from .models import RNN
 from .schedules import Schedule, full, tbptt
 from .trace import Cost, Trace, Update
 
-__all__ = ["bptt", "unroll", "Problem", "make_problem", "run_schedule", "flow_matrix",
+__all__ = ["bptt", "unroll", "Problem", "make_problem", "run_schedule", "flow_matrix", "problem_loss",
            "resolve_schedule", "check_model", "check_inputs", "row_norms"]
 
 
@@ -542,6 +542,22 @@ class _LazySource:
         else:
             up = run_schedule(self.pb, full(self.pb.T), record=True).updates[0]
         return {"grads": up.grads, "error_norms": up.error_norms, "whh_norms": up.whh_norms}
+
+
+def problem_loss(pb: Problem, params=None) -> float:
+    """Mean per-step loss over the steps that carry a target (as ``trace.loss``).
+
+    A forward pass only, with ``params`` (default: the problem's own), which
+    must have the problem's shapes and dtype: for evaluating many parameter
+    settings on one checked problem (loss surfaces, evolution strategies).
+    """
+    params = pb.params if params is None else params
+    cell = pb.cell
+    with np.errstate(all="ignore"):
+        cache = cell.forward(params, pb.x, pb.s0)
+        yhat = cell.hidden(cache["s"]) @ params["W_hy"].T + params["b_y"]
+        losses, _ = LOSSES[pb.loss](yhat, pb.y, pb.weights(0, pb.T))
+        return mean_over_targets(losses, pb.carries)
 
 
 def flow_matrix(pb: Problem):

@@ -25,9 +25,10 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import check_int, check_option, check_real
-from .engine import unroll
-from .losses import LOSSES
+from .engine import make_problem, problem_loss
 from .models import max_singular_value
+from .tasks import Batch
+from .trace import global_norm
 from .training import History, ProgressBar, check_data, make_optimizer, progress_every, recurrent_matrix
 
 __all__ = ["train_es", "es_gradient", "batch_loss", "ES_COLUMNS", "SHAPINGS"]
@@ -45,19 +46,26 @@ ES_COLUMNS = (
 )
 
 
+def _problem(model, batch, func):
+    """``model`` and ``batch`` checked once, for many forward passes."""
+    if not isinstance(batch, Batch):
+        raise TypeError(f"The 'batch' parameter of {func} must be a bpttviz.tasks.Batch. "
+                        f"Got {type(batch).__name__} instead.")
+    return make_problem(model, batch.inputs, batch.targets, None, batch.loss, batch.mask, func,
+                        copy=False)
+
+
+def _finite_or_inf(value):
+    return value if np.isfinite(value) else float("inf")
+
+
 def batch_loss(model, batch) -> float:
-    """Loss of ``model`` on a Batch; +inf if not finite.
+    """Loss of ``model`` on a Batch; +inf if not finite (or if no step carries a target).
 
     The mean of the per-step losses over the steps that carry a target, as
     ``trace.loss`` of :func:`bpttviz.bptt`.
     """
-    with np.errstate(all="ignore"):
-        outputs = unroll(model, batch.inputs).outputs                    # (T, B, O)
-        mask = np.asarray(batch.mask, dtype=float)
-        losses, _ = LOSSES[batch.loss](outputs, batch.targets, mask)
-        carries = (mask > 0).any(axis=1)
-        value = float(losses[carries].mean())
-    return value if np.isfinite(value) else float("inf")
+    return _finite_or_inf(problem_loss(_problem(model, batch, "batch_loss")))
 
 
 def _centred_ranks(values):
@@ -99,23 +107,25 @@ def es_gradient(model, batch, *, population=50, sigma=0.02, rng=None, shaping="r
     sigma = check_real(sigma, "sigma", func, low=0, closed="right")
     shaping = check_option(shaping, "shaping", func, SHAPINGS)
     rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
-    names = list(model.params)
-    theta = {k: np.asarray(model.params[k], dtype=float) for k in names}
+    pb = _problem(model, batch, func)
+    theta = pb.params                       # checked copies, in the model's dtype
+    names = list(theta)
     pairs = population // 2
-    eps = [{k: rng.standard_normal(v.shape) for k, v in theta.items()} for _ in range(pairs)]
+    eps = [{k: rng.standard_normal(v.shape).astype(v.dtype) for k, v in theta.items()}
+           for _ in range(pairs)]
     losses = np.empty(population)
-    probe = model.copy()
     for j, e in enumerate(eps):
         for s, sign in enumerate((1.0, -1.0)):
-            probe.params = {k: theta[k] + sign * sigma * e[k] for k in names}
-            losses[2 * j + s] = batch_loss(probe, batch)
+            params = {k: theta[k] + sign * sigma * e[k] for k in names}
+            losses[2 * j + s] = _finite_or_inf(problem_loss(pb, params))
     if shaping == "ranks":
         score = _centred_ranks(losses)
     else:
         score = losses
     with np.errstate(all="ignore"):
         diff = score[0::2] - score[1::2]                                  # (pairs,)
-        grads = {k: sum(d * e[k] for d, e in zip(diff, eps)) / (2 * pairs * sigma) for k in names}
+        grads = {k: (sum(d * e[k] for d, e in zip(diff, eps)) / (2 * pairs * sigma)
+                     ).astype(theta[k].dtype) for k in names}
     return grads, losses
 
 
@@ -184,8 +194,8 @@ def train_es(model, task, *, population=50, sigma=0.02, optimizer="adam", lr=Non
         loss = batch_loss(model, batch)
         grads, _ = es_gradient(model, batch, population=population, sigma=sigma, rng=rng,
                                shaping=shaping)
+        norm = global_norm(grads)
         with np.errstate(all="ignore"):
-            norm = float(np.sqrt(sum(float(np.sum(v * v)) for v in grads.values())))
             new = opt.step(model.params, grads)
         ok = np.isfinite(loss) and np.isfinite(norm) and all(np.all(np.isfinite(v))
                                                               for v in new.values())

@@ -40,3 +40,8 @@ def cross_entropy(yhat, y, m):
 
 
 LOSSES = {"mse": mse, "cross_entropy": cross_entropy}
+
+
+def mean_over_targets(step_losses, carries) -> float:
+    """Mean of the per-step losses over the steps that carry a target; NaN if none does."""
+    return float(step_losses[carries].mean()) if carries.any() else float("nan")

@@ -12,6 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .losses import mean_over_targets
 from .schedules import Schedule, UpdatePlan, kept_mask
 
 
@@ -199,7 +200,7 @@ class Trace:
     @property
     def loss(self) -> float:
         """Mean of the per-step losses over the steps that carry a target."""
-        return float(self.step_losses[self.carries].mean()) if self.carries.any() else float("nan")
+        return mean_over_targets(self.step_losses, self.carries)
 
     @property
     def grads(self):

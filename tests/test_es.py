@@ -7,7 +7,7 @@ import pytest
 
 import bpttviz
 from bpttviz.es import batch_loss, es_gradient, train_es
-from bpttviz.tasks import AddingProblem, SineWave
+from bpttviz.tasks import AddingProblem, Batch, SineWave
 from bpttviz.training import BACKWARD_COST
 
 
@@ -148,3 +148,16 @@ def test_bad_es_arguments_fail_before_any_work(kwargs, match):
         train_es(model, SineWave(seq_len=8), progress=False, **kwargs)
     for k in before:
         np.testing.assert_array_equal(model.params[k], before[k])
+
+
+def test_es_keeps_the_model_dtype_and_checks_its_batch(recwarn):
+    task = SineWave(seq_len=12)
+    model = bpttviz.ElmanRNN(1, 4, 1, seed=0, dtype="float32")
+    train_es(model, task, population=4, n_generations=3, batch_size=2, progress=False)
+    assert all(v.dtype == np.float32 for v in model.params.values())
+    with pytest.raises(TypeError, match=r"'batch' parameter of es_gradient must be a bpttviz.tasks.Batch. Got str"):
+        es_gradient(model, "nope")
+    batch = task.sample(2, np.random.default_rng(0))
+    no_target = Batch(batch.inputs, batch.targets, np.zeros_like(batch.mask), batch.loss)
+    assert batch_loss(model, no_target) == np.inf
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import check_array, check_int, check_option, check_real
-from ..engine import check_model, make_problem
-from ..losses import LOSSES
+from ..engine import check_model, make_problem, problem_loss
 
 
 # --- loss along directions in parameter space -------------------------------------------
@@ -33,16 +32,6 @@ def _check_direction(direction, params, name, func):
                              f"{p.shape} of model.params[{key!r}]. Got shape {d.shape} instead.")
         out[key] = d
     return out
-
-
-def _mean_loss(pb, params):
-    """Mean per-step loss over the steps that carry a target (as ``trace.loss``)."""
-    cell = pb.cell
-    cache = cell.forward(params, pb.x, pb.s0)
-    yhat = cell.hidden(cache["s"]) @ params["W_hy"].T + params["b_y"]
-    losses, _ = LOSSES[pb.loss](yhat, pb.y, pb.weights(0, pb.T))
-    carries = pb.carries
-    return float(losses[carries].mean()) if carries.any() else float("nan")
 
 
 def loss_slice(model, inputs, targets, direction, alphas, *, direction2=None, betas=None,
@@ -96,7 +85,7 @@ def loss_slice(model, inputs, targets, direction, alphas, *, direction2=None, be
             for j, b in enumerate(betas):
                 P = {k: (p + a * d1[k] + b * d2[k]).astype(p.dtype, copy=False)
                      for k, p in pb.params.items()}
-                out[i, j] = _mean_loss(pb, P)
+                out[i, j] = problem_loss(pb, P)
     return out[:, 0] if direction2 is None else out
 
 
