@@ -66,10 +66,11 @@ def check_option(value, name: str, func: str, options):
 
 
 def check_array(value, name: str, func: str, *, ndim=None, shape=None, kind="float",
-                dtype=None, finite=True):
+                dtype=None, finite=True, what=None):
     """Return ``value`` as a NumPy array after checking its kind, shape and values.
 
-    ``kind`` is "float" (real numbers, cast to ``dtype``) or "int" (integers).
+    ``kind`` is "float" (real numbers, cast to ``dtype``) or "int" (integers;
+    ``what`` names them in messages, "integer class labels" by default).
     ``shape`` may hold None for a free axis and names for documentation, e.g.
     ``shape=(("T", 100), ("B", None), ("I", 3))``.
     """
@@ -89,8 +90,9 @@ def check_array(value, name: str, func: str, *, ndim=None, shape=None, kind="flo
             if np.issubdtype(arr.dtype, np.floating) and arr.size and np.all(arr == np.round(arr)):
                 arr = arr.astype(np.int64)
             else:
-                raise TypeError(f"The {name!r} parameter of {func} must hold integer class "
-                                f"labels. Got dtype {arr.dtype} instead.")
+                raise TypeError(f"The {name!r} parameter of {func} must hold "
+                                f"{what or 'integer class labels'}. Got dtype {arr.dtype} "
+                                f"instead.")
     if ndim is not None and arr.ndim != ndim:
         want = "(" + ", ".join(n for n, _ in shape) + ")" if shape else f"{ndim} axes"
         raise ValueError(f"The {name!r} parameter of {func} must have shape {want}. "

@@ -120,6 +120,8 @@ def make_problem(model, inputs, targets, h0=None, loss="mse", mask=None, func="b
     if mask is None:
         m = None
     else:
+        if isinstance(mask, np.ndarray) and mask.dtype == bool:
+            mask = mask.astype(model.dtype)         # True/False: a target or none
         m = check_array(mask, "mask", func, dtype=model.dtype)
         if m.shape == (T,):
             m = np.repeat(m[:, None], B, axis=1)
@@ -645,6 +647,9 @@ def bptt(model, inputs, targets, k1=None, k2=None, h0=None, *, loss="mse", mask=
         injected losses; with ``k1 = k2 = None`` the single update's gradient
         is that of the mean of all T per-step losses.
     """
+    if not isinstance(record, (bool, np.bool_)):
+        raise TypeError(f"The 'record' parameter of bptt must be True or False. "
+                        f"Got {record!r} instead.")
     pb = make_problem(model, inputs, targets, h0, loss, mask, "bptt", copy=bool(record))
     T = pb.T
     schedule = resolve_schedule(T, k1, k2, schedule, "bptt")

@@ -742,3 +742,19 @@ def test_window_and_kept_describe_what_was_swept_when_losses_carry_no_target(tmp
     trace.save(tmp_path / "t.npz")
     back = bpttviz.Trace.load(tmp_path / "t.npz")
     assert [u.window for u in back.updates] == [u.window for u in trace.updates]
+
+
+def test_a_boolean_mask_marks_the_steps_with_a_target():
+    model, x, y, h0 = make_data()
+    where = np.zeros(9, dtype=bool)
+    where[[3, 8]] = True
+    a = bpttviz.bptt(model, x, y, h0=h0, mask=where)
+    b = bpttviz.bptt(model, x, y, h0=h0, mask=where.astype(float))
+    assert rel_error(a.updates[0].grads, b.updates[0].grads) == 0.0
+    assert a.loss == pytest.approx(a.step_losses[[3, 8]].mean())
+
+
+def test_record_must_be_a_boolean():
+    model, x, y, h0 = make_data()
+    with pytest.raises(TypeError, match=r"'record' parameter of bptt must be True or False. Got 'no'"):
+        bpttviz.bptt(model, x, y, record="no")

@@ -152,7 +152,7 @@ def truncation_bias(model, inputs, targets, k2_values, *, k1=None, h0=None, loss
     pb = make_problem(model, inputs, targets, h0, loss, mask, func)
     k2s = check_array(np.atleast_1d(np.asarray(k2_values)) if np.ndim(k2_values) == 0
                       else k2_values, "k2_values", func, ndim=1, kind="int",
-                      shape=(("K", None),))
+                      what="whole numbers of states", shape=(("K", None),))
     if k2s.min() < 1:
         raise ValueError(f"The 'k2_values' parameter of {func} must hold ints in the range "
                          f"[1, inf). Got {k2s.min()} instead.")
