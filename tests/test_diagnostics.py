@@ -67,11 +67,7 @@ def jacobians(model, x, h0=None):
 
 
 def gated_models():
-    out = []
-    for name in ("LSTM", "GRU"):
-        if hasattr(bpttviz, name):
-            out.append(getattr(bpttviz, name)(2, 4, 2, seed=1))
-    return out
+    return [bpttviz.LSTM(2, 4, 2, seed=1), bpttviz.GRU(2, 4, 2, seed=1)]
 
 
 def all_models():

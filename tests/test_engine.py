@@ -684,8 +684,10 @@ def test_random_schedules_equal_direct_sum_over_kept_pairs(block, monkeypatch):
         trace = bpttviz.bptt(model, x, y, k1, k2, h0=h0, mask=m, checkpoint=every)
         for update, plan in zip(trace.updates, trace.schedule.updates):
             ref = direct_sum_grads(model.params, x, y, m, h0, "tanh", "mse", plan)
-            assert rel_error(update.grads, ref) < 1e-10 or not any(np.any(r) for r in ref.values()), \
-                (T, k1, k2, every)
+            # relative to the reference's scale; an update with nothing to learn must give 0
+            scale = max(float(np.max(np.abs(r))) for r in ref.values())
+            diff = max(float(np.max(np.abs(update.grads[k] - ref[k]))) for k in ref)
+            assert diff <= 1e-10 * scale, (T, k1, k2, every)
 
 
 def test_an_overflowed_trace_prints_without_warnings(recwarn):

@@ -106,10 +106,8 @@ def test_es_is_reproducible_from_its_seed():
 
 
 def test_es_on_lstm_and_gru():
-    for name in ("LSTM", "GRU"):
-        if not hasattr(bpttviz, name):
-            continue
-        model = getattr(bpttviz, name)(1, 3, 1, seed=0)
+    for cls in (bpttviz.LSTM, bpttviz.GRU):
+        model = cls(1, 3, 1, seed=0)
         history = train_es(model, SineWave(seq_len=8), population=4, n_generations=2,
                            progress=False)
         assert len(history) == 2 and np.all(history.sigma_max > 0)

@@ -45,11 +45,37 @@ def conda_names(path):
     return names
 
 
+def read_project_dependencies(text):
+    """``{"dependencies": [...], "optional-dependencies": {extra: [...]}}`` of a pyproject text.
+
+    Used where tomllib is missing (Python 3.10): the arrays are lists of quoted strings.
+    """
+    def strings(block):
+        return re.findall(r'"([^"]+)"', block)
+    deps = strings(re.search(r"^dependencies = \[(.*?)\]", text, re.S | re.M).group(1))
+    extras_text = text[text.index("[project.optional-dependencies]"):]
+    extras_text = extras_text[:extras_text.find("\n[", 1)]
+    extras = {m.group(1): strings(m.group(2))
+              for m in re.finditer(r"^(\w+) = \[(.*?)\]", extras_text, re.S | re.M)}
+    return {"project": {"dependencies": deps, "optional-dependencies": extras}}
+
+
 @pytest.fixture(scope="module")
 def pyproject():
+    text = (ROOT / "pyproject.toml").read_text()
     if tomllib is None:
-        pytest.skip("tomllib needs Python >= 3.11")
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())
+        return read_project_dependencies(text)
+    return tomllib.loads(text)
+
+
+def test_the_fallback_reader_agrees_with_tomllib():
+    if tomllib is None:
+        pytest.skip("tomllib needs Python >= 3.11 to compare with")
+    text = (ROOT / "pyproject.toml").read_text()
+    project = tomllib.loads(text)["project"]
+    assert read_project_dependencies(text)["project"] == {
+        "dependencies": project["dependencies"],
+        "optional-dependencies": project["optional-dependencies"]}
 
 
 @pytest.mark.parametrize("env", ["environment.yml", ".binder/environment.yml"])

@@ -12,7 +12,7 @@ from bpttviz.tasks import AddingProblem, Batch, CharLM, SineWave
 from bpttviz.training import (BACKWARD_COST, OPTIMIZERS, SGD, Adam, History, Momentum,
                            ProgressBar, clip_gradients, make_optimizer, train)
 
-MODELS = [bpttviz.ElmanRNN] + [getattr(bpttviz, n) for n in ("LSTM", "GRU") if hasattr(bpttviz, n)]
+MODELS = [bpttviz.ElmanRNN, bpttviz.LSTM, bpttviz.GRU]
 
 
 def sine_model(seed=0, H=8, cls=bpttviz.ElmanRNN):
