@@ -12,6 +12,7 @@ PYTEST_ARGS ?=
 .PHONY: demo test lab torch bench clean
 
 $(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "bpttviz needs Python >= 3.10: make ... PYTHON=python3.X")'
 	$(PYTHON) -m venv $(VENV)
 
 # One stamp per extra: reinstall when pyproject.toml changes.
