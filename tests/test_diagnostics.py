@@ -9,6 +9,7 @@ import pytest
 import bpttviz
 from bpttviz import diagnostics as D
 from bpttviz import schedules
+from bpttviz.diagnostics.jacobians import lyapunov_of, singular_values_of, step_jacobians
 
 
 # --- small networks whose answers can be written by hand -----------------------
@@ -148,6 +149,39 @@ def test_overflowing_states_of_a_linear_unit_keep_exact_jacobians():
     np.testing.assert_allclose(D.jacobian_singular_values(model, x), 1e10)
     L = D.jacobian_product_norms(model, x, log=True)
     assert L[39, 0] == pytest.approx(39 * np.log(1e10), rel=1e-12)
+
+
+# --- diagnostics of Jacobians computed once -------------------------------------------
+
+@pytest.mark.parametrize("model", all_models(), ids=MODEL_IDS[:len(all_models())])
+def test_step_jacobians_are_the_cells_along_the_unrolled_trajectory(model):
+    x, _ = series(7, B=2, I=2)
+    h0 = np.random.default_rng(5).normal(size=(2, model.state_size))
+    J = step_jacobians(model, x, h0)
+    assert J.shape == (7, 2, model.state_size, model.state_size) and J.dtype == np.float64
+    np.testing.assert_array_equal(J, jacobians(model, x, h0))
+
+
+@pytest.mark.parametrize("model", all_models(), ids=MODEL_IDS[:len(all_models())])
+def test_diagnostics_of_precomputed_jacobians_are_those_of_the_model(model):
+    x, _ = series(25, B=3, I=2)
+    J = step_jacobians(model, x)
+    np.testing.assert_array_equal(singular_values_of(J), D.jacobian_singular_values(model, x))
+    for discard in (0, 6):
+        assert lyapunov_of(J, discard=discard) == D.lyapunov_exponent(model, x, discard=discard)
+
+
+def test_singular_values_and_lyapunov_of_hand_made_jacobians():
+    J = np.zeros((4, 2, 2, 2))
+    J[:, 0] = np.diag([3.0, -4.0])                       # example 0: singular values 4, 3
+    J[:, 1] = [[0.0, 2.0], [0.5, 0.0]]                   # example 1: swaps and scales
+    np.testing.assert_allclose(singular_values_of(J)[:, 0], [[4.0, 3.0]] * 4, rtol=1e-15)
+    np.testing.assert_allclose(singular_values_of(J)[:, 1], [[2.0, 0.5]] * 4, rtol=1e-15)
+    # Example 0's product of 4 steps has norm 4^4; example 1's is diag(1, 1): lambda 0.
+    assert lyapunov_of(J) == pytest.approx(0.5 * np.log(4.0), rel=1e-12)
+    J[2, 1, 0, 1] = np.inf                               # a non-finite step: NaN, no warning
+    assert np.isnan(singular_values_of(J)[2, 1]).all() and np.isnan(lyapunov_of(J))
+    assert lyapunov_of(J, discard=3) == pytest.approx(0.5 * (np.log(4.0) + np.log(2.0)))
 
 
 # --- norms of Jacobian products ------------------------------------------------------
@@ -663,6 +697,11 @@ X, Y = series(10)
     (lambda: D.jacobian_product_norms(M, X, h0=np.zeros((2, 3))), ValueError, "'h0' parameter of jacobian_product_norms"),
     (lambda: D.lyapunov_exponent(M, X, discard=10), ValueError, r"'discard' parameter of lyapunov_exponent must be an int in the range \[0, 9\]. Got 10"),
     (lambda: D.lyapunov_spectrum(M, X, discard=-1), ValueError, "'discard' parameter of lyapunov_spectrum"),
+    (lambda: step_jacobians(M, X[..., None]), ValueError, "'inputs' parameter of step_jacobians must have shape"),
+    (lambda: singular_values_of(np.ones((4, 1, 3))), ValueError, r"'J' parameter of singular_values_of must have shape \(T, B, S, S\)"),
+    (lambda: singular_values_of(np.ones((4, 1, 3, 2))), ValueError, "'J' parameter of singular_values_of must hold square Jacobians"),
+    (lambda: lyapunov_of(np.ones((4, 1, 2, 2), dtype=complex)), TypeError, "'J' parameter of lyapunov_of must hold real numbers"),
+    (lambda: lyapunov_of(np.ones((4, 1, 2, 2)), discard=4), ValueError, r"'discard' parameter of lyapunov_of must be an int in the range \[0, 3\]. Got 4"),
     (lambda: D.recurrent_spectrum(M, block=1), ValueError, r"'block' parameter of recurrent_spectrum must be an int in the range \[0, 0\]"),
     (lambda: D.pascanu_bound(M, [-1, 2]), ValueError, "'lags' parameter of pascanu_bound must hold numbers >= 0"),
     (lambda: D.pascanu_bound(M, [np.nan]), ValueError, "'lags' parameter of pascanu_bound must be finite"),

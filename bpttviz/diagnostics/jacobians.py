@@ -27,6 +27,38 @@ def _finite_matrices(J):
     return np.isfinite(J).all(axis=(-2, -1))
 
 
+def step_jacobians(model, inputs, h0=None):
+    """Every step's Jacobian ``J_t = ds_t/ds_{t-1}`` along the trajectory driven by ``inputs``.
+
+    One forward pass; pass the result to :func:`singular_values_of` and
+    :func:`lyapunov_of` to get several diagnostics from the same Jacobians.
+
+    Parameters
+    ----------
+    model : ElmanRNN, LSTM or GRU
+    inputs : array (T, B, I)
+    h0 : array (B, S), optional
+        Initial state ``s_{-1}`` (zeros by default).
+
+    Returns
+    -------
+    ndarray (T, B, S, S), float64
+        ``[t, b]`` is ``J_t`` of example ``b``; not finite where the forward
+        pass stopped being finite.
+    """
+    return _jacobians(model, check_inputs(model, inputs, h0, "step_jacobians"))
+
+
+def _check_jacobians(J, func):
+    """``J`` as a float64 (T, B, S, S) stack of square matrices (non-finite entries allowed)."""
+    J = check_array(J, "J", func, ndim=4, finite=False,
+                    shape=(("T", None), ("B", None), ("S", None), ("S", None)))
+    if J.shape[-1] != J.shape[-2]:
+        raise ValueError(f"The 'J' parameter of {func} must hold square Jacobians, shape "
+                         f"(T, B, S, S). Got shape {J.shape} instead.")
+    return J
+
+
 def jacobian_singular_values(model, inputs, h0=None):
     """Singular values of every step's Jacobian ``J_t = ds_t/ds_{t-1}``.
 
@@ -47,9 +79,26 @@ def jacobian_singular_values(model, inputs, h0=None):
     -----
     For the Elman cell ``J_t = diag(phi'(a_t)) W_hh``, so every singular value
     is at most ``gamma * sigma_max(W_hh)`` (see :func:`pascanu_bound`).
+    ``singular_values_of(step_jacobians(model, inputs, h0))`` is the same.
     """
     J = _jacobians(model, check_inputs(model, inputs, h0, "jacobian_singular_values"))
     return _singular_values(J)
+
+
+def singular_values_of(J):
+    """Singular values of each Jacobian of a stack, as :func:`jacobian_singular_values`.
+
+    Parameters
+    ----------
+    J : array (T, B, S, S)
+        E.g. from :func:`step_jacobians`.
+
+    Returns
+    -------
+    ndarray (T, B, S)
+        Descending along the last axis; NaN where a Jacobian is not finite.
+    """
+    return _singular_values(_check_jacobians(J, "singular_values_of"))
 
 
 def _singular_values(J):
@@ -308,7 +357,34 @@ def lyapunov_exponent(model, inputs, h0=None, *, discard=0):
     func = "lyapunov_exponent"
     checked = check_inputs(model, inputs, h0, func)
     discard = check_int(discard, "discard", func, low=0, high=checked[1].shape[0] - 1)
-    J = _jacobians(model, checked)
+    return _lyapunov(_jacobians(model, checked), discard)
+
+
+def lyapunov_of(J, *, discard=0):
+    """The finite-time maximal Lyapunov exponent of a stack of Jacobians, as
+    :func:`lyapunov_exponent`.
+
+    Parameters
+    ----------
+    J : array (T, B, S, S)
+        The step Jacobians along a trajectory, e.g. from :func:`step_jacobians`.
+    discard : int in [0, T-1]
+        Steps left out at the start.
+
+    Returns
+    -------
+    float
+        ``(1/n) log ||J_{T-1} ... J_discard||_2`` averaged over the batch,
+        ``n = T - discard``; -inf for a zero product, NaN for a non-finite one.
+    """
+    func = "lyapunov_of"
+    J = _check_jacobians(J, func)
+    discard = check_int(discard, "discard", func, low=0, high=J.shape[0] - 1)
+    return _lyapunov(J, discard)
+
+
+def _lyapunov(J, discard):
+    """Benettin's renormalised product over steps ``discard..T-1`` of ``J`` (T, B, S, S)."""
     T, B, S, _ = J.shape
     with np.errstate(all="ignore"):
         P = np.broadcast_to(np.eye(S), (B, S, S)).copy()
