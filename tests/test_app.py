@@ -7,6 +7,8 @@ calls, so "one run per change" is measured, not taken from the app's word.
 
 import base64
 import re
+import sys
+from html import unescape
 
 import numpy as np
 import pytest
@@ -23,7 +25,10 @@ from bpttviz.app.truncation import SCHEDULES, lesson_schedule
 from bpttviz.app.vanishing import relative_flow
 from bpttviz.cli import main as cli_main
 from bpttviz.cli import voila_argv
-from bpttviz.diagnostics import pascanu_bound
+from bpttviz.diagnostics import (jacobian_singular_values, lyapunov_exponent, pascanu_bound,
+                                 truncation_bias)
+from bpttviz.diagnostics import jacobians as jacobians_module
+from bpttviz.engine import run_schedule
 
 
 @pytest.fixture(autouse=True)
@@ -48,9 +53,30 @@ def counted(monkeypatch):
     return wrap
 
 
+@pytest.fixture
+def counted_everywhere(monkeypatch):
+    """``counted_everywhere(func)`` wraps ``func`` in every bpttviz module that holds it
+    (``bpttviz.engine``, the diagnostics, the apps...): every call is counted, whichever
+    function reached it. Returns the list of the calls' arguments."""
+    def wrap(func):
+        calls = []
+
+        def counting(*args, **kwargs):
+            calls.append((args, kwargs))
+            return func(*args, **kwargs)
+
+        holders = [m for name, m in list(sys.modules.items())
+                   if name.split(".")[0] == "bpttviz" and vars(m).get(func.__name__) is func]
+        assert holders, f"no bpttviz module holds {func.__name__}"
+        for module in holders:
+            monkeypatch.setattr(module, func.__name__, counting)
+        return calls
+    return wrap
+
+
 def text_of(html):
-    """The text of an HTML snippet, tags dropped."""
-    return re.sub(r"<[^>]+>", "", html)
+    """The text of an HTML snippet, tags dropped and entities read (``&#x27;`` is ')."""
+    return unescape(re.sub(r"<[^>]+>", "", html))
 
 
 # --- the base class, on a toy lesson --------------------------------------------------
@@ -67,7 +93,7 @@ class Toy(LessonApp):
         Control("view", "view", "int", 0, 0, 10, recompute=False, continuous=True),
     )
     presets = {"big": dict(n=9, x=1.0)}
-    aliases = {"size": ("n", {"mode": "b"})}
+    aliases = {"size": ("n", {"mode": "b"}), "count": ("n", {"mode": "a"})}
 
     def build_figures(self):
         fig = plots.new_figure(200, 150)
@@ -193,6 +219,38 @@ def test_query_string_sets_initial_values_through_aliases_and_presets():
     assert Toy(query="preset=big&x=0.4").values()["x"] == 0.4     # explicit values win
 
 
+@pytest.mark.parametrize("query", ["size=7&mode=a", "mode=a&size=7"])
+def test_a_setting_named_explicitly_wins_over_a_shortcut_and_the_page_says_so(query):
+    app = Toy(query=query)                       # size=7 means n=7 with mode=b
+    assert app.values()["mode"] == "a" and app.values()["n"] == 3
+    notes = text_of(app.notes.value)
+    assert "size=7 (which means n=7, mode=b): not used" in notes and "mode=a" in notes
+    assert "explicitly wins over a shortcut" in notes and app.message.value == ""
+
+
+def test_a_shortcut_that_agrees_with_an_explicit_setting_is_no_conflict():
+    app = Toy(query="size=7&mode=b&n=7")
+    assert (app.values()["n"], app.values()["mode"]) == (7, "b") and app.notes.value == ""
+
+
+@pytest.mark.parametrize("query, n, mode, dropped", [
+    ("size=7&count=5", 7, "b", "count=5"),
+    ("count=5&size=7", 5, "a", "size=7"),
+])
+def test_of_two_shortcuts_the_first_is_used_and_the_second_reported(query, n, mode, dropped):
+    app = Toy(query=query)
+    assert (app.values()["n"], app.values()["mode"]) == (n, mode)
+    notes = text_of(app.notes.value)
+    assert f"{dropped} (which means" in notes and "the first is used" in notes
+    assert notes.count("not used") == 1
+
+
+def test_an_unusable_shortcut_is_reported_under_its_own_name():
+    app = Toy(query="size=99")
+    assert app.values()["n"] == 3 and "size=99: n must be an integer in [1, 10]" in text_of(
+        app.notes.value)
+
+
 def test_unusable_query_entries_are_reported_and_left_at_their_defaults():
     app = Toy(query="n=99&x=abc&colour=red&preset=huge&view=2")
     notes = text_of(app.notes.value)
@@ -309,14 +367,57 @@ def test_a_failed_save_is_reported_in_the_page():
 
 def test_busy_shows_progress_and_catches_errors():
     app = Toy(query="")
+    shown = []                      # read inside, asserted outside: busy() catches errors
+    with app.busy():
+        shown.append(text_of(app.status.value))
     with app.busy("training"):
         app.report_progress(0.4, "epoch 2")
-        assert app.progress.layout.display is None and app.progress.value == 0.4
-        assert "epoch 2" in app.status.value
-    assert app.progress.layout.display == "none"
+        shown += [app.progress.layout.display, app.progress.value, text_of(app.status.value)]
+    assert shown == ["● computing…", None, 0.4, "● epoch 2…"]       # one ellipsis each
+    assert app.progress.layout.display == "none" and app.message.value == ""
     with app.busy():
         raise RuntimeError("stopped by the user")
     assert "stopped by the user" in app.message.value
+
+
+def test_a_failing_draw_in_ipympls_handler_is_shown_in_the_page_and_never_raised(monkeypatch):
+    app = Toy(query="")
+    canvas = app.canvases["main"]
+    canvas.draw()
+    refreshed = []
+    monkeypatch.setattr(canvas.manager, "refresh_all", lambda: refreshed.append(1))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no renderer today")
+
+    monkeypatch.setattr(app.figures["main"], "draw", broken)
+    canvas.blit = False                      # the full draw, then the draw over a background
+    canvas.draw()
+    canvas.blit = True
+    canvas._background = None
+    canvas.draw()
+    shown = text_of(app.message.value)
+    assert "Could not draw the figure 'main': no renderer today" in shown
+    assert "failed" in app.status.value and "RuntimeError" in app.last_error
+    assert len(refreshed) == 2 and canvas._background is None     # the browser still hears
+    monkeypatch.undo()
+    app.widgets["n"].value = 5                                    # and the app goes on
+    canvas.draw()
+    assert app.message.value == "" and canvas._background is not None
+
+
+def test_a_canvas_outside_an_app_raises_its_errors(monkeypatch):
+    app = Toy(query="")
+    canvas = app.canvases["main"]
+    canvas.on_error = None
+
+    def broken():
+        raise RuntimeError("no renderer today")
+
+    monkeypatch.setattr(canvas, "_draw_over_background", broken)
+    with pytest.raises(RuntimeError, match="no renderer today"):
+        canvas.draw()
+    assert app.message.value == ""
 
 
 def test_close_closes_every_widget():
@@ -376,14 +477,19 @@ def test_unfolding_T_redraws_the_copies_and_extends_the_walk(counted):
 
 # --- lesson 2: vanishing and exploding ---------------------------------------------------------
 
-def test_vanishing_one_engine_run_per_change_feeds_every_figure(counted):
+def test_vanishing_one_engine_run_per_change_feeds_every_figure(counted, counted_everywhere):
     app = VanishingApp(query="")
     runs = counted(vanishing_module, "bptt")
-    sv_runs = counted(vanishing_module, "jacobian_singular_values")
+    sweeps = counted_everywhere(run_schedule)
+    jacobians = counted_everywhere(jacobians_module._jacobians)
     flow_before = app.artists["flow"].image.get_array().copy()
     app.widgets["scale"].value = 1.5
-    assert len(runs) == 1 and len(sv_runs) == 1
+    # One BPTT run, and the step Jacobians once for both the singular values and lambda.
+    assert len(runs) == 1 and len(sweeps) == 1 and len(jacobians) == 1
     r = app.result
+    np.testing.assert_array_equal(r.singular_values,
+                                  jacobian_singular_values(r.model, r.inputs)[:, 0, :])
+    assert r.lyapunov == lyapunov_exponent(r.model, r.inputs)
     assert spectral_radius(r.model.params["W_hh"]) == pytest.approx(1.5)
     below = np.tril(np.ones_like(r.flow, dtype=bool))
     shown = app.artists["flow"].image.get_array()
@@ -420,6 +526,23 @@ def test_vanishing_presets_and_radius_alias(counted):
     assert app.result.lyapunov < 0 and len(runs) == 2
 
 
+@pytest.mark.parametrize("query, scale_by, scale, dropped", [
+    ("radius=1.1&scale_by=sigma", "sigma", 1.0, "radius=1.1"),
+    ("scale_by=sigma&radius=1.1", "sigma", 1.0, "radius=1.1"),
+    ("radius=2&scale=0.5", "radius", 0.5, "radius=2"),
+    ("sigma=0.5&radius=2", "sigma", 0.5, "radius=2"),
+    ("radius=2&sigma=0.5", "radius", 2.0, "sigma=0.5"),
+])
+def test_vanishing_link_conflicts_follow_the_precedence_and_are_reported(query, scale_by, scale,
+                                                                         dropped):
+    app = VanishingApp(query=query)
+    v = app.values()
+    assert (v["scale_by"], v["scale"]) == (scale_by, scale)
+    notes = text_of(app.notes.value)
+    assert f"{dropped} (which means" in notes and notes.count("not used") == 1
+    assert app.message.value == ""
+
+
 def test_vanishing_overflow_is_shown_where_it_happened():
     app = VanishingApp(query="activation=linear&scale=3&T=400")
     trace = app.result.trace
@@ -436,18 +559,23 @@ def test_vanishing_overflow_is_shown_where_it_happened():
 
 # --- lesson 3: truncated BPTT ---------------------------------------------------------------
 
-def test_truncation_k2_change_runs_the_engine_once_and_reuses_the_bias_curve(counted):
+def test_truncation_k2_change_runs_the_engine_once_and_reuses_the_bias_curve(
+        counted, counted_everywhere):
     app = TruncationApp(query="")
-    runs = counted(truncation_module, "bptt")
+    sweeps = counted_everywhere(run_schedule)            # every BPTT run, whoever asks
     bias = counted(truncation_module, "truncation_bias")
-    cost = counted(truncation_module, "schedule_cost")
     app.widgets["k2"].value = 25
-    assert len(runs) == 1 and runs[0][1]["schedule"].k2 == 25
-    assert [len(a[3]) for a, _ in bias] == [1]           # only the current point is new
-    assert cost == []
+    # The schedule's own run, nothing else: the point on the curve comes from it, and the
+    # full gradient and cost it is compared with are kept from before.
+    assert len(sweeps) == 1 and sweeps[0][0][1].k2 == 25 and bias == []
+    K = len(app.result.curve.k2)
     app.widgets["k1"].value = 7                          # the curve depends on k1
-    assert len(runs) == 2
-    assert sorted(len(a[3]) for a, _ in bias[1:]) == [1, len(app.result.curve.k2)]
+    assert [len(a[3]) for a, _ in bias] == [K]
+    assert len(sweeps) == 1 + 1 + (1 + K)                # the run; the curve: full BPTT + K
+    app.widgets["radius"].value = 1.0                    # a new network: its full BPTT too
+    assert len(bias) == 2 and len(sweeps) == (3 + K) + 1 + 1 + (1 + K)
+    app.widgets["radius"].value = 1.2                    # the first network again: kept
+    assert len(bias) == 2 and len(sweeps) == (3 + K) + (3 + K) + 1
 
 
 def test_truncation_figures_show_the_schedule_run(counted):
@@ -474,6 +602,27 @@ def test_every_named_schedule_runs_and_uses_only_its_knobs(name):
         name, 30, 4, 6).name
     assert app.widgets["k1"].disabled == ("k1" not in SCHEDULES[name])
     assert app.widgets["k2"].disabled == ("k2" not in SCHEDULES[name])
+    # The point on the bias curve, taken from the schedule's run, is truncation_bias's.
+    r = app.result
+    family = "tbptt" if name == "full" else name
+    k2 = 30 if name == "full" else 6
+    want = truncation_bias(r.model, r.inputs, r.targets, [k2], schedule=family,
+                           k1=4 if "k1" in SCHEDULES[name] else None, combine="mean",
+                           params=r.model.cell.param_names)
+    assert r.point.k2.tolist() == [k2]
+    np.testing.assert_allclose(r.point.cosine, want.cosine, rtol=1e-12)
+    np.testing.assert_allclose(r.point.norm_ratio, want.norm_ratio, rtol=1e-12)
+    assert r.point.full_norm == pytest.approx(want.full_norm, rel=1e-12)
+
+
+def test_the_schedule_menu_reads_in_words_and_the_link_keeps_the_names():
+    app = TruncationApp(query="schedule=sliding_window")
+    menu = app.widgets["schedule"]
+    assert menu.label == "sliding window" and menu.value == "sliding_window"
+    labels, values = zip(*menu.options)
+    assert values == tuple(SCHEDULES) and not any("_" in label for label in labels)
+    assert len(set(labels)) == len(labels)
+    assert "schedule=sliding_window" in app.query_string()
 
 
 def test_truncation_T_bounds_k1_and_k2(counted):
@@ -481,7 +630,9 @@ def test_truncation_T_bounds_k1_and_k2(counted):
     runs = counted(truncation_module, "bptt")
     app.widgets["T"].value = 20
     assert (app.values()["k1"], app.values()["k2"]) == (20, 20)
-    assert app.widgets["k2"].max == 20 and len(runs) == 1
+    # The schedule's run, and full BPTT (the reference) for the new T.
+    assert app.widgets["k2"].max == 20 and len(runs) == 2
+    assert [a[1].shape[0] for a, _ in runs] == [20, 20] and runs[1][1] == {"record": False}
 
 
 def test_truncation_query_example_from_the_issue():

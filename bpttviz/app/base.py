@@ -267,11 +267,19 @@ class LessonCanvas(Canvas):
         super().__init__(figure, *args, **kwargs)
         self._background = None
         self._static = None
+        #: ``on_error(exc)`` is called with an error of :meth:`draw` instead of raising it:
+        #: ipympl draws in its message handler, where a raised error reaches no one.
+        self.on_error = None
 
     def draw(self):
         self._png_is_old = True
         try:
             self._draw_over_background()
+        except Exception as exc:
+            self._background = None         # the next draw starts from a full one
+            if self.on_error is None:
+                raise
+            self.on_error(exc)
         finally:
             self.manager.refresh_all()      # send the new image to the browser
 
@@ -352,7 +360,8 @@ class LessonApp:
         Initial values as a query string, e.g. ``"k1=5&k2=20&radius=1.1"``.
         Default: ``os.environ["QUERY_STRING"]``, which Voila sets to the
         page's query string. Unusable entries are reported in the page and
-        left at their defaults.
+        left at their defaults; so is a shortcut (:attr:`aliases`) that a
+        setting named explicitly, or an earlier shortcut, contradicts.
 
     Attributes
     ----------
@@ -381,13 +390,15 @@ class LessonApp:
     controls: tuple = ()
     #: Named sets of control values; applied by a button or by ``?preset=name``.
     presets: dict = {}
-    #: Query keys that set a control plus fixed values of others,
-    #: e.g. ``{"radius": ("scale", {"scale_by": "radius"})}``.
+    #: Shortcuts: query keys that set a control plus fixed values of others,
+    #: e.g. ``{"radius": ("scale", {"scale_by": "radius"})}``. A control named in the
+    #: query wins over a shortcut; of two shortcuts, the first (see ``_apply_query``).
     aliases: dict = {}
 
     def __init__(self, query: str | None = None):
         self.runs = 0
         self.result = None
+        self._cache = {}
         self.last_error = None
         self.last_update_ms = float("nan")
         self._holding = False
@@ -416,7 +427,7 @@ class LessonApp:
             self.figures = dict(self.build_figures())
         self.savers = {name: FigureSaver(fig, f"bpttviz-{self.slug}-{name}", self._show_error)
                        for name, fig in self.figures.items()}
-        self.canvases = {name: self._canvas(fig) for name, fig in self.figures.items()}
+        self.canvases = {name: self._canvas(fig, name) for name, fig in self.figures.items()}
         with self.hold():
             self.constrain()
         self._apply_query(os.environ.get("QUERY_STRING", "") if query is None else query)
@@ -456,6 +467,19 @@ class LessonApp:
     def notes_for(self, result, values: dict) -> list:
         """Warnings about the result to show in the page (e.g. where it overflowed)."""
         return []
+
+    def cached(self, key: tuple, make, keep: int = 8):
+        """``make()`` once per ``key`` and kept, for work that only some controls change.
+
+        ``key`` is a tuple naming its kind first (``("curve", T, k1)``); the
+        latest ``keep`` results of each kind are kept.
+        """
+        if key not in self._cache:
+            same = [k for k in self._cache if k[0] == key[0]]
+            if len(same) >= keep:
+                del self._cache[same[0]]
+            self._cache[key] = make()
+        return self._cache[key]
 
     # -- values ------------------------------------------------------------------------
     def values(self) -> dict:
@@ -518,7 +542,14 @@ class LessonApp:
 
     # -- query string and link ------------------------------------------------------------
     def _apply_query(self, query):
-        """Set initial values from a query string; keep a note of every entry not used."""
+        """Set initial values from a query string; keep a note of every entry not used.
+
+        Precedence: a preset first, then the settings over it. A setting named
+        explicitly (``scale=2``) wins over a shortcut (``radius=2``, see
+        :attr:`aliases`) that would set it differently; of two shortcuts that
+        set the same control differently, the first in the link is used. The
+        entry not used is reported in the page's notes.
+        """
         entries = parse_query(query)
         problems = []
         if "preset" in entries:
@@ -531,31 +562,52 @@ class LessonApp:
             else:
                 problems.append(f"preset={name}: there is no such preset (try "
                                 f"{', '.join(self.presets) or 'none'}).")
-        wanted = {}
+        wanted = {k: (text, f"{k}={text}") for k, text in entries.items() if k in self._spec}
         for key, text in entries.items():
             if key in self._spec:
-                wanted[key] = text
-            elif key in self.aliases:
-                target, implied = self.aliases[key]
-                wanted[target] = text
-                wanted.update({k: self._spec[k].format(v) for k, v in implied.items()})
-            else:
+                continue
+            if key not in self.aliases:
                 known = list(self._spec) + list(self.aliases) + (["preset"] if self.presets else [])
                 problems.append(f"{key}={text}: not a setting of this lesson (settings: "
                                 f"{', '.join(known)}).")
+                continue
+            target, implied = self.aliases[key]
+            sets = {target: text, **{k: self._spec[k].format(v) for k, v in implied.items()}}
+            meaning = ", ".join(f"{k}={v}" for k, v in sets.items())
+            clash = next((k for k, v in sets.items()
+                          if k in wanted and not self._same(k, wanted[k][0], v)), None)
+            if clash is None:
+                wanted.update({k: (v, f"{key}={text}") for k, v in sets.items()})
+            elif clash in entries:
+                problems.append(f"{key}={text} (which means {meaning}): not used, because the "
+                                f"link also sets {clash}={entries[clash]}, and a setting named "
+                                f"explicitly wins over a shortcut.")
+            else:
+                problems.append(f"{key}={text} (which means {meaning}): not used, because "
+                                f"{wanted[clash][1]} comes first in the link and sets {clash} "
+                                f"too; of two shortcuts, the first is used.")
         with self.hold():
             for name, c in self._spec.items():
                 if name not in wanted:
                     continue
+                text, source = wanted[name]
                 w = self.widgets[name]
                 try:
-                    value = c.parse(wanted[name], getattr(w, "min", None), getattr(w, "max", None))
+                    value = c.parse(text, getattr(w, "min", None), getattr(w, "max", None))
                     self._assign(name, value)
                 except ValueError as exc:
-                    problems.append(f"{name}={wanted[name]}: {exc} Kept {c.format(w.value)}.")
+                    problems.append(f"{source}: {exc} Kept {c.format(w.value)}.")
         if problems:
             self._notes = ["The link asked for settings this lesson cannot use:"] + problems
         return problems
+
+    def _same(self, name, a, b) -> bool:
+        """Whether two query texts ask control ``name`` for the same value ("1.1", "1.10")."""
+        try:
+            return self._spec[name].parse(a, -math.inf, math.inf) == \
+                self._spec[name].parse(b, -math.inf, math.inf)
+        except ValueError:
+            return a.strip() == b.strip()
 
     def query_string(self, values=None) -> str:
         """The query string that reproduces ``values`` (default: the current ones)."""
@@ -594,7 +646,7 @@ class LessonApp:
         """
         t0 = time.perf_counter()
         done = False
-        with self.busy("computing…"):
+        with self.busy("computing"):
             with self.hold():
                 self.constrain()
             values = self.values()
@@ -617,8 +669,8 @@ class LessonApp:
         return done
 
     @contextmanager
-    def busy(self, label="computing…"):
-        """Show ``label`` while the block runs; an error in it is shown, not raised."""
+    def busy(self, label="computing"):
+        """Show ``label…`` while the block runs; an error in it is shown, not raised."""
         self.status.value = self._status_html(f"● {label}…", OKABE_ITO["orange"])
         try:
             yield
@@ -649,10 +701,14 @@ class LessonApp:
         self.status.value = self._status_html("✗ failed", OKABE_ITO["vermillion"])
 
     # -- widgets and layout ------------------------------------------------------------------
-    def _canvas(self, fig):
-        """Attach an ipympl canvas to ``fig`` (not registered with pyplot) and return it."""
+    def _canvas(self, fig, name):
+        """Attach an ipympl canvas to ``fig`` (not registered with pyplot) and return it.
+
+        Errors of its draws, which run in ipympl's message handler, are shown in the page.
+        """
         canvas = LessonCanvas(fig)
         FigureManager(canvas, 0)
+        canvas.on_error = lambda exc: self._show_error(f"draw the figure {name!r}", exc)
         canvas.header_visible = False
         canvas.footer_visible = False
         canvas.resizable = False

@@ -17,14 +17,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import plots
-from ..diagnostics import TRUNCATIONS, schedule_cost, truncation_bias
+from ..diagnostics import TRUNCATIONS, TruncationBias, truncation_bias
+from ..diagnostics.truncation import _combined, _flat
 from ..engine import bptt
 from ..models import ElmanRNN
 from ..schedules import full
 from .base import (FIGURE_PX, Control, LessonApp, overflow_notes, overflow_step,
                    random_sequence, readout_html)
 
-__all__ = ["TruncationApp", "SCHEDULES", "lesson_schedule", "bias_grid"]
+__all__ = ["TruncationApp", "SCHEDULES", "SCHEDULE_LABELS", "lesson_schedule", "bias_grid",
+           "bias_at"]
 
 #: Scale of W_xh: small enough that tanh does not saturate and errors travel far.
 INPUT_SCALE = 0.5
@@ -37,6 +39,16 @@ SCHEDULES = {
     "per_loss": ("k1", "k2"),
     "sliding_window": ("k2",),
     "last_loss": ("k1", "k2"),
+}
+
+#: What the schedule menu shows for each (the query string keeps the names above).
+SCHEDULE_LABELS = {
+    "tbptt": "TBPTT(k1, k2)",
+    "full": "full BPTT",
+    "keras": "Keras chunks",
+    "per_loss": "per loss",
+    "sliding_window": "sliding window",
+    "last_loss": "last loss only",
 }
 
 _KNOB_HELP = {
@@ -59,6 +71,37 @@ def lesson_schedule(name: str, T: int, k1: int, k2: int):
 def bias_grid(T: int, n: int = 14):
     """About ``n`` values of k2 from 1 to T, denser at small k2 (where the bias changes)."""
     return np.unique(np.round(np.geomspace(1, T, n)).astype(np.int64))
+
+
+def bias_at(trace, full_grads, params, k2, schedule, k1=None) -> TruncationBias:
+    """The point of :func:`bpttviz.diagnostics.truncation_bias` (``combine="mean"``) at one k2,
+    from a trace of that schedule already run and the full-BPTT gradient.
+
+    Parameters
+    ----------
+    trace : Trace
+        The run of ``TRUNCATIONS[schedule](T, k1, k2)`` (or of full BPTT at k2 = T).
+    full_grads : dict of arrays
+        The full-BPTT gradient of the mean loss, keyed like ``model.params``.
+    params : sequence of str
+        The parameters compared.
+    k2 : int
+    schedule : str
+    k1 : int, optional
+
+    Returns
+    -------
+    TruncationBias
+        Arrays of shape (1,); no engine run.
+    """
+    with np.errstate(all="ignore"):
+        g = _flat(_combined(trace, trace.carries, "mean"), params)
+        f = _flat(full_grads, params)
+        gnorm, fnorm = float(np.sqrt(g @ g)), float(np.sqrt(f @ f))
+        cos = (g @ f) / (gnorm * fnorm) if gnorm > 0 and fnorm > 0 else np.nan
+        ratio = gnorm / fnorm if fnorm > 0 else np.nan
+    return TruncationBias(np.array([k2], dtype=np.int64), np.array([cos]), np.array([ratio]),
+                          fnorm, schedule, k1, "mean", tuple(params))
 
 
 def _bias_args(name, k1):
@@ -85,15 +128,17 @@ class Truncation:
 class TruncationApp(LessonApp):
     """Lesson 3: a truncation schedule as a timeline and as a mask over the gradient flow.
 
-    The bias curve over k2 and the cost of full BPTT depend only on the
-    network, T, the schedule family and k1: they are kept and reused while
-    only k2 changes.
+    The bias curve over k2 depends only on the network, T, the schedule
+    family and k1, full BPTT (its gradient and its cost) only on the network
+    and T: they are kept and reused while only k2 changes. The point at the
+    current k2 comes from the schedule's own run.
     """
 
     title = "Truncated BPTT"
     slug = "truncated-bptt"
     controls = (
-        Control("schedule", "schedule", "option", "tbptt", options=tuple(SCHEDULES)),
+        Control("schedule", "schedule", "option", "tbptt",
+                options=tuple((SCHEDULE_LABELS[s], s) for s in SCHEDULES)),
         Control("T", "T (steps)", "int", 60, 10, 200),
         Control("k1", "k1 (steps)", "int", 5, 1, 200, help="Steps between updates"),
         Control("k2", "k2 (states)", "int", 10, 1, 200,
@@ -103,10 +148,6 @@ class TruncationApp(LessonApp):
         Control("hidden", "H (hidden units)", "int", 16, 2, 64),
         Control("seed", "seed", "int", 0, 0, 99, help="Weights and data"),
     )
-
-    def __init__(self, query=None):
-        self._cache = {}
-        super().__init__(query)
 
     def build_figures(self):
         names = ("flow", "timeline", "bias", "cost")
@@ -129,14 +170,6 @@ class TruncationApp(LessonApp):
         w["k1"].disabled = "k1" not in uses
         w["k2"].disabled = "k2" not in uses
 
-    def _cached(self, key, make):
-        """``make()`` once per key; the cache holds the latest few results."""
-        if key not in self._cache:
-            if len(self._cache) > 16:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = make()
-        return self._cache[key]
-
     def compute(self, values):
         T, name, k1, k2 = values["T"], values["schedule"], values["k1"], values["k2"]
         seed = values["seed"]
@@ -148,14 +181,17 @@ class TruncationApp(LessonApp):
         net = (T, values["hidden"], values["radius"], seed)
         family, bias_k1 = _bias_args(name, k1)
         point_k2 = T if name == "full" else k2
-        reference = self._cached(("full", net), lambda: schedule_cost(model, x, y))
+        # Full BPTT without records: the reference cost and the gradient the point is
+        # compared with (truncation_bias's full gradient: the gradient of the mean loss).
+        reference = self.cached(("full", net), lambda: bptt(model, x, y, record=False))
         # The output layer's gradient is never truncated: compare the recurrent layer's.
-        bias = dict(k1=bias_k1, schedule=family, combine="mean", params=model.cell.param_names)
-        curve = self._cached(("curve", net, family, bias_k1),
-                             lambda: truncation_bias(model, x, y, bias_grid(T), **bias))
-        point = self._cached(("point", net, family, bias_k1, point_k2),
-                             lambda: truncation_bias(model, x, y, [point_k2], **bias))
-        return Truncation(model, x, y, schedule, trace, trace.flow, reference, curve, point)
+        names = model.cell.param_names
+        curve = self.cached(("curve", net, family, bias_k1),
+                             lambda: truncation_bias(model, x, y, bias_grid(T), k1=bias_k1,
+                                                     schedule=family, combine="mean",
+                                                     params=names))
+        point = bias_at(trace, reference.updates[0].grads, names, point_k2, family, bias_k1)
+        return Truncation(model, x, y, schedule, trace, trace.flow, reference.cost, curve, point)
 
     def render(self, r, values):
         art = self.artists

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import plots
-from ..diagnostics import (gamma, jacobian_singular_values, lyapunov_exponent, pascanu_bound,
-                           recurrent_spectrum)
+from ..diagnostics import gamma, pascanu_bound, recurrent_spectrum
+from ..diagnostics.jacobians import lyapunov_of, singular_values_of, step_jacobians
 from ..engine import bptt
 from ..models import ElmanRNN
 from .base import (FIGURE_PX, Control, LessonApp, overflow_notes, overflow_step,
@@ -108,9 +108,10 @@ class VanishingApp(LessonApp):
         trace = bptt(model, x, y)
         flow = trace.flow
         lags, med, low, high = plots.lag_profile(relative_flow(flow))
+        J = step_jacobians(model, x)          # (T, 1, H, H), once for both diagnostics
         return Vanishing(model, x, y, trace, flow, lags, med, low, high, pascanu_bound(model, lags),
-                         jacobian_singular_values(model, x)[:, 0, :], recurrent_spectrum(model),
-                         gamma(model), lyapunov_exponent(model, x))
+                         singular_values_of(J)[:, 0, :], recurrent_spectrum(model),
+                         gamma(model), lyapunov_of(J))
 
     def render(self, r, values):
         art = self.artists
