@@ -20,11 +20,12 @@ from bpttviz.app.surface import VIEWS, surface_grid
 from bpttviz.app.training import (LESSON_TASKS, checkpoint_intervals, lesson_task, needed_spans,
                                   update_windows)
 from bpttviz.diagnostics import cliff_descent, cliff_loss
+from bpttviz.engine import run_schedule
 from bpttviz.schedules import tbptt
 from bpttviz.training import train
 # The same helpers as lessons 1-3: QUERY_STRING cleared, calls counted, text of HTML, and
 # redraws over the cached background compared with full draws.
-from test_app import counted, no_voila_environment, text_of  # noqa: F401
+from test_app import counted, counted_everywhere, no_voila_environment, text_of  # noqa: F401
 from test_app import \
     test_redraws_over_the_cached_background_look_like_full_draws as same_pixels_as_full_draws
 
@@ -77,17 +78,50 @@ def test_checkpoint_intervals_run_from_every_step_to_none():
         assert np.all(np.diff(m) > 0) and m.size <= 12
 
 
-def test_a_change_computes_the_setup_once_and_trains_nothing(counted):
+def test_a_change_computes_the_setup_once_and_trains_nothing(counted, counted_everywhere):
     app = TrainingApp(query="")
     costs = counted(training_module, "cost_table")
+    sweeps = counted_everywhere(run_schedule)
     trains = counted(training_module, "train")
     app.widgets["k2_a"].value = 8
-    assert app.runs == 2 and len(costs) == 1 and trains == []
+    # The memory figure does not depend on the windows: no engine run at all.
+    assert app.runs == 2 and costs == [] and sweeps == [] and trains == []
     setup = app.result
     assert setup.schedules[0].k2 == 8 and setup.configs[0]["k2"] == 8
     # The last update (the only one with a target) reaches back k2 states from the end.
     segs = app.artists["reach"].windows[0].get_segments()
     assert len(segs) == 1 and segs[0][0][0] == pytest.approx(20 - 8 - 0.45)
+
+
+@pytest.mark.parametrize("control, value, measured", [
+    ("k2_a", 8, False), ("k1_b", 10, False), ("clip_a", 1.0, False), ("optimizer", "sgd", False),
+    ("lr", "0.1", False), ("updates", 500, False),
+    ("radius", 1.5, False),                     # the default cell is a GRU: no spectral radius
+    ("task", "adding", True), ("cell", "lstm", True), ("T", 30, True), ("hidden", 8, True),
+    ("seed", 4, True),
+])
+def test_the_memory_is_measured_again_only_when_the_network_or_its_data_change(
+        counted, counted_everywhere, control, value, measured):
+    app = TrainingApp(query="")
+    costs = counted(training_module, "cost_table")
+    sweeps = counted_everywhere(run_schedule)
+    app.widgets[control].value = value
+    assert app.runs == 2 and app.message.value == ""
+    assert len(costs) == measured
+    assert len(sweeps) == (1 + len(app.result.checkpoints) if measured else 0)
+
+
+def test_the_spectral_radius_changes_the_memory_of_an_elman_network_and_a_return_is_kept(
+        counted):
+    app = TrainingApp(query="cell=elman")
+    costs = counted(training_module, "cost_table")
+    app.widgets["radius"].value = 1.5
+    assert len(costs) == 1
+    app.widgets["radius"].value = 1.0                 # measured before: kept
+    app.widgets["k2_b"].value = 9
+    assert len(costs) == 1
+    assert app.artists["memory"].line.get_ydata().tolist() == [
+        c.peak_stored_floats for c in app.result.checkpoint_costs]
 
 
 def test_the_memory_figure_is_what_the_engine_measures():
@@ -110,6 +144,7 @@ def test_training_query_sets_the_controls_and_reports_what_it_cannot_use():
     app = TrainingApp(query="task=adding&cell=lstm&k2_a=3&lr=0.1&lr2=1&clip_b=9")
     v = app.values()
     assert (v["task"], v["cell"], v["k2_a"], v["lr"]) == ("adding", "lstm", 3, "0.1")
+    assert app.widgets["task"].label == "adding problem"           # the menu reads in words
     notes = text_of(app.notes.value)
     assert "lr2=1: not a setting" in notes and "clip_b=9" in notes and "[0, 5]" in notes
     assert app.widgets["radius"].disabled                     # only the Elman network uses it
@@ -205,7 +240,7 @@ def test_moving_a_control_while_training_stops_the_run_and_clears_the_curves(cou
 
     run = asyncio.run(session())
     assert not run.alive() and run.stop_requested.is_set()
-    assert app.run is None and len(costs) == 1
+    assert app.run is None and costs == []                # the network did not change
     assert np.size(app.artists["loss"].lines[0].get_xdata()) == 0
     assert "press Train" in app.artists["loss"].note.get_text()
     assert "updated" in app.status.value
@@ -222,6 +257,60 @@ def test_closing_the_app_ends_a_run_in_progress():
 
     run = asyncio.run(session())
     assert not run.alive() and all(h is None or h.stopped for h in run.histories)
+
+
+def test_a_failing_finish_is_reported_and_train_is_enabled_again(monkeypatch):
+    app = TrainingApp(query=QUICK)
+
+    def broken(*args):
+        raise RuntimeError("no notes today")
+
+    monkeypatch.setattr(app, "notes_for", broken)
+    app.start_button.click()                            # no event loop: trains, then finishes
+    assert "Could not finish the training run: no notes today" in text_of(app.message.value)
+    assert "failed" in app.status.value and "Traceback" not in app.message.value
+    assert not app.start_button.disabled and app.stop_button.disabled
+    assert app.progress.layout.display == "none"
+
+
+def test_in_a_kernel_a_failing_finish_is_reported_and_train_is_enabled_again(monkeypatch):
+    app = TrainingApp(query=QUICK)
+
+    def broken(*args):
+        raise RuntimeError("no notes today")
+
+    async def session():
+        monkeypatch.setattr(app, "notes_for", broken)
+        run = app.start()                                # returns at once
+        assert app.start_button.disabled
+        await asyncio.wait_for(app.watcher, 30)          # the task itself never fails
+        return run
+
+    run = asyncio.run(session())
+    assert not run.alive() and len(run.rows(0)["loss"]) == 40
+    assert "Could not finish the training run: no notes today" in text_of(app.message.value)
+    assert not app.start_button.disabled and app.stop_button.disabled
+
+
+def test_in_a_kernel_a_failing_watcher_stops_the_run_and_says_so():
+    app = TrainingApp(query="updates=3000")
+
+    def lost(timeout=None):
+        raise RuntimeError("lost the run")
+
+    async def session():
+        run = app.start()
+        await asyncio.sleep(0.2)
+        real, run.join = run.join, lost
+        await asyncio.wait_for(app.watcher, 10)
+        run.join = real
+        return run
+
+    run = asyncio.run(session())
+    assert run.stop_requested.is_set() and run.join(10)          # nobody trains unwatched
+    assert "Could not follow the training run: lost the run" in text_of(app.message.value)
+    assert not app.start_button.disabled and app.stop_button.disabled
+    assert app.progress.layout.display == "none"
 
 
 def test_a_failing_run_is_reported_in_the_page(monkeypatch):
@@ -295,15 +384,41 @@ def test_cells_lag_plot_and_jacobian_plot_show_the_runs():
 def test_the_surface_is_computed_once_per_range_and_the_paths_once_per_change(counted):
     app = SurfaceApp(query="")
     descents = counted(surface_module, "cliff_descent")
+    slices = counted(surface_module, "cliff_loss")
     assert app.surface_runs == 1
-    for name, value in (("lr", 0.2), ("clip", 1.0), ("steps", 50), ("w0", 5.5)):
+    # What each change computes: (paths without clipping, paths with it, slices).
+    for name, value, work in (("lr", 0.2, (1, 1, 0)), ("clip", 1.0, (0, 1, 0)),
+                              ("steps", 50, (1, 1, 0)), ("w0", 5.5, (1, 1, 1)),
+                              ("b0", -2.0, (1, 1, 0)), ("clip", 0.5, (0, 1, 0))):
+        before = len(descents), len(slices)
         app.widgets[name].value = value
-    assert app.surface_runs == 1 and len(descents) == 8        # two paths per change
+        new = descents[before[0]:]
+        assert (sum("clip" not in kw for _, kw in new), sum("clip" in kw for _, kw in new),
+                len(slices) - before[1]) == work, name
+    assert app.surface_runs == 1
     app.widgets["view"].value = "wide"
     assert app.surface_runs == 2
     app.widgets["view"].value = "cliff"                         # kept from before
     app.widgets["T"].value = 30
-    assert app.surface_runs == 3 and app.runs == 8
+    assert app.surface_runs == 3 and app.runs == 10
+
+
+def test_what_a_new_threshold_keeps_is_what_it_would_compute():
+    app = SurfaceApp(query="")
+    free = app.result.paths[0]
+    app.widgets["clip"].value = 2.0
+    assert app.result.paths[0] is free                           # kept, not recomputed
+    v = app.values()
+    start = dict(lr=v["lr"], steps=v["steps"], T=v["T"])
+    again = cliff_descent(v["w0"], v["b0"], **start)
+    clipped = cliff_descent(v["w0"], v["b0"], clip=2.0, **start)
+    for kept, fresh in ((app.result.paths[0], again), (app.result.paths[1], clipped)):
+        np.testing.assert_array_equal(kept.w, fresh.w)
+        np.testing.assert_array_equal(kept.loss, fresh.loss)
+    np.testing.assert_array_equal(app.result.slice_loss, cliff_loss(v["w0"], app.result.b,
+                                                                     T=v["T"]))
+    np.testing.assert_array_equal(app.artists["surface"].paths[1].get_xdata(), clipped.w)
+    assert app.widgets["steps"].description == "gradient steps"
 
 
 def test_the_figures_show_the_surface_and_both_paths():

@@ -12,8 +12,9 @@ step's direction but bounds its length, so the path crosses the wall
 instead of being catapulted.
 
 The surface is computed once per change of its range (the view, T) and
-kept; the two descent paths, with and without clipping, once per change of
-their controls (start, learning rate, threshold, steps).
+kept; the path without clipping and the slice through the start once per
+change of what they depend on (a new threshold leaves them as they are); the
+clipped path once per change of its controls.
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ class SurfaceApp(LessonApp):
         Control("lr", "learning rate", "float", 0.1, 0.01, 3.0, 0.01),
         Control("clip", "clip threshold ‖g‖", "float", 0.5, 0.05, 5.0, 0.05,
                 help="Norm the clipped path's gradient is cut to (Pascanu et al., algorithm 1)"),
-        Control("steps", "steps", "int", 80, 1, 300, help="Gradient steps of each path"),
+        Control("steps", "gradient steps", "int", 80, 1, 300,
+                help="Gradient steps of each path"),
     )
     presets = {
         "thrown off the cliff": dict(view="cliff", T=50, w0=5.0, b0=-3.0, lr=0.1, clip=0.5,
@@ -91,7 +93,6 @@ class SurfaceApp(LessonApp):
     }
 
     def __init__(self, query=None):
-        self._surfaces = {}
         self._slice_key = None
         self.surface_runs = 0
         super().__init__(query)
@@ -127,22 +128,17 @@ class SurfaceApp(LessonApp):
                 w.min, w.max = lo, hi
 
     def _surface(self, view, T):
-        """The surface of ``(view, T)``, computed once and kept (the latest few)."""
-        key = (view, T)
-        if key not in self._surfaces:
-            if len(self._surfaces) >= 8:
-                self._surfaces.pop(next(iter(self._surfaces)))
-            self.surface_runs += 1
-            self._surfaces[key] = surface_grid(view, T)
-        return self._surfaces[key]
+        self.surface_runs += 1
+        return surface_grid(view, T)
 
     def compute(self, values):
-        T = values["T"]
-        w, b, loss = self._surface(values["view"], T)
-        start = dict(w0=values["w0"], b0=values["b0"], lr=values["lr"], steps=values["steps"],
-                     T=T)
-        paths = (cliff_descent(**start), cliff_descent(**start, clip=values["clip"]))
-        return Surface(w, b, loss, cliff_loss(values["w0"], b, T=T), paths)
+        T, view, w0 = values["T"], values["view"], values["w0"]
+        w, b, loss = self.cached(("surface", view, T), lambda: self._surface(view, T))
+        start = dict(w0=w0, b0=values["b0"], lr=values["lr"], steps=values["steps"], T=T)
+        free = self.cached(("free",) + tuple(start.values()), lambda: cliff_descent(**start))
+        clipped = cliff_descent(**start, clip=values["clip"])
+        slice_loss = self.cached(("slice", view, T, w0), lambda: cliff_loss(w0, b, T=T))
+        return Surface(w, b, loss, slice_loss, (free, clipped))
 
     def render(self, r, values):
         art = self.artists

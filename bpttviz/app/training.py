@@ -44,10 +44,14 @@ from ..training import OPTIMIZERS, train
 from .base import FIGURE_PX, Control, LessonApp, notice_html, readout_html
 
 __all__ = ["TrainingApp", "TrainingRun", "LESSON_TASKS", "CELLS", "lesson_task", "needed_spans",
-           "make_model", "update_windows", "checkpoint_intervals"]
+           "make_model", "update_windows", "checkpoint_intervals", "memory_key"]
 
 #: Tasks of the lesson: long lags first, then one with none.
 LESSON_TASKS = ("temporal_order", "adding", "sequence_classification", "copy_memory", "sine")
+#: What the task menu shows for each (the query string keeps the names above).
+TASK_LABELS = {"temporal_order": "temporal order", "adding": "adding problem",
+               "sequence_classification": "information latching", "copy_memory": "copy memory",
+               "sine": "sine wave"}
 CELLS = ("elman", "lstm", "gru")
 LEARNING_RATES = ("0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1")
 BATCH = 32                  # sequences per batch
@@ -139,6 +143,15 @@ def checkpoint_intervals(T: int) -> np.ndarray:
 
 def _lr(text):
     return float(text)
+
+
+def memory_key(values) -> tuple:
+    """What the memory figure depends on: the network, its data and T (not the windows).
+
+    The spectral radius shapes only the Elman network.
+    """
+    return tuple(values[k] for k in ("task", "cell", "T", "hidden", "seed")) + (
+        values["radius"] if values["cell"] == "elman" else None,)
 
 
 @dataclass(frozen=True)
@@ -235,8 +248,9 @@ class TrainingApp(LessonApp):
     """Lesson 4: train two TBPTT configurations side by side with live loss and gradient norms.
 
     A change of the controls (one :meth:`compute`: the task, the initial
-    network, the windows and the measured memory) stops a run in progress and
-    clears the curves; *Train* starts both runs, *Stop* ends them.
+    network, the windows, and the measured memory when the network or its data
+    changed) stops a run in progress and clears the curves; *Train* starts both
+    runs, *Stop* ends them.
 
     Attributes
     ----------
@@ -249,7 +263,8 @@ class TrainingApp(LessonApp):
     title = "Training"
     slug = "training"
     controls = (
-        Control("task", "task", "option", "temporal_order", options=LESSON_TASKS),
+        Control("task", "task", "option", "temporal_order",
+                options=tuple((TASK_LABELS[t], t) for t in LESSON_TASKS)),
         Control("cell", "cell", "option", "gru",
                 options=(("Elman (tanh)", "elman"), ("LSTM", "lstm"), ("GRU", "gru"))),
         Control("T", "T (steps)", "int", 20, 10, 60, help="Length of each sequence"),
@@ -356,8 +371,10 @@ class TrainingApp(LessonApp):
         windows = tuple(update_windows(s, carries) for s in schedules)
         m = checkpoint_intervals(T)
         runs = {"all": {}, **{f"m={k}": {"checkpoint": int(k)} for k in m}}
-        costs = cost_table(model, batch.inputs, batch.targets, runs, loss=batch.loss,
-                           mask=batch.mask)
+        # About ten engine runs, which only the network and its data change.
+        costs = self.cached(("memory",) + memory_key(values),
+                            lambda: cost_table(model, batch.inputs, batch.targets, runs,
+                                               loss=batch.loss, mask=batch.mask))
         return Setup(task, model, batch, carries, needed_spans(task, T), tuple(schedules),
                      windows, m, tuple(costs[f"m={k}"] for k in m), costs["all"],
                      tuple(configs))
@@ -368,7 +385,7 @@ class TrainingApp(LessonApp):
         # Each figure is redrawn only when what it shows changed.
         keys = {
             "reach": tuple(values[k] for k in ("task", "T", "k1_a", "k2_a", "k1_b", "k2_b")),
-            "memory": tuple(values[k] for k in ("task", "cell", "T", "hidden", "radius", "seed")),
+            "memory": memory_key(values),
             "curves": tuple(values[k] for k in ("task", "T", "k1_a", "k2_a", "clip_a", "k1_b",
                                                 "k2_b", "clip_b", "updates")),
         }
@@ -486,18 +503,25 @@ class TrainingApp(LessonApp):
         """Redraw ``run`` until it ends; leaves quietly if another run replaced it.
 
         It looks often (so the end of a run shows at once) and redraws every
-        ``REDRAW_SECONDS``.
+        ``REDRAW_SECONDS``. Nobody awaits this task: an error in it stops the
+        run and is shown in the page.
         """
-        last = time.perf_counter()
-        while not run.join(0):
-            await asyncio.sleep(WATCH_SECONDS)
-            if run is not self.run:
-                return
-            if time.perf_counter() - last >= REDRAW_SECONDS:
-                self._show_live(run)
-                last = time.perf_counter()
-        if run is self.run:
-            self._finish(run)
+        try:
+            last = time.perf_counter()
+            while not run.join(0):
+                await asyncio.sleep(WATCH_SECONDS)
+                if run is not self.run:
+                    return
+                if time.perf_counter() - last >= REDRAW_SECONDS:
+                    self._show_live(run)
+                    last = time.perf_counter()
+            if run is self.run:
+                self._finish(run)
+        except Exception as exc:
+            run.stop()
+            self._show_error("follow the training run", exc)
+            if run is self.run:
+                self._idle()
 
     def _end_run(self):
         """Stop a run in progress and wait for it (an update takes milliseconds)."""
@@ -507,8 +531,13 @@ class TrainingApp(LessonApp):
             run.join(10.0)
             self.run = None
         if hasattr(self, "start_button"):
-            self.start_button.disabled = False
-            self.stop_button.disabled = True
+            self._idle()
+
+    def _idle(self):
+        """Buttons and progress as they are when nothing trains: Train on, Stop off."""
+        self.progress.layout.display = "none"
+        self.start_button.disabled = False
+        self.stop_button.disabled = True
 
     def _show_live(self, run):
         """Redraw the curves and the progress of ``run``; never raises."""
@@ -525,24 +554,29 @@ class TrainingApp(LessonApp):
         self._live_ms.append((time.perf_counter() - t0) * 1e3)
 
     def _finish(self, run):
-        """The last redraw of ``run``, its notes and status."""
-        run.join(10.0)
-        self._show_live(run)
-        self.progress.layout.display = "none"
-        self.start_button.disabled = False
-        self.stop_button.disabled = True
-        failed = [f"{LABELS[i]}: {e}" for i, e in enumerate(run.errors) if e is not None]
-        if failed:
-            self.message.value = notice_html(["Could not train " + "; ".join(failed)], "error")
-        self.notes.value = notice_html(self._notes + self.notes_for(self.result, self.values()),
-                                       "warning")
-        seconds = (run.ended or time.perf_counter()) - run.started
-        word = "stopped" if run.stop_requested.is_set() else "trained"
-        color = OKABE_ITO["vermillion"] if failed else OKABE_ITO["green"]
-        self.status.value = self._status_html(
-            f"{'✗' if failed else '✓'} {word}: "
-            + ", ".join(f"{LABELS[i]} {d} updates" for i, d in enumerate(run.done))
-            + f" in {seconds:.1f} s", color)
+        """The last redraw of ``run``, its notes and status; never raises (errors are shown)."""
+        try:
+            run.join(10.0)
+            self._show_live(run)
+            failed = [f"{LABELS[i]}: {e}" for i, e in enumerate(run.errors) if e is not None]
+            if failed:
+                self.message.value = notice_html(["Could not train " + "; ".join(failed)],
+                                                 "error")
+            self.notes.value = notice_html(self._notes + self.notes_for(self.result,
+                                                                        self.values()),
+                                           "warning")
+            seconds = (run.ended or time.perf_counter()) - run.started
+            word = "stopped" if run.stop_requested.is_set() else "trained"
+            color = OKABE_ITO["vermillion"] if failed else OKABE_ITO["green"]
+            self.status.value = self._status_html(
+                f"{'✗' if failed else '✓'} {word}: "
+                + ", ".join(f"{LABELS[i]} {d} updates" for i, d in enumerate(run.done))
+                + f" in {seconds:.1f} s", color)
+        except Exception as exc:
+            run.stop()
+            self._show_error("finish the training run", exc)
+        finally:
+            self._idle()
 
     # -- text ---------------------------------------------------------------------------------
     def describe(self, setup, values):
