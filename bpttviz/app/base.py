@@ -413,6 +413,7 @@ class LessonApp:
         self.progress = widgets.FloatProgress(value=0, min=0, max=1,
                                               layout=widgets.Layout(width=CONTROL_WIDTH,
                                                                     display="none"))
+        self.progress.add_class("bpttviz-progress")
         self.message = widgets.HTML()
         self.message.add_class("bpttviz-message")
         self.notes = widgets.HTML()

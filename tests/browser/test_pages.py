@@ -4,6 +4,7 @@ figures download, and Play walks the lesson in the browser."""
 
 import pathlib
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -20,13 +21,46 @@ LESSONS = {   # page -> (figures, the slider a user moves, the figure it redraws
     "06_error_surface": (4, "w0", "surface"),
 }
 
-CANVAS_DATA = """(sel) => { const c = document.querySelector(sel + ' canvas');
-                             return c ? c.toDataURL() : null; }"""
+# Every JavaScript predicate below returns false or null, never throws, while the page is not
+# ready yet (an element missing, a canvas of width 0): an exception would end Playwright's wait.
 
-CANVAS_DRAWN = """(sel) => [...document.querySelectorAll(sel)].every(c => {
+#: The image of the first canvas under ``sel``, or null while there is none to read.
+CANVAS_DATA = """(sel) => { try {
+    const c = document.querySelector(sel + ' canvas');
+    return c && c.width && c.height ? c.toDataURL() : null;
+  } catch (e) { return null; } }"""
+
+#: Whether every canvas matching ``sel`` has something drawn (a pixel not transparent).
+CANVAS_DRAWN = """(sel) => { const all = [...document.querySelectorAll(sel)];
+  return all.length > 0 && all.every(c => { try {
+    if (!c.width || !c.height) return false;
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     for (let i = 3; i < d.length; i += 4 * 101) { if (d[i] !== 0) return true; }
-    return false; })"""
+    return false;
+  } catch (e) { return false; } }); }"""
+
+#: Whether the images of the canvases matching ``sel`` have stayed the same for 400 ms: the
+#: last image the kernel sent has arrived (a draw reaches the page after the status says
+#: "updated": the browser asks for it, then the kernel renders and sends it).
+CANVASES_SETTLED = """(sel) => {
+  const key = [...document.querySelectorAll(sel)].map(c => { try {
+    return c.width && c.height ? c.toDataURL() : ''; } catch (e) { return ''; } }).join('|');
+  const now = performance.now(), last = window.__bpttvizSettled;
+  if (!key || key.split('|').includes('') || !last || last.sel !== sel || last.key !== key) {
+    window.__bpttvizSettled = {sel, key, since: now};
+    return false;
+  }
+  return now - last.since >= 400; }"""
+
+#: A control's readout text, or null while it is not there.
+READOUT = """(control) => {
+  const el = document.querySelector('.bpttviz-control-' + control + ' .widget-readout');
+  return el ? el.innerText.trim() : null; }"""
+
+#: The status line's text ('' while it is not there).
+STATUS = "(document.querySelector('.bpttviz-status')?.innerText ?? '')"
+
+FIRST_CANVASES = ".bpttviz-app div.jupyter-matplotlib-canvas-div canvas:first-child"
 
 
 def test_every_lesson_notebook_is_tested_here():
@@ -41,10 +75,41 @@ def open_lesson(page, server, name, query=""):
     page.wait_for_function(
         "(n) => document.querySelectorAll('.bpttviz-app div.jupyter-matplotlib-figure')"
         ".length == n", arg=n_figures)
-    page.wait_for_function("() => /updated|failed/.test("
-                           "document.querySelector('.bpttviz-status').innerText)")
-    page.wait_for_function(CANVAS_DRAWN, arg="div.jupyter-matplotlib-canvas-div canvas:first-child")
+    wait_status(page, "updated|failed")
+    page.wait_for_function(CANVAS_DRAWN, arg=FIRST_CANVASES)
+    page.wait_for_function(CANVASES_SETTLED, arg=FIRST_CANVASES, polling=100)
     return page
+
+
+def wait_status(page, pattern, timeout=None):
+    """Wait until the status line matches the regular expression ``pattern``; return its text."""
+    page.wait_for_function(f"(p) => new RegExp(p).test({STATUS})", arg=pattern,
+                           timeout=timeout)
+    return page.locator(".bpttviz-status").inner_text()
+
+
+def wait_image_changed(page, sel, old):
+    """Wait until the first canvas under ``sel`` shows an image other than ``old``."""
+    page.wait_for_function(f"(old) => {{ const d = ({CANVAS_DATA})('{sel}'); "
+                           "return d !== null && d != old; }", arg=old)
+
+
+def wait_readout(page, control, predicate, arg=None):
+    """Wait until ``predicate`` (JS, of the readout text and ``arg``) holds for a control."""
+    page.wait_for_function(f"(a) => {{ const t = ({READOUT})('{control}'); "
+                           f"return t !== null && ({predicate})(t, a); }}", arg=arg)
+
+
+def link_query(page) -> dict:
+    """The settings in the page's link to its configuration: ``{key: value}``."""
+    text = page.locator(".bpttviz-link").inner_text()
+    url = re.search(r"\S*\?\S*", text).group(0)
+    return {k: v[-1] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def query_text(readout_text):
+    """A slider's readout as the link writes it: "1.10" -> "1.1", "−2.0" -> "-2", "40" -> "40"."""
+    return f"{float(readout_text.replace(chr(0x2212), '-')):.10g}"
 
 
 def assert_no_error_shown(page):
@@ -57,8 +122,9 @@ def assert_no_error_shown(page):
 
 def screenshot(page, artifacts, name):
     """The app scrolled to the top of a 1280x720 window, as a projector shows it."""
-    page.evaluate("document.querySelector('.bpttviz-app').scrollIntoView()")
-    page.wait_for_timeout(200)
+    page.evaluate("document.querySelector('.bpttviz-app')?.scrollIntoView()")
+    # Two animation frames: the scrolled page has been painted.
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     page.screenshot(path=str(artifacts / f"{name}.png"))
 
 
@@ -86,13 +152,20 @@ def test_lesson_renders_and_a_slider_moved_by_keyboard_redraws_a_figure(page, se
     _, control, figure = LESSONS[name]
     sel = f".bpttviz-figure-{figure}"
     before_value, before_image = readout(page, control), page.evaluate(CANVAS_DATA, sel)
+    assert link_query(page)[control] == query_text(before_value)
     page.locator(f".bpttviz-control-{control} [role=slider]").focus()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function(f"(v) => document.querySelector('.bpttviz-control-{control} "
-                           f".widget-readout').innerText.trim() != v", arg=before_value)
-    page.wait_for_function(f"(old) => ({CANVAS_DATA})('{sel}') != old", arg=before_image)
+    wait_readout(page, control, "(t, old) => t != old", before_value)
+    new = query_text(readout(page, control))
+    wait_image_changed(page, sel, before_image)
+    # The link follows: it names the new value of the control moved.
+    page.wait_for_function(
+        r"""([key, value]) => { const el = document.querySelector('.bpttviz-link');
+             const m = el && el.innerText.match(/\?(\S*)/);
+             return !!m && new URLSearchParams(m[1]).get(key) === value; }""",
+        arg=[control, new])
+    assert new != query_text(before_value)
     assert_no_error_shown(page)
-    assert control in page.locator(".bpttviz-link").inner_text()
 
 
 def test_query_parameters_set_the_controls_and_the_link(page, server):
@@ -100,7 +173,7 @@ def test_query_parameters_set_the_controls_and_the_link(page, server):
     assert (readout(page, "k1"), readout(page, "k2"), readout(page, "T")) == ("4", "20", "80")
     link = page.locator(".bpttviz-link").inner_text()
     assert re.search(r"http://127\.0\.0\.1:\d+/voila/render/03_truncated_bptt\.ipynb\?", link)
-    assert "T=80" in link and "k1=4" in link and "k2=20" in link
+    assert {k: link_query(page)[k] for k in ("T", "k1", "k2")} == {"T": "80", "k1": "4", "k2": "20"}
     assert page.locator(".bpttviz-notes").inner_text().strip() == ""
     assert_no_error_shown(page)
 
@@ -109,6 +182,15 @@ def test_query_alias_sets_the_spectral_radius(page, server):
     open_lesson(page, server, "02_vanishing_exploding", "?radius=1.1")
     assert readout(page, "scale") == "1.10"
     assert "ρ(Whh) = 1.1" in page.locator(".bpttviz-readout").inner_text()
+
+
+def test_a_shortcut_contradicted_by_an_explicit_setting_is_reported(page, server):
+    open_lesson(page, server, "02_vanishing_exploding", "?radius=1.1&scale_by=sigma")
+    assert readout(page, "scale") == "1.00"
+    notes = page.locator(".bpttviz-notes").inner_text()
+    assert "radius=1.1" in notes and "not used" in notes and "scale_by=sigma" in notes
+    assert link_query(page)["scale_by"] == "sigma"
+    assert_no_error_shown(page)
 
 
 def test_unusable_query_parameters_are_reported_not_crashed_on(page, server, artifacts):
@@ -126,9 +208,9 @@ def test_an_overflowing_run_says_where_and_a_preset_recovers(page, server):
     assert re.search(r"overflowed at step \d+", notes)
     assert_no_error_shown(page)
     page.locator(".bpttviz-preset-vanishing").click()
-    page.wait_for_function("() => document.querySelector('.bpttviz-control-scale "
-                           ".widget-readout').innerText.trim() == '0.60'")
-    page.wait_for_function("() => document.querySelector('.bpttviz-notes').innerText.trim() == ''")
+    wait_readout(page, "scale", "(t) => t == '0.60'")
+    page.wait_for_function("() => (document.querySelector('.bpttviz-notes')?.innerText ?? 'x')"
+                           ".trim() == ''")
     assert readout(page, "T") == "60"
     assert_no_error_shown(page)
 
@@ -154,8 +236,6 @@ def test_play_walks_the_frames_in_the_browser(page, server):
     open_lesson(page, server, "01_unfolding")
     before = page.evaluate(CANVAS_DATA, ".bpttviz-figure-network")
     page.locator(".bpttviz-play button").first.click()
-    page.wait_for_function("() => +document.querySelector('.bpttviz-control-frame "
-                           ".widget-readout').innerText >= 2")
-    page.wait_for_function(f"(old) => ({CANVAS_DATA})('.bpttviz-figure-network') != old",
-                           arg=before)
+    wait_readout(page, "frame", "(t) => +t >= 2")
+    wait_image_changed(page, ".bpttviz-figure-network", before)
     assert_no_error_shown(page)
