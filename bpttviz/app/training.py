@@ -568,6 +568,7 @@ class TrainingApp(LessonApp):
             seconds = (run.ended or time.perf_counter()) - run.started
             word = "stopped" if run.stop_requested.is_set() else "trained"
             color = OKABE_ITO["vermillion"] if failed else OKABE_ITO["green"]
+            self._idle()            # buttons back before the status says the run is over
             self.status.value = self._status_html(
                 f"{'✗' if failed else '✓'} {word}: "
                 + ", ".join(f"{LABELS[i]} {d} updates" for i, d in enumerate(run.done))

@@ -6,6 +6,7 @@ import re
 from urllib.parse import parse_qs
 
 import pytest
+from playwright.sync_api import expect
 from test_pages import (CANVAS_DATA, assert_no_error_shown, link_query, open_lesson, readout,
                         screenshot, wait_image_changed, wait_readout, wait_status)
 
@@ -27,8 +28,8 @@ def test_training_redraws_live_and_the_stop_button_ends_it(page, server, artifac
     done = [int(n) for n in re.findall(r"[AB] (\d+) updates", status)]
     assert len(done) == 2 and all(0 < n < 3000 for n in done)
     bar.wait_for(state="hidden")
-    assert page.locator(".bpttviz-start").is_enabled()
-    assert page.locator(".bpttviz-stop").is_disabled()
+    expect(page.locator(".bpttviz-start")).to_be_enabled()
+    expect(page.locator(".bpttviz-stop")).to_be_disabled()
     assert_no_error_shown(page)
 
 
