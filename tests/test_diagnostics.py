@@ -9,7 +9,7 @@ import pytest
 import bpttviz
 from bpttviz import diagnostics as D
 from bpttviz import schedules
-from bpttviz.diagnostics.jacobians import lyapunov_of, singular_values_of, step_jacobians
+from bpttviz.diagnostics import lyapunov_of, singular_values_of, step_jacobians
 
 
 # --- small networks whose answers can be written by hand -----------------------

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import plots
-from ..diagnostics import gamma, pascanu_bound, recurrent_spectrum
-from ..diagnostics.jacobians import lyapunov_of, singular_values_of, step_jacobians
+from ..diagnostics import (gamma, lyapunov_of, pascanu_bound, recurrent_spectrum,
+                           singular_values_of, step_jacobians)
 from ..engine import bptt
 from ..models import ElmanRNN
 from .base import (FIGURE_PX, Control, LessonApp, overflow_notes, overflow_step,

@@ -8,7 +8,8 @@ networks. The state ``s`` is the hidden state ``h`` (Elman, GRU) or ``[h, c]``
 
 * Jacobian spectra: :func:`jacobian_singular_values`,
   :func:`jacobian_product_norms`, :func:`lyapunov_exponent`,
-  :func:`lyapunov_spectrum`.
+  :func:`lyapunov_spectrum`; or the Jacobians once, :func:`step_jacobians`, and
+  several diagnostics of them: :func:`singular_values_of`, :func:`lyapunov_of`.
 * The theory's bound: :func:`recurrent_spectrum`, :func:`gamma`,
   :func:`pascanu_bound` (Pascanu, Mikolov & Bengio 2013, section 2.1).
 * Truncation: :func:`truncation_bias`, and what it saves,
@@ -32,14 +33,15 @@ neural nets", NeurIPS.
 
 
 from .jacobians import (Spectrum, gamma, jacobian_product_norms, jacobian_singular_values,
-                        lyapunov_exponent, lyapunov_spectrum, pascanu_bound, recurrent_spectrum)
+                        lyapunov_exponent, lyapunov_of, lyapunov_spectrum, pascanu_bound,
+                        recurrent_spectrum, singular_values_of, step_jacobians)
 from .surfaces import CliffPath, cliff_descent, cliff_grad, cliff_loss, loss_slice, random_direction
 from .truncation import TRUNCATIONS, TruncationBias, cost_table, schedule_cost, truncation_bias
 
 
 __all__ = [
     "jacobian_singular_values", "jacobian_product_norms", "lyapunov_exponent",
-    "lyapunov_spectrum", "Spectrum", "recurrent_spectrum", "gamma", "pascanu_bound",
+    "lyapunov_spectrum", "step_jacobians", "singular_values_of", "lyapunov_of", "Spectrum", "recurrent_spectrum", "gamma", "pascanu_bound",
     "TruncationBias", "truncation_bias", "TRUNCATIONS", "schedule_cost", "cost_table",
     "loss_slice", "random_direction", "cliff_loss", "cliff_grad", "CliffPath",
     "cliff_descent",
