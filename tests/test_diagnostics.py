@@ -434,6 +434,29 @@ def test_truncation_bias_of_every_preset_agrees_with_bptt(problem, name, build):
         assert (tb.cosine[i], tb.norm_ratio[i]) == pytest.approx((cos, ratio), rel=1e-12)
 
 
+@pytest.mark.parametrize("combine", ["sum", "mean"])
+def test_gradient_agreement_of_a_trace_is_a_point_of_the_bias_curve(problem, combine):
+    model, x, y = problem
+    full = bpttviz.bptt(model, x, y).grads
+    for k1, k2 in [(3, 2), (4, 9), (5, 5)]:
+        trace = bpttviz.bptt(model, x, y, k1=k1, k2=k2)
+        got = D.gradient_agreement(trace, full, combine=combine, params=("W_hh",))
+        tb = D.truncation_bias(model, x, y, [k2], k1=k1, combine=combine, params="W_hh")
+        assert got == pytest.approx((tb.cosine[0], tb.norm_ratio[0], tb.full_norm), rel=1e-12)
+    if combine == "sum":                              # and by hand, from the summed updates
+        cos, ratio = cosine_and_ratio(trace.grads, full, ["W_hh"])
+        assert got[:2] == pytest.approx((cos, ratio), rel=1e-12)
+
+
+def test_gradient_agreement_names_a_parameter_it_cannot_compare(problem):
+    model, x, y = problem
+    trace = bpttviz.bptt(model, x, y, k1=4, k2=4)
+    with pytest.raises(ValueError, match="'params' parameter of gradient_agreement"):
+        D.gradient_agreement(trace, trace.grads, params="W_ih")
+    with pytest.raises(ValueError, match="'combine' parameter of gradient_agreement"):
+        D.gradient_agreement(trace, trace.grads, combine="max")
+
+
 def test_summing_updates_scales_the_untruncated_gradient_by_their_number(problem):
     model, x, y = problem
     tb = D.truncation_bias(model, x, y, [24], k1=4)                 # 6 updates of 4 losses, no truncation

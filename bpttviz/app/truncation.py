@@ -17,8 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import plots
-from ..diagnostics import TRUNCATIONS, TruncationBias, truncation_bias
-from ..diagnostics.truncation import _combined, _flat
+from ..diagnostics import TRUNCATIONS, TruncationBias, gradient_agreement, truncation_bias
 from ..engine import bptt
 from ..models import ElmanRNN
 from ..schedules import full
@@ -94,12 +93,7 @@ def bias_at(trace, full_grads, params, k2, schedule, k1=None) -> TruncationBias:
     TruncationBias
         Arrays of shape (1,); no engine run.
     """
-    with np.errstate(all="ignore"):
-        g = _flat(_combined(trace, trace.carries, "mean"), params)
-        f = _flat(full_grads, params)
-        gnorm, fnorm = float(np.sqrt(g @ g)), float(np.sqrt(f @ f))
-        cos = (g @ f) / (gnorm * fnorm) if gnorm > 0 and fnorm > 0 else np.nan
-        ratio = gnorm / fnorm if fnorm > 0 else np.nan
+    cos, ratio, fnorm = gradient_agreement(trace, full_grads, combine="mean", params=params)
     return TruncationBias(np.array([k2], dtype=np.int64), np.array([cos]), np.array([ratio]),
                           fnorm, schedule, k1, "mean", tuple(params))
 

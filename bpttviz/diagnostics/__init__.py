@@ -12,7 +12,8 @@ networks. The state ``s`` is the hidden state ``h`` (Elman, GRU) or ``[h, c]``
   several diagnostics of them: :func:`singular_values_of`, :func:`lyapunov_of`.
 * The theory's bound: :func:`recurrent_spectrum`, :func:`gamma`,
   :func:`pascanu_bound` (Pascanu, Mikolov & Bengio 2013, section 2.1).
-* Truncation: :func:`truncation_bias`, and what it saves,
+* Truncation: :func:`truncation_bias` (one point of it from a trace:
+  :func:`gradient_agreement`), and what it saves,
   :func:`schedule_cost` and :func:`cost_table` (measured by the engine).
 * Loss surfaces: :func:`loss_slice`, :func:`random_direction`, and the
   single-unit network whose error surface has a cliff: :func:`cliff_loss`,
@@ -36,13 +37,14 @@ from .jacobians import (Spectrum, gamma, jacobian_product_norms, jacobian_singul
                         lyapunov_exponent, lyapunov_of, lyapunov_spectrum, pascanu_bound,
                         recurrent_spectrum, singular_values_of, step_jacobians)
 from .surfaces import CliffPath, cliff_descent, cliff_grad, cliff_loss, loss_slice, random_direction
-from .truncation import TRUNCATIONS, TruncationBias, cost_table, schedule_cost, truncation_bias
+from .truncation import (TRUNCATIONS, TruncationBias, cost_table, gradient_agreement,
+                         schedule_cost, truncation_bias)
 
 
 __all__ = [
     "jacobian_singular_values", "jacobian_product_norms", "lyapunov_exponent",
     "lyapunov_spectrum", "step_jacobians", "singular_values_of", "lyapunov_of", "Spectrum", "recurrent_spectrum", "gamma", "pascanu_bound",
-    "TruncationBias", "truncation_bias", "TRUNCATIONS", "schedule_cost", "cost_table",
+    "TruncationBias", "truncation_bias", "gradient_agreement", "TRUNCATIONS", "schedule_cost", "cost_table",
     "loss_slice", "random_direction", "cliff_loss", "cliff_grad", "CliffPath",
     "cliff_descent",
 ]

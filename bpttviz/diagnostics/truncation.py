@@ -107,6 +107,49 @@ def _combined(trace, carries, combine):
     return total
 
 
+def _agreement(g, f):
+    """(cosine, norm ratio, norm of ``f``) of two flat gradients; NaN where a norm is zero."""
+    gnorm, fnorm = float(np.sqrt(g @ g)), float(np.sqrt(f @ f))
+    cos = float(g @ f) / (gnorm * fnorm) if gnorm > 0 and fnorm > 0 else np.nan
+    ratio = gnorm / fnorm if fnorm > 0 else np.nan
+    return cos, ratio, fnorm
+
+
+def gradient_agreement(trace, full_grads, *, combine="sum", params=None):
+    """Cosine and norm ratio between the gradient a run of a schedule applies and a full one.
+
+    One point of :func:`truncation_bias`, from a trace already computed (no
+    engine run): for a lesson that has the schedule's trace anyway.
+
+    Parameters
+    ----------
+    trace : Trace
+        A run of a schedule over one sequence.
+    full_grads : dict of arrays
+        The reference gradient, keyed like ``model.params`` (e.g. the single
+        update's ``grads`` of a full-BPTT trace).
+    combine : {"sum", "mean"}
+        As in :func:`truncation_bias`.
+    params : str or sequence of str, optional
+        Compare only these parameters; default all of ``full_grads``.
+
+    Returns
+    -------
+    (cosine, norm_ratio, full_norm) : tuple of float
+        NaN where a norm is zero or not finite.
+    """
+    func = "gradient_agreement"
+    combine = check_option(combine, "combine", func, ("sum", "mean"))
+    names = _param_names(params, full_grads, func)
+    missing = [n for n in names if n not in trace.updates[0].grads]
+    if missing:
+        raise ValueError(f"The 'trace' parameter of {func} must hold gradients of {list(names)}. "
+                         f"Missing {missing}.")
+    with np.errstate(all="ignore"):
+        return _agreement(_flat(_combined(trace, trace.carries, combine), names),
+                          _flat(full_grads, names))
+
+
 def truncation_bias(model, inputs, targets, k2_values, *, k1=None, h0=None, loss="mse",
                     mask=None, schedule="tbptt", combine="sum", params=None) -> TruncationBias:
     """Cosine and norm ratio between a truncated schedule's gradient and the full gradient.
@@ -173,9 +216,7 @@ def truncation_bias(model, inputs, targets, k2_values, *, k1=None, h0=None, loss
         for i, k2 in enumerate(k2s):
             trace = run_schedule(pb, TRUNCATIONS[schedule](T, k1, int(k2)), record=False)
             g = _flat(_combined(trace, pb.carries, combine), names)
-            gnorm = float(np.sqrt(g @ g))
-            cos[i] = (g @ f) / (gnorm * fnorm) if gnorm > 0 and fnorm > 0 else np.nan
-            ratio[i] = gnorm / fnorm if fnorm > 0 else np.nan
+            cos[i], ratio[i], _ = _agreement(g, f)
     return TruncationBias(k2s.astype(np.int64), cos, ratio, fnorm, schedule, k1, combine, names)
 
 
