@@ -27,8 +27,8 @@ from .models import RNN
 from .schedules import Schedule, full, tbptt
 from .trace import Cost, Trace, Update
 
-__all__ = ["bptt", "unroll", "Problem", "make_problem", "run_schedule", "flow_matrix", "problem_loss",
-           "resolve_schedule", "check_model", "check_inputs", "row_norms"]
+__all__ = ["bptt", "unroll", "Problem", "make_problem", "run_schedule", "flow_matrix",
+           "problem_loss", "resolve_schedule", "check_model", "check_inputs", "row_norms"]
 
 
 @dataclass(frozen=True, eq=False)

@@ -43,8 +43,10 @@ from .truncation import (TRUNCATIONS, TruncationBias, cost_table, gradient_agree
 
 __all__ = [
     "jacobian_singular_values", "jacobian_product_norms", "lyapunov_exponent",
-    "lyapunov_spectrum", "step_jacobians", "singular_values_of", "lyapunov_of", "Spectrum", "recurrent_spectrum", "gamma", "pascanu_bound",
-    "TruncationBias", "truncation_bias", "gradient_agreement", "TRUNCATIONS", "schedule_cost", "cost_table",
+    "lyapunov_spectrum", "step_jacobians", "singular_values_of", "lyapunov_of", "Spectrum",
+    "recurrent_spectrum", "gamma", "pascanu_bound",
+    "TruncationBias", "truncation_bias", "gradient_agreement", "TRUNCATIONS", "schedule_cost",
+    "cost_table",
     "loss_slice", "random_direction", "cliff_loss", "cliff_grad", "CliffPath",
     "cliff_descent",
 ]
