@@ -28,7 +28,7 @@ demo: $(VENV)/.app
 	$(BIN)/bpttviz serve --host $(HOST) --port $(PORT)
 
 lab: $(VENV)/.app
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab bpttviz/lessons/
 
 # Optional: the CPU PyTorch used only as an independent cross-check.
 torch: | $(BIN)/python

@@ -3,28 +3,76 @@
 ``bpttviz serve [--host 127.0.0.1] [--port 8866] [--notebooks DIR]`` serves
 the lessons with Voila: sources stripped, tracebacks hidden, and idle kernels
 culled (a closed tab does not end its kernel, voila#1458, so the culler is
-what frees it).
+what frees it). The lessons ship inside the package (:func:`lessons_dir`), so
+it works from any folder once bpttviz is installed.
+
+``bpttviz lessons DIR`` copies the lesson notebooks to ``DIR`` for editing in
+JupyterLab; ``bpttviz serve --notebooks DIR`` then serves the edited copies.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import shutil
+import socket
 import sys
 from pathlib import Path
 
-__all__ = ["main", "voila_argv", "default_notebooks"]
+__all__ = ["main", "voila_argv", "lessons_dir", "default_notebooks", "copy_lessons",
+           "port_problem"]
 
 #: Check for idle kernels every minute; end those idle for two minutes with no tab connected.
 CULL_INTERVAL = 60
 CULL_IDLE_TIMEOUT = 120
 
 
+def lessons_dir() -> Path:
+    """The lesson notebooks shipped inside the package (``bpttviz/lessons``)."""
+    return Path(__file__).resolve().parent / "lessons"
+
+
 def default_notebooks() -> Path:
-    """``notebooks/`` of the current directory, else the one beside the package (a checkout)."""
-    here = Path.cwd() / "notebooks"
-    if (here / "index.ipynb").exists():
-        return here
-    return Path(__file__).resolve().parent.parent / "notebooks"
+    """The lessons ``bpttviz serve`` serves when not told: those shipped in the package."""
+    return lessons_dir()
+
+
+def copy_lessons(dest, *, overwrite: bool = False) -> list:
+    """Copy the lesson notebooks into the folder ``dest`` (made if missing); return the copies.
+
+    Raises ``FileExistsError`` naming the notebooks already there unless
+    ``overwrite`` is true: an edited lesson is never replaced silently.
+    """
+    dest = Path(dest)
+    if dest.exists() and not dest.is_dir():
+        raise NotADirectoryError(f"The 'DIR' of bpttviz lessons must be a folder. "
+                                 f"Got the file {dest} instead.")
+    sources = sorted(lessons_dir().glob("*.ipynb"))
+    clashes = [p.name for p in sources if (dest / p.name).exists()]
+    if clashes and not overwrite:
+        raise FileExistsError(f"{dest} already holds {', '.join(clashes)}; nothing was copied. "
+                              f"Choose another folder or pass --overwrite.")
+    dest.mkdir(parents=True, exist_ok=True)
+    return [Path(shutil.copy2(p, dest / p.name)) for p in sources]
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be served (in one sentence), or None if it can be bound now."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"the address {host!r} cannot be resolved ({exc.strerror})."
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as Tornado binds
+        try:
+            s.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (f"port {port} on {host} is already in use (another server, or "
+                        f"bpttviz serve still running?); choose another with --port.")
+            return f"cannot listen on {host}:{port}: {exc.strerror or exc}."
+    return None
 
 
 def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False) -> list:
@@ -47,18 +95,34 @@ def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False) -> li
 
 def _serve(args) -> int:
     notebooks = Path(args.notebooks) if args.notebooks else default_notebooks()
-    if not notebooks.is_dir():
-        print(f"bpttviz serve: no notebooks directory at {notebooks}; give one with "
-              f"--notebooks DIR.", file=sys.stderr)
+    if not (notebooks.is_dir() and any(notebooks.glob("*.ipynb"))):
+        print(f"bpttviz serve: no notebooks directory at {notebooks} (a folder of .ipynb "
+              f"files); give one with --notebooks DIR.", file=sys.stderr)
         return 2
     try:
         from voila.app import Voila
     except ImportError:
         print("bpttviz serve needs Voila: pip install 'bpttviz[app]'.", file=sys.stderr)
         return 2
+    problem = port_problem(args.host, args.port)
+    if problem:
+        print(f"bpttviz serve: {problem}", file=sys.stderr)
+        return 2
     print(f"Serving the lessons in {notebooks} at "
           f"http://{args.host}:{args.port}/voila/render/index.ipynb", flush=True)
     Voila.launch_instance(argv=voila_argv(notebooks, args.host, args.port, args.open))
+    return 0
+
+
+def _lessons(args) -> int:
+    try:
+        copies = copy_lessons(args.dir, overwrite=args.overwrite)
+    except (FileExistsError, NotADirectoryError, PermissionError) as exc:
+        print(f"bpttviz lessons: {exc}", file=sys.stderr)
+        return 2
+    print(f"Copied {len(copies)} notebooks to {Path(args.dir).resolve()}. Open them with "
+          f"'jupyter lab {args.dir}', or serve them with "
+          f"'bpttviz serve --notebooks {args.dir}'.")
     return 0
 
 
@@ -70,11 +134,18 @@ def main(argv=None) -> int:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8866, help="port (default 8866)")
     serve.add_argument("--notebooks", default=None,
-                       help="directory of the lesson notebooks (default: ./notebooks)")
+                       help="directory of the lesson notebooks (default: the lessons shipped "
+                            "with bpttviz)")
     serve.add_argument("--open", action="store_true", help="open a browser")
+    lessons = sub.add_parser("lessons", help="copy the lesson notebooks to a folder for editing")
+    lessons.add_argument("dir", metavar="DIR", help="folder to copy them into (made if missing)")
+    lessons.add_argument("--overwrite", action="store_true",
+                         help="replace notebooks of the same name already in DIR")
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "lessons":
+        return _lessons(args)
     return 2
 
 

@@ -1,0 +1,75 @@
+"""The ``bpttviz`` command: the lessons it serves from any folder, the copies it makes for
+editing, and the clear line it gives, before anything else, when the port is taken."""
+
+import json
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from bpttviz.cli import copy_lessons, default_notebooks, lessons_dir, port_problem
+from bpttviz.cli import main as cli_main
+
+
+def test_the_lessons_ship_inside_the_package():
+    shipped = sorted(p.name for p in lessons_dir().glob("*.ipynb"))
+    assert "index.ipynb" in shipped and len(shipped) >= 7
+    assert lessons_dir().parent.name == "bpttviz"
+    assert default_notebooks() == lessons_dir()
+
+
+def test_lessons_copies_every_notebook_and_never_overwrites_an_edit(tmp_path, capsys):
+    dest = tmp_path / "my lessons"
+    assert cli_main(["lessons", str(dest)]) == 0
+    copied = sorted(p.name for p in dest.glob("*.ipynb"))
+    assert copied == sorted(p.name for p in lessons_dir().glob("*.ipynb"))
+    assert "bpttviz serve --notebooks" in capsys.readouterr().out
+    for name in copied:          # the copies are the notebooks, byte for byte
+        assert (dest / name).read_bytes() == (lessons_dir() / name).read_bytes()
+
+    edited = dest / "index.ipynb"
+    edited.write_text(json.dumps({"edited": True}))
+    assert cli_main(["lessons", str(dest)]) == 2
+    err = capsys.readouterr().err
+    assert "index.ipynb" in err and "--overwrite" in err and "nothing was copied" in err
+    assert json.loads(edited.read_text()) == {"edited": True}
+
+    assert cli_main(["lessons", str(dest), "--overwrite"]) == 0
+    assert edited.read_bytes() == (lessons_dir() / "index.ipynb").read_bytes()
+
+
+def test_lessons_refuses_a_file_as_the_folder(tmp_path):
+    target = tmp_path / "a-file"
+    target.write_text("x")
+    with pytest.raises(NotADirectoryError, match="must be a folder"):
+        copy_lessons(target)
+
+
+def test_a_busy_port_is_one_clear_line_before_serving(capsys):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert "already in use" in port_problem("127.0.0.1", port)
+        assert cli_main(["serve", "--port", str(port)]) == 2
+    out, err = capsys.readouterr()
+    assert "Serving" not in out
+    assert err.count("\n") == 1 and f"port {port}" in err and "--port" in err
+
+
+def test_a_free_port_has_no_problem():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert port_problem("127.0.0.1", port) is None
+
+
+def test_an_unresolvable_host_is_said():
+    assert "cannot be resolved" in port_problem("no-such-host.invalid", 8866)
+
+
+def test_the_command_runs_as_a_module():
+    out = subprocess.run([sys.executable, "-m", "bpttviz.cli", "lessons", "--help"],
+                         capture_output=True, text=True, check=True)
+    assert "DIR" in out.stdout and "--overwrite" in out.stdout

@@ -1,0 +1,102 @@
+"""The package stands on its own: a wheel built with ``python -m build``, installed with its
+``[app]`` extra in a fresh virtual environment and run from a folder outside the checkout,
+serves every lesson (each page executes and carries its app)."""
+
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+LESSONS = sorted(p.name for p in (ROOT / "bpttviz" / "lessons").glob("*.ipynb"))
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+INSTALL_TIMEOUT = 900
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(argv, **kw):
+    out = subprocess.run(argv, capture_output=True, text=True, **kw)
+    assert out.returncode == 0, f"{' '.join(map(str, argv))} failed:\n{out.stdout}\n{out.stderr}"
+    return out
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A fresh venv holding only the built wheel (and what it depends on); its bin folder."""
+    pytest.importorskip("build", reason="building the wheel needs the 'build' package "
+                                        "(pip install build, or the [dev] extra)")
+    tmp = tmp_path_factory.mktemp("wheel")
+    run([sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp / "dist"), str(ROOT)],
+        timeout=INSTALL_TIMEOUT)
+    wheels = list((tmp / "dist").glob("bpttviz-*.whl"))
+    assert len(wheels) == 1, wheels
+    run([sys.executable, "-m", "venv", str(tmp / "venv")], timeout=INSTALL_TIMEOUT)
+    bin_ = tmp / "venv" / "bin"
+    run([str(bin_ / "python"), "-m", "pip", "install", "--quiet", f"{wheels[0]}[app]"],
+        timeout=INSTALL_TIMEOUT)
+    return bin_, wheels[0]
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_the_lessons(installed):
+    import zipfile
+    names = zipfile.ZipFile(installed[1]).namelist()
+    assert sorted(n.rsplit("/", 1)[1] for n in names
+                  if n.startswith("bpttviz/lessons/") and n.endswith(".ipynb")) == LESSONS
+
+
+@pytest.mark.slow
+def test_a_fresh_venv_with_only_the_wheel_serves_every_lesson_from_outside_the_checkout(
+        installed, tmp_path):
+    bin_, _ = installed
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    # The installed copy, not the checkout, is what runs.
+    where = run([str(bin_ / "python"), "-c", "import bpttviz; print(bpttviz.__file__)"],
+                cwd=elsewhere).stdout.strip()
+    assert not where.startswith(str(ROOT)), where
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONPATH", "QUERY_STRING", "VOILA_REQUEST_URL", "VIRTUAL_ENV")}
+    log = tmp_path / "serve.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([str(bin_ / "bpttviz"), "serve", "--port", str(port)],
+                                cwd=elsewhere, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    base = f"http://127.0.0.1:{port}/voila/render/"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, log.read_text()
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.3)
+        assert "Serving the lessons in" in log.read_text()
+        for name in LESSONS:
+            with urllib.request.urlopen(base + name, timeout=180) as r:
+                page = r.read().decode()
+            assert r.status == 200, name
+            if name != "index.ipynb":          # the landing page is narrative only
+                assert WIDGET_VIEW in page, f"{name} rendered without its app:\n{page[-2000:]}"
+            assert "Traceback" not in page and "voila-error" not in page.split("<body")[-1], name
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
