@@ -19,336 +19,48 @@ string (``?k1=5&k2=20``) and reports the values it could not use, shows a link
 to the current configuration, offers each figure as PNG or SVG, and says when
 it is busy.
 
+The pieces it is built from each have a module: :mod:`.controls` (a control
+declared once), :mod:`.query` (the page's query string), :mod:`.canvas`
+(blitting), :mod:`.downloads` (figure files) and :mod:`.notices` (messages).
+
 ipywidgets and ipympl only: the numbers come from the engine, the drawing
 from :mod:`bpttviz.plots`.
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import math
 import os
 import time
 import traceback
 from contextlib import contextmanager
-from dataclasses import dataclass
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import ipywidgets as widgets
 import numpy as np
-from ipympl.backend_nbagg import Canvas, FigureManager
+from ipympl.backend_nbagg import FigureManager
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-from ..plots import (OKABE_ITO, draw_moving, freeze_layout, hidden, projector_style,
-                     split_for_blitting)
+from ..plots import OKABE_ITO, freeze_layout, projector_style
+from .canvas import LessonCanvas
+from .controls import CONTROL_WIDTH, Control
+from .downloads import FigureSaver
+from .notices import notice_html, overflow_notes, overflow_step, readout_html
+from .query import IGNORED_QUERY_KEYS, parse_query
 
 __all__ = ["Control", "LessonApp", "LessonCanvas", "FigureSaver", "parse_query", "notice_html",
            "readout_html", "overflow_step", "overflow_notes", "random_sequence",
            "IGNORED_QUERY_KEYS", "FIGURE_PX"]
 
-#: Query-string keys that belong to Voila or Jupyter, not to a lesson.
-IGNORED_QUERY_KEYS = frozenset({"template", "theme", "token", "voila-template", "voila-theme"})
-
-KINDS = ("int", "float", "option", "bool")
-LABEL_WIDTH = "140px"
-CONTROL_WIDTH = "310px"
 #: Figure size in pixels: two per row beside the controls fit a 1280x720 screen. Multiples
 #: of 25 px are whole at 100 dpi in binary, so the canvas is a whole number of pixels.
 FIGURE_PX = (425, 300)
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
-
-
-@dataclass(frozen=True)
-class Control:
-    """A lesson's control, declared once: its widget, its range and its query-string key.
-
-    Attributes
-    ----------
-    name : str
-        Key in ``app.values()``, in the query string and in ``app.widgets``.
-    label : str
-        What the control shows, units included, e.g. ``"T (steps)"``.
-    kind : {"int", "float", "option", "bool"}
-    default : int, float, str or bool
-    low, high : number, optional
-        The range of an int or float control (inclusive). A lesson can narrow
-        it at run time (``app.widgets[name].max = ...`` in ``constrain``);
-        checks always use the widget's current range.
-    step : number, optional
-        Slider step.
-    options : tuple of (label, value) pairs or of values
-        Choices of an "option" control.
-    recompute : bool
-        Whether a change needs a new engine run (False: only ``render``, e.g.
-        the frame of an animation).
-    continuous : bool
-        Fire while the slider is dragged (True) or on release only (False,
-        for anything that runs the engine).
-    help : str
-        Tooltip.
-    """
-
-    name: str
-    label: str
-    kind: str
-    default: object
-    low: float | None = None
-    high: float | None = None
-    step: float | None = None
-    options: tuple = ()
-    recompute: bool = True
-    continuous: bool = False
-    help: str = ""
-
-    def __post_init__(self):
-        if self.kind not in KINDS:
-            raise ValueError(f"The 'kind' of control {self.name!r} must be one of {KINDS}. "
-                             f"Got {self.kind!r} instead.")
-
-    @property
-    def values(self) -> tuple:
-        """The allowed values of an "option" control."""
-        return tuple(o[1] if isinstance(o, tuple) else o for o in self.options)
-
-    def widget(self):
-        """A new widget for this control, labelled and at its default value."""
-        style = {"description_width": LABEL_WIDTH}
-        layout = widgets.Layout(width=CONTROL_WIDTH)
-        common = dict(description=self.label, style=style, layout=layout, tooltip=self.help or None)
-        if self.kind == "int":
-            return widgets.IntSlider(value=self.default, min=self.low, max=self.high,
-                                     step=self.step or 1, continuous_update=self.continuous,
-                                     **common)
-        if self.kind == "float":
-            decimals = max(0, -int(math.floor(math.log10(self.step)))) if self.step else 2
-            return widgets.FloatSlider(value=self.default, min=self.low, max=self.high,
-                                       step=self.step or 0.01, continuous_update=self.continuous,
-                                       readout_format=f".{decimals}f", **common)
-        if self.kind == "option":
-            return widgets.Dropdown(options=list(self.options), value=self.default, **common)
-        return widgets.Checkbox(value=bool(self.default), indent=False, **common)
-
-    def check(self, value, low=None, high=None):
-        """Return ``value`` if it is allowed (in ``[low, high]``, default the declared range).
-
-        Raises ``ValueError`` naming the control, what is allowed and what was received.
-        """
-        low = self.low if low is None else low
-        high = self.high if high is None else high
-        if self.kind == "option":
-            if value in self.values:
-                return value
-            raise ValueError(f"{self.name} must be one of {', '.join(map(str, self.values))}. "
-                             f"Got {value!r} instead.")
-        if self.kind == "bool":
-            if isinstance(value, (bool, np.bool_)):
-                return bool(value)
-            raise ValueError(f"{self.name} must be true or false. Got {value!r} instead.")
-        number = (isinstance(value, (int, np.integer)) if self.kind == "int"
-                  else isinstance(value, (int, float, np.integer, np.floating)))
-        if (number and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
-                and low <= value <= high):
-            return int(value) if self.kind == "int" else float(value)
-        what = "an integer" if self.kind == "int" else "a number"
-        raise ValueError(f"{self.name} must be {what} in [{_fmt(low)}, {_fmt(high)}]. "
-                         f"Got {value!r} instead.")
-
-    def parse(self, text: str, low=None, high=None):
-        """The value a query-string entry asks for, checked; ``ValueError`` if unusable."""
-        text = text.strip()
-        value = text                      # unparsable text fails the check below, with its range
-        if self.kind in ("int", "float"):
-            try:
-                value = int(text) if self.kind == "int" else float(text)
-            except ValueError:
-                pass
-        elif self.kind == "bool":
-            value = True if text.lower() in _TRUE else False if text.lower() in _FALSE else text
-        return self.check(value, low, high)
-
-    def format(self, value) -> str:
-        """``value`` as it goes into a query string."""
-        if self.kind == "float":
-            return _fmt(value)
-        if self.kind == "bool":
-            return "true" if value else "false"
-        return str(value)
-
-
-def _fmt(x) -> str:
-    """A number without trailing zeros: 1.1, 20, 0.05."""
-    if isinstance(x, (int, np.integer)):
-        return str(int(x))
-    return f"{float(x):.10g}"
-
-
-def parse_query(query: str | None) -> dict:
-    """``{key: value}`` from a query string like ``"k1=5&k2=20"`` (the last repeat wins).
-
-    A leading ``?`` is allowed; Voila's and Jupyter's own keys
-    (:data:`IGNORED_QUERY_KEYS`) are left out.
-    """
-    query = (query or "").lstrip("?")
-    parsed = parse_qs(query, keep_blank_values=True)
-    return {k: v[-1] for k, v in parsed.items() if k not in IGNORED_QUERY_KEYS}
-
-
-_NOTICE_STYLE = {
-    "error": ("#fbe9e0", OKABE_ITO["vermillion"], "Something went wrong"),
-    "warning": ("#fdf4dc", OKABE_ITO["orange"], "Note"),
-    "info": ("#e6f1f8", OKABE_ITO["blue"], ""),
-}
-
-
-def notice_html(lines, level="info") -> str:
-    """A coloured box with one paragraph per line (escaped), or "" for no lines."""
-    if isinstance(lines, str):
-        lines = [lines]
-    lines = [str(x) for x in lines if x]
-    if not lines:
-        return ""
-    bg, edge, head = _NOTICE_STYLE[level]
-    body = "".join(f"<div>{html.escape(x)}</div>" for x in lines)
-    title = f"<b>{head}</b>" if head else ""
-    return (f'<div class="bpttviz-notice bpttviz-{level}" style="background:{bg};'
-            f'border-left:5px solid {edge};padding:6px 10px;margin:4px 0;font-size:14px;'
-            f'line-height:1.35;white-space:normal">{title}{body}</div>')
 
 
 def random_sequence(T: int, seed: int, stream: int):
     """Seeded N(0, 1) inputs (T, 1, 1) and targets (T, 1, 1); ``stream`` keeps lessons apart."""
     rng = np.random.default_rng([seed, stream])
     return rng.normal(size=(T, 1, 1)), rng.normal(size=(T, 1, 1))
-
-
-def readout_html(lines) -> str:
-    """The numbers under the controls: one line each (HTML allowed, the caller escapes)."""
-    return (f"<div style='font-size:14px;line-height:1.4'>"
-            f"{'<br>'.join(x for x in lines if x)}</div>")
-
-
-def overflow_step(trace):
-    """First step where a trace's forward pass or a backward sweep stopped being finite, or None."""
-    steps = [trace.first_nonfinite] + [u.first_nonfinite for u in trace.updates]
-    steps = [s for s in steps if s is not None]
-    return min(steps) if steps else None
-
-
-def overflow_notes(trace) -> list:
-    """A sentence saying where ``trace`` overflowed, or none."""
-    step = overflow_step(trace)
-    if step is None:
-        return []
-    return [f"This run overflowed at step {step}: numbers beyond float64's range (about "
-            "1.8e308) became inf or NaN. The figures mark the step and draw those values "
-            "in vermillion."]
-
-
-class LessonCanvas(Canvas):
-    """An ipympl canvas that renders the ticks of its axes once and then only what changes.
-
-    A draw renders the static part of the figure (each axes' face, ticks,
-    tick labels and axis labels: most of the cost of a Matplotlib figure)
-    into a background, kept for as long as the figure's axes keep their
-    limits, labels and artists, then draws every other artist over it (see
-    :func:`bpttviz.plots.split_for_blitting`): the blitting recipe of
-    Matplotlib's animation guide, applied to every redraw. The image equals
-    a full draw but where a tick mark meets an image or a collection.
-    ``blit = False`` draws the whole figure every time.
-    """
-
-    blit = True
-
-    def __init__(self, figure, *args, **kwargs):
-        super().__init__(figure, *args, **kwargs)
-        self._background = None
-        self._static = None
-        #: ``on_error(exc)`` is called with an error of :meth:`draw` instead of raising it:
-        #: ipympl draws in its message handler, where a raised error reaches no one.
-        self.on_error = None
-
-    def draw(self):
-        self._png_is_old = True
-        try:
-            self._draw_over_background()
-        except Exception as exc:
-            self._background = None         # the next draw starts from a full one
-            if self.on_error is None:
-                raise
-            self.on_error(exc)
-        finally:
-            self.manager.refresh_all()      # send the new image to the browser
-
-    def _draw_over_background(self):
-        if not self.blit:
-            FigureCanvasAgg.draw(self)
-            return
-        static, moving = split_for_blitting(self.figure)
-        if self._background is None or static != self._static:
-            with hidden(moving):
-                FigureCanvasAgg.draw(self)
-            self._background = self.copy_from_bbox(self.figure.bbox)
-            self._static = static
-        else:
-            self.restore_region(self._background)
-        draw_moving(self.figure, self.get_renderer())
-
-
-class FigureSaver:
-    """Buttons that turn a figure into a PNG or SVG file the browser downloads.
-
-    A click renders the figure in the kernel and offers the file as a link
-    (a ``data:`` URL with a ``download`` name), which works the same in
-    Voila and JupyterLab.
-    """
-
-    FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
-
-    def __init__(self, fig, stem: str, on_error=None):
-        self.fig, self.stem, self.on_error = fig, stem, on_error
-        self.link = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px"))
-        buttons = []
-        for fmt in self.FORMATS:
-            b = widgets.Button(description=fmt.upper(), icon="download",
-                               tooltip=f"Save this figure as {fmt.upper()}",
-                               layout=widgets.Layout(width="80px"))
-            b.add_class(f"bpttviz-save-{fmt}")
-            b.on_click(lambda _, fmt=fmt: self._clicked(fmt))
-            buttons.append(b)
-        self.widget = widgets.HBox([widgets.Label("Save as"), *buttons, self.link])
-        self.widget.add_class("bpttviz-saver")
-
-    def render(self, fmt: str) -> bytes:
-        """The figure as ``fmt`` ("png" or "svg") bytes."""
-        if fmt not in self.FORMATS:
-            raise ValueError(f"A figure can be saved as {' or '.join(self.FORMATS)}. "
-                             f"Got {fmt!r} instead.")
-        buf = io.BytesIO()
-        with projector_style():
-            self.fig.savefig(buf, format=fmt, dpi=150 if fmt == "png" else None)
-        return buf.getvalue()
-
-    def offer(self, fmt: str) -> str:
-        """Render the figure and show a download link for it; returns the link's HTML."""
-        data = self.render(fmt)
-        name = f"{self.stem}.{fmt}"
-        url = f"data:{self.FORMATS[fmt]};base64,{base64.b64encode(data).decode('ascii')}"
-        self.link.value = (f'<a href="{url}" download="{html.escape(name)}" '
-                           f'class="bpttviz-download">Download {html.escape(name)} '
-                           f'({len(data) / 1024:.0f} kB)</a>')
-        return self.link.value
-
-    def _clicked(self, fmt):
-        try:
-            self.offer(fmt)
-        except Exception as exc:  # shown in the page, never raised into the comm handler
-            self.link.value = ""
-            if self.on_error is not None:
-                self.on_error(f"save the figure as {fmt.upper()}", exc)
 
 
 class LessonApp:

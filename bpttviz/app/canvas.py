@@ -1,0 +1,60 @@
+"""An ipympl canvas for lessons: the static part of a figure rendered once, then only what moves."""
+
+from __future__ import annotations
+
+from ipympl.backend_nbagg import Canvas
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from ..plots import draw_moving, hidden, split_for_blitting
+
+__all__ = ["LessonCanvas"]
+
+
+class LessonCanvas(Canvas):
+    """An ipympl canvas that renders the ticks of its axes once and then only what changes.
+
+    A draw renders the static part of the figure (each axes' face, ticks,
+    tick labels and axis labels: most of the cost of a Matplotlib figure)
+    into a background, kept for as long as the figure's axes keep their
+    limits, labels and artists, then draws every other artist over it (see
+    :func:`bpttviz.plots.split_for_blitting`): the blitting recipe of
+    Matplotlib's animation guide, applied to every redraw. The image equals
+    a full draw but where a tick mark meets an image or a collection.
+    ``blit = False`` draws the whole figure every time.
+    """
+
+    blit = True
+
+    def __init__(self, figure, *args, **kwargs):
+        super().__init__(figure, *args, **kwargs)
+        self._background = None
+        self._static = None
+        #: ``on_error(exc)`` is called with an error of :meth:`draw` instead of raising it:
+        #: ipympl draws in its message handler, where a raised error reaches no one.
+        self.on_error = None
+
+    def draw(self):
+        self._png_is_old = True
+        try:
+            self._draw_over_background()
+        except Exception as exc:
+            self._background = None         # the next draw starts from a full one
+            if self.on_error is None:
+                raise
+            self.on_error(exc)
+        finally:
+            self.manager.refresh_all()      # send the new image to the browser
+
+    def _draw_over_background(self):
+        if not self.blit:
+            FigureCanvasAgg.draw(self)
+            return
+        static, moving = split_for_blitting(self.figure)
+        if self._background is None or static != self._static:
+            with hidden(moving):
+                FigureCanvasAgg.draw(self)
+            self._background = self.copy_from_bbox(self.figure.bbox)
+            self._static = static
+        else:
+            self.restore_region(self._background)
+        draw_moving(self.figure, self.get_renderer())

@@ -1,0 +1,66 @@
+"""Figure downloads: a figure rendered in the kernel and offered as a PNG or SVG file."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import ipywidgets as widgets
+
+from ..plots import projector_style
+
+__all__ = ["FigureSaver"]
+
+
+class FigureSaver:
+    """Buttons that turn a figure into a PNG or SVG file the browser downloads.
+
+    A click renders the figure in the kernel and offers the file as a link
+    (a ``data:`` URL with a ``download`` name), which works the same in
+    Voila and JupyterLab.
+    """
+
+    FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
+
+    def __init__(self, fig, stem: str, on_error=None):
+        self.fig, self.stem, self.on_error = fig, stem, on_error
+        self.link = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px"))
+        buttons = []
+        for fmt in self.FORMATS:
+            b = widgets.Button(description=fmt.upper(), icon="download",
+                               tooltip=f"Save this figure as {fmt.upper()}",
+                               layout=widgets.Layout(width="80px"))
+            b.add_class(f"bpttviz-save-{fmt}")
+            b.on_click(lambda _, fmt=fmt: self._clicked(fmt))
+            buttons.append(b)
+        self.widget = widgets.HBox([widgets.Label("Save as"), *buttons, self.link])
+        self.widget.add_class("bpttviz-saver")
+
+    def render(self, fmt: str) -> bytes:
+        """The figure as ``fmt`` ("png" or "svg") bytes."""
+        if fmt not in self.FORMATS:
+            raise ValueError(f"A figure can be saved as {' or '.join(self.FORMATS)}. "
+                             f"Got {fmt!r} instead.")
+        buf = io.BytesIO()
+        with projector_style():
+            self.fig.savefig(buf, format=fmt, dpi=150 if fmt == "png" else None)
+        return buf.getvalue()
+
+    def offer(self, fmt: str) -> str:
+        """Render the figure and show a download link for it; returns the link's HTML."""
+        data = self.render(fmt)
+        name = f"{self.stem}.{fmt}"
+        url = f"data:{self.FORMATS[fmt]};base64,{base64.b64encode(data).decode('ascii')}"
+        self.link.value = (f'<a href="{url}" download="{html.escape(name)}" '
+                           f'class="bpttviz-download">Download {html.escape(name)} '
+                           f'({len(data) / 1024:.0f} kB)</a>')
+        return self.link.value
+
+    def _clicked(self, fmt):
+        try:
+            self.offer(fmt)
+        except Exception as exc:  # shown in the page, never raised into the comm handler
+            self.link.value = ""
+            if self.on_error is not None:
+                self.on_error(f"save the figure as {fmt.upper()}", exc)

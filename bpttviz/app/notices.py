@@ -1,0 +1,54 @@
+"""What a lesson says in words: notices, the readout under the controls, overflow notes."""
+
+from __future__ import annotations
+
+import html
+
+from ..plots import OKABE_ITO
+
+__all__ = ["notice_html", "readout_html", "overflow_step", "overflow_notes"]
+
+
+_NOTICE_STYLE = {
+    "error": ("#fbe9e0", OKABE_ITO["vermillion"], "Something went wrong"),
+    "warning": ("#fdf4dc", OKABE_ITO["orange"], "Note"),
+    "info": ("#e6f1f8", OKABE_ITO["blue"], ""),
+}
+
+
+def notice_html(lines, level="info") -> str:
+    """A coloured box with one paragraph per line (escaped), or "" for no lines."""
+    if isinstance(lines, str):
+        lines = [lines]
+    lines = [str(x) for x in lines if x]
+    if not lines:
+        return ""
+    bg, edge, head = _NOTICE_STYLE[level]
+    body = "".join(f"<div>{html.escape(x)}</div>" for x in lines)
+    title = f"<b>{head}</b>" if head else ""
+    return (f'<div class="bpttviz-notice bpttviz-{level}" style="background:{bg};'
+            f'border-left:5px solid {edge};padding:6px 10px;margin:4px 0;font-size:14px;'
+            f'line-height:1.35;white-space:normal">{title}{body}</div>')
+
+
+def readout_html(lines) -> str:
+    """The numbers under the controls: one line each (HTML allowed, the caller escapes)."""
+    return (f"<div style='font-size:14px;line-height:1.4'>"
+            f"{'<br>'.join(x for x in lines if x)}</div>")
+
+
+def overflow_step(trace):
+    """First step where a trace's forward pass or a backward sweep stopped being finite, or None."""
+    steps = [trace.first_nonfinite] + [u.first_nonfinite for u in trace.updates]
+    steps = [s for s in steps if s is not None]
+    return min(steps) if steps else None
+
+
+def overflow_notes(trace) -> list:
+    """A sentence saying where ``trace`` overflowed, or none."""
+    step = overflow_step(trace)
+    if step is None:
+        return []
+    return [f"This run overflowed at step {step}: numbers beyond float64's range (about "
+            "1.8e308) became inf or NaN. The figures mark the step and draw those values "
+            "in vermillion."]
