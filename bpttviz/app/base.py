@@ -46,7 +46,7 @@ from .canvas import LessonCanvas
 from .controls import CONTROL_WIDTH, Control
 from .downloads import FigureSaver
 from .notices import notice_html, overflow_notes, overflow_step, readout_html
-from .query import IGNORED_QUERY_KEYS, parse_query
+from .query import IGNORED_QUERY_KEYS, PAGE_KEYS, parse_query
 
 __all__ = ["Control", "LessonApp", "LessonCanvas", "FigureSaver", "parse_query", "notice_html",
            "readout_html", "overflow_step", "overflow_notes", "random_sequence",
@@ -135,6 +135,8 @@ class LessonApp:
         self.link = widgets.HTML()
         self.link.add_class("bpttviz-link")
         self._notes = []
+        #: The page-level entries of the query string (:data:`PAGE_KEYS`), as text.
+        self.page_options = {}
         self.artists = {}
         with projector_style():
             self.figures = dict(self.build_figures())
@@ -264,6 +266,7 @@ class LessonApp:
         entry not used is reported in the page's notes.
         """
         entries = parse_query(query)
+        self.page_options = {k: entries.pop(k) for k in list(entries) if k in PAGE_KEYS}
         problems = []
         if "preset" in entries:
             name = entries.pop("preset")

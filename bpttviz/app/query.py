@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-__all__ = ["parse_query", "IGNORED_QUERY_KEYS"]
+__all__ = ["parse_query", "IGNORED_QUERY_KEYS", "PAGE_KEYS"]
 
 #: Query-string keys that belong to Voila or Jupyter, not to a lesson.
 IGNORED_QUERY_KEYS = frozenset({"template", "theme", "token", "voila-template", "voila-theme"})
+#: Query-string keys that set how the page shows a lesson, not a control of it: every lesson
+#: accepts them (``LessonApp.page_options``).
+PAGE_KEYS = frozenset({"projector", "step", "hide", "lock"})
 
 
 def parse_query(query: str | None) -> dict:
