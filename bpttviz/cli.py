@@ -8,6 +8,10 @@ it works from any folder once bpttviz is installed.
 
 ``bpttviz lessons DIR`` copies the lesson notebooks to ``DIR`` for editing in
 JupyterLab; ``bpttviz serve --notebooks DIR`` then serves the edited copies.
+
+``bpttviz hub-config [--lesson NAME] [--try-locally] [-o FILE]`` writes a
+JupyterHub configuration whose users land on a lesson in Voila
+(:mod:`bpttviz.hub`).
 """
 
 from __future__ import annotations
@@ -126,6 +130,25 @@ def _lessons(args) -> int:
     return 0
 
 
+def _hub_config(args) -> int:
+    from .hub import hub_config_text
+
+    try:
+        text = hub_config_text(lesson=args.lesson, try_locally=args.try_locally,
+                               host=args.host, port=args.port,
+                               filename=Path(args.output).name if args.output
+                               else "jupyterhub_config.py")
+    except ValueError as exc:
+        print(f"bpttviz hub-config: {exc}", file=sys.stderr)
+        return 2
+    if args.output:
+        Path(args.output).write_text(text)
+        print(f"Wrote {args.output}; run 'jupyterhub -f {args.output}'.", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def main(argv=None) -> int:
     """Entry point of the ``bpttviz`` script."""
     parser = argparse.ArgumentParser(prog="bpttviz", description=__doc__.splitlines()[0])
@@ -141,7 +164,22 @@ def main(argv=None) -> int:
     lessons.add_argument("dir", metavar="DIR", help="folder to copy them into (made if missing)")
     lessons.add_argument("--overwrite", action="store_true",
                          help="replace notebooks of the same name already in DIR")
+    hub = sub.add_parser("hub-config",
+                         help="write a JupyterHub configuration whose users land on the lessons")
+    hub.add_argument("--lesson", default="index",
+                     help="lesson users land on, a notebook stem (default index, which links "
+                          "every lesson)")
+    hub.add_argument("--try-locally", action="store_true",
+                     help="INSECURE, for one machine: any name and password log in, servers "
+                          "run as the hub's account")
+    hub.add_argument("--host", default="127.0.0.1", help="address the hub binds (default "
+                                                          "127.0.0.1)")
+    hub.add_argument("--port", type=int, default=8000, help="port of the hub (default 8000)")
+    hub.add_argument("-o", "--output", default=None,
+                     help="file to write (default: print it)")
     args = parser.parse_args(argv)
+    if args.command == "hub-config":
+        return _hub_config(args)
     if args.command == "serve":
         return _serve(args)
     if args.command == "lessons":

@@ -70,6 +70,11 @@ def test_every_lesson_notebook_is_tested_here():
 def open_lesson(page, server, name, query=""):
     """Load a lesson and wait until its app has computed and every figure is drawn."""
     page.goto(f"{server}/voila/render/{name}.ipynb{query}")
+    return wait_lesson_ready(page, name)
+
+
+def wait_lesson_ready(page, name):
+    """Wait until the lesson ``name`` loaded in ``page`` has computed and drawn every figure."""
     page.wait_for_selector(".bpttviz-app .widget-readout")
     n_figures = LESSONS[name][0]
     page.wait_for_function(

@@ -1,0 +1,145 @@
+"""The lessons on JupyterHub: every user lands on the Voila view of a lesson.
+
+JupyterHub starts one Jupyter server per user (its "single-user server") behind
+its proxy; Voila runs inside each of them as a server extension, so a lesson
+is at ``/user/<name>/voila/render/<lesson>.ipynb``. :func:`configure` sets a
+hub's configuration object so that a user who logs in lands there; ``bpttviz
+hub-config`` writes a ``jupyterhub_config.py`` that calls it::
+
+    bpttviz hub-config --try-locally > jupyterhub_config.py
+    jupyterhub -f jupyterhub_config.py
+
+See docs/jupyterhub.md for what was tested and what a larger deployment needs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .cli import CULL_IDLE_TIMEOUT, CULL_INTERVAL, lessons_dir
+
+__all__ = ["LANDING", "lesson_names", "landing_url", "singleuser_args", "configure",
+           "hub_config_text"]
+
+#: The page a user lands on when no lesson is named: the landing page that links every lesson.
+LANDING = "index"
+
+
+def lesson_names() -> list:
+    """The names of the lessons shipped with bpttviz (notebook stems, ``index`` included)."""
+    return sorted(p.stem for p in lessons_dir().glob("*.ipynb"))
+
+
+def landing_url(lesson: str = LANDING) -> str:
+    """The single-user server's URL (after ``/user/<name>``) of ``lesson`` in Voila.
+
+    Raises ``ValueError`` naming the lessons there are when ``lesson`` is not one of them.
+    """
+    names = lesson_names()
+    stem = lesson[:-len(".ipynb")] if lesson.endswith(".ipynb") else lesson
+    if stem not in names:
+        raise ValueError(f"The 'lesson' users land on must be one of {', '.join(names)}. "
+                         f"Got {lesson!r} instead.")
+    return f"/voila/render/{stem}.ipynb"
+
+
+def singleuser_args() -> list:
+    """Arguments for each user's Jupyter server: Voila enabled and set as ``bpttviz serve`` sets it.
+
+    Voila's server extension is enabled explicitly (pip enables it when Voila is installed,
+    but an image or environment built otherwise may not); sources stripped and tracebacks
+    hidden as in the standalone Voila; idle kernels culled, since a closed tab does not end
+    its kernel (voila#1458).
+    """
+    return [
+        "--ServerApp.jpserver_extensions=voila.server_extension=True",
+        "--VoilaConfiguration.strip_sources=True",
+        "--VoilaConfiguration.show_tracebacks=False",
+        f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
+        "--MappingKernelManager.cull_connected=False",
+    ]
+
+
+def configure(c, *, lesson: str = LANDING, notebooks=None):
+    """Set JupyterHub's config ``c`` so that users land on ``lesson`` in Voila.
+
+    Parameters
+    ----------
+    c : traitlets.config.Config
+        The object ``get_config()`` returns in a ``jupyterhub_config.py``.
+    lesson : str
+        The lesson users land on, a notebook stem such as ``"02_vanishing_exploding"``;
+        default the landing page ``"index"``, which links every lesson.
+    notebooks : str or None
+        The folder each user's server serves, as JupyterHub's ``Spawner.notebook_dir`` (``~``
+        and ``{username}`` are expanded per user), holding copies of the lessons (``bpttviz
+        lessons DIR``); default the lessons installed with bpttviz, read by every user.
+
+    Returns
+    -------
+    c : traitlets.config.Config
+        The same object, for chaining. Spawner and authenticator are left to the caller:
+        they are what differs between one machine and a cluster.
+    """
+    c.Spawner.default_url = landing_url(lesson)
+    c.Spawner.notebook_dir = str(lessons_dir() if notebooks is None else notebooks)
+    args = list(c.Spawner.args) if "args" in c.Spawner else []
+    c.Spawner.args = args + [a for a in singleuser_args() if a not in args]
+    return c
+
+
+_HEADER = '''\
+"""JupyterHub configuration: every user lands on the bpttviz lessons in Voila.
+
+Written by `bpttviz hub-config`. Run with:  jupyterhub -f {filename}
+Each user's Jupyter server runs in the Python environment that bpttviz and
+Voila are installed in. See docs/jupyterhub.md in the bpttviz repository.
+"""
+from bpttviz.hub import configure
+
+c = get_config()  # noqa: F821 (JupyterHub's configuration loader provides get_config)
+
+configure(c, lesson={lesson!r})
+'''
+
+_SYSTEM_USERS = '''
+# Who may log in, and how their servers start, depends on the site. With these lines
+# unchanged, JupyterHub's defaults apply: system accounts and passwords (PAM), one
+# server per account started as that account on this machine. Name who is allowed:
+# c.Authenticator.allowed_users = {{"ada", "alan"}}   # or c.Authenticator.allow_all = True
+c.JupyterHub.bind_url = "http://{host}:{port}"
+'''
+
+_TRY_LOCALLY = '''
+# Trying it on one machine. INSECURE: any user name logs in with any password, and
+# every user's server runs as the account that runs the hub, in /tmp/<name>.
+import os
+import sys
+
+c.JupyterHub.bind_url = "http://{host}:{port}"
+c.JupyterHub.authenticator_class = "dummy"
+c.JupyterHub.spawner_class = "simple"
+c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
+if os.geteuid() == 0:   # a Jupyter server refuses to run as root unless told
+    c.Spawner.args = list(c.Spawner.args) + ["--ServerApp.allow_root=True"]
+'''
+
+
+def hub_config_text(*, lesson: str = LANDING, try_locally: bool = False, host: str = "127.0.0.1",
+                    port: int = 8000,
+                    filename: str = "jupyterhub_config.py") -> str:
+    """The text of a ``jupyterhub_config.py`` whose users land on ``lesson`` in Voila.
+
+    With ``try_locally`` the hub lets any user name in with any password
+    (JupyterHub's ``DummyAuthenticator``) and starts their servers as the hub's
+    own account (``SimpleLocalProcessSpawner``): for trying on one machine only.
+    Otherwise it keeps JupyterHub's defaults (system accounts, PAM).
+    """
+    landing_url(lesson)                                        # a bad name fails here
+    if not 0 < int(port) < 65536:
+        raise ValueError(f"The 'port' of the hub must be an int in the range [1, 65535]. "
+                         f"Got {port!r} instead.")
+    text = _HEADER.format(filename=filename, lesson=Path(lesson).stem)
+    part = _TRY_LOCALLY if try_locally else _SYSTEM_USERS
+    return text + part.format(host=host, port=int(port))
