@@ -93,14 +93,18 @@ _HEADER = '''\
 """JupyterHub configuration: every user lands on the bpttviz lessons in Voila.
 
 Written by `bpttviz hub-config`. Run with:  jupyterhub -f {filename}
-Each user's Jupyter server runs in the Python environment that bpttviz and
-Voila are installed in. See docs/jupyterhub.md in the bpttviz repository.
+See docs/jupyterhub.md in the bpttviz repository.
 """
+import os
+import sys
+
 from bpttviz.hub import configure
 
 c = get_config()  # noqa: F821 (JupyterHub's configuration loader provides get_config)
 
 configure(c, lesson={lesson!r})
+# Users' servers start with the Python that runs the hub, where bpttviz is installed.
+c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
 '''
 
 _SYSTEM_USERS = '''
@@ -114,13 +118,9 @@ c.JupyterHub.bind_url = "http://{host}:{port}"
 _TRY_LOCALLY = '''
 # Trying it on one machine. INSECURE: any user name logs in with any password, and
 # every user's server runs as the account that runs the hub, in /tmp/<name>.
-import os
-import sys
-
 c.JupyterHub.bind_url = "http://{host}:{port}"
 c.JupyterHub.authenticator_class = "dummy"
 c.JupyterHub.spawner_class = "simple"
-c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
 if os.geteuid() == 0:   # a Jupyter server refuses to run as root unless told
     c.Spawner.args = list(c.Spawner.args) + ["--ServerApp.allow_root=True"]
 '''

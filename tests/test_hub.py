@@ -92,6 +92,7 @@ def test_the_written_file_for_a_site_keeps_jupyterhubs_own_login(tmp_path):
     c = load(path)
     assert c.Spawner.default_url == "/voila/render/index.ipynb"
     assert c.JupyterHub.bind_url == "http://0.0.0.0:80"
+    assert c.Spawner.cmd[1:] == ["-m", "jupyterhub.singleuser"]
     assert "authenticator_class" not in c.JupyterHub and "spawner_class" not in c.JupyterHub
 
 
