@@ -17,10 +17,10 @@ a few times a second from what the runs have recorded; the threads never
 touch a widget or a figure. Without a running event loop (a script, a test)
 ``start`` trains in the calling thread's wait instead.
 
-The memory figure is issue 5's trade-off, measured by the engine: one
-full-BPTT gradient of this network keeping every step's cache, against
-storing only every m-th state and recomputing the rest (Chen, Xu, Zhang &
-Guestrin 2016; Gruslys et al. 2016).
+The memory figure is the trade-off of gradient checkpointing, memory against
+recomputation, measured by the engine: one full-BPTT gradient of this network
+keeping every step's cache, against storing only every m-th state and
+recomputing the rest (Chen, Xu, Zhang & Guestrin 2016; Gruslys et al. 2016).
 """
 
 from __future__ import annotations
