@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_array, check_int, check_option
+from ._validation import check_array, check_bool, check_int, check_mask, check_option
 from .cells import outer_sum
 from .losses import LOSSES, mean_over_targets
 from .models import RNN
@@ -117,21 +117,8 @@ def make_problem(model, inputs, targets, h0=None, loss="mse", mask=None, func="b
             raise ValueError(f"The 'targets' parameter of {func} must hold class labels in "
                              f"[0, {O - 1}] for cross_entropy. Got values in "
                              f"[{y.min()}, {y.max()}] instead.")
-    if mask is None:
-        m = None
-    else:
-        if isinstance(mask, np.ndarray) and mask.dtype == bool:
-            mask = mask.astype(model.dtype)         # True/False: a target or none
-        m = check_array(mask, "mask", func, dtype=model.dtype)
-        if m.shape == (T,):
-            m = np.repeat(m[:, None], B, axis=1)
-        if m.shape != (T, B):
-            raise ValueError(f"The 'mask' parameter of {func} must have shape (T,) = ({T},) or "
-                             f"(T, B) = ({T}, {B}). Got shape {m.shape} instead.")
-        if m.min() < 0:
-            raise ValueError(f"The 'mask' parameter of {func} must hold weights >= 0. "
-                             f"Got {m.min()} instead.")
-        m = m.copy()
+    # True/False or weights >= 0, at least one positive: a mask with no target is refused
+    m = None if mask is None else check_mask(mask, func, T, B, model.dtype).copy()
     return Problem(model.cell, params, x, y, m, s0, loss)
 
 
@@ -647,14 +634,12 @@ def bptt(model, inputs, targets, k1=None, k2=None, h0=None, *, loss="mse", mask=
         injected losses; with ``k1 = k2 = None`` the single update's gradient
         is that of the mean of all T per-step losses.
     """
-    if not isinstance(record, (bool, np.bool_)):
-        raise TypeError(f"The 'record' parameter of bptt must be True or False. "
-                        f"Got {record!r} instead.")
-    pb = make_problem(model, inputs, targets, h0, loss, mask, "bptt", copy=bool(record))
+    record = check_bool(record, "record", "bptt")
+    pb = make_problem(model, inputs, targets, h0, loss, mask, "bptt", copy=record)
     T = pb.T
     schedule = resolve_schedule(T, k1, k2, schedule, "bptt")
     checkpoint = check_int(checkpoint, "checkpoint", "bptt", low=1, allow_none=True)
-    return run_schedule(pb, schedule, checkpoint, record=bool(record))
+    return run_schedule(pb, schedule, checkpoint, record=record)
 
 
 @dataclass(frozen=True, eq=False)

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_int, check_option, check_real
+from ._validation import check_callable, check_int, check_option, check_real, describe
 from .engine import make_problem, problem_loss
 from .models import max_singular_value
-from .tasks import Batch
+from .tasks import Batch, _rng
 from .trace import global_norm
 from .training import History, ProgressBar, check_data, make_optimizer, progress_every, recurrent_matrix
 
@@ -50,7 +50,7 @@ def _problem(model, batch, func):
     """``model`` and ``batch`` checked once, for many forward passes."""
     if not isinstance(batch, Batch):
         raise TypeError(f"The 'batch' parameter of {func} must be a bpttviz.tasks.Batch. "
-                        f"Got {type(batch).__name__} instead.")
+                        f"Got {describe(batch)} instead.")
     return make_problem(model, batch.inputs, batch.targets, None, batch.loss, batch.mask, func,
                         copy=False)
 
@@ -60,7 +60,7 @@ def _finite_or_inf(value):
 
 
 def batch_loss(model, batch) -> float:
-    """Loss of ``model`` on a Batch; +inf if not finite (or if no step carries a target).
+    """Loss of ``model`` on a Batch; +inf if not finite.
 
     The mean of the per-step losses over the steps that carry a target, as
     ``trace.loss`` of :func:`bpttviz.bptt`.
@@ -106,7 +106,7 @@ def es_gradient(model, batch, *, population=50, sigma=0.02, rng=None, shaping="r
                          f"pairs). Got {population} instead.")
     sigma = check_real(sigma, "sigma", func, low=0, closed="right")
     shaping = check_option(shaping, "shaping", func, SHAPINGS)
-    rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    rng = _rng(rng, func, allow_none=True)
     pb = _problem(model, batch, func)
     theta = pb.params                       # checked copies, in the model's dtype
     names = list(theta)
@@ -174,9 +174,7 @@ def train_es(model, task, *, population=50, sigma=0.02, optimizer="adam", lr=Non
     shaping = check_option(shaping, "shaping", func, SHAPINGS)
     n_generations = check_int(n_generations, "n_generations", func, low=1)
     seed = check_int(seed, "seed", func, low=0)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"The 'callback' parameter of {func} must be callable or None. "
-                        f"Got {type(callback).__name__} instead.")
+    check_callable(callback, "callback", func)
     every = progress_every(progress, n_generations, func)
     draw, B, T = check_data(model, task, batch_size, seq_len, func)
 
