@@ -455,7 +455,7 @@ def run_schedule(pb: Problem, schedule: Schedule, checkpoint=None, record=True,
     states = np.empty((T, B, S), dtype=pb.x.dtype) if record else None
     outputs = np.empty((T, B, pb.params["W_hy"].shape[0]), dtype=pb.x.dtype) if record else None
     step_losses = np.full(T, np.nan)
-    first_bad = [None]
+    first_bad = {}                  # "state" / "output" / "loss" -> first non-finite step
     state = pb.s0
     wanted = {int(t) for t in states_at}
     if wanted and not all(0 <= t < T for t in wanted):
@@ -473,10 +473,12 @@ def run_schedule(pb: Problem, schedule: Schedule, checkpoint=None, record=True,
         if record:
             states[c0:c0 + n] = cache["s"]
             outputs[c0:c0 + n] = yhat
-        if first_bad[0] is None:
-            finite = (np.isfinite(cache["s"]).all(axis=(1, 2)) & np.isfinite(yhat).all(axis=(1, 2))
-                      & np.isfinite(losses))
-            first_bad[0] = _first_nonfinite(finite, c0)
+        for kind, values in (("state", cache["s"]), ("output", yhat), ("loss", losses)):
+            if kind not in first_bad:
+                finite = np.isfinite(values).all(axis=tuple(range(1, values.ndim)))
+                bad = _first_nonfinite(finite, c0)
+                if bad is not None:
+                    first_bad[kind] = bad
         return cache["s"][-1].copy()
 
     updates = []
@@ -510,8 +512,8 @@ def run_schedule(pb: Problem, schedule: Schedule, checkpoint=None, record=True,
     hidden = cell.hidden(states) if record else None
     source = _LazySource(pb, schedule, updates) if record else None
     return Trace(hidden, states, outputs, step_losses, carries, tuple(updates), schedule,
-                 first_bad[0], tape.cost(), np.dtype(pb.x.dtype).name, source,
-                 final_state=state, states_at=kept_states)
+                 min(first_bad.values(), default=None), tape.cost(), np.dtype(pb.x.dtype).name,
+                 source, final_state=state, states_at=kept_states, forward_nonfinite=first_bad)
 
 
 class _LazySource:

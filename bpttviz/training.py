@@ -187,7 +187,7 @@ def make_optimizer(optimizer="adam", lr=None, func="make_optimizer") -> Optimize
     if isinstance(optimizer, Optimizer):
         if lr is not None:
             raise ValueError(f"Give the learning rate of {func} either in the optimizer "
-                             f"{optimizer!r} or as 'lr', not both. Got lr={lr!r}.")
+                             f"{optimizer!r} or as 'lr', not both. Got lr={describe(lr)}.")
         optimizer.reset()
         return optimizer
     name = check_option(optimizer, "optimizer", func, tuple(OPTIMIZERS))
@@ -353,7 +353,8 @@ class History:
             self._rows[c].append(row[c])
         if self.divergence_factor is not None and self.diverged_at is None and "loss" in row:
             start, loss = self._rows["loss"][0], row["loss"]
-            if np.isfinite(start) and start > 0 and loss > self.divergence_factor * start:
+            if np.isfinite(start) and start > 0 and np.isfinite(loss) \
+                    and loss > self.divergence_factor * start:
                 self.diverged_at = len(self) - 1
 
     @property
@@ -577,8 +578,8 @@ def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=
         The run is marked as diverged (``history.diverged_at``,
         ``history.divergence``) at the first update whose loss exceeds this
         factor times the first update's loss, while every value is still
-        finite (Adam at lr = 10 on the adding problem reaches ~1e7 that
-        way). None: not watched.
+        finite (Adam at lr = 10 on the adding problem passes 1e3 times its
+        start within a few updates and goes on finite). None: not watched.
     stop_on_divergence : bool
         Stop the run at that update (default: keep training, and report it).
 

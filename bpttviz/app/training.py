@@ -243,6 +243,13 @@ class TrainingRun:
             return f"stopped by the Stop button after update {h.stopped_at}"
         return f"stopped: {h.reason}"
 
+    def divergence_note(self, i):
+        """A sentence saying that run ``i``'s loss diverged while staying finite, or None."""
+        h = self.histories[i]
+        if h is None or not h.diverged or (h.stopped and h.diverged_at == h.stopped_at):
+            return None
+        return h.divergence
+
 
 class TrainingApp(LessonApp):
     """Lesson 4: train two TBPTT configurations side by side with live loss and gradient norms.
@@ -607,8 +614,11 @@ class TrainingApp(LessonApp):
         run = self.run
         if run is None or run.setup is not setup or run.alive():
             return []
-        return [f"{LABELS[i]} {r}." for i in range(len(LABELS))
-                if (r := run.stop_reason(i)) is not None and "Stop button" not in r]
+        notes = [f"{LABELS[i]} {r}." for i in range(len(LABELS))
+                 if (r := run.stop_reason(i)) is not None and "Stop button" not in r]
+        return notes + [f"{LABELS[i]}: {d} (values stayed finite; a smaller learning rate or "
+                        f"clipping would help)." for i in range(len(LABELS))
+                        if (d := run.divergence_note(i)) is not None]
 
 
 def _last_finite(a):

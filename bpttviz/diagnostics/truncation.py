@@ -234,7 +234,7 @@ _RUN_OPTIONS = ("k1", "k2", "schedule", "checkpoint")
 
 def _run_plan(T, spec, func, label):
     """``(schedule, checkpoint)`` from a Schedule or a dict of bptt options."""
-    where = f" (entry {label!r})" if label is not None else ""
+    where = f" (entry {describe(label)})" if label is not None else ""
     if isinstance(spec, Schedule):
         spec = {"schedule": spec}
     if not isinstance(spec, dict):
