@@ -445,6 +445,15 @@ def test_a_mask_with_no_target_is_refused_at_the_top_level():
     assert got is ValueError and "'mask'" in message and "positive weight" in message
 
 
+def test_a_mask_whose_targets_no_update_injects_is_refused():
+    mask = np.zeros(T)
+    mask[-1] = 1                                      # EARLY's one update injects steps 0-2
+    got, message = _error(lambda: bpttviz.bptt(elman(), X, Y, mask=mask, schedule=EARLY))
+    assert got is ValueError and "'mask'" in message and "array([5])" in message
+    trace = bpttviz.bptt(elman(), X, Y, mask=mask, schedule=schedules.tbptt(T, 2, 2))
+    assert np.isnan(trace.updates[0].loss) and np.isfinite(trace.updates[-1].loss)
+
+
 def test_a_list_of_booleans_is_a_mask_like_the_same_array():
     m = [True, False, True, True, False, True]
     a = bpttviz.bptt(elman(), X, Y, mask=m)
