@@ -241,6 +241,9 @@ class Trace:
     nonfinite_at : NonFinite
         What stopped being finite first (state, output, loss or gradient) and
         at which step; ``nonfinite_at.state`` etc. give each one's first step.
+    forward_nonfinite : dict
+        The forward part of it: ``"state"``, ``"output"``, ``"loss"`` -> first
+        non-finite step, for those that stopped being finite.
 
     ``flow``, ``full_grads``, ``full_error_norms`` and ``full_whh_norms`` are
     computed when first read (``flow`` costs O(T^2)).
