@@ -225,7 +225,7 @@ def clip_gradients(grads, clip=None, mode="norm"):
     fired : bool
         Whether the clipping changed anything.
     """
-    grads = check_gradient_dict(grads, "grads", "clip_gradients")
+    grads = _check_gradient_dict(grads, "grads", "clip_gradients")
     clip = check_real(clip, "clip", "clip_gradients", low=0, closed="right", allow_none=True)
     mode = check_option(mode, "mode", "clip_gradients", CLIP_MODES)
     with np.errstate(all="ignore"):
@@ -242,7 +242,7 @@ def clip_gradients(grads, clip=None, mode="norm"):
         return clipped, before, global_norm(clipped), fired
 
 
-def check_gradient_dict(grads, name, func):
+def _check_gradient_dict(grads, name, func):
     """A non-empty dict of real arrays (any shapes; non-finite entries allowed), checked."""
     if not isinstance(grads, dict) or not grads:
         raise TypeError(f"The {name!r} parameter of {func} must be a non-empty dict of arrays "

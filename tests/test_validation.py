@@ -16,7 +16,10 @@ To register a new function ``f(model, inputs, k)``::
                                    bad={"k": [0, -1, 2.5]}),
 
 ``ok`` lists generic kinds that are valid for a parameter (e.g. ``{"h0": ["none"]}``
-is implied by a None default; ``{"label": ["str"]}`` for a free-text parameter).
+is implied by a None default; ``{"label": ["str"]}`` for a free-text parameter);
+``internal`` the parameters only the package passes. A module listed in
+``bpttviz.__all__`` is enumerated by itself; a public-looking function left
+out of its module's ``__all__`` fails :func:`test_every_public_looking_function_is_in_all`.
 """
 
 from __future__ import annotations
@@ -33,7 +36,10 @@ from bpttviz import diagnostics as D
 from bpttviz import es, schedules, tasks, training
 from bpttviz.schedules import Schedule, UpdatePlan
 
-MODULES = (bpttviz, D, schedules, tasks, training, es)
+# bpttviz and every module it exports (a new module listed in bpttviz.__all__ joins by itself)
+MODULES = (bpttviz,) + tuple(getattr(bpttviz, n) for n in bpttviz.__all__
+                             if inspect.ismodule(getattr(bpttviz, n)))
+assert {D, schedules, tasks, training, es} <= set(MODULES)
 MAX_MESSAGE = 300
 
 T, B, I, H, O = 6, 2, 2, 3, 1
@@ -309,6 +315,13 @@ RECORDS = {
 }
 
 
+#: Functions with public-looking names that the modules share among themselves, not in __all__.
+SHARED_HELPERS = {
+    "bpttviz.training.check_data": "bpttviz.es checks its model and task with it",
+    "bpttviz.training.progress_every": "bpttviz.es reads its progress argument with it",
+}
+
+
 def _resolve(path):
     """The object named by a dotted path such as ``bpttviz.tasks.Vocabulary.encode``."""
     parts = path.split(".")
@@ -340,6 +353,23 @@ def test_every_public_callable_has_an_entry():
     missing = [f"{mod}.{name}" for mod, name, obj in _public_callables() if id(obj) not in covered]
     assert not missing, (f"public callables without argument checks registered in "
                          f"tests/test_validation.py: {missing}")
+
+
+def test_every_public_looking_function_is_in_all():
+    """A new function or class is found by the enumeration only through ``__all__``."""
+    from bpttviz.diagnostics import jacobians, surfaces, truncation
+
+    missing = []
+    for module, public in ((schedules, schedules), (tasks, tasks), (training, training),
+                           (es, es), (jacobians, D), (surfaces, D), (truncation, D)):
+        for name, obj in vars(module).items():
+            if name.startswith("_") or not (inspect.isfunction(obj) or inspect.isclass(obj)):
+                continue
+            path = f"{module.__name__}.{name}"
+            if obj.__module__ == module.__name__ and name not in public.__all__ \
+                    and path not in SHARED_HELPERS:
+                missing.append(path)
+    assert not missing, f"public-looking names missing from __all__ (or make them private): {missing}"
 
 
 def test_the_enumeration_finds_the_public_functions():
