@@ -618,9 +618,11 @@ def bptt(model, inputs, targets, k1=None, k2=None, h0=None, *, loss="mse", mask=
     h0 : array (B, S), optional
         Initial state ``h_{-1}`` (zeros by default).
     loss : {"mse", "cross_entropy"}
-    mask : array (T,) or (T, B) of weights >= 0, optional
+    mask : array or list (T,) or (T, B) of weights >= 0 or booleans, optional
         Loss weight per step (and example); steps with no positive weight
-        carry no target, and means are taken over the steps that do.
+        carry no target, and means are taken over the steps that do. At least
+        one step the schedule injects must carry a target (an update without
+        one is allowed: its loss is NaN and its gradient zero).
     schedule : Schedule, optional
         A preset from :mod:`bpttviz.schedules` instead of ``k1``, ``k2``.
     checkpoint : int >= 1, optional
