@@ -77,6 +77,20 @@ def test_a_run_that_learns_is_not_marked():
     assert h.diverged_at is None and "diverged" not in repr(h)
 
 
+def test_the_evolution_strategy_reports_and_can_stop_on_divergence():
+    def run(**kw):
+        model = bpttviz.ElmanRNN(2, 16, 1, seed=0)
+        return bpttviz.train_es(model, AddingProblem(lag=2, seq_len=6), population=4,
+                                sigma=0.5, optimizer="sgd", lr=100.0, shaping="none",
+                                n_generations=30, batch_size=8, progress=False, **kw)
+
+    h = run()
+    u = h.diverged_at
+    assert u is not None and h.loss[u] > 1e3 * h.loss[0] and np.isfinite(h.loss[u])
+    stopped = run(stop_on_divergence=True)
+    assert stopped.stopped and stopped.stopped_at == u and len(stopped) == u + 1
+
+
 def test_the_training_lesson_says_a_run_diverged():
     from bpttviz.app.training import TrainingApp
 
