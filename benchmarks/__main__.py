@@ -1,15 +1,26 @@
-"""Run every benchmark script in turn: ``python -m benchmarks [--quick]``."""
+"""Run every benchmark script in turn: ``python -m benchmarks [--quick] [--threads N]``.
 
+Each script prints its figures (see docs/benchmarks.md); ``--quick`` and
+``--threads`` are passed to the scripts that take them.
+"""
+
+import argparse
 import pathlib
 import subprocess
 import sys
 
 here = pathlib.Path(__file__).parent
-extra = sys.argv[1:]
+parser = argparse.ArgumentParser(prog="python -m benchmarks",
+                                 description=__doc__.splitlines()[0])
+parser.add_argument("--quick", action="store_true",
+                    help="fewer rounds, for the scripts that take it")
+parser.add_argument("--threads", help="BLAS threads for every script (default 1)")
+args = parser.parse_args()
 status = 0
 for script in sorted(here.glob("bench_*.py")):
     print(f"\n=== {script.name} ===", flush=True)
-    takes_quick = "--quick" in script.read_text()
-    args = [a for a in extra if a != "--quick" or takes_quick]
-    status |= subprocess.call([sys.executable, str(script), *args])
+    text = script.read_text()
+    quick = ["--quick"] if args.quick and '"--quick"' in text else []
+    threads = ["--threads", args.threads] if args.threads and '"--threads"' in text else []
+    status |= subprocess.call([sys.executable, str(script), *quick, *threads])
 sys.exit(status)

@@ -1,6 +1,6 @@
 """What float32 costs in precision: gradients and flow against float64 on the same weights.
 
-    python benchmarks/bench_precision.py
+    python benchmarks/bench_precision.py [--threads N]
 
 For tanh Elman networks (H = 32, B = 4) with W_hh of spectral radius 0.9
 (vanishing) and 1.5 (chaotic), at T = 10, 100, 1000: the relative error of
@@ -9,11 +9,17 @@ the median relative error of the float32 flow matrix where the float64 flow
 is above 1e-30. Also the speed ratio float32 / float64 of the lean path.
 """
 
+import argparse
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--threads", default="1", help="BLAS threads (default 1)")
+args = parser.parse_args()
+os.environ["BPTTVIZ_BENCH_THREADS"] = args.threads
+
 from benchmarks._common import machine  # noqa: E402
 import numpy as np  # noqa: E402
 

@@ -4,6 +4,10 @@ Every check runs before any work starts and raises with a message that names
 the parameter, the allowed values and the value received, in the style of
 scikit-learn: "The 'k2' parameter of bptt must be an int in the range
 [1, inf). Got 0 instead."
+
+Values received are summarised by :func:`describe` (an array by its shape and
+dtype, a long list by its length), so a message stays one short sentence
+whatever was passed.
 """
 
 from __future__ import annotations
@@ -11,6 +15,46 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+
+#: Longest text of a received value quoted in a message; longer ones are summarised.
+MAX_QUOTED = 60
+
+
+def describe(value) -> str:
+    """A short description of ``value`` for an error message (at most a few dozen characters).
+
+    Scalars, None and short strings, lists and tuples are quoted; arrays are
+    described by shape and dtype; long sequences and dicts by type and length
+    (a dict by its first keys); other objects by their type.
+    """
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0 and value.dtype.kind in "biufc":
+            return repr(value[()])
+        if value.ndim == 1 and value.size <= 8 and value.dtype.kind in "biuf":
+            text = f"array({value.tolist()})"
+            if len(text) <= MAX_QUOTED:
+                return text
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if value is None or isinstance(value, (bool, numbers.Number, np.generic)):
+        text = repr(value)
+        return text if len(text) <= MAX_QUOTED else f"a {type(value).__name__}"
+    if isinstance(value, str):
+        if len(value) <= MAX_QUOTED:
+            return repr(value)
+        return f"a str of {len(value)} characters starting {value[:20]!r}"
+    if isinstance(value, (list, tuple)):
+        try:
+            text = repr(value)
+        except Exception:  # noqa: BLE001  (a repr that fails says nothing useful)
+            text = ""
+        if text and len(text) <= MAX_QUOTED:
+            return text
+        return f"a {type(value).__name__} of {len(value)} items"
+    if isinstance(value, dict):
+        keys = [repr(k) for k in list(value)[:4]]
+        more = ", ..." if len(value) > 4 else ""
+        return f"a dict with keys [{', '.join(keys)}{more}]" if value else "an empty dict"
+    return f"a {type(value).__name__}"
 
 
 def _range_text(low, high, closed: str = "both") -> str:
@@ -29,7 +73,7 @@ def check_int(value, name: str, func: str, low=None, high=None, allow_none=False
     extra = " or None" if allow_none else ""
     raise (ValueError if ok else TypeError)(
         f"The {name!r} parameter of {func} must be an int in the range "
-        f"{_range_text(low, high)}{extra}. Got {value!r} instead."
+        f"{_range_text(low, high)}{extra}. Got {describe(value)} instead."
     )
 
 
@@ -51,7 +95,7 @@ def check_real(value, name: str, func: str, low=None, high=None, closed="both",
     extra = " or None" if allow_none else ""
     raise (ValueError if ok else TypeError)(
         f"The {name!r} parameter of {func} must be a real number in the range "
-        f"{_range_text(low, high, closed)}{extra}. Got {value!r} instead."
+        f"{_range_text(low, high, closed)}{extra}. Got {describe(value)} instead."
     )
 
 
@@ -61,54 +105,168 @@ def check_option(value, name: str, func: str, options):
         return value
     allowed = ", ".join(repr(o) for o in options)
     raise ValueError(
-        f"The {name!r} parameter of {func} must be one of {{{allowed}}}. Got {value!r} instead."
+        f"The {name!r} parameter of {func} must be one of {{{allowed}}}. "
+        f"Got {describe(value)} instead."
     )
 
 
+def check_bool(value, name: str, func: str):
+    """Return ``value`` as a bool if it is True or False."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"The {name!r} parameter of {func} must be True or False. "
+                    f"Got {describe(value)} instead.")
+
+
+def check_callable(value, name: str, func: str, allow_none=True, what="callable"):
+    """Return ``value`` if it can be called (or is None, when allowed)."""
+    if (value is None and allow_none) or callable(value):
+        return value
+    extra = " or None" if allow_none else ""
+    raise TypeError(f"The {name!r} parameter of {func} must be {what}{extra}. "
+                    f"Got {describe(value)} instead.")
+
+
+def check_instance(value, name: str, func: str, types, what: str, allow_none=False):
+    """Return ``value`` if it is an instance of ``types``; ``what`` names them in the message."""
+    if (value is None and allow_none) or isinstance(value, types):
+        return value
+    extra = " or None" if allow_none else ""
+    raise TypeError(f"The {name!r} parameter of {func} must be {what}{extra}. "
+                    f"Got {describe(value)} instead.")
+
+
+def _with_dtype(value, arr):
+    """``describe(value)``, with the dtype NumPy gave it when it was not an array."""
+    text = describe(value)
+    return text if isinstance(value, np.ndarray) else f"{text} (dtype {arr.dtype})"
+
+
+def _shape_text(shape, ndim):
+    if shape:
+        return "(" + ", ".join(f"{n}={s}" if s is not None else n for n, s in shape) + ")"
+    return f"with {ndim} axes" if ndim is not None else ""
+
+
 def check_array(value, name: str, func: str, *, ndim=None, shape=None, kind="float",
-                dtype=None, finite=True, what=None):
+                dtype=None, finite=True, what=None, allow_empty=False):
     """Return ``value`` as a NumPy array after checking its kind, shape and values.
 
-    ``kind`` is "float" (real numbers, cast to ``dtype``) or "int" (integers;
-    ``what`` names them in messages, "integer class labels" by default).
+    ``kind`` is "float" (real numbers, cast to ``dtype``), "int" (integers;
+    ``what`` names them in messages, "integer class labels" by default) or
+    "weights" (real numbers or booleans, cast to ``dtype``).
     ``shape`` may hold None for a free axis and names for documentation, e.g.
-    ``shape=(("T", 100), ("B", None), ("I", 3))``.
+    ``shape=(("T", 100), ("B", None), ("I", 3))``. An array with no entries
+    is refused unless ``allow_empty``.
     """
+    want = _shape_text(shape, ndim)
+    an_array = f"an array of shape {want}" if shape else f"an array {want}".rstrip()
+    if value is None or isinstance(value, (str, bytes, dict, set)):
+        raise TypeError(f"The {name!r} parameter of {func} must be {an_array}. "
+                        f"Got {describe(value)} instead.")
     try:
         arr = np.asarray(value)
-    except Exception as exc:  # a ragged list, an object that refuses conversion
-        raise TypeError(f"The {name!r} parameter of {func} must be array-like. "
-                        f"Got {type(value).__name__} instead ({exc}).") from None
-    if kind == "float":
-        if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.floating)
-                                     or np.issubdtype(arr.dtype, np.integer)):
-            raise TypeError(f"The {name!r} parameter of {func} must hold real numbers "
-                            f"(a float or int array). Got dtype {arr.dtype} instead.")
+    except Exception:  # noqa: BLE001  (a ragged list, an object that refuses conversion)
+        raise TypeError(f"The {name!r} parameter of {func} must be {an_array}. "
+                        f"Got {describe(value)}, which is not array-like.") from None
+    if kind in ("float", "weights"):
+        real = arr.dtype != bool and (np.issubdtype(arr.dtype, np.floating)
+                                      or np.issubdtype(arr.dtype, np.integer))
+        if not (real or (kind == "weights" and arr.dtype == bool)):
+            allowed = "real numbers or booleans" if kind == "weights" else \
+                "real numbers (a float or int array)"
+            raise TypeError(f"The {name!r} parameter of {func} must hold {allowed}. "
+                            f"Got {_with_dtype(value, arr)} instead.")
         arr = arr.astype(dtype or np.float64, copy=False)
     elif kind == "int":
         if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
-            if np.issubdtype(arr.dtype, np.floating) and arr.size and np.all(arr == np.round(arr)):
+            if np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)):
                 arr = arr.astype(np.int64)
             else:
                 raise TypeError(f"The {name!r} parameter of {func} must hold "
-                                f"{what or 'integer class labels'}. Got dtype {arr.dtype} "
-                                f"instead.")
+                                f"{what or 'integer class labels'}. Got "
+                                f"{_with_dtype(value, arr)} instead.")
     if ndim is not None and arr.ndim != ndim:
-        want = "(" + ", ".join(n for n, _ in shape) + ")" if shape else f"{ndim} axes"
-        raise ValueError(f"The {name!r} parameter of {func} must have shape {want}. "
+        need = ("have shape (" + ", ".join(n for n, _ in shape) + ")") if shape else \
+            f"have {ndim} axes"
+        raise ValueError(f"The {name!r} parameter of {func} must {need}. "
                          f"Got an array of shape {arr.shape} instead.")
     if shape is not None:
         for axis, (label, size) in enumerate(shape):
             if size is not None and arr.shape[axis] != size:
-                want = "(" + ", ".join(f"{n}={s}" if s is not None else n for n, s in shape) + ")"
                 raise ValueError(f"The {name!r} parameter of {func} must have shape {want}. "
                                  f"Got shape {arr.shape} instead (axis {label} is "
                                  f"{arr.shape[axis]}, expected {size}).")
             if arr.shape[axis] == 0:
                 raise ValueError(f"The {name!r} parameter of {func} must not be empty "
                                  f"along axis {label}. Got shape {arr.shape} instead.")
-    if finite and kind == "float" and not np.all(np.isfinite(arr)):
+    if arr.size == 0 and not allow_empty:
+        raise ValueError(f"The {name!r} parameter of {func} must not be empty. "
+                         f"Got {describe(value)} instead.")
+    if finite and kind in ("float", "weights") and not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(f"The {name!r} parameter of {func} must be finite. Got "
                          f"{arr[tuple(bad)]} at index {tuple(int(i) for i in bad)} instead.")
     return arr
+
+
+def check_mask(mask, func: str, T: int, B: int, dtype=np.float64, name="mask"):
+    """A loss-weight mask (T,) or (T, B) of weights >= 0 (booleans allowed) as a (T, B) array.
+
+    At least one weight must be positive: a mask with no target leaves
+    nothing to learn and every loss undefined, so it is refused.
+    """
+    m = check_array(mask, name, func, kind="weights", dtype=dtype)
+    if m.shape == (T,):
+        m = np.repeat(m[:, None], B, axis=1)
+    if m.shape != (T, B):
+        raise ValueError(f"The {name!r} parameter of {func} must have shape (T,) = ({T},) or "
+                         f"(T, B) = ({T}, {B}). Got shape {m.shape} instead.")
+    if m.min() < 0:
+        raise ValueError(f"The {name!r} parameter of {func} must hold weights >= 0. "
+                         f"Got {m.min()} instead.")
+    if not (m > 0).any():
+        raise ValueError(f"The {name!r} parameter of {func} must give at least one step a "
+                         f"positive weight (a target). Got all {m.size} weights equal to 0 "
+                         f"instead.")
+    return m
+
+
+def check_grads(value, name: str, func: str, shapes, finite=False, require_all=True):
+    """Gradients as a dict of float arrays keyed like ``shapes`` (name -> shape).
+
+    Keys outside ``shapes`` are refused; every key of ``shapes`` must be present
+    (or, with ``require_all=False``, at least one) with exactly its shape: a
+    reshaped array of the same size is refused too. Non-finite entries are
+    allowed unless ``finite``.
+    """
+    keys = list(shapes)
+    if not isinstance(value, dict):
+        raise TypeError(f"The {name!r} parameter of {func} must be a dict of arrays keyed "
+                        f"{keys}. Got {describe(value)} instead.")
+    missing = [k for k in keys if k not in value]
+    unknown = [k for k in value if k not in shapes]
+    if unknown or not value or (missing and require_all):
+        some = "" if require_all else "some of "
+        raise ValueError(f"The {name!r} parameter of {func} must be a dict of arrays keyed by "
+                         f"{some}{keys}. Got {describe(value)} instead.")
+    out = {}
+    for k in (k for k in keys if k in value):
+        try:
+            arr = np.asarray(value[k])
+        except Exception:  # noqa: BLE001  (a ragged list, an object that refuses conversion)
+            arr = np.asarray(None)
+        if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.floating)
+                                     or np.issubdtype(arr.dtype, np.integer)):
+            raise TypeError(f"The {name!r} parameter of {func} must give {k!r} an array of real "
+                            f"numbers. Got {describe(value[k])} instead.")
+        if not np.issubdtype(arr.dtype, np.floating):
+            arr = arr.astype(np.float64)            # integers; floats keep their precision
+        if finite and not np.all(np.isfinite(arr)):
+            raise ValueError(f"The {name!r} parameter of {func} must give {k!r} finite values. "
+                             f"Got a non-finite entry instead.")
+        if arr.shape != tuple(shapes[k]):
+            raise ValueError(f"The {name!r} parameter of {func} must give {k!r} the shape "
+                             f"{tuple(shapes[k])}. Got shape {arr.shape} instead.")
+        out[k] = arr
+    return out

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_array, check_int, check_option
+from ._validation import check_array, check_bool, check_int, check_mask, check_option, describe
 from .cells import outer_sum
 from .losses import LOSSES, mean_over_targets
 from .models import RNN
@@ -117,21 +117,8 @@ def make_problem(model, inputs, targets, h0=None, loss="mse", mask=None, func="b
             raise ValueError(f"The 'targets' parameter of {func} must hold class labels in "
                              f"[0, {O - 1}] for cross_entropy. Got values in "
                              f"[{y.min()}, {y.max()}] instead.")
-    if mask is None:
-        m = None
-    else:
-        if isinstance(mask, np.ndarray) and mask.dtype == bool:
-            mask = mask.astype(model.dtype)         # True/False: a target or none
-        m = check_array(mask, "mask", func, dtype=model.dtype)
-        if m.shape == (T,):
-            m = np.repeat(m[:, None], B, axis=1)
-        if m.shape != (T, B):
-            raise ValueError(f"The 'mask' parameter of {func} must have shape (T,) = ({T},) or "
-                             f"(T, B) = ({T}, {B}). Got shape {m.shape} instead.")
-        if m.min() < 0:
-            raise ValueError(f"The 'mask' parameter of {func} must hold weights >= 0. "
-                             f"Got {m.min()} instead.")
-        m = m.copy()
+    # True/False or weights >= 0, at least one positive: a mask with no target is refused
+    m = None if mask is None else check_mask(mask, func, T, B, model.dtype).copy()
     return Problem(model.cell, params, x, y, m, s0, loss)
 
 
@@ -468,7 +455,7 @@ def run_schedule(pb: Problem, schedule: Schedule, checkpoint=None, record=True,
     states = np.empty((T, B, S), dtype=pb.x.dtype) if record else None
     outputs = np.empty((T, B, pb.params["W_hy"].shape[0]), dtype=pb.x.dtype) if record else None
     step_losses = np.full(T, np.nan)
-    first_bad = [None]
+    first_bad = {}                  # "state" / "output" / "loss" -> first non-finite step
     state = pb.s0
     wanted = {int(t) for t in states_at}
     if wanted and not all(0 <= t < T for t in wanted):
@@ -486,10 +473,12 @@ def run_schedule(pb: Problem, schedule: Schedule, checkpoint=None, record=True,
         if record:
             states[c0:c0 + n] = cache["s"]
             outputs[c0:c0 + n] = yhat
-        if first_bad[0] is None:
-            finite = (np.isfinite(cache["s"]).all(axis=(1, 2)) & np.isfinite(yhat).all(axis=(1, 2))
-                      & np.isfinite(losses))
-            first_bad[0] = _first_nonfinite(finite, c0)
+        for kind, values in (("state", cache["s"]), ("output", yhat), ("loss", losses)):
+            if kind not in first_bad:
+                finite = np.isfinite(values).all(axis=tuple(range(1, values.ndim)))
+                bad = _first_nonfinite(finite, c0)
+                if bad is not None:
+                    first_bad[kind] = bad
         return cache["s"][-1].copy()
 
     updates = []
@@ -523,8 +512,8 @@ def run_schedule(pb: Problem, schedule: Schedule, checkpoint=None, record=True,
     hidden = cell.hidden(states) if record else None
     source = _LazySource(pb, schedule, updates) if record else None
     return Trace(hidden, states, outputs, step_losses, carries, tuple(updates), schedule,
-                 first_bad[0], tape.cost(), np.dtype(pb.x.dtype).name, source,
-                 final_state=state, states_at=kept_states)
+                 min(first_bad.values(), default=None), tape.cost(), np.dtype(pb.x.dtype).name,
+                 source, final_state=state, states_at=kept_states, forward_nonfinite=first_bad)
 
 
 class _LazySource:
@@ -629,9 +618,11 @@ def bptt(model, inputs, targets, k1=None, k2=None, h0=None, *, loss="mse", mask=
     h0 : array (B, S), optional
         Initial state ``h_{-1}`` (zeros by default).
     loss : {"mse", "cross_entropy"}
-    mask : array (T,) or (T, B) of weights >= 0, optional
+    mask : array or list (T,) or (T, B) of weights >= 0 or booleans, optional
         Loss weight per step (and example); steps with no positive weight
-        carry no target, and means are taken over the steps that do.
+        carry no target, and means are taken over the steps that do. At least
+        one step the schedule injects must carry a target (an update without
+        one is allowed: its loss is NaN and its gradient zero).
     schedule : Schedule, optional
         A preset from :mod:`bpttviz.schedules` instead of ``k1``, ``k2``.
     checkpoint : int >= 1, optional
@@ -647,14 +638,16 @@ def bptt(model, inputs, targets, k1=None, k2=None, h0=None, *, loss="mse", mask=
         injected losses; with ``k1 = k2 = None`` the single update's gradient
         is that of the mean of all T per-step losses.
     """
-    if not isinstance(record, (bool, np.bool_)):
-        raise TypeError(f"The 'record' parameter of bptt must be True or False. "
-                        f"Got {record!r} instead.")
-    pb = make_problem(model, inputs, targets, h0, loss, mask, "bptt", copy=bool(record))
+    record = check_bool(record, "record", "bptt")
+    pb = make_problem(model, inputs, targets, h0, loss, mask, "bptt", copy=record)
     T = pb.T
     schedule = resolve_schedule(T, k1, k2, schedule, "bptt")
     checkpoint = check_int(checkpoint, "checkpoint", "bptt", low=1, allow_none=True)
-    return run_schedule(pb, schedule, checkpoint, record=bool(record))
+    if pb.m is not None and not any(pb.carries[p.losses].any() for p in schedule.updates):
+        raise ValueError(f"The 'mask' parameter of bptt must give a target to a step whose loss "
+                         f"the schedule injects, or every gradient is zero. Got targets at steps "
+                         f"{describe(np.flatnonzero(pb.carries))}, none injected by {schedule!r}.")
+    return run_schedule(pb, schedule, checkpoint, record=record)
 
 
 @dataclass(frozen=True, eq=False)

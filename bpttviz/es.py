@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_int, check_option, check_real
+from ._validation import (check_bool, check_callable, check_int, check_option, check_real,
+                          describe)
 from .engine import make_problem, problem_loss
 from .models import max_singular_value
-from .tasks import Batch
+from .tasks import Batch, _rng
 from .trace import global_norm
 from .training import History, ProgressBar, check_data, make_optimizer, progress_every, recurrent_matrix
 
@@ -50,7 +51,7 @@ def _problem(model, batch, func):
     """``model`` and ``batch`` checked once, for many forward passes."""
     if not isinstance(batch, Batch):
         raise TypeError(f"The 'batch' parameter of {func} must be a bpttviz.tasks.Batch. "
-                        f"Got {type(batch).__name__} instead.")
+                        f"Got {describe(batch)} instead.")
     return make_problem(model, batch.inputs, batch.targets, None, batch.loss, batch.mask, func,
                         copy=False)
 
@@ -60,7 +61,7 @@ def _finite_or_inf(value):
 
 
 def batch_loss(model, batch) -> float:
-    """Loss of ``model`` on a Batch; +inf if not finite (or if no step carries a target).
+    """Loss of ``model`` on a Batch; +inf if not finite.
 
     The mean of the per-step losses over the steps that carry a target, as
     ``trace.loss`` of :func:`bpttviz.bptt`.
@@ -106,7 +107,7 @@ def es_gradient(model, batch, *, population=50, sigma=0.02, rng=None, shaping="r
                          f"pairs). Got {population} instead.")
     sigma = check_real(sigma, "sigma", func, low=0, closed="right")
     shaping = check_option(shaping, "shaping", func, SHAPINGS)
-    rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    rng = _rng(rng, func, allow_none=True)
     pb = _problem(model, batch, func)
     theta = pb.params                       # checked copies, in the model's dtype
     names = list(theta)
@@ -131,7 +132,8 @@ def es_gradient(model, batch, *, population=50, sigma=0.02, rng=None, shaping="r
 
 def train_es(model, task, *, population=50, sigma=0.02, optimizer="adam", lr=None,
              shaping="ranks", n_generations=100, batch_size=None, seq_len=None, seed=0,
-             callback=None, progress=None) -> History:
+             callback=None, progress=None, divergence_factor=1e3,
+             stop_on_divergence=False) -> History:
     """Train ``model`` in place with the antithetic evolution strategy; return its History.
 
     One generation draws a batch, evaluates the unperturbed network (its
@@ -158,6 +160,11 @@ def train_es(model, task, *, population=50, sigma=0.02, optimizer="adam", lr=Non
         ``callback(history, generation) -> bool | None``; False stops the run.
     progress : None, bool or int
         As in :func:`bpttviz.train`.
+    divergence_factor : float > 1 or None
+    stop_on_divergence : bool
+        As in :func:`bpttviz.train`: a loss past ``divergence_factor`` times the
+        first generation's is reported (``history.diverged_at``), and stops
+        the run with ``stop_on_divergence``.
 
     Returns
     -------
@@ -174,16 +181,18 @@ def train_es(model, task, *, population=50, sigma=0.02, optimizer="adam", lr=Non
     shaping = check_option(shaping, "shaping", func, SHAPINGS)
     n_generations = check_int(n_generations, "n_generations", func, low=1)
     seed = check_int(seed, "seed", func, low=0)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"The 'callback' parameter of {func} must be callable or None. "
-                        f"Got {type(callback).__name__} instead.")
+    check_callable(callback, "callback", func)
+    divergence_factor = check_real(divergence_factor, "divergence_factor", func, low=1,
+                                   closed="right", allow_none=True)
+    stop_on_divergence = check_bool(stop_on_divergence, "stop_on_divergence", func)
     every = progress_every(progress, n_generations, func)
     draw, B, T = check_data(model, task, batch_size, seq_len, func)
 
     history = History(ES_COLUMNS, {
         "model": repr(model), "task": repr(task), "population": population, "sigma": sigma,
         "optimizer": repr(opt), "shaping": shaping, "n_generations": n_generations,
-        "batch_size": B, "seq_len": T, "seed": seed})
+        "batch_size": B, "seq_len": T, "seed": seed, "divergence_factor": divergence_factor,
+        "stop_on_divergence": stop_on_divergence}, divergence_factor=divergence_factor)
     bar = ProgressBar(n_generations, every, label="es")
     rng = np.random.default_rng(seed)
     for g in range(n_generations):
@@ -209,6 +218,9 @@ def train_es(model, task, *, population=50, sigma=0.02, optimizer="adam", lr=Non
             break
         model.params.update(new)
         bar.update(history)
+        if stop_on_divergence and history.diverged_at == g:
+            history._stop(f"{history.divergence}; the run was told to stop on divergence")
+            break
         if callback is not None and callback(history, g) is False:
             history._stop(f"the callback asked to stop after generation {g}")
             break

@@ -9,24 +9,31 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_int, check_option, check_real
+from ._validation import check_array, check_int, check_option, check_real
 from .cells import ElmanCell, GRUCell, LSTMCell
 
 DTYPES = {"float64": np.float64, "float32": np.float32}
 
 
 def _dtype(dtype, func):
-    name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
-    return DTYPES[check_option(name, "dtype", func, tuple(DTYPES))]
+    """The NumPy type of a dtype given by name ("float32"), as np.dtype or as a type."""
+    if isinstance(dtype, np.dtype) or (isinstance(dtype, type) and issubclass(dtype, (np.generic, float))):
+        dtype = np.dtype(dtype).name
+    return DTYPES[check_option(dtype, "dtype", func, tuple(DTYPES))]
 
 
 def spectral_radius(W):
-    """Largest absolute eigenvalue of a square matrix."""
+    """Largest absolute eigenvalue of a finite square matrix ``W`` (n, n)."""
+    W = check_array(W, "W", "spectral_radius", ndim=2, shape=(("n", None), ("n", None)))
+    if W.shape[0] != W.shape[1]:
+        raise ValueError(f"The 'W' parameter of spectral_radius must be a square matrix (n, n). "
+                         f"Got shape {W.shape} instead.")
     return float(np.max(np.abs(np.linalg.eigvals(W))))
 
 
 def max_singular_value(W):
-    """Largest singular value (spectral norm) of a matrix."""
+    """Largest singular value (spectral norm) of a finite matrix ``W`` (m, n)."""
+    W = check_array(W, "W", "max_singular_value", ndim=2, shape=(("m", None), ("n", None)))
     return float(np.linalg.norm(W, 2))
 
 

@@ -23,7 +23,10 @@ from functools import cached_property
 
 import numpy as np
 
-from ._validation import check_int
+from ._validation import check_array, check_int, describe
+
+__all__ = ["UpdatePlan", "Schedule", "kept_mask", "tbptt", "full", "keras", "per_loss",
+           "sliding_window", "last_loss", "PRESETS"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,6 +46,22 @@ class UpdatePlan:
     step: int
     losses: np.ndarray
     starts: np.ndarray
+
+    def __post_init__(self):
+        func = "UpdatePlan"
+        step = check_int(self.step, "step", func, low=1)
+        losses = _steps(self.losses, "losses", func, high=step - 1,
+                        what="only the losses it has seen, steps")
+        if np.any(np.diff(losses) <= 0):
+            raise ValueError(f"The 'losses' parameter of {func} must list steps in ascending "
+                             f"order, each once. Got {describe(self.losses)} instead.")
+        starts = _steps(self.starts, "starts", func)
+        if starts.shape != losses.shape:
+            raise ValueError(f"The 'starts' parameter of {func} must give one start per loss, "
+                             f"shape {losses.shape}. Got shape {starts.shape} instead.")
+        object.__setattr__(self, "step", step)
+        object.__setattr__(self, "losses", losses)
+        object.__setattr__(self, "starts", starts)
 
     @property
     def window(self):
@@ -79,19 +98,38 @@ class Schedule:
     params: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        _check_plans(self.T, self.updates)
+        func = "Schedule"
+        if not isinstance(self.name, str):
+            raise TypeError(f"The 'name' parameter of {func} must be a str. "
+                            f"Got {describe(self.name)} instead.")
+        T = check_int(self.T, "T", func, low=1)
+        if not isinstance(self.updates, (tuple, list)) or not self.updates \
+                or not all(isinstance(u, UpdatePlan) for u in self.updates):
+            raise TypeError(f"The 'updates' parameter of {func} must be a non-empty tuple of "
+                            f"UpdatePlan. Got {describe(self.updates)} instead.")
+        k1 = check_int(self.k1, "k1", func, low=1, allow_none=True)
+        k2 = check_int(self.k2, "k2", func, low=1, allow_none=True)
+        if not isinstance(self.source, str):
+            raise TypeError(f"The 'source' parameter of {func} must be a str. "
+                            f"Got {describe(self.source)} instead.")
+        if not isinstance(self.params, dict):
+            raise TypeError(f"The 'params' parameter of {func} must be a dict. "
+                            f"Got {describe(self.params)} instead.")
+        _check_plans(T, self.updates)
+        for name, value in (("T", T), ("updates", tuple(self.updates)), ("k1", k1), ("k2", k2)):
+            object.__setattr__(self, name, value)
 
     def kept(self, u: int):
         """(T, T) bool mask of the ``(tau, s)`` pairs update ``u`` keeps."""
         plan = self.updates[u]
-        return kept_mask(self.T, plan.losses, plan.starts)
+        return _kept_mask(self.T, plan.losses, plan.starts)
 
     @cached_property
     def kept_any(self):
         """(T, T) bool mask of the pairs kept by at least one update."""
         mask = np.zeros((self.T, self.T), dtype=bool)
         for plan in self.updates:
-            mask |= kept_mask(self.T, plan.losses, plan.starts)
+            mask |= _kept_mask(self.T, plan.losses, plan.starts)
         return mask
 
     def __repr__(self):
@@ -99,8 +137,36 @@ class Schedule:
         return f"Schedule({self.name}({knobs}), T={self.T}, updates={len(self.updates)})"
 
 
+def _steps(value, name, func, high=None, what="steps"):
+    """A (n,) int64 array of steps >= 0 (and <= ``high``); empty allowed."""
+    if isinstance(value, np.ndarray) and value.dtype == np.int64 and value.ndim == 1:
+        arr = value                     # the presets' own arrays: only the range to check
+    else:
+        arr = check_array(value, name, func, ndim=1, kind="int", what="whole step numbers",
+                          allow_empty=True).astype(np.int64, copy=False)
+    if arr.size and (arr.min() < 0 or (high is not None and arr.max() > high)):
+        raise ValueError(f"The {name!r} parameter of {func} must hold {what} in the range "
+                         f"[0, {'inf' if high is None else high}]. Got {describe(value)} "
+                         f"instead.")
+    return arr
+
+
 def kept_mask(T, losses, starts):
-    """(T, T) bool mask with ``mask[tau, s]`` for ``start <= s <= tau`` of each loss."""
+    """(T, T) bool mask with ``mask[tau, s]`` for ``start <= s <= tau`` of each loss.
+
+    ``losses`` and ``starts`` are (n,) steps in ``[0, T-1]``.
+    """
+    func = "kept_mask"
+    T = check_int(T, "T", func, low=1)
+    losses = _steps(losses, "losses", func, high=T - 1)
+    starts = _steps(starts, "starts", func, high=T - 1)
+    if starts.shape != losses.shape:
+        raise ValueError(f"The 'starts' parameter of {func} must give one start per loss, "
+                         f"shape {losses.shape}. Got shape {starts.shape} instead.")
+    return _kept_mask(T, losses, starts)
+
+
+def _kept_mask(T, losses, starts):
     s = np.arange(T)
     mask = np.zeros((T, T), dtype=bool)
     losses = np.asarray(losses)
@@ -109,21 +175,20 @@ def kept_mask(T, losses, starts):
 
 
 def _check_plans(T, plans):
+    """Updates in order, each within T and injecting only the losses seen since the one before.
+
+    Each plan has checked its own losses (ascending, below its step) and starts.
+    """
     prev = 0
     for u, plan in enumerate(plans):
         if not (prev < plan.step <= T):
-            raise ValueError(f"Update {u} of the schedule must happen after step {prev} and "
-                             f"at most at T={T}. Got step={plan.step} instead.")
-        taus, starts = plan.losses, plan.starts
-        if taus.shape != starts.shape or taus.ndim != 1:
-            raise ValueError(f"Update {u} must list one start per loss. Got "
-                             f"{taus.shape} losses and {starts.shape} starts instead.")
-        if taus.size and (taus.min() < prev or taus.max() >= plan.step or np.any(np.diff(taus) <= 0)):
-            raise ValueError(f"Update {u} (at step {plan.step}) may inject only the losses it has "
-                             f"seen since the previous update, ascending, in [{prev}, {plan.step - 1}]. "
-                             f"Got {taus.tolist()} instead.")
-        if starts.size and starts.min() < 0:
-            raise ValueError(f"Update {u} has a start before step 0: {starts.tolist()}.")
+            raise ValueError(f"The 'updates' parameter of Schedule must hold updates at "
+                             f"increasing steps up to T={T}: update {u} must happen after "
+                             f"step {prev}. Got step={plan.step} instead.")
+        if plan.losses.size and plan.losses[0] < prev:
+            raise ValueError(f"The 'updates' parameter of Schedule must inject each loss once: "
+                             f"update {u} (at step {plan.step}) may inject only losses in "
+                             f"[{prev}, {plan.step - 1}]. Got {describe(plan.losses)} instead.")
         prev = plan.step
 
 

@@ -43,7 +43,7 @@ from importlib import resources
 
 import numpy as np
 
-from ._validation import check_int, check_real
+from ._validation import check_array, check_int, check_mask, check_option, check_real, describe
 
 __all__ = [
     "Batch", "Task", "SineWave", "NoisySineWave", "AddingProblem", "CopyMemory",
@@ -71,6 +71,25 @@ class Batch:
     mask: np.ndarray
     loss: str
 
+    def __post_init__(self):
+        func = "Batch"
+        loss = check_option(self.loss, "loss", func, ("mse", "cross_entropy"))
+        x = check_array(self.inputs, "inputs", func, ndim=3,
+                        shape=(("T", None), ("B", None), ("I", None)))
+        T, B = x.shape[:2]
+        if loss == "mse":
+            y = check_array(self.targets, "targets", func, ndim=3,
+                            shape=(("T", T), ("B", B), ("O", None)))
+        else:
+            y = check_array(self.targets, "targets", func, ndim=2, kind="int",
+                            shape=(("T", T), ("B", B)))
+        m = check_mask(self.mask, func, T, B)
+        if np.ndim(self.mask) == 1:
+            raise ValueError(f"The 'mask' parameter of {func} must have shape (T, B) = "
+                             f"({T}, {B}). Got shape {np.shape(self.mask)} instead.")
+        for name, value in (("inputs", x), ("targets", y), ("mask", m)):
+            object.__setattr__(self, name, value)
+
     @property
     def T(self) -> int:
         return self.inputs.shape[0]
@@ -79,15 +98,22 @@ class Batch:
     def B(self) -> int:
         return self.inputs.shape[1]
 
+    def __repr__(self):
+        return (f"Batch(T={self.T}, B={self.B}, I={self.inputs.shape[2]}, "
+                f"loss={self.loss!r})")
 
-def _rng(rng, func):
-    """A ``np.random.Generator`` from a Generator or an int seed."""
+
+def _rng(rng, func, allow_none=False):
+    """A ``np.random.Generator`` from a Generator or an int seed (or None: fresh entropy)."""
     if isinstance(rng, np.random.Generator):
         return rng
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng >= 0:
+    if rng is None and allow_none:
+        return np.random.default_rng()
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)) and rng >= 0:
         return np.random.default_rng(int(rng))
-    raise TypeError(f"The 'rng' parameter of {func} must be a numpy.random.Generator or an "
-                    f"int seed >= 0. Got {rng!r} instead.")
+    extra = ", an int seed >= 0 or None" if allow_none else " or an int seed >= 0"
+    raise TypeError(f"The 'rng' parameter of {func} must be a numpy.random.Generator{extra}. "
+                    f"Got {describe(rng)} instead.")
 
 
 def _one_hot(ids, n):
@@ -516,11 +542,12 @@ class Vocabulary:
     index: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        if not isinstance(self.chars, str) or not self.chars:
-            raise ValueError(f"A Vocabulary needs a non-empty string of characters. "
-                             f"Got {self.chars!r} instead.")
-        if len(set(self.chars)) != len(self.chars):
-            raise ValueError("The characters of a Vocabulary must be distinct.")
+        if not isinstance(self.chars, str):
+            raise TypeError(f"The 'chars' parameter of Vocabulary must be a str. "
+                            f"Got {describe(self.chars)} instead.")
+        if not self.chars or len(set(self.chars)) != len(self.chars):
+            raise ValueError(f"The 'chars' parameter of Vocabulary must be a non-empty str of "
+                             f"distinct characters. Got {describe(self.chars)} instead.")
         object.__setattr__(self, "index", {c: i for i, c in enumerate(self.chars)})
 
     @classmethod
@@ -538,13 +565,24 @@ class Vocabulary:
 
     def encode(self, text: str) -> np.ndarray:
         """Ids (n,) of the characters of ``text``."""
+        if not isinstance(text, str):
+            raise TypeError(f"The 'text' parameter of Vocabulary.encode must be a str. "
+                            f"Got {describe(text)} instead.")
         try:
             return np.fromiter((self.index[c] for c in text), dtype=np.int64, count=len(text))
         except KeyError as exc:
-            raise ValueError(f"The character {exc.args[0]!r} is not in the vocabulary.") from None
+            raise ValueError(f"The 'text' parameter of Vocabulary.encode must hold only the "
+                             f"vocabulary's {self.size} characters. Got {exc.args[0]!r}, which "
+                             f"is not in the vocabulary.") from None
 
     def decode(self, ids) -> str:
-        """The text of a sequence of ids."""
+        """The text of a sequence of ids (any shape, read in order)."""
+        ids = check_array(ids, "ids", "Vocabulary.decode", kind="int", what="character ids",
+                          allow_empty=True)
+        if ids.size and (ids.min() < 0 or ids.max() >= self.size):
+            raise ValueError(f"The 'ids' parameter of Vocabulary.decode must hold ids in "
+                             f"[0, {self.size - 1}]. Got values in [{ids.min()}, {ids.max()}] "
+                             f"instead.")
         return "".join(self.chars[int(i)] for i in np.ravel(ids))
 
 
@@ -608,9 +646,10 @@ class CharLM(Task):
             return self.seq_len
         if (isinstance(seq_len, numbers.Integral) and not isinstance(seq_len, bool)
                 and seq_len > self.max_seq_len):
-            raise ValueError(f"The text of {len(self.text)} characters is too short for "
-                             f"seq_len={seq_len} in {func}: a sequence needs seq_len + 1 "
-                             f"characters, so seq_len must be at most {self.max_seq_len}.")
+            raise ValueError(f"The 'seq_len' parameter of {func}: the text of {len(self.text)} "
+                             f"characters is too short for seq_len={seq_len} in {func} (a "
+                             f"sequence needs seq_len + 1 characters), so seq_len must be at "
+                             f"most {self.max_seq_len}. Got {seq_len} instead.")
         return check_int(seq_len, "seq_len", func, low=1)
 
     @property
@@ -642,8 +681,5 @@ TASKS = {
 
 def make_task(name, **params) -> Task:
     """The task registered under ``name`` in :data:`TASKS`, built with ``params``."""
-    if name not in TASKS:
-        allowed = ", ".join(repr(k) for k in TASKS)
-        raise ValueError(f"The 'name' parameter of make_task must be one of {{{allowed}}}. "
-                         f"Got {name!r} instead.")
+    name = check_option(name, "name", "make_task", tuple(TASKS))
     return TASKS[name](**params)

@@ -13,7 +13,7 @@ from functools import cached_property
 import numpy as np
 
 from .losses import mean_over_targets
-from .schedules import Schedule, UpdatePlan, kept_mask
+from .schedules import Schedule, UpdatePlan, _kept_mask
 
 
 def _expand(T, lo, values):
@@ -38,6 +38,70 @@ def global_norm(grads) -> float:
             big = max(float(np.max(np.abs(g))) for g in arrays if g.size)
             norm = big * float(np.sqrt(sum(float(np.sum(np.square(g / big))) for g in arrays)))
         return norm
+
+
+@dataclass(frozen=True)
+class NonFinite:
+    """What stopped being finite in a run, and where (``trace.nonfinite_at``).
+
+    Attributes
+    ----------
+    state : int or None
+        First forward step whose state (``h_t``, or ``[h_t, c_t]``) holds an inf or NaN.
+    output : int or None
+        First forward step whose output ``yhat_t`` does.
+    loss : int or None
+        First forward step whose loss ``loss_t`` does. A loss overflows before
+        the state it is computed from: ``1/2 ||yhat - y||^2`` passes float64's
+        ~1.8e308 once the output passes ~1e154.
+    gradient : tuple (int, int) or None
+        ``(u, s)``: the first update ``u`` whose backward sweep met a non-finite
+        error, and the step ``s`` at which it did (the first such step in
+        backward order, ``trace.updates[u].first_nonfinite``).
+
+    ``kind`` and ``step`` name the first of these: the earliest forward step
+    (a state before its output, an output before its loss at the same step),
+    else the gradient; None when every value was finite.
+    """
+
+    state: int | None = None
+    output: int | None = None
+    loss: int | None = None
+    gradient: tuple | None = None
+
+    @property
+    def kind(self):
+        """"state", "output", "loss" or "gradient": what stopped being finite first, or None."""
+        forward = [(getattr(self, k), i, k) for i, k in enumerate(("state", "output", "loss"))
+                   if getattr(self, k) is not None]
+        if forward:
+            return min(forward)[2]
+        return "gradient" if self.gradient is not None else None
+
+    @property
+    def step(self):
+        """The step at which ``kind`` stopped being finite, or None."""
+        kind = self.kind
+        if kind == "gradient":
+            return self.gradient[1]
+        return None if kind is None else getattr(self, kind)
+
+    def __bool__(self):
+        return self.kind is not None
+
+    def __str__(self):
+        kind = self.kind
+        if kind is None:
+            return "every value stayed finite"
+        if kind == "gradient":
+            u, s = self.gradient
+            return (f"the forward pass stayed finite; the backpropagated error of update {u} "
+                    f"stopped being finite at step {s}")
+        text = f"the {kind} became non-finite first, at step {self.step}"
+        finite = [k for k in ("state", "output", "loss") if getattr(self, k) is None]
+        if finite:
+            text += f" ({' and '.join(k + 's' for k in finite)} stayed finite)"
+        return text
 
 
 @dataclass(frozen=True)
@@ -133,7 +197,7 @@ class Update:
     def kept(self):
         """(T, T) bool mask: ``kept[tau, s]`` when this update carries loss tau back to state s."""
         r = self._reached()
-        return kept_mask(self.T, self.losses[r], self.starts[r])
+        return _kept_mask(self.T, self.losses[r], self.starts[r])
 
     @property
     def grad_norm(self) -> float:
@@ -166,13 +230,20 @@ class Trace:
         The updates in order.
     schedule : Schedule
     first_nonfinite : int or None
-        First forward step at which a state, output or loss was not finite.
+        First forward step at which a state, output or loss was not finite
+        (``nonfinite_at`` says which).
     cost : Cost
     dtype : str
     final_state : ndarray (B, S)
         The state after the last step (kept even with ``record=False``).
     states_at : dict of int -> ndarray (B, S)
         States after the steps a caller asked for (``run_schedule(states_at=...)``).
+    nonfinite_at : NonFinite
+        What stopped being finite first (state, output, loss or gradient) and
+        at which step; ``nonfinite_at.state`` etc. give each one's first step.
+    forward_nonfinite : dict
+        The forward part of it: ``"state"``, ``"output"``, ``"loss"`` -> first
+        non-finite step, for those that stopped being finite.
 
     ``flow``, ``full_grads``, ``full_error_norms`` and ``full_whh_norms`` are
     computed when first read (``flow`` costs O(T^2)).
@@ -192,6 +263,15 @@ class Trace:
     _saved: dict = field(default_factory=dict, repr=False)
     final_state: np.ndarray | None = field(default=None, repr=False)
     states_at: dict = field(default_factory=dict, repr=False)
+    forward_nonfinite: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def nonfinite_at(self) -> NonFinite:
+        """What stopped being finite first, and where: see :class:`NonFinite`."""
+        grad = next(((u, up.first_nonfinite) for u, up in enumerate(self.updates)
+                     if up.first_nonfinite is not None), None)
+        fwd = self.forward_nonfinite
+        return NonFinite(fwd.get("state"), fwd.get("output"), fwd.get("loss"), grad)
 
     @property
     def T(self) -> int:
@@ -285,6 +365,7 @@ class Trace:
         s = self.schedule
         meta = {"format": "bpttviz.trace/1", "dtype": self.dtype,
                 "first_nonfinite": self.first_nonfinite, "cost": self.cost.__dict__,
+                "forward_nonfinite": self.forward_nonfinite,
                 "schedule": {"name": s.name, "T": s.T, "k1": s.k1, "k2": s.k2,
                              "source": s.source, "params": s.params},
                 "updates": meta_updates}
@@ -323,5 +404,6 @@ class Trace:
                    data["step_losses"], data["carries"], tuple(updates), schedule,
                    meta["first_nonfinite"], Cost(**meta["cost"]), meta["dtype"], None, saved,
                    final_state=data.get("final_state"),
+                   forward_nonfinite=meta.get("forward_nonfinite", {}),
                    states_at={int(k.split("/")[1]): v for k, v in data.items()
                               if k.startswith("states_at/")})

@@ -57,7 +57,8 @@ import sys
 
 import numpy as np
 
-from ._validation import check_int, check_option, check_real
+from ._validation import (check_array, check_bool, check_callable, check_grads, check_int,
+                          check_option, check_real, describe)
 from .engine import make_problem, resolve_schedule, run_schedule, unroll
 from .models import RNN, max_singular_value
 from .schedules import Schedule, UpdatePlan
@@ -186,7 +187,7 @@ def make_optimizer(optimizer="adam", lr=None, func="make_optimizer") -> Optimize
     if isinstance(optimizer, Optimizer):
         if lr is not None:
             raise ValueError(f"Give the learning rate of {func} either in the optimizer "
-                             f"{optimizer!r} or as 'lr', not both. Got lr={lr!r}.")
+                             f"{optimizer!r} or as 'lr', not both. Got lr={describe(lr)}.")
         optimizer.reset()
         return optimizer
     name = check_option(optimizer, "optimizer", func, tuple(OPTIMIZERS))
@@ -224,6 +225,7 @@ def clip_gradients(grads, clip=None, mode="norm"):
     fired : bool
         Whether the clipping changed anything.
     """
+    grads = _check_gradient_dict(grads, "grads", "clip_gradients")
     clip = check_real(clip, "clip", "clip_gradients", low=0, closed="right", allow_none=True)
     mode = check_option(mode, "mode", "clip_gradients", CLIP_MODES)
     with np.errstate(all="ignore"):
@@ -240,12 +242,29 @@ def clip_gradients(grads, clip=None, mode="norm"):
         return clipped, before, global_norm(clipped), fired
 
 
+def _check_gradient_dict(grads, name, func):
+    """A non-empty dict of real arrays (any shapes; non-finite entries allowed), checked."""
+    if not isinstance(grads, dict) or not grads:
+        raise TypeError(f"The {name!r} parameter of {func} must be a non-empty dict of arrays "
+                        f"keyed like model.params. Got {describe(grads)} instead.")
+    return check_grads(grads, name, func, {k: np.shape(v) for k, v in grads.items()})
+
+
 def recurrent_matrix(params):
-    """The recurrent weights: ``W_hh``, or the gate blocks ``W_h*`` stacked row-wise."""
-    if "W_hh" in params:
-        return params["W_hh"]
-    blocks = [params[k] for k in sorted(params) if k.startswith("W_h") and k != "W_hy"]
-    return np.concatenate(blocks, axis=0)
+    """The recurrent weights: ``W_hh`` (H, H) or (G*H, H), or the gate blocks ``W_h*`` stacked
+    row-wise, of a dict of parameters keyed like ``model.params``."""
+    func = "recurrent_matrix"
+    if not isinstance(params, dict):
+        raise TypeError(f"The 'params' parameter of {func} must be a dict of arrays keyed like "
+                        f"model.params. Got {describe(params)} instead.")
+    keys = ["W_hh"] if "W_hh" in params else \
+        [k for k in sorted(params) if isinstance(k, str) and k.startswith("W_h") and k != "W_hy"]
+    if not keys:
+        raise ValueError(f"The 'params' parameter of {func} must hold the recurrent weights "
+                         f"'W_hh'. Got {describe(params)} instead.")
+    blocks = [check_array(params[k], "params", func, ndim=2, finite=False,
+                          shape=((f"rows of {k}", None), ("H", None))) for k in keys]
+    return blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=0)
 
 
 # --- the record of a run ----------------------------------------------------------
@@ -288,9 +307,28 @@ class History:
         one, for an explosion; None if nothing was recorded).
     last_grads, last_clipped_grads : dict or None
         The latest update's gradient before and after clipping.
+    divergence_factor : float or None
+        A run has diverged when an update's loss exceeds ``divergence_factor``
+        times the loss of the first update (the loss at the starting weights);
+        None: not watched. Only a history with a "loss" column watches it.
+    diverged_at : int or None
+        Index of the first update whose loss passed that threshold, or None.
+        A run whose loss grows without bound but stays finite is reported
+        here; a non-finite value stops the run instead (``stopped``).
     """
 
-    def __init__(self, columns=TRAIN_COLUMNS, config=None):
+    def __init__(self, columns=TRAIN_COLUMNS, config=None, divergence_factor=None):
+        func = "History"
+        if isinstance(columns, str) or not isinstance(columns, (list, tuple)) or not columns \
+                or not all(isinstance(c, str) for c in columns) \
+                or len(set(columns)) != len(columns):
+            raise TypeError(f"The 'columns' parameter of {func} must be a non-empty list or "
+                            f"tuple of distinct str. Got {describe(columns)} instead.")
+        if config is not None and not isinstance(config, dict):
+            raise TypeError(f"The 'config' parameter of {func} must be a dict or None. "
+                            f"Got {describe(config)} instead.")
+        self.divergence_factor = check_real(divergence_factor, "divergence_factor", func,
+                                            low=1, closed="right", allow_none=True)
         self._columns = tuple(columns)
         self._rows = {c: [] for c in self._columns}
         self.config = dict(config or {})
@@ -299,6 +337,7 @@ class History:
         self.stopped_at = None
         self.last_grads = None
         self.last_clipped_grads = None
+        self.diverged_at = None
         self._stop_requested = False
 
     @property
@@ -312,6 +351,26 @@ class History:
                              f"Got {sorted(row)} instead.")
         for c in self._columns:
             self._rows[c].append(row[c])
+        if self.divergence_factor is not None and self.diverged_at is None and "loss" in row:
+            start, loss = self._rows["loss"][0], row["loss"]
+            if np.isfinite(start) and start > 0 and np.isfinite(loss) \
+                    and loss > self.divergence_factor * start:
+                self.diverged_at = len(self) - 1
+
+    @property
+    def diverged(self) -> bool:
+        """True when the loss has grown past ``divergence_factor`` times its start."""
+        return self.diverged_at is not None
+
+    @property
+    def divergence(self):
+        """A sentence saying when and how far the loss grew past the threshold, or None."""
+        if self.diverged_at is None:
+            return None
+        loss = self._rows["loss"]
+        return (f"the loss diverged: {loss[self.diverged_at]:.3g} at update {self.diverged_at}, "
+                f"more than {self.divergence_factor:g} times its start ({loss[0]:.3g} at "
+                f"update 0)")
 
     def __len__(self):
         return len(self._rows[self._columns[0]])
@@ -351,6 +410,8 @@ class History:
 
     def __repr__(self):
         state = f", stopped: {self.reason}" if self.stopped else ""
+        if self.diverged and not self.stopped:
+            state = f", {self.divergence}"
         last = f", last loss {self._rows['loss'][-1]:.4g}" if len(self) and "loss" in self._rows else ""
         return f"History({len(self)} updates{last}{state})"
 
@@ -361,7 +422,17 @@ class ProgressBar:
     """A one-line text progress bar on a stream (stderr by default), redrawn every ``every`` rows."""
 
     def __init__(self, total, every, stream=None, label="train", width=24):
-        self.total, self.every, self.label, self.width = total, every, label, width
+        func = "ProgressBar"
+        self.total = check_int(total, "total", func, low=1)
+        self.every = check_int(every, "every", func, low=0)
+        if stream is not None and not callable(getattr(stream, "write", None)):
+            raise TypeError(f"The 'stream' parameter of {func} must be a text stream (with a "
+                            f"write method) or None. Got {describe(stream)} instead.")
+        if not isinstance(label, str):
+            raise TypeError(f"The 'label' parameter of {func} must be a str. "
+                            f"Got {describe(label)} instead.")
+        self.label = label
+        self.width = check_int(width, "width", func, low=1)
         self.stream = stream if stream is not None else sys.stderr
 
     @property
@@ -398,7 +469,7 @@ def progress_every(progress, total, func):
     if isinstance(progress, numbers.Integral):
         return check_int(progress, "progress", func, low=0)
     raise TypeError(f"The 'progress' parameter of {func} must be None, a bool or an int >= 0 "
-                    f"(updates between redraws). Got {progress!r} instead.")
+                    f"(updates between redraws). Got {describe(progress)} instead.")
 
 
 # --- the loop ---------------------------------------------------------------------
@@ -457,15 +528,15 @@ def _finite(arrays) -> bool:
 
 def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=None, clip=None,
           clip_mode="norm", n_updates=100, batch_size=None, seq_len=None, seed=0, callback=None,
-          progress=None) -> History:
+          progress=None, divergence_factor=1e3, stop_on_divergence=False) -> History:
     """Train ``model`` in place on ``task`` with truncated BPTT(k1, k2); return its History.
 
     Each sequence (a fresh batch from ``task``, starting from the zero state)
     is run under the schedule; its updates are applied as they come (see the
     module docstring for what happens to a window when the weights change).
     Training stops after ``n_updates`` applied updates, on a non-finite
-    value, when ``callback`` returns False, or when ``history.request_stop()``
-    is called.
+    value, when ``callback`` returns False, when ``history.request_stop()``
+    is called, or (with ``stop_on_divergence``) when the loss diverges.
 
     Parameters
     ----------
@@ -503,12 +574,21 @@ def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=
     progress : None, bool or int
         A text progress bar on stderr: None draws it on a terminal only, True
         always, False never, an int N every N updates.
+    divergence_factor : float > 1 or None
+        The run is marked as diverged (``history.diverged_at``,
+        ``history.divergence``) at the first update whose loss exceeds this
+        factor times the first update's loss, while every value is still
+        finite (Adam at lr = 10 on the adding problem passes 1e3 times its
+        start within a few updates and goes on finite). None: not watched.
+    stop_on_divergence : bool
+        Stop the run at that update (default: keep training, and report it).
 
     Returns
     -------
     History
         One row per update (see ``TRAIN_COLUMNS``); ``stopped``, ``reason``
-        and ``stopped_at`` say whether and why the run ended early.
+        and ``stopped_at`` say whether and why the run ended early,
+        ``diverged_at`` whether and where the loss diverged.
 
     Raises
     ------
@@ -521,9 +601,10 @@ def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=
     clip_mode = check_option(clip_mode, "clip_mode", func, CLIP_MODES)
     n_updates = check_int(n_updates, "n_updates", func, low=1)
     seed = check_int(seed, "seed", func, low=0)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"The 'callback' parameter of {func} must be callable or None. "
-                        f"Got {type(callback).__name__} instead.")
+    check_callable(callback, "callback", func)
+    divergence_factor = check_real(divergence_factor, "divergence_factor", func, low=1,
+                                   closed="right", allow_none=True)
+    stop_on_divergence = check_bool(stop_on_divergence, "stop_on_divergence", func)
     every = progress_every(progress, n_updates, func)
     draw, B, T = check_data(model, task, batch_size, seq_len, func)
     schedule = resolve_schedule(T, k1, k2, schedule, func, length="seq_len")
@@ -531,14 +612,16 @@ def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=
     rng = np.random.default_rng(seed)
     batch = draw(rng)
     if not _windows(schedule, (np.asarray(batch.mask) > 0).any(axis=1)):
-        raise ValueError(f"The schedule {schedule!r} given to {func} injects none of the steps "
-                         f"that carry a target in {task!r}: no update would learn anything.")
+        raise ValueError(f"The 'schedule' parameter of {func} must inject a loss that carries "
+                         f"a target, or no update learns anything. Got {schedule!r}, which "
+                         f"injects none of the steps that carry a target in {task!r}.")
 
     history = History(TRAIN_COLUMNS, {
         "model": repr(model), "task": repr(task), "schedule": repr(schedule),
         "k1": schedule.k1, "k2": schedule.k2, "optimizer": repr(opt), "clip": clip,
         "clip_mode": clip_mode, "n_updates": n_updates, "batch_size": B, "seq_len": T,
-        "seed": seed})
+        "seed": seed, "divergence_factor": divergence_factor,
+        "stop_on_divergence": stop_on_divergence}, divergence_factor=divergence_factor)
     bar = ProgressBar(n_updates, every)
     sequence = 0
     with np.errstate(all="ignore"):
@@ -546,14 +629,14 @@ def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=
             if sequence > 0:
                 batch = draw(rng)
             _train_sequence(model, batch, schedule, opt, clip, clip_mode, n_updates, sequence,
-                            history, callback, bar)
+                            history, callback, bar, stop_on_divergence)
             sequence += 1
     bar.close(history)
     return history
 
 
 def _train_sequence(model, batch, schedule, opt, clip, clip_mode, n_updates, sequence, history,
-                    callback, bar):
+                    callback, bar, stop_on_divergence=False):
     """Apply the schedule's updates over one sequence; rows go into ``history``."""
     x, y, m = batch.inputs, batch.targets, np.asarray(batch.mask, dtype=float)
     windows = _windows(schedule, (m > 0).any(axis=1))
@@ -634,6 +717,10 @@ def _train_sequence(model, batch, schedule, opt, clip, clip_mode, n_updates, seq
         model.params.update(new)
         history.append(**row)
         bar.update(history)
+        if stop_on_divergence and history.diverged_at == u:
+            history._stop(f"{history.divergence}; the run was told to stop on divergence")
+            bar.update(history, force=True)
+            return
         if callback is not None and callback(history, u) is False:
             history._stop(f"the callback asked to stop after update {u}")
             return

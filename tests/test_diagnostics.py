@@ -716,7 +716,7 @@ X, Y = series(10)
     (lambda: D.jacobian_singular_values("rnn", X), TypeError, "'model' parameter of jacobian_singular_values"),
     (lambda: D.jacobian_singular_values(M, X[..., None]), ValueError, "'inputs' parameter of jacobian_singular_values must have shape"),
     (lambda: D.jacobian_product_norms(M, X, rtol=-1.0), ValueError, r"'rtol' parameter of jacobian_product_norms must be a real number in the range \[0, 1\]. Got -1.0"),
-    (lambda: D.jacobian_product_norms(M, X, log=1), TypeError, "'log' parameter of jacobian_product_norms must be a bool"),
+    (lambda: D.jacobian_product_norms(M, X, log=1), TypeError, "'log' parameter of jacobian_product_norms must be True or False"),
     (lambda: D.jacobian_product_norms(M, X, h0=np.zeros((2, 3))), ValueError, "'h0' parameter of jacobian_product_norms"),
     (lambda: D.lyapunov_exponent(M, X, discard=10), ValueError, r"'discard' parameter of lyapunov_exponent must be an int in the range \[0, 9\]. Got 10"),
     (lambda: D.lyapunov_spectrum(M, X, discard=-1), ValueError, "'discard' parameter of lyapunov_spectrum"),

@@ -50,5 +50,5 @@ def overflow_notes(trace) -> list:
     if step is None:
         return []
     return [f"This run overflowed at step {step}: numbers beyond float64's range (about "
-            "1.8e308) became inf or NaN. The figures mark the step and draw those values "
-            "in vermillion."]
+            f"1.8e308) became inf or NaN ({trace.nonfinite_at}). The figures mark the step and "
+            "draw those values in vermillion."]

@@ -17,10 +17,10 @@ a few times a second from what the runs have recorded; the threads never
 touch a widget or a figure. Without a running event loop (a script, a test)
 ``start`` trains in the calling thread's wait instead.
 
-The memory figure is issue 5's trade-off, measured by the engine: one
-full-BPTT gradient of this network keeping every step's cache, against
-storing only every m-th state and recomputing the rest (Chen, Xu, Zhang &
-Guestrin 2016; Gruslys et al. 2016).
+The memory figure is the trade-off of gradient checkpointing, memory against
+recomputation, measured by the engine: one full-BPTT gradient of this network
+keeping every step's cache, against storing only every m-th state and
+recomputing the rest (Chen, Xu, Zhang & Guestrin 2016; Gruslys et al. 2016).
 """
 
 from __future__ import annotations
@@ -242,6 +242,13 @@ class TrainingRun:
         if h.reason and h.reason.startswith("the callback asked to stop"):
             return f"stopped by the Stop button after update {h.stopped_at}"
         return f"stopped: {h.reason}"
+
+    def divergence_note(self, i):
+        """A sentence saying that run ``i``'s loss diverged while staying finite, or None."""
+        h = self.histories[i]
+        if h is None or not h.diverged or (h.stopped and h.diverged_at == h.stopped_at):
+            return None
+        return h.divergence
 
 
 class TrainingApp(LessonApp):
@@ -607,8 +614,11 @@ class TrainingApp(LessonApp):
         run = self.run
         if run is None or run.setup is not setup or run.alive():
             return []
-        return [f"{LABELS[i]} {r}." for i in range(len(LABELS))
-                if (r := run.stop_reason(i)) is not None and "Stop button" not in r]
+        notes = [f"{LABELS[i]} {r}." for i in range(len(LABELS))
+                 if (r := run.stop_reason(i)) is not None and "Stop button" not in r]
+        return notes + [f"{LABELS[i]}: {d} (values stayed finite; a smaller learning rate or "
+                        f"clipping would help)." for i in range(len(LABELS))
+                        if (d := run.divergence_note(i)) is not None]
 
 
 def _last_finite(a):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_array, check_int, check_real
+from .._validation import check_array, check_bool, check_int, check_real, describe
 from ..engine import check_inputs, check_model
 
 
@@ -310,17 +310,13 @@ def jacobian_product_norms(model, inputs, h0=None, *, rtol=1e-3, log=False):
     func = "jacobian_product_norms"
     checked = check_inputs(model, inputs, h0, func)
     rtol = check_real(rtol, "rtol", func, low=0, high=1)
-    log = _check_bool(log, "log", func)
+    log = check_bool(log, "log", func)
     J = _jacobians(model, checked)
     with np.errstate(all="ignore"):
         L = _log_product_norms(J, rtol)
         return L if log else np.exp(L)
 
 
-def _check_bool(value, name, func):
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    raise TypeError(f"The {name!r} parameter of {func} must be a bool. Got {value!r} instead.")
 
 
 def lyapunov_exponent(model, inputs, h0=None, *, discard=0):
@@ -472,9 +468,8 @@ def _recurrent_matrix(model, func, block=None):
                          f"{sorted(params)}.")
     H = model.n_hidden
     blocks = W.shape[0] // H
+    block = check_int(block, "block", func, low=0, high=blocks - 1, allow_none=True)
     if blocks == 1:
-        if block not in (None, 0):
-            check_int(block, "block", func, low=0, high=0)
         return np.asarray(W, dtype=np.float64)
     if block is None:
         raise ValueError(f"The 'W_hh' of a {model.name} stacks {blocks} (H, H) gate blocks "
@@ -510,9 +505,10 @@ def _gamma(model, func):
     check_model(model, func)
     g = getattr(model.cell, "gamma", None)
     if g is None:
-        raise ValueError(f"{func} needs a cell with one activation phi, whose Jacobians are "
-                         f"diag(phi'(a_t)) W_hh (ElmanRNN). Got a {model.name}, whose "
-                         f"Jacobians mix gates: use jacobian_product_norms instead.")
+        raise ValueError(f"The 'model' parameter of {func} must be an ElmanRNN: a cell with "
+                         f"one activation phi, whose Jacobians are diag(phi'(a_t)) W_hh. Got "
+                         f"a {model.name}, whose Jacobians mix gates: use "
+                         f"jacobian_product_norms instead.")
     return float(g)
 
 

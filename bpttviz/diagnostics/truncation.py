@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_array, check_int, check_option
+from .._validation import (check_array, check_grads, check_instance, check_int, check_option,
+                           describe)
 from ..engine import make_problem, resolve_schedule, run_schedule
 from ..schedules import Schedule, keras, last_loss, per_loss, sliding_window, tbptt
-from ..trace import Cost
+from ..trace import Cost, Trace
 
 
 # --- truncation bias -----------------------------------------------------------------
@@ -82,11 +83,17 @@ class TruncationBias:
 def _param_names(params, model_params, func):
     if params is None:
         return tuple(model_params)
-    names = (params,) if isinstance(params, str) else tuple(params)
+    if isinstance(params, str):
+        names = (params,)
+    elif isinstance(params, (list, tuple)):
+        names = tuple(params)
+    else:
+        raise TypeError(f"The 'params' parameter of {func} must be a str, a list or tuple of "
+                        f"str, or None. Got {describe(params)} instead.")
     unknown = [n for n in names if n not in model_params]
     if not names or unknown:
         raise ValueError(f"The 'params' parameter of {func} must name some of the model's "
-                         f"parameters {list(model_params)}. Got {params!r} instead.")
+                         f"parameters {list(model_params)}. Got {describe(params)} instead.")
     return names
 
 
@@ -139,12 +146,12 @@ def gradient_agreement(trace, full_grads, *, combine="sum", params=None):
         NaN where a norm is zero or not finite.
     """
     func = "gradient_agreement"
+    trace = check_instance(trace, "trace", func, Trace, "a bpttviz Trace (from bptt)")
+    own = trace.updates[0].grads
+    full_grads = check_grads(full_grads, "full_grads", func, {k: g.shape for k, g in own.items()},
+                             require_all=False)
     combine = check_option(combine, "combine", func, ("sum", "mean"))
     names = _param_names(params, full_grads, func)
-    missing = [n for n in names if n not in trace.updates[0].grads]
-    if missing:
-        raise ValueError(f"The 'trace' parameter of {func} must hold gradients of {list(names)}. "
-                         f"Missing {missing}.")
     with np.errstate(all="ignore"):
         return _agreement(_flat(_combined(trace, trace.carries, combine), names),
                           _flat(full_grads, names))
@@ -227,16 +234,17 @@ _RUN_OPTIONS = ("k1", "k2", "schedule", "checkpoint")
 
 def _run_plan(T, spec, func, label):
     """``(schedule, checkpoint)`` from a Schedule or a dict of bptt options."""
-    where = f" (entry {label!r})" if label is not None else ""
+    where = f" (entry {describe(label)})" if label is not None else ""
     if isinstance(spec, Schedule):
         spec = {"schedule": spec}
     if not isinstance(spec, dict):
         raise TypeError(f"Each schedule given to {func}{where} must be a Schedule or a dict of "
-                        f"options among {list(_RUN_OPTIONS)}. Got {type(spec).__name__} instead.")
-    unknown = sorted(set(spec) - set(_RUN_OPTIONS))
+                        f"options among {list(_RUN_OPTIONS)}. Got {describe(spec)} instead.")
+    unknown = sorted(str(k) for k in set(spec) - set(_RUN_OPTIONS))
     if unknown:
-        raise TypeError(f"{func}{where} got unexpected options {unknown}; allowed: "
-                        f"{list(_RUN_OPTIONS)} (and h0, loss, mask).")
+        raise TypeError(f"The options given to {func}{where} must be among "
+                        f"{list(_RUN_OPTIONS)} (and h0, loss, mask). Got unexpected options "
+                        f"{describe(unknown)} instead.")
     checkpoint = check_int(spec.get("checkpoint"), "checkpoint", func, low=1, allow_none=True)
     sched = resolve_schedule(T, spec.get("k1"), spec.get("k2"), spec.get("schedule"), func, where)
     return sched, checkpoint
@@ -295,7 +303,13 @@ def cost_table(model, inputs, targets, schedules, *, h0=None, loss="mse", mask=N
     pb = make_problem(model, inputs, targets, h0, loss, mask, func)
     if not isinstance(schedules, dict) or not schedules:
         raise TypeError(f"The 'schedules' parameter of {func} must be a non-empty dict of "
-                        f"name -> Schedule or options. Got {schedules!r} instead.")
-    plans = {str(name): _run_plan(pb.T, spec, func, name) for name, spec in schedules.items()}
+                        f"name -> Schedule or options. Got {describe(schedules)} instead.")
+    plans = {}
+    for name, spec in schedules.items():
+        try:
+            plans[str(name)] = _run_plan(pb.T, spec, func, name)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"The 'schedules' parameter of {func} has a bad entry "
+                            f"{describe(name)}: {exc}") from None
     with np.errstate(all="ignore"):
         return {name: run_schedule(pb, s, c, record=False).cost for name, (s, c) in plans.items()}

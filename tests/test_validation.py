@@ -1,0 +1,529 @@
+"""Every public callable checks its arguments: a named, short TypeError or ValueError before any work.
+
+:data:`REGISTRY` holds, for every public function and class of the modules in
+:data:`MODULES` (their ``__all__``), a valid call. The tests substitute each
+parameter of that call, one at a time, with bad values of every common kind
+(:data:`GENERIC`: None, a wrong type, a string, NaN, an empty list, a huge
+array) and with the entry's own bad values (zero, negative, wrong shape...),
+and require a TypeError or ValueError whose message names the parameter and
+stays short. A public callable without an entry fails
+:func:`test_every_public_callable_has_an_entry`: add an entry (or, for a
+record that only the package builds, a line in :data:`RECORDS` saying so).
+
+To register a new function ``f(model, inputs, k)``::
+
+    "bpttviz.diagnostics.f": Entry(lambda: dict(model=elman(), inputs=X, k=3),
+                                   bad={"k": [0, -1, 2.5]}),
+
+``ok`` lists generic kinds that are valid for a parameter (e.g. ``{"h0": ["none"]}``
+is implied by a None default; ``{"label": ["str"]}`` for a free-text parameter);
+``internal`` the parameters only the package passes. A module listed in
+``bpttviz.__all__`` is enumerated by itself; a public-looking function left
+out of its module's ``__all__`` fails :func:`test_every_public_looking_function_is_in_all`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+
+import bpttviz
+from bpttviz import diagnostics as D
+from bpttviz import es, schedules, tasks, training
+from bpttviz.schedules import Schedule, UpdatePlan
+
+# bpttviz and every module it exports (a new module listed in bpttviz.__all__ joins by itself)
+MODULES = (bpttviz,) + tuple(getattr(bpttviz, n) for n in bpttviz.__all__
+                             if inspect.ismodule(getattr(bpttviz, n)))
+assert {D, schedules, tasks, training, es} <= set(MODULES)
+MAX_MESSAGE = 300
+
+T, B, I, H, O = 6, 2, 2, 3, 1
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(T, B, I))
+Y = RNG.normal(size=(T, B, O))
+LABELS = RNG.integers(0, 3, size=(T, B))
+
+
+def elman(**kw):
+    return bpttviz.ElmanRNN(I, H, O, seed=0, **kw)
+
+
+def lstm():
+    return bpttviz.LSTM(I, H, O, seed=0)
+
+
+def adding():
+    return tasks.AddingProblem(lag=2, seq_len=6)
+
+
+def batch():
+    return adding().sample(2, 0)
+
+
+def grads_of(model):
+    return bpttviz.bptt(model, X, Y).updates[0].grads
+
+
+def trace_and_full():
+    model = elman()
+    trace = bpttviz.bptt(model, X, Y, k1=2, k2=2)
+    return dict(trace=trace, full_grads=trace.full_grads)
+
+
+def jacobians():
+    return D.step_jacobians(elman(), X)
+
+
+# --- generic bad values ---------------------------------------------------------------
+
+HUGE = np.full((300, 50, 4), np.nan)        # 60,000 entries: a message must not print them
+
+GENERIC = {
+    "none": None,
+    "object": object(),
+    "str": "no such value",
+    "nan": float("nan"),
+    "empty": [],
+    "huge": HUGE,
+}
+
+
+@dataclass
+class Entry:
+    """A valid call (``make()`` returns its keyword arguments) and what is bad for it."""
+
+    make: object
+    bad: dict = field(default_factory=dict)     # parameter -> extra bad values
+    ok: dict = field(default_factory=dict)      # parameter -> generic kinds that are valid
+    target: object = None                       # for methods: a function of the kwargs
+    internal: tuple = ()                        # parameters the package passes, not a user
+
+
+# a schedule whose only update comes before the adding problem's target (its last step)
+EARLY = Schedule("early", T, (UpdatePlan(3, np.arange(3), np.zeros(3, dtype=np.int64)),))
+
+REGISTRY = {
+    # --- bpttviz ---
+    "bpttviz.bptt": Entry(lambda: dict(model=elman(), inputs=X, targets=Y),
+                          bad={"k1": [0, -1, 2.5, True], "k2": [0, -3], "checkpoint": [0],
+                               "inputs": [X[:, :, :1], X[0], np.full(X.shape, np.inf),
+                                          X.astype(complex), [[["a"]]]],
+                               "targets": [Y[:-1], np.full(Y.shape, np.nan)],
+                               "h0": [np.ones((B, H + 1)), np.ones(H)],
+                               "mask": [np.zeros(T), -np.ones(T), np.ones(T + 1),
+                                        [True] * (T - 1), np.full(T, np.nan)],
+                               "record": [1, "yes"],
+                               "schedule": [schedules.tbptt(T + 1, 2, 2)]}),
+    "bpttviz.unroll": Entry(lambda: dict(model=elman(), inputs=X),
+                            bad={"inputs": [X[0], np.ones((T, B, I + 1))],
+                                 "h0": [np.ones((B + 1, H))]}),
+    "bpttviz.ElmanRNN": Entry(lambda: dict(n_in=I, n_hidden=H, n_out=O),
+                              bad={"n_in": [0, 2.0], "n_hidden": [-1], "n_out": [0],
+                                   "dtype": [32, "float16", np.int32], "radius": [-1.0],
+                                   "sigma": [-0.5], "input_scale": [-1.0], "seed": [-1],
+                                   "activation": ["softmax"]}),
+    "bpttviz.LSTM": Entry(lambda: dict(n_in=I, n_hidden=H, n_out=O),
+                          bad={"n_in": [0], "n_hidden": [0], "dtype": [32],
+                               "forget_bias": [np.inf]}),
+    "bpttviz.GRU": Entry(lambda: dict(n_in=I, n_hidden=H, n_out=O),
+                         bad={"n_hidden": [0], "dtype": [64], "seed": [-2]}),
+    "bpttviz.spectral_radius": Entry(lambda: dict(W=np.eye(3)),
+                                     bad={"W": [np.ones((2, 3)), np.ones(3),
+                                                np.full((2, 2), np.inf)]}),
+    "bpttviz.max_singular_value": Entry(lambda: dict(W=np.ones((2, 3))),
+                                        bad={"W": [np.ones(3), np.full((2, 2), np.nan)]}),
+    "bpttviz.train": Entry(lambda: dict(model=elman(), task=adding(), n_updates=2, batch_size=2,
+                                        progress=False),
+                           bad={"n_updates": [0, 1.5], "k1": [0], "k2": [-1], "lr": [-0.1],
+                                "clip": [0.0, -1.0], "clip_mode": ["max"], "seed": [-1],
+                                "batch_size": [0], "seq_len": [1, 3.5], "progress": [-1, 1.5],
+                                "optimizer": ["rmsprop", 3],
+                                "callback": [3],
+                                "schedule": [schedules.tbptt(T + 2, 2, 2), EARLY],
+                                "divergence_factor": [0.5, -1.0, 1.0],
+                                "stop_on_divergence": [1, "yes"]},
+                           ok={"divergence_factor": ["none"]}),
+    "bpttviz.train_es": Entry(lambda: dict(model=elman(), task=adding(), n_generations=1,
+                                           population=2, batch_size=2, progress=False),
+                              bad={"population": [3, 0], "sigma": [0.0, -1.0],
+                                   "n_generations": [0], "shaping": ["rank"], "seed": [-1],
+                                   "lr": [-1.0], "callback": ["f"],
+                                   "divergence_factor": [1.0], "stop_on_divergence": [0]},
+                              ok={"divergence_factor": ["none"]}),
+    "bpttviz.History": Entry(lambda: dict(columns=("loss", "grad_norm")),
+                             bad={"columns": [("loss", "loss"), (1, 2), "loss"],
+                                  "config": [[("a", 1)]]},
+                             ok={"config": ["none"]}),
+    "bpttviz.make_task": Entry(lambda: dict(name="adding"),
+                               bad={"name": ["Adding", 3]}),
+    "bpttviz.Batch": Entry(lambda: dict(inputs=X, targets=Y, mask=np.ones((T, B)), loss="mse"),
+                           bad={"inputs": [X[0], np.full(X.shape, np.nan)],
+                                "targets": [Y[:-1], Y[0]],
+                                "mask": [np.ones(T + 1), -np.ones((T, B)), np.zeros((T, B))],
+                                "loss": ["mae"]}),
+    "bpttviz.Schedule": Entry(lambda: dict(name="custom", T=T, updates=schedules.tbptt(T, 2, 2).updates),
+                              bad={"T": [0, 2.0], "updates": [(1, 2), ()],
+                                   "k1": [0], "k2": [-1], "name": [3],
+                                   "source": [3], "params": [[1]]},
+                              ok={"source": ["str"], "name": ["str"]}),
+    "bpttviz.UpdatePlan": Entry(lambda: dict(step=3, losses=np.arange(3), starts=np.zeros(3)),
+                                bad={"step": [0, 2.5], "losses": [np.ones((2, 2)), [0.5, 1.5],
+                                                                  [2, 1, 0]],
+                                     "starts": [np.zeros(4), [-1, 0, 0]]},
+                                ok={"losses": ["empty"]}),
+    # --- schedules ---
+    "bpttviz.schedules.kept_mask": Entry(lambda: dict(T=T, losses=[1, 2], starts=[0, 1]),
+                                         bad={"T": [0], "losses": [[T], [1.5, 2]],
+                                              "starts": [[0], [0, T]]},
+                                         ok={"losses": ["empty"]}),
+    "bpttviz.schedules.tbptt": Entry(lambda: dict(T=T, k1=2, k2=3),
+                                     bad={"T": [0, -1, 2.5], "k1": [0], "k2": [-1]}),
+    "bpttviz.schedules.full": Entry(lambda: dict(T=T), bad={"T": [0]}),
+    "bpttviz.schedules.keras": Entry(lambda: dict(T=T, k=2), bad={"T": [0], "k": [0]}),
+    "bpttviz.schedules.per_loss": Entry(lambda: dict(T=T, k2=2),
+                                        bad={"T": [0], "k2": [0], "k1": [0]}),
+    "bpttviz.schedules.sliding_window": Entry(lambda: dict(T=T, k=2),
+                                              bad={"T": [0], "k": [0, T + 1]}),
+    "bpttviz.schedules.last_loss": Entry(lambda: dict(T=T, k1=2),
+                                         bad={"T": [0], "k1": [0], "k2": [0]}),
+    # --- tasks ---
+    "bpttviz.tasks.SineWave": Entry(lambda: dict(), bad={"period": [1.0, -2.0],
+                                                         "noise": [-0.1], "seq_len": [0]}),
+    "bpttviz.tasks.NoisySineWave": Entry(lambda: dict(), bad={"noise": [-1.0]}),
+    "bpttviz.tasks.AddingProblem": Entry(lambda: dict(), bad={"lag": [-1, 2.5],
+                                                              "seq_len": [3, 21]}),
+    "bpttviz.tasks.CopyMemory": Entry(lambda: dict(), bad={"lag": [5], "n_symbols": [0],
+                                                           "n_classes": [0], "seq_len": [2]}),
+    "bpttviz.tasks.TemporalOrder": Entry(lambda: dict(), bad={"seq_len": [9]}),
+    "bpttviz.tasks.SequenceClassification": Entry(
+        lambda: dict(), bad={"lag": [-1], "n_classes": [1], "key_len": [0], "noise": [-1.0],
+                             "seq_len": [1]}),
+    "bpttviz.tasks.CharLM": Entry(lambda: dict(seq_len=10),
+                                  bad={"text": ["a", b"abc"], "seq_len": [0, 10 ** 9]},
+                                  ok={"text": ["str", "none"], "seq_len": ["none"]}),
+    "bpttviz.tasks.Vocabulary": Entry(lambda: dict(chars="abc"), bad={"chars": ["", "aab", 3]}),
+    "bpttviz.tasks.Vocabulary.encode": Entry(
+        lambda: dict(text="abc"), bad={"text": ["abz", 3]},
+        target=lambda text: tasks.Vocabulary("abc").encode(text)),
+    "bpttviz.tasks.Vocabulary.decode": Entry(
+        lambda: dict(ids=[0, 1]), bad={"ids": [[5], [-1], [0.5]]}, ok={"ids": ["empty"]},
+        target=lambda ids: tasks.Vocabulary("abc").decode(ids)),
+    "bpttviz.tasks.Task.sample": Entry(
+        lambda: dict(batch_size=2, rng=0), bad={"batch_size": [0], "rng": [-1, 2.5],
+                                                "seq_len": [3]},
+        target=lambda **kw: adding().sample(**kw)),
+    "bpttviz.tasks.load_text": Entry(lambda: dict()),
+    # --- training ---
+    "bpttviz.training.Optimizer": Entry(lambda: dict(lr=0.1), bad={"lr": [-1.0]},
+                                        ok={"lr": ["none"]}),
+    "bpttviz.training.SGD": Entry(lambda: dict(lr=0.1), bad={"lr": [-1.0]}),
+    "bpttviz.training.Momentum": Entry(lambda: dict(lr=0.1), bad={"lr": [-1.0],
+                                                                  "momentum": [1.0, -0.5]}),
+    "bpttviz.training.Adam": Entry(lambda: dict(lr=0.1), bad={"lr": [-1.0], "beta1": [1.0],
+                                                              "beta2": [-0.1], "eps": [0.0]}),
+    "bpttviz.training.make_optimizer": Entry(lambda: dict(optimizer="sgd", lr=0.1),
+                                             bad={"optimizer": ["rmsprop"], "lr": [-1.0]},
+                                             ok={"lr": ["none"]},
+                                             internal=("func",)),    # the caller's name
+    "bpttviz.training.clip_gradients": Entry(
+        lambda: dict(grads=grads_of(elman()), clip=1.0),
+        bad={"grads": [{}, {"W_hh": "x"}, {"W_hh": np.ones(3, dtype=complex)}],
+             "clip": [0.0, -1.0], "mode": ["max"]}),
+    "bpttviz.training.recurrent_matrix": Entry(lambda: dict(params=elman().params),
+                                               bad={"params": [{}, {"W_hy": np.ones((1, 3))},
+                                                               {"W_hh": np.ones(3)}]}),
+    "bpttviz.training.ProgressBar": Entry(lambda: dict(total=10, every=1),
+                                          bad={"total": [0], "every": [-1], "width": [0],
+                                               "label": [3]},
+                                          ok={"label": ["str"]}),
+    # --- es ---
+    "bpttviz.es.es_gradient": Entry(lambda: dict(model=elman(), batch=batch(), population=2),
+                                    bad={"population": [3], "sigma": [0.0], "rng": [-1, 2.5],
+                                         "shaping": ["rank"]}),
+    "bpttviz.es.batch_loss": Entry(lambda: dict(model=elman(), batch=batch())),
+    # --- diagnostics ---
+    "bpttviz.diagnostics.step_jacobians": Entry(lambda: dict(model=elman(), inputs=X),
+                                                bad={"inputs": [X[0]], "h0": [np.ones(H)]}),
+    "bpttviz.diagnostics.jacobian_singular_values": Entry(lambda: dict(model=lstm(), inputs=X),
+                                                          bad={"inputs": [X[..., :1]]}),
+    "bpttviz.diagnostics.jacobian_product_norms": Entry(
+        lambda: dict(model=elman(), inputs=X),
+        bad={"rtol": [-0.1, 2.0], "log": [1, "yes"], "inputs": [X[0]]}),
+    "bpttviz.diagnostics.lyapunov_exponent": Entry(lambda: dict(model=elman(), inputs=X),
+                                                   bad={"discard": [-1, T, 1.5]}),
+    "bpttviz.diagnostics.lyapunov_spectrum": Entry(lambda: dict(model=elman(), inputs=X),
+                                                   bad={"discard": [T]}),
+    "bpttviz.diagnostics.singular_values_of": Entry(lambda: dict(J=jacobians()),
+                                                    bad={"J": [np.ones((2, 1, 3, 2)),
+                                                               np.ones((2, 3, 3))]}),
+    "bpttviz.diagnostics.lyapunov_of": Entry(lambda: dict(J=jacobians()),
+                                             bad={"J": [np.ones((2, 1, 3, 3), dtype=complex)],
+                                                  "discard": [T]}),
+    "bpttviz.diagnostics.recurrent_spectrum": Entry(lambda: dict(model=elman()),
+                                                    bad={"block": [1, -1, 0.5]}),
+    "bpttviz.diagnostics.gamma": Entry(lambda: dict(model=elman()), bad={"model": [lstm()]}),
+    "bpttviz.diagnostics.pascanu_bound": Entry(lambda: dict(model=elman(), lags=[0, 1, 5]),
+                                               bad={"lags": [[-1, 2]], "model": [lstm()]}),
+    "bpttviz.diagnostics.truncation_bias": Entry(
+        lambda: dict(model=elman(), inputs=X, targets=Y, k2_values=[1, 3]),
+        bad={"k2_values": [[0, 3], [1.5], [[1, 2]], np.arange(10 ** 4) - 1],
+             "k1": [0], "schedule": ["chunks"], "combine": ["max"],
+             "params": [("W_zz",), 3], "mask": [np.zeros(T)]}),
+    "bpttviz.diagnostics.gradient_agreement": Entry(
+        trace_and_full,
+        bad={"trace": [elman()],
+             "full_grads": [{}, {"W_hh": np.ones(9)}, {"W_hh": np.ones((H, H + 1))},
+                            {"W_qq": np.ones((H, H))}, {"W_hh": "x"}],
+             "combine": ["max"], "params": [("W_zz",), 3]}),
+    "bpttviz.diagnostics.schedule_cost": Entry(
+        lambda: dict(model=elman(), inputs=X, targets=Y, schedule=schedules.tbptt(T, 2, 2)),
+        bad={"schedule": [schedules.tbptt(T + 1, 2, 2)]}, ok={"schedule": ["none"]}),
+    "bpttviz.diagnostics.cost_table": Entry(
+        lambda: dict(model=elman(), inputs=X, targets=Y, schedules={"a": {"k1": 2, "k2": 2}}),
+        bad={"schedules": [{"a": {"k9": 2}}, {"a": 3}, {"a": {"k1": 0}}]}),
+    "bpttviz.diagnostics.loss_slice": Entry(
+        lambda: dict(model=elman(), inputs=X, targets=Y,
+                     direction=D.random_direction(elman()), alphas=[-1.0, 0.0, 1.0]),
+        bad={"direction": [{"W_zz": np.ones(2)}, {"W_hh": np.ones(9)}],
+             "alphas": [[[0.0]], [np.nan]], "betas": [[0.0]],
+             "direction2": [D.random_direction(elman())]}),
+    "bpttviz.diagnostics.random_direction": Entry(lambda: dict(model=elman()),
+                                                  bad={"seed": [-1], "normalize": ["unit"]}),
+    "bpttviz.diagnostics.cliff_loss": Entry(lambda: dict(w=[1.0, 2.0], b=[0.0, 1.0]),
+                                            bad={"w": [np.ones(3)], "T": [0],
+                                                 "x0": [np.inf]}),
+    "bpttviz.diagnostics.cliff_grad": Entry(lambda: dict(w=1.0, b=0.0),
+                                            bad={"T": [0], "target": [np.nan]}),
+    "bpttviz.diagnostics.cliff_descent": Entry(lambda: dict(w0=1.0, b0=0.0, lr=0.1, steps=3),
+                                               bad={"lr": [0.0, -1.0], "steps": [-1, 1.5],
+                                                    "clip": [0.0]}),
+}
+
+#: Public callables that are records the package builds and returns; their
+#: constructors are not entry points for a user's data, so they have no entry.
+RECORDS = {
+    "bpttviz.Trace": "built by bptt / run_schedule",
+    "bpttviz.Update": "built by bptt / run_schedule",
+    "bpttviz.Cost": "built by the engine's counters",
+    "bpttviz.Task": "the abstract base of the tasks; its sample() has an entry",
+    "bpttviz.diagnostics.Spectrum": "built by recurrent_spectrum",
+    "bpttviz.diagnostics.TruncationBias": "built by truncation_bias",
+    "bpttviz.diagnostics.CliffPath": "built by cliff_descent",
+}
+
+
+#: Functions with public-looking names that the modules share among themselves, not in __all__.
+SHARED_HELPERS = {
+    "bpttviz.training.check_data": "bpttviz.es checks its model and task with it",
+    "bpttviz.training.progress_every": "bpttviz.es reads its progress argument with it",
+}
+
+
+def _resolve(path):
+    """The object named by a dotted path such as ``bpttviz.tasks.Vocabulary.encode``."""
+    parts = path.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for attr in parts[i:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise LookupError(path)
+
+
+def _public_callables():
+    """``(module name, public name, object)`` for every callable in the modules' ``__all__``."""
+    out = []
+    for module in MODULES:
+        assert hasattr(module, "__all__"), f"{module.__name__} has no __all__"
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if callable(obj) and not inspect.ismodule(obj):
+                out.append((module.__name__, name, obj))
+    return out
+
+
+def test_every_public_callable_has_an_entry():
+    covered = {id(_resolve(path)) for path in list(REGISTRY) + list(RECORDS)}
+    missing = [f"{mod}.{name}" for mod, name, obj in _public_callables() if id(obj) not in covered]
+    assert not missing, (f"public callables without argument checks registered in "
+                         f"tests/test_validation.py: {missing}")
+
+
+def test_every_public_looking_function_is_in_all():
+    """A new function or class is found by the enumeration only through ``__all__``."""
+    from bpttviz.diagnostics import jacobians, surfaces, truncation
+
+    missing = []
+    for module, public in ((schedules, schedules), (tasks, tasks), (training, training),
+                           (es, es), (jacobians, D), (surfaces, D), (truncation, D)):
+        for name, obj in vars(module).items():
+            if name.startswith("_") or not (inspect.isfunction(obj) or inspect.isclass(obj)):
+                continue
+            path = f"{module.__name__}.{name}"
+            if obj.__module__ == module.__name__ and name not in public.__all__ \
+                    and path not in SHARED_HELPERS:
+                missing.append(path)
+    assert not missing, f"public-looking names missing from __all__ (or make them private): {missing}"
+
+
+def test_the_enumeration_finds_the_public_functions():
+    names = {f"{mod}.{name}" for mod, name, _ in _public_callables()}
+    assert {"bpttviz.bptt", "bpttviz.diagnostics.gradient_agreement", "bpttviz.schedules.tbptt",
+            "bpttviz.tasks.make_task", "bpttviz.training.train", "bpttviz.es.train_es"} <= names
+    assert len(names) > 60
+
+
+def _target(path, entry):
+    return entry.target if entry.target is not None else _resolve(path)
+
+
+def _parameters(path, entry):
+    """The named parameters of the entry's callable (no self, *args or **kwargs)."""
+    if entry.target is not None:
+        sig = inspect.signature(_resolve(path))
+    else:
+        sig = inspect.signature(_target(path, entry))
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return {n: p for n, p in sig.parameters.items()
+            if p.kind in kinds and n != "self" and n not in entry.internal}
+
+
+def _cases():
+    out = []
+    for path, entry in REGISTRY.items():
+        for name, param in _parameters(path, entry).items():
+            for kind, value in GENERIC.items():
+                if kind in entry.ok.get(name, ()):
+                    continue
+                if kind == "none" and param.default is None:
+                    continue                # None is the documented default
+                out.append(pytest.param(path, name, value, id=f"{path}-{name}-{kind}"))
+            for i, value in enumerate(entry.bad.get(name, ())):
+                out.append(pytest.param(path, name, value, id=f"{path}-{name}-bad{i}"))
+        unknown = set(entry.bad) - set(_parameters(path, entry))
+        assert not unknown, f"{path}: bad values for unknown parameters {unknown}"
+    return out
+
+
+@pytest.mark.parametrize("path", sorted(REGISTRY))
+def test_the_valid_call_works(path):
+    entry = REGISTRY[path]
+    _target(path, entry)(**entry.make())
+
+
+def _snapshot(kwargs):
+    model = kwargs.get("model")
+    if isinstance(model, bpttviz.models.RNN):
+        return model, {k: np.array(v, copy=True) for k, v in model.params.items()}
+    return None, None
+
+
+@pytest.mark.parametrize("path, name, value", _cases())
+def test_bad_argument_gives_a_named_short_error(path, name, value):
+    entry = REGISTRY[path]
+    kwargs = entry.make()
+    kwargs[name] = value
+    model, before = _snapshot(kwargs)
+    with pytest.raises((TypeError, ValueError)) as info:
+        _target(path, entry)(**kwargs)
+    message = str(info.value)
+    assert f"'{name}'" in message, f"the message does not name {name!r}: {message}"
+    assert len(message) < MAX_MESSAGE, f"{len(message)} characters: {message[:400]}"
+    assert "Got" in message, f"the message does not say what was received: {message}"
+    if model is not None:                       # refused before any work
+        for k, v in before.items():
+            np.testing.assert_array_equal(model.params[k], v)
+
+
+# --- the cases a new user met, one by one -------------------------------------------------
+
+def _error(fn):
+    with pytest.raises((TypeError, ValueError)) as info:
+        fn()
+    return info.type, str(info.value)
+
+
+@pytest.mark.parametrize("full_grads, kind, part", [
+    (None, TypeError, "Got None"),
+    ({"a": 1}, ValueError, "Got a dict with keys ['a']"),
+    ({}, ValueError, "Got an empty dict"),
+    ("W_hh", TypeError, "Got 'W_hh'"),
+])
+def test_gradient_agreement_refuses_what_is_not_a_gradient(full_grads, kind, part):
+    t = trace_and_full()["trace"]
+    got, message = _error(lambda: D.gradient_agreement(t, full_grads))
+    assert got is kind and "'full_grads' parameter of gradient_agreement" in message
+    assert part in message
+
+
+def test_gradient_agreement_refuses_a_reshaped_recurrent_matrix_of_the_same_size():
+    args = trace_and_full()
+    wrong = dict(args["full_grads"])
+    wrong["W_hh"] = wrong["W_hh"].reshape(1, H * H)         # same size, another shape
+    got, message = _error(lambda: D.gradient_agreement(args["trace"], wrong))
+    assert got is ValueError and f"shape {(H, H)}" in message and f"{(1, H * H)}" in message
+
+
+def test_a_mask_with_no_target_is_refused_at_the_top_level():
+    got, message = _error(lambda: bpttviz.bptt(elman(), X, Y, mask=np.zeros(T)))
+    assert got is ValueError and "'mask'" in message and "positive weight" in message
+
+
+def test_a_mask_whose_targets_no_update_injects_is_refused():
+    mask = np.zeros(T)
+    mask[-1] = 1                                      # EARLY's one update injects steps 0-2
+    got, message = _error(lambda: bpttviz.bptt(elman(), X, Y, mask=mask, schedule=EARLY))
+    assert got is ValueError and "'mask'" in message and "array([5])" in message
+    trace = bpttviz.bptt(elman(), X, Y, mask=mask, schedule=schedules.tbptt(T, 2, 2))
+    assert np.isnan(trace.updates[0].loss) and np.isfinite(trace.updates[-1].loss)
+
+
+def test_a_list_of_booleans_is_a_mask_like_the_same_array():
+    m = [True, False, True, True, False, True]
+    a = bpttviz.bptt(elman(), X, Y, mask=m)
+    b = bpttviz.bptt(elman(), X, Y, mask=np.array(m))
+    assert a.loss == b.loss and np.isfinite(a.loss)
+    np.testing.assert_array_equal(a.carries, np.array(m))
+
+
+def test_an_integer_dtype_names_the_parameter():
+    got, message = _error(lambda: bpttviz.ElmanRNN(1, 2, 1, dtype=32))
+    assert got is ValueError
+    assert message == ("The 'dtype' parameter of ElmanRNN must be one of {'float64', "
+                       "'float32'}. Got 32 instead.")
+
+
+def test_no_inputs_names_the_parameter_and_the_shape():
+    got, message = _error(lambda: bpttviz.bptt(elman(), None, Y))
+    assert got is TypeError
+    assert message == ("The 'inputs' parameter of bptt must be an array of shape "
+                       f"(T, B, I={I}). Got None instead.")
+
+
+def test_no_k2_values_is_an_empty_list_not_a_dtype():
+    got, message = _error(lambda: D.truncation_bias(elman(), X, Y, k2_values=[]))
+    assert got is ValueError
+    assert message == ("The 'k2_values' parameter of truncation_bias must not be empty "
+                       "along axis K. Got shape (0,) instead.")
+
+
+def test_a_schedule_that_reaches_no_target_gives_a_short_message():
+    task = tasks.AddingProblem(lag=200)
+    early = Schedule("early", task.seq_len, (UpdatePlan(10, np.arange(10), np.zeros(10)),))
+    got, message = _error(lambda: bpttviz.train(
+        bpttviz.ElmanRNN(2, 4, 1), task, schedule=early, batch_size=64, n_updates=2,
+        progress=False))
+    assert got is ValueError and "'schedule'" in message and len(message) < MAX_MESSAGE
+
+
+def test_a_fixed_batch_is_described_not_printed():
+    b = tasks.AddingProblem(lag=200).sample(64, 0)
+    assert len(repr(b)) < 100 and "T=210" in repr(b) and "B=64" in repr(b)
