@@ -27,9 +27,10 @@ a step is an object with
     (``{name}``, and ``{name_before}``, ``{name_after}`` for a comparison).
 ``highlight``
     The figure the reveal is about and what to mark on it:
-    ``{"figure", "axes", "kind", "x", "y", "label"}`` with ``kind`` one of
-    "point", "vline", "hline", "span", "none"; ``x``/``y`` are numbers or
-    the name of a number of the checks.
+    ``{"figure", "axes", "kind", "x", "y", "label", "name"}`` with ``kind``
+    one of "point", "vline", "hline", "span", "none"; ``x``/``y`` are numbers
+    or the name of a number of the checks; ``name`` is what the page calls
+    the figure (default: its axes' title).
 ``explanation``, ``source``
     One paragraph on why, and the literature it comes from (authors, year).
 

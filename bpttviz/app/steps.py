@@ -19,6 +19,7 @@ it when it appears.
 from __future__ import annotations
 
 import html
+import re
 
 import ipywidgets as widgets
 import numpy as np
@@ -256,7 +257,7 @@ class StepsPanel:
         facts = self.outcome.facts
         parts.append(f"<div><b>What happened:</b> {html.escape(step.reveal.format(**facts))}"
                      "</div>")
-        figure = step.highlight["figure"]
+        figure = self._figure_title(step.highlight)
         label = step.highlight.get("label")
         parts.append(f"<div><i>Marked in orange: the figure “{html.escape(figure)}”"
                      + (f", {html.escape(label)}" if label else "") + ".</i></div>")
@@ -270,6 +271,18 @@ class StepsPanel:
                                    + "; ".join(self.outcome.failed())], "warning")
         return (f"<div class='bpttviz-step-text' role='status' aria-live='polite'>{body}</div>"
                 + warning)
+
+    def _figure_title(self, hl):
+        """The title the marked figure shows (its axes' title), else its name."""
+        if hl.get("name"):
+            return hl["name"]
+        fig = self.app.figures.get(hl["figure"])
+        if fig is not None and fig.axes:
+            ax = fig.axes[min(hl.get("axes", 0), len(fig.axes) - 1)]
+            title = ax.get_title() or (fig.get_suptitle() if hasattr(fig, "get_suptitle") else "")
+            if title:
+                return re.sub(r"[_^]\{([^}]*)\}", r"_\1", title).replace("$", "")
+        return hl["figure"]
 
     # -- marks on the figure ---------------------------------------------------------------
     def _mark(self, step, facts):
