@@ -373,7 +373,7 @@ def read(result, values, path: str) -> float:
 
 
 def overflow_step(result, values) -> float:
-    """First step at which ``result.trace`` stopped being finite (forward or backward); NaN if never."""
+    """First step at which ``result.trace`` stopped being finite (forward or backward), or NaN."""
     trace = result.trace
     steps = [trace.first_nonfinite] + [u.first_nonfinite for u in trace.updates]
     steps = [s for s in steps if s is not None]

@@ -1,4 +1,4 @@
-"""The guided steps: their data, every claim computed from the engine, and the panel that walks them.
+"""The guided steps: their data, every claim computed from the engine, and the panel walking them.
 
 A step's claim ("falls below 1e-6") is a check computed on the result of
 exactly the settings the step applies, through the same path the page uses
@@ -199,7 +199,8 @@ def test_each_copys_share_is_the_gradient_of_its_own_weights():
             up, down = [np.array([W] * T) for _ in range(2)]
             up[t, i, j] += eps
             down[t, i, j] -= eps
-            fd = (_loss_with_copies(model, x, y, up) - _loss_with_copies(model, x, y, down)) / (2 * eps)
+            fd = (_loss_with_copies(model, x, y, up)
+                  - _loss_with_copies(model, x, y, down)) / (2 * eps)
             assert abs(fd - shares[t, i, j]) < 1e-8 * max(1.0, abs(fd))
     trace = bptt(model, x, y)
     np.testing.assert_allclose(shares.sum(axis=0), trace.updates[0].grads["W_hh"], atol=1e-13)

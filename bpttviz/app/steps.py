@@ -221,7 +221,7 @@ class StepsPanel:
             self.highlight_style.value = ""
             return
         step = self.steps[self.index]
-        self.question.value = (f"<div class='bpttviz-step-text' role='group'>"
+        self.question.value = (f"<div class='bpttviz-step-text'>"
                                f"{html.escape(step.question)}</div>")
         for k, text in enumerate(step.choices):
             b = widgets.Button(description=text, tooltip=text,
