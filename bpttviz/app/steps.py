@@ -189,6 +189,10 @@ class StepsPanel:
         self.outcome = evaluate(step, self.app.result, values, self.app.compute)
         self._show(moved=moved)
         self._mark(step, self.outcome.facts)
+        # The button that takes the focus describes the outcome too (its title is its
+        # accessible description): a screen reader says it with the button.
+        said = f"{self._verdict(step)} {step.reveal.format(**self.outcome.facts)}"
+        self.next_button.tooltip = self.start_button.tooltip = said
         target = self.next_button if not self.next_button.disabled else self.start_button
         target.focus()
 
@@ -207,6 +211,10 @@ class StepsPanel:
             return
         active = self.index is not None
         self.heading.value = self._heading()
+        if self.choice is None:
+            self.next_button.tooltip = "Go to the next step"
+            self.start_button.tooltip = ("Leave the guided steps" if active else
+                                         "Predict, then see what happens")
         self.start_button.description = "End guided steps" if active else "Start guided steps"
         self.start_button.button_style = "" if active else "info"
         self.prev_button.disabled = not active or self.index == 0
@@ -243,13 +251,17 @@ class StepsPanel:
         self.choices.children = tuple(self.buttons)
         self.reveal.value = self._reveal_html(step, moved)
 
+    def _verdict(self, step):
+        if self.choice == step.answer_index:
+            return "✓ Your prediction was right."
+        return f"✗ Not this time: the answer is “{step.answer}”."
+
     def _reveal_html(self, step, moved):
         if self.choice is None:
             return ("<div class='bpttviz-step-text' role='status' aria-live='polite'>"
                     "<i>Choose your prediction.</i></div>")
         right = self.choice == step.answer_index
-        verdict = ("✓ Your prediction was right." if right else
-                   f"✗ Not this time: the answer is “{step.answer}”.")
+        verdict = self._verdict(step)
         color = "#006e4f" if right else "#b03c00"     # contrast 4.5:1 or more on white
         parts = [f"<div style='color:{color};font-weight:bold'>{html.escape(verdict)}</div>"]
         if moved:
