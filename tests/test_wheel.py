@@ -100,3 +100,14 @@ def test_a_fresh_venv_with_only_the_wheel_serves_every_lesson_from_outside_the_c
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_the_guided_steps(installed):
+    import zipfile
+
+    from bpttviz.steps import available
+    names = zipfile.ZipFile(installed[1]).namelist()
+    shipped = sorted(n.rsplit("/", 1)[1].removesuffix(".json") for n in names
+                     if n.startswith("bpttviz/lessons/steps/") and n.endswith(".json"))
+    assert shipped == available() and len(shipped) >= 6

@@ -47,6 +47,7 @@ from .controls import CONTROL_WIDTH, Control
 from .downloads import FigureSaver
 from .notices import notice_html, overflow_notes, overflow_step, readout_html
 from .query import IGNORED_QUERY_KEYS, PAGE_KEYS, parse_query
+from .steps import StepsPanel
 
 __all__ = ["Control", "LessonApp", "LessonCanvas", "FigureSaver", "parse_query", "notice_html",
            "readout_html", "overflow_step", "overflow_notes", "random_sequence",
@@ -145,6 +146,8 @@ class LessonApp:
         self.canvases = {name: self._canvas(fig, name) for name, fig in self.figures.items()}
         with self.hold():
             self.constrain()
+        #: The lesson's guided steps (``?step=N``), see :mod:`.steps`.
+        self.steps = StepsPanel(self)
         self._apply_query(os.environ.get("QUERY_STRING", "") if query is None else query)
         for name, w in self.widgets.items():
             w.observe(lambda change, name=name: self._changed(name), names="value")
@@ -278,6 +281,11 @@ class LessonApp:
             else:
                 problems.append(f"preset={name}: there is no such preset (try "
                                 f"{', '.join(self.presets) or 'none'}).")
+        step_values = self.steps.from_query(self.page_options.get("step"), problems)
+        with self.hold():                   # a step's values; settings named in the link win
+            for k in self._spec:
+                if k in step_values:
+                    self._assign(k, step_values[k])
         wanted = {k: (text, f"{k}={text}") for k, text in entries.items() if k in self._spec}
         for key, text in entries.items():
             if key in self._spec:
@@ -328,7 +336,8 @@ class LessonApp:
     def query_string(self, values=None) -> str:
         """The query string that reproduces ``values`` (default: the current ones)."""
         values = self.values() if values is None else values
-        return urlencode([(n, self._spec[n].format(values[n])) for n in self._spec])
+        return urlencode([(n, self._spec[n].format(values[n])) for n in self._spec]
+                         + self.steps.query_pairs())
 
     def link_url(self, values=None) -> str:
         """The full link to this configuration when served by Voila, else ``"?" + query``."""
@@ -466,7 +475,7 @@ class LessonApp:
 
     def layout(self):
         """Controls on the left, figures on the right; fits 1280 pixels."""
-        side = [w for w in (self.preset_buttons(),) if w is not None]
+        side = [w for w in (self.steps.widget, self.preset_buttons()) if w is not None]
         side += [self.widgets[c.name] for c in self.controls]
         side += list(self.extra_controls())
         side += [self.status, self.progress, self.message, self.notes, self.readout, self.link]

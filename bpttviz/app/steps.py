@@ -1,0 +1,366 @@
+"""The guided steps of a lesson in its page: set the controls, ask, wait for a prediction, reveal.
+
+Predict, observe, explain (White & Gunstone 1992, *Probing understanding*):
+each step of :mod:`bpttviz.steps` sets the lesson's controls, asks a
+question with choices, and, once a choice is made, says whether it was
+right, computes what happened with the engine (the step's checks, on the
+figures' own result), marks the figure it is about (an outline around the
+figure and a marker on its axes, removed on the next step) and explains
+why, with the source. The current step travels in the page's link as
+``?step=N`` (numbered from 1).
+
+Every button is a real button: Tab reaches it, Enter or Space presses it,
+and its text is its accessible name. After a choice the focus moves to
+"Next", after "Next" to the first choice, so a keyboard walks the steps
+without the mouse. The reveal is a polite live region: screen readers say
+it when it appears.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import ipywidgets as widgets
+import numpy as np
+
+from ..plots import OKABE_ITO
+from ..steps import evaluate, load_steps, parse_step_option
+from .notices import notice_html
+
+__all__ = ["StepsPanel", "MARK_COLOR"]
+
+#: Colour of the outline and the marks (Okabe-Ito orange, seen by colour-blind readers).
+MARK_COLOR = OKABE_ITO["orange"]
+_FOCUS_COLOR = OKABE_ITO["blue"]
+
+_STYLE = f"""<style>
+.bpttviz-steps .bpttviz-step-choice {{ height: auto; min-height: 32px; white-space: normal;
+  text-align: left; line-height: 1.3; padding: 4px 8px; width: 100%; }}
+.bpttviz-steps .jupyter-button:focus-visible, .bpttviz-steps button:focus-visible {{
+  outline: 3px solid {_FOCUS_COLOR}; outline-offset: 2px; }}
+.bpttviz-steps .bpttviz-step-text {{ font-size: 14px; line-height: 1.4; white-space: normal; }}
+</style>"""
+
+
+class StepsPanel:
+    """The "Guided steps" panel of a :class:`~bpttviz.app.base.LessonApp`.
+
+    Parameters
+    ----------
+    app : LessonApp
+        Its steps are those shipped for ``app.slug`` (:func:`bpttviz.steps.load_steps`).
+
+    Attributes
+    ----------
+    steps : tuple of bpttviz.steps.Step
+    index : int or None
+        The step shown (0-based), None when no step is.
+    choice : int or None
+        The choice made at this step, None while waiting for one.
+    outcome : bpttviz.steps.Outcome or None
+        The step's checks computed when its choice was made.
+    widget : ipywidgets.Widget or None
+        The panel; None for a lesson without steps.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.steps = load_steps(app.slug)
+        self.index = None
+        self.choice = None
+        self.outcome = None
+        self.marks = []
+        self.widget = None
+        if not self.steps:
+            return
+        button = dict(layout=widgets.Layout(width="auto"))
+        self.start_button = widgets.Button(description="Start guided steps",
+                                           tooltip="Predict, then see what happens",
+                                           button_style="info", **button)
+        self.start_button.add_class("bpttviz-step-start")
+        self.prev_button = widgets.Button(description="Previous step", disabled=True,
+                                          tooltip="Go back one step", **button)
+        self.prev_button.add_class("bpttviz-step-previous")
+        self.next_button = widgets.Button(description="Next step", disabled=True,
+                                          tooltip="Go to the next step", **button)
+        self.next_button.add_class("bpttviz-step-next")
+        self.start_button.on_click(lambda _: self._safely(self._start_or_end, "start the steps"))
+        self.prev_button.on_click(lambda _: self._safely(lambda: self.go(self.index - 1),
+                                                         "go to the previous step"))
+        self.next_button.on_click(lambda _: self._safely(lambda: self.go(self.index + 1),
+                                                         "go to the next step"))
+        self.heading = widgets.HTML(self._heading())
+        self.heading.add_class("bpttviz-step-heading")
+        self.question = widgets.HTML()
+        self.question.add_class("bpttviz-step-question")
+        self.choices = widgets.VBox(layout=widgets.Layout(width="100%"))
+        self.choices.add_class("bpttviz-step-choices")
+        self.reveal = widgets.HTML()
+        self.reveal.add_class("bpttviz-step-reveal")
+        self.style = widgets.HTML(_STYLE)
+        self.highlight_style = widgets.HTML()
+        self.buttons = []
+        self.widget = widgets.VBox(
+            [self.style, self.highlight_style, self.heading,
+             widgets.HBox([self.start_button, self.prev_button, self.next_button],
+                          layout=widgets.Layout(flex_flow="row wrap", grid_gap="4px")),
+             self.question, self.choices, self.reveal],
+            layout=widgets.Layout(width="310px", border="1px solid #767676", padding="4px 6px",
+                                  margin="0 0 6px 0"))
+        self.widget.add_class("bpttviz-steps")
+
+    # -- the page's link -------------------------------------------------------------------
+    def query_pairs(self) -> list:
+        """``[("step", "N")]`` while step N is shown, else ``[]``: what the page's link carries."""
+        return [] if self.index is None else [("step", str(self.index + 1))]
+
+    def from_query(self, text, problems: list) -> dict:
+        """Show the step a ``?step=`` text asks for; return the control values it sets.
+
+        Called while the app applies its query string (at construction and
+        again whenever a query string is applied later): the values returned
+        are assigned there, before the settings named in the query, which win
+        over them. A bad value is appended to ``problems`` and no step is shown.
+        """
+        index, problem = parse_step_option(text, len(self.steps))
+        if problem:
+            problems.append(problem)
+        self._clear_marks()
+        self.index, self.choice, self.outcome = index, None, None
+        if index is None:
+            self._show()
+            return {}
+        self._show()
+        return self.values_of(index)
+
+    def values_of(self, index: int) -> dict:
+        """Every control's value at step ``index``: the step's settings over the defaults."""
+        defaults = {c.name: c.default for c in self.app.controls}
+        return {**defaults, **self.steps[index].settings}
+
+    # -- moving through the steps ----------------------------------------------------------
+    def _safely(self, action, what):
+        try:
+            action()
+        except Exception as exc:        # shown in the page, never raised into the comm handler
+            self.app._show_error(what, exc)
+
+    def _start_or_end(self):
+        if self.index is None:
+            self.go(0)
+        else:
+            self.end()
+
+    def go(self, index: int):
+        """Show step ``index`` (0-based): set its controls, ask its question."""
+        if not 0 <= index < len(self.steps):
+            raise ValueError(f"The step must be from 1 to {len(self.steps)}. "
+                             f"Got {index + 1} instead.")
+        self._clear_marks()
+        self.index, self.choice, self.outcome = index, None, None
+        self._show()
+        self.app.set(**self.values_of(index))       # updates the figures and the link
+        if self.buttons:
+            self.buttons[0].focus()
+
+    def end(self):
+        """Leave the steps: no step shown, the controls as they are."""
+        self._clear_marks()
+        self.index, self.choice, self.outcome = None, None, None
+        self._show()
+        self.app._update_link(self.app.values())
+        self.start_button.focus()
+
+    def choose(self, k: int):
+        """Take choice ``k`` as the prediction and reveal what happened."""
+        if self.index is None or self.choice is not None:
+            return
+        step = self.steps[self.index]
+        if not 0 <= k < len(step.choices):
+            raise ValueError(f"The choice must be from 0 to {len(step.choices) - 1}. "
+                             f"Got {k} instead.")
+        wanted = self.values_of(self.index)
+        moved = self.app.values() != wanted
+        if moved:                       # the reveal is about the step's own configuration
+            self.app.set(**wanted)
+        self.choice = k
+        values = self.app.values()
+        self.outcome = evaluate(step, self.app.result, values, self.app.compute)
+        self._show(moved=moved)
+        self._mark(step, self.outcome.facts)
+        # The button that takes the focus describes the outcome too (its title is its
+        # accessible description): a screen reader says it with the button.
+        said = f"{self._verdict(step)} {step.reveal.format(**self.outcome.facts)}"
+        self.next_button.tooltip = self.start_button.tooltip = said
+        target = self.next_button if not self.next_button.disabled else self.start_button
+        target.focus()
+
+    # -- what the panel shows --------------------------------------------------------------
+    def _heading(self):
+        n = len(self.steps)
+        if self.index is None:
+            return (f"<div class='bpttviz-step-text'><b>Guided steps</b> ({n}): predict what "
+                    "happens, then see it computed.</div>")
+        step = self.steps[self.index]
+        return (f"<div class='bpttviz-step-text'><b>Step {self.index + 1} of {n}:</b> "
+                f"{html.escape(step.title)}</div>")
+
+    def _show(self, moved=False):
+        if self.widget is None:
+            return
+        active = self.index is not None
+        self.heading.value = self._heading()
+        if self.choice is None:
+            self.next_button.tooltip = "Go to the next step"
+            self.start_button.tooltip = ("Leave the guided steps" if active else
+                                         "Predict, then see what happens")
+        self.start_button.description = "End guided steps" if active else "Start guided steps"
+        self.start_button.button_style = "" if active else "info"
+        self.prev_button.disabled = not active or self.index == 0
+        self.next_button.disabled = not active or self.index == len(self.steps) - 1
+        for b in self.buttons:
+            b.close()
+        self.buttons = []
+        if not active:
+            self.question.value = ""
+            self.choices.children = ()
+            self.reveal.value = ""
+            self.highlight_style.value = ""
+            return
+        step = self.steps[self.index]
+        self.question.value = (f"<div class='bpttviz-step-text'>"
+                               f"{html.escape(step.question)}</div>")
+        for k, text in enumerate(step.choices):
+            b = widgets.Button(description=text, tooltip=text,
+                               layout=widgets.Layout(width="100%", height="auto"))
+            b.add_class("bpttviz-step-choice")
+            b.add_class(f"bpttviz-step-choice-{k + 1}")
+            if self.choice is not None:
+                b.disabled = True
+                if k == step.answer_index:
+                    b.button_style = "success"
+                    b.description = f"✓ {text}"
+                elif k == self.choice:
+                    b.button_style = "danger"
+                    b.description = f"✗ {text}"
+            else:
+                b.on_click(lambda _, k=k: self._safely(lambda: self.choose(k),
+                                                       "reveal the step"))
+            self.buttons.append(b)
+        self.choices.children = tuple(self.buttons)
+        self.reveal.value = self._reveal_html(step, moved)
+
+    def _verdict(self, step):
+        if self.choice == step.answer_index:
+            return "✓ Your prediction was right."
+        return f"✗ Not this time: the answer is “{step.answer}”."
+
+    def _reveal_html(self, step, moved):
+        if self.choice is None:
+            return ("<div class='bpttviz-step-text' role='status' aria-live='polite'>"
+                    "<i>Choose your prediction.</i></div>")
+        right = self.choice == step.answer_index
+        verdict = self._verdict(step)
+        color = "#006e4f" if right else "#b03c00"     # contrast 4.5:1 or more on white
+        parts = [f"<div style='color:{color};font-weight:bold'>{html.escape(verdict)}</div>"]
+        if moved:
+            parts.append("<div><i>The controls were set back to this step's values.</i></div>")
+        facts = self.outcome.facts
+        parts.append(f"<div><b>What happened:</b> {html.escape(step.reveal.format(**facts))}"
+                     "</div>")
+        figure = self._figure_title(step.highlight)
+        label = step.highlight.get("label")
+        parts.append(f"<div><i>Marked in orange: the figure “{html.escape(figure)}”"
+                     + (f", {html.escape(label)}" if label else "") + ".</i></div>")
+        parts.append(f"<div><b>Why:</b> {html.escape(step.explanation)}</div>")
+        parts.append(f"<div style='font-size:13px'><b>Source:</b> {html.escape(step.source)}"
+                     "</div>")
+        body = "".join(parts)
+        warning = ""
+        if not self.outcome.holds:
+            warning = notice_html(["The numbers computed here do not support this step's answer: "
+                                   + "; ".join(self.outcome.failed())], "warning")
+        return (f"<div class='bpttviz-step-text' role='status' aria-live='polite'>{body}</div>"
+                + warning)
+
+    def _figure_title(self, hl):
+        """The title the marked figure shows (its axes' title), else its name."""
+        if hl.get("name"):
+            return hl["name"]
+        fig = self.app.figures.get(hl["figure"])
+        if fig is not None and fig.axes:
+            ax = fig.axes[min(hl.get("axes", 0), len(fig.axes) - 1)]
+            title = ax.get_title() or (fig.get_suptitle() if hasattr(fig, "get_suptitle") else "")
+            if title:
+                return re.sub(r"[_^]\{([^}]*)\}", r"_\1", title).replace("$", "")
+        return hl["figure"]
+
+    # -- marks on the figure ---------------------------------------------------------------
+    def _mark(self, step, facts):
+        """Outline the step's figure and draw its marker on the axes."""
+        hl = step.highlight
+        name = hl["figure"]
+        self.highlight_style.value = (
+            f"<style>.bpttviz-{self.app.slug} .bpttviz-figure-{name} {{ outline: 4px solid "
+            f"{MARK_COLOR}; outline-offset: 2px; }}</style>")
+        fig = self.app.figures.get(name)
+        kind = hl.get("kind", "none")
+        if fig is None or kind == "none":
+            return
+        ax = fig.axes[hl.get("axes", 0)]
+
+        def number(key):
+            v = hl.get(key)
+            if isinstance(v, list):
+                return [number_of(x) for x in v]
+            return number_of(v)
+
+        def number_of(v):
+            return float(facts[v]) if isinstance(v, str) else (None if v is None else float(v))
+
+        x, y = number("x"), number("y")
+        label = hl.get("label", "")
+        style = dict(color=MARK_COLOR, zorder=20)
+        text = dict(fontsize=11, color="black", zorder=21,
+                    bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=MARK_COLOR, lw=1.5))
+        finite = lambda *v: all(u is not None and np.isfinite(u) for u in v)  # noqa: E731
+        if kind == "point" and finite(x, y):
+            self.marks.append(ax.plot([x], [y], marker="o", ms=18, mfc="none", mec=MARK_COLOR,
+                                      mew=3, linestyle="none", zorder=20, clip_on=False)[0])
+            if label:
+                self.marks.append(ax.annotate(label, (x, y), xytext=(14, 14),
+                                              textcoords="offset points", **text))
+        elif kind == "vline" and finite(x):
+            self.marks.append(ax.axvline(x, lw=3, ls="--", **style))
+            if label:
+                self.marks.append(ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"),
+                                              xytext=(4, -16), textcoords="offset points",
+                                              **text))
+        elif kind == "hline" and finite(y):
+            self.marks.append(ax.axhline(y, lw=3, ls="--", **style))
+            if label:
+                self.marks.append(ax.annotate(label, (0.0, y), xycoords=("axes fraction", "data"),
+                                              xytext=(6, 6), textcoords="offset points", **text))
+        elif kind == "span" and isinstance(x, list) and finite(*x):
+            self.marks.append(ax.axvspan(x[0], x[1], alpha=0.25, **style))
+        self.app.canvases[name].draw_idle()
+
+    def _clear_marks(self):
+        """Remove the outline and the markers of the previous step."""
+        if self.widget is not None:
+            self.highlight_style.value = ""
+        touched = set()
+        for artist in self.marks:
+            fig = artist.figure
+            try:
+                artist.remove()
+            except (ValueError, NotImplementedError, AttributeError):
+                pass                    # its axes were cleared by a redraw already
+            if fig is not None:
+                touched.add(fig)
+        self.marks = []
+        for name, fig in self.app.figures.items():
+            if fig in touched:
+                self.app.canvases[name].draw_idle()
+

@@ -1,0 +1,285 @@
+"""The guided steps: their data, every claim computed from the engine, and the panel walking them.
+
+A step's claim ("falls below 1e-6") is a check computed on the result of
+exactly the settings the step applies, through the same path the page uses
+(``app.steps.go``), so a change of the engine that falsifies a step fails here.
+"""
+
+import json
+
+import numpy as np
+import pytest
+
+import bpttviz.app
+from bpttviz import bptt
+from bpttviz.app import (CellsApp, LessonApp, SurfaceApp, TrainingApp, TruncationApp,
+                         UnfoldingApp, VanishingApp)
+from bpttviz.models import ElmanRNN
+from bpttviz.steps import (QUANTITIES, available, evaluate, load_steps, parse_step_option,
+                           per_copy_shares, validate_steps)
+
+#: Every lesson app of the package, by slug: a lesson added later is found here too, and its
+#: steps file is tested like the others'.
+APPS = {cls.slug: cls for cls in (getattr(bpttviz.app, n) for n in bpttviz.app.__all__)
+        if isinstance(cls, type) and issubclass(cls, LessonApp) and cls is not LessonApp}
+#: The lessons that must ship steps.
+LESSONS = ("unfolding", "vanishing-exploding", "truncated-bptt", "training", "rnn-lstm-gru",
+           "error-surface")
+STEPS = [(slug, i) for slug in available() for i in range(len(load_steps(slug)))]
+_apps = {}
+
+
+def app_for(slug):
+    """One app per lesson for the whole module (building one costs a second or so)."""
+    if slug not in _apps:
+        _apps[slug] = APPS[slug](query="")
+    return _apps[slug]
+
+
+def teardown_module():
+    for app in _apps.values():
+        app.close()
+
+
+# -- the data --------------------------------------------------------------------------------
+
+def test_every_lesson_ships_steps():
+    assert set(LESSONS) <= set(available())
+
+
+@pytest.mark.parametrize("slug", available())
+def test_a_lesson_has_three_to_six_steps(slug):
+    assert 3 <= len(load_steps(slug)) <= 6
+
+
+def test_every_steps_file_belongs_to_a_lesson():
+    assert set(available()) <= set(APPS), set(available()) - set(APPS)
+
+
+@pytest.mark.parametrize("slug", available())
+def test_steps_data_fits_the_lessons_controls_and_figures(slug):
+    app = app_for(slug)
+    steps = load_steps(slug)
+    assert validate_steps(steps, app.controls, app.figures) == []
+    for step in steps:
+        assert step.answer in step.choices and len(step.choices) >= 2
+        assert all(c.strip() for c in step.choices)
+        assert step.source.strip() and any(ch.isdigit() for ch in step.source)   # a year
+        assert step.explanation.strip() and step.question.strip()
+        assert all(c.quantity in QUANTITIES for c in step.checks)
+
+
+def test_validation_names_a_setting_out_of_range_and_an_unknown_control():
+    steps = load_steps("vanishing-exploding")
+    bad = [steps[0].__class__(**{**steps[0].__dict__, "settings": {"scale": 9.0, "rho": 1}})]
+    problems = validate_steps(bad, VanishingApp.controls, ("lag",))
+    assert any("scale must be a number in [0.1, 3]. Got 9.0" in p for p in problems)
+    assert any("'rho' is not a control" in p for p in problems)
+
+
+def _write(tmp_path, slug, step):
+    (tmp_path / f"{slug}.json").write_text(json.dumps({"lesson": slug, "steps": [step]}))
+
+
+GOOD = dict(title="t", settings={}, question="q?", choices=["a", "b"], answer="a",
+            checks=[dict(name="x", quantity="read", args={"path": "value"}, claim=["<", 1])],
+            reveal="x is {x}", highlight={"figure": "f", "kind": "hline", "y": "x"},
+            explanation="because", source="Someone (2000)")
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"answer": "c"}, "'answer' must be one of the choices"),
+    ({"choices": ["a"]}, "'choices' must be two or more non-empty texts"),
+    ({"choices": ["a", " "]}, "'choices' must be two or more non-empty texts"),
+    ({"source": ""}, "'source' must be a non-empty text"),
+    ({"checks": []}, "'checks' must be a non-empty list"),
+    ({"checks": [dict(name="x", quantity="guess", claim=["<", 1])]}, "'quantity' must be one of"),
+    ({"checks": [dict(name="x", quantity="read", claim=["~", 1])]}, "'claim' must be"),
+    ({"reveal": "{y}"}, "the reveal may name only the checks' numbers"),
+    ({"highlight": {"figure": "f", "kind": "circle"}}, "the highlight's 'kind' must be one of"),
+    ({"highlight": {"figure": "f", "kind": "point", "x": "nope"}}, "names no number"),
+])
+def test_malformed_steps_are_refused_with_the_reason(tmp_path, change, message):
+    _write(tmp_path, "lesson-x", {**GOOD, **change})
+    with pytest.raises(ValueError, match="lesson-x.json, step 1") as info:
+        load_steps("lesson-x", folder=tmp_path)
+    assert message in str(info.value)
+
+
+def test_a_new_lessons_steps_are_a_data_file(tmp_path):
+    """A lesson added later ships its steps as a file; the generic ``read`` reaches its numbers."""
+    _write(tmp_path, "beyond", GOOD)
+    (step,) = load_steps("beyond", folder=tmp_path)
+    assert load_steps("no-such-lesson", folder=tmp_path) == ()
+
+    class Result:
+        value = np.float64(0.25)
+
+    out = evaluate(step, Result(), {})
+    assert out.holds and out.facts == {"x": 0.25}
+    Result.value = 3.0
+    assert not evaluate(step, Result(), {}).holds
+
+
+@pytest.mark.parametrize("text, expected", [
+    (None, (None, None)), ("1", (0, None)), (" 3 ", (2, None)), ("5", (4, None)),
+])
+def test_a_step_number_from_the_link(text, expected):
+    assert parse_step_option(text, 5) == expected
+
+
+@pytest.mark.parametrize("text", ["0", "6", "-1", "two", "", "2.5"])
+def test_a_bad_step_number_is_explained(text):
+    index, problem = parse_step_option(text, 5)
+    assert index is None
+    assert f"step={text}: the step must be a whole number from 1 to 5" in problem
+    assert repr(text) in problem
+
+
+# -- every claim against the engine ------------------------------------------------------------
+
+@pytest.mark.parametrize("slug, i", STEPS, ids=[f"{s}-{i + 1}" for s, i in STEPS])
+def test_every_steps_claim_holds_for_the_settings_it_applies(slug, i):
+    app = app_for(slug)
+    step = app.steps.steps[i]
+    app.steps.go(i)                         # what the page does: the step's values, one update
+    assert app.values() == app.steps.values_of(i)   # applied exactly, nothing clamped
+    runs = app.runs
+    outcome = evaluate(step, app.result, app.values(), app.compute)
+    assert outcome.holds, f"{slug} step {i + 1} ({step.title}): " + "; ".join(outcome.failed())
+    assert app.runs == runs                 # the checks read the result, not a rerun of it
+    assert step.reveal.format(**outcome.facts)
+    for key in ("x", "y"):
+        v = step.highlight.get(key)
+        if isinstance(v, str):
+            assert np.isfinite(outcome.facts[v])
+
+
+def _outcome(cls, slug, i, **values):
+    """Step i's checks evaluated on another configuration than the step's own."""
+    app = app_for(slug)
+    step = load_steps(slug)[i]
+    values = {**{c.name: c.default for c in cls.controls}, **step.settings, **values}
+    return evaluate(step, app.compute(values), values, app.compute)
+
+
+@pytest.mark.parametrize("cls, i, values", [
+    (VanishingApp, 0, dict(scale=1.3, activation="linear", T=100)),     # no longer vanishes
+    (VanishingApp, 1, dict(scale=0.6)),                                 # rho falls instead
+    (VanishingApp, 4, dict(scale=1.0, T=100)),                          # stays finite
+    (UnfoldingApp, 3, dict(T=4)),                                       # k = 4, not 5
+    (TruncationApp, 1, dict(k1=3, k2=10)),                              # every loss reaches
+    (TruncationApp, 2, dict(k2=60)),                                    # chunks = full BPTT
+    (TrainingApp, 0, dict(k2_a=20)),                                    # A reaches everything
+    (CellsApp, 1, dict(forget_bias=2.0)),                               # remembers more
+    (SurfaceApp, 2, dict(w0=5.0, b0=-3.0, lr=0.1)),                     # on the wall: clipped
+    (SurfaceApp, 3, dict(T=50)),                                        # no change of T
+])
+def test_a_steps_checks_fail_where_its_answer_is_wrong(cls, i, values):
+    """The checks are not true whatever the numbers: elsewhere they fail."""
+    out = _outcome(cls, cls.slug, i, **values)
+    assert not out.holds, out.facts
+
+
+# -- lesson 1: the two accounts of the shared-weight update ----------------------------------
+
+def _loss_with_copies(model, x, y, W_copies):
+    """Mean squared error of an Elman network whose copy t uses its own W_hh = W_copies[t]."""
+    p = model.params
+    h = np.zeros((x.shape[1], p["W_hh"].shape[0]))
+    total = 0.0
+    for t in range(x.shape[0]):
+        h = np.tanh(x[t] @ p["W_xh"].T + h @ W_copies[t].T + p["b_h"])
+        yhat = h @ p["W_hy"].T + p["b_y"]
+        total += 0.5 * np.sum((yhat - y[t]) ** 2) / x.shape[1]
+    return total / x.shape[0]
+
+
+def test_each_copys_share_is_the_gradient_of_its_own_weights():
+    """Finite differences on copy t's own W_hh, with the other copies left alone."""
+    rng = np.random.default_rng(3)
+    model = ElmanRNN(2, 3, 1, "tanh", seed=3, radius=1.1)
+    T, B = 6, 2
+    x, y = rng.normal(size=(T, B, 2)), rng.normal(size=(T, B, 1))
+    shares = per_copy_shares(model, x, y)
+    W = model.params["W_hh"]
+    eps = 1e-6
+    for t in (0, 2, 5):
+        for (i, j) in ((0, 1), (2, 2)):
+            up, down = [np.array([W] * T) for _ in range(2)]
+            up[t, i, j] += eps
+            down[t, i, j] -= eps
+            fd = (_loss_with_copies(model, x, y, up)
+                  - _loss_with_copies(model, x, y, down)) / (2 * eps)
+            assert abs(fd - shares[t, i, j]) < 1e-8 * max(1.0, abs(fd))
+    trace = bptt(model, x, y)
+    np.testing.assert_allclose(shares.sum(axis=0), trace.updates[0].grads["W_hh"], atol=1e-13)
+    np.testing.assert_allclose(np.linalg.norm(shares, axis=(1, 2)), trace.updates[0].whh_norms,
+                               atol=1e-13)
+
+
+def test_sum_and_average_of_the_copies_updates_differ_by_k_only():
+    app = app_for("unfolding")
+    for T in (2, 5, 8):
+        values = {**app.steps.values_of(3), "T": T, "frame": 2 * T}
+        r = app.compute(values)
+        f = QUANTITIES["shared_update_rules"]
+        assert f(r, values, measure="cosine") == pytest.approx(1.0, abs=1e-12)
+        assert f(r, values, measure="ratio") == pytest.approx(T, rel=1e-12)
+
+
+# -- the panel ---------------------------------------------------------------------------------
+
+def test_a_step_from_the_link_is_applied_after_the_app_is_built():
+    app = VanishingApp(query="")
+    assert app.steps.index is None and "step=" not in app.query_string()
+    app._apply_query("step=2&T=80")             # as a preheated page does when the request comes
+    assert app.steps.index == 1
+    assert app.values()["scale"] == 1.2 and app.values()["T"] == 80    # the link's T wins
+    app.update()
+    assert "step=2" in app.link.value and "T=80" in app.link.value
+    assert "Step 2 of 5" in app.steps.heading.value
+    app._apply_query("step=seven")
+    assert app.steps.index is None
+    assert any("step=seven: the step must be a whole number from 1 to 5" in n for n in app._notes)
+    app.update()
+    assert "step=seven" in app.notes.value and "step=" not in app.link.value
+    app.close()
+
+
+def test_choosing_reveals_marks_the_figure_and_next_removes_the_mark():
+    app = VanishingApp(query="step=2")
+    panel = app.steps
+    assert panel.reveal.value.count("Choose your prediction") == 1
+    assert [b.description for b in panel.buttons] == list(panel.steps[1].choices)
+    panel.buttons[0].click()                    # a wrong prediction
+    assert panel.choice == 0 and panel.outcome.holds
+    assert "Not this time" in panel.reveal.value and "Source:" in panel.reveal.value
+    assert "Pascanu" in panel.reveal.value and "What happened:" in panel.reveal.value
+    assert panel.next_button.tooltip.startswith("✗ Not this time") and "lag 40" in \
+        panel.next_button.tooltip              # the focused button describes the outcome
+    assert all(b.disabled for b in panel.buttons)
+    assert panel.buttons[panel.steps[1].answer_index].button_style == "success"
+    assert ".bpttviz-figure-lag" in panel.highlight_style.value
+    marks = list(panel.marks)
+    ax = app.figures["lag"].axes[0]
+    assert marks and all(m in ax.get_children() for m in marks)
+    panel.next_button.click()
+    assert panel.index == 2 and panel.choice is None and panel.marks == []
+    assert not any(m in ax.get_children() for m in marks)
+    assert panel.highlight_style.value == ""
+    assert "step=3" in app.link.value
+    panel.buttons[panel.steps[2].answer_index].click()
+    assert "Your prediction was right" in panel.reveal.value
+    panel.start_button.click()                  # end the steps
+    assert panel.index is None and "step=" not in app.link.value
+    app.close()
+
+
+def test_a_choice_after_moving_the_controls_is_revealed_for_the_steps_own_values():
+    app = UnfoldingApp(query="step=2")
+    app.set(radius=0.5)
+    app.steps.choose(app.steps.steps[1].answer_index)
+    assert app.values()["radius"] == 1.5
+    assert "set back to this step's values" in app.steps.reveal.value
+    app.close()
