@@ -54,7 +54,11 @@ class Cost:
         Cell steps pulled back (vector-Jacobian products of the state).
     peak_stored_floats, peak_stored_bytes : int
         Largest amount of activations held for later backward passes at once
-        (inputs, targets and the trace's own record not included).
+        (inputs, targets and the trace's own record not included); for the
+        forward-mode methods (:mod:`bpttviz.online`), the carried sensitivity.
+    flops : int or None
+        Multiply-adds counted by the code that ran, where it counts them (the
+        forward-mode methods); None otherwise.
     """
 
     forward_steps: int = 0
@@ -62,6 +66,7 @@ class Cost:
     backward_steps: int = 0
     peak_stored_floats: int = 0
     peak_stored_bytes: int = 0
+    flops: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
