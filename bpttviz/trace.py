@@ -279,6 +279,8 @@ class Trace:
             arrays[f"u{i}/losses"] = u.losses
             arrays[f"u{i}/starts"] = u.starts
             arrays[f"u{i}/reached"] = u._reached()
+            if self.schedule.updates[i].scale is not None:
+                arrays[f"u{i}/scale"] = self.schedule.updates[i].scale
             for k, g in u.grads.items():
                 arrays[f"u{i}/grads/{k}"] = g
             if u.error_window is not None:
@@ -309,7 +311,7 @@ class Trace:
         for i, um in enumerate(meta["updates"]):
             grads = {k: data[f"u{i}/grads/{k}"] for k in um["grads"]}
             losses, starts = data[f"u{i}/losses"], data[f"u{i}/starts"]
-            plans.append(UpdatePlan(um["step"], losses, starts))
+            plans.append(UpdatePlan(um["step"], losses, starts, data.get(f"u{i}/scale")))
             updates.append(Update(um["step"], grads, losses, starts, um["loss"], sm["T"],
                                   um["first_nonfinite"], um["window_lo"],
                                   data.get(f"u{i}/error_window"), data.get(f"u{i}/whh_window"),
