@@ -359,3 +359,83 @@ def _uoro_variant(model, inputs, targets, k1=None, h0=None, *, loss="mse", mask=
     """UORO with a named variant, for tests: "theta_unscaled" is deliberately biased."""
     variant = check_option(variant, "variant", "uoro", ("unbiased", "theta_unscaled"))
     return _run("uoro", model, inputs, targets, k1, h0, loss, mask, "uoro", seed, variant)
+
+
+def train_sequence_online(model, batch, schedule, method, rng, opt, clip, clip_mode, n_updates,
+                          sequence, history, callback, bar):
+    """Apply RTRL's or UORO's updates over one sequence; rows go into ``history``.
+
+    Used by :func:`bpttviz.train` with ``method="rtrl"`` or ``"uoro"``. The
+    sequence starts from the zero state with a zero sensitivity; each update
+    of ``schedule`` (TBPTT(k1) update times) applies the gradient of the mean
+    of its losses, and the sensitivity is carried on with the new weights.
+    Updates whose losses carry no target are not applied; their steps are
+    counted in the next applied row. Cost columns: ``stream_steps`` and
+    ``forward_steps`` are the steps run, ``backward_steps`` the remaining
+    multiply-adds (sensitivity and gradient) in backward-step equivalents of
+    ``BACKWARD_COST`` forward steps, so ``history.forward_equivalents`` is the
+    counted multiply-adds over those of one forward step.
+    """
+    from .models import max_singular_value
+    from .training import BACKWARD_COST, _finite, clip_gradients, recurrent_matrix
+    from .trace import global_norm
+    x, y, m = batch.inputs, batch.targets, np.asarray(batch.mask, dtype=float)
+    cell = model.cell
+    B = x.shape[1]
+    run = OnlineGradient(cell, model.init_state(B), method, rng)
+    carries = (m > 0).any(axis=1)
+    step_flops = B * (cell.local_size * (cell.n_in + cell.n_hidden) + model.n_out * cell.n_hidden)
+    pending_steps, pending_flops = 0, 0
+    t = 0
+    for plan in schedule.updates:
+        if len(history) >= n_updates:
+            return
+        if history.stop_requested:
+            history._stop("stop requested")
+            return
+        u = len(history)
+        wl = _loss_weights(plan, carries)
+        w = np.zeros(plan.step - t)
+        w[plan.losses - t] = wl
+        sigma = max_singular_value(recurrent_matrix(model.params))
+        flops0 = run.flops
+        P = model.checked_params("train")
+        grads, states, _, losses = run.advance(P, x[t:plan.step], y[t:plan.step],
+                                               m[t:plan.step], batch.loss, w)
+        pending_steps += plan.step - t
+        pending_flops += run.flops - flops0
+        t0, t = t, plan.step
+        if wl.sum() == 0:
+            continue
+        extra = max(pending_flops - pending_steps * step_flops, 0) / (BACKWARD_COST * step_flops)
+        row = {"sequence": sequence, "step": plan.step, "window_start": 0, "clipped": False,
+               "nonfinite": False, "sigma_max": sigma, "stream_steps": pending_steps,
+               "window_steps": 0, "rerun_steps": 0, "forward_steps": pending_steps,
+               "backward_steps": extra,
+               "loss": float(losses[plan.losses - t0] @ wl)}
+        pending_steps, pending_flops = 0, 0
+        history.last_grads = grads
+        if not (np.isfinite(row["loss"]) and _finite(grads.values()) and _finite([states])):
+            row.update(grad_norm=global_norm(grads), clipped_norm=np.nan, nonfinite=True)
+            history.append(**row)
+            history._stop(f"non-finite loss, state or gradient at update {u} "
+                          f"(sequence {sequence}, step {plan.step}); it was not applied")
+            bar.update(history, force=True)
+            return
+        clipped, before, after, fired = clip_gradients(grads, clip, clip_mode)
+        row.update(grad_norm=before, clipped_norm=after, clipped=fired)
+        history.last_clipped_grads = clipped
+        new = opt.step(model.params, clipped)
+        if not _finite(new.values()):
+            row["nonfinite"] = True
+            history.append(**row)
+            history._stop(f"the step of update {u} (sequence {sequence}, step {plan.step}) made "
+                          f"the weights non-finite; they were kept as before it")
+            bar.update(history, force=True)
+            return
+        model.params.update(new)
+        history.append(**row)
+        bar.update(history)
+        if callback is not None and callback(history, u) is False:
+            history._stop(f"the callback asked to stop after update {u}")
+            return
