@@ -333,3 +333,41 @@ def test_bad_input_gets_named_errors():
         bpttviz.train(m, bpttviz.make_task("sine", seq_len=5), method="rtlr")
     with pytest.raises(ValueError, match="give only k1"):
         bpttviz.train(m, bpttviz.make_task("sine", seq_len=5), method="rtrl", k2=2)
+
+
+# --- diagnostics -------------------------------------------------------------------------
+
+def test_compare_estimators_puts_every_method_on_one_scale():
+    from bpttviz.diagnostics import compare_estimators, truncation_bias
+    model = bpttviz.ElmanRNN(2, 4, 1, seed=0, radius=1.0)
+    x, y, _ = _data(16, 3, I=2, O=1)
+    res = compare_estimators(model, x, y, k1=4, k2_values=(2, 16), n_seeds=6, k_min=2, p=0.3)
+    assert res.kinds == ("tbptt", "tbptt", "randomized", "uoro", "rtrl")
+    ref = truncation_bias(model, x, y, [2, 16], k1=4, combine="mean")
+    np.testing.assert_allclose(res.cosine_mean[:2], ref.cosine, rtol=1e-12)
+    np.testing.assert_allclose(res.norm_ratio_mean[:2], ref.norm_ratio, rtol=1e-12)
+    assert res.cosine_mean[-1] == pytest.approx(1.0, abs=1e-12)      # RTRL is exact
+    assert res.norm_ratio_mean[-1] == pytest.approx(1.0, abs=1e-12)
+    assert res.cosine_sd[2] > 0 and res.cosine_sd[3] > 0 and res.cosine_sd[-1] == 0
+    assert [len(c) for c in res.cosines] == [1, 1, 6, 6, 1]
+    rt = rtrl(model, x, y, 4).cost
+    assert res.flops[-1] == rt.flops and res.peak_stored_floats[-1] == rt.peak_stored_floats
+    assert res.flops[-1] > res.flops[3] > 0                           # RTRL costs most
+    assert "uoro" in res.table()
+
+
+def test_compare_estimators_bad_input():
+    from bpttviz.diagnostics import compare_estimators
+    x, y, _ = _data(6, 2, I=1, O=1)
+    m = bpttviz.ElmanRNN(1, 3, 1)
+    with pytest.raises(ValueError, match="'n_seeds' parameter of compare_estimators"):
+        compare_estimators(m, x, y, n_seeds=0)
+    with pytest.raises(ValueError, match="'methods' parameter of compare_estimators"):
+        compare_estimators(m, x, y, methods=("bptt",))
+    with pytest.raises(ValueError, match="'p' parameter of compare_estimators"):
+        compare_estimators(m, x, y, p=0)
+    with pytest.raises(ValueError, match="ElmanRNN or an LSTM"):
+        compare_estimators(bpttviz.GRU(1, 3, 1), x, y)
+    res = compare_estimators(bpttviz.GRU(1, 3, 1), x, y, methods=("tbptt", "randomized"),
+                             n_seeds=2)
+    assert res.kinds == ("tbptt",) * 3 + ("randomized",)
