@@ -21,6 +21,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--quick", action="store_true", help="fewer sizes and rounds")
 parser.add_argument("--threads", default="1", help="BLAS threads (default 1)")
+parser.add_argument("--part", choices=["all", "rtrl", "uoro", "tbptt", "T", "memory"],
+                    default="all", help="run one part only (default all)")
 args = parser.parse_args()
 os.environ["BPTTVIZ_BENCH_THREADS"] = args.threads
 
@@ -103,16 +105,22 @@ def tbptt_memory(T, H, k2s):
 def main():
     print(f"# Forward-mode gradients, Elman tanh, float64; {machine()}")
     repeat = 3 if args.quick else 5
-    rtrl_H = [8, 16, 32, 48] if args.quick else [8, 16, 32, 64, 96, 128]
+    rtrl_H = [8, 16, 32, 48] if args.quick else [16, 32, 64, 128, 192, 256]
     uoro_H = [16, 64, 256, 512] if args.quick else [16, 64, 128, 256, 512, 1024]
     bptt_H = [16, 64, 256, 512] if args.quick else [16, 64, 128, 256, 512, 1024]
-    against_H("RTRL", bpttviz.rtrl, rtrl_H, 10 if args.quick else 20, 3, repeat)
-    against_H("UORO", lambda m, x, y: bpttviz.uoro(m, x, y, seed=0), uoro_H, 20, 3, repeat)
-    against_H("TBPTT(k1 = k2 = 10)", lambda m, x, y: bpttviz.bptt(m, x, y, k1=10, k2=10,
-                                                                   record=False),
-              bptt_H, 100, 3, repeat)
-    against_T([25, 100] if args.quick else [25, 100, 400, 1600], 16, repeat)
-    tbptt_memory(1000, 64, [5, 10, 50, 100, 500, 1000])
+    part = args.part
+    if part in ("all", "rtrl"):
+        against_H("RTRL", bpttviz.rtrl, rtrl_H, 10, 3, repeat)
+    if part in ("all", "uoro"):
+        against_H("UORO", lambda m, x, y: bpttviz.uoro(m, x, y, seed=0), uoro_H, 20, 3, repeat)
+    if part in ("all", "tbptt"):
+        against_H("TBPTT(k1 = k2 = 10)", lambda m, x, y: bpttviz.bptt(m, x, y, k1=10, k2=10,
+                                                                       record=False),
+                  bptt_H, 100, 3, repeat)
+    if part in ("all", "T"):
+        against_T([25, 100] if args.quick else [25, 100, 400, 1600], 16, repeat)
+    if part in ("all", "memory"):
+        tbptt_memory(1000, 64, [5, 10, 50, 100, 500, 1000])
 
 
 if __name__ == "__main__":
