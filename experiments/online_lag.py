@@ -13,8 +13,10 @@ per sequence, at the last step, with the gradient of
 * randomized truncation (Tallec & Ollivier 2017): geometric lengths beyond
   k_min, kept terms reweighted by 1/P(kept); unbiased, noisy,
 * UORO (Tallec & Ollivier 2018): unbiased rank-one forward estimate, noisy,
-* RTRL (Williams & Zipser 1989): the exact gradient, forward; with one
-  target per sequence it applies the same gradients as full BPTT.
+* RTRL (Williams & Zipser 1989): the exact gradient, forward. With one
+  target per sequence it applies the same gradients as full BPTT, at far
+  more compute; it is run for ``rtrl_updates`` updates on the first seed
+  only and its losses are compared with full BPTT's over those updates.
 
 Same model initialization, data, optimizer (Adam), clipping and number of
 updates for every method. Each run is scored on 1000 held-out sequences (MSE
@@ -34,8 +36,8 @@ import bpttviz
 from bpttviz import schedules
 from bpttviz.tasks import AddingProblem
 
-CONFIG = dict(lag=10, hidden=16, batch_size=32, n_updates=3000, lr=0.003, clip=1.0,
-              k2_short=5, k_min=5, p=0.2, seeds=(0, 1))
+CONFIG = dict(lag=10, hidden=32, batch_size=32, n_updates=3000, lr=0.003, clip=1.0,
+              k2_short=5, k_min=5, p=0.2, seeds=(0, 1, 2), rtrl_updates=30)
 
 
 def score(model, task, n=1000):
@@ -61,7 +63,7 @@ def main():
     args = parser.parse_args()
     c = dict(CONFIG)
     if args.quick:
-        c.update(n_updates=600, seeds=(0,))
+        c.update(n_updates=600, seeds=(0,), rtrl_updates=10)
     task = AddingProblem(lag=c["lag"])
     T = task.seq_len
     mean_k = schedules.expected_length(c["k_min"], c["p"])
@@ -76,9 +78,11 @@ def main():
             f"{'fwd-equiv/update':>18}{'peak floats':>13}{'seconds':>9}")
     print(head)
     print("-" * len(head))
-    summary = {}
+    summary, losses = {}, {}
     for name, kw in methods(c, T).items():
-        for seed in c["seeds"]:
+        online = kw.get("method") == "rtrl"
+        for seed in c["seeds"][:1] if online else c["seeds"]:
+            n_updates = c["rtrl_updates"] if online else c["n_updates"]
             model = bpttviz.ElmanRNN(task.n_in, c["hidden"], task.n_out, seed=seed)
             probe = task.sample(c["batch_size"], np.random.default_rng(0))
             if kw.get("method") == "rtrl":
@@ -90,11 +94,19 @@ def main():
                                     k2=kw.get("k2"), schedule=kw.get("schedule"), record=False)
             start = time.perf_counter()
             hist = bpttviz.train(model, task, optimizer="adam", lr=c["lr"], clip=c["clip"],
-                                 n_updates=c["n_updates"], batch_size=c["batch_size"], seed=seed,
+                                 n_updates=n_updates, batch_size=c["batch_size"], seed=seed,
                                  progress=False, **kw)
             seconds = time.perf_counter() - start
             mse, solved = score(model, task)
             per_update = hist.forward_equivalents[-1] / len(hist)
+            losses[name, seed] = hist.loss
+            if online:
+                full = losses["full bptt", seed][:n_updates]
+                print(f"{name:<26}{seed:>5}   (after {n_updates} updates; max |loss - full "
+                      f"BPTT's loss| over them: {np.max(np.abs(hist.loss - full)):.1e})"
+                      f"{per_update:>10.0f}{peak.cost.peak_stored_floats:>13d}{seconds:>9.1f}",
+                      flush=True)
+                continue
             summary.setdefault(name, []).append(mse / task.baseline)
             print(f"{name:<26}{seed:>5}{mse / task.baseline:>14.3f}{solved:>8.2f}"
                   f"{per_update:>18.0f}{peak.cost.peak_stored_floats:>13d}{seconds:>9.1f}",
