@@ -371,3 +371,24 @@ def test_compare_estimators_bad_input():
     res = compare_estimators(bpttviz.GRU(1, 3, 1), x, y, methods=("tbptt", "randomized"),
                              n_seeds=2)
     assert res.kinds == ("tbptt",) * 3 + ("randomized",)
+
+
+def test_randomized_weights_reach_the_gradient_with_checkpointing_and_in_training():
+    model = bpttviz.ElmanRNN(2, 3, 1, seed=2)
+    x, y, _ = _data(16, 2, I=2, O=1)
+    sched = schedules.randomized(16, 4, k_min=1, p=0.5, seed=3)
+    assert any(plan.scale.max() > 1 for plan in sched.updates)        # weights that matter
+    plain = bpttviz.bptt(model, x, y, schedule=sched)
+    unweighted = bpttviz.bptt(model, x, y, schedule=schedules.randomized(
+        16, 4, k_min=1, p=0.5, seed=3, reweight=False))
+    assert rel_error(plain.grads, unweighted.grads) > 1e-3
+    ckpt = bpttviz.bptt(model, x, y, schedule=sched, checkpoint=3)
+    for a, b in zip(plain.updates, ckpt.updates):
+        assert rel_error(a.grads, b.grads) <= 1e-12
+    batch = bpttviz.Batch(x, y, np.ones((16, 2)), "mse")
+    seen = []
+    bpttviz.train(model.copy(), batch, schedule=sched, optimizer="sgd", lr=0.0, n_updates=4,
+                  callback=lambda h, u: seen.append(h.last_grads))
+    assert len(seen) == 4
+    for got, up in zip(seen, plain.updates):
+        assert rel_error(got, up.grads) <= 1e-12
