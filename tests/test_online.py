@@ -392,3 +392,18 @@ def test_randomized_weights_reach_the_gradient_with_checkpointing_and_in_trainin
     assert len(seen) == 4
     for got, up in zip(seen, plain.updates):
         assert rel_error(got, up.grads) <= 1e-12
+
+
+def test_cost_against_hidden_counts_what_the_runs_count():
+    from bpttviz.diagnostics import cost_against_hidden
+    res = cost_against_hidden((8, 16, 32), T=6, k2=3)
+    assert res.methods[:2] == ("rtrl", "uoro")
+    assert 3.5 < res.slopes["rtrl"] <= 4.1
+    assert 1.5 < res.slopes["uoro"] <= 2.1 and 1.5 < res.slopes["tbptt k2=3"] <= 2.1
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(6, 1, 1)), rng.normal(size=(6, 1, 1))
+    c = rtrl(bpttviz.ElmanRNN(1, 16, 1, seed=0, radius=1.0), x, y).cost
+    assert res.flops_per_step["rtrl"][1] == c.flops / 6
+    assert res.peak_stored_floats["rtrl"][1] == c.peak_stored_floats
+    with pytest.raises(ValueError, match="'hidden_values' parameter of cost_against_hidden"):
+        cost_against_hidden((0, 4))

@@ -25,7 +25,8 @@ from ..online import _run, check_online_model
 from ..schedules import randomized, tbptt
 from .truncation import _agreement, _combined, _flat
 
-__all__ = ["EstimatorComparison", "compare_estimators", "engine_flops", "ESTIMATOR_KINDS"]
+__all__ = ["EstimatorComparison", "compare_estimators", "engine_flops", "ESTIMATOR_KINDS",
+           "HiddenCost", "cost_against_hidden"]
 
 #: The kinds of estimator compared, in the order rows appear.
 ESTIMATOR_KINDS = ("tbptt", "randomized", "uoro", "rtrl")
@@ -225,3 +226,95 @@ def compare_estimators(model, inputs, targets, *, k2_values=(2, 4, 8), k1=None, 
         stat(2, np.mean), stat(2, sd), stat(3, np.mean), stat(3, sd), np.array(mean_cos),
         stat(5, np.mean), stat(6, np.mean), stat(7, np.mean),
         np.array([r[8] for r in rows], dtype=np.int64), fnorm, k1, n_seeds)
+
+
+@dataclass(frozen=True, eq=False)
+class HiddenCost:
+    """Counted cost per step of each method against the hidden size H.
+
+    Attributes
+    ----------
+    hidden : ndarray (K,) of int
+    methods : tuple of str
+        ``"rtrl"``, ``"uoro"``, ``"tbptt k2=..."``, ``"randomized ..."``.
+    flops_per_step : dict of str -> ndarray (K,)
+        Multiply-adds per input step (per example), as counted by the run.
+    peak_stored_floats : dict of str -> ndarray (K,) of int
+        Per example.
+    slopes : dict of str -> float
+        Least-squares slope of log(flops per step) against log(H) over the
+        sizes given (RTRL near 4, the others near 2 once H dominates I and O).
+    """
+
+    hidden: np.ndarray
+    methods: tuple
+    flops_per_step: dict
+    peak_stored_floats: dict
+    slopes: dict
+
+
+def cost_against_hidden(hidden_values=(4, 8, 16, 32, 64), *, T=20, k2=5, k_min=1, p=0.2,
+                        n_in=1, n_out=1, seed=0) -> HiddenCost:
+    """Multiply-adds per step and stored floats of RTRL, UORO, TBPTT(k2) and randomized
+    truncation for each hidden size, counted by running one gradient of each.
+
+    Elman networks (tanh, spectral radius 1) with B = 1 on a random sequence
+    of T steps; one update at the end (randomized truncation: the mean over 5
+    draws). Counted, not timed, so the figures are exact and
+    machine-independent; :mod:`benchmarks.bench_online` times the same runs.
+
+    Parameters
+    ----------
+    hidden_values : sequence of int >= 1
+    T : int >= 1
+    k2 : int >= 1
+        TBPTT's window (k1 = k2).
+    k_min, p : randomized truncation's parameters
+    n_in, n_out : int >= 1
+    seed : int >= 0
+
+    Returns
+    -------
+    HiddenCost
+    """
+    func = "cost_against_hidden"
+    Hs = check_array(np.atleast_1d(np.asarray(hidden_values)), "hidden_values", func, ndim=1,
+                     kind="int", what="hidden sizes", shape=(("K", None),))
+    if Hs.min() < 1:
+        raise ValueError(f"The 'hidden_values' parameter of {func} must hold ints in the range "
+                         f"[1, inf). Got {Hs.min()} instead.")
+    T = check_int(T, "T", func, low=1)
+    k2 = check_int(k2, "k2", func, low=1)
+    k_min = check_int(k_min, "k_min", func, low=1)
+    p = check_real(p, "p", func, low=0, high=1, closed="right")
+    n_in = check_int(n_in, "n_in", func, low=1)
+    n_out = check_int(n_out, "n_out", func, low=1)
+    seed = check_int(seed, "seed", func, low=0)
+    from ..models import ElmanRNN
+    rng = np.random.default_rng(seed)
+    x, y = rng.normal(size=(T, 1, n_in)), rng.normal(size=(T, 1, n_out))
+    labels = ("rtrl", "uoro", f"tbptt k2={k2}", f"randomized k_min={k_min} p={p:g}")
+    flops = {m: [] for m in labels}
+    peak = {m: [] for m in labels}
+    with np.errstate(all="ignore"):
+        for H in Hs:
+            model = ElmanRNN(n_in, int(H), n_out, seed=seed, radius=1.0)
+            pb = make_problem(model, x, y, func=func)
+            for m in ("rtrl", "uoro"):
+                c = _run(m, model, x, y, None, None, "mse", None, func, seed).cost
+                flops[m].append(c.flops / T)
+                peak[m].append(c.peak_stored_floats)
+            c = run_schedule(pb, tbptt(T, k2, k2), record=False).cost
+            flops[labels[2]].append(engine_flops(pb.cell, 1, n_out, c.forward_steps,
+                                                 c.backward_steps) / T)
+            peak[labels[2]].append(c.peak_stored_floats)
+            runs = [run_schedule(pb, randomized(T, None, k_min=k_min, p=p, seed=seed + i),
+                                 record=False).cost for i in range(5)]
+            flops[labels[3]].append(np.mean([engine_flops(pb.cell, 1, n_out, c.forward_steps,
+                                                          c.backward_steps) for c in runs]) / T)
+            peak[labels[3]].append(max(c.peak_stored_floats for c in runs))
+    flops = {m: np.asarray(v, dtype=float) for m, v in flops.items()}
+    slopes = {m: (float(np.polyfit(np.log(Hs), np.log(v), 1)[0]) if len(Hs) > 1 else np.nan)
+              for m, v in flops.items()}
+    return HiddenCost(Hs.astype(np.int64), labels, flops,
+                      {m: np.asarray(v, dtype=np.int64) for m, v in peak.items()}, slopes)
