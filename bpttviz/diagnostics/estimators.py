@@ -23,7 +23,7 @@ from .._validation import check_array, check_int, check_real
 from ..engine import make_problem, run_schedule
 from ..online import _run, check_online_model
 from ..schedules import randomized, tbptt
-from .truncation import _agreement, _combined, _flat
+from .truncation import _agreement, _combined, _flat, _param_names
 
 __all__ = ["EstimatorComparison", "compare_estimators", "engine_flops", "ESTIMATOR_KINDS",
            "HiddenCost", "cost_against_hidden"]
@@ -119,7 +119,7 @@ class EstimatorComparison:
 
 def compare_estimators(model, inputs, targets, *, k2_values=(2, 4, 8), k1=None, h0=None,
                        loss="mse", mask=None, n_seeds=20, k_min=1, p=0.2, seed=0,
-                       methods=ESTIMATOR_KINDS) -> EstimatorComparison:
+                       methods=ESTIMATOR_KINDS, params=None) -> EstimatorComparison:
     """Cosine and norm ratio to the full gradient, and cost, of TBPTT, randomized
     truncation, UORO and RTRL on the same model and data.
 
@@ -146,6 +146,10 @@ def compare_estimators(model, inputs, targets, *, k2_values=(2, 4, 8), k1=None, 
         Randomized truncation's parameters (:func:`bpttviz.schedules.randomized`).
     seed : int >= 0
     methods : sequence of {"tbptt", "randomized", "uoro", "rtrl"}
+    params : str or sequence of str, optional
+        Compare only these parameters, e.g. ``("W_xh", "W_hh", "b_h")``: the
+        read-out's gradient is exact for every method and can hide the
+        recurrent part's differences. Default: all.
 
     Returns
     -------
@@ -173,7 +177,7 @@ def compare_estimators(model, inputs, targets, *, k2_values=(2, 4, 8), k1=None, 
                          f"{list(ESTIMATOR_KINDS)}. Got {list(methods)!r} instead.")
     if "uoro" in methods or "rtrl" in methods:
         check_online_model(model, func)
-    names = tuple(pb.params)
+    names = _param_names(params, pb.params, func)
     cell, O = pb.cell, pb.params["W_hy"].shape[0]
     rows = []
 
