@@ -590,8 +590,9 @@ def draw_bias_variance(ax, labels, colors=SERIES_COLORS) -> BiasVarianceArtists:
     ax.set_title("Bias against variance")
     ax.set_xlabel("spread of the cosine over seeds (sd)")
     ax.set_ylabel("mean cosine to the full gradient")
-    ax.legend(loc="lower right", framealpha=0.8, fontsize=8)
-    note = ax.text(0.98, 0.97, "", transform=ax.transAxes, ha="right", va="top", fontsize=10,
+    # Upper centre: the points gather near x = 0 (deterministic) and low down (noisy).
+    ax.legend(loc="upper center", framealpha=0.8, fontsize=8, ncol=2)
+    note = ax.text(0.98, 0.03, "", transform=ax.transAxes, ha="right", va="bottom", fontsize=9,
                    bbox=dict(fc="white", ec="none", alpha=0.8, pad=1))
     return BiasVarianceArtists(ax, points, means, curve, curve_labels, note)
 
@@ -639,7 +640,8 @@ def update_bias_variance(artists: BiasVarianceArtists, spread, mean_cosine, cosi
     ys = ys[np.isfinite(ys)]
     lo = float(ys.min()) if ys.size else 0.0
     # Limits in steps of 0.1 so a small change of the data does not move the axes.
-    a.ax.set_ylim(min(np.floor(lo * 10) / 10, 0.9), 1.05)
+    bottom = min(np.floor(lo * 10) / 10, 0.9)
+    a.ax.set_ylim(bottom, 1.0 + 0.45 * (1.0 - bottom))      # room for the legend above 1
     xs = np.asarray([s for s in spread if s is not None], dtype=float)
     xs = xs[np.isfinite(xs)]
     top = float(xs.max()) if xs.size else 0.0

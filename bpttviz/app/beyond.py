@@ -212,8 +212,7 @@ class BeyondApp(LessonApp):
         pl.update_bias_variance(
             art["bias"], c.cosine_sd, c.cosine_mean,
             [None, c.mean_cosine[1], c.mean_cosine[2], None],
-            setup.curve.k2, setup.curve.cosine,
-            note=f"{values['samples']} samples; k2 = {values['k2']}, lag {values['lag']}")
+            setup.curve.k2, setup.curve.cosine)
         cost, H = setup.cost, values["hidden"]
         at = int(np.flatnonzero(cost.hidden == H)[0])
         ys = [cost.flops_per_step[m] for m in cost.methods]
