@@ -407,3 +407,17 @@ def test_cost_against_hidden_counts_what_the_runs_count():
     assert res.peak_stored_floats["rtrl"][1] == c.peak_stored_floats
     with pytest.raises(ValueError, match="'hidden_values' parameter of cost_against_hidden"):
         cost_against_hidden((0, 4))
+
+
+def test_compare_estimators_on_some_parameters_only():
+    from bpttviz.diagnostics import compare_estimators, truncation_bias
+    model = bpttviz.ElmanRNN(2, 4, 1, seed=0)
+    x, y, _ = _data(10, 2, I=2, O=1)
+    names = ("W_xh", "W_hh", "b_h")
+    res = compare_estimators(model, x, y, k2_values=(3,), n_seeds=3, params=names)
+    ref = truncation_bias(model, x, y, [3], k1=10, combine="mean", params=names)
+    assert res.cosine_mean[0] == pytest.approx(ref.cosine[0], rel=1e-12)
+    allp = compare_estimators(model, x, y, k2_values=(3,), n_seeds=3)
+    assert allp.cosine_mean[0] != pytest.approx(res.cosine_mean[0], rel=1e-6)
+    with pytest.raises(ValueError, match="'params' parameter of compare_estimators"):
+        compare_estimators(model, x, y, params=("W_zz",))
