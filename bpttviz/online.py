@@ -43,9 +43,9 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import check_int, check_option
-from .engine import _LazySource, _loss_weights, _reaching, make_problem
+from .engine import _LazySource, _loss_weights, _reaching, flow_matrix, make_problem, run_schedule
 from .losses import LOSSES
-from .schedules import Schedule, tbptt
+from .schedules import Schedule, full, tbptt
 from .trace import Cost, Trace, Update
 
 __all__ = ["rtrl", "uoro", "OnlineGradient", "ONLINE_METHODS", "SUPPORTED_CELLS",
@@ -272,10 +272,21 @@ def _run(method, model, inputs, targets, k1, h0, loss, mask, func, seed=None,
     finite = (np.isfinite(states).all(axis=(1, 2)) & np.isfinite(outputs).all(axis=(1, 2))
               & np.isfinite(step_losses))
     bad = np.flatnonzero(~finite)
-    source = _LazySource(pb, tbptt(T, k1, None), updates)
+    source = _FullSource(pb, schedule, updates)
     return Trace(pb.cell.hidden(states), states, outputs, step_losses, carries, tuple(updates),
                  schedule, int(bad[0]) if bad.size else None, run.cost(),
                  np.dtype(pb.x.dtype).name, source, final_state=run.s)
+
+
+class _FullSource(_LazySource):
+    """The trace's flow and full-BPTT views, always computed by the engine (the forward-mode
+    updates record no per-step error norms to reuse)."""
+
+    def __call__(self, key):
+        if key == "flow":
+            return flow_matrix(self.pb)
+        up = run_schedule(self.pb, full(self.pb.T), record=True).updates[0]
+        return {"grads": up.grads, "error_norms": up.error_norms, "whh_norms": up.whh_norms}
 
 
 _SOURCES = {

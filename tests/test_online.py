@@ -421,3 +421,14 @@ def test_compare_estimators_on_some_parameters_only():
     assert allp.cosine_mean[0] != pytest.approx(res.cosine_mean[0], rel=1e-6)
     with pytest.raises(ValueError, match="'params' parameter of compare_estimators"):
         compare_estimators(model, x, y, params=("W_zz",))
+
+
+def test_rtrl_trace_full_views_come_from_the_engine():
+    model = bpttviz.ElmanRNN(2, 3, 1, seed=1)
+    x, y, _ = _data(8, 2, I=2, O=1)
+    for k1 in (None, 3):
+        ours, ref = rtrl(model, x, y, k1), bpttviz.bptt(model, x, y)
+        np.testing.assert_allclose(ours.full_error_norms, ref.full_error_norms, rtol=1e-12)
+        assert ours.full_error_norms.any()
+        np.testing.assert_allclose(ours.flow, ref.flow, rtol=1e-12)
+        assert rel_error(ours.full_grads, ref.full_grads) <= 1e-12
