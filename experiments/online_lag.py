@@ -1,7 +1,18 @@
 """Beyond truncation on a lag: which gradient learns what TBPTT with k2 below the lag cannot, at what cost.
 
-    .venv/bin/python experiments/online_lag.py             # all methods, seeds 0 and 1
-    .venv/bin/python experiments/online_lag.py --quick     # fewer updates, one seed
+    .venv/bin/python experiments/online_lag.py                # both parts
+    .venv/bin/python experiments/online_lag.py --part adding  # or --part echo
+    .venv/bin/python experiments/online_lag.py --quick        # fewer updates, one seed
+
+Part "echo" is lesson 7's setting, small enough for every method to run in
+full: random inputs, the target from step L on is the input L steps earlier
+(bpttviz.app.beyond.echo_batch), an Elman RNN with H = 8, every method
+updating every k2 = 4 < L = 6 steps (RTRL and UORO online, their sensitivity
+carried across updates), trained on one fixed batch of 32 sequences and
+scored on 256 held-out ones (MSE over the steps with a target, against the
+baseline 1/2 of predicting 0).
+
+Part "adding" is the harder one:
 
 Task: bpttviz.tasks.AddingProblem(lag=L): two marked values among the first
 T - L steps, their sum the target of the last step only (baseline MSE 1/12,
@@ -57,17 +68,79 @@ def methods(c, T):
     }
 
 
+ECHO = dict(T=20, lag=6, hidden=8, k2=4, k_min=2, p=0.3, lr=0.01, clip=1.0, n_updates=1500,
+            seeds=(0, 1, 2))
+
+
+def echo(quick):
+    from bpttviz.app.beyond import echo_batch
+    c = dict(ECHO)
+    if quick:
+        c.update(n_updates=300, seeds=(0,))
+    T, k2 = c["T"], c["k2"]
+    print(f"\nPart echo: Elman RNN (tanh, H={c['hidden']}), T={T}, lag {c['lag']}, an update every "
+          f"k2={k2} steps; Adam lr={c['lr']}, clip {c['clip']}, one fixed batch of 32, "
+          f"{c['n_updates']} updates; baseline MSE 0.5.")
+    head = (f"{'method':<26}{'seed':>5}{'MSE/baseline':>14}{'fwd-equiv/update':>18}"
+            f"{'peak floats':>13}{'seconds':>9}")
+    print(head)
+    print("-" * len(head))
+    runs = {f"tbptt k2={k2}": dict(k1=k2, k2=k2),
+            "full bptt (k1=T)": dict(),
+            f"randomized k_min={c['k_min']} p={c['p']}": None,
+            "uoro": dict(k1=k2, method="uoro"),
+            "rtrl": dict(k1=k2, method="rtrl")}
+    summary = {}
+    for name, kw in runs.items():
+        for seed in c["seeds"]:
+            if kw is None:
+                kw_s = dict(schedule=schedules.randomized(T, k2, k_min=c["k_min"], p=c["p"],
+                                                          seed=seed))
+            else:
+                kw_s = kw
+            batch = echo_batch(T, c["lag"], 32, seed)
+            held = echo_batch(T, c["lag"], 256, 10_000 + seed)
+            model = bpttviz.ElmanRNN(1, c["hidden"], 1, seed=seed, radius=1.0)
+            if kw_s.get("method") in ("rtrl", "uoro"):
+                probe = getattr(bpttviz, kw_s["method"])(model, batch.inputs, batch.targets, k2,
+                                                         mask=batch.mask)
+            else:
+                probe = bpttviz.bptt(model, batch.inputs, batch.targets, mask=batch.mask,
+                                     k1=kw_s.get("k1"), k2=kw_s.get("k2"),
+                                     schedule=kw_s.get("schedule"), record=False)
+            start = time.perf_counter()
+            hist = bpttviz.train(model, batch, optimizer="adam", lr=c["lr"], clip=c["clip"],
+                                 n_updates=c["n_updates"], seed=seed, progress=False, **kw_s)
+            seconds = time.perf_counter() - start
+            err = model.predict(held.inputs)[c["lag"]:] - held.targets[c["lag"]:]
+            ratio = float(0.5 * np.mean(err ** 2)) / 0.5
+            summary.setdefault(name, []).append(ratio)
+            print(f"{name:<26}{seed:>5}{ratio:>14.3f}"
+                  f"{hist.forward_equivalents[-1] / len(hist):>18.0f}"
+                  f"{probe.cost.peak_stored_floats:>13d}{seconds:>9.1f}", flush=True)
+    print("Median MSE / baseline over seeds: " + ", ".join(
+        f"{k}: {np.median(v):.3f}" for k, v in summary.items()))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="600 updates, seed 0 only")
+    parser.add_argument("--quick", action="store_true", help="fewer updates, seed 0 only")
+    parser.add_argument("--part", choices=["all", "echo", "adding"], default="all")
     args = parser.parse_args()
+    if args.part in ("all", "echo"):
+        echo(args.quick)
+    if args.part in ("all", "adding"):
+        adding(args.quick)
+
+
+def adding(quick):
     c = dict(CONFIG)
-    if args.quick:
+    if quick:
         c.update(n_updates=600, seeds=(0,), rtrl_updates=10)
     task = AddingProblem(lag=c["lag"])
     T = task.seq_len
     mean_k = schedules.expected_length(c["k_min"], c["p"])
-    print(f"Elman RNN (tanh, H={c['hidden']}) on {task!r}: one update per sequence at the last "
+    print(f"\nPart adding: Elman RNN (tanh, H={c['hidden']}) on {task!r}: one update per sequence at the last "
           f"step; Adam lr={c['lr']}, clip {c['clip']} (norm), batch {c['batch_size']}, "
           f"{c['n_updates']} updates; baseline MSE {task.baseline:.4f}.")
     print(f"Markers lie in steps 0..{T - c['lag'] - 1}: a window must reach back more than "
