@@ -145,7 +145,7 @@ class BeyondApp(LessonApp):
                                   title="Training race (echo)", xlabel="update",
                                   ylabel="loss of the update",
                                   baseline_label="baseline (ignores the inputs)",
-                                  legend_loc="lower left"),
+                                  legend_loc="upper right"),
         }
         ax.set_xscale("log")
         ax.xaxis.set_major_locator(FixedLocator(COST_HIDDEN))

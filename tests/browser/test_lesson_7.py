@@ -27,9 +27,13 @@ def test_the_race_redraws_live_and_the_stop_button_ends_it(page, server, artifac
     assert_no_error_shown(page)
 
 
-def test_the_address_sets_the_controls(page, server):
-    open_lesson(page, server, "07_beyond_truncation", "?k2=8&lag=5&samples=6")
-    assert readout(page, "k2") == "8" and readout(page, "lag") == "5"
+def test_the_address_sets_the_controls_and_a_race_runs_to_its_end(page, server, artifacts):
+    open_lesson(page, server, "07_beyond_truncation", "?k2=3&lag=6&samples=6&updates=300")
+    assert readout(page, "k2") == "3" and readout(page, "lag") == "6"
     q = link_query(page)
-    assert q["k2"] == "8" and q["lag"] == "5" and q["samples"] == "6"
+    assert q["k2"] == "3" and q["lag"] == "6" and q["samples"] == "6"
+    page.locator(".bpttviz-start").click()
+    status = wait_status(page, r"raced", timeout=120_000)
+    assert re.findall(r"(?:TBPTT|randomized|UORO|RTRL) (\d+)", status) == ["300"] * 4
+    screenshot(page, artifacts, "07_beyond_truncation-raced")
     assert_no_error_shown(page)
