@@ -221,6 +221,10 @@ class OnlineGradient:
         self.s_tilde = rho0[:, None] * Js + rho1[:, None] * nu
         if self.variant == "unbiased":
             self.theta_tilde = tt / rho0[:, None, None] + dtheta / rho1[:, None, None]
+        elif self.variant == "no_rho":
+            # rho0 = rho1 = 1: noisier, still unbiased (both cross terms stay odd in nu).
+            self.s_tilde = Js + nu
+            self.theta_tilde = tt + dtheta
         elif self.variant == "theta_unscaled":
             # Deliberately biased (for tests): the factors applied to s~ only.
             self.theta_tilde = tt + dtheta
@@ -367,8 +371,9 @@ def uoro(model, inputs, targets, k1=None, h0=None, *, loss="mse", mask=None, see
 
 def _uoro_variant(model, inputs, targets, k1=None, h0=None, *, loss="mse", mask=None, seed=0,
                   variant="unbiased"):
-    """UORO with a named variant, for tests: "theta_unscaled" is deliberately biased."""
-    variant = check_option(variant, "variant", "uoro", ("unbiased", "theta_unscaled"))
+    """UORO with a named variant, for tests: "theta_unscaled" (the factors applied to s~ only)
+    is deliberately biased; "no_rho" (no factors at all) is noisier but still unbiased."""
+    variant = check_option(variant, "variant", "uoro", ("unbiased", "theta_unscaled", "no_rho"))
     return _run("uoro", model, inputs, targets, k1, h0, loss, mask, "uoro", seed, variant)
 
 
