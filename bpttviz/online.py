@@ -350,7 +350,9 @@ def uoro(model, inputs, targets, k1=None, h0=None, *, loss="mse", mask=None, see
     independent random signs each step, ``rho0 = sqrt(|theta~| / |J s~|)`` and
     ``rho1 = sqrt(|nu^T dF/dtheta| / |nu|)`` (each with epsilon = 1e-7). Both
     cross terms are odd in ``nu``, so ``E[s~ theta~^T] = ds/dtheta`` exactly.
-    O(H^2) work and O(H^2) memory per example and step.
+    The factors only reduce the variance: without them the estimate is still
+    unbiased, only noisier (tested). O(H^2) work and O(H^2) memory per
+    example and step.
 
     Parameters
     ----------
