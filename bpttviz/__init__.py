@@ -12,6 +12,8 @@ from .trace import Cost, Trace, Update
 from .tasks import TASKS, Batch, Task, make_task
 from .training import OPTIMIZERS, History, train
 from .es import train_es
+from . import online
+from .online import rtrl, uoro
 
 __version__ = "0.1.0"
 
@@ -21,4 +23,5 @@ __all__ = [
     "tasks", "TASKS", "Task", "Batch", "make_task", "train", "training", "es", "History",
     "OPTIMIZERS",
     "train_es", "diagnostics",
+    "online", "rtrl", "uoro",
 ]

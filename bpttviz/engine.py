@@ -415,6 +415,9 @@ def _sweep(tape, pb, plan, w, reach, grads, record):
                     local = np.empty((n,) + loc.shape, dtype=loc.dtype)
                 local[i] = loc
         tape.backward_steps += n
+        if plan.scale is not None:          # per-state weights (randomized truncation)
+            at = c_lo - int(plan.starts.min())
+            local = local * plan.scale[at:at + n, None, None].astype(local.dtype)
         for name, g in cell.param_grads(P, cache, local, 0).items():
             grads[name] += g
         finite = np.isfinite(local).all(axis=(1, 2))

@@ -23,10 +23,10 @@ from functools import cached_property
 
 import numpy as np
 
-from ._validation import check_array, check_int, describe
+from ._validation import check_array, check_int, check_real, describe
 
 __all__ = ["UpdatePlan", "Schedule", "kept_mask", "tbptt", "full", "keras", "per_loss",
-           "sliding_window", "last_loss", "PRESETS"]
+           "sliding_window", "last_loss", "randomized", "expected_length", "PRESETS"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,11 +41,18 @@ class UpdatePlan:
         The loss steps ``tau`` it injects, ascending.
     starts : ndarray of int, shape (n,)
         For each loss, the earliest state it reaches.
+    scale : ndarray of float, shape (step - min(starts),), optional
+        A weight per state ``s`` in ``[min(starts), step - 1]`` (at
+        ``scale[s - min(starts)]``) that multiplies the state's contribution
+        to the parameter gradient (the error passed on further back is not
+        scaled). None: all ones. Randomized truncation uses it to reweight
+        each kept term by 1/P(kept) (:func:`randomized`).
     """
 
     step: int
     losses: np.ndarray
     starts: np.ndarray
+    scale: np.ndarray | None = None
 
     def __post_init__(self):
         func = "UpdatePlan"
@@ -189,6 +196,14 @@ def _check_plans(T, plans):
             raise ValueError(f"The 'updates' parameter of Schedule must inject each loss once: "
                              f"update {u} (at step {plan.step}) may inject only losses in "
                              f"[{prev}, {plan.step - 1}]. Got {describe(plan.losses)} instead.")
+        starts = plan.starts
+        if plan.scale is not None:
+            want = (plan.step - int(starts.min()),) if starts.size else (0,)
+            if np.shape(plan.scale) != want or not np.all(np.isfinite(plan.scale)):
+                raise ValueError(f"The 'updates' parameter of Schedule must give update {u} a "
+                                 f"finite scale of shape {want} (one weight per state from its "
+                                 f"earliest start to step {plan.step - 1}). Got shape "
+                                 f"{np.shape(plan.scale)} instead.")
         prev = plan.step
 
 
@@ -300,6 +315,88 @@ def last_loss(T: int, k1: int, k2: int | None = None) -> Schedule:
                     "PyTorch forum TBPTT(k1, k2) recipe, last loss only", {"k1": k1, "k2": k2})
 
 
+def randomized(T: int, k1: int | None = None, *, k_min: int = 1, p: float = 0.2, seed: int = 0,
+               reweight: bool = True) -> Schedule:
+    """Randomized truncation: TBPTT(k1, K_u) with a random length K_u per update, reweighted
+    so that the expected gradient of every update is its untruncated gradient.
+
+    Tallec & Ollivier (2017), "Unbiasing Truncated Backpropagation Through
+    Time" (ARTBP); the "randomized truncation" of Zhang, Lipton, Li & Smola,
+    "Dive into Deep Learning", section 9.7 (Backpropagation Through Time).
+
+    Distribution: ``K_u = k_min + G_u`` with ``G_u`` independent and geometric
+    on ``{0, 1, 2, ...}``, ``P(G = j) = p (1 - p)^j``; so the first ``k_min``
+    states are always kept, and each further state with probability ``1 - p``
+    given the one after it (ARTBP's constant continuation probability
+    ``c = 1 - p``). Mean length ``k_min + (1 - p) / p``.
+
+    Update ``u`` happens at ``t_u = min(u k1, T)``, injects the losses of
+    ``[(u-1) k1, t_u - 1]`` and reaches back to ``max(t_u - K_u, 0)``. The
+    term of state ``s`` (distance ``d = t_u - s``) is kept with probability
+    ``P(K >= d) = (1 - p)^max(d - k_min, 0)`` and, when kept, weighted by its
+    inverse (ARTBP's compensation factor ``1/c`` for each step beyond
+    ``k_min``), so ``E[gradient of update u]`` is the gradient of its losses
+    through the whole past: ``bptt(..., k1=k1, k2=None)``'s. The variance
+    grows with the weights, up to ``(1 - p)^-(t_u - k_min)``.
+
+    Parameters
+    ----------
+    T : int >= 1
+    k1 : int >= 1 or None
+        Steps between updates (None: one update after step T).
+    k_min : int >= 1
+        States always kept.
+    p : float in (0, 1]
+        Probability of stopping at each state beyond ``k_min`` (1: always
+        ``k_min``, plain TBPTT(k1, k_min)).
+    seed : int >= 0
+        Seed of the draws (same seed, same schedule).
+    reweight : bool
+        False drops the 1/P(kept) weights: the plain random-length truncation,
+        biased towards short dependencies (for comparison only).
+
+    Returns
+    -------
+    Schedule
+        Named "randomized"; each plan's ``scale`` holds the weights;
+        ``params`` records ``k1``, ``k_min``, ``p``, ``seed``, ``reweight`` and
+        the drawn ``lengths``.
+    """
+    func = "randomized"
+    T = _check_T(T, func)
+    k1 = check_int(k1, "k1", func, low=1, allow_none=True) or T
+    k_min = check_int(k_min, "k_min", func, low=1)
+    p = check_real(p, "p", func, low=0, high=1, closed="right")
+    seed = check_int(seed, "seed", func, low=0)
+    if not isinstance(reweight, (bool, np.bool_)):
+        raise TypeError(f"The 'reweight' parameter of {func} must be True or False. "
+                        f"Got {reweight!r} instead.")
+    rng = np.random.default_rng(seed)
+    plans, lengths = [], []
+    u = 1
+    while (u - 1) * k1 < T:
+        t_u = min(u * k1, T)
+        K = k_min + int(rng.geometric(p)) - 1
+        start = max(t_u - K, 0)
+        d = t_u - np.arange(start, t_u)                      # distances of the kept states
+        scale = (1.0 - p) ** -np.maximum(d - k_min, 0).astype(float) if reweight else None
+        plan = _plan(t_u, np.arange((u - 1) * k1, t_u), start)
+        plans.append(UpdatePlan(plan.step, plan.losses, plan.starts, scale))
+        lengths.append(K)
+        u += 1
+    return Schedule("randomized", T, tuple(plans), k1, None,
+                    "Tallec & Ollivier (2017), ARTBP; geometric lengths, 1/P(kept) weights",
+                    {"k1": k1, "k_min": k_min, "p": p, "seed": seed, "reweight": bool(reweight),
+                     "lengths": lengths})
+
+
+def expected_length(k_min: int, p: float) -> float:
+    """Mean truncation length ``k_min + (1 - p) / p`` of :func:`randomized`."""
+    k_min = check_int(k_min, "k_min", "expected_length", low=1)
+    p = check_real(p, "p", "expected_length", low=0, high=1, closed="right")
+    return k_min + (1.0 - p) / p
+
+
 PRESETS = {
     "full": full,
     "tbptt": tbptt,
@@ -307,4 +404,5 @@ PRESETS = {
     "per_loss": per_loss,
     "sliding_window": sliding_window,
     "last_loss": last_loss,
+    "randomized": randomized,
 }

@@ -118,7 +118,11 @@ class Cost:
         Cell steps pulled back (vector-Jacobian products of the state).
     peak_stored_floats, peak_stored_bytes : int
         Largest amount of activations held for later backward passes at once
-        (inputs, targets and the trace's own record not included).
+        (inputs, targets and the trace's own record not included); for the
+        forward-mode methods (:mod:`bpttviz.online`), the carried sensitivity.
+    flops : int or None
+        Multiply-adds counted by the code that ran, where it counts them (the
+        forward-mode methods); None otherwise.
     """
 
     forward_steps: int = 0
@@ -126,6 +130,7 @@ class Cost:
     backward_steps: int = 0
     peak_stored_floats: int = 0
     peak_stored_bytes: int = 0
+    flops: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -354,6 +359,8 @@ class Trace:
             arrays[f"u{i}/losses"] = u.losses
             arrays[f"u{i}/starts"] = u.starts
             arrays[f"u{i}/reached"] = u._reached()
+            if self.schedule.updates[i].scale is not None:
+                arrays[f"u{i}/scale"] = self.schedule.updates[i].scale
             for k, g in u.grads.items():
                 arrays[f"u{i}/grads/{k}"] = g
             if u.error_window is not None:
@@ -385,7 +392,7 @@ class Trace:
         for i, um in enumerate(meta["updates"]):
             grads = {k: data[f"u{i}/grads/{k}"] for k in um["grads"]}
             losses, starts = data[f"u{i}/losses"], data[f"u{i}/starts"]
-            plans.append(UpdatePlan(um["step"], losses, starts))
+            plans.append(UpdatePlan(um["step"], losses, starts, data.get(f"u{i}/scale")))
             updates.append(Update(um["step"], grads, losses, starts, um["loss"], sm["T"],
                                   um["first_nonfinite"], um["window_lo"],
                                   data.get(f"u{i}/error_window"), data.get(f"u{i}/whh_window"),

@@ -508,18 +508,34 @@ def check_data(model, task, batch_size, seq_len, func):
 
 
 def _windows(schedule, carries):
-    """For each update that injects a target: ``(t_u, a, losses, starts)``.
+    """For each update that injects a target: ``(t_u, a, losses, starts, scale)``.
 
     ``a`` is the first step the update's forward must cover: the earliest
     state its losses reach, or its earliest loss when none reaches a state.
+    ``scale`` is the plan's per-state weights from ``min(starts)`` on, or None.
     """
     out = []
     for plan in schedule.updates:
         carry = carries[plan.losses]
         if carry.any():
             taus, starts = plan.losses[carry], plan.starts[carry]
-            out.append((plan.step, int(np.minimum(starts, taus).min()), taus, starts))
+            scale = plan.scale
+            if scale is not None:
+                scale = scale[int(starts.min()) - int(plan.starts.min()):]
+            out.append((plan.step, int(np.minimum(starts, taus).min()), taus, starts, scale))
     return out
+
+
+def _redraw(schedule, sequence):
+    """The schedule for sequence ``sequence``: a randomized schedule is drawn anew for each
+    sequence (seeded by its own seed and the sequence index), so that its draws
+    average out over training; any other schedule is returned as it is."""
+    if schedule.name != "randomized" or sequence == 0:
+        return schedule
+    from .schedules import randomized
+    kw = {k: v for k, v in schedule.params.items() if k not in ("seed", "lengths")}
+    seed = int(np.random.SeedSequence([schedule.params["seed"], sequence]).generate_state(1)[0])
+    return randomized(schedule.T, seed=seed, **kw)
 
 
 def _finite(arrays) -> bool:
@@ -528,7 +544,8 @@ def _finite(arrays) -> bool:
 
 def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=None, clip=None,
           clip_mode="norm", n_updates=100, batch_size=None, seq_len=None, seed=0, callback=None,
-          progress=None, divergence_factor=1e3, stop_on_divergence=False) -> History:
+          progress=None, divergence_factor=1e3, stop_on_divergence=False,
+          method="bptt") -> History:
     """Train ``model`` in place on ``task`` with truncated BPTT(k1, k2); return its History.
 
     Each sequence (a fresh batch from ``task``, starting from the zero state)
@@ -582,6 +599,13 @@ def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=
         start within a few updates and goes on finite). None: not watched.
     stop_on_divergence : bool
         Stop the run at that update (default: keep training, and report it).
+    method : {"bptt", "rtrl", "uoro"}
+        How each update's gradient is computed: by the engine under the
+        schedule ("bptt"), or forward in time (:mod:`bpttviz.online`): exact
+        RTRL or UORO's unbiased estimate, an update every ``k1`` steps with the
+        sensitivity carried across updates within a sequence (``k2`` and
+        ``schedule`` must then be None; Elman and LSTM models). A
+        ``schedules.randomized`` schedule is drawn anew for each sequence.
 
     Returns
     -------
@@ -606,6 +630,14 @@ def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=
                                    closed="right", allow_none=True)
     stop_on_divergence = check_bool(stop_on_divergence, "stop_on_divergence", func)
     every = progress_every(progress, n_updates, func)
+    from .online import ONLINE_METHODS, check_online_model, train_sequence_online
+    method = check_option(method, "method", func, ("bptt",) + ONLINE_METHODS)
+    if method != "bptt":
+        check_online_model(model, func)
+        if k2 is not None or schedule is not None:
+            raise ValueError(f"The 'method' {method!r} of {func} carries the gradient through "
+                             f"the whole past: give only k1, not k2 or a schedule. Got "
+                             f"k2={k2!r}, schedule={schedule!r}.")
     draw, B, T = check_data(model, task, batch_size, seq_len, func)
     schedule = resolve_schedule(T, k1, k2, schedule, func, length="seq_len")
 
@@ -618,18 +650,24 @@ def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=
 
     history = History(TRAIN_COLUMNS, {
         "model": repr(model), "task": repr(task), "schedule": repr(schedule),
-        "k1": schedule.k1, "k2": schedule.k2, "optimizer": repr(opt), "clip": clip,
+        "k1": schedule.k1, "k2": schedule.k2, "method": method, "optimizer": repr(opt), "clip": clip,
         "clip_mode": clip_mode, "n_updates": n_updates, "batch_size": B, "seq_len": T,
         "seed": seed, "divergence_factor": divergence_factor,
         "stop_on_divergence": stop_on_divergence}, divergence_factor=divergence_factor)
     bar = ProgressBar(n_updates, every)
+    noise = np.random.default_rng(np.random.SeedSequence([seed, 1])) if method == "uoro" else None
     sequence = 0
     with np.errstate(all="ignore"):
         while not history.stopped and len(history) < n_updates:
             if sequence > 0:
                 batch = draw(rng)
-            _train_sequence(model, batch, schedule, opt, clip, clip_mode, n_updates, sequence,
-                            history, callback, bar, stop_on_divergence)
+            if method != "bptt":
+                train_sequence_online(model, batch, schedule, method, noise, opt, clip,
+                                      clip_mode, n_updates, sequence, history, callback, bar,
+                                      stop_on_divergence)
+            else:
+                _train_sequence(model, batch, _redraw(schedule, sequence), opt, clip, clip_mode,
+                                n_updates, sequence, history, callback, bar, stop_on_divergence)
             sequence += 1
     bar.close(history)
     return history
@@ -641,10 +679,10 @@ def _train_sequence(model, batch, schedule, opt, clip, clip_mode, n_updates, seq
     x, y, m = batch.inputs, batch.targets, np.asarray(batch.mask, dtype=float)
     windows = _windows(schedule, (m > 0).any(axis=1))
     h0 = model.init_state(x.shape[1])
-    needed = {a - 1 for _, a, _, _ in windows if a > 0}
+    needed = {a - 1 for _, a, *_ in windows if a > 0}
     contexts = {}                 # step c -> state after step c, for the windows to come
     state, t = h0, 0
-    for t_u, a, taus, starts in windows:
+    for t_u, a, taus, starts, scale in windows:
         if len(history) >= n_updates:
             return
         if history.stop_requested:
@@ -683,7 +721,7 @@ def _train_sequence(model, batch, schedule, opt, clip, clip_mode, n_updates, seq
         n = t_u - a
         pb = make_problem(model, x[a:t_u], y[a:t_u], context, batch.loss, m[a:t_u], "train",
                           copy=False)
-        window = Schedule("window", n, (UpdatePlan(n, taus - a, starts - a),), schedule.k1,
+        window = Schedule("window", n, (UpdatePlan(n, taus - a, starts - a, scale),), schedule.k1,
                           schedule.k2, schedule.source, schedule.params)
         later = [c for c in needed if a <= c < t_u] if continues else []
         trace = run_schedule(pb, window, record=False, states_at=[c - a for c in later])

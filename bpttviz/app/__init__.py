@@ -11,6 +11,7 @@ lessons on.
 """
 
 from .base import Control, FigureSaver, LessonApp, parse_query
+from .beyond import BeyondApp
 from .comparison import CellsApp
 from .surface import SurfaceApp
 from .training import TrainingApp
@@ -19,4 +20,4 @@ from .unfolding import UnfoldingApp
 from .vanishing import VanishingApp
 
 __all__ = ["LessonApp", "Control", "FigureSaver", "parse_query", "UnfoldingApp", "VanishingApp",
-           "TruncationApp", "TrainingApp", "CellsApp", "SurfaceApp"]
+           "TruncationApp", "TrainingApp", "CellsApp", "SurfaceApp", "BeyondApp"]

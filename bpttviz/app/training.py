@@ -188,7 +188,7 @@ class TrainingRun:
         self.stop_requested = threading.Event()
         self.started = self.ended = None
         self.threads = [threading.Thread(target=self._run, args=(i,), daemon=True,
-                                         name=f"bpttviz-train-{LABELS[i]}")
+                                         name=f"bpttviz-train-{i}")
                         for i in range(len(setup.configs))]
 
     def _run(self, i):

@@ -15,6 +15,10 @@ networks. The state ``s`` is the hidden state ``h`` (Elman, GRU) or ``[h, c]``
 * Truncation: :func:`truncation_bias` (one point of it from a trace:
   :func:`gradient_agreement`), and what it saves,
   :func:`schedule_cost` and :func:`cost_table` (measured by the engine).
+* Beyond truncation: :func:`compare_estimators` puts TBPTT over k2,
+  randomized truncation, UORO and RTRL on one scale (cosine and norm ratio
+  to the full gradient, spread over seeds, measured cost); :func:`cost_against_hidden`
+  their counted multiply-adds per step against H.
 * Loss surfaces: :func:`loss_slice`, :func:`random_direction`, and the
   single-unit network whose error surface has a cliff: :func:`cliff_loss`,
   :func:`cliff_grad`, :func:`cliff_descent`.
@@ -39,6 +43,8 @@ from .jacobians import (Spectrum, gamma, jacobian_product_norms, jacobian_singul
 from .surfaces import CliffPath, cliff_descent, cliff_grad, cliff_loss, loss_slice, random_direction
 from .truncation import (TRUNCATIONS, TruncationBias, cost_table, gradient_agreement,
                          schedule_cost, truncation_bias)
+from .estimators import (ESTIMATOR_KINDS, EstimatorComparison, HiddenCost, compare_estimators,
+                         cost_against_hidden, engine_flops)
 
 
 __all__ = [
@@ -49,4 +55,6 @@ __all__ = [
     "cost_table",
     "loss_slice", "random_direction", "cliff_loss", "cliff_grad", "CliffPath",
     "cliff_descent",
+    "compare_estimators", "EstimatorComparison", "ESTIMATOR_KINDS", "engine_flops",
+    "cost_against_hidden", "HiddenCost",
 ]

@@ -19,6 +19,7 @@ LESSONS = {   # page -> (figures, the slider a user moves, the figure it redraws
     "04_training": (4, "k2_a", "reach"),
     "05_rnn_lstm_gru": (3, "radius", "flows"),
     "06_error_surface": (4, "w0", "surface"),
+    "07_beyond_truncation": (3, "k2", "bias"),
 }
 
 # Every JavaScript predicate below returns false or null, never throws, while the page is not

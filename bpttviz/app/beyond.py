@@ -1,0 +1,375 @@
+"""Lesson 7, beyond truncation: bias (TBPTT) against variance (UORO, randomized truncation)
+against cost (RTRL), measured on one network.
+
+Truncated BPTT (Williams & Peng 1990) drops the terms of the gradient older
+than its window: a bias that no amount of data averages away. Three ways
+beyond it, side by side on the same network and data:
+
+* randomized truncation (Tallec & Ollivier 2017, "Unbiasing Truncated
+  Backpropagation Through Time"): a random window length per update, each
+  kept term reweighted by 1/P(kept), so the expected gradient is the full one;
+* UORO (Tallec & Ollivier 2018, "Unbiased Online Recurrent Optimization"): a
+  random rank-one estimate of the exact forward sensitivity, O(H^2) per step;
+* RTRL (Williams & Zipser 1989): the exact gradient carried forward, memory
+  independent of T but O(H^4) work per step.
+
+The data is an echo: random inputs, and from step ``lag`` on the target is
+the input ``lag`` steps earlier, so the gradient has a long-range part that
+a window of ``k2 < lag`` states cannot see. Every method updates every ``k2``
+steps (RTRL and UORO carry their sensitivity across the updates).
+The bias-variance figure comes from :func:`bpttviz.diagnostics.compare_estimators`,
+the cost figure from :func:`bpttviz.diagnostics.cost_against_hidden` (counted
+multiply-adds), the race from four :func:`bpttviz.train` runs in background
+threads, as in lesson 4 (the kernel stays free for the Stop button).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import time
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
+
+from .. import plots_lessons as pl
+from ..tasks import Batch
+from ..diagnostics import compare_estimators, cost_against_hidden, truncation_bias
+from ..models import ElmanRNN
+from ..plots import OKABE_ITO, new_figure
+from ..schedules import expected_length, randomized
+from .base import FIGURE_PX, Control, LessonApp, notice_html, readout_html
+from .training import TrainingRun
+
+__all__ = ["BeyondApp", "METHOD_LABELS", "COST_HIDDEN", "echo_batch", "RECURRENT"]
+
+#: The four estimators, in the order of every figure.
+METHOD_LABELS = ("TBPTT", "randomized", "UORO", "RTRL")
+#: Hidden sizes of the cost figure (the current H is added).
+COST_HIDDEN = (2, 4, 8, 16, 32)
+COST_T = 10                 # steps of the counted runs (the cost per step does not depend on T)
+BATCH = 32
+LEARNING_RATES = ("0.001", "0.003", "0.01", "0.03")
+#: The parameters compared: the read-out's gradient is exact for every method.
+RECURRENT = ("W_xh", "W_hh", "b_h")
+REDRAW_SECONDS = 0.25
+WATCH_SECONDS = 0.05
+
+
+def echo_batch(T: int, lag: int, B: int, seed: int) -> Batch:
+    """Inputs x_t ~ N(0, 1) (T, B, 1); from step ``lag`` on the target is ``x_{t - lag}``.
+
+    Steps before ``lag`` carry no target. Always predicting 0 scores the
+    baseline loss 1/2 (the targets have unit variance).
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(T, B, 1))
+    y = np.zeros_like(x)
+    y[lag:] = x[:T - lag]
+    mask = np.zeros((T, B))
+    mask[lag:] = 1.0
+    return Batch(x, y, mask, "mse")
+
+
+@dataclass(frozen=True)
+class BeyondSetup:
+    """What a change of the controls computes."""
+
+    task: object                # the echo Batch every figure and run uses
+    model: object               # the initial Elman network of every figure and run
+    comparison: object          # diagnostics.EstimatorComparison (rows in METHOD_LABELS order)
+    curve: object               # diagnostics.TruncationBias over k2 = 1..T
+    cost: object                # diagnostics.HiddenCost
+    configs: tuple              # train() arguments per method
+
+
+class BeyondApp(LessonApp):
+    """Lesson 7: TBPTT, randomized truncation, UORO and RTRL on one network.
+
+    Attributes
+    ----------
+    run : bpttviz.app.training.TrainingRun or None
+        The latest race.
+    train_runs : int
+        How many races were started.
+    """
+
+    title = "Beyond truncation"
+    slug = "beyond-truncation"
+    controls = (
+        Control("T", "T (steps)", "int", 20, 6, 40, help="Length of each sequence"),
+        Control("lag", "lag (steps)", "int", 6, 1, 39,
+                help="The target is the input this many steps earlier"),
+        Control("hidden", "H (hidden units)", "int", 8, 2, 24),
+        Control("radius", "ρ(W_hh)", "float", 1.0, 0.3, 1.5, 0.05,
+                help="Spectral radius of W_hh at the start"),
+        Control("k2", "k2 (states)", "int", 4, 1, 40,
+                help="States TBPTT's updates backpropagate through; every method updates "
+                     "every k2 steps"),
+        Control("k_min", "randomized: k_min", "int", 2, 1, 40,
+                help="States randomized truncation always keeps"),
+        Control("p", "randomized: stop p", "float", 0.3, 0.05, 1.0, 0.05,
+                help="Probability of stopping at each state beyond k_min"),
+        Control("samples", "samples (seeds)", "int", 20, 2, 100,
+                help="Draws of each random estimator"),
+        Control("lr", "race: learning rate", "option", "0.01", options=LEARNING_RATES),
+        Control("updates", "race: updates", "int", 300, 10, 2000, 10,
+                help="Parameter updates per method"),
+        Control("seed", "seed", "int", 0, 0, 99, help="Weights and data"),
+    )
+    presets = {
+        "defaults": dict(T=20, lag=6, hidden=8, radius=1.0, k2=4, k_min=2, p=0.3, samples=20),
+        "window reaches the lag": dict(T=20, lag=6, k2=8, k_min=2, p=0.3),
+        "long lag": dict(T=30, lag=12, hidden=8, radius=1.0, k2=4, k_min=2, p=0.15,
+                         samples=40),
+    }
+
+    def __init__(self, query=None):
+        self.run = None
+        self.train_runs = 0
+        self.watcher = None
+        super().__init__(query)
+
+    # -- figures ---------------------------------------------------------------------
+    def build_figures(self):
+        figs = {name: new_figure(*FIGURE_PX) for name in ("bias", "cost", "race")}
+        ax = figs["cost"].add_subplot()
+        self.artists = {
+            "bias": pl.draw_bias_variance(figs["bias"].add_subplot(), METHOD_LABELS),
+            "cost": pl.draw_lines(ax, METHOD_LABELS, title="Cost per step against H",
+                                  xlabel="H (hidden units)",
+                                  ylabel="multiply-adds per step", legend_loc="upper left"),
+            "race": pl.draw_lines(figs["race"].add_subplot(), METHOD_LABELS,
+                                  title="Training race (echo)", xlabel="update",
+                                  ylabel="loss of the update",
+                                  baseline_label="baseline (ignores the inputs)",
+                                  legend_loc="upper right"),
+        }
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(FixedLocator(COST_HIDDEN))
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_locator(NullLocator())
+        return figs
+
+    def extra_controls(self):
+        self.start_button = widgets.Button(description="Race", icon="play",
+                                           button_style="success",
+                                           tooltip="Train the four methods from the same start",
+                                           layout=widgets.Layout(width="120px"))
+        self.start_button.add_class("bpttviz-start")
+        self.stop_button = widgets.Button(description="Stop", icon="stop", disabled=True,
+                                          tooltip="Stop every run after its current update",
+                                          layout=widgets.Layout(width="120px"))
+        self.stop_button.add_class("bpttviz-stop")
+        self.start_button.on_click(lambda _: self._clicked(self.start, "start the race"))
+        self.stop_button.on_click(lambda _: self._clicked(self.stop, "stop the race"))
+        return [widgets.HBox([self.start_button, self.stop_button])]
+
+    def _clicked(self, action, what):
+        try:
+            action()
+        except Exception as exc:        # shown in the page, never raised into the comm handler
+            self._show_error(what, exc)
+
+    def constrain(self):
+        w = self.widgets
+        T = w["T"].value
+        w["k2"].max = T
+        w["k_min"].max = T
+        w["lag"].max = T - 1
+
+    # -- one computation per change ---------------------------------------------------
+    def compute(self, values):
+        self._end_run()
+        T, H, seed, k2 = values["T"], values["hidden"], values["seed"], values["k2"]
+        batch = echo_batch(T, values["lag"], BATCH, seed)
+        model = ElmanRNN(1, H, 1, "tanh", seed, radius=values["radius"])
+        args = (model, batch.inputs, batch.targets)
+        comparison = compare_estimators(*args, mask=batch.mask, k1=k2, k2_values=(k2,),
+                                        n_seeds=values["samples"], k_min=values["k_min"],
+                                        p=values["p"], seed=seed, params=RECURRENT)
+        curve = truncation_bias(*args, np.arange(1, T + 1), k1=k2, mask=batch.mask,
+                                combine="mean", params=RECURRENT)
+        sizes = tuple(sorted(set(COST_HIDDEN) | {H}))
+        cost = self.cached(("cost", sizes, values["k2"], values["k_min"], values["p"]),
+                           lambda: cost_against_hidden(sizes, T=COST_T, k2=min(values["k2"],
+                                                                                 COST_T),
+                                                       k_min=min(values["k_min"], COST_T),
+                                                       p=values["p"]))
+        common = dict(optimizer="adam", lr=float(values["lr"]), clip=1.0,
+                      n_updates=values["updates"], seed=seed)
+        configs = (dict(k1=k2, k2=k2, **common),
+                   dict(schedule=randomized(T, k2, k_min=values["k_min"], p=values["p"],
+                                            seed=seed), **common),
+                   dict(k1=k2, method="uoro", **common),
+                   dict(k1=k2, method="rtrl", **common))
+        return BeyondSetup(batch, model, comparison, curve, cost, configs)
+
+    def render(self, setup, values):
+        art, c = self.artists, setup.comparison
+        pl.update_bias_variance(
+            art["bias"], c.cosine_sd, c.cosine_mean,
+            [None, c.mean_cosine[1], c.mean_cosine[2], None],
+            setup.curve.k2, setup.curve.cosine)
+        cost, H = setup.cost, values["hidden"]
+        at = int(np.flatnonzero(cost.hidden == H)[0])
+        ys = [cost.flops_per_step[m] for m in cost.methods]
+        order = (2, 3, 1, 0)            # cost.methods: rtrl, uoro, tbptt, randomized
+        ys = [ys[j] for j in order]
+        pl.update_lines(art["cost"], cost.hidden, ys,
+                        marks=[([H], [y[at]]) for y in ys],
+                        note=f"slopes: RTRL {cost.slopes['rtrl']:.1f}, "
+                             f"UORO {cost.slopes['uoro']:.1f}")
+        self._draw_race(None)
+        return None
+
+    def _draw_race(self, run):
+        """Show what ``run`` has recorded (None: empty curves waiting for Race)."""
+        setup, n = self.result, self.values()["updates"]
+        rows = [run.rows(i) if run is not None else None for i in range(len(METHOD_LABELS))]
+        x = [np.arange(len(r["loss"])) if r is not None else np.zeros(0) for r in rows]
+        pl.update_lines(self.artists["race"], x,
+                        [r["loss"] if r is not None else None for r in rows],
+                        baseline=0.5, xlim=(-1, n), ymax=1e4,
+                        note="press Race to start" if run is None else "")
+
+    # -- the race ------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.run is not None and self.run.alive()
+
+    def start(self, wait=None):
+        """Train the four methods from the current setup; returns the TrainingRun.
+
+        ``wait`` as in :meth:`bpttviz.app.TrainingApp.start`: by default the
+        runs go on in background threads when an asyncio loop runs (a kernel)
+        and block otherwise (a script, a test).
+        """
+        if self.result is None:
+            raise RuntimeError("The lesson has no valid settings to train with; change a "
+                               "control first.")
+        self._end_run()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if wait is None:
+            wait = loop is None
+        if not wait and loop is None:
+            raise RuntimeError("start(wait=False) needs a running asyncio event loop (a Jupyter "
+                               "kernel) to redraw the curves.")
+        run = TrainingRun(self.result, self.values()["updates"])
+        self.run = run
+        self.train_runs += 1
+        self.message.value = ""
+        self.start_button.disabled = True
+        self.stop_button.disabled = False
+        run.start()
+        self._show_live(run)
+        if wait:
+            while not run.join(REDRAW_SECONDS):
+                self._show_live(run)
+            self._finish(run)
+        else:
+            self.watcher = loop.create_task(self._watch(run))
+        return run
+
+    def stop(self):
+        """Ask a race in progress to end after each run's current update."""
+        if self.run is not None:
+            self.run.stop()
+
+    def close(self):
+        self._end_run()
+        super().close()
+
+    async def _watch(self, run):
+        try:
+            last = time.perf_counter()
+            while not run.join(0):
+                await asyncio.sleep(WATCH_SECONDS)
+                if run is not self.run:
+                    return
+                if time.perf_counter() - last >= REDRAW_SECONDS:
+                    self._show_live(run)
+                    last = time.perf_counter()
+            if run is self.run:
+                self._finish(run)
+        except Exception as exc:
+            run.stop()
+            self._show_error("follow the race", exc)
+            if run is self.run:
+                self._idle()
+
+    def _end_run(self):
+        run = self.run
+        if run is not None:
+            run.stop()
+            run.join(30.0)
+            self.run = None
+        if hasattr(self, "start_button"):
+            self._idle()
+
+    def _idle(self):
+        self.progress.layout.display = "none"
+        self.start_button.disabled = False
+        self.stop_button.disabled = True
+
+    def _show_live(self, run):
+        try:
+            self._draw_race(run)
+            self.canvases["race"].draw_idle()
+            done = sum(min(d, run.n_updates) for d in run.done)
+            parts = ", ".join(f"{METHOD_LABELS[i]} {d}" for i, d in enumerate(run.done))
+            self.report_progress(done / (run.n_updates * len(run.done)), f"racing: {parts}")
+        except Exception as exc:
+            self._show_error("redraw the race", exc)
+
+    def _finish(self, run):
+        try:
+            run.join(30.0)
+            self._show_live(run)
+            failed = [f"{METHOD_LABELS[i]}: {e}" for i, e in enumerate(run.errors)
+                      if e is not None]
+            if failed:
+                self.message.value = notice_html(["Could not train " + "; ".join(failed)],
+                                                 "error")
+            stops = [f"{METHOD_LABELS[i]} {r}." for i in range(len(METHOD_LABELS))
+                     if (r := run.stop_reason(i)) is not None and "Stop button" not in r]
+            self.notes.value = notice_html(self._notes + stops, "warning")
+            seconds = (run.ended or time.perf_counter()) - run.started
+            word = "stopped" if run.stop_requested.is_set() else "raced"
+            self._idle()
+            self.status.value = self._status_html(
+                f"{'✗' if failed else '✓'} {word}: "
+                + ", ".join(f"{METHOD_LABELS[i]} {d}" for i, d in enumerate(run.done))
+                + f" updates in {seconds:.1f} s",
+                OKABE_ITO["vermillion"] if failed else OKABE_ITO["green"])
+        except Exception as exc:
+            run.stop()
+            self._show_error("finish the race", exc)
+        finally:
+            self._idle()
+
+    # -- text -------------------------------------------------------------------------------
+    def describe(self, setup, values):
+        c, T = setup.comparison, setup.task.T
+        rows = c.rows()
+        lag, k2 = values["lag"], values["k2"]
+        lines = [f"<i>echo: random inputs; from step {lag} on the target is the input {lag} "
+                 f"steps earlier (baseline loss 0.5: always predict 0).</i>",
+                 f"Every method updates every k2 = {k2} steps. TBPTT's windows of {k2} states "
+                 + ("never reach the input a target needs." if k2 <= lag
+                    else "reach the input for the targets late in each window."),
+                 f"Randomized truncation: mean length "
+                 f"{expected_length(values['k_min'], values['p']):.1f}, weights up to "
+                 f"{(1 - values['p']) ** -max(T - values['k_min'], 0):.3g}"
+                 if values["p"] < 1 else "Randomized truncation with p = 1 is TBPTT(k_min)."]
+        for label, r in zip(METHOD_LABELS, rows):
+            lines.append(f"{label}: cosine {r['cosine_mean']:.3f} ± {r['cosine_sd']:.3f}, "
+                         f"norm ratio {r['norm_ratio_mean']:.2f}, "
+                         f"{r['flops']:,.0f} multiply-adds, "
+                         f"{r['peak_stored_floats']:,} floats stored")
+        return readout_html([html.escape(x) if not x.startswith("<i>") else x for x in lines])
