@@ -42,9 +42,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_int, check_option
+from ._validation import check_array, check_instance, check_int, check_option, describe
+from .cells import ElmanCell, GRUCell, LSTMCell
 from .engine import _LazySource, _loss_weights, _reaching, flow_matrix, make_problem, run_schedule
 from .losses import LOSSES
+from .models import RNN
 from .schedules import Schedule, full, tbptt
 from .trace import Cost, Trace, Update
 
@@ -57,17 +59,39 @@ ONLINE_METHODS = ("rtrl", "uoro")
 #: Cells (``cell.kind``) whose parameters enter only through ``W_xh x + W_hh h + b_h``.
 SUPPORTED_CELLS = {"elman": "ElmanRNN", "lstm": "LSTM"}
 
+#: The cell classes a caller may hand to :class:`OnlineGradient` (the GRU's gets a ValueError).
+_CELL_TYPES = (ElmanCell, LSTMCell, GRUCell)
+
 _EPS = 1e-7        # UORO's epsilon in rho0, rho1 (Tallec & Ollivier 2018, Algorithm 1)
 
 
+_UNSUPPORTED = ("(cells whose parameters enter only through W_xh x + W_hh h + b_h; the "
+                "GRU's reset gate breaks that form)")
+
+
 def check_online_model(model, func):
-    """Raise a ValueError naming the supported cells if ``model``'s cell is not one."""
-    kind = getattr(getattr(model, "cell", None), "kind", None)
-    if kind not in SUPPORTED_CELLS:
-        raise ValueError(
-            f"The 'model' parameter of {func} must be an ElmanRNN or an LSTM (cells whose "
-            f"parameters enter only through W_xh x + W_hh h + b_h; the GRU's reset gate "
-            f"breaks that form). Got {type(model).__name__} instead.")
+    """Raise unless ``model`` is a network whose cell RTRL and UORO support.
+
+    Parameters
+    ----------
+    model : object
+        Accepted: an :class:`~bpttviz.ElmanRNN` or :class:`~bpttviz.LSTM`.
+    func : str
+        The name of the calling function, for the message.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a bpttviz network.
+    ValueError
+        If its cell is not one of :data:`SUPPORTED_CELLS` (the GRU).
+    """
+    if not isinstance(model, RNN):
+        raise TypeError(f"The 'model' parameter of {func} must be an ElmanRNN or an LSTM. "
+                        f"Got {describe(model)} instead.")
+    if model.cell.kind not in SUPPORTED_CELLS:
+        raise ValueError(f"The 'model' parameter of {func} must be an ElmanRNN or an LSTM "
+                         f"{_UNSUPPORTED}. Got {type(model).__name__} instead.")
 
 
 def _jvp(cell, P, cache, v):
@@ -102,9 +126,30 @@ class OnlineGradient:
     method : {"rtrl", "uoro"}
     rng : numpy.random.Generator, optional
         UORO's source of random signs (required for "uoro").
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a cell other than an Elman or LSTM cell, an ``s0`` that is not a
+        finite (B, S) array, another method, or a missing ``rng`` for "uoro".
     """
 
     def __init__(self, cell, s0, method="rtrl", rng=None, _variant="unbiased"):
+        func = "OnlineGradient"
+        kind = getattr(cell, "kind", None)
+        if not isinstance(cell, _CELL_TYPES):
+            raise TypeError(f"The 'cell' parameter of {func} must be a network's cell "
+                            f"(model.cell) of an ElmanRNN or an LSTM. Got {describe(cell)} "
+                            f"instead.")
+        if kind not in SUPPORTED_CELLS:
+            raise ValueError(f"The 'cell' parameter of {func} must be the cell of an ElmanRNN "
+                             f"or an LSTM {_UNSUPPORTED}. Got {type(cell).__name__} instead.")
+        dtype = s0.dtype if isinstance(s0, np.ndarray) and s0.dtype.kind == "f" else None
+        s0 = check_array(s0, "s0", func, ndim=2, dtype=dtype,
+                         shape=(("B", None), ("S", cell.state_size)))
+        method = check_option(method, "method", func, ONLINE_METHODS)
+        check_instance(rng, "rng", func, np.random.Generator, "a numpy.random.Generator",
+                       allow_none=method == "rtrl")
         self.cell, self.method, self.rng, self.variant = cell, method, rng, _variant
         self.s = s0
         B, S = s0.shape

@@ -23,7 +23,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ._validation import check_array, check_int, check_real, describe
+from ._validation import check_array, check_bool, check_int, check_real, describe
 
 __all__ = ["UpdatePlan", "Schedule", "kept_mask", "tbptt", "full", "keras", "per_loss",
            "sliding_window", "last_loss", "randomized", "expected_length", "PRESETS"]
@@ -66,9 +66,18 @@ class UpdatePlan:
         if starts.shape != losses.shape:
             raise ValueError(f"The 'starts' parameter of {func} must give one start per loss, "
                              f"shape {losses.shape}. Got shape {starts.shape} instead.")
+        scale = None
+        if self.scale is not None:
+            n = max(step - int(starts.min()), 0) if starts.size else 0
+            scale = check_array(self.scale, "scale", func, ndim=1, allow_empty=True)
+            if scale.shape != (n,):
+                raise ValueError(f"The 'scale' parameter of {func} must be None or hold one "
+                                 f"weight per state from min(starts) to step - 1, shape "
+                                 f"({n},). Got shape {scale.shape} instead.")
         object.__setattr__(self, "step", step)
         object.__setattr__(self, "losses", losses)
         object.__setattr__(self, "starts", starts)
+        object.__setattr__(self, "scale", scale)
 
     @property
     def window(self):
@@ -196,14 +205,6 @@ def _check_plans(T, plans):
             raise ValueError(f"The 'updates' parameter of Schedule must inject each loss once: "
                              f"update {u} (at step {plan.step}) may inject only losses in "
                              f"[{prev}, {plan.step - 1}]. Got {describe(plan.losses)} instead.")
-        starts = plan.starts
-        if plan.scale is not None:
-            want = (plan.step - int(starts.min()),) if starts.size else (0,)
-            if np.shape(plan.scale) != want or not np.all(np.isfinite(plan.scale)):
-                raise ValueError(f"The 'updates' parameter of Schedule must give update {u} a "
-                                 f"finite scale of shape {want} (one weight per state from its "
-                                 f"earliest start to step {plan.step - 1}). Got shape "
-                                 f"{np.shape(plan.scale)} instead.")
         prev = plan.step
 
 
@@ -361,6 +362,11 @@ def randomized(T: int, k1: int | None = None, *, k_min: int = 1, p: float = 0.2,
         Named "randomized"; each plan's ``scale`` holds the weights;
         ``params`` records ``k1``, ``k_min``, ``p``, ``seed``, ``reweight`` and
         the drawn ``lengths``.
+
+    Raises
+    ------
+    ValueError
+        For ``p`` outside (0, 1], ``k_min < 1``, ``k1 < 1``, ``T < 1`` or a negative seed.
     """
     func = "randomized"
     T = _check_T(T, func)
@@ -368,9 +374,7 @@ def randomized(T: int, k1: int | None = None, *, k_min: int = 1, p: float = 0.2,
     k_min = check_int(k_min, "k_min", func, low=1)
     p = check_real(p, "p", func, low=0, high=1, closed="right")
     seed = check_int(seed, "seed", func, low=0)
-    if not isinstance(reweight, (bool, np.bool_)):
-        raise TypeError(f"The 'reweight' parameter of {func} must be True or False. "
-                        f"Got {reweight!r} instead.")
+    reweight = check_bool(reweight, "reweight", func)
     rng = np.random.default_rng(seed)
     plans, lengths = [], []
     u = 1

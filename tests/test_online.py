@@ -333,6 +333,21 @@ def test_bad_input_gets_named_errors():
         bpttviz.train(m, bpttviz.make_task("sine", seq_len=5), method="rtlr")
     with pytest.raises(ValueError, match="give only k1"):
         bpttviz.train(m, bpttviz.make_task("sine", seq_len=5), method="rtrl", k2=2)
+    gru = bpttviz.GRU(1, 3, 1)
+    before = {k: v.copy() for k, v in gru.params.items()}
+    with pytest.raises(ValueError, match="'model' parameter of train must be an ElmanRNN.*GRU"):
+        bpttviz.train(gru, bpttviz.make_task("sine", seq_len=5), method="uoro", progress=False)
+    assert all(np.array_equal(gru.params[k], v) for k, v in before.items())   # before any work
+    for p in (0.0, -0.5, 1.5):
+        with pytest.raises(ValueError, match=r"'p' parameter of expected_length.*\(0, 1\]"):
+            schedules.expected_length(1, p)
+    with pytest.raises(ValueError, match=r"'k_min' parameter of expected_length.*\[1, inf\)"):
+        schedules.expected_length(0, 0.5)
+    plan = schedules.randomized(10, 5, p=0.5, seed=1).updates[0]
+    with pytest.raises(ValueError, match=r"'scale' parameter of UpdatePlan.*shape \(\d+,\)"):
+        schedules.UpdatePlan(plan.step, plan.losses, plan.starts, plan.scale[1:])
+    with pytest.raises(ValueError, match="'scale' parameter of UpdatePlan must be finite"):
+        schedules.UpdatePlan(plan.step, plan.losses, plan.starts, plan.scale * np.nan)
 
 
 # --- diagnostics -------------------------------------------------------------------------

@@ -146,7 +146,8 @@ REGISTRY = {
                                 "callback": [3],
                                 "schedule": [schedules.tbptt(T + 2, 2, 2), EARLY],
                                 "divergence_factor": [0.5, -1.0, 1.0],
-                                "stop_on_divergence": [1, "yes"]},
+                                "stop_on_divergence": [1, "yes"],
+                                "method": ["RTRL", "es"]},
                            ok={"divergence_factor": ["none"]}),
     "bpttviz.train_es": Entry(lambda: dict(model=elman(), task=adding(), n_generations=1,
                                            population=2, batch_size=2, progress=False),
@@ -174,7 +175,9 @@ REGISTRY = {
     "bpttviz.UpdatePlan": Entry(lambda: dict(step=3, losses=np.arange(3), starts=np.zeros(3)),
                                 bad={"step": [0, 2.5], "losses": [np.ones((2, 2)), [0.5, 1.5],
                                                                   [2, 1, 0]],
-                                     "starts": [np.zeros(4), [-1, 0, 0]]},
+                                     "starts": [np.zeros(4), [-1, 0, 0]],
+                                     "scale": [np.ones(2), np.ones((3, 1)), [1.0, np.nan, 1.0],
+                                               np.ones(3, dtype=complex), ["a", "b", "c"]]},
                                 ok={"losses": ["empty"]}),
     # --- schedules ---
     "bpttviz.schedules.kept_mask": Entry(lambda: dict(T=T, losses=[1, 2], starts=[0, 1]),
@@ -302,6 +305,48 @@ REGISTRY = {
     "bpttviz.diagnostics.cliff_descent": Entry(lambda: dict(w0=1.0, b0=0.0, lr=0.1, steps=3),
                                                bad={"lr": [0.0, -1.0], "steps": [-1, 1.5],
                                                     "clip": [0.0]}),
+    # --- online (forward-mode gradients) ---
+    "bpttviz.rtrl": Entry(lambda: dict(model=elman(), inputs=X, targets=Y, k1=2),
+                          bad={"model": [bpttviz.GRU(I, H, O, seed=0), elman().params],
+                               "k1": [0, -1, 2.5, True], "inputs": [X[0], X[:, :, :1]],
+                               "targets": [Y[:-1]], "h0": [np.ones((B, H + 1))],
+                               "loss": ["mae"], "mask": [np.zeros(T), np.ones(T + 1)]}),
+    "bpttviz.uoro": Entry(lambda: dict(model=elman(), inputs=X, targets=Y, k1=2),
+                          bad={"model": [bpttviz.GRU(I, H, O, seed=0)], "k1": [0],
+                               "inputs": [X[0]], "h0": [np.ones(H)], "loss": ["mae"],
+                               "mask": [np.zeros(T)], "seed": [-1, 2.5, True]}),
+    "bpttviz.online.OnlineGradient": Entry(
+        lambda: dict(cell=elman().cell, s0=np.zeros((B, H)), method="rtrl"),
+        bad={"cell": [bpttviz.GRU(I, H, O, seed=0).cell, elman()],
+             "s0": [np.zeros(H), np.zeros((B, H + 1)), np.full((B, H), np.nan)],
+             "method": ["bptt", "RTRL"], "rng": [0, np.random.RandomState(0)]},
+        internal=("_variant",)),
+    "bpttviz.online.check_online_model": Entry(
+        lambda: dict(model=lstm(), func="rtrl"),
+        bad={"model": [bpttviz.GRU(I, H, O, seed=0), elman().cell]},
+        internal=("func",)),                                    # the caller's name
+    # --- schedules: randomized truncation ---
+    "bpttviz.schedules.randomized": Entry(
+        lambda: dict(T=T, k1=2, k_min=1, p=0.5),
+        bad={"T": [0, 2.5], "k1": [0], "k_min": [0, -1, 1.5], "p": [0.0, -0.1, 1.5, np.inf],
+             "seed": [-1], "reweight": [1, "yes"]}),
+    "bpttviz.schedules.expected_length": Entry(lambda: dict(k_min=2, p=0.5),
+                                               bad={"k_min": [0, 1.5], "p": [0.0, 1.01]}),
+    # --- diagnostics: estimators ---
+    "bpttviz.diagnostics.compare_estimators": Entry(
+        lambda: dict(model=elman(), inputs=X, targets=Y, k2_values=[1, 3], k1=3, n_seeds=2),
+        bad={"model": [bpttviz.GRU(I, H, O, seed=0)], "k2_values": [[0, 3], [1.5], [[1, 2]]],
+             "k1": [0], "n_seeds": [0, -1, 1.5], "k_min": [0], "p": [0.0, 1.5],
+             "seed": [-1], "methods": [["bptt"], ["rtrl", 3], ()], "params": [("W_zz",), 3],
+             "inputs": [X[0]], "mask": [np.zeros(T)], "loss": ["mae"]}),
+    "bpttviz.diagnostics.engine_flops": Entry(
+        lambda: dict(cell=elman().cell, B=2, n_out=1, forward_steps=6, backward_steps=4),
+        bad={"cell": [elman()], "B": [0, 1.5], "n_out": [0], "forward_steps": [-1, 2.5],
+             "backward_steps": [-1]}),
+    "bpttviz.diagnostics.cost_against_hidden": Entry(
+        lambda: dict(hidden_values=[2, 3], T=4, k2=2),
+        bad={"hidden_values": [[0, 2], [1.5], [[2, 3]]], "T": [0], "k2": [0], "k_min": [0],
+             "p": [0.0, 1.5], "n_in": [0], "n_out": [0], "seed": [-1]}),
 }
 
 #: Public callables that are records the package builds and returns; their
@@ -314,6 +359,8 @@ RECORDS = {
     "bpttviz.diagnostics.Spectrum": "built by recurrent_spectrum",
     "bpttviz.diagnostics.TruncationBias": "built by truncation_bias",
     "bpttviz.diagnostics.CliffPath": "built by cliff_descent",
+    "bpttviz.diagnostics.EstimatorComparison": "built by compare_estimators",
+    "bpttviz.diagnostics.HiddenCost": "built by cost_against_hidden",
 }
 
 
@@ -321,6 +368,7 @@ RECORDS = {
 SHARED_HELPERS = {
     "bpttviz.training.check_data": "bpttviz.es checks its model and task with it",
     "bpttviz.training.progress_every": "bpttviz.es reads its progress argument with it",
+    "bpttviz.online.train_sequence_online": "bpttviz.train runs method='rtrl' or 'uoro' with it",
 }
 
 
@@ -359,11 +407,12 @@ def test_every_public_callable_has_an_entry():
 
 def test_every_public_looking_function_is_in_all():
     """A new function or class is found by the enumeration only through ``__all__``."""
-    from bpttviz.diagnostics import jacobians, surfaces, truncation
+    from bpttviz.diagnostics import estimators, jacobians, surfaces, truncation
 
     missing = []
     for module, public in ((schedules, schedules), (tasks, tasks), (training, training),
-                           (es, es), (jacobians, D), (surfaces, D), (truncation, D)):
+                           (es, es), (jacobians, D), (surfaces, D), (truncation, D),
+                           (estimators, D), (bpttviz.online, bpttviz.online)):
         for name, obj in vars(module).items():
             if name.startswith("_") or not (inspect.isfunction(obj) or inspect.isclass(obj)):
                 continue

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_array, check_int, check_real
+from .._validation import check_array, check_instance, check_int, check_real, describe
+from ..cells import ElmanCell, GRUCell, LSTMCell
 from ..engine import make_problem, run_schedule
 from ..online import _run, check_online_model
 from ..schedules import randomized, tbptt
@@ -39,7 +40,29 @@ def engine_flops(cell, B, n_out, forward_steps, backward_steps) -> int:
     a backward step ``B (P H + P (I + H + 1) + O H)`` (the error through
     ``W_hh``, the parameter outer products, the read-out's gradient), with P
     the pre-activation size.
+
+    Parameters
+    ----------
+    cell : ElmanCell, LSTMCell or GRUCell
+        The network's cell (``model.cell``).
+    B : int >= 1
+        Batch size.
+    n_out : int >= 1
+        Outputs O.
+    forward_steps, backward_steps : int >= 0
+        As counted in ``trace.cost``.
+
+    Returns
+    -------
+    int
     """
+    func = "engine_flops"
+    check_instance(cell, "cell", func, (ElmanCell, LSTMCell, GRUCell),
+                   "a network's cell (model.cell)")
+    B = check_int(B, "B", func, low=1)
+    n_out = check_int(n_out, "n_out", func, low=1)
+    forward_steps = check_int(forward_steps, "forward_steps", func, low=0)
+    backward_steps = check_int(backward_steps, "backward_steps", func, low=0)
     P, I, H = cell.local_size, cell.n_in, cell.n_hidden
     fwd = B * (P * (I + H) + n_out * H)
     bwd = B * (P * H + P * (I + H + 1) + n_out * H)
@@ -168,13 +191,7 @@ def compare_estimators(model, inputs, targets, *, k2_values=(2, 4, 8), k1=None, 
     k_min = check_int(k_min, "k_min", func, low=1)
     p = check_real(p, "p", func, low=0, high=1, closed="right")
     seed = check_int(seed, "seed", func, low=0)
-    if isinstance(methods, str):
-        methods = (methods,)
-    methods = tuple(methods)
-    bad = [m for m in methods if m not in ESTIMATOR_KINDS]
-    if not methods or bad:
-        raise ValueError(f"The 'methods' parameter of {func} must list some of "
-                         f"{list(ESTIMATOR_KINDS)}. Got {list(methods)!r} instead.")
+    methods = _check_methods(methods, func)
     if "uoro" in methods or "rtrl" in methods:
         check_online_model(model, func)
     names = _param_names(params, pb.params, func)
@@ -230,6 +247,19 @@ def compare_estimators(model, inputs, targets, *, k2_values=(2, 4, 8), k1=None, 
         stat(2, np.mean), stat(2, sd), stat(3, np.mean), stat(3, sd), np.array(mean_cos),
         stat(5, np.mean), stat(6, np.mean), stat(7, np.mean),
         np.array([r[8] for r in rows], dtype=np.int64), fnorm, k1, n_seeds)
+
+
+def _check_methods(methods, func):
+    """``methods`` as a non-empty tuple of names from :data:`ESTIMATOR_KINDS`."""
+    if isinstance(methods, str):
+        methods = (methods,)
+    if not isinstance(methods, (tuple, list)):
+        raise TypeError(f"The 'methods' parameter of {func} must be a list of names from "
+                        f"{list(ESTIMATOR_KINDS)}. Got {describe(methods)} instead.")
+    if not methods or not all(isinstance(m, str) and m in ESTIMATOR_KINDS for m in methods):
+        raise ValueError(f"The 'methods' parameter of {func} must list some of "
+                         f"{list(ESTIMATOR_KINDS)}. Got {describe(methods)} instead.")
+    return tuple(methods)
 
 
 @dataclass(frozen=True, eq=False)
