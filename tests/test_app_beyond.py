@@ -105,3 +105,25 @@ def test_presets_query_link_and_downloads():
     assert app.savers["bias"].render("png").startswith(b"\x89PNG")
     bad = BeyondApp(query="k2=0&samples=zero")
     assert "k2" in text_of(bad.notes.value) and "samples" in text_of(bad.notes.value)
+
+
+def test_after_a_failed_change_the_race_refuses_to_train_the_earlier_settings(monkeypatch):
+    app = BeyondApp(query=QUICK)
+    shown = app.artists["race"].lines[0].axes.get_xlim()
+
+    def failing(*args, **kwargs):
+        raise ValueError("no comparison")
+
+    monkeypatch.setattr(beyond_module, "compare_estimators", failing)
+    app.widgets["updates"].value = 50                    # the page shows 50, the setup has 30
+    assert "no comparison" in text_of(app.message.value)
+    assert app.result.values["updates"] == 30
+    assert app.artists["race"].lines[0].axes.get_xlim() == shown
+    app.start_button.click()
+    assert app.run is None and app.train_runs == 0
+    assert "could not be computed" in text_of(app.message.value)
+    monkeypatch.undo()
+    app.widgets["updates"].value = 40
+    run = app.start()
+    assert run.n_updates == 40 and all(len(run.rows(i)["loss"]) == 40 for i in range(4))
+    assert app.artists["race"].lines[0].axes.get_xlim() == (-1, 40)

@@ -83,6 +83,7 @@ class BeyondSetup:
     curve: object               # diagnostics.TruncationBias over k2 = 1..T
     cost: object                # diagnostics.HiddenCost
     configs: tuple              # train() arguments per method
+    values: dict                # the control values all of this was computed from
 
 
 class BeyondApp(LessonApp):
@@ -205,7 +206,7 @@ class BeyondApp(LessonApp):
                                             seed=seed), **common),
                    dict(k1=k2, method="uoro", **common),
                    dict(k1=k2, method="rtrl", **common))
-        return BeyondSetup(batch, model, comparison, curve, cost, configs)
+        return BeyondSetup(batch, model, comparison, curve, cost, configs, dict(values))
 
     def render(self, setup, values):
         art, c = self.artists, setup.comparison
@@ -226,8 +227,13 @@ class BeyondApp(LessonApp):
         return None
 
     def _draw_race(self, run):
-        """Show what ``run`` has recorded (None: empty curves waiting for Race)."""
-        setup, n = self.result, self.values()["updates"]
+        """Show what ``run`` has recorded (None: empty curves waiting for Race).
+
+        The x-range is the length of the race drawn (or of the one the current
+        setup would run), never the controls' current value: a background
+        race is redrawn from the kernel while controls may be changing.
+        """
+        n = run.n_updates if run is not None else self.result.values["updates"]
         rows = [run.rows(i) if run is not None else None for i in range(len(METHOD_LABELS))]
         x = [np.arange(len(r["loss"])) if r is not None else np.zeros(0) for r in rows]
         pl.update_lines(self.artists["race"], x,
@@ -250,6 +256,11 @@ class BeyondApp(LessonApp):
         if self.result is None:
             raise RuntimeError("The lesson has no valid settings to train with; change a "
                                "control first.")
+        if self.result.values != self.values():
+            # the last change of the controls failed: the setup is that of earlier settings
+            raise RuntimeError("The settings shown could not be computed (see the message "
+                               "above), so the race would train earlier ones; change a "
+                               "control first.")
         self._end_run()
         try:
             loop = asyncio.get_running_loop()
@@ -260,7 +271,7 @@ class BeyondApp(LessonApp):
         if not wait and loop is None:
             raise RuntimeError("start(wait=False) needs a running asyncio event loop (a Jupyter "
                                "kernel) to redraw the curves.")
-        run = TrainingRun(self.result, self.values()["updates"])
+        run = TrainingRun(self.result, self.result.values["updates"])
         self.run = run
         self.train_runs += 1
         self.message.value = ""
