@@ -577,9 +577,20 @@ def wall_height(result, values, zooms: int = 8) -> float:
     return best
 
 
+def cost_exponent(result, values, method: str = "rtrl", sizes: int = 2) -> float:
+    """Lesson 7: the exponent e of ``work per step ~ H^e`` of ``method`` ("rtrl", "uoro", ...)
+    between the largest ``sizes`` hidden sizes of ``result.cost``
+    (:class:`~bpttviz.diagnostics.HiddenCost`): the least-squares slope of log(multiply-adds
+    per step) against log(H) there, where the highest power of H dominates."""
+    cost = result.cost
+    H = np.log(np.asarray(cost.hidden, dtype=float)[-sizes:])
+    f = np.log(np.asarray(cost.flops_per_step[method], dtype=float)[-sizes:])
+    return float(np.polyfit(H, f, 1)[0])
+
+
 #: The quantities a step's check may name: ``f(result, values, **args) -> float``.
 QUANTITIES = {f.__name__: f for f in (
     read, overflow_step, relative_reach, lag_value, most_over_bound, growth_per_step,
     shared_update_rules, copy_share, sum_over_parts, cost_ratio, losses_reaching_nothing,
     k2_reaching, needed_reached, best_checkpoint_over_sqrt_t, cell_ratio, largest_band,
-    path_stat, paths_ratio, paths_differ, wall_height)}
+    path_stat, paths_ratio, paths_differ, wall_height, cost_exponent)}

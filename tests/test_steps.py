@@ -12,8 +12,8 @@ import pytest
 
 import bpttviz.app
 from bpttviz import bptt
-from bpttviz.app import (CellsApp, LessonApp, SurfaceApp, TrainingApp, TruncationApp,
-                         UnfoldingApp, VanishingApp)
+from bpttviz.app import (BeyondApp, CellsApp, LessonApp, SurfaceApp, TrainingApp,
+                         TruncationApp, UnfoldingApp, VanishingApp)
 from bpttviz.models import ElmanRNN
 from bpttviz.steps import (QUANTITIES, available, evaluate, load_steps, parse_step_option,
                            per_copy_shares, validate_steps)
@@ -22,9 +22,8 @@ from bpttviz.steps import (QUANTITIES, available, evaluate, load_steps, parse_st
 #: steps file is tested like the others'.
 APPS = {cls.slug: cls for cls in (getattr(bpttviz.app, n) for n in bpttviz.app.__all__)
         if isinstance(cls, type) and issubclass(cls, LessonApp) and cls is not LessonApp}
-#: The lessons that must ship steps.
-LESSONS = ("unfolding", "vanishing-exploding", "truncated-bptt", "training", "rnn-lstm-gru",
-           "error-surface")
+#: The lessons that must ship steps: every lesson app of the package.
+LESSONS = tuple(sorted(APPS))
 STEPS = [(slug, i) for slug in available() for i in range(len(load_steps(slug)))]
 _apps = {}
 
@@ -44,7 +43,8 @@ def teardown_module():
 # -- the data --------------------------------------------------------------------------------
 
 def test_every_lesson_ships_steps():
-    assert set(LESSONS) <= set(available())
+    assert len(LESSONS) >= 7 and "beyond-truncation" in LESSONS
+    assert set(LESSONS) <= set(available()), set(LESSONS) - set(available())
 
 
 @pytest.mark.parametrize("slug", available())
@@ -174,6 +174,9 @@ def _outcome(cls, slug, i, **values):
     (CellsApp, 1, dict(forget_bias=2.0)),                               # remembers more
     (SurfaceApp, 2, dict(w0=5.0, b0=-3.0, lr=0.1)),                     # on the wall: clipped
     (SurfaceApp, 3, dict(T=50)),                                        # no change of T
+    (BeyondApp, 0, dict(k2=8)),                                         # the window reaches
+    (BeyondApp, 1, dict(samples=5)),                                    # nothing more averaged
+    (BeyondApp, 2, dict(p=1.0)),                                        # plain TBPTT(k_min)
 ])
 def test_a_steps_checks_fail_where_its_answer_is_wrong(cls, i, values):
     """The checks are not true whatever the numbers: elsewhere they fail."""
