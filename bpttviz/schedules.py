@@ -46,7 +46,8 @@ class UpdatePlan:
         ``scale[s - min(starts)]``) that multiplies the state's contribution
         to the parameter gradient (the error passed on further back is not
         scaled). None: all ones. Randomized truncation uses it to reweight
-        each kept term by 1/P(kept) (:func:`randomized`).
+        each kept term by 1/P(kept) (:func:`randomized`). Must be None or a
+        finite 1-D float array of that length (``max(step - min(starts), 0)``).
     """
 
     step: int
@@ -193,7 +194,7 @@ def _kept_mask(T, losses, starts):
 def _check_plans(T, plans):
     """Updates in order, each within T and injecting only the losses seen since the one before.
 
-    Each plan has checked its own losses (ascending, below its step) and starts.
+    Each plan has checked its own losses (ascending, below its step), starts and scale.
     """
     prev = 0
     for u, plan in enumerate(plans):
