@@ -47,6 +47,7 @@ from .controls import CONTROL_WIDTH, Control
 from .downloads import FigureSaver
 from .notices import notice_html, overflow_notes, overflow_step, readout_html
 from .query import IGNORED_QUERY_KEYS, PAGE_KEYS, parse_query
+from .teacher import TeacherLinks
 
 __all__ = ["Control", "LessonApp", "LessonCanvas", "FigureSaver", "parse_query", "notice_html",
            "readout_html", "overflow_step", "overflow_notes", "random_sequence",
@@ -145,6 +146,8 @@ class LessonApp:
         self.canvases = {name: self._canvas(fig, name) for name, fig in self.figures.items()}
         with self.hold():
             self.constrain()
+        #: ``hide``/``lock`` of the link and the "Link for my class" panel (:mod:`.teacher`).
+        self.teacher = TeacherLinks(self)
         self._apply_query(os.environ.get("QUERY_STRING", "") if query is None else query)
         for name, w in self.widgets.items():
             w.observe(lambda change, name=name: self._changed(name), names="value")
@@ -267,6 +270,7 @@ class LessonApp:
         """
         entries = parse_query(query)
         self.page_options = {k: entries.pop(k) for k in list(entries) if k in PAGE_KEYS}
+        self.teacher.release()              # the link's settings may set controls it fixed
         problems = []
         if "preset" in entries:
             name = entries.pop("preset")
@@ -313,6 +317,7 @@ class LessonApp:
                     self._assign(name, value)
                 except ValueError as exc:
                     problems.append(f"{source}: {exc} Kept {c.format(w.value)}.")
+        problems += self.teacher.apply(self.page_options)
         if problems:
             self._notes = ["The link asked for settings this lesson cannot use:"] + problems
         return problems
@@ -328,7 +333,8 @@ class LessonApp:
     def query_string(self, values=None) -> str:
         """The query string that reproduces ``values`` (default: the current ones)."""
         values = self.values() if values is None else values
-        return urlencode([(n, self._spec[n].format(values[n])) for n in self._spec])
+        return urlencode([(n, self._spec[n].format(values[n])) for n in self._spec]
+                         + self.teacher.link_items(), safe=",")
 
     def link_url(self, values=None) -> str:
         """The full link to this configuration when served by Voila, else ``"?" + query``."""
@@ -347,6 +353,7 @@ class LessonApp:
         self.link.value = (f'<div style="font-size:13px;word-break:break-all">'
                            f'<b>Link to this configuration:</b><br>'
                            f'<a href="{shown}" target="_blank">{shown}</a>{hint}</div>')
+        self.teacher.refresh(values)
 
     # -- updating ---------------------------------------------------------------------------
     def _changed(self, name):
@@ -469,7 +476,9 @@ class LessonApp:
         side = [w for w in (self.preset_buttons(),) if w is not None]
         side += [self.widgets[c.name] for c in self.controls]
         side += list(self.extra_controls())
+        side += [self.teacher.notice]
         side += [self.status, self.progress, self.message, self.notes, self.readout, self.link]
+        side += [self.teacher.panel]
         controls = widgets.VBox(side, layout=widgets.Layout(width="320px", min_width="320px"))
         controls.add_class("bpttviz-controls")
         return widgets.HBox([controls, self.figure_grid()],
