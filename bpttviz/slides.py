@@ -143,8 +143,9 @@ def build_decks(lessons, dest) -> list:
         out = dest / path.name
         out.write_text(json.dumps(deck, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         decks.append(out)
-    shutil.copytree(Path(__file__).resolve().parent / "data" / "reveal", dest / ASSETS,
-                    dirs_exist_ok=True)
+    # nbconvert's template links to <prefix>/dist/reveal.css and <prefix>/dist/theme/<theme>.css.
+    shutil.copytree(Path(__file__).resolve().parent / "data" / "reveal" / "css",
+                    dest / ASSETS / "dist", dirs_exist_ok=True)
     return decks
 
 
