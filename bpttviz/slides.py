@@ -29,7 +29,7 @@ import shutil
 from pathlib import Path
 
 __all__ = ["deck_cells", "build_decks", "MAX_LINES", "DECK_WIDTH", "DECK_HEIGHT", "ASSETS",
-           "THEME"]
+           "THEME", "KEEP_KEYS_SCRIPT"]
 
 #: Lines of markdown on one slide before the rest goes to the next.
 MAX_LINES = 14
@@ -41,6 +41,21 @@ DECK_WIDTH, DECK_HEIGHT = 1280, 800
 ASSETS, THEME = "_reveal", "bpttviz"
 
 _HEADING = re.compile(r"^#{1,6}\s")
+
+#: Keys a focused control of a lesson uses stay with it: reveal.js listens on the document and
+#: would also turn the slide (a slider moved by ArrowRight moved the deck on too). Stopped on
+#: the way up at <body>, after the control has had them and before reveal.js sees them.
+KEEP_KEYS_SCRIPT = """<script>
+document.body.addEventListener('keydown', (event) => {
+  const keys = ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End', 'PageUp',
+                'PageDown', ' '];
+  const t = event.target;
+  if (keys.includes(event.key) && t.closest && t.closest('.bpttviz-app')
+      && t.matches('[role=slider], input, select, textarea, button')) {
+    event.stopPropagation();
+  }
+});
+</script>"""
 
 
 def _slide(cell_type, source, slide_type):
@@ -119,6 +134,8 @@ def deck_cells(nb: dict) -> list:
             cells.append(_slide("code", source, "slide" if _shows_something(source) else "skip"))
         else:
             cells.append(_slide(cell["cell_type"], source, "skip"))
+    # On the first slide, where it shows nothing.
+    cells.insert(1, _slide("markdown", KEEP_KEYS_SCRIPT, "-"))
     return cells
 
 

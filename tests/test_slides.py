@@ -6,7 +6,8 @@ import socket
 import pytest
 
 from bpttviz.cli import lessons_dir, main, slides_argv, slides_config
-from bpttviz.slides import ASSETS, MAX_LINES, THEME, build_decks, deck_cells
+from bpttviz.slides import ASSETS, KEEP_KEYS_SCRIPT, MAX_LINES, THEME, build_decks
+from bpttviz.slides import deck_cells as all_deck_cells
 
 
 def md(text):
@@ -16,6 +17,11 @@ def md(text):
 def code(text):
     return {"cell_type": "code", "metadata": {}, "source": text, "outputs": [],
             "execution_count": 3}
+
+
+def deck_cells(nb):
+    """The deck's cells cut from the lesson's, without the key script (tested on its own)."""
+    return [c for c in all_deck_cells(nb) if c["source"] != KEEP_KEYS_SCRIPT]
 
 
 def types(cells):
@@ -51,6 +57,13 @@ def test_setup_code_is_run_but_not_shown_and_the_app_gets_its_own_slide():
     assert all(c["outputs"] == [] and c["execution_count"] is None for c in cells)
 
 
+def test_the_first_slide_carries_the_script_that_keeps_a_controls_keys():
+    cells = all_deck_cells({"cells": [md("# A\n\n## B"), code("app")]})
+    assert types(cells) == [("markdown", "slide"), ("markdown", "-"), ("markdown", "slide"),
+                            ("code", "slide")]
+    assert cells[1]["source"] == KEEP_KEYS_SCRIPT and "stopPropagation" in KEEP_KEYS_SCRIPT
+
+
 def test_a_cell_marked_by_its_author_keeps_its_slide_type():
     marked = md("# A\n\nB\n\n## C")
     marked["metadata"] = {"slideshow": {"slide_type": "fragment"}}
@@ -73,8 +86,8 @@ def test_every_lesson_becomes_a_deck_with_its_app_on_a_slide(tmp_path):
         # Every line of the lesson's narrative is on a slide.
         narrative = "\n".join("".join(c["source"]) for c in lesson["cells"]
                             if c["cell_type"] == "markdown").split()
-        assert "\n".join(c["source"] for c in nb["cells"]
-                       if c["cell_type"] == "markdown").split() == narrative
+        assert "\n".join(c["source"] for c in nb["cells"] if c["cell_type"] == "markdown"
+                         and c["source"] != KEEP_KEYS_SCRIPT).split() == narrative
     for sheet in ("dist/reveal.css", "dist/theme/white.css", f"dist/theme/{THEME}.css"):
         assert (tmp_path / ASSETS / sheet).stat().st_size > 500
 
