@@ -137,7 +137,10 @@ def slides_argv(decks, host="127.0.0.1", port=8866, open_browser=False) -> list:
 
 
 def slides_config():
-    """Voila's configuration of the deck: reveal.js's slide size, scrolling, no transition.
+    """Voila's configuration of the deck: reveal.js's slide size and style sheets, no transition.
+
+    No ``scroll``: Voila's reveal.js set-up scrolls a tall slide with jQuery, which nbconvert's
+    template loads from a CDN (slides are cut short enough instead, see :mod:`bpttviz.slides`).
 
     Given as a configuration object: Voila's command line cannot set a nested dictionary.
     """
@@ -146,7 +149,7 @@ def slides_config():
     from .slides import ASSETS, DECK_HEIGHT, DECK_WIDTH, THEME
     config = Config()
     config.VoilaConfiguration.resources = {"reveal": {
-        "width": DECK_WIDTH, "height": DECK_HEIGHT, "scroll": True, "transition": "none",
+        "width": DECK_WIDTH, "height": DECK_HEIGHT, "transition": "none",
         "url_prefix": f"/voila/files/{ASSETS}", "theme": THEME}}
     # Voila serves the decks' folder's files it is allowed to: its images, and the style sheets.
     config.VoilaConfiguration.file_allowlist = [r".*\.(png|jpg|gif|svg)", ASSETS + r"/.*\.css"]

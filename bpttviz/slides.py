@@ -45,7 +45,12 @@ _HEADING = re.compile(r"^#{1,6}\s")
 #: Keys a focused control of a lesson uses stay with it: reveal.js listens on the document and
 #: would also turn the slide (a slider moved by ArrowRight moved the deck on too). Stopped on
 #: the way up at <body>, after the control has had them and before reveal.js sees them.
+#: It also stands in for MathJax 2's ``Hub``, which Voila's reveal.js set-up calls on every
+#: change of slide (the page's formulas are typeset by JupyterLab's MathJax 3, which has none).
 KEEP_KEYS_SCRIPT = """<script>
+if (!window.MathJax) {
+  window.MathJax = {Hub: {getAllJax: () => null, Rerender: () => null}};
+}
 document.body.addEventListener('keydown', (event) => {
   const keys = ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End', 'PageUp',
                 'PageDown', ' '];

@@ -131,6 +131,8 @@ def test_a_forged_message_cannot_enable_a_locked_control_or_change_its_range(mon
     w = app.widgets["T"]
     forged_update(w, disabled=False, max=20, min=15)
     assert w.disabled and (w.min, w.max) == (10, 200) and w.value == 60
+    assert "a request to change its disabled, max, min was refused" in \
+        text_of(app.teacher.notice.value)
 
 
 def test_a_forged_message_to_an_unlocked_control_still_works(engine_runs):

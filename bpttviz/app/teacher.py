@@ -154,7 +154,10 @@ class TeacherLinks:
             if name not in self.locked:
                 return set_state(sync_data)
             keys = [k for k in sync_data if k in w.keys]
-            self._refuse(name, sync_data.get("value", "another state"))
+            if "value" in sync_data:
+                self._refuse(name, sync_data["value"])
+            else:
+                self._refuse(name, None, f"change its {', '.join(sorted(sync_data))}")
             if keys:
                 w.send_state(keys)
             return None
@@ -162,14 +165,15 @@ class TeacherLinks:
         w.set_state = refuse_state
         w.observe(lambda change: self._keep_fixed_in_range(name, change), names="value")
 
-    def _refuse(self, name, asked):
+    def _refuse(self, name, asked, request=None):
         spec = self.app._spec[name]
-        try:
-            asked = spec.format(asked)
-        except (TypeError, ValueError):
-            asked = repr(asked)
+        if request is None:
+            try:
+                request = f"set it to {spec.format(asked)}"
+            except (TypeError, ValueError):
+                request = f"set it to {asked!r}"
         self._say(f"{spec.label} is fixed at {spec.format(self.locked[name])} for this class; "
-                  f"a request to set it to {asked} was refused.")
+                  f"a request to {request} was refused.")
 
     def _keep_fixed_in_range(self, name, change):
         """Undo a change of ``name`` that puts a fixed control outside its range."""
