@@ -175,8 +175,8 @@ def _slides(args) -> int:
     with tempfile.TemporaryDirectory(prefix="bpttviz-slides-") as decks:
         build_decks(notebooks, decks)
         print(f"Serving the lessons in {notebooks} as slides at "
-              f"http://{args.host}:{args.port}/voila/render/index.ipynb (arrow keys move between "
-              f"slides; Esc shows them all)", flush=True)
+              f"http://{args.host}:{args.port}/voila/render/index.ipynb (arrow keys turn the "
+              f"slides)", flush=True)
         Voila.launch_instance(argv=slides_argv(decks, args.host, args.port, args.open),
                               config=slides_config())
     return 0
