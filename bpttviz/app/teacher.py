@@ -123,7 +123,8 @@ class TeacherLinks:
             value=False, description="Link for my class", icon="link",
             tooltip="Choose which controls your students see and may change, and copy the link",
             layout=widgets.Layout(width="auto"))
-        self.body = widgets.VBox(layout=widgets.Layout(display="none", width="310px"))
+        self.body = widgets.VBox([self.made], layout=widgets.Layout(display="none",
+                                                                    width="310px"))
         self.toggle.observe(self._toggled, names="value")
         self.panel = widgets.VBox([self.toggle, self.body])
         self.panel.add_class("bpttviz-class-link")
