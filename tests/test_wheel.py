@@ -100,3 +100,12 @@ def test_a_fresh_venv_with_only_the_wheel_serves_every_lesson_from_outside_the_c
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_the_decks_style_sheets(installed):
+    import zipfile
+    names = set(zipfile.ZipFile(installed[1]).namelist())
+    for sheet in ("reveal.css", "theme/white.css", "theme/bpttviz.css"):
+        assert f"bpttviz/data/reveal/css/{sheet}" in names
+    assert "bpttviz/data/reveal/LICENSE" in names
