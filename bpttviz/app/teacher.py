@@ -88,7 +88,7 @@ class TeacherLinks:
     panel_hidden : bool
         Whether the link hides the "Link for my class" panel.
     refusals : list of str
-        What was refused, newest last (also shown in the page).
+        What was refused, newest last (the latest 20; the newest is shown in the page).
     notice : ipywidgets.HTML
         Says which controls are fixed and what was refused.
     panel : ipywidgets.VBox
@@ -132,7 +132,8 @@ class TeacherLinks:
     # -- the kernel's side of a fixed control ------------------------------------------------
     def _guard(self, name, w):
         """Keep ``w`` at its fixed value whatever sets it, and disabled while it is fixed."""
-        before = w._trait_validators.get("value")
+        before = w._trait_validators.get("value")         # the widget's own (range) check
+        before_disabled = w._trait_validators.get("disabled")
 
         def keep_value(obj, proposal):
             value = before(obj, proposal) if before is not None else proposal.value
@@ -143,7 +144,9 @@ class TeacherLinks:
             return value
 
         def keep_disabled(obj, proposal):
-            return True if name in self.locked else proposal.value
+            value = (before_disabled(obj, proposal) if before_disabled is not None
+                     else proposal.value)
+            return True if name in self.locked else value
 
         w._register_validator(keep_value, ["value"])
         w._register_validator(keep_disabled, ["disabled"])
@@ -213,7 +216,7 @@ class TeacherLinks:
 
     def _say(self, refusal=None):
         if refusal:
-            self.refusals.append(refusal)
+            self.refusals = self.refusals[-19:] + [refusal]
         lines = []
         if self.locked:
             spec = self.app._spec
