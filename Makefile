@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8866
 PYTEST_ARGS ?=
 
-.PHONY: demo test lab torch bench clean
+.PHONY: demo test lab torch bench clean slides
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "bpttviz needs Python >= 3.10: make ... PYTHON=python3.X")'
@@ -26,6 +26,10 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.app
 	$(BIN)/bpttviz serve --host $(HOST) --port $(PORT)
+
+# The lessons as a reveal.js lecture deck: arrow keys turn the slides, each app live on one.
+slides: $(VENV)/.app
+	$(BIN)/bpttviz slides --host $(HOST) --port $(PORT)
 
 lab: $(VENV)/.app
 	$(BIN)/jupyter lab bpttviz/lessons/

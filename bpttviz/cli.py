@@ -6,6 +6,10 @@ culled (a closed tab does not end its kernel, voila#1458, so the culler is
 what frees it). The lessons ship inside the package (:func:`lessons_dir`), so
 it works from any folder once bpttviz is installed.
 
+``bpttviz slides [--host ...] [--port ...] [--notebooks DIR]`` serves the
+lessons as a lecture deck through Voila's reveal.js template: each lesson's
+narrative as slides and its app live on a slide (:mod:`bpttviz.slides`).
+
 ``bpttviz lessons DIR`` copies the lesson notebooks to ``DIR`` for editing in
 JupyterLab; ``bpttviz serve --notebooks DIR`` then serves the edited copies.
 
@@ -21,10 +25,11 @@ import errno
 import shutil
 import socket
 import sys
+import tempfile
 from pathlib import Path
 
 __all__ = ["main", "voila_argv", "lessons_dir", "default_notebooks", "copy_lessons",
-           "port_problem"]
+           "port_problem", "slides_argv", "slides_config"]
 
 #: Check for idle kernels every minute; end those idle for two minutes with no tab connected.
 CULL_INTERVAL = 60
@@ -149,6 +154,57 @@ def _hub_config(args) -> int:
     return 0
 
 
+def slides_argv(decks, host="127.0.0.1", port=8866, open_browser=False) -> list:
+    """Voila's command-line arguments for serving the decks in ``decks`` as reveal.js slides."""
+    return voila_argv(decks, host, port, open_browser) + ["--template=reveal"]
+
+
+def slides_config():
+    """Voila's configuration of the deck: reveal.js's slide size and style sheets, no transition.
+
+    No ``scroll``: Voila's reveal.js set-up scrolls a tall slide with jQuery, which nbconvert's
+    template loads from a CDN (slides are cut short enough instead, see :mod:`bpttviz.slides`).
+
+    Given as a configuration object: Voila's command line cannot set a nested dictionary.
+    """
+    from traitlets.config import Config
+
+    from .slides import ASSETS, DECK_HEIGHT, DECK_WIDTH, THEME
+    config = Config()
+    config.VoilaConfiguration.resources = {"reveal": {
+        "width": DECK_WIDTH, "height": DECK_HEIGHT, "transition": "none",
+        "url_prefix": f"/voila/files/{ASSETS}", "theme": THEME}}
+    # Voila serves the decks' folder's files it is allowed to: its images, and the style sheets.
+    config.VoilaConfiguration.file_allowlist = [r".*\.(png|jpg|gif|svg)", ASSETS + r"/.*\.css"]
+    return config
+
+
+def _slides(args) -> int:
+    from .slides import build_decks
+    notebooks = Path(args.notebooks) if args.notebooks else default_notebooks()
+    if not (notebooks.is_dir() and any(notebooks.glob("*.ipynb"))):
+        print(f"bpttviz slides: no notebooks directory at {notebooks} (a folder of .ipynb "
+              f"files); give one with --notebooks DIR.", file=sys.stderr)
+        return 2
+    try:
+        from voila.app import Voila
+    except ImportError:
+        print("bpttviz slides needs Voila: pip install 'bpttviz[app]'.", file=sys.stderr)
+        return 2
+    problem = port_problem(args.host, args.port)
+    if problem:
+        print(f"bpttviz slides: {problem}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="bpttviz-slides-") as decks:
+        build_decks(notebooks, decks)
+        print(f"Serving the lessons in {notebooks} as slides at "
+              f"http://{args.host}:{args.port}/voila/render/index.ipynb (arrow keys turn the "
+              f"slides)", flush=True)
+        Voila.launch_instance(argv=slides_argv(decks, args.host, args.port, args.open),
+                              config=slides_config())
+    return 0
+
+
 def main(argv=None) -> int:
     """Entry point of the ``bpttviz`` script."""
     parser = argparse.ArgumentParser(prog="bpttviz", description=__doc__.splitlines()[0])
@@ -177,6 +233,15 @@ def main(argv=None) -> int:
     hub.add_argument("--port", type=int, default=8000, help="port of the hub (default 8000)")
     hub.add_argument("-o", "--output", default=None,
                      help="file to write (default: print it)")
+
+
+    slides = sub.add_parser("slides", help="serve the lessons as a lecture deck (reveal.js)")
+    slides.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    slides.add_argument("--port", type=int, default=8866, help="port (default 8866)")
+    slides.add_argument("--notebooks", default=None,
+                        help="directory of the lesson notebooks (default: the lessons shipped "
+                             "with bpttviz)")
+    slides.add_argument("--open", action="store_true", help="open a browser")
     args = parser.parse_args(argv)
     if args.command == "hub-config":
         return _hub_config(args)
@@ -184,6 +249,8 @@ def main(argv=None) -> int:
         return _serve(args)
     if args.command == "lessons":
         return _lessons(args)
+    if args.command == "slides":
+        return _slides(args)
     return 2
 
 

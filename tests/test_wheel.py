@@ -111,3 +111,11 @@ def test_the_wheel_carries_the_guided_steps(installed):
     shipped = sorted(n.rsplit("/", 1)[1].removesuffix(".json") for n in names
                      if n.startswith("bpttviz/lessons/steps/") and n.endswith(".json"))
     assert shipped == available() and len(shipped) >= 6
+
+
+def test_the_wheel_carries_the_decks_style_sheets(installed):
+    import zipfile
+    names = set(zipfile.ZipFile(installed[1]).namelist())
+    for sheet in ("reveal.css", "theme/white.css", "theme/bpttviz.css"):
+        assert f"bpttviz/data/reveal/css/{sheet}" in names
+    assert "bpttviz/data/reveal/LICENSE" in names

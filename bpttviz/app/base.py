@@ -48,6 +48,7 @@ from .downloads import FigureSaver
 from .notices import notice_html, overflow_notes, overflow_step, readout_html
 from .query import IGNORED_QUERY_KEYS, PAGE_KEYS, parse_query
 from .steps import StepsPanel
+from .teacher import TeacherLinks
 
 __all__ = ["Control", "LessonApp", "LessonCanvas", "FigureSaver", "parse_query", "notice_html",
            "readout_html", "overflow_step", "overflow_notes", "random_sequence",
@@ -148,6 +149,8 @@ class LessonApp:
             self.constrain()
         #: The lesson's guided steps (``?step=N``), see :mod:`.steps`.
         self.steps = StepsPanel(self)
+        #: ``hide``/``lock`` of the link and the "Link for my class" panel (:mod:`.teacher`).
+        self.teacher = TeacherLinks(self)
         self._apply_query(os.environ.get("QUERY_STRING", "") if query is None else query)
         for name, w in self.widgets.items():
             w.observe(lambda change, name=name: self._changed(name), names="value")
@@ -270,6 +273,7 @@ class LessonApp:
         """
         entries = parse_query(query)
         self.page_options = {k: entries.pop(k) for k in list(entries) if k in PAGE_KEYS}
+        self.teacher.release()              # the link's settings may set controls it fixed
         problems = []
         if "preset" in entries:
             name = entries.pop("preset")
@@ -321,6 +325,7 @@ class LessonApp:
                     self._assign(name, value)
                 except ValueError as exc:
                     problems.append(f"{source}: {exc} Kept {c.format(w.value)}.")
+        problems += self.teacher.apply(self.page_options)
         if problems:
             self._notes = ["The link asked for settings this lesson cannot use:"] + problems
         return problems
@@ -337,7 +342,7 @@ class LessonApp:
         """The query string that reproduces ``values`` (default: the current ones)."""
         values = self.values() if values is None else values
         return urlencode([(n, self._spec[n].format(values[n])) for n in self._spec]
-                         + self.steps.query_pairs())
+                         + self.steps.query_pairs() + self.teacher.link_items(), safe=",")
 
     def link_url(self, values=None) -> str:
         """The full link to this configuration when served by Voila, else ``"?" + query``."""
@@ -356,6 +361,7 @@ class LessonApp:
         self.link.value = (f'<div style="font-size:13px;word-break:break-all">'
                            f'<b>Link to this configuration:</b><br>'
                            f'<a href="{shown}" target="_blank">{shown}</a>{hint}</div>')
+        self.teacher.refresh(values)
 
     # -- updating ---------------------------------------------------------------------------
     def _changed(self, name):
@@ -478,7 +484,9 @@ class LessonApp:
         side = [w for w in (self.steps.widget, self.preset_buttons()) if w is not None]
         side += [self.widgets[c.name] for c in self.controls]
         side += list(self.extra_controls())
+        side += [self.teacher.notice]
         side += [self.status, self.progress, self.message, self.notes, self.readout, self.link]
+        side += [self.teacher.panel]
         controls = widgets.VBox(side, layout=widgets.Layout(width="320px", min_width="320px"))
         controls.add_class("bpttviz-controls")
         return widgets.HBox([controls, self.figure_grid()],

@@ -1,0 +1,376 @@
+"""Teacher links: a lesson's link that hides some controls and fixes others.
+
+``?hide=seed,hidden&lock=T`` shows the lesson without the ``seed`` and
+``hidden`` controls and with ``T`` fixed at the value the link gives it
+(TensorFlow Playground's classroom links hide controls the same way). Names
+are those of the query string; a control's symbol from its label is also
+understood (``H`` for ``H (hidden units)``). ``class_link`` in ``hide`` hides
+the "Link for my class" panel, which every link the panel makes does.
+
+A fixed control is shown disabled, but ``disabled`` is only a hint to the
+browser: a crafted widget message can still ask the kernel for a new value.
+So the kernel checks: the widget's value is cross-validated (traitlets) to
+stay at the fixed value whatever sets it, a state update from the browser
+for a fixed control is refused and answered with the kernel's state, and a
+change of another control that would put a fixed value out of its range (for
+example ``T`` below a fixed ``k1``) is undone. Each refusal is said in the
+page.
+
+Everything here can be applied again after the app is built
+(:meth:`TeacherLinks.apply` undoes the previous link's choices first), as a
+kernel started before the request needs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import ipywidgets as widgets
+
+from .notices import notice_html
+
+__all__ = ["TeacherLinks", "parse_names", "PANEL_NAME", "CHOICES"]
+
+#: The name that hides the "Link for my class" panel in ``hide=``.
+PANEL_NAME = "class_link"
+#: What the panel offers for each control: (label, choice).
+CHOICES = (("students may change it", "change"), ("shown, fixed", "fixed"), ("hidden", "hidden"))
+_LOCKED_CLASS = "bpttviz-locked"
+
+# Copies the link beside the button: the clipboard API where the page is a secure context
+# (https or localhost), else the selection with execCommand, which Chromium and Firefox still
+# honour on plain http; the text field stays selectable either way.
+_COPY_JS = ("const b=this.parentElement,i=b.querySelector('input'),"
+            "s=b.querySelector('.bpttviz-copied');i.focus();i.select();"
+            "const done=(ok)=>{s.textContent=ok?'Copied.':'Select the link and copy it.';};"
+            "if(navigator.clipboard&&window.isSecureContext){navigator.clipboard"
+            ".writeText(i.value).then(()=>done(true),()=>done(document.execCommand('copy')));}"
+            "else{done(document.execCommand('copy'));}")
+
+
+def parse_names(text: str | None) -> list:
+    """The names of a ``hide=``/``lock=`` entry: comma-separated, blanks dropped, repeats once.
+
+    >>> parse_names(" seed, H,,seed ")
+    ['seed', 'H']
+    """
+    names = []
+    for part in (text or "").split(","):
+        part = part.strip()
+        if part and part not in names:
+            names.append(part)
+    return names
+
+
+def _symbol(label: str) -> str:
+    """A label's leading symbol: "H (hidden units)" -> "H"."""
+    return label.split(" (")[0].strip()
+
+
+class TeacherLinks:
+    """The page options ``hide`` and ``lock`` of a lesson app, and its "Link for my class" panel.
+
+    Parameters
+    ----------
+    app : LessonApp
+        The app whose controls are hidden or fixed. Build this before the app
+        registers its own observers on the controls, so a change that a fixed
+        control forbids is undone before the app sees it.
+
+    Attributes
+    ----------
+    hidden : tuple of str
+        Controls hidden now (control order).
+    locked : dict of str -> value
+        Controls fixed now and the value each is fixed at.
+    panel_hidden : bool
+        Whether the link hides the "Link for my class" panel.
+    refusals : list of str
+        What was refused, newest last (the latest 20; the newest is shown in the page).
+    notice : ipywidgets.HTML
+        Says which controls are fixed and what was refused.
+    panel : ipywidgets.VBox
+        The "Link for my class" panel (collapsed; its choices are built when
+        first opened, so a student's page costs no extra widgets).
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.hidden = ()
+        self.locked = {}
+        self.panel_hidden = False
+        self.refusals = []
+        self._reverting = False
+        self._checking = False
+        self._symbols = {}
+        symbols = [_symbol(c.label) for c in app.controls]
+        for c, s in zip(app.controls, symbols):
+            if s != c.name and symbols.count(s) == 1 and s not in app._spec:
+                self._symbols[s] = c.name
+        if PANEL_NAME in app._spec:
+            raise ValueError(f"A lesson control may not be named {PANEL_NAME!r}: the name "
+                             f"hides the class-link panel in hide=.")
+        self.notice = widgets.HTML()
+        self.notice.add_class("bpttviz-lock-notice")
+        for name, w in app.widgets.items():
+            self._guard(name, w)
+        self.choices = {}
+        self.made = widgets.HTML()
+        self.made.add_class("bpttviz-class-link-made")
+        self.toggle = widgets.ToggleButton(
+            value=False, description="Link for my class", icon="link",
+            tooltip="Choose which controls your students see and may change, and copy the link",
+            layout=widgets.Layout(width="auto"))
+        self.body = widgets.VBox([self.made], layout=widgets.Layout(display="none",
+                                                                    width="310px"))
+        self.toggle.observe(self._toggled, names="value")
+        self.panel = widgets.VBox([self.toggle, self.body])
+        self.panel.add_class("bpttviz-class-link")
+
+    # -- the kernel's side of a fixed control ------------------------------------------------
+    def _guard(self, name, w):
+        """Keep ``w`` at its fixed value whatever sets it, and disabled while it is fixed."""
+        before = w._trait_validators.get("value")         # the widget's own (range) check
+        before_disabled = w._trait_validators.get("disabled")
+
+        def keep_value(obj, proposal):
+            value = before(obj, proposal) if before is not None else proposal.value
+            if name in self.locked and value != self.locked[name]:
+                if not self._checking:      # the lesson's own range rule: handled below
+                    self._refuse(name, value)
+                return self.locked[name]
+            return value
+
+        def keep_disabled(obj, proposal):
+            value = (before_disabled(obj, proposal) if before_disabled is not None
+                     else proposal.value)
+            return True if name in self.locked else value
+
+        w._register_validator(keep_value, ["value"])
+        w._register_validator(keep_disabled, ["disabled"])
+        set_state = w.set_state
+
+        def refuse_state(sync_data):
+            # A state update from the browser (ipywidgets' comm handler calls this): a fixed
+            # control takes none, and the browser is told the kernel's state back.
+            if name not in self.locked:
+                return set_state(sync_data)
+            keys = [k for k in sync_data if k in w.keys]
+            if "value" in sync_data:
+                self._refuse(name, sync_data["value"])
+            else:
+                self._refuse(name, None, f"change its {', '.join(sorted(sync_data))}")
+            if keys:
+                w.send_state(keys)
+            return None
+
+        w.set_state = refuse_state
+        w.observe(lambda change: self._keep_fixed_in_range(name, change), names="value")
+
+    def _refuse(self, name, asked, request=None):
+        spec = self.app._spec[name]
+        if request is None:
+            try:
+                request = f"set it to {spec.format(asked)}"
+            except (TypeError, ValueError):
+                request = f"set it to {asked!r}"
+        self._say(f"{spec.label} is fixed at {spec.format(self.locked[name])} for this class; "
+                  f"a request to {request} was refused.")
+
+    def _keep_fixed_in_range(self, name, change):
+        """Undo a change of ``name`` that puts a fixed control outside its range."""
+        if self._reverting or not self.locked or name in self.locked:
+            return
+        app = self.app
+        self._checking = True
+        try:
+            with app.hold():
+                app.constrain()
+        finally:
+            self._checking = False
+        broken = [n for n in self.locked if not self._in_range(n)]
+        if not broken:
+            return
+        self._reverting = True
+        try:
+            self._checking = True
+            with app.hold():
+                app.widgets[name].value = change.old
+                app.constrain()
+        finally:
+            self._reverting = self._checking = False
+        spec, fixed = app._spec[name], app._spec[broken[0]]
+        self._say(f"{spec.label} = {spec.format(change.new)} would put {fixed.label} "
+                  f"(fixed at {fixed.format(self.locked[broken[0]])} for this class) out of its "
+                  f"range; {spec.label} stays at {spec.format(change.old)}.")
+
+    def _in_range(self, name):
+        w = self.app.widgets[name]
+        try:
+            self.app._spec[name].check(w.value, getattr(w, "min", None), getattr(w, "max", None))
+        except ValueError:
+            return False
+        return True
+
+    def _say(self, refusal=None):
+        if refusal:
+            self.refusals = self.refusals[-19:] + [refusal]
+        lines = []
+        if self.locked:
+            spec = self.app._spec
+            lines.append("Fixed for this class: " + ", ".join(
+                f"{spec[n].label} = {spec[n].format(v)}" for n, v in self.locked.items()) + ".")
+        if refusal:
+            lines.append(refusal)
+        self.notice.value = notice_html(lines, "info")
+
+    # -- applying a link -----------------------------------------------------------------------
+    def resolve(self, key: str, text: str | None, parts: bool = False):
+        """The control names an entry ``key=text`` asks for, and a note for each unknown one.
+
+        Returns ``(names, problems)``: names in the lessons' control order
+        (``class_link`` last when ``parts``), problems as sentences.
+        """
+        found, problems = set(), []
+        allowed = list(self.app._spec) + ([PANEL_NAME] if parts else [])
+        for name in parse_names(text):
+            target = self._symbols.get(name, name)
+            if target in allowed:
+                found.add(target)
+                continue
+            close = difflib.get_close_matches(name, allowed + list(self._symbols), n=1)
+            hint = f" Did you mean {self._symbols.get(close[0], close[0])}?" if close else ""
+            problems.append(f"{key}={text}: {name} is not a control of this lesson.{hint} "
+                            f"({key} takes {', '.join(allowed)}.)")
+        return [n for n in allowed if n in found], problems
+
+    def release(self):
+        """Show and free every control again, as with no ``hide``/``lock`` in the link."""
+        app = self.app
+        freed = list(self.locked)
+        self.locked = {}
+        for name in freed:
+            app.widgets[name].disabled = False
+            app.widgets[name].remove_class(_LOCKED_CLASS)
+        for name in self.hidden:
+            app.widgets[name].layout.display = None
+        self.hidden = ()
+        self.panel_hidden = False
+        self.panel.layout.display = None
+        if freed:
+            with app.hold():
+                app.constrain()         # a lesson's own rules for disabling controls come back
+        self._say()
+
+    def apply(self, options: dict) -> list:
+        """Hide and fix what ``options["hide"]`` and ``options["lock"]`` name; return the problems.
+
+        Undoes the previous choices first; a control is fixed at the value it
+        has now, so apply the link's settings before. Unknown names are left
+        out and reported (one sentence each).
+        """
+        self.release()
+        hide, problems = self.resolve("hide", options.get("hide"), parts=True)
+        lock, more = self.resolve("lock", options.get("lock"))
+        app = self.app
+        self.panel_hidden = PANEL_NAME in hide
+        self.hidden = tuple(n for n in hide if n != PANEL_NAME)
+        for name in self.hidden:
+            app.widgets[name].layout.display = "none"
+        if self.panel_hidden:
+            self.panel.layout.display = "none"
+        for name in lock:
+            self.locked[name] = app.widgets[name].value
+            app.widgets[name].disabled = True
+            app.widgets[name].add_class(_LOCKED_CLASS)
+        self._say()
+        if self.choices:
+            self._set_choices()
+        return problems + more
+
+    def link_items(self) -> list:
+        """The ``hide``/``lock`` entries that reproduce the current choices (for the page's link)."""
+        return self._items(self.hidden + ((PANEL_NAME,) if self.panel_hidden else ()),
+                           tuple(self.locked))
+
+    @staticmethod
+    def _items(hide, lock):
+        return [(k, ",".join(v)) for k, v in (("hide", hide), ("lock", lock)) if v]
+
+    # -- the "Link for my class" panel ----------------------------------------------------------
+    def class_link(self, choices: dict | None = None, values: dict | None = None) -> str:
+        """The link for students: the current settings, ``choices`` applied, this panel hidden.
+
+        Parameters
+        ----------
+        choices : dict of str -> {"change", "fixed", "hidden"}, optional
+            Per control; missing ones may be changed. Default: the panel's.
+            A hidden control is also fixed.
+        values : dict, optional
+            Control values (default: the current ones).
+        """
+        app = self.app
+        choices = self._chosen() if choices is None else choices
+        bad = {k: v for k, v in choices.items()
+               if k not in app._spec or v not in {c for _, c in CHOICES}}
+        if bad:
+            raise ValueError(f"choices must map controls of this lesson ({', '.join(app._spec)}) "
+                             f"to one of {', '.join(c for _, c in CHOICES)}. Got {bad!r}.")
+        values = app.values() if values is None else values
+        hide = tuple(n for n in app._spec if choices.get(n) == "hidden") + (PANEL_NAME,)
+        lock = tuple(n for n in app._spec if choices.get(n) in ("fixed", "hidden"))
+        items = [(n, app._spec[n].format(values[n])) for n in app._spec] + self._items(hide, lock)
+        page = urlsplit(app.link_url(values))
+        return urlunsplit((page.scheme, page.netloc, page.path, urlencode(items, safe=","), ""))
+
+    def _chosen(self):
+        if self.choices:
+            return {n: d.value for n, d in self.choices.items()}
+        return self._chosen_from_page()
+
+    def _set_choices(self):
+        for name, choice in self._chosen_from_page().items():
+            self.choices[name].value = choice
+
+    def _chosen_from_page(self):
+        return {n: ("hidden" if n in self.hidden else "fixed" if n in self.locked else "change")
+                for n in self.app._spec}
+
+    def _toggled(self, change):
+        try:
+            if change.new and not self.choices:
+                self._build()
+            self.body.layout.display = None if change.new else "none"
+            if change.new:
+                self.refresh()
+        except Exception as exc:            # Voila hides tracebacks: say it in the page
+            self.app._show_error("open the link for your class", exc)
+
+    def _build(self):
+        intro = widgets.HTML(
+            "<div style='font-size:13px;line-height:1.35'>Set the controls as the class should "
+            "start, choose what students see and may change, then copy the link. The link "
+            "hides this panel.</div>")
+        for c in self.app.controls:
+            d = widgets.Dropdown(options=list(CHOICES), value="change", description=c.label,
+                                 style={"description_width": "130px"},
+                                 layout=widgets.Layout(width="300px"))
+            d.add_class(f"bpttviz-class-link-{c.name}")
+            d.observe(lambda change: self.refresh(), names="value")
+            self.choices[c.name] = d
+        self._set_choices()
+        self.body.children = [intro, *self.choices.values(), self.made]
+
+    def refresh(self, values: dict | None = None):
+        """Rewrite the panel's link from the current settings (nothing while it was never opened)."""
+        if not self.choices:
+            return
+        url = html.escape(self.class_link(values=values), quote=True)
+        self.made.value = (
+            "<div style='font-size:13px'><label>Link for my class<br>"
+            f"<input type='text' readonly value=\"{url}\" onfocus='this.select()' "
+            "style='width:290px;font-size:13px'></label><br>"
+            f"<button type='button' class='bpttviz-copy' onclick=\"{html.escape(_COPY_JS)}\">"
+            "Copy link</button> <span class='bpttviz-copied' role='status'></span></div>")
