@@ -33,6 +33,10 @@ class LessonCanvas(Canvas):
         #: ipympl draws in its message handler, where a raised error reaches no one.
         self.on_error = None
 
+    def forget_background(self):
+        """Render the static part again at the next draw (after a change of size or resolution)."""
+        self._background = None
+
     def draw(self):
         self._png_is_old = True
         try:
