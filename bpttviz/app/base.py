@@ -502,7 +502,8 @@ class LessonApp:
         """Width in pixels of the figure area beside the controls: two figures (or the widest)."""
         widths = [fig.get_size_inches()[0] * 100 for fig in self.figures.values()]
         scale = FIGURE_SCALE if self.projector else 1.0
-        return int(scale * max(max(widths), sum(widths[:2]) + 8 * (len(widths) > 1)))
+        two = 2 * min(widths) + 8 if len(widths) > 1 else 0
+        return int(scale * max(max(widths), two))
 
     def refresh_alt_text(self, names=None, result=None, values=None):
         """Recompute the text alternatives of figures ``names`` (default all) from what they show.

@@ -72,7 +72,18 @@ PROJECTOR_CSS = """
 .bpttviz-app.bpttviz-projector .jupyter-matplotlib-canvas-div { max-width: 100%; }
 .bpttviz-app.bpttviz-projector .jupyter-matplotlib-canvas-div canvas {
   max-width: 100% !important; height: auto !important; }
-.bpttviz-app.bpttviz-projector .bpttviz-saver { flex-wrap: wrap; }
+.bpttviz-app.bpttviz-projector .bpttviz-saver { flex-wrap: wrap; height: auto !important; }
+.bpttviz-app.bpttviz-projector .bpttviz-saver button { width: auto !important; }
+.bpttviz-app.bpttviz-projector .widget-slider .widget-readout { line-height: 36px !important; }
+
+/* The notebook that shows a lesson in projector mode: its narrative in large type too. */
+.jp-Notebook:has(.bpttviz-app.bpttviz-projector) {
+  --jp-content-font-size1: 20px; --jp-content-font-size0: 18px; --jp-code-font-size: 18px;
+  --jp-ui-font-size0: 18px; --jp-ui-font-size1: 18px;
+}
+.jp-Notebook:has(.bpttviz-app.bpttviz-projector) .jp-RenderedMarkdown { font-size: 20px; }
+.jp-Notebook:has(.bpttviz-app.bpttviz-projector) .jp-RenderedMarkdown * {
+  font-size: max(18px, 1em); }
 """
 
 
