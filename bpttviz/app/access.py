@@ -77,11 +77,14 @@ ACCESS_SCRIPT = r"""(function () {
   fix();
 })();"""
 
-#: Visually hidden but read: the text alternatives of the figures.
+#: Visually hidden but read: the text alternatives of the figures. A green button's white
+#: label at 5.4:1 (ipywidgets' own green gives 2.8:1).
 ACCESS_CSS = """
 .bpttviz-app .bpttviz-alt { position: absolute !important; width: 1px !important;
   height: 1px !important; overflow: hidden !important; clip: rect(0 0 0 0) !important;
   clip-path: inset(50%) !important; white-space: nowrap !important; margin: 0 !important; }
+.bpttviz-app .jupyter-button.mod-success { background-color: #007A59 !important;
+  color: #fff !important; }
 """
 
 
