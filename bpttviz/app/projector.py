@@ -22,9 +22,9 @@ from __future__ import annotations
 __all__ = ["FIGURE_SCALE", "PROJECTOR_CSS", "parse_projector", "scale_figure"]
 
 #: How much bigger figures are drawn in projector mode (resolution, type and lines alike).
-#: Redraw time grows with the pixels (1.3² = 1.7 times as many): 1.3 keeps a redraw within
-#: a quarter of normal mode's (``benchmarks/bench_app_modes.py``).
-FIGURE_SCALE = 1.3
+#: Redraw time grows with the pixels (1.28² = 1.6 times as many); 1.28 times a multiple of
+#: 25 px is a whole number of pixels (25 px -> 32 px), as the figures' sizes are.
+FIGURE_SCALE = 1.28
 
 _ON = {"1", "true", "yes", "on"}
 _OFF = {"0", "false", "no", "off", ""}
