@@ -37,7 +37,7 @@ def number(x) -> str:
 
 
 def plain(label: str) -> str:
-    """A Matplotlib label without its mathtext markup: ``"‖∂h$_τ$/∂h$_s$‖"`` -> ``"‖∂hτ/∂hs‖"``."""
+    """A Matplotlib label without its mathtext markup: ``"h$_τ$"`` -> ``"hτ"``."""
     text = re.sub(r"\\[a-zA-Z]+", "", label)
     return re.sub(r"[${}_^\\]", "", text).strip()
 

@@ -21,7 +21,9 @@ it is busy.
 
 The pieces it is built from each have a module: :mod:`.controls` (a control
 declared once), :mod:`.query` (the page's query string), :mod:`.canvas`
-(blitting), :mod:`.downloads` (figure files) and :mod:`.notices` (messages).
+(blitting), :mod:`.downloads` (figure files), :mod:`.notices` (messages),
+:mod:`.projector` (projector mode and the layout's reflow), :mod:`.alt_text`
+(what each figure shows, in words) and :mod:`.access` (names for screen readers).
 
 ipywidgets and ipympl only: the numbers come from the engine, the drawing
 from :mod:`bpttviz.plots`.

@@ -66,7 +66,8 @@ PROJECTOR_CSS = """
   border: 2px solid #000 !important; }
 .bpttviz-app.bpttviz-projector button { height: auto !important; min-height: 36px;
   border: 2px solid #000 !important; padding: 2px 10px; }
-.bpttviz-app.bpttviz-projector a { color: #003f7a !important; text-decoration: underline !important; }
+.bpttviz-app.bpttviz-projector a { color: #003f7a !important;
+  text-decoration: underline !important; }
 .bpttviz-app.bpttviz-projector .bpttviz-figures > * { max-width: 100%; }
 .bpttviz-app.bpttviz-projector .jupyter-matplotlib-figure,
 .bpttviz-app.bpttviz-projector .jupyter-matplotlib-canvas-div { max-width: 100%; }
