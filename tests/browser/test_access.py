@@ -120,7 +120,7 @@ def test_the_projector_toggle_switches_the_page_and_back(page, server):
     page.locator(".bpttviz-projector-toggle").click()
     page.wait_for_selector(".bpttviz-app.bpttviz-projector")
     page.wait_for_function("(w) => document.querySelector('.bpttviz-figure-flow canvas').width"
-                           " > 1.2 * w", arg=width)
+                           " >= 1.19 * w", arg=width)
     assert page.evaluate(SMALL_TEXT, 18) == []
     page.locator(".bpttviz-projector-toggle").click()
     page.wait_for_function("() => !document.querySelector('.bpttviz-app.bpttviz-projector')")
