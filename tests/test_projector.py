@@ -127,3 +127,22 @@ def test_the_naming_script_is_markup_an_html_widget_runs():
     assert markup.startswith('<img src="data:," alt="" aria-hidden="true"')
     assert "onerror=" in markup and "<script" not in markup
     assert "[role=slider]" in markup and "aria-label" in markup
+
+
+def test_a_draw_that_fails_once_is_drawn_again_in_full_and_not_reported(monkeypatch):
+    app = VanishingApp(query="")
+    canvas = app.canvases["lag"]
+    original, calls = canvas._draw_over_background, []
+
+    def once_broken():
+        calls.append(canvas._background)
+        if len(calls) == 1:
+            raise RuntimeError("FT_Load_Glyph failed with error 0x14: invalid outline")
+        original()
+
+    monkeypatch.setattr(canvas, "_draw_over_background", once_broken)
+    app.set_projector(True)
+    canvas.draw()
+    assert len(calls) == 2 and calls[1] is None       # the second try is a full draw
+    assert app.message.value == "" and "failed" not in app.status.value
+    app.close()
