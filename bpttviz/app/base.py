@@ -21,7 +21,9 @@ it is busy.
 
 The pieces it is built from each have a module: :mod:`.controls` (a control
 declared once), :mod:`.query` (the page's query string), :mod:`.canvas`
-(blitting), :mod:`.downloads` (figure files) and :mod:`.notices` (messages).
+(blitting), :mod:`.downloads` (figure files), :mod:`.notices` (messages),
+:mod:`.projector` (projector mode and the layout's reflow), :mod:`.alt_text`
+(what each figure shows, in words) and :mod:`.access` (names for screen readers).
 
 ipywidgets and ipympl only: the numbers come from the engine, the drawing
 from :mod:`bpttviz.plots`.
@@ -41,11 +43,15 @@ import ipywidgets as widgets
 import numpy as np
 from ipympl.backend_nbagg import FigureManager
 
-from ..plots import OKABE_ITO, freeze_layout, projector_style
+from ..plots import freeze_layout, projector_style
+from .access import (ACCESS_CSS, TEXT_COLOURS, access_markup, alt_text_html,
+                     alt_text_widget)
+from .alt_text import figure_text
 from .canvas import LessonCanvas
 from .controls import CONTROL_WIDTH, Control
 from .downloads import FigureSaver
 from .notices import notice_html, overflow_notes, overflow_step, readout_html
+from .projector import FIGURE_SCALE, PROJECTOR_CSS, parse_projector, scale_figure
 from .query import IGNORED_QUERY_KEYS, PAGE_KEYS, parse_query
 from .steps import StepsPanel
 from .teacher import TeacherLinks
@@ -96,6 +102,11 @@ class LessonApp:
         never shown to the audience).
     last_update_ms : float
         Duration of the last update (compute and render).
+    projector : bool
+        Whether the lesson is in projector mode (:meth:`set_projector`).
+    alt_text : dict of str -> str
+        What each figure shows, in words: its text alternative, read by
+        screen readers, updated with the figure.
     """
 
     title = "Lesson"
@@ -145,6 +156,21 @@ class LessonApp:
         self.savers = {name: FigureSaver(fig, f"bpttviz-{self.slug}-{name}", self._show_error)
                        for name, fig in self.figures.items()}
         self.canvases = {name: self._canvas(fig, name) for name, fig in self.figures.items()}
+        self.alt_text = {name: "" for name in self.figures}
+        self.alt_widgets = {name: alt_text_widget(name) for name in self.figures}
+        self.projector = False
+        self.projector_toggle = widgets.ToggleButton(
+            value=False, description="Projector mode", icon="television",
+            tooltip="Large type, thick lines, high contrast and bigger figures for a projector",
+            layout=widgets.Layout(width="auto"))
+        self.projector_toggle.add_class("bpttviz-projector-toggle")
+        self.projector_toggle.observe(lambda change: self._toggled_projector(change["new"]),
+                                      names="value")
+        # Style sheet (projector mode, reflow) and the script that names unnamed controls.
+        self.page_style = widgets.HTML(
+            f"<style>{PROJECTOR_CSS}{ACCESS_CSS}</style>{access_markup()}",
+            layout=widgets.Layout(display="none"))
+        self.page_style.add_class("bpttviz-page-style")
         with self.hold():
             self.constrain()
         #: The lesson's guided steps (``?step=N``), see :mod:`.steps`.
@@ -157,6 +183,7 @@ class LessonApp:
         self.widget = self.layout()
         self.widget.add_class("bpttviz-app")
         self.widget.add_class(f"bpttviz-{self.slug}")
+        self._show_projector()
         self.update()
         for fig in self.figures.values():
             freeze_layout(fig)
@@ -188,6 +215,14 @@ class LessonApp:
     def notes_for(self, result, values: dict) -> list:
         """Warnings about the result to show in the page (e.g. where it overflowed)."""
         return []
+
+    def describe_figures(self, result, values: dict) -> dict:
+        """Text alternatives of figures (name -> sentence) that have their own wording.
+
+        A figure not named here is described from its artists
+        (:func:`bpttviz.app.alt_text.figure_text`).
+        """
+        return {}
 
     def cached(self, key: tuple, make, keep: int = 8):
         """``make()`` once per ``key`` and kept, for work that only some controls change.
@@ -274,7 +309,7 @@ class LessonApp:
         entries = parse_query(query)
         self.page_options = {k: entries.pop(k) for k in list(entries) if k in PAGE_KEYS}
         self.teacher.release()              # the link's settings may set controls it fixed
-        problems = []
+        problems = self.apply_projector_option()
         if "preset" in entries:
             name = entries.pop("preset")
             if name in self.presets:
@@ -385,8 +420,10 @@ class LessonApp:
                 self.runs += 1
                 self.result = self.compute(values)
             changed = self.render(self.result, values)
-            for name in (self.figures if changed is None else changed):
+            changed = list(self.figures if changed is None else changed)
+            for name in changed:
                 self.canvases[name].draw_idle()
+            self.refresh_alt_text(changed, self.result, values)
             self.readout.value = self.describe(self.result, values)
             self.notes.value = notice_html(self._notes + list(self.notes_for(self.result, values)),
                                            "warning")
@@ -396,13 +433,13 @@ class LessonApp:
         if done:
             self.message.value = ""
             self.status.value = self._status_html(f"✓ updated in {self.last_update_ms:.0f} ms",
-                                                  OKABE_ITO["green"])
+                                                  TEXT_COLOURS["green"])
         return done
 
     @contextmanager
     def busy(self, label="computing"):
         """Show ``label…`` while the block runs; an error in it is shown, not raised."""
-        self.status.value = self._status_html(f"● {label}…", OKABE_ITO["orange"])
+        self.status.value = self._status_html(f"● {label}…", TEXT_COLOURS["orange"])
         try:
             yield
         except Exception as exc:
@@ -415,7 +452,7 @@ class LessonApp:
         self.progress.layout.display = None
         self.progress.value = min(max(float(fraction), 0.0), 1.0)
         if label:
-            self.status.value = self._status_html(f"● {label}…", OKABE_ITO["orange"])
+            self.status.value = self._status_html(f"● {label}…", TEXT_COLOURS["orange"])
 
     @staticmethod
     def _status_html(text, color):
@@ -429,7 +466,82 @@ class LessonApp:
             [f"Could not {action}: {message}",
              "The figures show the last settings that worked; change a control to try again."],
             "error")
-        self.status.value = self._status_html("✗ failed", OKABE_ITO["vermillion"])
+        self.status.value = self._status_html("✗ failed", TEXT_COLOURS["vermillion"])
+
+    # -- projector mode and text alternatives ---------------------------------------------
+    def set_projector(self, on: bool):
+        """Turn projector mode on or off: large type, thick lines, bigger figures.
+
+        Can be called at any time, also after the page is shown (the toggle
+        in the page calls it).
+        """
+        on = bool(on)
+        if on != self.projector:
+            self.projector = on
+            for name, fig in self.figures.items():
+                scale_figure(fig, FIGURE_SCALE if on else 1.0)
+                self.canvases[name].forget_background()
+                self.canvases[name].draw_idle()
+        self._show_projector()
+
+    def apply_projector_option(self) -> list:
+        """Apply ``projector`` of :attr:`page_options` (absent: off); return the problems."""
+        text = self.page_options.get("projector")
+        try:
+            self.set_projector(False if text is None else parse_projector(text))
+        except ValueError as exc:
+            self.set_projector(False)
+            return [f"projector={text}: {exc} Kept it off."]
+        return []
+
+    def _toggled_projector(self, on):
+        try:
+            self.set_projector(on)
+        except Exception as exc:
+            self._show_error("switch projector mode", exc)
+
+    def _show_projector(self):
+        """Make the page show the current mode (the toggle, the app's class, the layout)."""
+        if self.projector_toggle.value != self.projector:
+            self.projector_toggle.value = self.projector
+        widget = getattr(self, "widget", None)
+        if widget is None:
+            return
+        if self.projector:
+            widget.add_class("bpttviz-projector")
+        else:
+            widget.remove_class("bpttviz-projector")
+        grid = getattr(self, "_figure_area", None)
+        if grid is not None:
+            grid.layout.flex = f"1 1 {self._figures_width()}px"
+
+    def _figures_width(self) -> int:
+        """Width in pixels of the figure area beside the controls: two figures (or the widest)."""
+        widths = [fig.get_size_inches()[0] * 100 for fig in self.figures.values()]
+        scale = FIGURE_SCALE if self.projector else 1.0
+        two = 2 * min(widths) + 8 if len(widths) > 1 else 0
+        return int(scale * max(max(widths), two))
+
+    def refresh_alt_text(self, names=None, result=None, values=None):
+        """Recompute the text alternatives of figures ``names`` (default all) from what they show.
+
+        ``result`` and ``values`` (default: the last ones) feed
+        :meth:`describe_figures`; an error in it falls back on the
+        description from the figure's artists.
+        """
+        names = list(self.figures if names is None else names)
+        result = self.result if result is None else result
+        own = {}
+        if result is not None:
+            try:
+                own = self.describe_figures(result, self.values() if values is None else values)
+            except Exception:
+                self.last_error = traceback.format_exc()
+        for name in names:
+            text = own.get(name) or figure_text(self.figures[name])
+            if text != self.alt_text[name]:
+                self.alt_text[name] = text
+                self.alt_widgets[name].value = alt_text_html(text)
 
     # -- widgets and layout ------------------------------------------------------------------
     def _canvas(self, fig, name):
@@ -468,29 +580,36 @@ class LessonApp:
                              widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap"))])
 
     def figure_box(self, name):
-        """A figure's canvas with its save buttons."""
-        box = widgets.VBox([self.canvases[name], self.savers[name].widget])
+        """A figure's canvas, its text alternative and its save buttons."""
+        box = widgets.VBox([self.canvases[name], self.alt_widgets[name], self.savers[name].widget])
+        box.add_class("bpttviz-figure")
         box.add_class(f"bpttviz-figure-{name}")
         return box
 
     def figure_grid(self):
-        """The figures, two per row."""
+        """The figures, two per row beside the controls; one per row where two do not fit."""
         boxes = [self.figure_box(name) for name in self.figures]
-        return widgets.GridBox(boxes, layout=widgets.Layout(
-            grid_template_columns="repeat(2, max-content)", grid_gap="4px 8px"))
+        return widgets.HBox(boxes, layout=widgets.Layout(flex_flow="row wrap",
+                                                         grid_gap="4px 8px"))
 
     def layout(self):
-        """Controls on the left, figures on the right; fits 1280 pixels."""
+        """Controls on the left, figures on the right (1280 pixels); figures under the
+        controls where the page is narrower."""
         side = [w for w in (self.steps.widget, self.preset_buttons()) if w is not None]
         side += [self.widgets[c.name] for c in self.controls]
         side += list(self.extra_controls())
-        side += [self.teacher.notice]
+        side += [self.teacher.notice, self.projector_toggle]
         side += [self.status, self.progress, self.message, self.notes, self.readout, self.link]
-        side += [self.teacher.panel]
+        side += [self.teacher.panel, self.page_style]
         controls = widgets.VBox(side, layout=widgets.Layout(width="320px", min_width="320px"))
         controls.add_class("bpttviz-controls")
-        return widgets.HBox([controls, self.figure_grid()],
-                            layout=widgets.Layout(align_items="flex-start"))
+        self._figure_area = self.figure_grid()
+        self._figure_area.add_class("bpttviz-figures")
+        self._figure_area.layout.flex = f"1 1 {self._figures_width()}px"
+        root = widgets.HBox([controls, self._figure_area],
+                            layout=widgets.Layout(align_items="flex-start", flex_flow="row wrap"))
+        root.add_class("bpttviz-layout")
+        return root
 
     def close(self):
         """Close every widget of the app (frees the kernel's side)."""

@@ -33,10 +33,20 @@ class LessonCanvas(Canvas):
         #: ipympl draws in its message handler, where a raised error reaches no one.
         self.on_error = None
 
+    def forget_background(self):
+        """Render the static part again at the next draw (after a change of size or resolution)."""
+        self._background = None
+
     def draw(self):
         self._png_is_old = True
         try:
-            self._draw_over_background()
+            try:
+                self._draw_over_background()
+            except RuntimeError:
+                # Once more from a full draw: FreeType has been seen to fail once on a glyph
+                # ("invalid outline") right after a change of resolution, in JupyterLab.
+                self._background = None
+                self._draw_over_background()
         except Exception as exc:
             self._background = None         # the next draw starts from a full one
             if self.on_error is None:

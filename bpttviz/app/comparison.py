@@ -27,6 +27,7 @@ from .. import plots_lessons as pl
 from ..diagnostics import jacobian_singular_values
 from ..engine import bptt
 from ..models import GRU, LSTM, ElmanRNN
+from . import alt_text
 from .base import (FIGURE_PX, Control, LessonApp, overflow_notes, overflow_step,
                    random_sequence, readout_html)
 from .vanishing import relative_flow
@@ -120,7 +121,7 @@ class CellsApp(LessonApp):
     def figure_grid(self):
         """The three heatmaps across the top, the two line plots under them."""
         row = widgets.HBox([self.figure_box("lag"), self.figure_box("jacobian")],
-                           layout=widgets.Layout(grid_gap="8px"))
+                           layout=widgets.Layout(grid_gap="8px", flex_flow="row wrap"))
         return widgets.VBox([self.figure_box("flows"), row])
 
     def compute(self, values):
@@ -149,6 +150,11 @@ class CellsApp(LessonApp):
         pl.update_lines(art["jacobian"], steps, top, lows=bottom, highs=top, baseline=1.0,
                         xlim=(-0.5, len(steps) - 0.5))
         return None
+
+    def describe_figures(self, r, values):
+        trends = [alt_text.trend(c.lag_median, r.lags, f"{name}'s median", "lag")
+                  for name, c in zip(CELL_NAMES, r.runs)]
+        return {"lag": "Relative gradient norm against lag, log scale: " + "; ".join(trends) + "."}
 
     def describe(self, r, values):
         lines = []

@@ -37,10 +37,11 @@ import numpy as np
 from .. import plots_lessons as pl
 from ..diagnostics import cost_table
 from ..models import GRU, LSTM, ElmanRNN
-from ..plots import OKABE_ITO, new_figure
+from ..plots import new_figure
 from ..schedules import tbptt
 from ..tasks import make_task
 from ..training import OPTIMIZERS, train
+from .access import TEXT_COLOURS
 from .base import FIGURE_PX, Control, LessonApp, notice_html, readout_html
 
 __all__ = ["TrainingApp", "TrainingRun", "LESSON_TASKS", "CELLS", "lesson_task", "needed_spans",
@@ -565,6 +566,7 @@ class TrainingApp(LessonApp):
         try:
             run.join(10.0)
             self._show_live(run)
+            self.refresh_alt_text(["loss", "grad"])     # once at the end: no chatter while live
             failed = [f"{LABELS[i]}: {e}" for i, e in enumerate(run.errors) if e is not None]
             if failed:
                 self.message.value = notice_html(["Could not train " + "; ".join(failed)],
@@ -574,7 +576,7 @@ class TrainingApp(LessonApp):
                                            "warning")
             seconds = (run.ended or time.perf_counter()) - run.started
             word = "stopped" if run.stop_requested.is_set() else "trained"
-            color = OKABE_ITO["vermillion"] if failed else OKABE_ITO["green"]
+            color = TEXT_COLOURS["vermillion"] if failed else TEXT_COLOURS["green"]
             self._idle()            # buttons back before the status says the run is over
             self.status.value = self._status_html(
                 f"{'✗' if failed else '✓'} {word}: "

@@ -21,6 +21,7 @@ from ..diagnostics import TRUNCATIONS, TruncationBias, gradient_agreement, trunc
 from ..engine import bptt
 from ..models import ElmanRNN
 from ..schedules import full
+from . import alt_text
 from .base import (FIGURE_PX, Control, LessonApp, overflow_notes, overflow_step,
                    random_sequence, readout_html)
 
@@ -197,6 +198,14 @@ class TruncationApp(LessonApp):
                                      current_cosine=float(r.point.cosine[0]))
         plots.update_cost(art["cost"], r.trace.cost, r.reference_cost)
         return None
+
+    def describe_figures(self, r, values):
+        return {"flow": alt_text.flow_text(r.flow, kept=r.schedule.kept_any,
+                                           overflow_step=overflow_step(r.trace)),
+                "bias": alt_text.truncation_bias_text(r.curve.k2, r.curve.cosine,
+                                                      int(r.point.k2[0]),
+                                                      float(r.point.cosine[0])),
+                "cost": alt_text.cost_text(r.trace.cost, r.reference_cost)}
 
     def describe(self, r, values):
         s, c, ref = r.schedule, r.trace.cost, r.reference_cost

@@ -18,6 +18,7 @@ from ..diagnostics import (gamma, lyapunov_of, pascanu_bound, recurrent_spectrum
                            singular_values_of, step_jacobians)
 from ..engine import bptt
 from ..models import ElmanRNN
+from . import alt_text
 from .base import (FIGURE_PX, Control, LessonApp, overflow_notes, overflow_step,
                    random_sequence, readout_html)
 
@@ -121,6 +122,11 @@ class VanishingApp(LessonApp):
                                note=f"γσ$_{{max}}$ = {gs:.3g}")
         plots.update_singular_values(art["singular_values"], r.singular_values)
         return None
+
+    def describe_figures(self, r, values):
+        return {"flow": alt_text.flow_text(r.flow, overflow_step=overflow_step(r.trace)),
+                "lag": alt_text.lag_norms_text(r.lags, r.lag_median, r.bound,
+                                               "the median relative gradient norm")}
 
     def describe(self, r, values):
         gs = r.gamma * r.spectrum.sigma_max

@@ -1,0 +1,213 @@
+"""Projector mode and accessibility in headless Chromium: every page passes an axe-core audit,
+projector mode fits 1920x1080 and 1024x768 in large type, the figures' text alternatives
+follow the figures, and Play, Train and Stop work from the keyboard."""
+
+import pathlib
+
+import pytest
+from test_pages import (LESSONS, assert_no_error_shown, open_lesson, screenshot, wait_readout,
+                        wait_status)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+NOTEBOOKS = pathlib.Path(__file__).resolve().parents[2] / "bpttviz" / "lessons"
+PAGES = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
+BLOCKING = {"critical", "serious"}
+
+#: Elements that stick out of the viewport on the left or right (visually hidden text aside,
+#: which is clipped to one pixel), and the page's own horizontal scroll width.
+OVERFLOW = """() => {
+  const W = document.documentElement.clientWidth;
+  const out = [];
+  document.querySelectorAll('body *').forEach(el => {
+    if (el.closest('.bpttviz-alt')) return;
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.height > 0 && (r.right > W + 0.5 || r.left < -0.5))
+      out.push(el.tagName + '.' + String(el.className).slice(0, 60) + ' ' +
+               Math.round(r.left) + '..' + Math.round(r.right));
+  });
+  return {width: W, scroll: document.documentElement.scrollWidth, out: out.slice(0, 10)};
+}"""
+
+#: Visible text (of the notebook: narrative and app) set smaller than ``min`` px.
+SMALL_TEXT = """(min) => {
+  const out = [];
+  document.querySelectorAll('.jp-Notebook *').forEach(el => {
+    if (el.closest('.bpttviz-alt')) return;
+    if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) return;
+    const r = el.getBoundingClientRect();
+    if (!r.width || !r.height) return;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size < min) out.push(el.tagName + ' ' + size + 'px: ' + el.textContent.trim().slice(0, 40));
+  });
+  return out.slice(0, 10);
+}"""
+
+#: Controls whose text is cut: content wider than its box where the box hides the rest.
+CLIPPED = """() => [...document.querySelectorAll(
+    '.bpttviz-app .widget-label, .bpttviz-app button, .bpttviz-app .widget-readout')]
+  .filter(el => el.offsetWidth && el.scrollWidth > el.clientWidth + 1 &&
+                getComputedStyle(el).overflowX !== 'visible')
+  .map(el => el.textContent.trim().slice(0, 40))"""
+
+
+def open_page(page, server, name, query=""):
+    """Open any page: a lesson of the browser suite as it waits for one, else until its app
+    (if any) says it is up to date."""
+    if name in LESSONS:
+        return open_lesson(page, server, name, query)
+    page.goto(f"{server}/voila/render/{name}.ipynb{query}")
+    page.wait_for_selector("body.jp-Notebook, .jp-Notebook")
+    if page.locator(".bpttviz-app").count() or name != "index":
+        page.wait_for_selector(".bpttviz-app .widget-readout")
+        wait_status(page, "updated|failed")
+    return page
+
+
+def blocking_violations(page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    # Let the naming script run on the last changes (it waits for an animation frame).
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    violations = Axe().run(page).response["violations"]
+    return [(v["id"], v["impact"], len(v["nodes"]), v["nodes"][0]["target"])
+            for v in violations if v["impact"] in BLOCKING]
+
+
+def test_every_page_is_audited():
+    assert {"index", *LESSONS} <= set(PAGES)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_passes_axe_with_no_critical_or_serious_violation(page, server, name):
+    open_page(page, server, name)
+    assert blocking_violations(page) == []
+    assert_no_error_shown(page)
+
+
+def assert_fits_in_large_type(page):
+    overflow = page.evaluate(OVERFLOW)
+    assert overflow["scroll"] <= overflow["width"], overflow
+    assert overflow["out"] == [], overflow
+    assert page.evaluate(SMALL_TEXT, 18) == []
+    assert page.evaluate(CLIPPED) == []
+
+
+@pytest.mark.parametrize("name", sorted(LESSONS))
+def test_projector_mode_fits_1920x1080_and_1024x768_in_large_type(page, server, artifacts,
+                                                                  name):
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    open_page(page, server, name, "?projector=1")
+    page.wait_for_selector(".bpttviz-app.bpttviz-projector")
+    assert_fits_in_large_type(page)
+    # The figures are drawn bigger, not stretched: the canvas holds more pixels.
+    sizes = page.evaluate("() => [...document.querySelectorAll('.bpttviz-figure canvas')]"
+                          ".filter(c => c.width).map(c => c.width / devicePixelRatio)")
+    assert sizes and min(sizes) >= 1.2 * 425
+    assert blocking_violations(page) == []
+    screenshot(page, artifacts, f"projector-{name}")
+    # The same page on a smaller projector: the layout reflows (a style sheet, no reload).
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert_fits_in_large_type(page)
+    assert_no_error_shown(page)
+
+
+def test_the_projector_toggle_switches_the_page_and_back(page, server):
+    open_lesson(page, server, "02_vanishing_exploding")
+    assert page.locator(".bpttviz-app.bpttviz-projector").count() == 0
+    width = page.evaluate("() => document.querySelector('.bpttviz-figure-flow canvas').width")
+    page.locator(".bpttviz-projector-toggle").click()
+    page.wait_for_selector(".bpttviz-app.bpttviz-projector")
+    page.wait_for_function("(w) => document.querySelector('.bpttviz-figure-flow canvas').width"
+                           " >= 1.19 * w", arg=width)
+    assert page.evaluate(SMALL_TEXT, 18) == []
+    page.locator(".bpttviz-projector-toggle").click()
+    page.wait_for_function("() => !document.querySelector('.bpttviz-app.bpttviz-projector')")
+    page.wait_for_function("(w) => document.querySelector('.bpttviz-figure-flow canvas').width"
+                           " == w", arg=width)
+    assert_no_error_shown(page)
+
+
+def test_a_bad_projector_value_is_reported(page, server):
+    open_lesson(page, server, "03_truncated_bptt", "?projector=maybe")
+    notes = page.locator(".bpttviz-notes").inner_text()
+    assert "projector=maybe" in notes and "Kept it off" in notes
+    assert page.locator(".bpttviz-app.bpttviz-projector").count() == 0
+
+
+def test_sliders_and_icon_buttons_have_names_with_units(page, server):
+    open_lesson(page, server, "01_unfolding")
+    page.wait_for_function("() => document.querySelector("
+                           "'.bpttviz-control-T [role=slider]')?.getAttribute('aria-label')")
+    assert page.locator(".bpttviz-control-T [role=slider]").get_attribute("aria-label") == \
+        "T (steps)"
+    names = page.evaluate("() => [...document.querySelectorAll('.bpttviz-play button')]"
+                          ".map(b => b.getAttribute('aria-label'))")
+    assert names == ["Play", "Stop", "Repeat"]
+
+
+#: The text alternative of a figure: the hidden live text and the canvas's accessible name.
+ALT = """(f) => {
+  const box = document.querySelector('.bpttviz-figure-' + f);
+  const text = box.querySelector('.bpttviz-alt-text');
+  const fig = box.querySelector('.jupyter-matplotlib-canvas-div');
+  return {text: text ? text.textContent : null, live: text && text.getAttribute('aria-live'),
+          role: fig.getAttribute('role'), label: fig.getAttribute('aria-label')};
+}"""
+
+
+def test_a_figures_text_alternative_follows_a_slider_moved_by_keyboard(page, server):
+    open_lesson(page, server, "02_vanishing_exploding")
+    page.wait_for_function(f"() => ({ALT})('lag').label")
+    before = page.evaluate(ALT, "lag")
+    assert before["role"] == "img" and before["live"] == "polite"
+    assert before["label"] == before["text"]
+    assert before["text"].startswith("Gradient norm against lag, log scale: the median relative "
+                                     "gradient norm falls from 1 at lag 0 to")
+    handle = page.locator(".bpttviz-control-scale [role=slider]")
+    handle.focus()
+    for _ in range(6):                      # scale 1.00 -> 1.30: the bound and the norms move
+        page.keyboard.press("ArrowRight")
+    wait_readout(page, "scale", "(t) => t === '1.30'")
+    page.wait_for_function(f"(old) => {{ const a = ({ALT})('lag'); "
+                           "return a.text !== old && a.label === a.text; }", arg=before["text"])
+    after = page.evaluate(ALT, "lag")
+    assert after["text"] != before["text"]
+    assert_no_error_shown(page)
+
+
+def focus_by_tab(page, label, start, presses=12):
+    """Focus ``start``, then press Tab until the focused element is named ``label``."""
+    page.locator(start).focus()
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("() => document.activeElement.getAttribute('aria-label') || "
+                                "document.activeElement.textContent.trim()")
+        if focused == label:
+            return
+    pytest.fail(f"{label!r} was not reached with {presses} presses of Tab from {start}")
+
+
+def test_play_and_stop_work_from_the_keyboard(page, server):
+    open_lesson(page, server, "01_unfolding")
+    focus_by_tab(page, "Play", ".bpttviz-control-frame [role=slider]")
+    page.keyboard.press("Enter")
+    wait_readout(page, "frame", "(t) => +t >= 2")
+    focus_by_tab(page, "Stop", ".bpttviz-play button >> nth=0", presses=3)
+    page.keyboard.press("Enter")
+    wait_readout(page, "frame", "(t) => +t === 0")      # Stop goes back to the first frame
+    assert_no_error_shown(page)
+
+
+def test_train_and_stop_work_from_the_keyboard(page, server):
+    open_lesson(page, server, "04_training", "?updates=3000")
+    focus_by_tab(page, "Train", ".bpttviz-control-seed [role=slider]")
+    page.keyboard.press("Enter")
+    wait_status(page, "training: A [1-9]")
+    page.wait_for_function("() => !document.querySelector('.bpttviz-stop button, "
+                           "button.bpttviz-stop').disabled")
+    focus_by_tab(page, "Stop", ".bpttviz-start", presses=3)
+    page.keyboard.press("Enter")
+    assert "stopped" in wait_status(page, "stopped", timeout=60_000)
+    assert_no_error_shown(page)
