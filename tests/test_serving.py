@@ -249,3 +249,19 @@ def test_follow_request_shows_a_failed_wait_in_the_page(monkeypatch):
 ])
 def test_the_page_address_is_rebuilt_from_the_request(environ, url):
     assert page_url_from(environ) == url
+
+
+def test_a_preheated_kernel_renders_its_figures_before_the_page_and_draws_the_same(monkeypatch):
+    import numpy as np
+    voila_utils = pytest.importorskip("voila.utils")
+    monkeypatch.setattr(voila_utils, "wait_for_request", lambda url=None: None)
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    warm, cold = TruncationApp(query=""), TruncationApp(query="")
+    warm.follow_request()
+    assert all(c._background is not None for c in warm.canvases.values())
+    assert all(c._background is None for c in cold.canvases.values())
+    for name in warm.canvases:
+        warm.canvases[name].draw()
+        cold.canvases[name].draw()
+        assert np.array_equal(np.asarray(warm.canvases[name].buffer_rgba()),
+                              np.asarray(cold.canvases[name].buffer_rgba()))

@@ -41,13 +41,14 @@ import ipywidgets as widgets
 import numpy as np
 from ipympl.backend_nbagg import FigureManager
 
-from ..plots import OKABE_ITO, freeze_layout, projector_style
+from ..plots import OKABE_ITO, projector_style
 from .canvas import LessonCanvas
 from .controls import CONTROL_WIDTH, Control
 from .downloads import FigureSaver
+from .layout import freeze_shared, layout_key
 from .notices import notice_html, overflow_notes, overflow_step, readout_html
 from .query import IGNORED_QUERY_KEYS, PAGE_KEYS, parse_query
-from .request import wait_for_page
+from .request import preheated, wait_for_page
 
 __all__ = ["Control", "LessonApp", "LessonCanvas", "FigureSaver", "parse_query", "notice_html",
            "readout_html", "overflow_step", "overflow_notes", "random_sequence",
@@ -155,8 +156,8 @@ class LessonApp:
         self.widget.add_class("bpttviz-app")
         self.widget.add_class(f"bpttviz-{self.slug}")
         self.update()
-        for fig in self.figures.values():
-            freeze_layout(fig)
+        for name, fig in self.figures.items():     # laid out once per state, shared (.layout)
+            freeze_shared(fig, layout_key(self, name))
 
     # -- hooks for the lessons ------------------------------------------------------
     def build_figures(self) -> dict:
@@ -308,9 +309,14 @@ class LessonApp:
 
         A lesson notebook calls it in its last cell. It returns at once where
         the kernel was not preheated (plain Voila, JupyterLab, nbclient): the
-        app read the query string when it was built. An error is shown in the page.
+        app read the query string when it was built. A preheated kernel first
+        renders its figures (:meth:`LessonCanvas.prerender`), so the page's first
+        draw is an update. An error is shown in the page.
         """
         try:
+            if preheated():
+                for canvas in self.canvases.values():   # while no one waits for the page
+                    canvas.prerender()
             request = wait_for_page()
             if request is not None:
                 self.apply_query(*request)

@@ -45,6 +45,18 @@ class LessonCanvas(Canvas):
         finally:
             self.manager.refresh_all()      # send the new image to the browser
 
+    def prerender(self):
+        """Render the figure now without sending it, so that the next draw reuses the background.
+
+        For a kernel started ahead of its page (Voila's preheating): the
+        browser's first draw then costs an update, not a full render. An error
+        is left for that draw to show.
+        """
+        try:
+            self._draw_over_background()
+        except Exception:
+            self._background = None
+
     def _draw_over_background(self):
         if not self.blit:
             FigureCanvasAgg.draw(self)
