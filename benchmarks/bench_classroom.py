@@ -522,11 +522,20 @@ async def browser_check(args):
         print(f"lesson {lesson}: simulated move {name} -> {value} in {latency:.3f} s; "
               f"the browser's slider shows {shown.strip()!r}")
         for i, s in enumerate(sim_imgs):
-            best = min(((int(np.any(b[..., :3] != s[..., :3], axis=-1).sum()), b.shape)
-                        for b in browser_imgs if b.shape[:2] == s.shape[:2]),
-                       default=(None, None))
+            diffs = [np.any(b[..., :4] != s[..., :4], axis=-1) for b in browser_imgs
+                     if b.shape[:2] == s.shape[:2]]
+            best = min(diffs, key=lambda d: d.sum(), default=None)
+            where = ""
+            if best is not None and best.any():
+                rows, cols = np.nonzero(best)
+                where = (f" (rows {rows.min()}-{rows.max()}, columns {cols.min()}-{cols.max()})")
+            outside = None
+            if best is not None:      # ipympl's frontend draws its resize handle in the corner
+                outside = int(best.sum() - best[-20:, -20:].sum())
             print(f"  figure {i}: {s.shape[1]}x{s.shape[0]} px, pixels differing from the "
-                  f"browser's canvas: {best[0]} of {s.shape[0] * s.shape[1]}")
+                  f"browser's canvas: {None if best is None else int(best.sum())} of "
+                  f"{s.shape[0] * s.shape[1]}{where}; outside the 20x20 corner of the resize "
+                  f"handle: {outside}")
     finally:
         stop_server(proc)
 
