@@ -318,6 +318,16 @@ def cpu_seconds(pid):
     return total
 
 
+def server_cpu(pid):
+    """CPU seconds of the server process alone (its kernels not counted)."""
+    import psutil
+    try:
+        t = psutil.Process(pid).cpu_times()
+        return t.user + t.system
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
 def start_server(args, log_path):
     port = free_port()
     cmd = [sys.executable, "-m", "bpttviz.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
@@ -375,10 +385,30 @@ def stop_server(proc):
         pass
 
 
+def pss_bytes(pid):
+    """Proportional set size of the server and its kernels (shared pages counted once) and
+    the number of kernels; reads /proc/<pid>/smaps, so it is sampled less often."""
+    total, kernels = 0, 0
+    for p in tree(pid):
+        try:
+            total += p.memory_full_info().pss
+            kernels += p.pid != pid and "ipykernel" in " ".join(p.cmdline())
+        except Exception:
+            pass
+    return total, kernels
+
+
 async def sample(pid, stop, peaks):
+    loop = asyncio.get_running_loop()
+    n = 0
     while not stop.is_set():
         peaks["rss"] = max(peaks["rss"], rss_bytes(pid))
         peaks["load"] = max(peaks["load"], os.getloadavg()[0])
+        if n % 10 == 0:
+            pss, kernels = await loop.run_in_executor(None, pss_bytes, pid)
+            if pss > peaks["pss"]:
+                peaks["pss"], peaks["kernels"] = pss, kernels
+        n += 1
         try:
             await asyncio.wait_for(stop.wait(), 1.0)
         except asyncio.TimeoutError:
@@ -439,23 +469,28 @@ def report(args, recs, peaks, culled):
     print(f"failures                  {len(errors)}")
     for e in sorted(set(errors))[:5]:
         print(f"  {errors.count(e)} x {e}")
-    print(f"peak memory (server + kernels RSS)  {peaks['rss'] / 2**30:.2f} GB")
+    print(f"peak memory (server + kernels RSS)  {peaks['rss'] / 2**30:.2f} GB; PSS (shared pages "
+          f"once) {peaks['pss'] / 2**30:.2f} GB with {peaks['kernels']} kernels")
     print(f"peak load average (1 min)            {peaks['load']:.1f}")
+    print(f"CPU seconds during the run           server {peaks['cpu_server']:.1f}, server and "
+          f"kernels {peaks['cpu_all']:.1f} (in {peaks['wall']:.0f} s, 2 cores = "
+          f"{2 * peaks['wall']:.0f} CPU-s)")
     if culled is not None:
         secs, left = culled
         print("kernels ended after tabs closed     " +
               (f"all within {secs:.0f} s" if secs is not None else f"{left} still running"))
-    print(f"RESULT {json.dumps({'students': args.students, 'pool': args.pool, 'ready_median': statistics.median(ready) if ready else None, 'ready_p95': pct(ready, 95), 'ready_max': max(ready) if ready else None, 'slider_median': statistics.median(moves) if moves else None, 'slider_p95': pct(moves, 95), 'slider_first_p95': pct(first, 95), 'no_app': no_app, 'failures': len(errors), 'rss_gb': round(peaks['rss'] / 2**30, 2), 'load': round(peaks['load'], 1), 'moves': len(moves)})}")
+    print(f"RESULT {json.dumps({'students': args.students, 'pool': args.pool, 'ready_median': statistics.median(ready) if ready else None, 'ready_p95': pct(ready, 95), 'ready_max': max(ready) if ready else None, 'slider_median': statistics.median(moves) if moves else None, 'slider_p95': pct(moves, 95), 'slider_first_p95': pct(first, 95), 'no_app': no_app, 'failures': len(errors), 'rss_gb': round(peaks['rss'] / 2**30, 2), 'pss_gb': round(peaks['pss'] / 2**30, 2), 'kernels': peaks['kernels'], 'load': round(peaks['load'], 1), 'moves': len(moves)})}")
 
 
 async def run(args):
     log_path = Path(args.log)
     proc, base = start_server(args, log_path)
     try:
-        peaks = {"rss": 0, "load": 0.0}
+        peaks = {"rss": 0, "load": 0.0, "pss": 0, "kernels": 0}
         stop = asyncio.Event()
         sampler = asyncio.create_task(sample(proc.pid, stop, peaks))
         recs = []
+        cpu0 = (server_cpu(proc.pid), cpu_seconds(proc.pid))
         t_start = time.monotonic()
         with ThreadPoolExecutor(max_workers=args.students + 2) as pool:
             tasks = [student(i, args.lesson_list[i % len(args.lesson_list)], base, t_start,
@@ -464,6 +499,9 @@ async def run(args):
                                    timeout=args.window + args.duration + 2 * STEP_TIMEOUT + 60)
         stop.set()
         await sampler
+        peaks["cpu_server"] = server_cpu(proc.pid) - cpu0[0]
+        peaks["cpu_all"] = cpu_seconds(proc.pid) - cpu0[1]
+        peaks["wall"] = time.monotonic() - t_start
         culled = None
         if args.cull_check:
             culled = await cull_check(base, [r["kernel"] for r in recs if r["kernel"]])
