@@ -40,14 +40,18 @@ from pathlib import Path
 
 __all__ = ["TEMPLATE", "template_root", "split_students", "parse_lessons", "pool_config",
            "refill_decision", "cpu_busy_sampler", "install_classroom_pools", "KERNEL_MB",
+           "KERNEL_WAITING_MB",
            "SERVER_MB", "pool_memory_note", "REFILL_QUIET_S", "REFILL_MAX_BUSY",
            "REFILL_INTERVAL_S", "REFILL_HEAT_S"]
 
 #: The page template shipped with bpttviz (``share/voila/templates/bpttviz``).
 TEMPLATE = "bpttviz"
-#: Resident memory of one lesson kernel after its first draw (MB), measured with
-#: ``benchmarks/bench_kernel_start.py``; the server itself takes about SERVER_MB.
-KERNEL_MB = 120
+#: Resident memory of one lesson kernel (MB): about 118 MB waiting in the pool after its
+#: first draw (``benchmarks/bench_kernel_start.py``), up to about 160 MB once a student
+#: moves its controls (130 MB of it not shared with other kernels;
+#: ``benchmarks/bench_classroom.py``). The server itself takes about SERVER_MB.
+KERNEL_WAITING_MB = 120
+KERNEL_MB = 160
 SERVER_MB = 110
 #: Refill only when no page was asked for during this many seconds ...
 REFILL_QUIET_S = 20.0
@@ -107,10 +111,11 @@ def pool_memory_note(split: dict) -> str:
     n = sum(split.values())
     shares = ", ".join(f"{name}: {k}" for name, k in split.items())
     gb = n * KERNEL_MB / 1024
-    return (f"Keeping {n} kernels ready ({shares}): about {n} x {KERNEL_MB} MB = {gb:.1f} GB of "
-            f"memory, plus {SERVER_MB} MB for the server and {KERNEL_MB} MB for each student "
-            f"beyond the pool. Heating them takes about {max(15, n)} s on 2 cores before the "
-            f"class arrives.")
+    return (f"Keeping {n} kernels ready ({shares}): plan for {n} x {KERNEL_MB} MB = {gb:.1f} GB "
+            f"of memory (a kernel holds about {KERNEL_WAITING_MB} MB while it waits, up to "
+            f"{KERNEL_MB} MB once a student uses it), plus {SERVER_MB} MB for the server and "
+            f"{KERNEL_MB} MB for each student beyond the pool. Heating them takes about "
+            f"{max(15, n)} s on 2 cores: start the server before the class arrives.")
 
 
 def refill_decision(now: float, last_request: float, busy: float, starting: int,
