@@ -34,8 +34,10 @@ from pathlib import Path
 __all__ = ["main", "voila_argv", "lessons_dir", "default_notebooks", "copy_lessons",
            "port_problem", "lesson_names", "EXECUTOR_TIMEOUTS"]
 
-#: Check for idle kernels every minute; end those idle for two minutes with no tab connected.
-CULL_INTERVAL = 60
+#: Check for idle kernels every half minute; end those idle for two minutes with no tab
+#: connected (all side by side: :mod:`bpttviz.serving`), so a closed tab's kernel ends within
+#: three minutes.
+CULL_INTERVAL = 30
 CULL_IDLE_TIMEOUT = 120
 #: Waits of Voila's notebook executor (nbclient), in seconds. nbclient's default wait for a
 #: cell's output after its reply is 4 s: on a server busy starting thirty kernels it runs
@@ -133,7 +135,7 @@ def _serve(args) -> int:
         print(f"bpttviz serve: no notebooks directory at {notebooks} (a folder of .ipynb "
               f"files); give one with --notebooks DIR.", file=sys.stderr)
         return 2
-    from .serving import install_classroom_pools, parse_lessons, pool_memory_note, \
+    from .serving import install_kernel_managers, parse_lessons, pool_memory_note, \
         split_students, template_root
 
     pools = None
@@ -161,8 +163,8 @@ def _serve(args) -> int:
                                   if p])
     print(f"Serving the lessons in {notebooks} at "
           f"http://{args.host}:{args.port}/voila/render/index.ipynb", flush=True)
+    install_kernel_managers()
     if pools:
-        install_classroom_pools()
         print(pool_memory_note(pools), flush=True)
     Voila.launch_instance(argv=voila_argv(notebooks, args.host, args.port, args.open, pools,
                                           args.voila_arg))

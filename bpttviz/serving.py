@@ -21,8 +21,9 @@ are added to Voila's own pools:
   students as without a pool, with a fresh kernel each.
 
 Kernels that students used are culled like any other (the culler skips only
-kernels still waiting in the pool), so a closed tab's kernel ends within
-``cull_interval + cull_idle_timeout`` seconds.
+kernels still waiting in the pool), and all idle kernels are ended side by
+side rather than one after another, so a closed tab's kernel ends within
+``cull_idle_timeout + cull_interval`` seconds and the time of one shutdown.
 
 The page template ``bpttviz`` (extends Voila's ``lab``) adds a watchdog to
 lesson pages (notebooks whose metadata has ``"bpttviz": {"app": true}``): if
@@ -39,7 +40,7 @@ import time
 from pathlib import Path
 
 __all__ = ["TEMPLATE", "template_root", "split_students", "parse_lessons", "pool_config",
-           "refill_decision", "cpu_busy_sampler", "install_classroom_pools", "KERNEL_MB",
+           "refill_decision", "cpu_busy_sampler", "install_kernel_managers", "KERNEL_MB",
            "KERNEL_WAITING_MB",
            "SERVER_MB", "pool_memory_note", "REFILL_QUIET_S", "REFILL_MAX_BUSY",
            "REFILL_INTERVAL_S", "REFILL_HEAT_S"]
@@ -255,11 +256,39 @@ def _classroom_mixin():
     return ClassroomPools
 
 
-def install_classroom_pools():
-    """Make Voila's preheating kernel manager refill as :func:`refill_decision` says.
+def _culling_mixin():
+    """Idle kernels culled side by side rather than one after the other."""
+    import asyncio
+
+    class ConcurrentCulling:
+        """Check (and end) idle kernels concurrently.
+
+        jupyter_server's culler awaits each kernel's shutdown in turn; measured
+        here, thirty closed tabs took a minute of shutdowns in one pass, so the
+        last kernel ended 212 s after its tab closed. Side by side, a pass
+        takes about as long as one shutdown.
+        """
+
+        async def cull_kernels(self):
+            async def one(kernel_id):
+                try:
+                    await self.cull_kernel_if_idle(kernel_id)
+                except Exception as exc:
+                    self.log.exception("Checking the idle time of kernel %s failed: %s",
+                                       kernel_id, exc)
+
+            await asyncio.gather(*(one(k) for k in list(self._kernels)))
+
+    return ConcurrentCulling
+
+
+def install_kernel_managers():
+    """Make Voila's kernel managers cull concurrently and refill pools as :func:`refill_decision`.
 
     Wraps ``voila.app.voila_kernel_manager_factory`` in this process (call it
-    before ``Voila.launch_instance``); without ``--preheat_kernel`` nothing changes.
+    before ``Voila.launch_instance``). Every kernel manager culls idle kernels
+    concurrently (:func:`_culling_mixin`); with ``--preheat_kernel`` the pools
+    are refilled one kernel at a time when the server is quiet.
     """
     import voila.app
 
@@ -271,8 +300,8 @@ def install_classroom_pools():
         cls = original(base_class, preheat_kernel, default_pool_size,
                        page_config_hook=page_config_hook)
         if not preheat_kernel:
-            return cls
-        return type("ClassroomKernelManager", (_classroom_mixin(), cls), {})
+            return type("BpttvizKernelManager", (_culling_mixin(), cls), {})
+        return type("ClassroomKernelManager", (_classroom_mixin(), _culling_mixin(), cls), {})
 
     factory._bpttviz = True
     voila.app.voila_kernel_manager_factory = factory

@@ -147,20 +147,50 @@ def test_cpu_busy_sampler_gives_a_fraction():
     assert 0.0 <= sample() <= 1.0
 
 
-def test_the_classroom_pools_wrap_only_voilas_preheating_kernel_manager(monkeypatch):
+def test_the_kernel_managers_cull_side_by_side_and_pools_only_with_preheating(monkeypatch):
     voila_app = pytest.importorskip("voila.app")
     from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 
     monkeypatch.setattr(voila_app, "voila_kernel_manager_factory",
                         voila_app.voila_kernel_manager_factory)
-    serving.install_classroom_pools()
-    serving.install_classroom_pools()                   # twice is once
+    serving.install_kernel_managers()
+    serving.install_kernel_managers()                   # twice is once
     factory = voila_app.voila_kernel_manager_factory
     pooled = factory(AsyncMappingKernelManager, True, 0)
     names = [c.__name__ for c in pooled.__mro__]
-    assert names[:3] == ["ClassroomKernelManager", "ClassroomPools", "VoilaKernelManager"]
+    assert names[:4] == ["ClassroomKernelManager", "ClassroomPools", "ConcurrentCulling",
+                         "VoilaKernelManager"]
     plain = factory(AsyncMappingKernelManager, False, 0)
-    assert "ClassroomPools" not in [c.__name__ for c in plain.__mro__]
+    names = [c.__name__ for c in plain.__mro__]
+    assert "ClassroomPools" not in names and names[1] == "ConcurrentCulling"
+
+
+def test_idle_kernels_are_culled_side_by_side():
+    import asyncio
+    import logging
+
+    Culling = serving._culling_mixin()
+
+    class Manager(Culling):
+        log = logging.getLogger("test")
+
+        def __init__(self):
+            self._kernels = {"a": 1, "b": 2, "c": 3, "broken": 4}
+            self.running, self.most, self.ended = 0, 0, []
+
+        async def cull_kernel_if_idle(self, kernel_id):
+            if kernel_id == "broken":
+                raise RuntimeError("no such kernel")
+            self.running += 1
+            self.most = max(self.most, self.running)
+            await asyncio.sleep(0.05)          # a shutdown in progress
+            self.running -= 1
+            self.ended.append(kernel_id)
+
+    m = Manager()
+    asyncio.run(m.cull_kernels())
+    assert sorted(m.ended) == ["a", "b", "c"]   # one failure does not stop the others
+    assert m.most == 3                          # all at once, not one after another
 
 
 # --- the query string of a preheated page ---------------------------------------------------------
