@@ -207,7 +207,7 @@ def _classroom_mixin():
                                         **kwargs):
             self._last_request = time.monotonic()
             pool = self._pools.get(notebook_name, [])
-            ready = [t for t in pool if t.done() and t.exception() is None]
+            ready = [t for t in pool if t.done() and not t.cancelled() and t.exception() is None]
             if ready and pool[0] is not ready[0]:     # a ready kernel before one still starting
                 pool.remove(ready[0])
                 pool.insert(0, ready[0])
