@@ -203,8 +203,33 @@ def _classroom_mixin():
                                           extra_kernel_env_variables=extra_kernel_env_variables,
                                           **kwargs)
 
+        def _purge(self, notebook_name):
+            """Drop pool kernels that failed while heating (measured: two of sixty kernels
+            started at once drew the same port and one died); a student never gets one."""
+            pool = self._pools.get(notebook_name, [])
+            for task in list(pool):
+                if not task.done():
+                    continue
+                bad = task.cancelled() or task.exception() is not None
+                if not bad:
+                    content = task.result()
+                    render = content["task"]
+                    bad = content["kernel_id"] not in self or (
+                        render.done() and (render.cancelled() or render.exception() is not None))
+                    if bad and content["kernel_id"] in self:
+                        asyncio.ensure_future(self.shutdown_kernel(content["kernel_id"], now=True))
+                if bad:
+                    pool.remove(task)
+                    self.log.warning("bpttviz: a pool kernel of %s failed while heating; it is "
+                                     "not handed out", notebook_name)
+
+        def get_pool_size(self, notebook_name):
+            self._purge(notebook_name)
+            return super().get_pool_size(notebook_name)
+
         async def get_rendered_notebook(self, notebook_name, extra_kernel_env_variables={},
                                         **kwargs):
+            self._purge(notebook_name)
             self._last_request = time.monotonic()
             pool = self._pools.get(notebook_name, [])
             ready = [t for t in pool if t.done() and not t.cancelled() and t.exception() is None]

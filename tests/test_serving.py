@@ -295,3 +295,51 @@ def test_a_preheated_kernel_renders_its_figures_before_the_page_and_draws_the_sa
         cold.canvases[name].draw()
         assert np.array_equal(np.asarray(warm.canvases[name].buffer_rgba()),
                               np.asarray(cold.canvases[name].buffer_rgba()))
+
+
+def test_a_pool_kernel_that_failed_while_heating_is_never_handed_out():
+    import asyncio
+    import logging
+
+    Pools = serving._classroom_mixin()
+
+    class Base:
+        log = logging.getLogger("test")
+
+        def get_pool_size(self, notebook_name):
+            return len(self._pools.get(notebook_name, []))
+
+        def __contains__(self, kernel_id):
+            return kernel_id in self.alive
+
+    class Manager(Pools, Base):
+        def __init__(self):           # only what the purge reads
+            self.alive = {"good", "failed-run"}
+            self.ended = []
+
+        async def shutdown_kernel(self, kernel_id, now=False):
+            self.ended.append(kernel_id)
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        waiting = loop.create_future()                  # a healthy kernel waits for its page
+        failed = loop.create_future()
+        failed.set_exception(RuntimeError("Kernel died before replying to kernel_info"))
+
+        def item(kernel_id, render):
+            f = loop.create_future()
+            f.set_result({"kernel_id": kernel_id, "task": render, "renderer": None})
+            return f
+
+        m = Manager()
+        m._pools = {"a.ipynb": [item("dead", waiting), item("failed-run", failed),
+                                item("good", waiting)]}
+        size = m.get_pool_size("a.ipynb")
+        await asyncio.sleep(0)
+        kept = [t.result()["kernel_id"] for t in m._pools["a.ipynb"]]
+        waiting.cancel()
+        return size, kept, m.ended
+
+    size, kept, ended = asyncio.run(scenario())
+    assert size == 1 and kept == ["good"]
+    assert ended == ["failed-run"]          # a kernel still running is ended, not leaked
