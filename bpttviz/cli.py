@@ -121,6 +121,10 @@ def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False, pools
         f"--template={TEMPLATE}",
     ]
     argv += [f"--VoilaExecutor.{k}={v}" for k, v in EXECUTOR_TIMEOUTS.items()]
+    if os.name == "posix":
+        # Kernels talk over Unix sockets, not TCP ports: measured, two of sixty kernels
+        # started at once drew the same free port and one died (its page hung).
+        argv.append("--KernelManager.transport=ipc")
     if pools:
         argv += ["--preheat_kernel=True",
                  f"--VoilaKernelManager.kernel_pools_config={json.dumps(pool_config(pools))}"]

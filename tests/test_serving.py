@@ -91,6 +91,8 @@ def test_serve_uses_the_page_template_and_patient_executor_waits_without_a_pool(
     assert EXECUTOR_TIMEOUTS["iopub_timeout"] >= 60          # nbclient's 4 s emptied pages
     assert not [a for a in argv if "preheat" in a or "kernel_pools_config" in a]
     assert not [a for a in argv if a.startswith("--VoilaExecutor.timeout")]   # cells unlimited
+    if os.name == "posix":             # no two kernels started at once can draw one port
+        assert "--KernelManager.transport=ipc" in argv
 
 
 def test_serve_with_a_class_preheats_the_named_lessons_and_passes_extra_arguments_last():
