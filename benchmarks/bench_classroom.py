@@ -492,18 +492,21 @@ async def run(args):
         recs = []
         cpu0 = (server_cpu(proc.pid), cpu_seconds(proc.pid))
         t_start = time.monotonic()
-        with ThreadPoolExecutor(max_workers=args.students + 2) as pool:
-            tasks = [student(i, args.lesson_list[i % len(args.lesson_list)], base, t_start,
-                             args, pool, recs) for i in range(args.students)]
-            running = [asyncio.create_task(t) for t in tasks]
-            done, pending = await asyncio.wait(
-                running, timeout=args.window + args.duration + STEP_TIMEOUT + 30)
-            for t in pending:                 # a student still waiting counts as a failure
-                t.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-            for r in recs:
-                if r["ready"] is None and not r["no_app"] and not r["error"]:
-                    r["error"] = "TimeoutError: the page or its figures never arrived"
+        # Not a with-block: a page that never answers must not hold the report back (its
+        # thread ends when the server is stopped below).
+        pool = ThreadPoolExecutor(max_workers=args.students + 2)
+        tasks = [student(i, args.lesson_list[i % len(args.lesson_list)], base, t_start,
+                         args, pool, recs) for i in range(args.students)]
+        running = [asyncio.create_task(t) for t in tasks]
+        done, pending = await asyncio.wait(
+            running, timeout=args.window + args.duration + STEP_TIMEOUT + 30)
+        for t in pending:                 # a student still waiting counts as a failure
+            t.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        pool.shutdown(wait=False, cancel_futures=True)
+        for r in recs:
+            if r["ready"] is None and not r["no_app"] and not r["error"]:
+                r["error"] = "TimeoutError: the page or its figures never arrived"
         stop.set()
         await sampler
         peaks["cpu_server"] = server_cpu(proc.pid) - cpu0[0]
