@@ -10,6 +10,16 @@ it works from any folder once bpttviz is installed.
 lessons as a lecture deck through Voila's reveal.js template: each lesson's
 narrative as slides and its app live on a slide (:mod:`bpttviz.slides`).
 
+``bpttviz serve --students 30 --lessons 02_vanishing_exploding,03_truncated_bptt``
+keeps that many kernels of those lessons started and executed before the
+class arrives (:mod:`bpttviz.serving`: how they are shared out and refilled),
+and says how much memory they take.
+
+Every lesson page is served with bpttviz's page template (Voila's ``lab``
+page plus a watchdog: a lesson whose app does not appear says so and offers
+to retry), and with the notebook executor's waits raised so that a busy
+server is slow rather than broken (:data:`EXECUTOR_TIMEOUTS`).
+
 ``bpttviz lessons DIR`` copies the lesson notebooks to ``DIR`` for editing in
 JupyterLab; ``bpttviz serve --notebooks DIR`` then serves the edited copies.
 
@@ -22,6 +32,8 @@ from __future__ import annotations
 
 import argparse
 import errno
+import json
+import os
 import shutil
 import socket
 import sys
@@ -29,11 +41,18 @@ import tempfile
 from pathlib import Path
 
 __all__ = ["main", "voila_argv", "lessons_dir", "default_notebooks", "copy_lessons",
-           "port_problem", "slides_argv", "slides_config"]
+           "port_problem", "slides_argv", "slides_config", "lesson_names", "EXECUTOR_TIMEOUTS"]
 
-#: Check for idle kernels every minute; end those idle for two minutes with no tab connected.
-CULL_INTERVAL = 60
+#: Check for idle kernels every half minute; end those idle for two minutes with no tab
+#: connected (all side by side: :mod:`bpttviz.serving`), so a closed tab's kernel ends within
+#: three minutes.
+CULL_INTERVAL = 30
 CULL_IDLE_TIMEOUT = 120
+#: Waits of Voila's notebook executor (nbclient), in seconds. nbclient's default wait for a
+#: cell's output after its reply is 4 s: on a server busy starting thirty kernels it runs
+#: out, and the page comes without its app. A cell's own run is not limited (``timeout``
+#: stays None): under preheating the last cell waits for its page to be asked for.
+EXECUTOR_TIMEOUTS = {"iopub_timeout": 120, "startup_timeout": 180}
 
 
 def lessons_dir() -> Path:
@@ -84,8 +103,20 @@ def port_problem(host: str, port: int) -> str | None:
     return None
 
 
-def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False) -> list:
-    """Voila's command-line arguments for serving the lessons in ``notebooks``."""
+def lesson_names(notebooks) -> list:
+    """The lessons in the folder ``notebooks``: notebook stems, the landing page left out."""
+    return sorted(p.stem for p in Path(notebooks).glob("*.ipynb") if p.stem != "index")
+
+
+def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False, pools=None,
+               extra=()) -> list:
+    """Voila's command-line arguments for serving the lessons in ``notebooks``.
+
+    ``pools`` maps lesson names to the kernels to keep ready for each
+    (:func:`bpttviz.serving.split_students`); ``extra`` are more Voila arguments, last.
+    """
+    from .serving import TEMPLATE, pool_config
+
     argv = [
         str(notebooks),
         f"--Voila.ip={host}",
@@ -96,10 +127,19 @@ def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False) -> li
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
         "--MappingKernelManager.cull_connected=False",
+        f"--template={TEMPLATE}",
     ]
+    argv += [f"--VoilaExecutor.{k}={v}" for k, v in EXECUTOR_TIMEOUTS.items()]
+    if os.name == "posix":
+        # Kernels talk over Unix sockets, not TCP ports: measured, two of sixty kernels
+        # started at once drew the same free port and one died (its page hung).
+        argv.append("--KernelManager.transport=ipc")
+    if pools:
+        argv += ["--preheat_kernel=True",
+                 f"--VoilaKernelManager.kernel_pools_config={json.dumps(pool_config(pools))}"]
     if not open_browser:
         argv.append("--no-browser")
-    return argv
+    return argv + list(extra)
 
 
 def _serve(args) -> int:
@@ -108,6 +148,20 @@ def _serve(args) -> int:
         print(f"bpttviz serve: no notebooks directory at {notebooks} (a folder of .ipynb "
               f"files); give one with --notebooks DIR.", file=sys.stderr)
         return 2
+    from .serving import install_kernel_managers, parse_lessons, pool_memory_note, \
+        split_students, template_root
+
+    pools = None
+    if args.students is not None or args.lessons is not None:
+        try:
+            lessons = parse_lessons(args.lessons or "", lesson_names(notebooks))
+            if args.students is None:
+                raise ValueError("The '--lessons' option of bpttviz serve needs '--students N' "
+                                 "too: how many kernels to keep ready.")
+            pools = split_students(args.students, lessons)
+        except ValueError as exc:
+            print(f"bpttviz serve: {exc}", file=sys.stderr)
+            return 2
     try:
         from voila.app import Voila
     except ImportError:
@@ -117,9 +171,16 @@ def _serve(args) -> int:
     if problem:
         print(f"bpttviz serve: {problem}", file=sys.stderr)
         return 2
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        [str(template_root())] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep)
+                                  if p])
     print(f"Serving the lessons in {notebooks} at "
           f"http://{args.host}:{args.port}/voila/render/index.ipynb", flush=True)
-    Voila.launch_instance(argv=voila_argv(notebooks, args.host, args.port, args.open))
+    install_kernel_managers()
+    if pools:
+        print(pool_memory_note(pools), flush=True)
+    Voila.launch_instance(argv=voila_argv(notebooks, args.host, args.port, args.open, pools,
+                                          args.voila_arg))
     return 0
 
 
@@ -216,6 +277,15 @@ def main(argv=None) -> int:
                        help="directory of the lesson notebooks (default: the lessons shipped "
                             "with bpttviz)")
     serve.add_argument("--open", action="store_true", help="open a browser")
+    serve.add_argument("--students", type=int, default=None, metavar="N",
+                       help="keep N kernels of the --lessons started and run before the class "
+                            "arrives, shared out evenly between them (1 to 500)")
+    serve.add_argument("--lessons", default=None, metavar="NAME,NAME",
+                       help="the lessons to keep ready for --students, by notebook name, e.g. "
+                            "02_vanishing_exploding,03_truncated_bptt")
+    serve.add_argument("--voila-arg", action="append", default=[], metavar="ARG",
+                       help="one more argument for Voila, e.g. "
+                            "--voila-arg=--VoilaExecutor.iopub_timeout=300 (repeatable)")
     lessons = sub.add_parser("lessons", help="copy the lesson notebooks to a folder for editing")
     lessons.add_argument("dir", metavar="DIR", help="folder to copy them into (made if missing)")
     lessons.add_argument("--overwrite", action="store_true",

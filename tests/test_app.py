@@ -652,7 +652,7 @@ def test_serve_runs_voila_with_sources_stripped_tracebacks_hidden_and_idle_kerne
     assert argv[0] == "notebooks"
     for flag in ("--Voila.ip=127.0.0.1", "--port=9999", "--strip_sources=True",
                  "--show_tracebacks=False", "--no-browser",
-                 "--MappingKernelManager.cull_interval=60",
+                 "--MappingKernelManager.cull_interval=30",
                  "--MappingKernelManager.cull_idle_timeout=120"):
         assert flag in argv
 

@@ -43,18 +43,20 @@ import ipywidgets as widgets
 import numpy as np
 from ipympl.backend_nbagg import FigureManager
 
-from ..plots import freeze_layout, projector_style
+from ..plots import projector_style
 from .access import (ACCESS_CSS, TEXT_COLOURS, access_markup, alt_text_html,
                      alt_text_widget)
 from .alt_text import figure_text
 from .canvas import LessonCanvas
 from .controls import CONTROL_WIDTH, Control
 from .downloads import FigureSaver
+from .layout import freeze_shared, layout_key
 from .notices import notice_html, overflow_notes, overflow_step, readout_html
 from .projector import FIGURE_SCALE, PROJECTOR_CSS, parse_projector, scale_figure
 from .query import IGNORED_QUERY_KEYS, PAGE_KEYS, parse_query
 from .steps import StepsPanel
 from .teacher import TeacherLinks
+from .request import preheated, wait_for_page
 
 __all__ = ["Control", "LessonApp", "LessonCanvas", "FigureSaver", "parse_query", "notice_html",
            "readout_html", "overflow_step", "overflow_notes", "random_sequence",
@@ -150,6 +152,8 @@ class LessonApp:
         self._notes = []
         #: The page-level entries of the query string (:data:`PAGE_KEYS`), as text.
         self.page_options = {}
+        #: The page's address for the link (None: Voila's ``VOILA_REQUEST_URL``).
+        self.page_url = None
         self.artists = {}
         with projector_style():
             self.figures = dict(self.build_figures())
@@ -185,8 +189,8 @@ class LessonApp:
         self.widget.add_class(f"bpttviz-{self.slug}")
         self._show_projector()
         self.update()
-        for fig in self.figures.values():
-            freeze_layout(fig)
+        for name, fig in self.figures.items():     # laid out once per state, shared (.layout)
+            freeze_shared(fig, layout_key(self, name))
 
     # -- hooks for the lessons ------------------------------------------------------
     def build_figures(self) -> dict:
@@ -297,6 +301,69 @@ class LessonApp:
         self.set(**self.presets[name])
 
     # -- query string and link ------------------------------------------------------------
+    def apply_query(self, query: str, page_url: str | None = None) -> list:
+        """Apply a page's query string to the app already built, then update once.
+
+        The one place a query string reaches an app after construction: under
+        Voila's kernel preheating the app is built before its page is asked
+        for (:meth:`follow_request`). The controls go back to their defaults,
+        then ``query`` is applied exactly as the constructor applies it (a
+        preset, settings, shortcuts; :attr:`page_options` replaced by the
+        page-level keys, :data:`PAGE_KEYS`), so ``app.apply_query(q)`` leaves
+        the app as ``App(query=q)`` would. Entries that cannot be used are
+        reported in the page's notes, as at construction.
+
+        Parameters
+        ----------
+        query : str
+            The query string, e.g. ``"k1=5&k2=20&projector=1"`` (a leading ``?`` allowed).
+        page_url : str, optional
+            The page's address without its query, for the link to the
+            configuration; default: keep the one known (``VOILA_REQUEST_URL``).
+
+        Returns
+        -------
+        list of str
+            The entries not used, with why.
+        """
+        if page_url:
+            self.page_url = page_url
+        before = {k: w.value for k, w in self.widgets.items()}
+        with self.hold():
+            for c in self.controls:
+                self.widgets[c.name].value = c.default
+            self.constrain()
+        self._notes = []
+        problems = self._apply_query(query)
+        if self.result is not None and before == {k: w.value for k, w in self.widgets.items()}:
+            # Same controls (a page with no settings): the figures stand, the text follows.
+            values = self.values()
+            self.notes.value = notice_html(self._notes + list(self.notes_for(self.result, values)),
+                                           "warning")
+            self._update_link(values)
+        else:
+            self.update()
+        return problems
+
+    def follow_request(self) -> None:
+        """Under Voila's kernel preheating, wait for the page's request and apply its query.
+
+        A lesson notebook calls it in its last cell. It returns at once where
+        the kernel was not preheated (plain Voila, JupyterLab, nbclient): the
+        app read the query string when it was built. A preheated kernel first
+        renders its figures (:meth:`LessonCanvas.prerender`), so the page's first
+        draw is an update. An error is shown in the page.
+        """
+        try:
+            if preheated():
+                for canvas in self.canvases.values():   # while no one waits for the page
+                    canvas.prerender()
+            request = wait_for_page()
+            if request is not None:
+                self.apply_query(*request)
+        except Exception as exc:
+            self._show_error("read the page's settings", exc)
+
     def _apply_query(self, query):
         """Set initial values from a query string; keep a note of every entry not used.
 
@@ -382,7 +449,7 @@ class LessonApp:
     def link_url(self, values=None) -> str:
         """The full link to this configuration when served by Voila, else ``"?" + query``."""
         query = self.query_string(values)
-        page = os.environ.get("VOILA_REQUEST_URL", "")
+        page = self.page_url or os.environ.get("VOILA_REQUEST_URL", "")
         if not page:
             return "?" + query
         parts = urlsplit(page)

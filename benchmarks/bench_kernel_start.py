@@ -1,0 +1,120 @@
+"""What a lesson kernel costs to start: interpreter and kernel, imports, building the app, first draw.
+
+Starts a fresh ipykernel per lesson (as Voila does for a page), runs the
+lesson's steps one at a time and prints, for each, the wall time and the
+kernel's CPU time, then the kernel's memory (RSS and unique) once the app has
+drawn every figure once (the draw a page's canvases ask for when they connect).
+
+Steps: ``kernel`` (start the interpreter and ipykernel, until it answers),
+``%matplotlib widget`` (matplotlib and ipympl), ``import bpttviz.app``,
+``build app`` (widgets, figures, the first engine run and render), ``first
+draw`` (every canvas rendered to a PNG, as the browser's first ``draw``).
+
+Usage::
+
+    python -m benchmarks.bench_kernel_start [--lessons 02_vanishing_exploding,...] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+CLASSES = {"01_unfolding": "UnfoldingApp", "02_vanishing_exploding": "VanishingApp",
+           "03_truncated_bptt": "TruncationApp", "04_training": "TrainingApp",
+           "05_rnn_lstm_gru": "CellsApp", "06_error_surface": "SurfaceApp"}
+STEPS = ("kernel", "%matplotlib widget", "import bpttviz.app", "build app", "first draw")
+PROBE = ("import os, time, resource\n"
+         "_t = os.times()\n"
+         "print(time.perf_counter(), _t.user + _t.system)")
+
+
+def execute(kc, code, timeout=300):
+    """Run ``code``; return its stdout (raises on an error)."""
+    msg_id = kc.execute(code, store_history=False)
+    out = []
+    while True:
+        msg = kc.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "stream":
+            out.append(content["text"])
+        elif kind == "error":
+            raise RuntimeError(f"{content['ename']}: {content['evalue']}")
+        elif kind == "status" and content["execution_state"] == "idle":
+            return "".join(out)
+
+
+def cpu_of(kc):
+    return float(execute(kc, PROBE).split()[1])
+
+
+def one(lesson):
+    """``{step: (wall s, cpu s)}`` and ``(rss MB, uss MB)`` for one fresh kernel."""
+    import psutil
+    from jupyter_client.manager import start_new_kernel
+
+    env = {k: v for k, v in os.environ.items() if k not in ("QUERY_STRING", "VOILA_REQUEST_URL")}
+    t0 = time.perf_counter()
+    km, kc = start_new_kernel(kernel_name="python3", env=env)
+    try:
+        wall = time.perf_counter() - t0
+        proc = psutil.Process(km.provisioner.process.pid)
+        cpu = proc.cpu_times()
+        steps = {"kernel": (wall, cpu.user + cpu.system)}
+        code = {"%matplotlib widget": "%matplotlib widget",
+                "import bpttviz.app": "import bpttviz.app",
+                "build app": f"app = bpttviz.app.{CLASSES[lesson]}(query='')",
+                "first draw": "for _c in app.canvases.values():\n    _c.draw()"}
+        for step, source in code.items():
+            c0 = cpu_of(kc)
+            t = time.perf_counter()
+            execute(kc, source)
+            wall = time.perf_counter() - t
+            steps[step] = (wall, cpu_of(kc) - c0)
+        mem = proc.memory_full_info()
+        return steps, (mem.rss / 2**20, mem.uss / 2**20)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lessons", default="02_vanishing_exploding,03_truncated_bptt,04_training",
+                        help=f"lessons, from {', '.join(CLASSES)}")
+    parser.add_argument("--repeat", type=int, default=3, help="fresh kernels per lesson (1..10)")
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    args = parser.parse_args(argv)
+    lessons = [x.strip() for x in args.lessons.split(",") if x.strip()]
+    unknown = [x for x in lessons if x not in CLASSES]
+    if unknown or not 1 <= args.repeat <= 10:
+        parser.error(f"--lessons from {', '.join(CLASSES)} and --repeat in [1, 10]; got "
+                     f"{unknown or args.lessons}, {args.repeat}")
+    print(f"median of {args.repeat} fresh kernels; wall s / kernel CPU s per step; "
+          f"load average now {os.getloadavg()[0]:.1f}")
+    print(f"{'lesson':24s}" + "".join(f"{s:>22s}" for s in STEPS) + f"{'total':>14s}"
+          f"{'RSS MB':>9s}{'USS MB':>9s}")
+    figures = {}
+    for lesson in lessons:
+        runs = [one(lesson) for _ in range(args.repeat)]
+        med = {s: (statistics.median(r[0][s][0] for r in runs),
+                   statistics.median(r[0][s][1] for r in runs)) for s in STEPS}
+        rss = statistics.median(r[1][0] for r in runs)
+        uss = statistics.median(r[1][1] for r in runs)
+        total = (sum(w for w, _ in med.values()), sum(c for _, c in med.values()))
+        print(f"{lesson:24s}" + "".join(f"{w:11.2f} /{c:5.2f} s  " for w, c in med.values())
+              + f"{total[0]:6.2f} /{total[1]:5.2f}" + f"{rss:9.0f}{uss:9.0f}", flush=True)
+        figures[lesson] = {"steps": med, "rss_mb": rss, "uss_mb": uss}
+    if args.json:
+        print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

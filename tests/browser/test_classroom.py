@@ -1,0 +1,160 @@
+"""A page is never a silent blank, and a preheated page still follows its link.
+
+Lesson pages whose app cannot appear (the notebook executor gave up on a slow
+cell, the app's output was lost, or the app never shows in the browser) say so
+in words and offer Retry; the landing page, which has no app, never does. With
+``--students/--lessons`` the kernels are preheated, yet ``?k2=25`` still sets
+the slider and the page's link keeps the server's address.
+"""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import nbformat
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+START_TIMEOUT = 120
+PROBLEM = ".bpttviz-page-problem"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(args, log_path, ready_line=None):
+    """``bpttviz serve`` with ``args`` on a free port; yields its URL, ends it and its kernels."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("QUERY_STRING", "VOILA_REQUEST_URL")}
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "bpttviz.cli", "serve", "--host",
+                                 "127.0.0.1", "--port", str(port), *args],
+                                env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"bpttviz serve exited with {proc.returncode}:\n"
+                            f"{log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(url + "/", timeout=5):
+                    pass
+                if ready_line is None or ready_line in log_path.read_text():
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"bpttviz serve was not ready in {START_TIMEOUT} s:\n"
+                            f"{log_path.read_text()}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def lesson_notebook(path, *sources, wait_seconds=None):
+    """A notebook marked as a lesson page (the watchdog watches it) with these code cells."""
+    meta = {"app": True} if wait_seconds is None else {"app": True, "wait_seconds": wait_seconds}
+    nb = nbformat.v4.new_notebook(metadata={"bpttviz": meta, "kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}})
+    nb.cells = [nbformat.v4.new_markdown_cell("# A lesson")]
+    nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
+    nbformat.write(nb, path)
+
+
+@pytest.fixture(scope="module")
+def troubled(tmp_path_factory, chromium):
+    """A server of lesson pages whose apps cannot appear, its cells limited to 3 s."""
+    folder = tmp_path_factory.mktemp("troubled")
+    # slower than the executor allows: Voila gives up on the cell
+    lesson_notebook(folder / "sleepy.ipynb", "import time\ntime.sleep(30)",
+                    "import ipywidgets\nipywidgets.Label('never here')")
+    # the app's output comes after the cell's end, as on a saturated server: it is lost
+    lesson_notebook(folder / "late.ipynb", "%matplotlib widget",
+                    "import threading, time\nfrom IPython.display import display\n"
+                    "from bpttviz.app import VanishingApp\napp = VanishingApp()\n"
+                    "threading.Thread(target=lambda: (time.sleep(2), display(app))).start()")
+    # widgets arrive, but no lesson app ever shows in the browser
+    lesson_notebook(folder / "never.ipynb", "import ipywidgets\nipywidgets.Label('no app')",
+                    wait_seconds=3)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Home")],
+                                            metadata={"kernelspec": {"name": "python3",
+                                                                     "display_name": "Python 3",
+                                                                     "language": "python"}}),
+                   folder / "index.ipynb")
+    log = tmp_path_factory.mktemp("troubled-log") / "voila.log"
+    with serving(["--notebooks", str(folder), "--voila-arg=--VoilaExecutor.timeout=3"],
+                 log) as url:
+        yield url
+
+
+@pytest.mark.parametrize("name, kind", [("sleepy", "failed"), ("late", "failed"),
+                                        ("never", "slow")])
+def test_a_page_whose_app_does_not_appear_says_so_and_offers_retry(troubled, page, name, kind):
+    page.goto(f"{troubled}/voila/render/{name}.ipynb")
+    box = page.wait_for_selector(PROBLEM, state="visible", timeout=90_000)
+    assert box.get_attribute("role") == "alert" and box.get_attribute("data-kind") == kind
+    text = box.inner_text()
+    assert ("could not start" if kind == "failed" else "has not appeared") in text
+    assert page.query_selector(".bpttviz-app") is None
+    # Retry loads the page again (and, the cause being the same, says so again)
+    with page.expect_navigation(timeout=90_000):
+        page.click(".bpttviz-retry")
+    page.wait_for_selector(PROBLEM, state="visible", timeout=90_000)
+
+
+def test_the_landing_page_has_no_watchdog(troubled, page):
+    page.goto(f"{troubled}/voila/render/index.ipynb")
+    page.wait_for_selector("text=Home")
+    assert "bpttviz-page-problem" not in page.content()
+
+
+@pytest.fixture(scope="module")
+def pooled(tmp_path_factory, chromium):
+    """The shipped lessons with one kernel of lesson 3 preheated."""
+    log = tmp_path_factory.mktemp("pooled") / "voila.log"
+    with serving(["--students", "1", "--lessons", "03_truncated_bptt"], log,
+                 ready_line="Kernel pool of 03_truncated_bptt.ipynb is filled") as url:
+        time.sleep(10)          # the kernel started; let its notebook run up to the request
+        yield url, log
+
+
+def test_a_preheated_page_follows_its_link_and_shows_its_app_with_no_warning(pooled, page):
+    url, log = pooled
+    page.goto(f"{url}/voila/render/03_truncated_bptt.ipynb?k2=25&radius=1.1")
+    page.wait_for_selector(".bpttviz-app")
+    assert "Using pre-heated kernel" in log.read_text()      # the page took the pooled kernel
+    page.wait_for_function("""() => { const r = document.querySelector(
+        '.bpttviz-control-k2 .widget-readout'); return r && r.textContent.trim() === '25'; }""")
+    link = page.inner_text(".bpttviz-link")
+    assert f"{url}/voila/render/03_truncated_bptt.ipynb?" in link
+    assert "k2=25" in link and "radius=1.1" in link
+    page.wait_for_timeout(1000)
+    assert page.query_selector(PROBLEM) is None
+
+
+@pytest.mark.parametrize("lesson", ["02_vanishing_exploding", "04_training"])
+def test_a_lesson_served_without_the_pool_shows_its_app_with_no_warning(pooled, page, lesson):
+    url, _ = pooled
+    page.goto(f"{url}/voila/render/{lesson}.ipynb")
+    page.wait_for_selector(".bpttviz-app")
+    page.wait_for_timeout(1000)
+    assert page.query_selector(PROBLEM) is None
