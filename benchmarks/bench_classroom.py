@@ -357,8 +357,10 @@ def start_server(args, log_path):
 
 def wait_heated(proc, log_path, args, limit=300):
     """Wait until every pool is filled and the kernels' notebooks have run (CPU quiet)."""
+    from bpttviz.serving import split_students
+
     t0 = time.monotonic()
-    pools = [ln for ln in args.lesson_list]
+    pools = [nb for nb, n in split_students(args.students, args.lesson_list).items() if n > 0]
     while time.monotonic() - t0 < limit:
         text = Path(log_path).read_text()
         if all(f"Kernel pool of {nb}.ipynb is filled" in text for nb in pools):
