@@ -629,6 +629,8 @@ def main(argv=None):
     unknown = [x for x in args.lesson_list if x not in SLIDERS]
     if unknown or not args.lesson_list:
         parser.error(f"--lessons must name lessons from {', '.join(SLIDERS)}; got {unknown}")
+    # Stopped from outside (timeout, kill): still stop the server and its kernels.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     rng = random.Random(args.seed)
     args.arrivals = sorted(rng.uniform(0, args.window) for _ in range(args.students))
     if args.browser_check:
