@@ -357,8 +357,10 @@ def start_server(args, log_path):
 
 def wait_heated(proc, log_path, args, limit=300):
     """Wait until every pool is filled and the kernels' notebooks have run (CPU quiet)."""
+    from bpttviz.serving import split_students
+
     t0 = time.monotonic()
-    pools = [ln for ln in args.lesson_list]
+    pools = [nb for nb, n in split_students(args.students, args.lesson_list).items() if n > 0]
     while time.monotonic() - t0 < limit:
         text = Path(log_path).read_text()
         if all(f"Kernel pool of {nb}.ipynb is filled" in text for nb in pools):
@@ -627,6 +629,8 @@ def main(argv=None):
     unknown = [x for x in args.lesson_list if x not in SLIDERS]
     if unknown or not args.lesson_list:
         parser.error(f"--lessons must name lessons from {', '.join(SLIDERS)}; got {unknown}")
+    # Stopped from outside (timeout, kill): still stop the server and its kernels.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     rng = random.Random(args.seed)
     args.arrivals = sorted(rng.uniform(0, args.window) for _ in range(args.students))
     if args.browser_check:
