@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .cli import CULL_IDLE_TIMEOUT, CULL_INTERVAL, lessons_dir
+from .cli import CULL_IDLE_TIMEOUT, CULL_INTERVAL, EXECUTOR_TIMEOUTS, lessons_dir
 
 __all__ = ["LANDING", "lesson_names", "landing_url", "singleuser_args", "configure",
            "hub_config_text"]
@@ -49,7 +49,8 @@ def singleuser_args() -> list:
     Voila's server extension is enabled explicitly (pip enables it when Voila is installed,
     but an image or environment built otherwise may not); sources stripped and tracebacks
     hidden as in the standalone Voila; idle kernels culled, since a closed tab does not end
-    its kernel (voila#1458).
+    its kernel (voila#1458); the notebook executor's waits raised as ``bpttviz serve`` raises
+    them, so a busy server is slow rather than broken.
     """
     return [
         "--ServerApp.jpserver_extensions=voila.server_extension=True",
@@ -58,7 +59,7 @@ def singleuser_args() -> list:
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
         "--MappingKernelManager.cull_connected=False",
-    ]
+    ] + [f"--VoilaExecutor.{k}={v}" for k, v in EXECUTOR_TIMEOUTS.items()]
 
 
 def configure(c, *, lesson: str = LANDING, notebooks=None):

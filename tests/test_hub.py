@@ -19,6 +19,7 @@ CLASSES = {
     "ServerApp": "jupyter_server.serverapp",
     "VoilaConfiguration": "voila.configuration",
     "MappingKernelManager": "jupyter_server.services.kernels.kernelmanager",
+    "VoilaExecutor": "voila.execute",
 }
 
 
