@@ -142,11 +142,33 @@ def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False, pools
     return argv + list(extra)
 
 
-def _serve(args) -> int:
+def _notebooks(command, args):
+    """The folder of notebooks ``bpttviz <command>`` serves, or None after saying why not."""
     notebooks = Path(args.notebooks) if args.notebooks else default_notebooks()
-    if not (notebooks.is_dir() and any(notebooks.glob("*.ipynb"))):
-        print(f"bpttviz serve: no notebooks directory at {notebooks} (a folder of .ipynb "
-              f"files); give one with --notebooks DIR.", file=sys.stderr)
+    if notebooks.is_dir() and any(notebooks.glob("*.ipynb")):
+        return notebooks
+    print(f"bpttviz {command}: no notebooks directory at {notebooks} (a folder of .ipynb "
+          f"files); give one with --notebooks DIR.", file=sys.stderr)
+    return None
+
+
+def _voila(command, args):
+    """Voila's application class, or None after saying in one line why it cannot serve."""
+    try:
+        from voila.app import Voila
+    except ImportError:
+        print(f"bpttviz {command} needs Voila: pip install 'bpttviz[app]'.", file=sys.stderr)
+        return None
+    problem = port_problem(args.host, args.port)
+    if problem:
+        print(f"bpttviz {command}: {problem}", file=sys.stderr)
+        return None
+    return Voila
+
+
+def _serve(args) -> int:
+    notebooks = _notebooks("serve", args)
+    if notebooks is None:
         return 2
     from .serving import install_kernel_managers, parse_lessons, pool_memory_note, \
         split_students, template_root
@@ -162,14 +184,8 @@ def _serve(args) -> int:
         except ValueError as exc:
             print(f"bpttviz serve: {exc}", file=sys.stderr)
             return 2
-    try:
-        from voila.app import Voila
-    except ImportError:
-        print("bpttviz serve needs Voila: pip install 'bpttviz[app]'.", file=sys.stderr)
-        return 2
-    problem = port_problem(args.host, args.port)
-    if problem:
-        print(f"bpttviz serve: {problem}", file=sys.stderr)
+    Voila = _voila("serve", args)
+    if Voila is None:
         return 2
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         [str(template_root())] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep)
@@ -242,19 +258,9 @@ def slides_config():
 
 def _slides(args) -> int:
     from .slides import build_decks
-    notebooks = Path(args.notebooks) if args.notebooks else default_notebooks()
-    if not (notebooks.is_dir() and any(notebooks.glob("*.ipynb"))):
-        print(f"bpttviz slides: no notebooks directory at {notebooks} (a folder of .ipynb "
-              f"files); give one with --notebooks DIR.", file=sys.stderr)
-        return 2
-    try:
-        from voila.app import Voila
-    except ImportError:
-        print("bpttviz slides needs Voila: pip install 'bpttviz[app]'.", file=sys.stderr)
-        return 2
-    problem = port_problem(args.host, args.port)
-    if problem:
-        print(f"bpttviz slides: {problem}", file=sys.stderr)
+    notebooks = _notebooks("slides", args)
+    Voila = None if notebooks is None else _voila("slides", args)
+    if Voila is None:
         return 2
     with tempfile.TemporaryDirectory(prefix="bpttviz-slides-") as decks:
         build_decks(notebooks, decks)
