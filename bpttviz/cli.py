@@ -233,7 +233,8 @@ def _hub_config(args) -> int:
 
 def slides_argv(decks, host="127.0.0.1", port=8866, open_browser=False) -> list:
     """Voila's command-line arguments for serving the decks in ``decks`` as reveal.js slides."""
-    return voila_argv(decks, host, port, open_browser) + ["--template=reveal"]
+    lessons_page = voila_argv(decks, host, port, open_browser)
+    return [a for a in lessons_page if not a.startswith("--template=")] + ["--template=reveal"]
 
 
 def slides_config():

@@ -106,6 +106,8 @@ def test_a_folder_without_notebooks_is_refused(tmp_path):
 def test_slides_are_served_with_the_reveal_template_and_local_style_sheets(tmp_path):
     argv = slides_argv(tmp_path, "127.0.0.1", 9001)
     assert "--template=reveal" in argv and "--port=9001" in argv
+    # Voila takes one template: the lessons' page template gives way to reveal.js.
+    assert [a for a in argv if a.startswith("--template=")] == ["--template=reveal"]
     assert "--strip_sources=True" in argv and "--show_tracebacks=False" in argv
     config = slides_config().VoilaConfiguration
     reveal = config.resources["reveal"]
