@@ -273,17 +273,22 @@ def _slides(args) -> int:
     return 0
 
 
+def _server_options(parser):
+    """The options ``serve`` and ``slides`` share: where to listen, what to serve, a browser."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8866, help="port (default 8866)")
+    parser.add_argument("--notebooks", default=None,
+                        help="directory of the lesson notebooks (default: the lessons shipped "
+                             "with bpttviz)")
+    parser.add_argument("--open", action="store_true", help="open a browser")
+
+
 def main(argv=None) -> int:
     """Entry point of the ``bpttviz`` script."""
     parser = argparse.ArgumentParser(prog="bpttviz", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve the lessons with Voila")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8866, help="port (default 8866)")
-    serve.add_argument("--notebooks", default=None,
-                       help="directory of the lesson notebooks (default: the lessons shipped "
-                            "with bpttviz)")
-    serve.add_argument("--open", action="store_true", help="open a browser")
+    _server_options(serve)
     serve.add_argument("--students", type=int, default=None, metavar="N",
                        help="keep N kernels of the --lessons started and run before the class "
                             "arrives, shared out evenly between them (1 to 500)")
@@ -310,15 +315,8 @@ def main(argv=None) -> int:
     hub.add_argument("--port", type=int, default=8000, help="port of the hub (default 8000)")
     hub.add_argument("-o", "--output", default=None,
                      help="file to write (default: print it)")
-
-
     slides = sub.add_parser("slides", help="serve the lessons as a lecture deck (reveal.js)")
-    slides.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    slides.add_argument("--port", type=int, default=8866, help="port (default 8866)")
-    slides.add_argument("--notebooks", default=None,
-                        help="directory of the lesson notebooks (default: the lessons shipped "
-                             "with bpttviz)")
-    slides.add_argument("--open", action="store_true", help="open a browser")
+    _server_options(slides)
     args = parser.parse_args(argv)
     if args.command == "hub-config":
         return _hub_config(args)
