@@ -136,6 +136,19 @@ def check_instance(value, name: str, func: str, types, what: str, allow_none=Fal
                     f"Got {describe(value)} instead.")
 
 
+def check_rng(rng, func: str, allow_none=False):
+    """A ``np.random.Generator`` from a Generator or an int seed (or None: fresh entropy)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None and allow_none:
+        return np.random.default_rng()
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)) and rng >= 0:
+        return np.random.default_rng(int(rng))
+    extra = ", an int seed >= 0 or None" if allow_none else " or an int seed >= 0"
+    raise TypeError(f"The 'rng' parameter of {func} must be a numpy.random.Generator{extra}. "
+                    f"Got {describe(rng)} instead.")
+
+
 def _with_dtype(value, arr):
     """``describe(value)``, with the dtype NumPy gave it when it was not an array."""
     text = describe(value)

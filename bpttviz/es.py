@@ -25,10 +25,10 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import (check_bool, check_callable, check_int, check_option, check_real,
-                          describe)
+                          check_rng, describe)
 from .engine import make_problem, problem_loss
 from .models import max_singular_value
-from .tasks import Batch, _rng
+from .tasks import Batch
 from .trace import global_norm
 from .training import History, ProgressBar, check_data, make_optimizer, progress_every, recurrent_matrix
 
@@ -107,7 +107,7 @@ def es_gradient(model, batch, *, population=50, sigma=0.02, rng=None, shaping="r
                          f"pairs). Got {population} instead.")
     sigma = check_real(sigma, "sigma", func, low=0, closed="right")
     shaping = check_option(shaping, "shaping", func, SHAPINGS)
-    rng = _rng(rng, func, allow_none=True)
+    rng = check_rng(rng, func, allow_none=True)
     pb = _problem(model, batch, func)
     theta = pb.params                       # checked copies, in the model's dtype
     names = list(theta)

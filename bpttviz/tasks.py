@@ -43,7 +43,8 @@ from importlib import resources
 
 import numpy as np
 
-from ._validation import check_array, check_int, check_mask, check_option, check_real, describe
+from ._validation import (check_array, check_int, check_mask, check_option, check_real,
+                          check_rng, describe)
 
 __all__ = [
     "Batch", "Task", "SineWave", "NoisySineWave", "AddingProblem", "CopyMemory",
@@ -103,19 +104,6 @@ class Batch:
                 f"loss={self.loss!r})")
 
 
-def _rng(rng, func, allow_none=False):
-    """A ``np.random.Generator`` from a Generator or an int seed (or None: fresh entropy)."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None and allow_none:
-        return np.random.default_rng()
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)) and rng >= 0:
-        return np.random.default_rng(int(rng))
-    extra = ", an int seed >= 0 or None" if allow_none else " or an int seed >= 0"
-    raise TypeError(f"The 'rng' parameter of {func} must be a numpy.random.Generator{extra}. "
-                    f"Got {describe(rng)} instead.")
-
-
 def _one_hot(ids, n):
     """(T, B) int -> (T, B, n) float one-hot."""
     return np.eye(n)[ids]
@@ -172,7 +160,7 @@ class Task:
         func = f"{type(self).__name__}.sample"
         B = check_int(batch_size, "batch_size", func, low=1)
         T = self.check_seq_len(seq_len, func)
-        return self._generate(B, T, _rng(rng, func))
+        return self._generate(B, T, check_rng(rng, func))
 
     def _generate(self, B, T, rng) -> Batch:
         raise NotImplementedError
