@@ -13,7 +13,7 @@ from functools import cached_property
 import numpy as np
 
 from .losses import mean_over_targets
-from .schedules import Schedule, UpdatePlan, _kept_mask
+from .schedules import Schedule, UpdatePlan, kept_mask
 
 
 def _expand(T, lo, values):
@@ -202,7 +202,7 @@ class Update:
     def kept(self):
         """(T, T) bool mask: ``kept[tau, s]`` when this update carries loss tau back to state s."""
         r = self._reached()
-        return _kept_mask(self.T, self.losses[r], self.starts[r])
+        return kept_mask(self.T, self.losses[r], self.starts[r])
 
     @property
     def grad_norm(self) -> float:
