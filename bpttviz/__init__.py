@@ -5,8 +5,8 @@ networks, in float64 by default.
 """
 
 from . import diagnostics, es, schedules, tasks, training
-from .engine import bptt, unroll
-from .models import GRU, LSTM, ElmanRNN, max_singular_value, spectral_radius
+from .engine import bptt
+from .models import GRU, LSTM, ElmanRNN, max_singular_value, spectral_radius, unroll
 from .schedules import Schedule, UpdatePlan
 from .trace import Cost, Trace, Update
 from .tasks import TASKS, Batch, Task, make_task

@@ -23,12 +23,12 @@ import numpy as np
 from ._validation import check_array, check_bool, check_int, check_mask, check_option, describe
 from .cells import outer_sum
 from .losses import LOSSES, mean_over_targets
-from .models import RNN
+from .models import check_inputs, unroll  # unroll lives with the models; offered here beside bptt
 from .schedules import Schedule, full, tbptt
 from .trace import Cost, Trace, Update
 
 __all__ = ["bptt", "unroll", "Problem", "make_problem", "run_schedule", "flow_matrix",
-           "problem_loss", "resolve_schedule", "check_model", "check_inputs", "row_norms"]
+           "problem_loss", "resolve_schedule", "row_norms"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,33 +68,6 @@ class Problem:
         return self.m[a:b]
 
 
-def check_model(model, func):
-    """The model's parameters, checked (TypeError/ValueError naming what is wrong)."""
-    if not isinstance(model, RNN):
-        raise TypeError(f"The 'model' parameter of {func} must be a bpttviz model "
-                        f"(ElmanRNN, LSTM, GRU). Got {type(model).__name__} instead.")
-    return model.checked_params(func)
-
-
-def _own(a, copy):
-    return a.copy() if copy else a
-
-
-def check_inputs(model, inputs, h0, func, copy=True):
-    """``(params copy, inputs (T, B, I), h0 (B, S))`` of a model, checked."""
-    params = check_model(model, func)
-    dtype = model.dtype
-    x = _own(check_array(inputs, "inputs", func, ndim=3, dtype=dtype,
-                         shape=(("T", None), ("B", None), ("I", model.n_in))), copy)
-    B, S = x.shape[1], model.state_size
-    if h0 is None:
-        s0 = model.init_state(B)
-    else:
-        s0 = check_array(h0, "h0", func, ndim=2, dtype=dtype,
-                         shape=(("B", B), ("S", S))).copy()
-    return {k: v.copy() for k, v in params.items()}, x, s0
-
-
 def make_problem(model, inputs, targets, h0=None, loss="mse", mask=None, func="bptt", copy=True):
     """Check a model and its data and bundle them into a :class:`Problem`.
 
@@ -108,15 +81,16 @@ def make_problem(model, inputs, targets, h0=None, loss="mse", mask=None, func="b
     T, B = x.shape[:2]
     O = model.n_out
     if loss == "mse":
-        y = _own(check_array(targets, "targets", func, ndim=3, dtype=model.dtype,
-                             shape=(("T", T), ("B", B), ("O", O))), copy)
+        y = check_array(targets, "targets", func, ndim=3, dtype=model.dtype,
+                        shape=(("T", T), ("B", B), ("O", O)))
     else:
-        y = _own(check_array(targets, "targets", func, ndim=2, kind="int",
-                             shape=(("T", T), ("B", B))), copy)
+        y = check_array(targets, "targets", func, ndim=2, kind="int", shape=(("T", T), ("B", B)))
         if y.min() < 0 or y.max() >= O:
             raise ValueError(f"The 'targets' parameter of {func} must hold class labels in "
                              f"[0, {O - 1}] for cross_entropy. Got values in "
                              f"[{y.min()}, {y.max()}] instead.")
+    if copy:
+        y = y.copy()
     # True/False or weights >= 0, at least one positive: a mask with no target is refused
     m = None if mask is None else check_mask(mask, func, T, B, model.dtype).copy()
     return Problem(model.cell, params, x, y, m, s0, loss)
@@ -651,25 +625,3 @@ def bptt(model, inputs, targets, k1=None, k2=None, h0=None, *, loss="mse", mask=
                          f"the schedule injects, or every gradient is zero. Got targets at steps "
                          f"{describe(np.flatnonzero(pb.carries))}, none injected by {schedule!r}.")
     return run_schedule(pb, schedule, checkpoint, record=record)
-
-
-@dataclass(frozen=True, eq=False)
-class Unrolled:
-    """A forward pass: states (T, B, S), hidden (T, B, H), outputs (T, B, O), and the cell cache."""
-
-    states: np.ndarray
-    hidden: np.ndarray
-    outputs: np.ndarray
-    cache: dict
-    params: dict
-
-
-def unroll(model, inputs, h0=None) -> Unrolled:
-    """Run the network forward over ``inputs`` (T, B, I); no targets, no gradients."""
-    params, x, s0 = check_inputs(model, inputs, h0, "unroll")
-    cell = model.cell
-    with np.errstate(all="ignore"):
-        cache = cell.forward(params, x, s0)
-        hidden = cell.hidden(cache["s"])
-        outputs = hidden @ params["W_hy"].T + params["b_y"]
-    return Unrolled(cache["s"], hidden, outputs, cache, params)

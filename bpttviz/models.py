@@ -2,10 +2,13 @@
 
 ``yhat_t = W_hy h_t + b_y``. Parameters live in ``model.params``, a dict of
 NumPy arrays (float64 unless ``dtype`` says otherwise) that can be read and
-assigned; the engine checks them before each use.
+assigned; they are checked before each use. :func:`unroll` runs a network
+forward (no targets, no gradients); the engine adds the backward passes.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -107,7 +110,6 @@ class RNN:
 
     def predict(self, inputs, h0=None):
         """Outputs ``yhat`` (T, B, O) for ``inputs`` (T, B, I); no gradients."""
-        from .engine import unroll
         return unroll(self, inputs, h0=h0).outputs
 
     def copy(self):
@@ -258,3 +260,56 @@ def _uniform_init(rng, shapes, H):
     """PyTorch's recurrent-layer initialization: every array uniform in [-1/sqrt(H), 1/sqrt(H)]."""
     bound = 1.0 / np.sqrt(H)
     return {name: rng.uniform(-bound, bound, size=shape) for name, shape in shapes.items()}
+
+
+# --- the forward pass ------------------------------------------------------------
+
+def check_model(model, func):
+    """The model's parameters, checked (TypeError/ValueError naming what is wrong)."""
+    if not isinstance(model, RNN):
+        raise TypeError(f"The 'model' parameter of {func} must be a bpttviz model "
+                        f"(ElmanRNN, LSTM, GRU). Got {type(model).__name__} instead.")
+    return model.checked_params(func)
+
+
+def check_inputs(model, inputs, h0, func, copy=True):
+    """``(params copy, inputs (T, B, I), h0 (B, S))`` of a model, checked.
+
+    The inputs are copied too unless ``copy=False`` (then the caller must not
+    change them while it uses them).
+    """
+    params = check_model(model, func)
+    dtype = model.dtype
+    x = check_array(inputs, "inputs", func, ndim=3, dtype=dtype,
+                    shape=(("T", None), ("B", None), ("I", model.n_in)))
+    if copy:
+        x = x.copy()
+    B, S = x.shape[1], model.state_size
+    if h0 is None:
+        s0 = model.init_state(B)
+    else:
+        s0 = check_array(h0, "h0", func, ndim=2, dtype=dtype,
+                         shape=(("B", B), ("S", S))).copy()
+    return {k: v.copy() for k, v in params.items()}, x, s0
+
+
+@dataclass(frozen=True, eq=False)
+class Unrolled:
+    """A forward pass: states (T, B, S), hidden (T, B, H), outputs (T, B, O), and the cell cache."""
+
+    states: np.ndarray
+    hidden: np.ndarray
+    outputs: np.ndarray
+    cache: dict
+    params: dict
+
+
+def unroll(model, inputs, h0=None) -> Unrolled:
+    """Run the network forward over ``inputs`` (T, B, I); no targets, no gradients."""
+    params, x, s0 = check_inputs(model, inputs, h0, "unroll")
+    cell = model.cell
+    with np.errstate(all="ignore"):
+        cache = cell.forward(params, x, s0)
+        hidden = cell.hidden(cache["s"])
+        outputs = hidden @ params["W_hy"].T + params["b_y"]
+    return Unrolled(cache["s"], hidden, outputs, cache, params)

@@ -59,8 +59,8 @@ import numpy as np
 
 from ._validation import (check_array, check_bool, check_callable, check_grads, check_int,
                           check_option, check_real, describe)
-from .engine import make_problem, resolve_schedule, run_schedule, unroll
-from .models import RNN, max_singular_value
+from .engine import make_problem, resolve_schedule, run_schedule
+from .models import RNN, max_singular_value, unroll
 from .schedules import Schedule, UpdatePlan
 from .tasks import Batch, Task
 from .trace import global_norm

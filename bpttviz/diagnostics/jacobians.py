@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import check_array, check_bool, check_int, check_real
-from ..engine import check_inputs, check_model
+from ..models import check_inputs, check_model
 
 
 # --- per-step Jacobians -------------------------------------------------------

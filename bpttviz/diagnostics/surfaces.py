@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import check_array, check_int, check_option, check_real
-from ..engine import check_model, make_problem, problem_loss
+from ..engine import make_problem, problem_loss
+from ..models import check_model
 
 
 # --- loss along directions in parameter space -------------------------------------------
