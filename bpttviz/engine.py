@@ -28,7 +28,8 @@ from .schedules import Schedule, full, tbptt
 from .trace import Cost, Trace, Update
 
 __all__ = ["bptt", "unroll", "Problem", "make_problem", "run_schedule", "flow_matrix",
-           "problem_loss", "resolve_schedule", "row_norms"]
+           "problem_loss", "resolve_schedule", "row_norms", "loss_weights", "reaching_losses",
+           "LazySource"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -317,14 +318,18 @@ def _first_nonfinite(flags, offset):
     return int(bad[0]) + offset if bad.size else None
 
 
-def _loss_weights(plan, carries):
-    """Weight of each injected loss in the update's mean: 1/n for targeted losses."""
+def loss_weights(plan, carries):
+    """(n,) weight of each loss ``plan`` injects in the update's mean.
+
+    ``carries`` (T,) says which steps carry a target: each of the n' injected
+    losses that does weighs 1/n', the others 0 (all 0 when none does).
+    """
     c = carries[plan.losses].astype(float)
     n = c.sum()
     return c / n if n else c
 
 
-def _reaching(plan, w):
+def reaching_losses(plan, w):
     """(n,) bool: the update's losses that backpropagate into states.
 
     A loss reaches a state when its window is not empty and it carries a target
@@ -418,8 +423,8 @@ def run_schedule(pb: Problem, schedule: Schedule, checkpoint=None, record=True,
     plans = schedule.updates
     carries = pb.carries
     post = _output_layer(pb)
-    weights = [_loss_weights(p, carries) for p in plans]
-    reaching = [_reaching(p, w) for p, w in zip(plans, weights)]
+    weights = [loss_weights(p, carries) for p in plans]
+    reaching = [reaching_losses(p, w) for p, w in zip(plans, weights)]
     # The earliest state each update reaches, and so what must be kept from update u on.
     first = [int(p.starts[r].min()) if r.any() else T for p, r in zip(plans, reaching)]
     keep_from = np.minimum.accumulate(np.array(first + [T])[::-1])[::-1]
@@ -487,14 +492,21 @@ def run_schedule(pb: Problem, schedule: Schedule, checkpoint=None, record=True,
             tape.release(T)
 
     hidden = cell.hidden(states) if record else None
-    source = _LazySource(pb, schedule, updates) if record else None
+    source = LazySource(pb, schedule, updates) if record else None
     return Trace(hidden, states, outputs, step_losses, carries, tuple(updates), schedule,
                  min(first_bad.values(), default=None), tape.cost(), np.dtype(pb.x.dtype).name,
                  source, final_state=state, states_at=kept_states, forward_nonfinite=first_bad)
 
 
-class _LazySource:
-    """Computes a trace's O(T^2) and full-gradient views on first read."""
+class LazySource:
+    """Computes a trace's O(T^2) flow and its full-BPTT views on first read.
+
+    ``updates`` are the trace's own: when the schedule already is full BPTT
+    (one update, every loss, back to step 0) and that update recorded its
+    per-step norms, it is the full view; otherwise full BPTT is run once.
+    (The forward-mode methods of :mod:`bpttviz.online` record no per-step
+    norms, so their traces always run it.)
+    """
 
     def __init__(self, pb, schedule, updates):
         self.pb, self.schedule, self.updates = pb, schedule, updates
@@ -504,10 +516,9 @@ class _LazySource:
             return flow_matrix(self.pb)
         sched = self.schedule
         plans = sched.updates
-        if len(plans) == 1 and plans[0].step == sched.T and len(plans[0].losses) == sched.T \
-                and not plans[0].starts.any():
-            up = self.updates[0]            # already full BPTT: every loss, back to step 0
-        else:
+        up = self.updates[0]
+        if not (len(plans) == 1 and plans[0].step == sched.T and len(plans[0].losses) == sched.T
+                and not plans[0].starts.any() and up.error_window is not None):
             up = run_schedule(self.pb, full(self.pb.T), record=True).updates[0]
         return {"grads": up.grads, "error_norms": up.error_norms, "whh_norms": up.whh_norms}
 

@@ -44,10 +44,10 @@ import numpy as np
 
 from ._validation import check_array, check_instance, check_int, check_option, describe
 from .cells import ElmanCell, GRUCell, LSTMCell
-from .engine import _LazySource, _loss_weights, _reaching, flow_matrix, make_problem, run_schedule
+from .engine import LazySource, loss_weights, make_problem, reaching_losses
 from .losses import LOSSES
 from .models import RNN
-from .schedules import Schedule, full, tbptt
+from .schedules import Schedule, tbptt
 from .trace import Cost, Trace, Update
 
 __all__ = ["rtrl", "uoro", "OnlineGradient", "ONLINE_METHODS", "SUPPORTED_CELLS",
@@ -306,8 +306,8 @@ def _run(method, model, inputs, targets, k1, h0, loss, mask, func, seed=None,
     t0 = 0
     with np.errstate(all="ignore"):
         for plan in schedule.updates:
-            wl = _loss_weights(plan, carries)
-            reach = _reaching(plan, wl)
+            wl = loss_weights(plan, carries)
+            reach = reaching_losses(plan, wl)
             n = plan.step - t0
             w = np.zeros(n)
             w[plan.losses - t0] = wl
@@ -321,21 +321,10 @@ def _run(method, model, inputs, targets, k1, h0, loss, mask, func, seed=None,
     finite = (np.isfinite(states).all(axis=(1, 2)) & np.isfinite(outputs).all(axis=(1, 2))
               & np.isfinite(step_losses))
     bad = np.flatnonzero(~finite)
-    source = _FullSource(pb, schedule, updates)
+    source = LazySource(pb, schedule, updates)
     return Trace(pb.cell.hidden(states), states, outputs, step_losses, carries, tuple(updates),
                  schedule, int(bad[0]) if bad.size else None, run.cost(),
                  np.dtype(pb.x.dtype).name, source, final_state=run.s)
-
-
-class _FullSource(_LazySource):
-    """The trace's flow and full-BPTT views, always computed by the engine (the forward-mode
-    updates record no per-step error norms to reuse)."""
-
-    def __call__(self, key):
-        if key == "flow":
-            return flow_matrix(self.pb)
-        up = run_schedule(self.pb, full(self.pb.T), record=True).updates[0]
-        return {"grads": up.grads, "error_norms": up.error_norms, "whh_norms": up.whh_norms}
 
 
 _SOURCES = {
@@ -457,7 +446,7 @@ def train_sequence_online(model, batch, schedule, method, rng, opt, clip, clip_m
             history._stop("stop requested")
             return
         u = len(history)
-        wl = _loss_weights(plan, carries)
+        wl = loss_weights(plan, carries)
         w = np.zeros(plan.step - t)
         w[plan.losses - t] = wl
         sigma = max_singular_value(recurrent_matrix(model.params))
