@@ -5,7 +5,9 @@ each sequence, applies the updates of a TBPTT(k1, k2) schedule (or any
 :class:`~bpttviz.schedules.Schedule`) online: it streams the forward pass up to
 the next update with the current weights, keeps the states a later update
 needs, and at each update computes that update's gradient with the engine,
-clips it, steps the optimizer and goes on with the new weights.
+clips it, steps the optimizer and goes on with the new weights. With
+``method="rtrl"`` or ``"uoro"`` the gradients are computed forward in time
+by :mod:`bpttviz.online` instead; the same loop applies them.
 
 The stored window when the weights change
 -----------------------------------------
@@ -54,13 +56,15 @@ from __future__ import annotations
 
 import numbers
 import sys
+from typing import NamedTuple
 
 import numpy as np
 
 from ._validation import (check_array, check_bool, check_callable, check_grads, check_int,
                           check_option, check_real, describe)
-from .engine import make_problem, resolve_schedule, run_schedule
+from .engine import loss_weights, make_problem, resolve_schedule, run_schedule
 from .models import RNN, max_singular_value, unroll
+from .online import ONLINE_METHODS, OnlineGradient, check_online_model
 from .schedules import Schedule, UpdatePlan
 from .tasks import Batch, Task
 from .trace import global_norm
@@ -630,7 +634,6 @@ def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=
                                    closed="right", allow_none=True)
     stop_on_divergence = check_bool(stop_on_divergence, "stop_on_divergence", func)
     every = progress_every(progress, n_updates, func)
-    from .online import ONLINE_METHODS, check_online_model, train_sequence_online
     method = check_option(method, "method", func, ("bptt",) + ONLINE_METHODS)
     if method != "bptt":
         check_online_model(model, func)
@@ -661,21 +664,30 @@ def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=
         while not history.stopped and len(history) < n_updates:
             if sequence > 0:
                 batch = draw(rng)
-            if method != "bptt":
-                train_sequence_online(model, batch, schedule, method, noise, opt, clip,
-                                      clip_mode, n_updates, sequence, history, callback, bar,
-                                      stop_on_divergence)
+            if method == "bptt":
+                gradients = _bptt_gradients(model, batch, _redraw(schedule, sequence))
             else:
-                _train_sequence(model, batch, _redraw(schedule, sequence), opt, clip, clip_mode,
-                                n_updates, sequence, history, callback, bar, stop_on_divergence)
+                gradients = _online_gradients(model, batch, schedule, method, noise)
+            _apply_updates(model, gradients, sequence, history, bar, opt, clip, clip_mode,
+                           n_updates, callback, stop_on_divergence)
             sequence += 1
     bar.close(history)
     return history
 
 
-def _train_sequence(model, batch, schedule, opt, clip, clip_mode, n_updates, sequence, history,
-                    callback, bar, stop_on_divergence=False):
-    """Apply the schedule's updates over one sequence; rows go into ``history``."""
+# --- the gradient sources: one sequence's updates, computed with the current weights ---
+
+class _Gradient(NamedTuple):
+    """One update's gradient, as a source hands it to the loop that applies it."""
+
+    row: dict               # the update's columns the source knows: step, loss, compute counts
+    grads: dict | None      # None: the forward pass stopped being finite before the update
+    nonfinite: str | None   # what was not finite ("loss or gradient"), or None
+
+
+def _bptt_gradients(model, batch, schedule):
+    """The engine's gradient of each update of ``schedule`` that injects a target, over one
+    sequence; each is computed when asked for, with the model's weights at that moment."""
     x, y, m = batch.inputs, batch.targets, np.asarray(batch.mask, dtype=float)
     windows = _windows(schedule, (m > 0).any(axis=1))
     h0 = model.init_state(x.shape[1])
@@ -683,16 +695,8 @@ def _train_sequence(model, batch, schedule, opt, clip, clip_mode, n_updates, seq
     contexts = {}                 # step c -> state after step c, for the windows to come
     state, t = h0, 0
     for t_u, a, taus, starts, scale in windows:
-        if len(history) >= n_updates:
-            return
-        if history.stop_requested:
-            history._stop("stop requested")
-            return
-        u = len(history)
-        row = {"sequence": sequence, "step": t_u, "window_start": a, "clipped": False,
-               "nonfinite": False, "sigma_max": max_singular_value(recurrent_matrix(model.params)),
-               "stream_steps": 0, "window_steps": 0, "backward_steps": 0,
-               "rerun_steps": max(0, t - a)}
+        row = {"step": t_u, "window_start": a, "stream_steps": 0, "window_steps": 0,
+               "backward_steps": 0, "rerun_steps": max(0, t - a)}
         # Stream the forward pass with the current weights: over the whole new
         # segment when the window reaches back before it (k1 < k2), else only up
         # to the window, whose own run below continues the stream.
@@ -710,12 +714,8 @@ def _train_sequence(model, batch, schedule, opt, clip, clip_mode, n_updates, seq
         continues = a >= t
         t = t_u
         if context is None or not _finite([context]):
-            row.update(loss=np.nan, grad_norm=np.nan, clipped_norm=np.nan, nonfinite=True,
-                       forward_steps=row["stream_steps"])
-            history.append(**row)
-            history._stop(f"the forward pass stopped being finite before update {u} "
-                          f"(sequence {sequence}, step {t_u}); it was not applied")
-            bar.update(history, force=True)
+            row.update(loss=np.nan, forward_steps=row["stream_steps"])
+            yield _Gradient(row, None, None)
             return
         # The update's window, (re-)run from its stored context with the current weights.
         n = t_u - a
@@ -729,29 +729,101 @@ def _train_sequence(model, batch, schedule, opt, clip, clip_mode, n_updates, seq
             contexts.update({c: trace.states_at[c - a] for c in later})
             state = trace.final_state
         up = trace.updates[0]
-        grads = up.grads
         row.update(loss=up.loss, window_steps=trace.cost.forward_steps,
                    backward_steps=trace.cost.backward_steps)
         row["forward_steps"] = row["stream_steps"] + row["window_steps"]
-        history.last_grads = grads
-        if not (np.isfinite(up.loss) and _finite(grads.values())):
-            row.update(grad_norm=global_norm(grads), clipped_norm=np.nan, nonfinite=True)
-            history.append(**row)
-            history._stop(f"non-finite loss or gradient at update {u} "
-                          f"(sequence {sequence}, step {t_u}); it was not applied")
-            bar.update(history, force=True)
+        finite = np.isfinite(up.loss) and _finite(up.grads.values())
+        yield _Gradient(row, up.grads, None if finite else "loss or gradient")
+
+
+def _online_gradients(model, batch, schedule, method, rng):
+    """RTRL's or UORO's gradient (:mod:`bpttviz.online`) of each update of ``schedule``, over
+    one sequence; None for an update whose losses carry no target (not applied).
+
+    The sequence starts from the zero state with a zero sensitivity; each update
+    (TBPTT(k1) update times) gives the gradient of the mean of its losses, at
+    the model's weights of that moment, and the sensitivity is carried on with
+    the new weights. The steps of an update that is not applied are counted in
+    the next applied row. Cost columns: ``stream_steps`` and ``forward_steps``
+    are the steps run, ``backward_steps`` the remaining multiply-adds
+    (sensitivity and gradient) in backward-step equivalents of
+    ``BACKWARD_COST`` forward steps, so ``history.forward_equivalents`` is the
+    counted multiply-adds over those of one forward step.
+    """
+    x, y, m = batch.inputs, batch.targets, np.asarray(batch.mask, dtype=float)
+    cell = model.cell
+    B = x.shape[1]
+    run = OnlineGradient(cell, model.init_state(B), method, rng)
+    carries = (m > 0).any(axis=1)
+    step_flops = B * (cell.local_size * (cell.n_in + cell.n_hidden) + model.n_out * cell.n_hidden)
+    pending_steps, pending_flops = 0, 0
+    t = 0
+    for plan in schedule.updates:
+        wl = loss_weights(plan, carries)
+        w = np.zeros(plan.step - t)
+        w[plan.losses - t] = wl
+        flops0 = run.flops
+        P = model.checked_params("train")
+        grads, states, _, losses = run.advance(P, x[t:plan.step], y[t:plan.step],
+                                               m[t:plan.step], batch.loss, w)
+        pending_steps += plan.step - t
+        pending_flops += run.flops - flops0
+        t0, t = t, plan.step
+        if wl.sum() == 0:
+            yield None
+            continue
+        extra = max(pending_flops - pending_steps * step_flops, 0) / (BACKWARD_COST * step_flops)
+        row = {"step": plan.step, "window_start": 0, "stream_steps": pending_steps,
+               "window_steps": 0, "rerun_steps": 0, "forward_steps": pending_steps,
+               "backward_steps": extra, "loss": float(losses[plan.losses - t0] @ wl)}
+        pending_steps, pending_flops = 0, 0
+        finite = np.isfinite(row["loss"]) and _finite(grads.values()) and _finite([states])
+        yield _Gradient(row, grads, None if finite else "loss, state or gradient")
+
+
+# --- the loop that applies them ------------------------------------------------------
+
+def _apply_updates(model, gradients, sequence, history, bar, opt, clip, clip_mode, n_updates,
+                   callback, stop_on_divergence):
+    """Apply the updates a gradient source yields over one sequence; rows go into ``history``.
+
+    Each gradient is clipped and handed to the optimizer; a non-finite value
+    stops the run without applying it. The stops asked for (``n_updates``
+    reached, ``history.request_stop()``) are checked before the source computes
+    the next gradient.
+    """
+    end = object()
+    while len(history) < n_updates:
+        if history.stop_requested:
+            history._stop("stop requested")
             return
+        gradient = next(gradients, end)
+        if gradient is end:
+            return
+        if gradient is None:
+            continue
+        u = len(history)
+        where = f"update {u} (sequence {sequence}, step {gradient.row['step']})"
+        row = {"sequence": sequence, "clipped": False, "nonfinite": False,
+               "sigma_max": max_singular_value(recurrent_matrix(model.params)), **gradient.row}
+        grads = gradient.grads
+        if grads is None:
+            row.update(grad_norm=np.nan, clipped_norm=np.nan, nonfinite=True)
+            return _stop_at(history, bar, row, f"the forward pass stopped being finite before "
+                                               f"{where}; it was not applied")
+        history.last_grads = grads
+        if gradient.nonfinite:
+            row.update(grad_norm=global_norm(grads), clipped_norm=np.nan, nonfinite=True)
+            return _stop_at(history, bar, row, f"non-finite {gradient.nonfinite} at {where}; "
+                                               f"it was not applied")
         clipped, before, after, fired = clip_gradients(grads, clip, clip_mode)
         row.update(grad_norm=before, clipped_norm=after, clipped=fired)
         history.last_clipped_grads = clipped
         new = opt.step(model.params, clipped)
         if not _finite(new.values()):
             row["nonfinite"] = True
-            history.append(**row)
-            history._stop(f"the step of update {u} (sequence {sequence}, step {t_u}) made the "
-                          f"weights non-finite; they were kept as before it")
-            bar.update(history, force=True)
-            return
+            return _stop_at(history, bar, row, f"the step of {where} made the weights "
+                                               f"non-finite; they were kept as before it")
         model.params.update(new)
         history.append(**row)
         bar.update(history)
@@ -762,3 +834,10 @@ def _train_sequence(model, batch, schedule, opt, clip, clip_mode, n_updates, seq
         if callback is not None and callback(history, u) is False:
             history._stop(f"the callback asked to stop after update {u}")
             return
+
+
+def _stop_at(history, bar, row, reason):
+    """Record the update that stops the run, and why."""
+    history.append(**row)
+    history._stop(reason)
+    bar.update(history, force=True)

@@ -368,7 +368,6 @@ RECORDS = {
 SHARED_HELPERS = {
     "bpttviz.training.check_data": "bpttviz.es checks its model and task with it",
     "bpttviz.training.progress_every": "bpttviz.es reads its progress argument with it",
-    "bpttviz.online.train_sequence_online": "bpttviz.train runs method='rtrl' or 'uoro' with it",
 }
 
 
