@@ -22,9 +22,10 @@ import numpy as np
 from .._validation import check_array, check_instance, check_int, check_real, describe
 from ..cells import ElmanCell, GRUCell, LSTMCell
 from ..engine import make_problem, run_schedule
-from ..online import _run, check_online_model
+from ..models import ElmanRNN
+from ..online import check_online_model, rtrl, uoro
 from ..schedules import randomized, tbptt
-from .truncation import _agreement, _combined, _flat, _param_names
+from ._agreement import agreement, applied_gradient, check_param_names, flat_gradient
 
 __all__ = ["EstimatorComparison", "compare_estimators", "engine_flops", "ESTIMATOR_KINDS",
            "HiddenCost", "cost_against_hidden"]
@@ -194,7 +195,7 @@ def compare_estimators(model, inputs, targets, *, k2_values=(2, 4, 8), k1=None, 
     methods = _check_methods(methods, func)
     if "uoro" in methods or "rtrl" in methods:
         check_online_model(model, func)
-    names = _param_names(params, pb.params, func)
+    names = check_param_names(params, pb.params, func)
     cell, O = pb.cell, pb.params["W_hy"].shape[0]
     rows = []
 
@@ -202,8 +203,8 @@ def compare_estimators(model, inputs, targets, *, k2_values=(2, 4, 8), k1=None, 
         cos, ratio, fl, fs, bs, peak, flats = [], [], [], [], [], 0, []
         for s in scheds:
             tr = run_schedule(pb, s, record=False)
-            g = _flat(_combined(tr, pb.carries, "mean"), names)
-            c, r, _ = _agreement(g, f)
+            g = flat_gradient(applied_gradient(tr, pb.carries, "mean"), names)
+            c, r, _ = agreement(g, f)
             cos.append(c), ratio.append(r), flats.append(g)
             fs.append(tr.cost.forward_steps), bs.append(tr.cost.backward_steps)
             fl.append(engine_flops(cell, B, O, tr.cost.forward_steps, tr.cost.backward_steps))
@@ -213,16 +214,19 @@ def compare_estimators(model, inputs, targets, *, k2_values=(2, 4, 8), k1=None, 
     def online_row(label, kind, seeds):
         cos, ratio, fl, fs, peak, flats = [], [], [], [], 0, []
         for s in seeds:
-            tr = _run(kind, model, pb.x, pb.y, k1, pb.s0, pb.loss, pb.m, func, s)
-            g = _flat(_combined(tr, pb.carries, "mean"), names)
-            c, r, _ = _agreement(g, f)
+            if kind == "rtrl":
+                tr = rtrl(model, pb.x, pb.y, k1, pb.s0, loss=pb.loss, mask=pb.m)
+            else:
+                tr = uoro(model, pb.x, pb.y, k1, pb.s0, loss=pb.loss, mask=pb.m, seed=s)
+            g = flat_gradient(applied_gradient(tr, pb.carries, "mean"), names)
+            c, r, _ = agreement(g, f)
             cos.append(c), ratio.append(r), flats.append(g)
             fl.append(tr.cost.flops), fs.append(tr.cost.forward_steps)
             peak = max(peak, tr.cost.peak_stored_floats)
         rows.append((label, kind, cos, ratio, flats, fl, fs, [0] * len(fs), peak))
 
     with np.errstate(all="ignore"):
-        f = _flat(run_schedule(pb, tbptt(T), record=False).updates[0].grads, names)
+        f = flat_gradient(run_schedule(pb, tbptt(T), record=False).updates[0].grads, names)
         fnorm = float(np.sqrt(f @ f))
         seeds = range(seed, seed + n_seeds)
         if "tbptt" in methods:
@@ -235,7 +239,7 @@ def compare_estimators(model, inputs, targets, *, k2_values=(2, 4, 8), k1=None, 
             online_row("uoro", "uoro", seeds)
         if "rtrl" in methods:
             online_row("rtrl", "rtrl", [None])
-        mean_cos = [_agreement(np.mean(r[4], axis=0), f)[0] for r in rows]
+        mean_cos = [agreement(np.mean(r[4], axis=0), f)[0] for r in rows]
 
     def stat(i, fn):
         return np.array([fn(np.asarray(r[i], dtype=float)) for r in rows])
@@ -324,7 +328,6 @@ def cost_against_hidden(hidden_values=(4, 8, 16, 32, 64), *, T=20, k2=5, k_min=1
     n_in = check_int(n_in, "n_in", func, low=1)
     n_out = check_int(n_out, "n_out", func, low=1)
     seed = check_int(seed, "seed", func, low=0)
-    from ..models import ElmanRNN
     rng = np.random.default_rng(seed)
     x, y = rng.normal(size=(T, 1, n_in)), rng.normal(size=(T, 1, n_out))
     labels = ("rtrl", "uoro", f"tbptt k2={k2}", f"randomized k_min={k_min} p={p:g}")
@@ -334,8 +337,8 @@ def cost_against_hidden(hidden_values=(4, 8, 16, 32, 64), *, T=20, k2=5, k_min=1
         for H in Hs:
             model = ElmanRNN(n_in, int(H), n_out, seed=seed, radius=1.0)
             pb = make_problem(model, x, y, func=func)
-            for m in ("rtrl", "uoro"):
-                c = _run(m, model, x, y, None, None, "mse", None, func, seed).cost
+            for m, c in (("rtrl", rtrl(model, x, y).cost),
+                         ("uoro", uoro(model, x, y, seed=seed).cost)):
                 flops[m].append(c.flops / T)
                 peak[m].append(c.peak_stored_floats)
             c = run_schedule(pb, tbptt(T, k2, k2), record=False).cost

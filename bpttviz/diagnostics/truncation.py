@@ -11,6 +11,7 @@ from .._validation import (check_array, check_grads, check_instance, check_int, 
 from ..engine import make_problem, resolve_schedule, run_schedule
 from ..schedules import Schedule, keras, last_loss, per_loss, sliding_window, tbptt
 from ..trace import Cost, Trace
+from ._agreement import agreement, applied_gradient, check_param_names, flat_gradient
 
 
 # --- truncation bias -----------------------------------------------------------------
@@ -80,48 +81,6 @@ class TruncationBias:
     params: tuple = ()
 
 
-def _param_names(params, model_params, func):
-    if params is None:
-        return tuple(model_params)
-    if isinstance(params, str):
-        names = (params,)
-    elif isinstance(params, (list, tuple)):
-        names = tuple(params)
-    else:
-        raise TypeError(f"The 'params' parameter of {func} must be a str, a list or tuple of "
-                        f"str, or None. Got {describe(params)} instead.")
-    unknown = [n for n in names if n not in model_params]
-    if not names or unknown:
-        raise ValueError(f"The 'params' parameter of {func} must name some of the model's "
-                         f"parameters {list(model_params)}. Got {describe(params)} instead.")
-    return names
-
-
-def _flat(grads, names):
-    return np.concatenate([np.asarray(grads[n], dtype=np.float64).ravel() for n in names])
-
-
-def _combined(trace, carries, combine):
-    """The gradient a schedule applies over one sequence: sum (or loss-weighted mean) of updates."""
-    if combine == "sum":
-        return trace.grads
-    n = np.array([carries[u.losses].sum() for u in trace.updates], dtype=np.float64)
-    total = {k: np.zeros_like(v) for k, v in trace.updates[0].grads.items()}
-    for u, w in zip(trace.updates, n):
-        if w:
-            for k, g in u.grads.items():
-                total[k] += (w / n.sum()) * g
-    return total
-
-
-def _agreement(g, f):
-    """(cosine, norm ratio, norm of ``f``) of two flat gradients; NaN where a norm is zero."""
-    gnorm, fnorm = float(np.sqrt(g @ g)), float(np.sqrt(f @ f))
-    cos = float(g @ f) / (gnorm * fnorm) if gnorm > 0 and fnorm > 0 else np.nan
-    ratio = gnorm / fnorm if fnorm > 0 else np.nan
-    return cos, ratio, fnorm
-
-
 def gradient_agreement(trace, full_grads, *, combine="sum", params=None):
     """Cosine and norm ratio between the gradient a run of a schedule applies and a full one.
 
@@ -151,10 +110,10 @@ def gradient_agreement(trace, full_grads, *, combine="sum", params=None):
     full_grads = check_grads(full_grads, "full_grads", func, {k: g.shape for k, g in own.items()},
                              require_all=False)
     combine = check_option(combine, "combine", func, ("sum", "mean"))
-    names = _param_names(params, full_grads, func)
+    names = check_param_names(params, full_grads, func)
     with np.errstate(all="ignore"):
-        return _agreement(_flat(_combined(trace, trace.carries, combine), names),
-                          _flat(full_grads, names))
+        return agreement(flat_gradient(applied_gradient(trace, trace.carries, combine), names),
+                         flat_gradient(full_grads, names))
 
 
 def truncation_bias(model, inputs, targets, k2_values, *, k1=None, h0=None, loss="mse",
@@ -212,18 +171,18 @@ def truncation_bias(model, inputs, targets, k2_values, *, k1=None, h0=None, loss
         raise ValueError(f"The {schedule!r} schedule fixes k1 ({'k2' if schedule == 'keras' else 1}"
                          f"): the 'k1' parameter of {func} must be None. Got {k1} instead.")
     combine = check_option(combine, "combine", func, ("sum", "mean"))
-    names = _param_names(params, pb.params, func)
+    names = check_param_names(params, pb.params, func)
     T = pb.T
     with np.errstate(all="ignore"):
         full = run_schedule(pb, tbptt(T), record=False).updates[0].grads
-        f = _flat(full, names)
+        f = flat_gradient(full, names)
         fnorm = float(np.sqrt(f @ f))
         cos = np.empty(len(k2s))
         ratio = np.empty(len(k2s))
         for i, k2 in enumerate(k2s):
             trace = run_schedule(pb, TRUNCATIONS[schedule](T, k1, int(k2)), record=False)
-            g = _flat(_combined(trace, pb.carries, combine), names)
-            cos[i], ratio[i], _ = _agreement(g, f)
+            g = flat_gradient(applied_gradient(trace, pb.carries, combine), names)
+            cos[i], ratio[i], _ = agreement(g, f)
     return TruncationBias(k2s.astype(np.int64), cos, ratio, fnorm, schedule, k1, combine, names)
 
 
