@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import (check_bool, check_callable, check_int, check_option, check_real,
-                          check_rng, describe)
+from ._validation import check_int, check_option, check_real, check_rng, describe
 from .engine import make_problem, problem_loss
 from .models import max_singular_value
 from .tasks import Batch
 from .trace import global_norm
-from .training import History, ProgressBar, check_data, make_optimizer, progress_every, recurrent_matrix
+from .training import (History, ProgressBar, check_data, check_run_options, make_optimizer,
+                       recurrent_matrix)
 
 __all__ = ["train_es", "es_gradient", "batch_loss", "ES_COLUMNS", "SHAPINGS"]
 
@@ -69,6 +69,15 @@ def batch_loss(model, batch) -> float:
     return _finite_or_inf(problem_loss(_problem(model, batch, "batch_loss")))
 
 
+def _check_perturbations(population, sigma, func):
+    """``population`` (an even int >= 2: antithetic pairs) and ``sigma`` (> 0), checked."""
+    population = check_int(population, "population", func, low=2)
+    if population % 2:
+        raise ValueError(f"The 'population' parameter of {func} must be even (antithetic "
+                         f"pairs). Got {population} instead.")
+    return population, check_real(sigma, "sigma", func, low=0, closed="right")
+
+
 def _centred_ranks(values):
     """Ranks of ``values`` scaled to [-0.5, 0.5] (ties broken by order)."""
     ranks = np.empty(values.size)
@@ -101,11 +110,7 @@ def es_gradient(model, batch, *, population=50, sigma=0.02, rng=None, shaping="r
         Losses of the perturbed networks (+inf where not finite).
     """
     func = "es_gradient"
-    population = check_int(population, "population", func, low=2)
-    if population % 2:
-        raise ValueError(f"The 'population' parameter of {func} must be even (antithetic "
-                         f"pairs). Got {population} instead.")
-    sigma = check_real(sigma, "sigma", func, low=0, closed="right")
+    population, sigma = _check_perturbations(population, sigma, func)
     shaping = check_option(shaping, "shaping", func, SHAPINGS)
     rng = check_rng(rng, func, allow_none=True)
     pb = _problem(model, batch, func)
@@ -172,20 +177,12 @@ def train_es(model, task, *, population=50, sigma=0.02, optimizer="adam", lr=Non
         Columns ``ES_COLUMNS``; compute in ``forward_steps`` (``backward_steps`` is 0).
     """
     func = "train_es"
-    population = check_int(population, "population", func, low=2)
-    if population % 2:
-        raise ValueError(f"The 'population' parameter of {func} must be even (antithetic "
-                         f"pairs). Got {population} instead.")
-    sigma = check_real(sigma, "sigma", func, low=0, closed="right")
+    population, sigma = _check_perturbations(population, sigma, func)
     opt = make_optimizer(optimizer, lr, func)
     shaping = check_option(shaping, "shaping", func, SHAPINGS)
-    n_generations = check_int(n_generations, "n_generations", func, low=1)
-    seed = check_int(seed, "seed", func, low=0)
-    check_callable(callback, "callback", func)
-    divergence_factor = check_real(divergence_factor, "divergence_factor", func, low=1,
-                                   closed="right", allow_none=True)
-    stop_on_divergence = check_bool(stop_on_divergence, "stop_on_divergence", func)
-    every = progress_every(progress, n_generations, func)
+    n_generations, seed, divergence_factor, stop_on_divergence, every = check_run_options(
+        n_generations, "n_generations", seed, callback, divergence_factor, stop_on_divergence,
+        progress, func)
     draw, B, T = check_data(model, task, batch_size, seq_len, func)
 
     history = History(ES_COLUMNS, {

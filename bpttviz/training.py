@@ -462,7 +462,7 @@ class ProgressBar:
         self.stream.flush()
 
 
-def progress_every(progress, total, func):
+def _progress_every(progress, total, func):
     """Rows between redraws: None (auto) -> a bar on a terminal only; bool; int >= 0."""
     auto = max(1, total // 100)
     if progress is None:
@@ -477,6 +477,24 @@ def progress_every(progress, total, func):
 
 
 # --- the loop ---------------------------------------------------------------------
+
+def check_run_options(n, n_name, seed, callback, divergence_factor, stop_on_divergence, progress,
+                      func):
+    """The options :func:`train` and :func:`bpttviz.es.train_es` share, checked in this order:
+    the number of updates ``n`` (the parameter ``n_name``), ``seed``, ``callback``,
+    ``divergence_factor``, ``stop_on_divergence`` and ``progress``.
+
+    Returns ``(n, seed, divergence_factor, stop_on_divergence, every)``, with ``every``
+    the rows between redraws of the progress bar.
+    """
+    n = check_int(n, n_name, func, low=1)
+    seed = check_int(seed, "seed", func, low=0)
+    check_callable(callback, "callback", func)
+    divergence_factor = check_real(divergence_factor, "divergence_factor", func, low=1,
+                                   closed="right", allow_none=True)
+    stop_on_divergence = check_bool(stop_on_divergence, "stop_on_divergence", func)
+    return n, seed, divergence_factor, stop_on_divergence, _progress_every(progress, n, func)
+
 
 def check_data(model, task, batch_size, seq_len, func):
     """Check a model against a task (or a fixed Batch); return ``(draw, B, T)``.
@@ -627,13 +645,9 @@ def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=
     opt = make_optimizer(optimizer, lr, func)
     clip = check_real(clip, "clip", func, low=0, closed="right", allow_none=True)
     clip_mode = check_option(clip_mode, "clip_mode", func, CLIP_MODES)
-    n_updates = check_int(n_updates, "n_updates", func, low=1)
-    seed = check_int(seed, "seed", func, low=0)
-    check_callable(callback, "callback", func)
-    divergence_factor = check_real(divergence_factor, "divergence_factor", func, low=1,
-                                   closed="right", allow_none=True)
-    stop_on_divergence = check_bool(stop_on_divergence, "stop_on_divergence", func)
-    every = progress_every(progress, n_updates, func)
+    n_updates, seed, divergence_factor, stop_on_divergence, every = check_run_options(
+        n_updates, "n_updates", seed, callback, divergence_factor, stop_on_divergence, progress,
+        func)
     method = check_option(method, "method", func, ("bptt",) + ONLINE_METHODS)
     if method != "bptt":
         check_online_model(model, func)

@@ -367,7 +367,7 @@ RECORDS = {
 #: Functions with public-looking names that the modules share among themselves, not in __all__.
 SHARED_HELPERS = {
     "bpttviz.training.check_data": "bpttviz.es checks its model and task with it",
-    "bpttviz.training.progress_every": "bpttviz.es reads its progress argument with it",
+    "bpttviz.training.check_run_options": "bpttviz.es checks its run options with it",
 }
 
 
