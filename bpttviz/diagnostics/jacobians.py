@@ -114,11 +114,11 @@ def _singular_values(J):
 # N[tau, s] = ||J_tau ... J_{s+1}||_2 for every pair: T(T-1)/2 products. Each
 # product is formed once, by left-multiplying the product ending at tau - 1
 # with J_tau (rescaled when its norm leaves [1e-60, 1e60], the log of the
-# scale kept aside). An SVD of every product costs about 40 us at S = 32, too
-# slow for a slider at T = 100, so each product's top singular value is
-# estimated by power and block subspace iteration with Rayleigh-Ritz (Saad 2011,
-# "Numerical Methods for Large Eigenvalue Problems", ch. 5), warm-started from
-# the same row's subspace a few steps earlier, and *certified*: with V
+# scale kept aside). An exact SVD of every product is too slow to redraw under
+# a slider (docs/benchmarks.md times it), so each product's top singular value
+# is estimated by power and block subspace iteration with Rayleigh-Ritz (Saad
+# 2011, "Numerical Methods for Large Eigenvalue Problems", ch. 5), warm-started
+# from the same row's subspace a few steps earlier, and *certified*: with V
 # orthonormal (S, k), G = Q^T Q, A = V^T G V, C = V_perp^T G V, D = V_perp^T G V_perp,
 #
 #     lambda_max(A) <= lambda_max(G) <= lambda_max([[alpha, gam], [gam, delta]])
@@ -285,8 +285,8 @@ def jacobian_product_norms(model, inputs, h0=None, *, rtol=1e-3, log=False):
         Relative accuracy: each returned value ``n`` satisfies
         ``n <= ||ds_tau/ds_s||_2 <= n * (1 + rtol)`` (certified, see Notes);
         the default 1e-3 is far below what a plot shows. Smaller values cost
-        more exact SVDs; ``rtol=0`` takes one for nearly every product (two to
-        three times slower at T = 100, H = 32).
+        more exact SVDs; ``rtol=0`` takes one for nearly every product, the
+        slowest setting (docs/benchmarks.md times both).
     log : bool
         Return natural logarithms (no overflow or underflow at large T).
 
