@@ -219,6 +219,12 @@ def _check_T(T, func):
     return check_int(T, "T", func, low=1)
 
 
+def _update_times(T, k1):
+    """``(lo, t_u)`` of the updates every ``k1`` steps: update ``u`` comes at
+    ``t_u = min(u k1, T)`` after the steps ``[lo, t_u)``, ``lo = (u - 1) k1``."""
+    return [(lo, min(lo + k1, T)) for lo in range(0, T, k1)]
+
+
 def tbptt(T: int, k1: int | None = None, k2: int | None = None) -> Schedule:
     """Truncated BPTT(k1, k2): Williams & Peng's BPTT(h; h') with h = k2, h' = k1.
 
@@ -230,12 +236,7 @@ def tbptt(T: int, k1: int | None = None, k2: int | None = None) -> Schedule:
     T = _check_T(T, "tbptt")
     k1 = check_int(k1, "k1", "tbptt", low=1, allow_none=True) or T
     k2 = check_int(k2, "k2", "tbptt", low=1, allow_none=True) or T
-    plans = []
-    u = 1
-    while (u - 1) * k1 < T:
-        t_u = min(u * k1, T)
-        plans.append(_plan(t_u, np.arange((u - 1) * k1, t_u), max(t_u - k2, 0)))
-        u += 1
+    plans = [_plan(t_u, np.arange(lo, t_u), max(t_u - k2, 0)) for lo, t_u in _update_times(T, k1)]
     name = "full" if (k1 >= T and k2 >= T) else "tbptt"
     return Schedule(name, T, tuple(plans), k1, k2,
                     "Williams & Peng (1990), BPTT(h; h') with h = k2, h' = k1",
@@ -273,9 +274,9 @@ def per_loss(T: int, k2: int, k1: int | None = None) -> Schedule:
     k2 = check_int(k2, "k2", "per_loss", low=1)
     k1 = check_int(k1, "k1", "per_loss", low=1, allow_none=True) or T
     plans = []
-    for lo in range(0, T, k1):
-        taus = np.arange(lo, min(lo + k1, T))
-        plans.append(_plan(taus[-1] + 1, taus, np.maximum(taus - k2 + 1, 0)))
+    for lo, t_u in _update_times(T, k1):
+        taus = np.arange(lo, t_u)
+        plans.append(_plan(t_u, taus, np.maximum(taus - k2 + 1, 0)))
     return Schedule("per_loss", T, tuple(plans), k1, k2,
                     "each loss truncated to its own k2 states (Theano truncate_gradient; "
                     "Williams & Peng 1990 BPTT(h) when k1 = 1)", {"k1": k1, "k2": k2})
@@ -307,12 +308,7 @@ def last_loss(T: int, k1: int, k2: int | None = None) -> Schedule:
     T = _check_T(T, "last_loss")
     k1 = check_int(k1, "k1", "last_loss", low=1)
     k2 = check_int(k2, "k2", "last_loss", low=1, allow_none=True) or k1
-    plans = []
-    u = 1
-    while (u - 1) * k1 < T:
-        t_u = min(u * k1, T)
-        plans.append(_plan(t_u, [t_u - 1], max(t_u - k2, 0)))
-        u += 1
+    plans = [_plan(t_u, [t_u - 1], max(t_u - k2, 0)) for _, t_u in _update_times(T, k1)]
     return Schedule("last_loss", T, tuple(plans), k1, k2,
                     "PyTorch forum TBPTT(k1, k2) recipe, last loss only", {"k1": k1, "k2": k2})
 
@@ -378,17 +374,14 @@ def randomized(T: int, k1: int | None = None, *, k_min: int = 1, p: float = 0.2,
     reweight = check_bool(reweight, "reweight", func)
     rng = np.random.default_rng(seed)
     plans, lengths = [], []
-    u = 1
-    while (u - 1) * k1 < T:
-        t_u = min(u * k1, T)
+    for lo, t_u in _update_times(T, k1):
         K = k_min + int(rng.geometric(p)) - 1
         start = max(t_u - K, 0)
         d = t_u - np.arange(start, t_u)                      # distances of the kept states
         scale = (1.0 - p) ** -np.maximum(d - k_min, 0).astype(float) if reweight else None
-        plan = _plan(t_u, np.arange((u - 1) * k1, t_u), start)
+        plan = _plan(t_u, np.arange(lo, t_u), start)
         plans.append(UpdatePlan(plan.step, plan.losses, plan.starts, scale))
         lengths.append(K)
-        u += 1
     return Schedule("randomized", T, tuple(plans), k1, None,
                     "Tallec & Ollivier (2017), ARTBP; geometric lengths, 1/P(kept) weights",
                     {"k1": k1, "k_min": k_min, "p": p, "seed": seed, "reweight": bool(reweight),
