@@ -104,6 +104,10 @@ class RNN:
             out[name] = arr.astype(self.dtype, copy=False)
         return out
 
+    def _set_params(self, cell_params):
+        """``params``: the cell's, then the read-out's (set by ``__init__``), in ``self.dtype``."""
+        self.params = {k: v.astype(self.dtype) for k, v in {**cell_params, **self.params}.items()}
+
     def init_state(self, batch_size: int):
         """Zero initial state (B, S)."""
         return np.zeros((batch_size, self.state_size), dtype=self.dtype)
@@ -170,8 +174,7 @@ class ElmanRNN(RNN):
             W_hh *= radius / spectral_radius(W_hh)
         elif sigma is not None:
             W_hh *= sigma / max_singular_value(W_hh)
-        self.params = {"W_xh": W_xh, "W_hh": W_hh, "b_h": np.zeros(H), **self.params}
-        self.params = {k: v.astype(self.dtype) for k, v in self.params.items()}
+        self._set_params({"W_xh": W_xh, "W_hh": W_hh, "b_h": np.zeros(H)})
 
     @property
     def activation(self) -> str:
@@ -216,8 +219,7 @@ class LSTM(RNN):
         H = self.n_hidden
         params = _uniform_init(self.rng, cell.param_shapes(), H)
         params["b_h"][H:2 * H] += self.forget_bias
-        self.params = {**params, **self.params}
-        self.params = {k: v.astype(self.dtype) for k, v in self.params.items()}
+        self._set_params(params)
 
     def __repr__(self):
         return super().__repr__()[:-1] + f", forget_bias={self.forget_bias!r})"
@@ -251,9 +253,7 @@ class GRU(RNN):
     def __init__(self, n_in, n_hidden, n_out, seed=0, *, dtype="float64"):
         cell = GRUCell(n_in, n_hidden)
         super().__init__(cell, n_out, seed, dtype)
-        params = _uniform_init(self.rng, cell.param_shapes(), self.n_hidden)
-        self.params = {**params, **self.params}
-        self.params = {k: v.astype(self.dtype) for k, v in self.params.items()}
+        self._set_params(_uniform_init(self.rng, cell.param_shapes(), self.n_hidden))
 
 
 def _uniform_init(rng, shapes, H):
