@@ -57,6 +57,11 @@ def describe(value) -> str:
     return f"a {type(value).__name__}"
 
 
+def is_real(dtype) -> bool:
+    """Whether ``dtype`` holds real numbers: a float or an integer type (booleans do not)."""
+    return dtype != bool and (np.issubdtype(dtype, np.floating) or np.issubdtype(dtype, np.integer))
+
+
 def _range_text(low, high, closed: str = "both") -> str:
     left = "[" if closed in ("both", "left") else "("
     right = "]" if closed in ("both", "right") and high is not None else ")"
@@ -183,9 +188,7 @@ def check_array(value, name: str, func: str, *, ndim=None, shape=None, kind="flo
         raise TypeError(f"The {name!r} parameter of {func} must be {an_array}. "
                         f"Got {describe(value)}, which is not array-like.") from None
     if kind in ("float", "weights"):
-        real = arr.dtype != bool and (np.issubdtype(arr.dtype, np.floating)
-                                      or np.issubdtype(arr.dtype, np.integer))
-        if not (real or (kind == "weights" and arr.dtype == bool)):
+        if not (is_real(arr.dtype) or (kind == "weights" and arr.dtype == bool)):
             allowed = "real numbers or booleans" if kind == "weights" else \
                 "real numbers (a float or int array)"
             raise TypeError(f"The {name!r} parameter of {func} must hold {allowed}. "
@@ -269,8 +272,7 @@ def check_grads(value, name: str, func: str, shapes, finite=False, require_all=T
             arr = np.asarray(value[k])
         except Exception:  # noqa: BLE001  (a ragged list, an object that refuses conversion)
             arr = np.asarray(None)
-        if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.floating)
-                                     or np.issubdtype(arr.dtype, np.integer)):
+        if not is_real(arr.dtype):
             raise TypeError(f"The {name!r} parameter of {func} must give {k!r} an array of real "
                             f"numbers. Got {describe(value[k])} instead.")
         if not np.issubdtype(arr.dtype, np.floating):

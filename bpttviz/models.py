@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_array, check_int, check_option, check_real
+from ._validation import check_array, check_int, check_option, check_real, is_real
 from .cells import ElmanCell, GRUCell, LSTMCell
 
 DTYPES = {"float64": np.float64, "float32": np.float32}
@@ -91,8 +91,7 @@ class RNN:
         out = {}
         for name, shape in shapes.items():
             arr = np.asarray(self.params[name])
-            if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.floating)
-                                         or np.issubdtype(arr.dtype, np.integer)):
+            if not is_real(arr.dtype):
                 raise TypeError(f"The model parameter {name!r} must hold real numbers. "
                                 f"Got dtype {arr.dtype} instead.")
             if arr.shape != shape:
