@@ -65,7 +65,7 @@ from ._validation import (check_array, check_bool, check_callable, check_grads, 
 from .engine import loss_weights, make_problem, resolve_schedule, run_schedule
 from .models import RNN, max_singular_value, unroll
 from .online import ONLINE_METHODS, OnlineGradient, check_online_model
-from .schedules import Schedule, UpdatePlan
+from .schedules import Schedule, UpdatePlan, randomized
 from .tasks import Batch, Task
 from .trace import global_norm
 
@@ -554,7 +554,6 @@ def _redraw(schedule, sequence):
     average out over training; any other schedule is returned as it is."""
     if schedule.name != "randomized" or sequence == 0:
         return schedule
-    from .schedules import randomized
     kw = {k: v for k, v in schedule.params.items() if k not in ("seed", "lengths")}
     seed = int(np.random.SeedSequence([schedule.params["seed"], sequence]).generate_state(1)[0])
     return randomized(schedule.T, seed=seed, **kw)
