@@ -63,7 +63,7 @@ import numpy as np
 from ._validation import (check_array, check_bool, check_callable, check_grads, check_int,
                           check_option, check_real, describe)
 from .engine import loss_weights, make_problem, resolve_schedule, run_schedule
-from .models import RNN, max_singular_value, unroll
+from .models import check_model, max_singular_value, unroll
 from .online import ONLINE_METHODS, OnlineGradient, check_online_model
 from .schedules import Schedule, UpdatePlan, randomized
 from .tasks import Batch, Task
@@ -502,10 +502,7 @@ def check_data(model, task, batch_size, seq_len, func):
     ``draw(rng)`` gives the next batch: a new sample of the task, or always
     the same fixed batch.
     """
-    if not isinstance(model, RNN):
-        raise TypeError(f"The 'model' parameter of {func} must be a bpttviz model "
-                        f"(ElmanRNN, LSTM, GRU). Got {type(model).__name__} instead.")
-    model.checked_params(func)
+    check_model(model, func)
     if isinstance(task, Batch):
         B, T = task.B, task.T
         if batch_size is not None and check_int(batch_size, "batch_size", func, low=1) != B:
