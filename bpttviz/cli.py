@@ -3,8 +3,8 @@
 ``bpttviz serve [--host 127.0.0.1] [--port 8866] [--notebooks DIR]`` serves
 the lessons with Voila: sources stripped, tracebacks hidden, and idle kernels
 culled (a closed tab does not end its kernel, voila#1458, so the culler is
-what frees it). The lessons ship inside the package (:func:`lessons_dir`), so
-it works from any folder once bpttviz is installed.
+what frees it). The lessons are installed with the package (:func:`lessons_dir`),
+so it works from any folder once bpttviz is installed.
 
 ``bpttviz slides [--host ...] [--port ...] [--notebooks DIR]`` serves the
 lessons as a lecture deck through Voila's reveal.js template: each lesson's
@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import importlib.resources
 import json
 import os
 import shutil
@@ -56,8 +57,9 @@ EXECUTOR_TIMEOUTS = {"iopub_timeout": 120, "startup_timeout": 180}
 
 
 def lessons_dir() -> Path:
-    """The lesson notebooks shipped inside the package (``bpttviz/lessons``)."""
-    return Path(__file__).resolve().parent / "lessons"
+    """The folder of the lesson notebooks installed with bpttviz (the package
+    ``bpttviz.notebooks``; in a checkout, the repository's ``notebooks/``)."""
+    return Path(importlib.resources.files("bpttviz.notebooks"))
 
 
 def default_notebooks() -> Path:

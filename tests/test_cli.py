@@ -15,7 +15,7 @@ from bpttviz.cli import main as cli_main
 def test_the_lessons_ship_inside_the_package():
     shipped = sorted(p.name for p in lessons_dir().glob("*.ipynb"))
     assert "index.ipynb" in shipped and len(shipped) >= 7
-    assert lessons_dir().parent.name == "bpttviz"
+    assert lessons_dir().name == "notebooks"
     assert default_notebooks() == lessons_dir()
 
 

@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-LESSONS = sorted(p.name for p in (ROOT / "bpttviz" / "lessons").glob("*.ipynb"))
+LESSONS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 INSTALL_TIMEOUT = 900
 
@@ -53,7 +53,7 @@ def test_the_wheel_carries_the_lessons(installed):
     import zipfile
     names = zipfile.ZipFile(installed[1]).namelist()
     assert sorted(n.rsplit("/", 1)[1] for n in names
-                  if n.startswith("bpttviz/lessons/") and n.endswith(".ipynb")) == LESSONS
+                  if n.startswith("bpttviz/notebooks/") and n.endswith(".ipynb")) == LESSONS
 
 
 @pytest.mark.slow
