@@ -8,11 +8,11 @@ so it works from any folder once bpttviz is installed.
 
 ``bpttviz slides [--host ...] [--port ...] [--notebooks DIR]`` serves the
 lessons as a lecture deck through Voila's reveal.js template: each lesson's
-narrative as slides and its app live on a slide (:mod:`bpttviz.slides`).
+narrative as slides and its app live on a slide (:mod:`bpttviz.serve.slides`).
 
 ``bpttviz serve --students 30 --lessons 02_vanishing_exploding,03_truncated_bptt``
 keeps that many kernels of those lessons started and executed before the
-class arrives (:mod:`bpttviz.serving`: how they are shared out and refilled),
+class arrives (:mod:`bpttviz.serve.pools`: how they are shared out and refilled),
 and says how much memory they take.
 
 Every lesson page is served with bpttviz's page template (Voila's ``lab``
@@ -45,7 +45,7 @@ __all__ = ["main", "voila_argv", "lessons_dir", "default_notebooks", "copy_lesso
            "port_problem", "slides_argv", "slides_config", "lesson_names", "EXECUTOR_TIMEOUTS"]
 
 #: Check for idle kernels every half minute; end those idle for two minutes with no tab
-#: connected (all side by side: :mod:`bpttviz.serving`), so a closed tab's kernel ends within
+#: connected (all side by side: :mod:`bpttviz.serve.pools`), so a closed tab's kernel ends within
 #: three minutes.
 CULL_INTERVAL = 30
 CULL_IDLE_TIMEOUT = 120
@@ -115,9 +115,9 @@ def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False, pools
     """Voila's command-line arguments for serving the lessons in ``notebooks``.
 
     ``pools`` maps lesson names to the kernels to keep ready for each
-    (:func:`bpttviz.serving.split_students`); ``extra`` are more Voila arguments, last.
+    (:func:`bpttviz.serve.pools.split_students`); ``extra`` are more Voila arguments, last.
     """
-    from .serving import TEMPLATE, pool_config
+    from .serve.pools import TEMPLATE, pool_config
 
     argv = [
         str(notebooks),
@@ -172,7 +172,7 @@ def _serve(args) -> int:
     notebooks = _notebooks("serve", args)
     if notebooks is None:
         return 2
-    from .serving import install_kernel_managers, parse_lessons, pool_memory_note, \
+    from .serve.pools import install_kernel_managers, parse_lessons, pool_memory_note, \
         split_students, template_root
 
     pools = None
@@ -243,13 +243,13 @@ def slides_config():
     """Voila's configuration of the deck: reveal.js's slide size and style sheets, no transition.
 
     No ``scroll``: Voila's reveal.js set-up scrolls a tall slide with jQuery, which nbconvert's
-    template loads from a CDN (slides are cut short enough instead, see :mod:`bpttviz.slides`).
+    template loads from a CDN (slides are cut short enough instead, see :mod:`bpttviz.serve.slides`).
 
     Given as a configuration object: Voila's command line cannot set a nested dictionary.
     """
     from traitlets.config import Config
 
-    from .slides import ASSETS, DECK_HEIGHT, DECK_WIDTH, THEME
+    from .serve.slides import ASSETS, DECK_HEIGHT, DECK_WIDTH, THEME
     config = Config()
     config.VoilaConfiguration.resources = {"reveal": {
         "width": DECK_WIDTH, "height": DECK_HEIGHT, "transition": "none",
@@ -260,7 +260,7 @@ def slides_config():
 
 
 def _slides(args) -> int:
-    from .slides import build_decks
+    from .serve.slides import build_decks
     notebooks = _notebooks("slides", args)
     Voila = None if notebooks is None else _voila("slides", args)
     if Voila is None:

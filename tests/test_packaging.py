@@ -15,7 +15,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 # The only modules that may import matplotlib or ipywidgets.
-UI = {"plots", "plots_lessons", "app", "cli", "hub", "serving"}
+UI = {"plots", "plots_lessons", "app", "cli", "hub", "serve"}
 PURE = sorted(str(p.relative_to(ROOT / "bpttviz").with_suffix("")) for p in (ROOT / "bpttviz").rglob("*.py")
               if p.relative_to(ROOT / "bpttviz").parts[0].removesuffix(".py") not in UI)
 

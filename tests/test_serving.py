@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from bpttviz import serving
+from bpttviz.serve import pools as serving
 from bpttviz.app import TruncationApp
 from bpttviz.app.request import page_url_from, preheated
 from bpttviz.cli import EXECUTOR_TIMEOUTS, lesson_names, lessons_dir, voila_argv

@@ -117,5 +117,5 @@ def test_the_wheel_carries_the_decks_style_sheets(installed):
     import zipfile
     names = set(zipfile.ZipFile(installed[1]).namelist())
     for sheet in ("reveal.css", "theme/white.css", "theme/bpttviz.css"):
-        assert f"bpttviz/data/reveal/css/{sheet}" in names
-    assert "bpttviz/data/reveal/LICENSE" in names
+        assert f"bpttviz/serve/reveal/css/{sheet}" in names
+    assert "bpttviz/serve/reveal/LICENSE" in names

@@ -14,7 +14,7 @@ imports, assignments) is run but not shown; a code cell that shows something
 (the lesson's app) gets a slide of its own.
 
 The folder also gets reveal.js's style sheets (:data:`ASSETS`, shipped in
-``bpttviz/data/reveal``), which nbconvert's template would fetch from a CDN:
+``bpttviz/serve/reveal``), which nbconvert's template would fetch from a CDN:
 the deck works without a network.
 
 Standard library only.
@@ -166,7 +166,7 @@ def build_decks(lessons, dest) -> list:
         out.write_text(json.dumps(deck, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         decks.append(out)
     # nbconvert's template links to <prefix>/dist/reveal.css and <prefix>/dist/theme/<theme>.css.
-    shutil.copytree(Path(__file__).resolve().parent / "data" / "reveal" / "css",
+    shutil.copytree(Path(__file__).resolve().parent / "reveal" / "css",
                     dest / ASSETS / "dist", dirs_exist_ok=True)
     return decks
 
