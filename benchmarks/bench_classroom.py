@@ -357,7 +357,7 @@ def start_server(args, log_path):
 
 def wait_heated(proc, log_path, args, limit=300):
     """Wait until every pool is filled and the kernels' notebooks have run (CPU quiet)."""
-    from bpttviz.serve.pools import split_students
+    from bpttviz.serve import split_students
 
     t0 = time.monotonic()
     pools = [nb for nb, n in split_students(args.students, args.lesson_list).items() if n > 0]

@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
-from bpttviz.cli import copy_lessons, default_notebooks, lessons_dir, port_problem
 from bpttviz.cli import main as cli_main
+from bpttviz.serve import copy_lessons, lessons_dir, port_problem
+from bpttviz.serve import lessons_dir as default_notebooks
 
 
 def test_the_lessons_ship_inside_the_package():

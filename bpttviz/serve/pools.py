@@ -1,4 +1,4 @@
-"""Serving a class: lessons ready before the students arrive, and a page that never stays blank.
+"""Serving a class: lessons ready before the students arrive, idle kernels ended side by side.
 
 ``bpttviz serve --students N --lessons A,B`` keeps ``N`` kernels of the named
 lessons started and executed ahead of time with Voila's kernel preheating
@@ -11,9 +11,9 @@ are added to Voila's own pools:
   keeps 10 of each. A class that will open one lesson all at once names only
   that lesson.
 * **When the pool is refilled.** Voila replaces each kernel a student takes at
-  once (``fill_delay`` later); measured on a 2-core server, thirty
-  replacements starting while thirty students' pages connect made pages wait
-  half a minute, and a later wave got empty pages. Here a kernel taken is
+  once (``fill_delay`` later), so the replacements start while the rest of the
+  class's pages connect and compete with them for the processors: pages wait,
+  and a later wave gets pages without their app. Here a kernel taken is
   replaced later, one kernel at a time, only when the server is quiet: no page
   asked for in the last :data:`REFILL_QUIET_S` seconds, the processors less
   than :data:`REFILL_MAX_BUSY` busy, and no other kernel of the pool still
@@ -25,32 +25,27 @@ kernels still waiting in the pool), and all idle kernels are ended side by
 side rather than one after another, so a closed tab's kernel ends within
 ``cull_idle_timeout + cull_interval`` seconds and the time of one shutdown.
 
-The page template ``bpttviz`` (extends Voila's ``lab``) adds a watchdog to
-lesson pages (notebooks whose metadata has ``"bpttviz": {"app": true}``): if
-the app has not appeared some seconds after the page loaded, or a cell failed,
-or the app's cell came back without output, the page says so in words and
-offers a Retry button.
+The classes :class:`ClassroomPools` and :class:`ConcurrentCulling` are mixed
+into the kernel manager class Voila builds (:func:`install_kernel_managers`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 import time
-from pathlib import Path
 
-__all__ = ["TEMPLATE", "template_root", "split_students", "parse_lessons", "pool_config",
-           "refill_decision", "cpu_busy_sampler", "install_kernel_managers", "KERNEL_MB",
-           "KERNEL_WAITING_MB",
-           "SERVER_MB", "pool_memory_note", "REFILL_QUIET_S", "REFILL_MAX_BUSY",
-           "REFILL_INTERVAL_S", "REFILL_HEAT_S"]
+from ..upstream.voila_server import preheated_pools, wrap_kernel_manager_factory
 
-#: The page template shipped with bpttviz (``share/voila/templates/bpttviz``).
-TEMPLATE = "bpttviz"
-#: Resident memory of one lesson kernel (MB): about 118 MB waiting in the pool after its
-#: first draw (``benchmarks/bench_kernel_start.py``), up to about 160 MB once a student
-#: moves its controls (130 MB of it not shared with other kernels;
-#: ``benchmarks/bench_classroom.py``). The server itself takes about SERVER_MB.
+__all__ = ["split_students", "parse_lessons", "class_pools", "pool_config", "refill_decision",
+           "cpu_busy_sampler", "install_kernel_managers", "ClassroomPools", "ConcurrentCulling",
+           "KERNEL_MB", "KERNEL_WAITING_MB", "SERVER_MB", "pool_memory_note", "REFILL_QUIET_S",
+           "REFILL_MAX_BUSY", "REFILL_INTERVAL_S", "REFILL_HEAT_S"]
+
+#: Resident memory to plan for (MB): a lesson kernel waiting in the pool after its first
+#: draw, the same kernel once a student moves its controls (``benchmarks/bench_kernel_start.py``
+#: and ``benchmarks/bench_classroom.py`` measure both), and the server itself.
 KERNEL_WAITING_MB = 120
 KERNEL_MB = 160
 SERVER_MB = 110
@@ -62,11 +57,6 @@ REFILL_MAX_BUSY = 0.25
 REFILL_INTERVAL_S = 5.0
 #: ... and no kernel added in the last this many seconds (the time one takes to heat).
 REFILL_HEAT_S = 15.0
-
-
-def template_root() -> Path:
-    """The Jupyter data folder holding the ``bpttviz`` Voila template (put it on JUPYTER_PATH)."""
-    return Path(__file__).resolve().parent / "share"
 
 
 def parse_lessons(text: str, available) -> list:
@@ -98,6 +88,19 @@ def split_students(students: int, lessons) -> dict:
                          "the lessons whose kernels to keep ready.")
     base, extra = divmod(students, len(lessons))
     return {name: base + (i < extra) for i, name in enumerate(lessons)}
+
+
+def class_pools(students, lessons, available) -> dict:
+    """``{lesson: kernels}`` for ``--students N --lessons A,B``; ``available`` are the lessons
+    served.
+
+    Raises ``ValueError`` naming the option when either is missing or wrong.
+    """
+    names = parse_lessons(lessons or "", available)
+    if students is None:
+        raise ValueError("The '--lessons' option of bpttviz serve needs '--students N' too: how "
+                         "many kernels to keep ready.")
+    return split_students(students, names)
 
 
 def pool_config(split: dict) -> dict:
@@ -177,156 +180,143 @@ def cpu_busy_sampler():
     return sample
 
 
-def _classroom_mixin():
-    """The behaviour added to Voila's ``VoilaKernelManager`` (imported lazily: Voila only)."""
-    import asyncio
+class ClassroomPools:
+    """Refill a preheated pool one kernel at a time, only when the server is quiet.
 
-    class ClassroomPools:
-        """Refill a preheated pool one kernel at a time, only when the server is quiet."""
+    Mixed into the class of Voila's preheating kernel manager.
+    """
 
-        def __init__(self, **kwargs):
-            self._targets = {}
-            self._last_request = -math.inf
-            self._last_start = -math.inf
-            self._busy = cpu_busy_sampler()
-            super().__init__(**kwargs)
-            self._refiller = asyncio.get_event_loop().create_task(self._refill_loop())
+    def __init__(self, **kwargs):
+        self._targets = {}
+        self._last_request = -math.inf
+        self._last_start = -math.inf
+        self._busy = cpu_busy_sampler()
+        super().__init__(**kwargs)
+        self._refiller = asyncio.get_event_loop().create_task(self._refill_loop())
 
-        def fill_if_needed(self, delay=None, notebook_name=None, extra_kernel_env_variables={},
-                           **kwargs):
-            if delay is None:         # the refill Voila asks for when a kernel is taken: later
-                return None
-            config = self.kernel_pools_config
-            entry = config.get(notebook_name, config.get("default", {}))
-            self._targets[notebook_name] = int(entry.get("pool_size", 0))
-            return super().fill_if_needed(delay=delay, notebook_name=notebook_name,
-                                          extra_kernel_env_variables=extra_kernel_env_variables,
-                                          **kwargs)
+    def fill_if_needed(self, delay=None, notebook_name=None, extra_kernel_env_variables={},
+                       **kwargs):
+        if delay is None:         # the refill Voila asks for when a kernel is taken: later
+            return None
+        config = self.kernel_pools_config
+        entry = config.get(notebook_name, config.get("default", {}))
+        self._targets[notebook_name] = int(entry.get("pool_size", 0))
+        return super().fill_if_needed(delay=delay, notebook_name=notebook_name,
+                                      extra_kernel_env_variables=extra_kernel_env_variables,
+                                      **kwargs)
 
-        def _purge(self, notebook_name):
-            """Drop pool kernels that failed while heating (measured: two of sixty kernels
-            started at once drew the same port and one died); a student never gets one."""
-            pool = self._pools.get(notebook_name, [])
-            for task in list(pool):
-                if not task.done():
-                    continue
-                bad = task.cancelled() or task.exception() is not None
-                if not bad:
-                    content = task.result()
-                    render = content["task"]
-                    bad = content["kernel_id"] not in self or (
-                        render.done() and (render.cancelled() or render.exception() is not None))
-                    if bad and content["kernel_id"] in self:
-                        asyncio.ensure_future(self.shutdown_kernel(content["kernel_id"], now=True))
-                if bad:
-                    pool.remove(task)
-                    self.log.warning("bpttviz: a pool kernel of %s failed while heating; it is "
-                                     "not handed out", notebook_name)
+    def _purge(self, notebook_name):
+        """Drop pool kernels that failed while heating (a kernel can die starting, as when
+        two kernels started at once draw the same port); a student never gets one."""
+        pool = preheated_pools(self).get(notebook_name, [])
+        for task in list(pool):
+            if not task.done():
+                continue
+            bad = task.cancelled() or task.exception() is not None
+            if not bad:
+                content = task.result()
+                render = content["task"]
+                bad = content["kernel_id"] not in self or (
+                    render.done() and (render.cancelled() or render.exception() is not None))
+                if bad and content["kernel_id"] in self:
+                    asyncio.ensure_future(self.shutdown_kernel(content["kernel_id"], now=True))
+            if bad:
+                pool.remove(task)
+                self.log.warning("bpttviz: a pool kernel of %s failed while heating; it is "
+                                 "not handed out", notebook_name)
 
-        def get_pool_size(self, notebook_name):
-            self._purge(notebook_name)
-            return super().get_pool_size(notebook_name)
+    def get_pool_size(self, notebook_name):
+        self._purge(notebook_name)
+        return super().get_pool_size(notebook_name)
 
-        async def get_rendered_notebook(self, notebook_name, extra_kernel_env_variables={},
-                                        **kwargs):
-            self._purge(notebook_name)
-            self._last_request = time.monotonic()
-            pool = self._pools.get(notebook_name, [])
-            ready = [t for t in pool if t.done() and not t.cancelled() and t.exception() is None]
-            if ready and pool[0] is not ready[0]:     # a ready kernel before one still starting
-                pool.remove(ready[0])
-                pool.insert(0, ready[0])
-            return await super().get_rendered_notebook(notebook_name,
-                                                       extra_kernel_env_variables, **kwargs)
+    async def get_rendered_notebook(self, notebook_name, extra_kernel_env_variables={},
+                                    **kwargs):
+        self._purge(notebook_name)
+        self._last_request = time.monotonic()
+        pool = preheated_pools(self).get(notebook_name, [])
+        ready = [t for t in pool if t.done() and not t.cancelled() and t.exception() is None]
+        if ready and pool[0] is not ready[0]:     # a ready kernel before one still starting
+            pool.remove(ready[0])
+            pool.insert(0, ready[0])
+        return await super().get_rendered_notebook(notebook_name,
+                                                   extra_kernel_env_variables, **kwargs)
 
-        def _starting(self) -> int:
-            """Pool kernels still starting; the last one added counts for REFILL_HEAT_S.
+    def _starting(self) -> int:
+        """Pool kernels still starting; the last one added counts for REFILL_HEAT_S.
 
-            (A pooled kernel's notebook never finishes before its page is asked for: it
-            waits for the request in its last cell. The busy check sees the heating.)
-            """
-            n = sum(not task.done() for pool in self._pools.values() for task in pool)
-            return n + (time.monotonic() - self._last_start < REFILL_HEAT_S)
-
-        async def _refill_loop(self):
-            while True:
-                await asyncio.sleep(REFILL_INTERVAL_S)
-                try:
-                    busy = self._busy()
-                    missing = {nb: n - len(self._pools.get(nb, []))
-                               for nb, n in self._targets.items()}
-                    nb = refill_decision(time.monotonic(), self._last_request, busy,
-                                         self._starting(), missing)
-                    if nb is not None:
-                        self._start_one(nb)
-                except Exception:             # the loop must outlive any one failure
-                    self.log.exception("bpttviz: refilling the kernel pool failed")
-
-        def _start_one(self, notebook_name):
-            """Start one kernel for ``notebook_name``'s pool (Voila's fill, capped at one more)."""
-            saved = self.kernel_pools_config
-            one_more = dict(saved)
-            entry = dict(saved.get(notebook_name, saved.get("default", {})))
-            entry["pool_size"] = len(self._pools.get(notebook_name, [])) + 1
-            one_more[notebook_name] = entry
-            self.kernel_pools_config = one_more
-            try:
-                super().fill_if_needed(delay=0, notebook_name=notebook_name)
-            finally:
-                self.kernel_pools_config = saved
-            self._last_start = time.monotonic()
-            self.log.info("bpttviz: one kernel added to the pool of %s (server quiet)",
-                          notebook_name)
-
-    return ClassroomPools
-
-
-def _culling_mixin():
-    """Idle kernels culled side by side rather than one after the other."""
-    import asyncio
-
-    class ConcurrentCulling:
-        """Check (and end) idle kernels concurrently.
-
-        jupyter_server's culler awaits each kernel's shutdown in turn; measured
-        here, thirty closed tabs took a minute of shutdowns in one pass, so the
-        last kernel ended 212 s after its tab closed. Side by side, a pass
-        takes about as long as one shutdown.
+        (A pooled kernel's notebook never finishes before its page is asked for: it
+        waits for the request in its last cell. The busy check sees the heating.)
         """
+        n = sum(not task.done() for pool in preheated_pools(self).values() for task in pool)
+        return n + (time.monotonic() - self._last_start < REFILL_HEAT_S)
 
-        async def cull_kernels(self):
-            async def one(kernel_id):
-                try:
-                    await self.cull_kernel_if_idle(kernel_id)
-                except Exception as exc:
-                    self.log.exception("Checking the idle time of kernel %s failed: %s",
-                                       kernel_id, exc)
+    async def _refill_loop(self):
+        while True:
+            await asyncio.sleep(REFILL_INTERVAL_S)
+            try:
+                busy = self._busy()
+                missing = {nb: n - len(preheated_pools(self).get(nb, []))
+                           for nb, n in self._targets.items()}
+                nb = refill_decision(time.monotonic(), self._last_request, busy,
+                                     self._starting(), missing)
+                if nb is not None:
+                    self._start_one(nb)
+            except Exception:             # the loop must outlive any one failure
+                self.log.exception("bpttviz: refilling the kernel pool failed")
 
-            await asyncio.gather(*(one(k) for k in list(self._kernels)))
+    def _start_one(self, notebook_name):
+        """Start one kernel for ``notebook_name``'s pool (Voila's fill, capped at one more)."""
+        saved = self.kernel_pools_config
+        one_more = dict(saved)
+        entry = dict(saved.get(notebook_name, saved.get("default", {})))
+        entry["pool_size"] = len(preheated_pools(self).get(notebook_name, [])) + 1
+        one_more[notebook_name] = entry
+        self.kernel_pools_config = one_more
+        try:
+            super().fill_if_needed(delay=0, notebook_name=notebook_name)
+        finally:
+            self.kernel_pools_config = saved
+        self._last_start = time.monotonic()
+        self.log.info("bpttviz: one kernel added to the pool of %s (server quiet)",
+                      notebook_name)
 
-    return ConcurrentCulling
+
+class ConcurrentCulling:
+    """Check (and end) idle kernels concurrently.
+
+    Mixed into the class of Voila's kernel manager. jupyter_server's culler awaits each
+    kernel's shutdown in turn, so when a class closes its tabs the last kernel ends a whole
+    pass of shutdowns after its tab closed; side by side, a pass takes about as long as one
+    shutdown.
+    """
+
+    async def cull_kernels(self):
+        async def one(kernel_id):
+            try:
+                await self.cull_kernel_if_idle(kernel_id)
+            except Exception as exc:
+                self.log.exception("Checking the idle time of kernel %s failed: %s",
+                                   kernel_id, exc)
+
+        await asyncio.gather(*(one(k) for k in self.list_kernel_ids()))
 
 
 def install_kernel_managers():
     """Make Voila's kernel managers cull concurrently and refill pools as :func:`refill_decision`.
 
-    Wraps ``voila.app.voila_kernel_manager_factory`` in this process (call it
-    before ``Voila.launch_instance``). Every kernel manager culls idle kernels
-    concurrently (:func:`_culling_mixin`); with ``--preheat_kernel`` the pools
-    are refilled one kernel at a time when the server is quiet.
+    Wraps Voila's kernel manager factory in this process (call it before
+    ``Voila.launch_instance``). Every kernel manager culls idle kernels concurrently
+    (:class:`ConcurrentCulling`); with ``--preheat_kernel`` the pools are refilled one
+    kernel at a time when the server is quiet (:class:`ClassroomPools`).
     """
-    import voila.app
+    def wrap(original):
+        def factory(base_class, preheat_kernel, default_pool_size, page_config_hook=None):
+            cls = original(base_class, preheat_kernel, default_pool_size,
+                           page_config_hook=page_config_hook)
+            if not preheat_kernel:
+                return type("BpttvizKernelManager", (ConcurrentCulling, cls), {})
+            return type("ClassroomKernelManager", (ClassroomPools, ConcurrentCulling, cls), {})
 
-    original = voila.app.voila_kernel_manager_factory
-    if getattr(original, "_bpttviz", False):
-        return
+        return factory
 
-    def factory(base_class, preheat_kernel, default_pool_size, page_config_hook=None):
-        cls = original(base_class, preheat_kernel, default_pool_size,
-                       page_config_hook=page_config_hook)
-        if not preheat_kernel:
-            return type("BpttvizKernelManager", (_culling_mixin(), cls), {})
-        return type("ClassroomKernelManager", (_classroom_mixin(), _culling_mixin(), cls), {})
-
-    factory._bpttviz = True
-    voila.app.voila_kernel_manager_factory = factory
+    wrap_kernel_manager_factory(wrap)
