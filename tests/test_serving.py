@@ -81,6 +81,12 @@ def test_serve_refuses_bad_class_options_in_one_clear_line_before_serving(args, 
         assert word in err
 
 
+def test_a_server_that_exits_first_is_reported_with_its_output(tmp_path):
+    with pytest.raises(serving.ServerFailed, match="exited with 2:\n.*no notebooks directory"):
+        with serving.served(notebooks=tmp_path / "nowhere", start_timeout=60):
+            pass
+
+
 # --- Voila's arguments ---------------------------------------------------------------------------
 
 def test_serve_uses_the_page_template_and_patient_executor_waits_without_a_pool():

@@ -6,7 +6,9 @@
   JupyterHub user's server), and the page template;
 - :mod:`~bpttviz.serve.pools`: kernels kept ready for a class, idle kernels culled;
 - :mod:`~bpttviz.serve.server`: one Voila server of the lessons in this process;
-- :mod:`~bpttviz.serve.slides`: the lecture deck cut from the lessons (reveal.js).
+- :mod:`~bpttviz.serve.slides`: the lecture deck cut from the lessons (reveal.js);
+- :mod:`~bpttviz.serve.process`: a server in a child process, ended with its kernels
+  (the browser tests and the benchmarks start theirs with :func:`served`).
 
 Nothing here imports Voila until a server starts.
 """
@@ -17,6 +19,7 @@ from .pools import (KERNEL_MB, KERNEL_WAITING_MB, REFILL_HEAT_S, REFILL_INTERVAL
                     ConcurrentCulling, class_pools, cpu_busy_sampler, install_kernel_managers,
                     parse_lessons, pool_config, pool_memory_note, refill_decision,
                     split_students)
+from .process import Server, ServerFailed, free_port, running, served
 from .server import port_problem, serve_lessons
 from .settings import (CULL_IDLE_TIMEOUT, CULL_INTERVAL, EXECUTOR_TIMEOUTS, TEMPLATE,
                        template_root, voila_argv, voila_settings)
@@ -32,4 +35,5 @@ __all__ = [
     "REFILL_MAX_BUSY", "REFILL_INTERVAL_S", "REFILL_HEAT_S",
     "port_problem", "serve_lessons",
     "build_decks", "slides_argv", "slides_config", "serve_slides",
+    "served", "running", "free_port", "Server", "ServerFailed",
 ]
