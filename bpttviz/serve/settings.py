@@ -31,7 +31,7 @@ __all__ = ["CULL_INTERVAL", "CULL_IDLE_TIMEOUT", "EXECUTOR_TIMEOUTS", "TEMPLATE"
 CULL_INTERVAL = 30
 CULL_IDLE_TIMEOUT = 120
 #: Waits of Voila's notebook executor (nbclient), in seconds. nbclient's default wait for a
-#: cell's output after its reply is 4 s: on a server busy starting thirty kernels it runs
+#: cell's output after its reply is 4 s: on a server busy starting a class's kernels it runs
 #: out, and the page comes without its app. A cell's own run is not limited (``timeout``
 #: stays None): under preheating the last cell waits for its page to be asked for.
 EXECUTOR_TIMEOUTS = {"iopub_timeout": 120, "startup_timeout": 180}
