@@ -32,7 +32,7 @@ slides: $(VENV)/.app
 	$(BIN)/bpttviz slides --host $(HOST) --port $(PORT)
 
 lab: $(VENV)/.app
-	$(BIN)/jupyter lab bpttviz/lessons/
+	$(BIN)/jupyter lab notebooks/
 
 # Optional: the CPU PyTorch used only as an independent cross-check.
 torch: | $(BIN)/python

@@ -19,8 +19,10 @@ args = parser.parse_args()
 status = 0
 for script in sorted(here.glob("bench_*.py")):
     print(f"\n=== {script.name} ===", flush=True)
-    text = script.read_text()
-    quick = ["--quick"] if args.quick and '"--quick"' in text else []
-    threads = ["--threads", args.threads] if args.threads and '"--threads"' in text else []
+    # The options a script takes are those its --help lists (it exits before measuring).
+    usage = subprocess.run([sys.executable, str(script), "--help"], capture_output=True,
+                           text=True).stdout
+    quick = ["--quick"] if args.quick and "--quick" in usage else []
+    threads = ["--threads", args.threads] if args.threads and "--threads" in usage else []
     status |= subprocess.call([sys.executable, str(script), *quick, *threads])
 sys.exit(status)

@@ -1,25 +1,72 @@
-"""Shared helpers for the benchmark scripts: thread pinning, timing, machine description.
+"""Shared by the benchmark scripts: their command line, BLAS threads, timing, the machine,
+and a served page in headless Chromium.
 
-Import this module before NumPy so that the BLAS thread count can still be set.
+Every script starts alike, before it imports NumPy (the BLAS libraries read their
+thread count once, when NumPy loads them)::
+
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from benchmarks._common import benchmark_parser, parse_args  # noqa: E402
+
+    args = parse_args(benchmark_parser(__doc__, quick="fewer sizes", threads="BLAS"))
+
+    import numpy as np  # noqa: E402
+
+(the first line lets ``python benchmarks/bench_x.py`` find this module).
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import os
 import platform
 import statistics
 import sys
 import time
 
+#: BLAS threads of this run: ``--threads``, else ``$BPTTVIZ_BENCH_THREADS``, else 1 (set by
+#: :func:`parse_args`).
 THREADS = os.environ.get("BPTTVIZ_BENCH_THREADS", "1")
-for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(var, THREADS)
+#: The Chromium the browser benchmarks drive (Debian's) and its headless flags.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
 
-import numpy as np  # noqa: E402  (after the thread variables)
+
+def benchmark_parser(doc: str, *, quick: str | None = None,
+                     threads: str | None = None) -> argparse.ArgumentParser:
+    """A script's command line: the first line of its docstring ``doc`` as description,
+    ``--quick`` when ``quick`` says what it cuts, ``--threads`` when ``threads`` names the
+    libraries it pins ("BLAS", "BLAS/PyTorch")."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    if quick:
+        parser.add_argument("--quick", action="store_true", help=quick)
+    if threads:
+        parser.add_argument("--threads", default="1", help=f"{threads} threads (default 1)")
+    return parser
+
+
+def parse_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
+    """Parse the command line (``--help`` exits here, before anything is measured), then pin
+    the BLAS threads and clear a page's query from the environment (it would set the
+    lessons' controls)."""
+    global THREADS
+    args = parser.parse_args(argv)
+    THREADS = getattr(args, "threads", None) or THREADS
+    os.environ["BPTTVIZ_BENCH_THREADS"] = THREADS
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, THREADS)
+    os.environ.pop("QUERY_STRING", None)
+    return args
 
 
 def machine() -> str:
     """One line describing where the figures were measured."""
+    import numpy as np
+
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
@@ -75,49 +122,19 @@ def fmt_time(seconds: float) -> str:
     return f"{seconds:7.3f} s "
 
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-
-
+@contextlib.contextmanager
 def served_page():
-    """Context manager: ``bpttviz serve`` on a free port and a headless Chromium page.
+    """``bpttviz serve`` on a free port and a headless Chromium page.
 
-    Yields ``(page, url)``; stops the browser and the server (and its kernels) on exit.
+    Yields ``(page, url)``; stops the browser, then the server and its kernels.
     """
-    import contextlib
-    import signal
-    import socket
-    import subprocess
-    import urllib.request
-
     from playwright.sync_api import sync_playwright
 
-    @contextlib.contextmanager
-    def run():
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        server = subprocess.Popen([sys.executable, "-m", "bpttviz.cli", "serve", "--port",
-                                   str(port)], cwd=root, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL, start_new_session=True)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(300):
-                try:
-                    urllib.request.urlopen(url + "/", timeout=5)
-                    break
-                except OSError:
-                    time.sleep(0.3)
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
-                                             args=CHROMIUM_ARGS)
-                try:
-                    yield browser.new_page(viewport={"width": 1280, "height": 720}), url
-                finally:
-                    browser.close()
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=15)
+    from bpttviz.serve import served
 
-    return run()
+    with served() as server, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page(viewport={"width": 1280, "height": 720}), server.url
+        finally:
+            browser.close()

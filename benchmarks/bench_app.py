@@ -22,24 +22,19 @@ slider one step to the moment each figure's canvas shows new pixels. No
 assertions.
 """
 
-import argparse
 import os
 import statistics
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--quick", action="store_true", help="fewer changes per control")
-parser.add_argument("--threads", default="1", help="BLAS threads (default 1)")
+from benchmarks._common import benchmark_parser, machine, parse_args, served_page  # noqa: E402
+
+parser = benchmark_parser(__doc__, quick="fewer changes per control", threads="BLAS")
 parser.add_argument("--browser", action="store_true",
                     help="also time key press -> new pixels in headless Chromium")
-args = parser.parse_args()
-os.environ["BPTTVIZ_BENCH_THREADS"] = args.threads
+args = parse_args(parser)
 
-from benchmarks._common import machine, served_page  # noqa: E402
-
-os.environ.pop("QUERY_STRING", None)
 from bpttviz.app import TruncationApp, UnfoldingApp, VanishingApp  # noqa: E402
 
 N = 6 if args.quick else 20

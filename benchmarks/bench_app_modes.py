@@ -19,22 +19,19 @@ each figure it redraws and the PNG ipympl sends, normal and projector apps
 alternating. ``--kernel`` measures only that. No assertions.
 """
 
-import argparse
 import os
 import statistics
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--quick", action="store_true", help="fewer presses per page")
+from benchmarks._common import benchmark_parser, machine, parse_args, served_page  # noqa: E402
+
+parser = benchmark_parser(__doc__, quick="fewer presses per page")
 parser.add_argument("--lessons", default="", help="comma-separated page prefixes (default all)")
 parser.add_argument("--kernel", action="store_true", help="only the kernel's share, no browser")
-args = parser.parse_args()
+args = parse_args(parser)
 
-from benchmarks._common import machine, served_page  # noqa: E402
-
-os.environ.pop("QUERY_STRING", None)
 from bpttviz.app import (CellsApp, SurfaceApp, TrainingApp, TruncationApp,  # noqa: E402
                          UnfoldingApp, VanishingApp)
 

@@ -39,16 +39,14 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
 import re
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import urllib.error
@@ -56,9 +54,10 @@ import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchmarks._common import CHROMIUM, CHROMIUM_ARGS, benchmark_parser  # noqa: E402
+
 #: The slider each lesson's students move (its control name, as in the query string).
 SLIDERS = {"01_unfolding": "frame", "02_vanishing_exploding": "scale", "03_truncated_bptt": "k2",
            "04_training": "k2_a", "05_rnn_lstm_gru": "radius", "06_error_surface": "w0"}
@@ -282,12 +281,6 @@ def fetch(url, timeout=STEP_TIMEOUT * 2):
 
 
 # -- the server --------------------------------------------------------------------------------
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def tree(pid):
     import psutil
     try:
@@ -328,63 +321,40 @@ def server_cpu(pid):
         return 0.0
 
 
-def start_server(args, log_path):
-    port = free_port()
-    cmd = [sys.executable, "-m", "bpttviz.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    if args.pool:
-        cmd += ["--students", str(args.students), "--lessons", ",".join(args.lesson_list)]
-    env = {k: v for k, v in os.environ.items() if k not in ("QUERY_STRING", "VOILA_REQUEST_URL")}
-    log = open(log_path, "w")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        if proc.poll() is not None:
-            raise SystemExit(f"bpttviz serve exited:\n{Path(log_path).read_text()}")
-        try:
-            fetch(base + "/", timeout=5)
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                stop_server(proc)
-                raise SystemExit("bpttviz serve did not answer in 120 s")
-            time.sleep(0.3)
-    if args.pool:
-        wait_heated(proc, log_path, args)
-    return proc, base
+@contextlib.contextmanager
+def serving(args):
+    """``bpttviz serve`` on a free port of 127.0.0.1, logging to ``--log``; with ``--pool``
+    its kernels preheated. Yields its :class:`bpttviz.serve.Server` once the pool is heated;
+    ends the server and its kernels afterwards."""
+    from bpttviz.serve import served
+
+    extra = (["--students", str(args.students), "--lessons", ",".join(args.lesson_list)]
+             if args.pool else [])
+    with served(extra_args=extra, log=args.log, start_timeout=120, stop_timeout=20) as server:
+        if args.pool:
+            wait_heated(server, args)
+        yield server
 
 
-def wait_heated(proc, log_path, args, limit=300):
+def wait_heated(server, args, limit=300):
     """Wait until every pool is filled and the kernels' notebooks have run (CPU quiet)."""
-    from bpttviz.serving import split_students
+    from bpttviz.serve import split_students
 
     t0 = time.monotonic()
     pools = [nb for nb, n in split_students(args.students, args.lesson_list).items() if n > 0]
     while time.monotonic() - t0 < limit:
-        text = Path(log_path).read_text()
+        text = server.log.read_text()
         if all(f"Kernel pool of {nb}.ipynb is filled" in text for nb in pools):
             break
         time.sleep(1)
-    last = cpu_seconds(proc.pid)
+    last = cpu_seconds(server.pid)
     while time.monotonic() - t0 < limit:
         time.sleep(2)
-        now = cpu_seconds(proc.pid)
+        now = cpu_seconds(server.pid)
         if now - last < 0.2:            # under 10 % of one core for 2 s
             break
         last = now
     print(f"# pool heated in {time.monotonic() - t0:.0f} s", flush=True)
-
-
-def stop_server(proc):
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    except ProcessLookupError:
-        pass
 
 
 def pss_bytes(pid):
@@ -485,14 +455,13 @@ def report(args, recs, peaks, culled):
 
 
 async def run(args):
-    log_path = Path(args.log)
-    proc, base = start_server(args, log_path)
-    try:
+    with serving(args) as server:
+        base = server.url
         peaks = {"rss": 0, "load": 0.0, "pss": 0, "kernels": 0}
         stop = asyncio.Event()
-        sampler = asyncio.create_task(sample(proc.pid, stop, peaks))
+        sampler = asyncio.create_task(sample(server.pid, stop, peaks))
         recs = []
-        cpu0 = (server_cpu(proc.pid), cpu_seconds(proc.pid))
+        cpu0 = (server_cpu(server.pid), cpu_seconds(server.pid))
         t_start = time.monotonic()
         # Not a with-block: a page that never answers must not hold the report back (its
         # thread ends when the server is stopped below).
@@ -511,15 +480,13 @@ async def run(args):
                 r["error"] = "TimeoutError: the page or its figures never arrived"
         stop.set()
         await sampler
-        peaks["cpu_server"] = server_cpu(proc.pid) - cpu0[0]
-        peaks["cpu_all"] = cpu_seconds(proc.pid) - cpu0[1]
+        peaks["cpu_server"] = server_cpu(server.pid) - cpu0[0]
+        peaks["cpu_all"] = cpu_seconds(server.pid) - cpu0[1]
         peaks["wall"] = time.monotonic() - t_start
         culled = None
         if args.cull_check:
             culled = await cull_check(base, [r["kernel"] for r in recs if r["kernel"]])
         report(args, recs, peaks, culled)
-    finally:
-        stop_server(proc)
 
 
 # -- the check against a real browser -------------------------------------------------------------
@@ -535,11 +502,10 @@ async def browser_check(args):
     lesson = args.lesson_list[0]
     name = SLIDERS[lesson]
     args.pool = False
-    proc, base = start_server(args, Path(args.log))
-    try:
+    with serving(args) as server:
+        base = server.url
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path="/usr/bin/chromium",
-                                               args=["--headless", "--no-sandbox"])
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = await browser.new_page(viewport={"width": 1280, "height": 720})
             await page.goto(f"{base}/voila/render/{lesson}.ipynb", timeout=180_000)
             await page.wait_for_selector(f".bpttviz-control-{name}", timeout=180_000)
@@ -586,12 +552,10 @@ async def browser_check(args):
                   f"browser's canvas: {None if best is None else int(best.sum())} of "
                   f"{s.shape[0] * s.shape[1]}{where}; outside the 20x20 corner of the resize "
                   f"handle: {outside}")
-    finally:
-        stop_server(proc)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--students", type=int, default=10, help=f"students (1..{MAX_STUDENTS})")
     parser.add_argument("--window", type=float, default=10.0,
                         help="arrival window: students arrive uniformly within it (s)")

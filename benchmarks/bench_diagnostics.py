@@ -11,18 +11,15 @@ T = 100 only); the largest relative gap to the exact values is printed too.
 one full and one truncated BPTT per k2 value. No assertions: figures only.
 """
 
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--quick", action="store_true", help="fewer rounds, T = 1000 once")
-parser.add_argument("--threads", default="1", help="BLAS threads (default 1)")
-args = parser.parse_args()
-os.environ["BPTTVIZ_BENCH_THREADS"] = args.threads
+from benchmarks._common import (benchmark_parser, fmt_time, interleaved, machine,  # noqa: E402
+                                parse_args)
 
-from benchmarks._common import fmt_time, interleaved, machine  # noqa: E402
+args = parse_args(benchmark_parser(__doc__, quick="fewer rounds, T = 1000 once", threads="BLAS"))
+
 import numpy as np  # noqa: E402
 
 import bpttviz  # noqa: E402

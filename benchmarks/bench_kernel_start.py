@@ -17,12 +17,14 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchmarks._common import benchmark_parser  # noqa: E402
 
 CLASSES = {"01_unfolding": "UnfoldingApp", "02_vanishing_exploding": "VanishingApp",
            "03_truncated_bptt": "TruncationApp", "04_training": "TrainingApp",
@@ -59,7 +61,9 @@ def one(lesson):
     import psutil
     from jupyter_client.manager import start_new_kernel
 
-    env = {k: v for k, v in os.environ.items() if k not in ("QUERY_STRING", "VOILA_REQUEST_URL")}
+    from bpttviz.serve.process import REQUEST_VARIABLES
+
+    env = {k: v for k, v in os.environ.items() if k not in REQUEST_VARIABLES}
     t0 = time.perf_counter()
     km, kc = start_new_kernel(kernel_name="python3", env=env)
     try:
@@ -85,7 +89,7 @@ def one(lesson):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = benchmark_parser(__doc__)
     parser.add_argument("--lessons", default="02_vanishing_exploding,03_truncated_bptt,04_training",
                         help=f"lessons, from {', '.join(CLASSES)}")
     parser.add_argument("--repeat", type=int, default=3, help="fresh kernels per lesson (1..10)")

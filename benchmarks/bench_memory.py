@@ -9,18 +9,16 @@ with the inputs allocated beforehand, minus the per-update gradients the
 trace returns. Lean path (record=False), B = 8, H = 64.
 """
 
-import argparse
 import os
 import sys
 import time
 import tracemalloc
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--quick", action="store_true", help="fewer sizes")
-args = parser.parse_args()
+from benchmarks._common import benchmark_parser, fmt_time, machine, parse_args  # noqa: E402
 
-from benchmarks._common import fmt_time, machine  # noqa: E402
+args = parse_args(benchmark_parser(__doc__, quick="fewer sizes"))
+
 import numpy as np  # noqa: E402
 
 import bpttviz  # noqa: E402

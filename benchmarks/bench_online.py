@@ -13,20 +13,18 @@ and fits the slope of log(time per step) against log(H) over the largest sizes
 multiply-adds each run counted and the peak stored floats it measured.
 """
 
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--quick", action="store_true", help="fewer sizes and rounds")
-parser.add_argument("--threads", default="1", help="BLAS threads (default 1)")
+from benchmarks._common import (benchmark_parser, fmt_time, interleaved, machine,  # noqa: E402
+                                parse_args)
+
+parser = benchmark_parser(__doc__, quick="fewer sizes and rounds", threads="BLAS")
 parser.add_argument("--part", choices=["all", "rtrl", "uoro", "tbptt", "T", "memory"],
                     default="all", help="run one part only (default all)")
-args = parser.parse_args()
-os.environ["BPTTVIZ_BENCH_THREADS"] = args.threads
+args = parse_args(parser)
 
-from benchmarks._common import fmt_time, interleaved, machine  # noqa: E402
 import numpy as np  # noqa: E402
 
 import bpttviz  # noqa: E402

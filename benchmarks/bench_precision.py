@@ -9,18 +9,15 @@ the median relative error of the float32 flow matrix where the float64 flow
 is above 1e-30. Also the speed ratio float32 / float64 of the lean path.
 """
 
-import argparse
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--threads", default="1", help="BLAS threads (default 1)")
-args = parser.parse_args()
-os.environ["BPTTVIZ_BENCH_THREADS"] = args.threads
+from benchmarks._common import benchmark_parser, machine, parse_args  # noqa: E402
 
-from benchmarks._common import machine  # noqa: E402
+args = parse_args(benchmark_parser(__doc__, threads="BLAS"))
+
 import numpy as np  # noqa: E402
 
 import bpttviz  # noqa: E402

@@ -9,18 +9,15 @@ alone that BPTT must do. Times are medians of interleaved rounds in one run;
 the ratios are what to read.
 """
 
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--quick", action="store_true", help="fewer sizes and rounds")
-parser.add_argument("--threads", default="1", help="BLAS/PyTorch threads (default 1)")
-args = parser.parse_args()
-os.environ["BPTTVIZ_BENCH_THREADS"] = args.threads
+from benchmarks._common import (benchmark_parser, fmt_time, interleaved, machine,  # noqa: E402
+                                parse_args, torch_or_none)
 
-from benchmarks._common import fmt_time, interleaved, machine, torch_or_none  # noqa: E402
+args = parse_args(benchmark_parser(__doc__, quick="fewer sizes and rounds", threads="BLAS/PyTorch"))
+
 import numpy as np  # noqa: E402
 
 import bpttviz  # noqa: E402

@@ -16,18 +16,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .cli import CULL_IDLE_TIMEOUT, CULL_INTERVAL, EXECUTOR_TIMEOUTS, lessons_dir
+from .serve import LANDING, lessons_dir, page_names, voila_settings
 
-__all__ = ["LANDING", "lesson_names", "landing_url", "singleuser_args", "configure",
-           "hub_config_text"]
-
-#: The page a user lands on when no lesson is named: the landing page that links every lesson.
-LANDING = "index"
-
-
-def lesson_names() -> list:
-    """The names of the lessons shipped with bpttviz (notebook stems, ``index`` included)."""
-    return sorted(p.stem for p in lessons_dir().glob("*.ipynb"))
+__all__ = ["LANDING", "landing_url", "singleuser_args", "configure", "hub_config_text"]
 
 
 def landing_url(lesson: str = LANDING) -> str:
@@ -35,7 +26,7 @@ def landing_url(lesson: str = LANDING) -> str:
 
     Raises ``ValueError`` naming the lessons there are when ``lesson`` is not one of them.
     """
-    names = lesson_names()
+    names = page_names()
     stem = lesson[:-len(".ipynb")] if lesson.endswith(".ipynb") else lesson
     if stem not in names:
         raise ValueError(f"The 'lesson' users land on must be one of {', '.join(names)}. "
@@ -47,19 +38,11 @@ def singleuser_args() -> list:
     """Arguments for each user's Jupyter server: Voila enabled and set as ``bpttviz serve`` sets it.
 
     Voila's server extension is enabled explicitly (pip enables it when Voila is installed,
-    but an image or environment built otherwise may not); sources stripped and tracebacks
-    hidden as in the standalone Voila; idle kernels culled, since a closed tab does not end
-    its kernel (voila#1458); the notebook executor's waits raised as ``bpttviz serve`` raises
-    them, so a busy server is slow rather than broken.
+    but an image or environment built otherwise may not); then the settings of every
+    server of the lessons (:func:`bpttviz.serve.voila_settings`).
     """
-    return [
-        "--ServerApp.jpserver_extensions=voila.server_extension=True",
-        "--VoilaConfiguration.strip_sources=True",
-        "--VoilaConfiguration.show_tracebacks=False",
-        f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
-        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
-        "--MappingKernelManager.cull_connected=False",
-    ] + [f"--VoilaExecutor.{k}={v}" for k, v in EXECUTOR_TIMEOUTS.items()]
+    return (["--ServerApp.jpserver_extensions=voila.server_extension=True"]
+            + voila_settings(extension=True))
 
 
 def configure(c, *, lesson: str = LANDING, notebooks=None):

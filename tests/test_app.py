@@ -24,7 +24,7 @@ from bpttviz.app.base import FigureSaver, overflow_step
 from bpttviz.app.truncation import SCHEDULES, lesson_schedule
 from bpttviz.app.vanishing import relative_flow
 from bpttviz.cli import main as cli_main
-from bpttviz.cli import voila_argv
+from bpttviz.serve import voila_argv
 from bpttviz.diagnostics import (jacobian_singular_values, lyapunov_exponent, pascanu_bound,
                                  truncation_bias)
 from bpttviz.diagnostics import jacobians as jacobians_module

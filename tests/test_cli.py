@@ -8,14 +8,15 @@ import sys
 
 import pytest
 
-from bpttviz.cli import copy_lessons, default_notebooks, lessons_dir, port_problem
 from bpttviz.cli import main as cli_main
+from bpttviz.serve import copy_lessons, lessons_dir, port_problem
+from bpttviz.serve import lessons_dir as default_notebooks
 
 
 def test_the_lessons_ship_inside_the_package():
     shipped = sorted(p.name for p in lessons_dir().glob("*.ipynb"))
     assert "index.ipynb" in shipped and len(shipped) >= 7
-    assert lessons_dir().parent.name == "bpttviz"
+    assert lessons_dir().name == "notebooks"
     assert default_notebooks() == lessons_dir()
 
 

@@ -9,10 +9,10 @@ import pytest
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from bpttviz.cli import lessons_dir
 from bpttviz.cli import main as cli_main
-from bpttviz.hub import LANDING, configure, hub_config_text, landing_url, lesson_names, \
-    singleuser_args
+from bpttviz.hub import LANDING, configure, hub_config_text, landing_url, singleuser_args
+from bpttviz.serve import lessons_dir
+from bpttviz.serve import page_names as lesson_names
 
 #: Where the classes named in the single-user server's arguments live.
 CLASSES = {

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "bpttviz" / "lessons").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 LESSONS = [p for p in NOTEBOOKS if p.name != "index.ipynb"]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -22,7 +22,7 @@ def read(path):
 
 
 def test_there_is_a_landing_page_and_lessons():
-    assert (ROOT / "bpttviz" / "lessons" / "index.ipynb") in NOTEBOOKS
+    assert (ROOT / "notebooks" / "index.ipynb") in NOTEBOOKS
     assert len(LESSONS) >= 3
 
 
@@ -38,7 +38,7 @@ def test_notebook_is_committed_without_outputs(path):
 
 
 def test_landing_page_links_every_lesson_and_only_existing_pages():
-    text = "\n".join(c.source for c in read(ROOT / "bpttviz" / "lessons" / "index.ipynb").cells)
+    text = "\n".join(c.source for c in read(ROOT / "notebooks" / "index.ipynb").cells)
     targets = set(re.findall(r"\]\(([^)#?\s]+\.ipynb)", text))
     assert targets == {p.name for p in LESSONS}
 

@@ -15,7 +15,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 # The only modules that may import matplotlib or ipywidgets.
-UI = {"plots", "plots_lessons", "app", "cli", "hub", "serving"}
+UI = {"plots", "plots_lessons", "app", "cli", "hub", "serve", "upstream"}
 PURE = sorted(str(p.relative_to(ROOT / "bpttviz").with_suffix("")) for p in (ROOT / "bpttviz").rglob("*.py")
               if p.relative_to(ROOT / "bpttviz").parts[0].removesuffix(".py") not in UI)
 
@@ -76,6 +76,19 @@ def test_the_fallback_reader_agrees_with_tomllib():
     assert read_project_dependencies(text)["project"] == {
         "dependencies": project["dependencies"],
         "optional-dependencies": project["optional-dependencies"]}
+
+
+def test_the_wheel_ships_every_folder_of_the_package_and_the_notebooks():
+    if tomllib is None:
+        pytest.skip("tomllib needs Python >= 3.11")
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = {".".join(p.relative_to(ROOT).parts) for p in (ROOT / "bpttviz").rglob("*")
+               if p.is_dir() and not any(part == "__pycache__" or part.startswith(".")
+                                         for part in p.relative_to(ROOT).parts)}
+    missing = sorted(folders - set(setuptools["packages"]))
+    assert not missing, f"pyproject.toml's packages lack {missing}"
+    assert setuptools["package-dir"]["bpttviz.notebooks"] == "notebooks"
+    assert "bpttviz.notebooks" in setuptools["packages"]
 
 
 @pytest.mark.parametrize("env", ["environment.yml", ".binder/environment.yml"])

@@ -6,11 +6,11 @@ import os
 
 import pytest
 
-from bpttviz import serving
+from bpttviz import serve as serving
 from bpttviz.app import TruncationApp
 from bpttviz.app.request import page_url_from, preheated
-from bpttviz.cli import EXECUTOR_TIMEOUTS, lesson_names, lessons_dir, voila_argv
 from bpttviz.cli import main as cli_main
+from bpttviz.serve import EXECUTOR_TIMEOUTS, lesson_names, lessons_dir, voila_argv
 
 LESSONS = lesson_names(lessons_dir())
 
@@ -79,6 +79,12 @@ def test_serve_refuses_bad_class_options_in_one_clear_line_before_serving(args, 
     assert "Serving" not in out and err.count("\n") == 1
     for word in words:
         assert word in err
+
+
+def test_a_server_that_exits_first_is_reported_with_its_output(tmp_path):
+    with pytest.raises(serving.ServerFailed, match="exited with 2:\n.*no notebooks directory"):
+        with serving.served(notebooks=tmp_path / "nowhere", start_timeout=60):
+            pass
 
 
 # --- Voila's arguments ---------------------------------------------------------------------------
@@ -171,7 +177,7 @@ def test_idle_kernels_are_culled_side_by_side():
     import asyncio
     import logging
 
-    Culling = serving._culling_mixin()
+    Culling = serving.ConcurrentCulling
 
     class Manager(Culling):
         log = logging.getLogger("test")
@@ -179,6 +185,9 @@ def test_idle_kernels_are_culled_side_by_side():
         def __init__(self):
             self._kernels = {"a": 1, "b": 2, "c": 3, "broken": 4}
             self.running, self.most, self.ended = 0, 0, []
+
+        def list_kernel_ids(self):
+            return list(self._kernels)
 
         async def cull_kernel_if_idle(self, kernel_id):
             if kernel_id == "broken":
@@ -303,7 +312,7 @@ def test_a_pool_kernel_that_failed_while_heating_is_never_handed_out():
     import asyncio
     import logging
 
-    Pools = serving._classroom_mixin()
+    Pools = serving.ClassroomPools
 
     class Base:
         log = logging.getLogger("test")

@@ -5,9 +5,10 @@ import socket
 
 import pytest
 
-from bpttviz.cli import lessons_dir, main, slides_argv, slides_config
-from bpttviz.slides import ASSETS, KEEP_KEYS_SCRIPT, MAX_LINES, THEME, build_decks
-from bpttviz.slides import deck_cells as all_deck_cells
+from bpttviz.cli import main
+from bpttviz.serve import lessons_dir, slides_argv, slides_config
+from bpttviz.serve.slides import ASSETS, KEEP_KEYS_SCRIPT, MAX_LINES, THEME, build_decks
+from bpttviz.serve.slides import deck_cells as all_deck_cells
 
 
 def md(text):

@@ -4,25 +4,18 @@ serves every lesson (each page executes and carries its app)."""
 
 import os
 import pathlib
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
 
+from bpttviz.serve import served
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-LESSONS = sorted(p.name for p in (ROOT / "bpttviz" / "lessons").glob("*.ipynb"))
+LESSONS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 INSTALL_TIMEOUT = 900
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def run(argv, **kw):
@@ -53,7 +46,7 @@ def test_the_wheel_carries_the_lessons(installed):
     import zipfile
     names = zipfile.ZipFile(installed[1]).namelist()
     assert sorted(n.rsplit("/", 1)[1] for n in names
-                  if n.startswith("bpttviz/lessons/") and n.endswith(".ipynb")) == LESSONS
+                  if n.startswith("bpttviz/notebooks/") and n.endswith(".ipynb")) == LESSONS
 
 
 @pytest.mark.slow
@@ -67,39 +60,17 @@ def test_a_fresh_venv_with_only_the_wheel_serves_every_lesson_from_outside_the_c
                 cwd=elsewhere).stdout.strip()
     assert not where.startswith(str(ROOT)), where
 
-    port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "QUERY_STRING", "VOILA_REQUEST_URL", "VIRTUAL_ENV")}
-    log = tmp_path / "serve.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([str(bin_ / "bpttviz"), "serve", "--port", str(port)],
-                                cwd=elsewhere, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    base = f"http://127.0.0.1:{port}/voila/render/"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, log.read_text()
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.3)
-        assert "Serving the lessons in" in log.read_text()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    with served(program=[bin_ / "bpttviz"], cwd=elsewhere, env=env, log=tmp_path / "serve.log",
+                start_timeout=120, stop_timeout=20) as server:
+        assert "Serving the lessons in" in server.log.read_text()
         for name in LESSONS:
-            with urllib.request.urlopen(base + name, timeout=180) as r:
+            with urllib.request.urlopen(f"{server.url}/voila/render/{name}", timeout=180) as r:
                 page = r.read().decode()
             assert r.status == 200, name
             if name != "index.ipynb":          # the landing page is narrative only
                 assert WIDGET_VIEW in page, f"{name} rendered without its app:\n{page[-2000:]}"
             assert "Traceback" not in page and "voila-error" not in page.split("<body")[-1], name
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.mark.slow
@@ -117,5 +88,5 @@ def test_the_wheel_carries_the_decks_style_sheets(installed):
     import zipfile
     names = set(zipfile.ZipFile(installed[1]).namelist())
     for sheet in ("reveal.css", "theme/white.css", "theme/bpttviz.css"):
-        assert f"bpttviz/data/reveal/css/{sheet}" in names
-    assert "bpttviz/data/reveal/LICENSE" in names
+        assert f"bpttviz/serve/reveal/css/{sheet}" in names
+    assert "bpttviz/serve/reveal/LICENSE" in names

@@ -7,17 +7,13 @@ the tests are skipped, saying why, only when it is not there.
 
 import os
 import pathlib
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
+from bpttviz.serve import served
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-NOTEBOOKS = ROOT / "bpttviz" / "lessons"
+NOTEBOOKS = ROOT / "notebooks"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -25,12 +21,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 VIEWPORT = {"width": 1280, "height": 720}
 START_TIMEOUT = 90          # seconds for Voila to answer
 PAGE_TIMEOUT = 90_000       # milliseconds for a lesson's kernel to start and render
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -44,41 +34,9 @@ def chromium():
 @pytest.fixture(scope="session")
 def server(chromium, tmp_path_factory):
     """Base URL of ``bpttviz serve`` on a free port; the server and its kernels end afterwards."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("voila") / "voila.log"
-    env = {k: v for k, v in os.environ.items() if k not in ("QUERY_STRING", "VOILA_REQUEST_URL")}
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bpttviz.cli", "serve", "--host", "127.0.0.1",
-             "--port", str(port), "--notebooks", str(NOTEBOOKS)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)             # its own process group: kernels included
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"bpttviz serve exited with {proc.returncode}:\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(url + "/", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"bpttviz serve did not answer in {START_TIMEOUT} s:\n"
-                            f"{log_path.read_text()}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        except ProcessLookupError:
-            pass
+    log = tmp_path_factory.mktemp("voila") / "voila.log"
+    with served(notebooks=NOTEBOOKS, log=log, start_timeout=START_TIMEOUT) as s:
+        yield s.url
 
 
 @pytest.fixture(scope="session")

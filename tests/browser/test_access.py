@@ -10,7 +10,7 @@ from test_pages import (LESSONS, assert_no_error_shown, open_lesson, screenshot,
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-NOTEBOOKS = pathlib.Path(__file__).resolve().parents[2] / "bpttviz" / "lessons"
+NOTEBOOKS = pathlib.Path(__file__).resolve().parents[2] / "notebooks"
 PAGES = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
 BLOCKING = {"critical", "serious"}
 

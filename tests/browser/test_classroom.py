@@ -7,67 +7,17 @@ in words and offer Retry; the landing page, which has no app, never does. With
 the slider and the page's link keeps the server's address.
 """
 
-import contextlib
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 import nbformat
 import pytest
+
+from bpttviz.serve import served
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 START_TIMEOUT = 120
 PROBLEM = ".bpttviz-page-problem"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serving(args, log_path, ready_line=None):
-    """``bpttviz serve`` with ``args`` on a free port; yields its URL, ends it and its kernels."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("QUERY_STRING", "VOILA_REQUEST_URL")}
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "bpttviz.cli", "serve", "--host",
-                                 "127.0.0.1", "--port", str(port), *args],
-                                env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"bpttviz serve exited with {proc.returncode}:\n"
-                            f"{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(url + "/", timeout=5):
-                    pass
-                if ready_line is None or ready_line in log_path.read_text():
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"bpttviz serve was not ready in {START_TIMEOUT} s:\n"
-                            f"{log_path.read_text()}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def lesson_notebook(path, *sources, wait_seconds=None):
@@ -101,9 +51,9 @@ def troubled(tmp_path_factory, chromium):
                                                                      "language": "python"}}),
                    folder / "index.ipynb")
     log = tmp_path_factory.mktemp("troubled-log") / "voila.log"
-    with serving(["--notebooks", str(folder), "--voila-arg=--VoilaExecutor.timeout=3"],
-                 log) as url:
-        yield url
+    with served(notebooks=folder, extra_args=["--voila-arg=--VoilaExecutor.timeout=3"],
+                log=log, start_timeout=START_TIMEOUT) as server:
+        yield server.url
 
 
 @pytest.mark.parametrize("name, kind", [("sleepy", "failed"), ("late", "failed"),
@@ -131,10 +81,11 @@ def test_the_landing_page_has_no_watchdog(troubled, page):
 def pooled(tmp_path_factory, chromium):
     """The shipped lessons with one kernel of lesson 3 preheated."""
     log = tmp_path_factory.mktemp("pooled") / "voila.log"
-    with serving(["--students", "1", "--lessons", "03_truncated_bptt"], log,
-                 ready_line="Kernel pool of 03_truncated_bptt.ipynb is filled") as url:
+    with served(extra_args=["--students", "1", "--lessons", "03_truncated_bptt"], log=log,
+                ready_line="Kernel pool of 03_truncated_bptt.ipynb is filled",
+                start_timeout=START_TIMEOUT) as server:
         time.sleep(10)          # the kernel started; let its notebook run up to the request
-        yield url, log
+        yield server.url, log
 
 
 def test_a_preheated_page_follows_its_link_and_shows_its_app_with_no_warning(pooled, page):

@@ -16,13 +16,14 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 
 import pytest
-from conftest import VIEWPORT, free_port
+from conftest import VIEWPORT
 from test_pages import (CANVAS_DATA, LESSONS, assert_no_error_shown, readout, wait_image_changed,
                         wait_lesson_ready, wait_readout)
+
+from bpttviz.serve import free_port, running
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.jupyterhub]
 
@@ -89,40 +90,17 @@ c.Spawner.environment = {{{MARKER!r}: {token!r}}}
 c.Spawner.start_timeout = {SPAWN_TIMEOUT // 1000}
 c.Spawner.http_timeout = {SPAWN_TIMEOUT // 1000}
 """)
-    env = {k: v for k, v in os.environ.items() if k not in ("QUERY_STRING", "VOILA_REQUEST_URL")}
-    env[MARKER] = token                # the proxy inherits the hub's environment
+    env = {**os.environ, MARKER: token}     # the proxy inherits the hub's environment
     log_path = tmp / "jupyterhub.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(config)],
-                                cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + HUB_START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"jupyterhub exited with {proc.returncode}:\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(url + "/hub/login", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"jupyterhub did not answer in {HUB_START_TIMEOUT} s:\n"
-                            f"{log_path.read_text()}")
-            time.sleep(0.5)
-        yield {"url": url, "token": token, "log": log_path, "version": jupyterhub.__version__}
+        # SIGTERM at the end: the hub stops each user's server (which ends its kernels) and
+        # its proxy.
+        with running([sys.executable, "-m", "jupyterhub", "-f", config], name="jupyterhub",
+                     url=f"http://127.0.0.1:{port}", probe="/hub/login", log=log_path, env=env,
+                     cwd=tmp, start_timeout=HUB_START_TIMEOUT, stop_timeout=STOP_TIMEOUT) as s:
+            yield {"url": s.url, "token": token, "log": log_path,
+                   "version": jupyterhub.__version__}
     finally:
-        # SIGTERM: the hub stops each user's server (which ends its kernels) and its proxy.
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        except ProcessLookupError:
-            pass
         deadline = time.monotonic() + 20
         while marked_processes(token) and time.monotonic() < deadline:
             time.sleep(0.5)

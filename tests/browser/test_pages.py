@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-NOTEBOOKS = pathlib.Path(__file__).resolve().parents[2] / "bpttviz" / "lessons"
+NOTEBOOKS = pathlib.Path(__file__).resolve().parents[2] / "notebooks"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

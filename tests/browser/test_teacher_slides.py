@@ -8,18 +8,14 @@ hides itself. ``bpttviz slides`` serves a deck whose arrow keys turn the slides 
 app redraws on its slide.
 """
 
-import os
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import NOTEBOOKS, ROOT, START_TIMEOUT, free_port
+from conftest import NOTEBOOKS, START_TIMEOUT
 from test_pages import (CANVAS_DATA, CANVASES_SETTLED, FIRST_CANVASES, assert_no_error_shown,
                         open_lesson, readout, wait_image_changed, wait_readout)
+
+from bpttviz.serve import served
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -119,41 +115,9 @@ def test_the_class_link_panel_makes_and_copies_a_link_that_hides_itself(page, se
 @pytest.fixture(scope="module")
 def slides_server(chromium, tmp_path_factory):
     """Base URL of ``bpttviz slides`` on a free port; ended with its kernels afterwards."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("slides") / "voila.log"
-    env = {k: v for k, v in os.environ.items() if k not in ("QUERY_STRING", "VOILA_REQUEST_URL")}
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bpttviz.cli", "slides", "--host", "127.0.0.1",
-             "--port", str(port), "--notebooks", str(NOTEBOOKS)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"bpttviz slides exited with {proc.returncode}:\n"
-                            f"{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(url + "/", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"bpttviz slides did not answer in {START_TIMEOUT} s:\n"
-                            f"{log_path.read_text()}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        except ProcessLookupError:
-            pass
+    log = tmp_path_factory.mktemp("slides") / "voila.log"
+    with served("slides", notebooks=NOTEBOOKS, log=log, start_timeout=START_TIMEOUT) as s:
+        yield s.url
 
 
 PRESENT = ".reveal .slides > section.present"

@@ -14,10 +14,11 @@ imports, assignments) is run but not shown; a code cell that shows something
 (the lesson's app) gets a slide of its own.
 
 The folder also gets reveal.js's style sheets (:data:`ASSETS`, shipped in
-``bpttviz/data/reveal``), which nbconvert's template would fetch from a CDN:
+``bpttviz/serve/reveal``), which nbconvert's template would fetch from a CDN:
 the deck works without a network.
 
-Standard library only.
+Cutting the decks needs the standard library only; serving them
+(:func:`serve_slides`) needs Voila.
 """
 
 from __future__ import annotations
@@ -26,10 +27,13 @@ import copy
 import json
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
-__all__ = ["deck_cells", "build_decks", "MAX_LINES", "DECK_WIDTH", "DECK_HEIGHT", "ASSETS",
-           "THEME", "KEEP_KEYS_SCRIPT"]
+from .settings import voila_argv
+
+__all__ = ["deck_cells", "build_decks", "slides_argv", "slides_config", "serve_slides",
+           "MAX_LINES", "DECK_WIDTH", "DECK_HEIGHT", "ASSETS", "THEME", "KEEP_KEYS_SCRIPT"]
 
 #: Lines of markdown on one slide before the rest goes to the next.
 MAX_LINES = 14
@@ -43,8 +47,8 @@ ASSETS, THEME = "_reveal", "bpttviz"
 _HEADING = re.compile(r"^#{1,6}\s")
 
 #: Keys a focused control of a lesson uses stay with it: reveal.js listens on the document and
-#: would also turn the slide (a slider moved by ArrowRight moved the deck on too). Stopped on
-#: the way up at <body>, after the control has had them and before reveal.js sees them.
+#: would also turn the slide (an arrow key moving a slider would move the deck on too). Stopped
+#: on the way up at <body>, after the control has had them and before reveal.js sees them.
 #: It also stands in for MathJax 2's ``Hub``, which Voila's reveal.js set-up calls on every
 #: change of slide (the page's formulas are typeset by JupyterLab's MathJax 3, which has none).
 KEEP_KEYS_SCRIPT = """<script>
@@ -166,7 +170,7 @@ def build_decks(lessons, dest) -> list:
         out.write_text(json.dumps(deck, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         decks.append(out)
     # nbconvert's template links to <prefix>/dist/reveal.css and <prefix>/dist/theme/<theme>.css.
-    shutil.copytree(Path(__file__).resolve().parent / "data" / "reveal" / "css",
+    shutil.copytree(Path(__file__).resolve().parent / "reveal" / "css",
                     dest / ASSETS / "dist", dirs_exist_ok=True)
     return decks
 
@@ -180,3 +184,44 @@ def _title(nb):
                 if _HEADING.match(line):
                     return line.lstrip("#").strip()
     return None
+
+
+def slides_argv(decks, host="127.0.0.1", port=8866, open_browser=False) -> list:
+    """Voila's command-line arguments for serving the decks in ``decks`` as reveal.js slides."""
+    lessons_page = voila_argv(decks, host, port, open_browser)
+    return [a for a in lessons_page if not a.startswith("--template=")] + ["--template=reveal"]
+
+
+def slides_config():
+    """Voila's configuration of the deck: reveal.js's slide size and style sheets, no transition.
+
+    No ``scroll``: Voila's reveal.js set-up scrolls a tall slide with jQuery, which nbconvert's
+    template loads from a CDN (slides are cut short enough instead).
+
+    Given as a configuration object: Voila's command line cannot set a nested dictionary.
+    """
+    from traitlets.config import Config
+
+    config = Config()
+    config.VoilaConfiguration.resources = {"reveal": {
+        "width": DECK_WIDTH, "height": DECK_HEIGHT, "transition": "none",
+        "url_prefix": f"/voila/files/{ASSETS}", "theme": THEME}}
+    # Voila serves the decks' folder's files it is allowed to: its images, and the style sheets.
+    config.VoilaConfiguration.file_allowlist = [r".*\.(png|jpg|gif|svg)", ASSETS + r"/.*\.css"]
+    return config
+
+
+def serve_slides(notebooks, *, host="127.0.0.1", port=8866, open_browser=False) -> None:
+    """Serve the lessons in the folder ``notebooks`` as decks with Voila until it is stopped.
+
+    The decks are cut into a temporary folder, removed when Voila ends.
+    """
+    from voila.app import Voila
+
+    with tempfile.TemporaryDirectory(prefix="bpttviz-slides-") as decks:
+        build_decks(notebooks, decks)
+        print(f"Serving the lessons in {notebooks} as slides at "
+              f"http://{host}:{port}/voila/render/index.ipynb (arrow keys turn the slides)",
+              flush=True)
+        Voila.launch_instance(argv=slides_argv(decks, host, port, open_browser),
+                              config=slides_config())

@@ -1,0 +1,39 @@
+"""Serving the lessons with Voila: the layer between the lessons' apps and the command line.
+
+- :mod:`~bpttviz.serve.notebooks`: where the lesson notebooks are and their names;
+- :mod:`~bpttviz.serve.settings`: Voila's settings for every server of the lessons,
+  written once (the standalone ``bpttviz serve`` and ``bpttviz slides``, and each
+  JupyterHub user's server), and the page template;
+- :mod:`~bpttviz.serve.pools`: kernels kept ready for a class, idle kernels culled;
+- :mod:`~bpttviz.serve.server`: one Voila server of the lessons in this process;
+- :mod:`~bpttviz.serve.slides`: the lecture deck cut from the lessons (reveal.js);
+- :mod:`~bpttviz.serve.process`: a server in a child process, ended with its kernels
+  (the browser tests and the benchmarks start theirs with :func:`served`).
+
+Nothing here imports Voila until a server starts.
+"""
+
+from .notebooks import LANDING, copy_lessons, lesson_names, lessons_dir, page_names
+from .pools import (KERNEL_MB, KERNEL_WAITING_MB, REFILL_HEAT_S, REFILL_INTERVAL_S,
+                    REFILL_MAX_BUSY, REFILL_QUIET_S, SERVER_MB, ClassroomPools,
+                    ConcurrentCulling, class_pools, cpu_busy_sampler, install_kernel_managers,
+                    parse_lessons, pool_config, pool_memory_note, refill_decision,
+                    split_students)
+from .process import Server, ServerFailed, free_port, running, served
+from .server import port_problem, serve_lessons
+from .settings import (CULL_IDLE_TIMEOUT, CULL_INTERVAL, EXECUTOR_TIMEOUTS, TEMPLATE,
+                       template_root, voila_argv, voila_settings)
+from .slides import build_decks, serve_slides, slides_argv, slides_config
+
+__all__ = [
+    "LANDING", "lessons_dir", "page_names", "lesson_names", "copy_lessons",
+    "CULL_INTERVAL", "CULL_IDLE_TIMEOUT", "EXECUTOR_TIMEOUTS", "TEMPLATE", "template_root",
+    "voila_settings", "voila_argv",
+    "split_students", "parse_lessons", "class_pools", "pool_config", "pool_memory_note",
+    "refill_decision", "cpu_busy_sampler", "install_kernel_managers", "ClassroomPools",
+    "ConcurrentCulling", "KERNEL_MB", "KERNEL_WAITING_MB", "SERVER_MB", "REFILL_QUIET_S",
+    "REFILL_MAX_BUSY", "REFILL_INTERVAL_S", "REFILL_HEAT_S",
+    "port_problem", "serve_lessons",
+    "build_decks", "slides_argv", "slides_config", "serve_slides",
+    "served", "running", "free_port", "Server", "ServerFailed",
+]

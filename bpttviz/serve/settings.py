@@ -1,0 +1,88 @@
+"""Voila's settings for every server of the lessons, written once.
+
+``bpttviz serve`` and ``bpttviz slides`` run Voila on its own (:func:`voila_argv`);
+each JupyterHub user's Jupyter server runs it as a server extension
+(:mod:`bpttviz.hub`). Both get :func:`voila_settings`: sources stripped and
+tracebacks hidden; idle kernels culled, since a closed tab does not end its kernel
+(voila#1458) and the culler is what frees it; and the notebook executor's waits
+raised, so that a busy server is slow rather than broken.
+
+Pages are served with bpttviz's page template :data:`TEMPLATE` (found in
+:func:`template_root`), which extends Voila's ``lab`` with a watchdog on lesson
+pages (notebooks whose metadata has ``"bpttviz": {"app": true}``): if the app has
+not appeared some seconds after the page loaded, or a cell failed, or the app's
+cell came back without output, the page says so in words and offers a Retry button.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from .pools import pool_config
+
+__all__ = ["CULL_INTERVAL", "CULL_IDLE_TIMEOUT", "EXECUTOR_TIMEOUTS", "TEMPLATE",
+           "template_root", "voila_settings", "voila_argv"]
+
+#: Check for idle kernels every half minute; end those idle for two minutes with no tab
+#: connected (all side by side: :mod:`bpttviz.serve.pools`), so a closed tab's kernel ends
+#: within three minutes.
+CULL_INTERVAL = 30
+CULL_IDLE_TIMEOUT = 120
+#: Waits of Voila's notebook executor (nbclient), in seconds. nbclient's default wait for a
+#: cell's output after its reply is 4 s: on a server busy starting a class's kernels it runs
+#: out, and the page comes without its app. A cell's own run is not limited (``timeout``
+#: stays None): under preheating the last cell waits for its page to be asked for.
+EXECUTOR_TIMEOUTS = {"iopub_timeout": 120, "startup_timeout": 180}
+#: The page template shipped with bpttviz (``share/voila/templates/bpttviz``).
+TEMPLATE = "bpttviz"
+
+
+def template_root() -> Path:
+    """The Jupyter data folder holding the ``bpttviz`` Voila template (put it on JUPYTER_PATH)."""
+    return Path(__file__).resolve().parent / "share"
+
+
+def voila_settings(*, extension: bool = False) -> list:
+    """Voila's settings for every server of the lessons, as command-line arguments.
+
+    For the standalone Voila, which takes its own settings by their short names
+    (``--strip_sources=True``); with ``extension``, for a Jupyter server that runs Voila
+    as a server extension (``--VoilaConfiguration.strip_sources=True``).
+    """
+    voila = "VoilaConfiguration." if extension else ""
+    return [
+        f"--{voila}strip_sources=True",
+        f"--{voila}show_tracebacks=False",
+        f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
+        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
+        "--MappingKernelManager.cull_connected=False",
+    ] + [f"--VoilaExecutor.{k}={v}" for k, v in EXECUTOR_TIMEOUTS.items()]
+
+
+def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False, pools=None,
+               extra=()) -> list:
+    """Voila's command-line arguments for serving the lessons in ``notebooks``.
+
+    ``pools`` maps lesson names to the kernels to keep ready for each
+    (:func:`bpttviz.serve.pools.split_students`); ``extra`` are more Voila arguments, last.
+    """
+    argv = [
+        str(notebooks),
+        f"--Voila.ip={host}",
+        f"--port={int(port)}",
+        "--Voila.port_retries=0",            # a busy port is an error, not a silent move
+        *voila_settings(),
+        f"--template={TEMPLATE}",
+    ]
+    if os.name == "posix":
+        # Kernels talk over Unix sockets, not TCP ports: kernels started at once can draw
+        # the same free port, and the one that loses it dies with its page.
+        argv.append("--KernelManager.transport=ipc")
+    if pools:
+        argv += ["--preheat_kernel=True",
+                 f"--VoilaKernelManager.kernel_pools_config={json.dumps(pool_config(pools))}"]
+    if not open_browser:
+        argv.append("--no-browser")
+    return argv + list(extra)
