@@ -34,7 +34,7 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
 
-from .. import plots_lessons as pl
+from .. import plots as pl
 from ..tasks import Batch
 from ..diagnostics import compare_estimators, cost_against_hidden, truncation_bias
 from ..models import ElmanRNN

@@ -23,7 +23,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import plots
-from .. import plots_lessons as pl
+from .. import plots as pl
 from ..diagnostics import jacobian_singular_values
 from ..engine import bptt
 from ..models import GRU, LSTM, ElmanRNN

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import plots
-from .. import plots_lessons as pl
+from .. import plots as pl
 from ..diagnostics import cliff_descent, cliff_loss
 from ..plots import OKABE_ITO
 from .base import FIGURE_PX, Control, LessonApp, readout_html

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-from .. import plots_lessons as pl
+from .. import plots as pl
 from ..diagnostics import cost_table
 from ..models import GRU, LSTM, ElmanRNN
 from ..plots import new_figure
