@@ -19,6 +19,8 @@ shrunk to the page's width rather than cut off.
 
 from __future__ import annotations
 
+from ..upstream.matplotlib_canvas import set_base_dpi
+
 __all__ = ["FIGURE_SCALE", "PROJECTOR_CSS", "parse_projector", "scale_figure"]
 
 #: How much bigger figures are drawn in projector mode (resolution, type and lines alike):
@@ -111,11 +113,12 @@ def scale_figure(fig, scale: float, base_dpi: float = 100.0):
 
     The figure keeps its size in inches; its canvas (in the browser) grows by
     ``scale``. A browser's device pixel ratio stays applied on top: Matplotlib
-    multiplies ``_original_dpi`` by it (``FigureCanvasBase._set_device_pixel_ratio``).
+    multiplies the figure's base resolution by it
+    (:func:`bpttviz.upstream.matplotlib_canvas.set_base_dpi`).
     """
     if not scale > 0:
         raise ValueError(f"scale must be a positive number. Got {scale!r} instead.")
     ratio = getattr(fig.canvas, "device_pixel_ratio", 1) or 1
-    fig._original_dpi = base_dpi * scale
+    set_base_dpi(fig, base_dpi * scale)
     fig.set_dpi(base_dpi * scale * ratio)
     return fig

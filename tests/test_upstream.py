@@ -1,0 +1,56 @@
+"""Every private name of another project that bpttviz relies on still exists there.
+
+Each module of ``bpttviz.upstream`` lists the names it uses in ``PRIVATE_NAMES``, as
+``("module.path", "attribute")`` pairs: the attribute of a module or a class, or one that
+the class (or module) sets on its objects (``self._last_buff = ...``), which only its source
+shows. A release of Matplotlib, Voila or jupyter_server that drops one fails here, by name,
+rather than in a lesson page.
+"""
+
+import importlib
+import inspect
+import pkgutil
+import re
+
+import pytest
+
+import bpttviz.upstream
+
+MODULES = [importlib.import_module(f"bpttviz.upstream.{m.name}")
+           for m in pkgutil.iter_modules(bpttviz.upstream.__path__)]
+NAMES = [(module.__name__, path, attr) for module in MODULES
+         for path, attr in module.PRIVATE_NAMES]
+
+
+def resolve(path):
+    """The module or class at a dotted ``path``: the longest importable module, then attributes."""
+    parts = path.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for name in parts[i:]:
+            obj = getattr(obj, name)
+        return obj
+    raise ImportError(f"nothing of {path} can be imported")
+
+
+def test_every_upstream_module_lists_its_private_names():
+    assert MODULES
+    for module in MODULES:
+        names = module.PRIVATE_NAMES
+        assert names and all(len(pair) == 2 and pair[1].startswith("_") for pair in names), \
+            module.__name__
+
+
+@pytest.mark.parametrize("module, path, attr", NAMES,
+                         ids=[f"{path}.{attr}" for _, path, attr in NAMES])
+def test_the_private_name_still_exists_upstream(module, path, attr):
+    owner = resolve(path)
+    if hasattr(owner, attr):
+        return
+    sources = [inspect.getsource(c) for c in inspect.getmro(owner)
+               if c is not object] if inspect.isclass(owner) else [inspect.getsource(owner)]
+    assert any(re.search(rf"\.{re.escape(attr)}\b", s) for s in sources), \
+        f"{path} no longer has or sets {attr} (used by {module})"
