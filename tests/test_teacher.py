@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bpttviz.app import TruncationApp, VanishingApp
-from bpttviz.app import truncation as truncation_module
+from bpttviz.app.lessons import truncated_bptt as truncation_module
 from bpttviz.app.teacher import PANEL_NAME, parse_names
 
 

@@ -40,7 +40,6 @@ from contextlib import contextmanager
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import ipywidgets as widgets
-import numpy as np
 from ipympl.backend_nbagg import FigureManager
 
 from ..plots import projector_style
@@ -48,29 +47,21 @@ from .access import (ACCESS_CSS, TEXT_COLOURS, access_markup, alt_text_html,
                      alt_text_widget)
 from .alt_text import figure_text
 from .canvas import LessonCanvas
-from .controls import CONTROL_WIDTH, Control
+from .controls import CONTROL_WIDTH
 from .downloads import FigureSaver
 from .layout import freeze_shared, layout_key
-from .notices import notice_html, overflow_notes, overflow_step, readout_html
+from .notices import notice_html
 from .projector import FIGURE_SCALE, PROJECTOR_CSS, parse_projector, scale_figure
-from .query import IGNORED_QUERY_KEYS, PAGE_KEYS, parse_query
-from .steps import StepsPanel
+from .query import PAGE_KEYS, parse_query
+from .guided import StepsPanel
 from .teacher import TeacherLinks
 from .request import preheated, wait_for_page
 
-__all__ = ["Control", "LessonApp", "LessonCanvas", "FigureSaver", "parse_query", "notice_html",
-           "readout_html", "overflow_step", "overflow_notes", "random_sequence",
-           "IGNORED_QUERY_KEYS", "FIGURE_PX"]
+__all__ = ["LessonApp", "FIGURE_PX"]
 
 #: Figure size in pixels: two per row beside the controls fit a 1280x720 screen. Multiples
 #: of 25 px are whole at 100 dpi in binary, so the canvas is a whole number of pixels.
 FIGURE_PX = (425, 300)
-
-
-def random_sequence(T: int, seed: int, stream: int):
-    """Seeded N(0, 1) inputs (T, 1, 1) and targets (T, 1, 1); ``stream`` keeps lessons apart."""
-    rng = np.random.default_rng([seed, stream])
-    return rng.normal(size=(T, 1, 1)), rng.normal(size=(T, 1, 1))
 
 
 class LessonApp:
@@ -112,6 +103,8 @@ class LessonApp:
     """
 
     title = "Lesson"
+    #: The lesson's name: its module in :mod:`bpttviz.app.lessons`, its steps file, and, with
+    #: hyphens, its class in the page and its download names (:attr:`page_slug`).
     slug = "lesson"
     #: The controls, in the order they are shown and applied.
     controls: tuple = ()
@@ -157,7 +150,8 @@ class LessonApp:
         self.artists = {}
         with projector_style():
             self.figures = dict(self.build_figures())
-        self.savers = {name: FigureSaver(fig, f"bpttviz-{self.slug}-{name}", self._show_error)
+        self.savers = {name: FigureSaver(fig, f"bpttviz-{self.page_slug}-{name}",
+                                         self._show_error)
                        for name, fig in self.figures.items()}
         self.canvases = {name: self._canvas(fig, name) for name, fig in self.figures.items()}
         self.alt_text = {name: "" for name in self.figures}
@@ -186,11 +180,16 @@ class LessonApp:
             w.observe(lambda change, name=name: self._changed(name), names="value")
         self.widget = self.layout()
         self.widget.add_class("bpttviz-app")
-        self.widget.add_class(f"bpttviz-{self.slug}")
+        self.widget.add_class(f"bpttviz-{self.page_slug}")
         self._show_projector()
         self.update()
         for name, fig in self.figures.items():     # laid out once per state, shared (.layout)
             freeze_shared(fig, layout_key(self, name))
+
+    @property
+    def page_slug(self) -> str:
+        """The slug as the page and the downloads spell it: hyphens, not underscores."""
+        return self.slug.replace("_", "-")
 
     # -- hooks for the lessons ------------------------------------------------------
     def build_figures(self) -> dict:

@@ -302,7 +302,7 @@ class StepsPanel:
         hl = step.highlight
         name = hl["figure"]
         self.highlight_style.value = (
-            f"<style>.bpttviz-{self.app.slug} .bpttviz-figure-{name} {{ outline: 4px solid "
+            f"<style>.bpttviz-{self.app.page_slug} .bpttviz-figure-{name} {{ outline: 4px solid "
             f"{MARK_COLOR}; outline-offset: 2px; }}</style>")
         fig = self.app.figures.get(name)
         kind = hl.get("kind", "none")

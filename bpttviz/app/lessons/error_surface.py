@@ -23,11 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import plots
-from .. import plots as pl
-from ..diagnostics import cliff_descent, cliff_loss
-from ..plots import OKABE_ITO
-from .base import FIGURE_PX, Control, LessonApp, readout_html
+from ... import plots
+from ...diagnostics import cliff_descent, cliff_loss
+from ...plots import OKABE_ITO
+from ..base import FIGURE_PX, LessonApp
+from ..controls import Control
+from ..notices import readout_html
 
 __all__ = ["SurfaceApp", "VIEWS", "surface_grid"]
 
@@ -71,7 +72,7 @@ class SurfaceApp(LessonApp):
     """
 
     title = "The error surface"
-    slug = "error-surface"
+    slug = "error_surface"
     controls = (
         Control("view", "view", "option", "cliff", options=tuple(VIEWS),
                 help="Range of w and b shown"),
@@ -102,15 +103,15 @@ class SurfaceApp(LessonApp):
         names = ("surface", "slice", "loss", "grad")
         figs = {name: plots.new_figure(*FIGURE_PX) for name in names}
         self.artists = {
-            "surface": pl.draw_cliff(figs["surface"].add_subplot(), PATH_LABELS, PATH_COLORS),
-            "slice": pl.draw_lines(figs["slice"].add_subplot(), ["E at the start's w"], log=False,
+            "surface": plots.draw_cliff(figs["surface"].add_subplot(), PATH_LABELS, PATH_COLORS),
+            "slice": plots.draw_lines(figs["slice"].add_subplot(), ["E at the start's w"], log=False,
                                    colors=(OKABE_ITO["blue"],), mark="*",
                                    title="The cliff from the side", xlabel="bias $b$",
                                    ylabel="error $E$", legend_loc="upper right"),
-            "loss": pl.draw_lines(figs["loss"].add_subplot(), PATH_LABELS, colors=PATH_COLORS,
+            "loss": plots.draw_lines(figs["loss"].add_subplot(), PATH_LABELS, colors=PATH_COLORS,
                                   title="Error along each path", xlabel="step",
                                   ylabel="error $E$", legend_loc="lower left"),
-            "grad": pl.draw_lines(figs["grad"].add_subplot(), PATH_LABELS, colors=PATH_COLORS,
+            "grad": plots.draw_lines(figs["grad"].add_subplot(), PATH_LABELS, colors=PATH_COLORS,
                                   mark="o", title="Gradient norm along each path",
                                   xlabel="step", ylabel="‖g‖ before clipping",
                                   ref_label="clip threshold", legend_loc="lower left"),
@@ -144,23 +145,23 @@ class SurfaceApp(LessonApp):
         art = self.artists
         free, clipped = r.paths
         changed = ["surface", "loss", "grad"]
-        pl.update_cliff(art["surface"], r.w, r.b, r.loss, [(p.w, p.b) for p in r.paths],
+        plots.update_cliff(art["surface"], r.w, r.b, r.loss, [(p.w, p.b) for p in r.paths],
                         note=self._left_view(r))
         slice_key = (values["view"], values["T"], values["w0"], values["b0"])
         if slice_key != self._slice_key:        # the slice depends on the start only
-            pl.update_lines(art["slice"], r.b, [r.slice_loss],
+            plots.update_lines(art["slice"], r.b, [r.slice_loss],
                             marks=[([values["b0"]], [free.loss[0]])],
                             xlim=(r.b[0], r.b[-1]), ylim=(0, 0.55))
             self._slice_key = slice_key
             changed.append("slice")
         steps = np.arange(values["steps"] + 1)
         # Fixed bottoms and a top in steps of three decades: the axes rarely move.
-        pl.update_lines(art["loss"], steps, [p.loss for p in r.paths],
+        plots.update_lines(art["loss"], steps, [p.loss for p in r.paths],
                         xlim=(0, max(values["steps"], 1)), ylim=(LOSS_FLOOR, 1.0))
         fired = np.flatnonzero(clipped.clipped)
         norms = np.concatenate([p.grad_norm[np.isfinite(p.grad_norm)] for p in r.paths])
         top = max(1e3, 10.0 ** (3 * np.ceil(np.log10(norms.max()) / 3))) if norms.size else 1e3
-        pl.update_lines(art["grad"], steps[:-1], [p.grad_norm for p in r.paths],
+        plots.update_lines(art["grad"], steps[:-1], [p.grad_norm for p in r.paths],
                         marks=[None, (fired, clipped.grad_norm[fired])],
                         refs=[None, values["clip"]], xlim=(0, max(values["steps"] - 1, 1)),
                         ylim=(GRAD_FLOOR, min(top, 1e200)),

@@ -34,13 +34,15 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
 
-from .. import plots as pl
-from ..tasks import Batch
-from ..diagnostics import compare_estimators, cost_against_hidden, truncation_bias
-from ..models import ElmanRNN
-from ..plots import OKABE_ITO, new_figure
-from ..schedules import expected_length, randomized
-from .base import FIGURE_PX, Control, LessonApp, notice_html, readout_html
+from ... import plots
+from ...diagnostics import compare_estimators, cost_against_hidden, truncation_bias
+from ...models import ElmanRNN
+from ...plots import OKABE_ITO, new_figure
+from ...schedules import expected_length, randomized
+from ...tasks import Batch
+from ..base import FIGURE_PX, LessonApp
+from ..controls import Control
+from ..notices import notice_html, readout_html
 from .training import TrainingRun
 
 __all__ = ["BeyondApp", "METHOD_LABELS", "COST_HIDDEN", "echo_batch", "RECURRENT"]
@@ -98,7 +100,7 @@ class BeyondApp(LessonApp):
     """
 
     title = "Beyond truncation"
-    slug = "beyond-truncation"
+    slug = "beyond_truncation"
     controls = (
         Control("T", "T (steps)", "int", 20, 6, 40, help="Length of each sequence"),
         Control("lag", "lag (steps)", "int", 6, 1, 39,
@@ -138,11 +140,11 @@ class BeyondApp(LessonApp):
         figs = {name: new_figure(*FIGURE_PX) for name in ("bias", "cost", "race")}
         ax = figs["cost"].add_subplot()
         self.artists = {
-            "bias": pl.draw_bias_variance(figs["bias"].add_subplot(), METHOD_LABELS),
-            "cost": pl.draw_lines(ax, METHOD_LABELS, title="Cost per step against H",
+            "bias": plots.draw_bias_variance(figs["bias"].add_subplot(), METHOD_LABELS),
+            "cost": plots.draw_lines(ax, METHOD_LABELS, title="Cost per step against H",
                                   xlabel="H (hidden units)",
                                   ylabel="multiply-adds per step", legend_loc="upper left"),
-            "race": pl.draw_lines(figs["race"].add_subplot(), METHOD_LABELS,
+            "race": plots.draw_lines(figs["race"].add_subplot(), METHOD_LABELS,
                                   title="Training race (echo)", xlabel="update",
                                   ylabel="loss of the update",
                                   baseline_label="baseline (ignores the inputs)",
@@ -210,7 +212,7 @@ class BeyondApp(LessonApp):
 
     def render(self, setup, values):
         art, c = self.artists, setup.comparison
-        pl.update_bias_variance(
+        plots.update_bias_variance(
             art["bias"], c.cosine_sd, c.cosine_mean,
             [None, c.mean_cosine[1], c.mean_cosine[2], None],
             setup.curve.k2, setup.curve.cosine)
@@ -219,7 +221,7 @@ class BeyondApp(LessonApp):
         ys = [cost.flops_per_step[m] for m in cost.methods]
         order = (2, 3, 1, 0)            # cost.methods: rtrl, uoro, tbptt, randomized
         ys = [ys[j] for j in order]
-        pl.update_lines(art["cost"], cost.hidden, ys,
+        plots.update_lines(art["cost"], cost.hidden, ys,
                         marks=[([H], [y[at]]) for y in ys],
                         note=f"slopes: RTRL {cost.slopes['rtrl']:.1f}, "
                              f"UORO {cost.slopes['uoro']:.1f}")
@@ -236,7 +238,7 @@ class BeyondApp(LessonApp):
         n = run.n_updates if run is not None else self.result.values["updates"]
         rows = [run.rows(i) if run is not None else None for i in range(len(METHOD_LABELS))]
         x = [np.arange(len(r["loss"])) if r is not None else np.zeros(0) for r in rows]
-        pl.update_lines(self.artists["race"], x,
+        plots.update_lines(self.artists["race"], x,
                         [r["loss"] if r is not None else None for r in rows],
                         baseline=0.5, xlim=(-1, n), ymax=1e4,
                         note="press Race to start" if run is None else "")

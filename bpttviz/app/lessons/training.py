@@ -34,15 +34,17 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-from .. import plots as pl
-from ..diagnostics import cost_table
-from ..models import GRU, LSTM, ElmanRNN
-from ..plots import new_figure
-from ..schedules import tbptt
-from ..tasks import make_task
-from ..training import OPTIMIZERS, train
-from .access import TEXT_COLOURS
-from .base import FIGURE_PX, Control, LessonApp, notice_html, readout_html
+from ... import plots
+from ...diagnostics import cost_table
+from ...models import GRU, LSTM, ElmanRNN
+from ...plots import new_figure
+from ...schedules import tbptt
+from ...tasks import make_task
+from ...training import OPTIMIZERS, train
+from ..access import TEXT_COLOURS
+from ..base import FIGURE_PX, LessonApp
+from ..controls import Control
+from ..notices import notice_html, readout_html
 
 __all__ = ["TrainingApp", "TrainingRun", "LESSON_TASKS", "CELLS", "lesson_task", "needed_spans",
            "make_model", "update_windows", "checkpoint_intervals", "memory_key"]
@@ -320,16 +322,16 @@ class TrainingApp(LessonApp):
     def build_figures(self):
         figs = {name: new_figure(*FIGURE_PX) for name in ("loss", "grad", "reach", "memory")}
         self.artists = {
-            "loss": pl.draw_lines(figs["loss"].add_subplot(), LABELS, title="Loss while training",
+            "loss": plots.draw_lines(figs["loss"].add_subplot(), LABELS, title="Loss while training",
                                   xlabel="update", ylabel="loss of the update",
                                   baseline_label="baseline (ignores the inputs)",
                                   legend_loc="upper right"),
-            "grad": pl.draw_lines(figs["grad"].add_subplot(), LABELS,
+            "grad": plots.draw_lines(figs["grad"].add_subplot(), LABELS,
                                   title="Gradient norm before clipping", xlabel="update",
                                   ylabel="‖g‖", ref_label="clip threshold",
                                   legend_loc="lower right"),
-            "reach": pl.draw_reach(figs["reach"].add_subplot(), LABELS),
-            "memory": pl.draw_checkpoint_cost(figs["memory"].add_subplot()),
+            "reach": plots.draw_reach(figs["reach"].add_subplot(), LABELS),
+            "memory": plots.draw_checkpoint_cost(figs["memory"].add_subplot()),
         }
         return figs
 
@@ -399,12 +401,12 @@ class TrainingApp(LessonApp):
         }
         changed = []
         if keys["reach"] != self._shown.get("reach"):
-            pl.update_reach(art["reach"], T, setup.needed, np.flatnonzero(setup.carries),
+            plots.update_reach(art["reach"], T, setup.needed, np.flatnonzero(setup.carries),
                             setup.windows)
             changed.append("reach")
         if keys["memory"] != self._shown.get("memory"):
             c = setup.checkpoint_costs
-            pl.update_checkpoint_cost(art["memory"], setup.checkpoints,
+            plots.update_checkpoint_cost(art["memory"], setup.checkpoints,
                                       [x.peak_stored_floats for x in c],
                                       [x.forward_steps for x in c],
                                       setup.store_all.peak_stored_floats,
@@ -443,12 +445,12 @@ class TrainingApp(LessonApp):
             marks_loss.append(([u], [_last_finite(r["loss"])]))
             marks_grad.append(([u], [_last_finite(r["grad_norm"])]))
         waiting = "press Train to start" if run is None else ""
-        pl.update_lines(art["loss"], x, [r["loss"] if r is not None else None for r in rows],
+        plots.update_lines(art["loss"], x, [r["loss"] if r is not None else None for r in rows],
                         marks=marks_loss, baseline=setup.task.baseline if setup else None,
                         xlim=(-1, n), ymax=LOSS_CEIL * (setup.task.baseline if setup else 1.0),
                         note=waiting)
         clips = [values["clip_a"] or None, values["clip_b"] or None]
-        pl.update_lines(art["grad"], x, [r["grad_norm"] if r is not None else None for r in rows],
+        plots.update_lines(art["grad"], x, [r["grad_norm"] if r is not None else None for r in rows],
                         marks=marks_grad, refs=clips, xlim=(-1, n), ymax=GRAD_CEIL, note=waiting)
 
     # -- training ---------------------------------------------------------------------------
