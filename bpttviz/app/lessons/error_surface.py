@@ -104,17 +104,17 @@ class SurfaceApp(LessonApp):
         figs = {name: plots.new_figure(*FIGURE_PX) for name in names}
         self.artists = {
             "surface": plots.draw_cliff(figs["surface"].add_subplot(), PATH_LABELS, PATH_COLORS),
-            "slice": plots.draw_lines(figs["slice"].add_subplot(), ["E at the start's w"], log=False,
-                                   colors=(OKABE_ITO["blue"],), mark="*",
-                                   title="The cliff from the side", xlabel="bias $b$",
-                                   ylabel="error $E$", legend_loc="upper right"),
+            "slice": plots.draw_lines(figs["slice"].add_subplot(), ["E at the start's w"],
+                                      log=False, colors=(OKABE_ITO["blue"],), mark="*",
+                                      title="The cliff from the side", xlabel="bias $b$",
+                                      ylabel="error $E$", legend_loc="upper right"),
             "loss": plots.draw_lines(figs["loss"].add_subplot(), PATH_LABELS, colors=PATH_COLORS,
-                                  title="Error along each path", xlabel="step",
-                                  ylabel="error $E$", legend_loc="lower left"),
+                                     title="Error along each path", xlabel="step",
+                                     ylabel="error $E$", legend_loc="lower left"),
             "grad": plots.draw_lines(figs["grad"].add_subplot(), PATH_LABELS, colors=PATH_COLORS,
-                                  mark="o", title="Gradient norm along each path",
-                                  xlabel="step", ylabel="‖g‖ before clipping",
-                                  ref_label="clip threshold", legend_loc="lower left"),
+                                     mark="o", title="Gradient norm along each path",
+                                     xlabel="step", ylabel="‖g‖ before clipping",
+                                     ref_label="clip threshold", legend_loc="lower left"),
         }
         return figs
 
@@ -146,26 +146,26 @@ class SurfaceApp(LessonApp):
         free, clipped = r.paths
         changed = ["surface", "loss", "grad"]
         plots.update_cliff(art["surface"], r.w, r.b, r.loss, [(p.w, p.b) for p in r.paths],
-                        note=self._left_view(r))
+                           note=self._left_view(r))
         slice_key = (values["view"], values["T"], values["w0"], values["b0"])
         if slice_key != self._slice_key:        # the slice depends on the start only
             plots.update_lines(art["slice"], r.b, [r.slice_loss],
-                            marks=[([values["b0"]], [free.loss[0]])],
-                            xlim=(r.b[0], r.b[-1]), ylim=(0, 0.55))
+                               marks=[([values["b0"]], [free.loss[0]])],
+                               xlim=(r.b[0], r.b[-1]), ylim=(0, 0.55))
             self._slice_key = slice_key
             changed.append("slice")
         steps = np.arange(values["steps"] + 1)
         # Fixed bottoms and a top in steps of three decades: the axes rarely move.
         plots.update_lines(art["loss"], steps, [p.loss for p in r.paths],
-                        xlim=(0, max(values["steps"], 1)), ylim=(LOSS_FLOOR, 1.0))
+                           xlim=(0, max(values["steps"], 1)), ylim=(LOSS_FLOOR, 1.0))
         fired = np.flatnonzero(clipped.clipped)
         norms = np.concatenate([p.grad_norm[np.isfinite(p.grad_norm)] for p in r.paths])
         top = max(1e3, 10.0 ** (3 * np.ceil(np.log10(norms.max()) / 3))) if norms.size else 1e3
         plots.update_lines(art["grad"], steps[:-1], [p.grad_norm for p in r.paths],
-                        marks=[None, (fired, clipped.grad_norm[fired])],
-                        refs=[None, values["clip"]], xlim=(0, max(values["steps"] - 1, 1)),
-                        ylim=(GRAD_FLOOR, min(top, 1e200)),
-                        note=f"● clipped at {fired.size} of {values['steps']} steps")
+                           marks=[None, (fired, clipped.grad_norm[fired])],
+                           refs=[None, values["clip"]], xlim=(0, max(values["steps"] - 1, 1)),
+                           ylim=(GRAD_FLOOR, min(top, 1e200)),
+                           note=f"● clipped at {fired.size} of {values['steps']} steps")
         return changed
 
     @staticmethod

@@ -107,15 +107,15 @@ class CellsApp(LessonApp):
         self.artists = {
             "flows": plots.draw_flow_panels(figs["flows"], CELL_NAMES),
             "lag": plots.draw_lines(figs["lag"].add_subplot(), CELL_NAMES, bands=True,
-                                 title="Gradient norm against lag",
-                                 xlabel="lag $τ - s$ (steps)",
-                                 ylabel="relative ‖∂loss$_τ$/∂h$_s$‖",
-                                 legend_loc="lower left"),
+                                    title="Gradient norm against lag",
+                                    xlabel="lag $τ - s$ (steps)",
+                                    ylabel="relative ‖∂loss$_τ$/∂h$_s$‖",
+                                    legend_loc="lower left"),
             "jacobian": plots.draw_lines(figs["jacobian"].add_subplot(), CELL_NAMES, bands=True,
-                                      title="Singular values of ∂h$_t$/∂h$_{t-1}$",
-                                      xlabel="step $t$", ylabel="largest (band: all)",
-                                      baseline_label="1: no growth, no decay",
-                                      legend_loc="lower left"),
+                                         title="Singular values of ∂h$_t$/∂h$_{t-1}$",
+                                         xlabel="step $t$", ylabel="largest (band: all)",
+                                         baseline_label="1: no growth, no decay",
+                                         legend_loc="lower left"),
         }
         return figs
 
@@ -141,15 +141,15 @@ class CellsApp(LessonApp):
     def render(self, r, values):
         art = self.artists
         plots.update_flow_panels(art["flows"], [c.flow for c in r.runs],
-                              [first_overflow(c.trace) for c in r.runs])
+                                 [first_overflow(c.trace) for c in r.runs])
         plots.update_lines(art["lag"], r.lags, [c.lag_median for c in r.runs],
-                        lows=[c.lag_low for c in r.runs], highs=[c.lag_high for c in r.runs],
-                        xlim=(0, max(r.lags[-1], 1)))
+                           lows=[c.lag_low for c in r.runs], highs=[c.lag_high for c in r.runs],
+                           xlim=(0, max(r.lags[-1], 1)))
         steps = np.arange(len(r.inputs))
         top = [_row_extreme(c.singular_values, np.max) for c in r.runs]
         bottom = [_row_extreme(c.singular_values, np.min) for c in r.runs]
         plots.update_lines(art["jacobian"], steps, top, lows=bottom, highs=top, baseline=1.0,
-                        xlim=(-0.5, len(steps) - 0.5))
+                           xlim=(-0.5, len(steps) - 0.5))
         return None
 
     def describe_figures(self, r, values):
