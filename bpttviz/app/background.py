@@ -191,15 +191,9 @@ class TrainingLesson(LessonApp):
                                           tooltip=self.stop_tooltip,
                                           layout=widgets.Layout(width="120px"))
         self.stop_button.add_class("bpttviz-stop")
-        self.start_button.on_click(lambda _: self._clicked(self.start, self.actions["start"]))
-        self.stop_button.on_click(lambda _: self._clicked(self.stop, self.actions["stop"]))
+        self.start_button.on_click(lambda _: self.attempt(self.start, self.actions["start"]))
+        self.stop_button.on_click(lambda _: self.attempt(self.stop, self.actions["stop"]))
         return [widgets.HBox([self.start_button, self.stop_button])]
-
-    def _clicked(self, action, what):
-        try:
-            action()
-        except Exception as exc:        # shown in the page, never raised into the comm handler
-            self._show_error(what, exc)
 
     # -- training -------------------------------------------------------------------------------
     @property

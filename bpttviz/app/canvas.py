@@ -5,14 +5,14 @@ from __future__ import annotations
 from io import BytesIO
 
 import numpy as np
-from ipympl.backend_nbagg import Canvas
+from ipympl.backend_nbagg import Canvas, FigureManager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
 from ..plots import draw_moving, hidden, split_for_blitting
 from ..upstream import matplotlib_canvas as web_image
 
-__all__ = ["LessonCanvas"]
+__all__ = ["LessonCanvas", "lesson_canvas"]
 
 
 class LessonCanvas(Canvas):
@@ -115,3 +115,20 @@ class LessonCanvas(Canvas):
         else:
             self.restore_region(self._background)
         draw_moving(self.figure, self.get_renderer())
+
+
+def lesson_canvas(fig, on_error=None) -> LessonCanvas:
+    """Attach a :class:`LessonCanvas` to ``fig`` (not registered with pyplot) and return it.
+
+    ``on_error(exc)`` receives the errors of its draws, which run in ipympl's
+    message handler. The canvas shows the figure alone: saving has its own
+    buttons, and the space goes to the figures.
+    """
+    canvas = LessonCanvas(fig)
+    FigureManager(canvas, 0)
+    canvas.on_error = on_error
+    canvas.header_visible = False
+    canvas.footer_visible = False
+    canvas.resizable = False
+    canvas.toolbar_visible = False
+    return canvas

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-__all__ = ["Control", "KINDS", "LABEL_WIDTH", "CONTROL_WIDTH"]
+__all__ = ["Control", "KINDS", "LABEL_WIDTH", "CONTROL_WIDTH", "widget_range"]
 
 KINDS = ("int", "float", "option", "bool")
 LABEL_WIDTH = "140px"
@@ -132,6 +132,11 @@ class Control:
         if self.kind == "bool":
             return "true" if value else "false"
         return str(value)
+
+
+def widget_range(w) -> tuple:
+    """``(low, high)`` of a control's widget now (None for a widget without a range)."""
+    return getattr(w, "min", None), getattr(w, "max", None)
 
 
 def _fmt(x) -> str:

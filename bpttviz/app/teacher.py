@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import difflib
 import html
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 import ipywidgets as widgets
 
+from .controls import widget_range
 from .notices import notice_html
 
-__all__ = ["TeacherLinks", "parse_names", "PANEL_NAME", "CHOICES"]
+__all__ = ["TeacherLinks", "PANEL_NAME", "CHOICES"]
 
 #: The name that hides the "Link for my class" panel in ``hide=``.
 PANEL_NAME = "class_link"
@@ -48,20 +49,6 @@ _COPY_JS = ("const b=this.parentElement,i=b.querySelector('input'),"
             "if(navigator.clipboard&&window.isSecureContext){navigator.clipboard"
             ".writeText(i.value).then(()=>done(true),()=>done(document.execCommand('copy')));}"
             "else{done(document.execCommand('copy'));}")
-
-
-def parse_names(text: str | None) -> list:
-    """The names of a ``hide=``/``lock=`` entry: comma-separated, blanks dropped, repeats once.
-
-    >>> parse_names(" seed, H,,seed ")
-    ['seed', 'H']
-    """
-    names = []
-    for part in (text or "").split(","):
-        part = part.strip()
-        if part and part not in names:
-            names.append(part)
-    return names
 
 
 def _symbol(label: str) -> str:
@@ -209,7 +196,7 @@ class TeacherLinks:
     def _in_range(self, name):
         w = self.app.widgets[name]
         try:
-            self.app._spec[name].check(w.value, getattr(w, "min", None), getattr(w, "max", None))
+            self.app._spec[name].check(w.value, *widget_range(w))
         except ValueError:
             return False
         return True
@@ -227,15 +214,17 @@ class TeacherLinks:
         self.notice.value = notice_html(lines, "info")
 
     # -- applying a link -----------------------------------------------------------------------
-    def resolve(self, key: str, text: str | None, parts: bool = False):
-        """The control names an entry ``key=text`` asks for, and a note for each unknown one.
+    def resolve(self, page, key: str, parts: bool = False):
+        """The control names that a page's ``hide`` or ``lock`` (``key``) asks for, and a note
+        for each unknown one.
 
         Returns ``(names, problems)``: names in the lessons' control order
         (``class_link`` last when ``parts``), problems as sentences.
         """
         found, problems = set(), []
+        text = page.options.get(key)
         allowed = list(self.app._spec) + ([PANEL_NAME] if parts else [])
-        for name in parse_names(text):
+        for name in getattr(page, key):
             target = self._symbols.get(name, name)
             if target in allowed:
                 found.add(target)
@@ -264,16 +253,17 @@ class TeacherLinks:
                 app.constrain()         # a lesson's own rules for disabling controls come back
         self._say()
 
-    def apply(self, options: dict) -> list:
-        """Hide and fix what ``options["hide"]`` and ``options["lock"]`` name; return the problems.
+    def apply(self, page) -> list:
+        """Hide and fix what a page's ``hide`` and ``lock`` name; return the problems.
 
+        ``page`` is the :class:`~bpttviz.app.query.PageQuery` of the link.
         Undoes the previous choices first; a control is fixed at the value it
         has now, so apply the link's settings before. Unknown names are left
         out and reported (one sentence each).
         """
         self.release()
-        hide, problems = self.resolve("hide", options.get("hide"), parts=True)
-        lock, more = self.resolve("lock", options.get("lock"))
+        hide, problems = self.resolve(page, "hide", parts=True)
+        lock, more = self.resolve(page, "lock")
         app = self.app
         self.panel_hidden = PANEL_NAME in hide
         self.hidden = tuple(n for n in hide if n != PANEL_NAME)
@@ -321,9 +311,8 @@ class TeacherLinks:
         values = app.values() if values is None else values
         hide = tuple(n for n in app._spec if choices.get(n) == "hidden") + (PANEL_NAME,)
         lock = tuple(n for n in app._spec if choices.get(n) in ("fixed", "hidden"))
-        items = [(n, app._spec[n].format(values[n])) for n in app._spec] + self._items(hide, lock)
-        page = urlsplit(app.link_url(values))
-        return urlunsplit((page.scheme, page.netloc, page.path, urlencode(items, safe=","), ""))
+        items = app.page_link.settings(values) + self._items(hide, lock)
+        return app.page_link.url(urlencode(items, safe=","))
 
     def _chosen(self):
         if self.choices:
@@ -339,14 +328,14 @@ class TeacherLinks:
                 for n in self.app._spec}
 
     def _toggled(self, change):
-        try:
-            if change.new and not self.choices:
-                self._build()
-            self.body.layout.display = None if change.new else "none"
-            if change.new:
-                self.refresh()
-        except Exception as exc:            # Voila hides tracebacks: say it in the page
-            self.app._show_error("open the link for your class", exc)
+        self.app.attempt(lambda: self._open(change.new), "open the link for your class")
+
+    def _open(self, shown):
+        if shown and not self.choices:
+            self._build()
+        self.body.layout.display = None if shown else "none"
+        if shown:
+            self.refresh()
 
     def _build(self):
         intro = widgets.HTML(

@@ -205,14 +205,11 @@ class SurfaceApp(LessonApp):
 
     def _clicked(self, event):
         """A click on the surface moves the start there (rounded to the sliders' step)."""
-        try:
-            if event.inaxes is not self.artists["surface"].ax or event.xdata is None:
-                return
-            step = 0.05
-            w0 = float(np.clip(round(event.xdata / step) * step, self.widgets["w0"].min,
-                               self.widgets["w0"].max))
-            b0 = float(np.clip(round(event.ydata / step) * step, self.widgets["b0"].min,
-                               self.widgets["b0"].max))
-            self.set(w0=round(w0, 2), b0=round(b0, 2))
-        except Exception as exc:        # shown in the page, never raised into the comm handler
-            self._show_error("move the start", exc)
+        if event.inaxes is self.artists["surface"].ax and event.xdata is not None:
+            self.attempt(lambda: self._move_start(event.xdata, event.ydata), "move the start")
+
+    def _move_start(self, w, b):
+        step = 0.05
+        w0 = float(np.clip(round(w / step) * step, self.widgets["w0"].min, self.widgets["w0"].max))
+        b0 = float(np.clip(round(b / step) * step, self.widgets["b0"].min, self.widgets["b0"].max))
+        self.set(w0=round(w0, 2), b0=round(b0, 2))
