@@ -9,12 +9,12 @@ the "Link for my class" panel, which every link the panel makes does.
 
 A fixed control is shown disabled, but ``disabled`` is only a hint to the
 browser: a crafted widget message can still ask the kernel for a new value.
-So the kernel checks: the widget's value is cross-validated (traitlets) to
-stay at the fixed value whatever sets it, a state update from the browser
-for a fixed control is refused and answered with the kernel's state, and a
-change of another control that would put a fixed value out of its range (for
-example ``T`` below a fixed ``k1``) is undone. Each refusal is said in the
-page.
+So the kernel checks: the control's widget is locked
+(:class:`~bpttviz.app.controls.Lockable`: its value is validated to stay at
+the fixed value whatever sets it, and a state update from the browser is
+refused and answered with the kernel's state), and a change of another
+control that would put a fixed value out of its range (for example ``T``
+below a fixed ``k1``) is undone. Each refusal is said in the page.
 
 Everything here can be applied again after the app is built
 (:meth:`TeacherLinks.apply` undoes the previous link's choices first), as a
@@ -70,8 +70,6 @@ class TeacherLinks:
     ----------
     hidden : tuple of str
         Controls hidden now (control order).
-    locked : dict of str -> value
-        Controls fixed now and the value each is fixed at.
     panel_hidden : bool
         Whether the link hides the "Link for my class" panel.
     refusals : list of str
@@ -86,7 +84,6 @@ class TeacherLinks:
     def __init__(self, app):
         self.app = app
         self.hidden = ()
-        self.locked = {}
         self.panel_hidden = False
         self.refusals = []
         self._reverting = False
@@ -117,44 +114,19 @@ class TeacherLinks:
         self.panel.add_class("bpttviz-class-link")
 
     # -- the kernel's side of a fixed control ------------------------------------------------
+    @property
+    def locked(self) -> dict:
+        """Controls fixed now and the value each is fixed at (control order)."""
+        return {name: w.locked_value for name, w in self.app.widgets.items() if w.locked}
+
     def _guard(self, name, w):
-        """Keep ``w`` at its fixed value whatever sets it, and disabled while it is fixed."""
-        before = w._trait_validators.get("value")         # the widget's own (range) check
-        before_disabled = w._trait_validators.get("disabled")
-
-        def keep_value(obj, proposal):
-            value = before(obj, proposal) if before is not None else proposal.value
-            if name in self.locked and value != self.locked[name]:
-                if not self._checking:      # the lesson's own range rule: handled below
-                    self._refuse(name, value)
-                return self.locked[name]
-            return value
-
-        def keep_disabled(obj, proposal):
-            value = (before_disabled(obj, proposal) if before_disabled is not None
-                     else proposal.value)
-            return True if name in self.locked else value
-
-        w._register_validator(keep_value, ["value"])
-        w._register_validator(keep_disabled, ["disabled"])
-        set_state = w.set_state
-
-        def refuse_state(sync_data):
-            # A state update from the browser (ipywidgets' comm handler calls this): a fixed
-            # control takes none, and the browser is told the kernel's state back.
-            if name not in self.locked:
-                return set_state(sync_data)
-            keys = [k for k in sync_data if k in w.keys]
-            if "value" in sync_data:
-                self._refuse(name, sync_data["value"])
-            else:
-                self._refuse(name, None, f"change its {', '.join(sorted(sync_data))}")
-            if keys:
-                w.send_state(keys)
-            return None
-
-        w.set_state = refuse_state
+        """Say each refusal of the control's locked widget, and keep fixed controls in range."""
+        w.on_refusal = lambda asked, request: self._refused(name, asked, request)
         w.observe(lambda change: self._keep_fixed_in_range(name, change), names="value")
+
+    def _refused(self, name, asked, request):
+        if not self._checking:          # the lesson's own range rule: see _keep_fixed_in_range
+            self._refuse(name, asked, request)
 
     def _refuse(self, name, asked, request=None):
         spec = self.app._spec[name]
@@ -239,8 +211,8 @@ class TeacherLinks:
         """Show and free every control again, as with no ``hide``/``lock`` in the link."""
         app = self.app
         freed = list(self.locked)
-        self.locked = {}
         for name in freed:
+            app.widgets[name].unlock()
             app.widgets[name].disabled = False
             app.widgets[name].remove_class(_LOCKED_CLASS)
         for name in self.hidden:
@@ -272,8 +244,7 @@ class TeacherLinks:
         if self.panel_hidden:
             self.panel.layout.display = "none"
         for name in lock:
-            self.locked[name] = app.widgets[name].value
-            app.widgets[name].disabled = True
+            app.widgets[name].lock(app.widgets[name].value)
             app.widgets[name].add_class(_LOCKED_CLASS)
         self._say()
         if self.choices:
