@@ -48,8 +48,8 @@ class LessonCanvas(Canvas):
             try:
                 self._draw_over_background()
             except RuntimeError:
-                # Once more from a full draw: FreeType has been seen to fail once on a glyph
-                # ("invalid outline") right after a change of resolution, in JupyterLab.
+                # Once more from a full draw: right after a change of resolution FreeType
+                # can fail on a glyph ("invalid outline") that a fresh render draws.
                 self._background = None
                 self._draw_over_background()
         except Exception as exc:
@@ -61,7 +61,7 @@ class LessonCanvas(Canvas):
             self.manager.refresh_all()      # send the new image to the browser
 
     #: zlib level of the PNGs sent to the browser: the fastest, since a slider move waits for
-    #: them; the image is the same at any level (PNG is lossless), only 10-50 % larger.
+    #: them; the image is the same at any level (PNG is lossless), only somewhat larger.
     png_compress_level = 1
 
     def get_diff_image(self):

@@ -1,9 +1,9 @@
 """A figure's constrained layout computed once per app state and shared between kernels.
 
 Laying out a lesson's figures (Matplotlib's constrained layout, then frozen:
-:func:`bpttviz.plots.freeze_layout`) is about a third of the processor time a
-new lesson kernel spends before its first draw, and every kernel of a class
-computes the same layout for the same settings. The positions found are kept
+:func:`bpttviz.plots.freeze_layout`) is a large part of what a new lesson
+kernel does before its first draw (``docs/benchmarks.md``), and every kernel
+of a class computes the same layout for the same settings. The positions found are kept
 in a small file per app state and reused by the next kernel; the figures are
 drawn exactly as if laid out again (tests compare the pixels).
 

@@ -29,9 +29,9 @@ __all__ = ["FIGURE_SCALE", "PROJECTOR_CSS", "parse_projector", "scale_figure", "
 
 #: How much bigger figures are drawn in projector mode (resolution, type and lines alike):
 #: 12-point type becomes 20 px, 11-point tick labels 18 px. A redraw's time grows with the
-#: pixels (1.2² = 1.44 times as many; 1.28 took the kernel 1.26 times as long, more than a
-#: quarter more: ``benchmarks/bench_app_modes.py``). 1.2 times a multiple of 25 px is a whole
-#: number of pixels (25 px -> 30 px), as the figures' sizes are.
+#: pixels (1.2² = 1.44 times as many), so the scale is no larger than those sizes need (what
+#: each mode costs: ``docs/benchmarks.md``). 1.2 times a multiple of 25 px is a whole number
+#: of pixels (25 px -> 30 px), as the figures' sizes are.
 FIGURE_SCALE = 1.2
 
 _ON = {"1", "true", "yes", "on"}

@@ -73,8 +73,8 @@ def new_figure(width_px: int, height_px: int) -> Figure:
 def freeze_layout(fig):
     """Lay ``fig`` out once with its layout engine, then keep the axes where they are.
 
-    Constrained layout costs about as much as drawing the figure; a figure
-    whose labels keep their size between updates needs it only once.
+    Constrained layout measures every text of the figure, as a draw does; a
+    figure whose labels keep their size between updates needs it only once.
     """
     fig.draw_without_rendering()
     fig.set_layout_engine("none")

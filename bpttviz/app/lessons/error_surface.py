@@ -38,7 +38,7 @@ VIEWS = {
     "wide": ((-2.0, 12.0), (-8.0, 6.0)),
     "close-up": ((4.0, 6.5), (-3.5, -1.5)),
 }
-GRID = (181, 161)           # points along w and b: about 30,000 runs of the unit, a few ms
+GRID = (181, 161)           # points along w and b: the cliff shows, and a new view is quick
 PATH_COLORS = (OKABE_ITO["vermillion"], OKABE_ITO["sky"])
 PATH_LABELS = ("without clipping", "with clipping")
 LOSS_FLOOR = 1e-6           # bottom of the error-per-step axis (the surface's least error ~1e-8)
