@@ -1,8 +1,8 @@
 """Guided steps of the lessons (predict, observe, explain) as data, and the checks of their claims.
 
-Each lesson ships its steps as a JSON file in ``bpttviz/lessons/steps/``,
-named after the lesson's slug (``unfolding.json`` for the app whose ``slug``
-is ``"unfolding"``). A file holds ``{"lesson": ..., "steps": [step, ...]}``;
+Each lesson ships its steps as a JSON file in ``bpttviz/data/steps/``,
+named after the lesson's slug (``vanishing_exploding.json`` for the app whose
+``slug`` is ``"vanishing_exploding"``). A file holds ``{"lesson": ..., "steps": [step, ...]}``;
 a step is an object with
 
 ``title``
@@ -54,10 +54,12 @@ from pathlib import Path
 import numpy as np
 
 from .diagnostics import cliff_grad
+from .engine import unroll
+from .losses import LOSSES
 
 __all__ = ["Step", "Check", "Outcome", "CheckResult", "load_steps", "steps_dir", "available",
            "validate_steps", "evaluate", "parse_step_option", "QUANTITIES", "CLAIM_OPS",
-           "HIGHLIGHT_KINDS", "per_copy_shares"]
+           "HIGHLIGHT_KINDS", "per_copy_shares", "first_overflow"]
 
 #: Comparisons a claim may use.
 CLAIM_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
@@ -67,8 +69,8 @@ COMPARES = ("ratio", "difference")
 
 
 def steps_dir() -> Path:
-    """The folder of the steps files shipped in the package (``bpttviz/lessons/steps``)."""
-    return Path(__file__).resolve().parent / "lessons" / "steps"
+    """The folder of the steps files shipped in the package (``bpttviz/data/steps``)."""
+    return Path(__file__).resolve().parent / "data" / "steps"
 
 
 def available() -> list:
@@ -372,12 +374,18 @@ def read(result, values, path: str) -> float:
     return float(obj)
 
 
-def overflow_step(result, values) -> float:
-    """First step at which ``result.trace`` stopped being finite (forward or backward), or NaN."""
-    trace = result.trace
+def first_overflow(trace):
+    """First step at which ``trace``'s forward pass or a backward sweep stopped being finite,
+    or None."""
     steps = [trace.first_nonfinite] + [u.first_nonfinite for u in trace.updates]
     steps = [s for s in steps if s is not None]
-    return float(min(steps)) if steps else math.nan
+    return min(steps) if steps else None
+
+
+def overflow_step(result, values) -> float:
+    """First step at which ``result.trace`` stopped being finite (forward or backward), or NaN."""
+    step = first_overflow(result.trace)
+    return math.nan if step is None else float(step)
 
 
 def relative_reach(result, values, loss: int = -1, state: int = 0) -> float:
@@ -418,9 +426,6 @@ def per_copy_shares(model, inputs, targets):
     (Werbos 1990). Their sum is the shared gradient that
     :func:`bpttviz.bptt` returns. Elman networks, mean squared error.
     """
-    from .engine import unroll
-    from .losses import LOSSES
-
     run = unroll(model, inputs)
     cell, params = model.cell, run.params
     cache = cell.prepare_backward(params, run.cache)

@@ -13,11 +13,11 @@ from bpttviz import bptt
 from bpttviz.app import CellsApp, SurfaceApp, TrainingApp, TruncationApp, UnfoldingApp, VanishingApp
 from bpttviz.app.alt_text import (cost_text, figure_text, flow_text, lag_norms_text, number,
                                   plain, trend, truncation_bias_text)
-from bpttviz.app.base import overflow_step, random_sequence
-from bpttviz.app.vanishing import relative_flow
+from bpttviz.app.lessons.common import random_sequence, relative_flow
 from bpttviz.models import ElmanRNN
 from bpttviz.plots import lag_profile
 from bpttviz.schedules import tbptt
+from bpttviz.steps import first_overflow as overflow_step
 
 ALL_APPS = (UnfoldingApp, VanishingApp, TruncationApp, TrainingApp, CellsApp, SurfaceApp)
 

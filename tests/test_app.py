@@ -17,18 +17,19 @@ from matplotlib.colors import to_rgba
 from bpttviz import bptt, max_singular_value, plots, spectral_radius
 from bpttviz.app import (Control, LessonApp, TruncationApp, UnfoldingApp, VanishingApp,
                          parse_query)
-from bpttviz.app import truncation as truncation_module
-from bpttviz.app import unfolding as unfolding_module
-from bpttviz.app import vanishing as vanishing_module
-from bpttviz.app.base import FigureSaver, overflow_step
-from bpttviz.app.truncation import SCHEDULES, lesson_schedule
-from bpttviz.app.vanishing import relative_flow
+from bpttviz.app.downloads import FigureSaver
+from bpttviz.app.lessons import truncated_bptt as truncation_module
+from bpttviz.app.lessons import unfolding as unfolding_module
+from bpttviz.app.lessons import vanishing_exploding as vanishing_module
+from bpttviz.app.lessons.common import relative_flow
+from bpttviz.app.lessons.truncated_bptt import SCHEDULES, lesson_schedule
 from bpttviz.cli import main as cli_main
 from bpttviz.serve import voila_argv
 from bpttviz.diagnostics import (jacobian_singular_values, lyapunov_exponent, pascanu_bound,
                                  truncation_bias)
 from bpttviz.diagnostics import jacobians as jacobians_module
 from bpttviz.engine import run_schedule
+from bpttviz.steps import first_overflow as overflow_step
 
 
 @pytest.fixture(autouse=True)

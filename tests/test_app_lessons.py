@@ -12,13 +12,13 @@ import pytest
 
 from bpttviz import bptt
 from bpttviz.app import CellsApp, SurfaceApp, TrainingApp
-from bpttviz.app import comparison as comparison_module
-from bpttviz.app import surface as surface_module
-from bpttviz.app import training as training_module
-from bpttviz.app.comparison import CELL_NAMES
-from bpttviz.app.surface import VIEWS, surface_grid
-from bpttviz.app.training import (LESSON_TASKS, checkpoint_intervals, lesson_task, needed_spans,
-                                  update_windows)
+from bpttviz.app.lessons import error_surface as surface_module
+from bpttviz.app.lessons import rnn_lstm_gru as comparison_module
+from bpttviz.app.lessons import training as training_module
+from bpttviz.app.lessons.error_surface import VIEWS, surface_grid
+from bpttviz.app.lessons.rnn_lstm_gru import CELL_NAMES
+from bpttviz.app.lessons.training import (LESSON_TASKS, checkpoint_intervals, lesson_task,
+                                          needed_spans, update_windows)
 from bpttviz.diagnostics import cliff_descent, cliff_loss
 from bpttviz.engine import run_schedule
 from bpttviz.schedules import tbptt

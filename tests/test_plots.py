@@ -31,13 +31,13 @@ def rendered(fig):
 
 
 def test_plots_imports_matplotlib_and_numpy_only():
-    tree = ast.parse((ROOT / "bpttviz" / "plots.py").read_text())
     tops = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            tops |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and not node.level:
-            tops.add(node.module.split(".")[0])
+    for path in (ROOT / "bpttviz" / "plots").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                tops |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                tops.add(node.module.split(".")[0])
     assert tops <= {"__future__", "contextlib", "dataclasses", "matplotlib", "numpy", "cycler"}
 
 

@@ -9,7 +9,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from bpttviz import plots
-from bpttviz import plots_lessons as pl
+from bpttviz import plots as pl
 # The same axes fixture and renderer as the figures of lessons 1-3.
 from test_plots import ax, rendered  # noqa: F401
 
@@ -21,13 +21,13 @@ def children(ax):
 
 
 def test_plots_lessons_imports_matplotlib_numpy_and_plots_only():
-    tree = ast.parse((ROOT / "bpttviz" / "plots_lessons.py").read_text())
     tops = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            tops |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            tops.add("." + node.module if node.level else node.module.split(".")[0])
+    for name in ("flow", "lines", "truncation", "unrolled", "cliff", "bias_variance"):
+        for node in ast.walk(ast.parse((ROOT / "bpttviz" / "plots" / f"{name}.py").read_text())):
+            if isinstance(node, ast.Import):
+                tops |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                tops.add(".plots" if node.level == 1 else node.module.split(".")[0])
     assert tops <= {"__future__", "dataclasses", "matplotlib", "numpy", ".plots"}
 
 

@@ -43,7 +43,7 @@ def teardown_module():
 # -- the data --------------------------------------------------------------------------------
 
 def test_every_lesson_ships_steps():
-    assert len(LESSONS) >= 7 and "beyond-truncation" in LESSONS
+    assert len(LESSONS) >= 7 and "beyond_truncation" in LESSONS
     assert set(LESSONS) <= set(available()), set(LESSONS) - set(available())
 
 
@@ -70,7 +70,7 @@ def test_steps_data_fits_the_lessons_controls_and_figures(slug):
 
 
 def test_validation_names_a_setting_out_of_range_and_an_unknown_control():
-    steps = load_steps("vanishing-exploding")
+    steps = load_steps("vanishing_exploding")
     bad = [steps[0].__class__(**{**steps[0].__dict__, "settings": {"scale": 9.0, "rho": 1}})]
     problems = validate_steps(bad, VanishingApp.controls, ("lag",))
     assert any("scale must be a number in [0.1, 3]. Got 9.0" in p for p in problems)

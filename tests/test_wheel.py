@@ -80,7 +80,7 @@ def test_the_wheel_carries_the_guided_steps(installed):
     from bpttviz.steps import available
     names = zipfile.ZipFile(installed[1]).namelist()
     shipped = sorted(n.rsplit("/", 1)[1].removesuffix(".json") for n in names
-                     if n.startswith("bpttviz/lessons/steps/") and n.endswith(".json"))
+                     if n.startswith("bpttviz/data/steps/") and n.endswith(".json"))
     assert shipped == available() and len(shipped) >= 6
 
 

@@ -1,4 +1,4 @@
-"""Widget apps of the lessons (ipywidgets + ipympl); one module per lesson.
+"""Widget apps of the lessons (ipywidgets + ipympl).
 
 Build a lesson in a notebook with ``%matplotlib widget`` and::
 
@@ -7,17 +7,17 @@ Build a lesson in a notebook with ``%matplotlib widget`` and::
 
 Every app reads its initial settings from the page's query string under
 Voila (``?radius=1.1&T=100``). :class:`LessonApp` is the base to build new
-lessons on.
+lessons on; the seven lessons live in :mod:`bpttviz.app.lessons`, one module
+each (:data:`bpttviz.app.lessons.LESSONS`), and the machinery they share in
+the other modules of this package.
 """
 
-from .base import Control, FigureSaver, LessonApp, parse_query
-from .beyond import BeyondApp
-from .comparison import CellsApp
-from .surface import SurfaceApp
-from .training import TrainingApp
-from .truncation import TruncationApp
-from .unfolding import UnfoldingApp
-from .vanishing import VanishingApp
+from .base import LessonApp
+from .controls import Control
+from .downloads import FigureSaver
+from .lessons import (BeyondApp, CellsApp, SurfaceApp, TrainingApp, TruncationApp, UnfoldingApp,
+                      VanishingApp)
+from .query import parse_query
 
 __all__ = ["LessonApp", "Control", "FigureSaver", "parse_query", "UnfoldingApp", "VanishingApp",
            "TruncationApp", "TrainingApp", "CellsApp", "SurfaceApp", "BeyondApp"]

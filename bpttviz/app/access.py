@@ -1,8 +1,9 @@
 """What makes a lesson usable with a keyboard and a screen reader, in Voilà and in JupyterLab.
 
 * Every figure has a text alternative (:mod:`.alt_text`) in a visually
-  hidden live region beside its canvas, kept up to date by the app; the
-  canvas is marked as an image named by that text.
+  hidden live region beside its canvas, kept up to date by the app
+  (:class:`TextAlternatives`); the canvas is marked as an image named by
+  that text.
 * ipywidgets 8 does not link a slider's visible label to its handle
   (``[role=slider]``), and the Play widget's buttons are icons without names.
   No widget option reaches those elements, so a small script names them: a
@@ -21,11 +22,14 @@ W3C (2019), "WAI-ARIA Authoring Practices 1.1", slider pattern.
 from __future__ import annotations
 
 import html
+import traceback
 
 import ipywidgets as widgets
 
+from .alt_text import figure_text
+
 __all__ = ["TEXT_COLOURS", "ACCESS_SCRIPT", "ACCESS_CSS", "access_markup", "alt_text_widget",
-           "alt_text_html"]
+           "alt_text_html", "TextAlternatives"]
 
 #: Okabe & Ito hues darkened until text in them reaches 4.5:1 on white (green 5.4, orange 5.4,
 #: vermillion 5.2; the plain hues give 3.4, 2.3 and 3.9).
@@ -119,3 +123,49 @@ def alt_text_widget(name: str):
     w.add_class("bpttviz-alt")
     w.add_class(f"bpttviz-alt-{name}")
     return w
+
+
+class TextAlternatives:
+    """The text alternatives of a :class:`~bpttviz.app.base.LessonApp`'s figures.
+
+    Parameters
+    ----------
+    app : LessonApp
+        Its figures are described; its ``describe_figures`` hook words the
+        figures it names, the others are described from their artists
+        (:func:`bpttviz.app.alt_text.figure_text`).
+
+    Attributes
+    ----------
+    text : dict of str -> str
+        What each figure shows now, in words.
+    widgets : dict of str -> ipywidgets.HTML
+        Each figure's hidden live region (:func:`alt_text_widget`).
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.text = {name: "" for name in app.figures}
+        self.widgets = {name: alt_text_widget(name) for name in app.figures}
+
+    def refresh(self, names=None, result=None, values=None):
+        """Recompute the text alternatives of figures ``names`` (default all) from what they show.
+
+        ``result`` and ``values`` (default: the app's last ones) feed its
+        ``describe_figures``; an error there falls back on the description
+        from the figure's artists (and is kept in ``app.last_error``).
+        """
+        app = self.app
+        names = list(app.figures if names is None else names)
+        result = app.result if result is None else result
+        own = {}
+        if result is not None:
+            try:
+                own = app.describe_figures(result, app.values() if values is None else values)
+            except Exception:
+                app.last_error = traceback.format_exc()
+        for name in names:
+            text = own.get(name) or figure_text(app.figures[name])
+            if text != self.text[name]:
+                self.text[name] = text
+                self.widgets[name].value = alt_text_html(text)

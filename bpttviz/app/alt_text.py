@@ -19,6 +19,8 @@ import re
 
 import numpy as np
 
+from ..upstream.matplotlib_canvas import is_colorbar
+
 __all__ = ["number", "plain", "trend", "lag_norms_text", "flow_text", "truncation_bias_text",
            "cost_text", "figure_text"]
 
@@ -197,6 +199,6 @@ def figure_text(fig) -> str:
 
     For figures without a sentence of their own; colour bars are left out.
     """
-    texts = [_axes_text(ax) for ax in fig.axes if not hasattr(ax, "_colorbar")]
+    texts = [_axes_text(ax) for ax in fig.axes if not is_colorbar(ax)]
     text = " ".join(t for t in texts if t)
     return text if len(text) <= MAX_CHARS else text[:MAX_CHARS - 1].rstrip() + "…"

@@ -1,7 +1,7 @@
 """The shared machinery of a lesson app: controls -> one engine run -> in-place figures.
 
-A lesson subclasses :class:`LessonApp`, declares its :class:`Control` s and
-implements three hooks:
+A lesson subclasses :class:`LessonApp`, declares its :class:`~bpttviz.app.controls.Control` s
+and implements three hooks:
 
 * ``build_figures()`` draws every figure once (``bpttviz.plots.draw_*``) and
   returns them by name;
@@ -19,11 +19,15 @@ string (``?k1=5&k2=20``) and reports the values it could not use, shows a link
 to the current configuration, offers each figure as PNG or SVG, and says when
 it is busy.
 
-The pieces it is built from each have a module: :mod:`.controls` (a control
-declared once), :mod:`.query` (the page's query string), :mod:`.canvas`
-(blitting), :mod:`.downloads` (figure files), :mod:`.notices` (messages),
-:mod:`.projector` (projector mode and the layout's reflow), :mod:`.alt_text`
-(what each figure shows, in words) and :mod:`.access` (names for screen readers).
+It is built from parts, each in its module: :mod:`.controls` (a control
+declared once), :mod:`.query` (the page's query string, read once into a
+:class:`~bpttviz.app.query.PageQuery`), :mod:`.link` (the link to the
+configuration), :mod:`.canvas` (blitting), :mod:`.downloads` (figure files),
+:mod:`.notices` (messages), :mod:`.projector` (projector mode and the
+layout's reflow), :mod:`.alt_text` and :mod:`.access` (what each figure
+shows, in words; names for screen readers), :mod:`.guided` (the guided
+steps), :mod:`.teacher` (links that hide and fix controls) and
+:mod:`.request` (the page's request under Voila's preheating).
 
 ipywidgets and ipympl only: the numbers come from the engine, the drawing
 from :mod:`bpttviz.plots`.
@@ -32,45 +36,32 @@ from :mod:`bpttviz.plots`.
 from __future__ import annotations
 
 import html
-import math
 import os
 import time
 import traceback
 from contextlib import contextmanager
-from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import ipywidgets as widgets
-import numpy as np
-from ipympl.backend_nbagg import FigureManager
 
 from ..plots import projector_style
-from .access import (ACCESS_CSS, TEXT_COLOURS, access_markup, alt_text_html,
-                     alt_text_widget)
-from .alt_text import figure_text
-from .canvas import LessonCanvas
-from .controls import CONTROL_WIDTH, Control
+from .access import ACCESS_CSS, TEXT_COLOURS, TextAlternatives, access_markup
+from .canvas import lesson_canvas
+from .controls import CONTROL_WIDTH, widget_range
 from .downloads import FigureSaver
+from .guided import StepsPanel
 from .layout import freeze_shared, layout_key
-from .notices import notice_html, overflow_notes, overflow_step, readout_html
-from .projector import FIGURE_SCALE, PROJECTOR_CSS, parse_projector, scale_figure
-from .query import IGNORED_QUERY_KEYS, PAGE_KEYS, parse_query
-from .steps import StepsPanel
-from .teacher import TeacherLinks
+from .link import PageLink
+from .notices import notice_html
+from .projector import PROJECTOR_CSS, ProjectorMode
+from .query import PageQuery, settings_asked
 from .request import preheated, wait_for_page
+from .teacher import TeacherLinks
 
-__all__ = ["Control", "LessonApp", "LessonCanvas", "FigureSaver", "parse_query", "notice_html",
-           "readout_html", "overflow_step", "overflow_notes", "random_sequence",
-           "IGNORED_QUERY_KEYS", "FIGURE_PX"]
+__all__ = ["LessonApp", "FIGURE_PX"]
 
 #: Figure size in pixels: two per row beside the controls fit a 1280x720 screen. Multiples
 #: of 25 px are whole at 100 dpi in binary, so the canvas is a whole number of pixels.
 FIGURE_PX = (425, 300)
-
-
-def random_sequence(T: int, seed: int, stream: int):
-    """Seeded N(0, 1) inputs (T, 1, 1) and targets (T, 1, 1); ``stream`` keeps lessons apart."""
-    rng = np.random.default_rng([seed, stream])
-    return rng.normal(size=(T, 1, 1)), rng.normal(size=(T, 1, 1))
 
 
 class LessonApp:
@@ -104,6 +95,10 @@ class LessonApp:
         never shown to the audience).
     last_update_ms : float
         Duration of the last update (compute and render).
+    page : PageQuery
+        The page's query string as the app last applied it.
+    page_url : str or None
+        The page's address for the link (None: Voila's ``VOILA_REQUEST_URL``).
     projector : bool
         Whether the lesson is in projector mode (:meth:`set_projector`).
     alt_text : dict of str -> str
@@ -112,6 +107,8 @@ class LessonApp:
     """
 
     title = "Lesson"
+    #: The lesson's name: its module in :mod:`bpttviz.app.lessons`, its steps file, and, with
+    #: hyphens, its class in the page and its download names (:attr:`page_slug`).
     slug = "lesson"
     #: The controls, in the order they are shown and applied.
     controls: tuple = ()
@@ -147,29 +144,26 @@ class LessonApp:
         self.notes.add_class("bpttviz-notes")
         self.readout = widgets.HTML()
         self.readout.add_class("bpttviz-readout")
-        self.link = widgets.HTML()
-        self.link.add_class("bpttviz-link")
         self._notes = []
-        #: The page-level entries of the query string (:data:`PAGE_KEYS`), as text.
-        self.page_options = {}
-        #: The page's address for the link (None: Voila's ``VOILA_REQUEST_URL``).
+        self.page = PageQuery.parse("")
         self.page_url = None
+        self.page_link = PageLink(self)
+        self.link = self.page_link.widget
         self.artists = {}
         with projector_style():
             self.figures = dict(self.build_figures())
-        self.savers = {name: FigureSaver(fig, f"bpttviz-{self.slug}-{name}", self._show_error)
+        self.savers = {name: FigureSaver(fig, f"bpttviz-{self.page_slug}-{name}",
+                                         self._show_error)
                        for name, fig in self.figures.items()}
-        self.canvases = {name: self._canvas(fig, name) for name, fig in self.figures.items()}
-        self.alt_text = {name: "" for name in self.figures}
-        self.alt_widgets = {name: alt_text_widget(name) for name in self.figures}
-        self.projector = False
-        self.projector_toggle = widgets.ToggleButton(
-            value=False, description="Projector mode", icon="television",
-            tooltip="Large type, thick lines, high contrast and bigger figures for a projector",
-            layout=widgets.Layout(width="auto"))
-        self.projector_toggle.add_class("bpttviz-projector-toggle")
-        self.projector_toggle.observe(lambda change: self._toggled_projector(change["new"]),
-                                      names="value")
+        self.canvases = {
+            name: lesson_canvas(fig, lambda exc, name=name: self._show_error(
+                f"draw the figure {name!r}", exc))
+            for name, fig in self.figures.items()}
+        self.descriptions = TextAlternatives(self)
+        self.alt_text = self.descriptions.text
+        self.alt_widgets = self.descriptions.widgets
+        self.projector_mode = ProjectorMode(self)
+        self.projector_toggle = self.projector_mode.toggle
         # Style sheet (projector mode, reflow) and the script that names unnamed controls.
         self.page_style = widgets.HTML(
             f"<style>{PROJECTOR_CSS}{ACCESS_CSS}</style>{access_markup()}",
@@ -177,7 +171,7 @@ class LessonApp:
         self.page_style.add_class("bpttviz-page-style")
         with self.hold():
             self.constrain()
-        #: The lesson's guided steps (``?step=N``), see :mod:`.steps`.
+        #: The lesson's guided steps (``?step=N``), see :mod:`.guided`.
         self.steps = StepsPanel(self)
         #: ``hide``/``lock`` of the link and the "Link for my class" panel (:mod:`.teacher`).
         self.teacher = TeacherLinks(self)
@@ -186,11 +180,22 @@ class LessonApp:
             w.observe(lambda change, name=name: self._changed(name), names="value")
         self.widget = self.layout()
         self.widget.add_class("bpttviz-app")
-        self.widget.add_class(f"bpttviz-{self.slug}")
-        self._show_projector()
+        self.widget.add_class(f"bpttviz-{self.page_slug}")
+        self.projector_mode.show()
         self.update()
         for name, fig in self.figures.items():     # laid out once per state, shared (.layout)
             freeze_shared(fig, layout_key(self, name))
+
+    @property
+    def page_slug(self) -> str:
+        """The slug as the page and the downloads spell it: hyphens, not underscores."""
+        return self.slug.replace("_", "-")
+
+    @property
+    def page_options(self):
+        """The page-level entries of the query string (:data:`~bpttviz.app.query.PAGE_KEYS`),
+        as text."""
+        return self.page.options
 
     # -- hooks for the lessons ------------------------------------------------------
     def build_figures(self) -> dict:
@@ -244,11 +249,8 @@ class LessonApp:
     # -- values ------------------------------------------------------------------------
     def values(self) -> dict:
         """The current control values, checked against the controls' ranges."""
-        out = {}
-        for name, c in self._spec.items():
-            w = self.widgets[name]
-            out[name] = c.check(w.value, getattr(w, "min", None), getattr(w, "max", None))
-        return out
+        return {name: c.check(self.widgets[name].value, *widget_range(self.widgets[name]))
+                for name, c in self._spec.items()}
 
     @contextmanager
     def hold(self):
@@ -265,9 +267,15 @@ class LessonApp:
             raise ValueError(f"{type(self).__name__} has no control {name!r}; its controls are "
                              f"{', '.join(self._spec)}.")
         w = self.widgets[name]
-        self.widgets[name].value = self._spec[name].check(value, getattr(w, "min", None),
-                                                           getattr(w, "max", None))
+        w.value = self._spec[name].check(value, *widget_range(w))
         self.constrain()
+
+    def _assign_all(self, values: dict):
+        """Set the controls that ``values`` names, in the controls' order (no update)."""
+        with self.hold():
+            for name in self._spec:
+                if name in values:
+                    self._assign(name, values[name])
 
     def set(self, **values):
         """Set several controls at once (in the controls' order), then update once.
@@ -281,10 +289,7 @@ class LessonApp:
                              f"; its controls are {', '.join(self._spec)}.")
         before = {k: w.value for k, w in self.widgets.items()}
         try:
-            with self.hold():
-                for name in self._spec:
-                    if name in values:
-                        self._assign(name, values[name])
+            self._assign_all(values)
         except Exception:
             with self.hold():
                 for k, v in before.items():
@@ -309,9 +314,10 @@ class LessonApp:
         for (:meth:`follow_request`). The controls go back to their defaults,
         then ``query`` is applied exactly as the constructor applies it (a
         preset, settings, shortcuts; :attr:`page_options` replaced by the
-        page-level keys, :data:`PAGE_KEYS`), so ``app.apply_query(q)`` leaves
-        the app as ``App(query=q)`` would. Entries that cannot be used are
-        reported in the page's notes, as at construction.
+        page-level keys, :data:`~bpttviz.app.query.PAGE_KEYS`), so
+        ``app.apply_query(q)`` leaves the app as ``App(query=q)`` would.
+        Entries that cannot be used are reported in the page's notes, as at
+        construction.
 
         Parameters
         ----------
@@ -340,7 +346,7 @@ class LessonApp:
             values = self.values()
             self.notes.value = notice_html(self._notes + list(self.notes_for(self.result, values)),
                                            "warning")
-            self._update_link(values)
+            self.show_link(values)
         else:
             self.update()
         return problems
@@ -367,55 +373,26 @@ class LessonApp:
     def _apply_query(self, query):
         """Set initial values from a query string; keep a note of every entry not used.
 
-        Precedence: a preset first, then the settings over it. A setting named
-        explicitly (``scale=2``) wins over a shortcut (``radius=2``, see
-        :attr:`aliases`) that would set it differently; of two shortcuts that
-        set the same control differently, the first in the link is used. The
-        entry not used is reported in the page's notes.
+        Precedence: a preset first, then a guided step's values, then the
+        settings over them. A setting named explicitly (``scale=2``) wins over
+        a shortcut (``radius=2``, see :attr:`aliases`) that would set it
+        differently; of two shortcuts that set the same control differently,
+        the first in the link is used. The entry not used is reported in the
+        page's notes.
         """
-        entries = parse_query(query)
-        self.page_options = {k: entries.pop(k) for k in list(entries) if k in PAGE_KEYS}
+        page = PageQuery.parse(query, len(self.steps.steps))
+        self.page = page
         self.teacher.release()              # the link's settings may set controls it fixed
-        problems = self.apply_projector_option()
-        if "preset" in entries:
-            name = entries.pop("preset")
-            if name in self.presets:
-                with self.hold():
-                    for k in self._spec:
-                        if k in self.presets[name]:
-                            self._assign(k, self.presets[name][k])
+        problems = self.projector_mode.apply(page)
+        if page.preset is not None:
+            if page.preset in self.presets:
+                self._assign_all(self.presets[page.preset])
             else:
-                problems.append(f"preset={name}: there is no such preset (try "
+                problems.append(f"preset={page.preset}: there is no such preset (try "
                                 f"{', '.join(self.presets) or 'none'}).")
-        step_values = self.steps.from_query(self.page_options.get("step"), problems)
-        with self.hold():                   # a step's values; settings named in the link win
-            for k in self._spec:
-                if k in step_values:
-                    self._assign(k, step_values[k])
-        wanted = {k: (text, f"{k}={text}") for k, text in entries.items() if k in self._spec}
-        for key, text in entries.items():
-            if key in self._spec:
-                continue
-            if key not in self.aliases:
-                known = list(self._spec) + list(self.aliases) + (["preset"] if self.presets else [])
-                problems.append(f"{key}={text}: not a setting of this lesson (settings: "
-                                f"{', '.join(known)}).")
-                continue
-            target, implied = self.aliases[key]
-            sets = {target: text, **{k: self._spec[k].format(v) for k, v in implied.items()}}
-            meaning = ", ".join(f"{k}={v}" for k, v in sets.items())
-            clash = next((k for k, v in sets.items()
-                          if k in wanted and not self._same(k, wanted[k][0], v)), None)
-            if clash is None:
-                wanted.update({k: (v, f"{key}={text}") for k, v in sets.items()})
-            elif clash in entries:
-                problems.append(f"{key}={text} (which means {meaning}): not used, because the "
-                                f"link also sets {clash}={entries[clash]}, and a setting named "
-                                f"explicitly wins over a shortcut.")
-            else:
-                problems.append(f"{key}={text} (which means {meaning}): not used, because "
-                                f"{wanted[clash][1]} comes first in the link and sets {clash} "
-                                f"too; of two shortcuts, the first is used.")
+        # A step's values; settings named in the link win.
+        self._assign_all(self.steps.from_page(page, problems))
+        wanted = settings_asked(page.settings, self._spec, self.aliases, self.presets, problems)
         with self.hold():
             for name, c in self._spec.items():
                 if name not in wanted:
@@ -423,47 +400,25 @@ class LessonApp:
                 text, source = wanted[name]
                 w = self.widgets[name]
                 try:
-                    value = c.parse(text, getattr(w, "min", None), getattr(w, "max", None))
-                    self._assign(name, value)
+                    self._assign(name, c.parse(text, *widget_range(w)))
                 except ValueError as exc:
                     problems.append(f"{source}: {exc} Kept {c.format(w.value)}.")
-        problems += self.teacher.apply(self.page_options)
+        problems += self.teacher.apply(page)
         if problems:
             self._notes = ["The link asked for settings this lesson cannot use:"] + problems
         return problems
 
-    def _same(self, name, a, b) -> bool:
-        """Whether two query texts ask control ``name`` for the same value ("1.1", "1.10")."""
-        try:
-            return self._spec[name].parse(a, -math.inf, math.inf) == \
-                self._spec[name].parse(b, -math.inf, math.inf)
-        except ValueError:
-            return a.strip() == b.strip()
-
     def query_string(self, values=None) -> str:
         """The query string that reproduces ``values`` (default: the current ones)."""
-        values = self.values() if values is None else values
-        return urlencode([(n, self._spec[n].format(values[n])) for n in self._spec]
-                         + self.steps.query_pairs() + self.teacher.link_items(), safe=",")
+        return self.page_link.query_string(self.values() if values is None else values)
 
     def link_url(self, values=None) -> str:
         """The full link to this configuration when served by Voila, else ``"?" + query``."""
-        query = self.query_string(values)
-        page = self.page_url or os.environ.get("VOILA_REQUEST_URL", "")
-        if not page:
-            return "?" + query
-        parts = urlsplit(page)
-        return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+        return self.page_link.url(self.query_string(values))
 
-    def _update_link(self, values):
-        url = self.link_url(values)
-        shown = html.escape(url)
-        hint = ("" if url.startswith("http") else
-                " <i>(add it to the lesson's Voilà address)</i>")
-        self.link.value = (f'<div style="font-size:13px;word-break:break-all">'
-                           f'<b>Link to this configuration:</b><br>'
-                           f'<a href="{shown}" target="_blank">{shown}</a>{hint}</div>')
-        self.teacher.refresh(values)
+    def show_link(self, values=None):
+        """Show the link to ``values`` (default: the current ones) in the page."""
+        self.page_link.show(self.values() if values is None else values)
 
     # -- updating ---------------------------------------------------------------------------
     def _changed(self, name):
@@ -494,7 +449,7 @@ class LessonApp:
             self.readout.value = self.describe(self.result, values)
             self.notes.value = notice_html(self._notes + list(self.notes_for(self.result, values)),
                                            "warning")
-            self._update_link(values)
+            self.show_link(values)
             done = True
         self.last_update_ms = (time.perf_counter() - t0) * 1e3
         if done:
@@ -535,59 +490,33 @@ class LessonApp:
             "error")
         self.status.value = self._status_html("✗ failed", TEXT_COLOURS["vermillion"])
 
+    def attempt(self, action, what: str):
+        """Call ``action()``; an error is shown in the page ("Could not <what>: ...").
+
+        For the widgets' callbacks: an error raised in ipywidgets' message
+        handler reaches no one.
+        """
+        try:
+            action()
+        except Exception as exc:
+            self._show_error(what, exc)
+
     # -- projector mode and text alternatives ---------------------------------------------
+    @property
+    def projector(self) -> bool:
+        return self.projector_mode.on
+
     def set_projector(self, on: bool):
         """Turn projector mode on or off: large type, thick lines, bigger figures.
 
         Can be called at any time, also after the page is shown (the toggle
         in the page calls it).
         """
-        on = bool(on)
-        if on != self.projector:
-            self.projector = on
-            for name, fig in self.figures.items():
-                scale_figure(fig, FIGURE_SCALE if on else 1.0)
-                self.canvases[name].forget_background()
-                self.canvases[name].draw_idle()
-        self._show_projector()
+        self.projector_mode.set(on)
 
     def apply_projector_option(self) -> list:
         """Apply ``projector`` of :attr:`page_options` (absent: off); return the problems."""
-        text = self.page_options.get("projector")
-        try:
-            self.set_projector(False if text is None else parse_projector(text))
-        except ValueError as exc:
-            self.set_projector(False)
-            return [f"projector={text}: {exc} Kept it off."]
-        return []
-
-    def _toggled_projector(self, on):
-        try:
-            self.set_projector(on)
-        except Exception as exc:
-            self._show_error("switch projector mode", exc)
-
-    def _show_projector(self):
-        """Make the page show the current mode (the toggle, the app's class, the layout)."""
-        if self.projector_toggle.value != self.projector:
-            self.projector_toggle.value = self.projector
-        widget = getattr(self, "widget", None)
-        if widget is None:
-            return
-        if self.projector:
-            widget.add_class("bpttviz-projector")
-        else:
-            widget.remove_class("bpttviz-projector")
-        grid = getattr(self, "_figure_area", None)
-        if grid is not None:
-            grid.layout.flex = f"1 1 {self._figures_width()}px"
-
-    def _figures_width(self) -> int:
-        """Width in pixels of the figure area beside the controls: two figures (or the widest)."""
-        widths = [fig.get_size_inches()[0] * 100 for fig in self.figures.values()]
-        scale = FIGURE_SCALE if self.projector else 1.0
-        two = 2 * min(widths) + 8 if len(widths) > 1 else 0
-        return int(scale * max(max(widths), two))
+        return self.projector_mode.apply(self.page)
 
     def refresh_alt_text(self, names=None, result=None, values=None):
         """Recompute the text alternatives of figures ``names`` (default all) from what they show.
@@ -596,35 +525,9 @@ class LessonApp:
         :meth:`describe_figures`; an error in it falls back on the
         description from the figure's artists.
         """
-        names = list(self.figures if names is None else names)
-        result = self.result if result is None else result
-        own = {}
-        if result is not None:
-            try:
-                own = self.describe_figures(result, self.values() if values is None else values)
-            except Exception:
-                self.last_error = traceback.format_exc()
-        for name in names:
-            text = own.get(name) or figure_text(self.figures[name])
-            if text != self.alt_text[name]:
-                self.alt_text[name] = text
-                self.alt_widgets[name].value = alt_text_html(text)
+        self.descriptions.refresh(names, result, values)
 
     # -- widgets and layout ------------------------------------------------------------------
-    def _canvas(self, fig, name):
-        """Attach an ipympl canvas to ``fig`` (not registered with pyplot) and return it.
-
-        Errors of its draws, which run in ipympl's message handler, are shown in the page.
-        """
-        canvas = LessonCanvas(fig)
-        FigureManager(canvas, 0)
-        canvas.on_error = lambda exc: self._show_error(f"draw the figure {name!r}", exc)
-        canvas.header_visible = False
-        canvas.footer_visible = False
-        canvas.resizable = False
-        canvas.toolbar_visible = False      # saving has its own buttons; the space goes to figures
-        return canvas
-
     def preset_buttons(self):
         """One button per preset, or None."""
         if not self.presets:
@@ -634,14 +537,8 @@ class LessonApp:
             b = widgets.Button(description=name, layout=widgets.Layout(width="auto"),
                                tooltip=f"Set the controls to the {name!r} preset")
             b.add_class(f"bpttviz-preset-{name.replace(' ', '-')}")
-
-            def clicked(_, name=name):
-                try:
-                    self.apply_preset(name)
-                except Exception as exc:
-                    self._show_error(f"apply the preset {name!r}", exc)
-
-            b.on_click(clicked)
+            b.on_click(lambda _, name=name: self.attempt(lambda: self.apply_preset(name),
+                                                         f"apply the preset {name!r}"))
             buttons.append(b)
         return widgets.VBox([widgets.HTML("<b>Presets</b>"),
                              widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap"))])
@@ -670,10 +567,11 @@ class LessonApp:
         side += [self.teacher.panel, self.page_style]
         controls = widgets.VBox(side, layout=widgets.Layout(width="320px", min_width="320px"))
         controls.add_class("bpttviz-controls")
-        self._figure_area = self.figure_grid()
-        self._figure_area.add_class("bpttviz-figures")
-        self._figure_area.layout.flex = f"1 1 {self._figures_width()}px"
-        root = widgets.HBox([controls, self._figure_area],
+        #: The figures beside the controls (:meth:`figure_grid`); projector mode sets its width.
+        self.figure_area = self.figure_grid()
+        self.figure_area.add_class("bpttviz-figures")
+        self.figure_area.layout.flex = f"1 1 {self.projector_mode.figures_width()}px"
+        root = widgets.HBox([controls, self.figure_area],
                             layout=widgets.Layout(align_items="flex-start", flex_flow="row wrap"))
         root.add_class("bpttviz-layout")
         return root

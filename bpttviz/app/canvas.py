@@ -5,13 +5,14 @@ from __future__ import annotations
 from io import BytesIO
 
 import numpy as np
-from ipympl.backend_nbagg import Canvas
+from ipympl.backend_nbagg import Canvas, FigureManager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
 from ..plots import draw_moving, hidden, split_for_blitting
+from ..upstream import matplotlib_canvas as web_image
 
-__all__ = ["LessonCanvas"]
+__all__ = ["LessonCanvas", "lesson_canvas"]
 
 
 class LessonCanvas(Canvas):
@@ -42,13 +43,13 @@ class LessonCanvas(Canvas):
         self._background = None
 
     def draw(self):
-        self._png_is_old = True
+        web_image.mark_image_stale(self)
         try:
             try:
                 self._draw_over_background()
             except RuntimeError:
-                # Once more from a full draw: FreeType has been seen to fail once on a glyph
-                # ("invalid outline") right after a change of resolution, in JupyterLab.
+                # Once more from a full draw: right after a change of resolution FreeType
+                # can fail on a glyph ("invalid outline") that a fresh render draws.
                 self._background = None
                 self._draw_over_background()
         except Exception as exc:
@@ -59,32 +60,31 @@ class LessonCanvas(Canvas):
         finally:
             self.manager.refresh_all()      # send the new image to the browser
 
-    #: zlib level of the PNGs sent to the browser: 1 encodes a lesson's image in a third of
-    #: the time of Pillow's default (6) for 10-50 % more bytes; PNG is lossless either way.
+    #: zlib level of the PNGs sent to the browser: the fastest, since a slider move waits for
+    #: them; the image is the same at any level (PNG is lossless), only somewhat larger.
     png_compress_level = 1
 
     def get_diff_image(self):
         """The PNG ipympl sends after a draw: the whole image, or only the pixels that changed.
 
         Matplotlib's ``FigureCanvasWebAggCore.get_diff_image`` with a faster
-        zlib level (:attr:`png_compress_level`): the diff image of a lesson
-        figure took 4.7 ms to encode, 1.8 ms now, of the 70-80 ms a slider move
-        spends drawing four figures.
+        zlib level (:attr:`png_compress_level`): encoding is a noticeable part
+        of what a slider move waits for, after drawing the figures
+        (``docs/benchmarks.md``).
         """
-        if not self._png_is_old:
+        if not web_image.image_is_stale(self):
             return None
         pixels = np.asarray(self.get_renderer().buffer_rgba())
         buff = pixels.view(np.uint32).squeeze(2)       # one uint32 per pixel: one comparison
-        if (self._force_full or buff.shape != self._last_buff.shape
+        last = web_image.last_image(self)
+        if (web_image.whole_image_wanted(self) or buff.shape != last.shape
                 or (pixels[:, :, 3] != 255).any()):    # transparency cannot be overlaid
             self.set_image_mode("full")
             output = buff
         else:
             self.set_image_mode("diff")
-            output = np.where(buff != self._last_buff, buff, 0)
-        self._last_buff = buff.copy()
-        self._force_full = False
-        self._png_is_old = False
+            output = np.where(buff != last, buff, 0)
+        web_image.image_sent(self, buff.copy())
         data = output.view(dtype=np.uint8).reshape((*output.shape, 4))
         with BytesIO() as png:
             Image.fromarray(data).save(png, format="png", compress_level=self.png_compress_level)
@@ -115,3 +115,20 @@ class LessonCanvas(Canvas):
         else:
             self.restore_region(self._background)
         draw_moving(self.figure, self.get_renderer())
+
+
+def lesson_canvas(fig, on_error=None) -> LessonCanvas:
+    """Attach a :class:`LessonCanvas` to ``fig`` (not registered with pyplot) and return it.
+
+    ``on_error(exc)`` receives the errors of its draws, which run in ipympl's
+    message handler. The canvas shows the figure alone: saving has its own
+    buttons, and the space goes to the figures.
+    """
+    canvas = LessonCanvas(fig)
+    FigureManager(canvas, 0)
+    canvas.on_error = on_error
+    canvas.header_visible = False
+    canvas.footer_visible = False
+    canvas.resizable = False
+    canvas.toolbar_visible = False
+    return canvas

@@ -1,4 +1,11 @@
-"""A lesson's control, declared once: its widget, its range, its query-string form."""
+"""A lesson's control, declared once: its widget, its range, its query-string form.
+
+A control's widget can be locked by the kernel at one value (a teacher's
+link fixes controls for a class, :mod:`.teacher`): the widget classes here
+are ipywidgets' own with :class:`Lockable` mixed in, which declares its checks
+with traitlets' ``@validate`` and refuses the browser's updates in
+``set_state``.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,10 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
+import traitlets
 
-__all__ = ["Control", "KINDS", "LABEL_WIDTH", "CONTROL_WIDTH"]
+__all__ = ["Control", "KINDS", "LABEL_WIDTH", "CONTROL_WIDTH", "widget_range", "Lockable",
+           "LockableIntSlider", "LockableFloatSlider", "LockableDropdown", "LockableCheckbox"]
 
 KINDS = ("int", "float", "option", "bool")
 LABEL_WIDTH = "140px"
@@ -75,17 +84,17 @@ class Control:
         layout = widgets.Layout(width=CONTROL_WIDTH)
         common = dict(description=self.label, style=style, layout=layout, tooltip=self.help or None)
         if self.kind == "int":
-            return widgets.IntSlider(value=self.default, min=self.low, max=self.high,
+            return LockableIntSlider(value=self.default, min=self.low, max=self.high,
                                      step=self.step or 1, continuous_update=self.continuous,
                                      **common)
         if self.kind == "float":
             decimals = max(0, -int(math.floor(math.log10(self.step)))) if self.step else 2
-            return widgets.FloatSlider(value=self.default, min=self.low, max=self.high,
+            return LockableFloatSlider(value=self.default, min=self.low, max=self.high,
                                        step=self.step or 0.01, continuous_update=self.continuous,
                                        readout_format=f".{decimals}f", **common)
         if self.kind == "option":
-            return widgets.Dropdown(options=list(self.options), value=self.default, **common)
-        return widgets.Checkbox(value=bool(self.default), indent=False, **common)
+            return LockableDropdown(options=list(self.options), value=self.default, **common)
+        return LockableCheckbox(value=bool(self.default), indent=False, **common)
 
     def check(self, value, low=None, high=None):
         """Return ``value`` if it is allowed (in ``[low, high]``, default the declared range).
@@ -132,6 +141,91 @@ class Control:
         if self.kind == "bool":
             return "true" if value else "false"
         return str(value)
+
+
+class Lockable:
+    """Mixed into a control's widget class: the kernel can lock the widget at one value.
+
+    While locked (:meth:`lock`), whatever asks the widget to move is refused:
+    a value set from Python is validated back to the locked one, ``disabled``
+    stays true, and a state update from the browser, which ``disabled`` does
+    not prevent (a crafted widget message), is not applied; the browser is
+    sent the kernel's state back. Each refusal is reported to
+    :attr:`on_refusal`. Unlocked, the widget is the ipywidgets widget it
+    extends.
+    """
+
+    #: Whether the widget is locked, and at which value.
+    locked = False
+    locked_value = None
+    #: Called as ``on_refusal(asked, request)`` for each refusal: ``asked`` is the value
+    #: asked for (None when something else was), ``request`` says what else was asked
+    #: ("change its disabled, max").
+    on_refusal = None
+
+    def lock(self, value):
+        """Keep the widget at ``value`` (and disabled) until :meth:`unlock`."""
+        self.locked, self.locked_value = True, value
+        self.value = value
+        self.disabled = True
+
+    def unlock(self):
+        """Let the widget move again (it stays disabled until told otherwise)."""
+        self.locked, self.locked_value = False, None
+
+    def _refused(self, asked, request=None):
+        if self.on_refusal is not None:
+            self.on_refusal(asked, request)
+
+    @traitlets.validate("value")
+    def _validate_value(self, proposal):
+        own = getattr(super(), "_validate_value", None)     # the widget's own (range) check
+        value = own(proposal) if own is not None else proposal.value
+        if self.locked and value != self.locked_value:
+            self._refused(value)
+            return self.locked_value
+        return value
+
+    @traitlets.validate("disabled")
+    def _validate_disabled(self, proposal):
+        own = getattr(super(), "_validate_disabled", None)
+        value = own(proposal) if own is not None else proposal.value
+        return True if self.locked else value
+
+    def set_state(self, sync_data):
+        """Apply a state update from the browser (ipywidgets' comm handler calls this) unless
+        locked; a locked widget tells the browser its state back."""
+        if not self.locked:
+            return super().set_state(sync_data)
+        keys = [k for k in sync_data if k in self.keys]
+        if "value" in sync_data:
+            self._refused(sync_data["value"])
+        else:
+            self._refused(None, f"change its {', '.join(sorted(sync_data))}")
+        if keys:
+            self.send_state(keys)
+        return None
+
+
+class LockableIntSlider(Lockable, widgets.IntSlider):
+    """An integer control's slider (:class:`Lockable`)."""
+
+
+class LockableFloatSlider(Lockable, widgets.FloatSlider):
+    """A number control's slider (:class:`Lockable`)."""
+
+
+class LockableDropdown(Lockable, widgets.Dropdown):
+    """An option control's menu (:class:`Lockable`)."""
+
+
+class LockableCheckbox(Lockable, widgets.Checkbox):
+    """A true/false control's checkbox (:class:`Lockable`)."""
+
+
+def widget_range(w) -> tuple:
+    """``(low, high)`` of a control's widget now (None for a widget without a range)."""
+    return getattr(w, "min", None), getattr(w, "max", None)
 
 
 def _fmt(x) -> str:

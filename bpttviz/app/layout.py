@@ -1,9 +1,9 @@
 """A figure's constrained layout computed once per app state and shared between kernels.
 
 Laying out a lesson's figures (Matplotlib's constrained layout, then frozen:
-:func:`bpttviz.plots.freeze_layout`) is about a third of the processor time a
-new lesson kernel spends before its first draw, and every kernel of a class
-computes the same layout for the same settings. The positions found are kept
+:func:`bpttviz.plots.freeze_layout`) is a large part of what a new lesson
+kernel does before its first draw (``docs/benchmarks.md``), and every kernel
+of a class computes the same layout for the same settings. The positions found are kept
 in a small file per app state and reused by the next kernel; the figures are
 drawn exactly as if laid out again (tests compare the pixels).
 
@@ -29,6 +29,7 @@ import numpy as np
 from matplotlib.transforms import Bbox
 
 from ..plots import freeze_layout
+from ..upstream.matplotlib_canvas import figure_titles
 
 __all__ = ["cache_dir", "layout_key", "snapshot", "restore", "freeze_shared"]
 
@@ -72,9 +73,7 @@ def snapshot(fig) -> dict:
     axes = [{"active": list(ax.get_position(original=False).bounds),
              "original": list(ax.get_position(original=True).bounds),
              "anchor": ax.get_anchor(), "box_aspect": ax.get_box_aspect()} for ax in fig.axes]
-    titles = {attr: list(getattr(fig, attr).get_position())
-              for attr in ("_suptitle", "_supxlabel", "_supylabel")
-              if getattr(fig, attr, None) is not None}
+    titles = {name: list(text.get_position()) for name, text in figure_titles(fig).items()}
     return {"axes": axes, "titles": titles}
 
 
@@ -82,18 +81,19 @@ def restore(fig, snap) -> bool:
     """Put ``fig`` where ``snap`` says and stop its layout engine; False if it does not fit."""
     axes = snap.get("axes", [])
     titles = snap.get("titles", {})
-    if len(axes) != len(fig.axes) or \
-            set(titles) != {a for a in ("_suptitle", "_supxlabel", "_supylabel")
-                            if getattr(fig, a, None) is not None}:
+    shown = figure_titles(fig)
+    if len(axes) != len(fig.axes) or set(titles) != set(shown):
         return False
     for ax, s in zip(fig.axes, axes):
-        ax._set_position(Bbox.from_bounds(*s["original"]), which="original")
-        ax._set_position(Bbox.from_bounds(*s["active"]), which="active")
+        in_layout = ax.get_in_layout()      # set_position takes an axes out of the layout
+        ax.set_position(Bbox.from_bounds(*s["original"]), which="original")
+        ax.set_position(Bbox.from_bounds(*s["active"]), which="active")
+        ax.set_in_layout(in_layout)
         anchor = s["anchor"]
         ax.set_anchor(tuple(anchor) if isinstance(anchor, list) else anchor)
         ax.set_box_aspect(s["box_aspect"])
-    for attr, pos in titles.items():
-        getattr(fig, attr).set_position(tuple(pos))
+    for name, pos in titles.items():
+        shown[name].set_position(tuple(pos))
     fig.set_layout_engine("none")
     return True
 

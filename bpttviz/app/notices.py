@@ -5,8 +5,9 @@ from __future__ import annotations
 import html
 
 from ..plots import OKABE_ITO
+from ..steps import first_overflow
 
-__all__ = ["notice_html", "readout_html", "overflow_step", "overflow_notes"]
+__all__ = ["notice_html", "readout_html", "overflow_notes"]
 
 
 _NOTICE_STYLE = {
@@ -37,16 +38,9 @@ def readout_html(lines) -> str:
             f"{'<br>'.join(x for x in lines if x)}</div>")
 
 
-def overflow_step(trace):
-    """First step where a trace's forward pass or a backward sweep stopped being finite, or None."""
-    steps = [trace.first_nonfinite] + [u.first_nonfinite for u in trace.updates]
-    steps = [s for s in steps if s is not None]
-    return min(steps) if steps else None
-
-
 def overflow_notes(trace) -> list:
     """A sentence saying where ``trace`` overflowed, or none."""
-    step = overflow_step(trace)
+    step = first_overflow(trace)
     if step is None:
         return []
     return [f"This run overflowed at step {step}: numbers beyond float64's range (about "

@@ -9,6 +9,8 @@ per inch), so its type and lines grow with it and its layout stays as it is.
 All of it is a style sheet scoped under the app's own classes
 (``.bpttviz-app.bpttviz-projector``), shown by an HTML widget, so it works
 wherever the widgets do: Voilà and JupyterLab alike, with no template.
+:class:`ProjectorMode` is the app's side: the toggle, the figures' scale and
+the class that switches the style sheet.
 
 The same style sheet makes the layout reflow: the figures sit beside the
 controls while there is room and go under them when there is not (a narrow
@@ -19,13 +21,17 @@ shrunk to the page's width rather than cut off.
 
 from __future__ import annotations
 
-__all__ = ["FIGURE_SCALE", "PROJECTOR_CSS", "parse_projector", "scale_figure"]
+import ipywidgets as widgets
+
+from ..upstream.matplotlib_canvas import set_base_dpi
+
+__all__ = ["FIGURE_SCALE", "PROJECTOR_CSS", "parse_projector", "scale_figure", "ProjectorMode"]
 
 #: How much bigger figures are drawn in projector mode (resolution, type and lines alike):
 #: 12-point type becomes 20 px, 11-point tick labels 18 px. A redraw's time grows with the
-#: pixels (1.2² = 1.44 times as many; 1.28 took the kernel 1.26 times as long, more than a
-#: quarter more: ``benchmarks/bench_app_modes.py``). 1.2 times a multiple of 25 px is a whole
-#: number of pixels (25 px -> 30 px), as the figures' sizes are.
+#: pixels (1.2² = 1.44 times as many), so the scale is no larger than those sizes need (what
+#: each mode costs: ``docs/benchmarks.md``). 1.2 times a multiple of 25 px is a whole number
+#: of pixels (25 px -> 30 px), as the figures' sizes are.
 FIGURE_SCALE = 1.2
 
 _ON = {"1", "true", "yes", "on"}
@@ -111,11 +117,82 @@ def scale_figure(fig, scale: float, base_dpi: float = 100.0):
 
     The figure keeps its size in inches; its canvas (in the browser) grows by
     ``scale``. A browser's device pixel ratio stays applied on top: Matplotlib
-    multiplies ``_original_dpi`` by it (``FigureCanvasBase._set_device_pixel_ratio``).
+    multiplies the figure's base resolution by it
+    (:func:`bpttviz.upstream.matplotlib_canvas.set_base_dpi`).
     """
     if not scale > 0:
         raise ValueError(f"scale must be a positive number. Got {scale!r} instead.")
     ratio = getattr(fig.canvas, "device_pixel_ratio", 1) or 1
-    fig._original_dpi = base_dpi * scale
+    set_base_dpi(fig, base_dpi * scale)
     fig.set_dpi(base_dpi * scale * ratio)
     return fig
+
+
+class ProjectorMode:
+    """Projector mode of a :class:`~bpttviz.app.base.LessonApp`: its toggle and what it changes.
+
+    Parameters
+    ----------
+    app : LessonApp
+        Its figures are scaled, its root widget (``app.widget``) gets the
+        ``bpttviz-projector`` class and its figure area (``app.figure_area``)
+        the width of two figures, once they exist.
+
+    Attributes
+    ----------
+    on : bool
+        Whether the lesson is in projector mode.
+    toggle : ipywidgets.ToggleButton
+        The page's switch.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.on = False
+        self.toggle = widgets.ToggleButton(
+            value=False, description="Projector mode", icon="television",
+            tooltip="Large type, thick lines, high contrast and bigger figures for a projector",
+            layout=widgets.Layout(width="auto"))
+        self.toggle.add_class("bpttviz-projector-toggle")
+        self.toggle.observe(lambda change: app.attempt(lambda: self.set(change["new"]),
+                                                       "switch projector mode"), names="value")
+
+    def set(self, on: bool):
+        """Turn projector mode on or off: large type, thick lines, bigger figures."""
+        on = bool(on)
+        app = self.app
+        if on != self.on:
+            self.on = on
+            for name, fig in app.figures.items():
+                scale_figure(fig, FIGURE_SCALE if on else 1.0)
+                app.canvases[name].forget_background()
+                app.canvases[name].draw_idle()
+        self.show()
+
+    def apply(self, page) -> list:
+        """Set the mode a page's link asks for (:class:`~bpttviz.app.query.PageQuery`; absent:
+        off); return the problems."""
+        self.set(page.projector)
+        return [page.projector_problem] if page.projector_problem else []
+
+    def show(self):
+        """Make the page show the current mode (the toggle, the app's class, the layout)."""
+        if self.toggle.value != self.on:
+            self.toggle.value = self.on
+        widget = getattr(self.app, "widget", None)
+        if widget is None:
+            return
+        if self.on:
+            widget.add_class("bpttviz-projector")
+        else:
+            widget.remove_class("bpttviz-projector")
+        area = getattr(self.app, "figure_area", None)
+        if area is not None:
+            area.layout.flex = f"1 1 {self.figures_width()}px"
+
+    def figures_width(self) -> int:
+        """Width in pixels of the figure area beside the controls: two figures (or the widest)."""
+        widths = [fig.get_size_inches()[0] * 100 for fig in self.app.figures.values()]
+        scale = FIGURE_SCALE if self.on else 1.0
+        two = 2 * min(widths) + 8 if len(widths) > 1 else 0
+        return int(scale * max(max(widths), two))

@@ -9,12 +9,12 @@ the "Link for my class" panel, which every link the panel makes does.
 
 A fixed control is shown disabled, but ``disabled`` is only a hint to the
 browser: a crafted widget message can still ask the kernel for a new value.
-So the kernel checks: the widget's value is cross-validated (traitlets) to
-stay at the fixed value whatever sets it, a state update from the browser
-for a fixed control is refused and answered with the kernel's state, and a
-change of another control that would put a fixed value out of its range (for
-example ``T`` below a fixed ``k1``) is undone. Each refusal is said in the
-page.
+So the kernel checks: the control's widget is locked
+(:class:`~bpttviz.app.controls.Lockable`: its value is validated to stay at
+the fixed value whatever sets it, and a state update from the browser is
+refused and answered with the kernel's state), and a change of another
+control that would put a fixed value out of its range (for example ``T``
+below a fixed ``k1``) is undone. Each refusal is said in the page.
 
 Everything here can be applied again after the app is built
 (:meth:`TeacherLinks.apply` undoes the previous link's choices first), as a
@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import difflib
 import html
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 import ipywidgets as widgets
 
+from .controls import widget_range
 from .notices import notice_html
 
-__all__ = ["TeacherLinks", "parse_names", "PANEL_NAME", "CHOICES"]
+__all__ = ["TeacherLinks", "PANEL_NAME", "CHOICES"]
 
 #: The name that hides the "Link for my class" panel in ``hide=``.
 PANEL_NAME = "class_link"
@@ -48,20 +49,6 @@ _COPY_JS = ("const b=this.parentElement,i=b.querySelector('input'),"
             "if(navigator.clipboard&&window.isSecureContext){navigator.clipboard"
             ".writeText(i.value).then(()=>done(true),()=>done(document.execCommand('copy')));}"
             "else{done(document.execCommand('copy'));}")
-
-
-def parse_names(text: str | None) -> list:
-    """The names of a ``hide=``/``lock=`` entry: comma-separated, blanks dropped, repeats once.
-
-    >>> parse_names(" seed, H,,seed ")
-    ['seed', 'H']
-    """
-    names = []
-    for part in (text or "").split(","):
-        part = part.strip()
-        if part and part not in names:
-            names.append(part)
-    return names
 
 
 def _symbol(label: str) -> str:
@@ -83,8 +70,6 @@ class TeacherLinks:
     ----------
     hidden : tuple of str
         Controls hidden now (control order).
-    locked : dict of str -> value
-        Controls fixed now and the value each is fixed at.
     panel_hidden : bool
         Whether the link hides the "Link for my class" panel.
     refusals : list of str
@@ -99,7 +84,6 @@ class TeacherLinks:
     def __init__(self, app):
         self.app = app
         self.hidden = ()
-        self.locked = {}
         self.panel_hidden = False
         self.refusals = []
         self._reverting = False
@@ -130,44 +114,19 @@ class TeacherLinks:
         self.panel.add_class("bpttviz-class-link")
 
     # -- the kernel's side of a fixed control ------------------------------------------------
+    @property
+    def locked(self) -> dict:
+        """Controls fixed now and the value each is fixed at (control order)."""
+        return {name: w.locked_value for name, w in self.app.widgets.items() if w.locked}
+
     def _guard(self, name, w):
-        """Keep ``w`` at its fixed value whatever sets it, and disabled while it is fixed."""
-        before = w._trait_validators.get("value")         # the widget's own (range) check
-        before_disabled = w._trait_validators.get("disabled")
-
-        def keep_value(obj, proposal):
-            value = before(obj, proposal) if before is not None else proposal.value
-            if name in self.locked and value != self.locked[name]:
-                if not self._checking:      # the lesson's own range rule: handled below
-                    self._refuse(name, value)
-                return self.locked[name]
-            return value
-
-        def keep_disabled(obj, proposal):
-            value = (before_disabled(obj, proposal) if before_disabled is not None
-                     else proposal.value)
-            return True if name in self.locked else value
-
-        w._register_validator(keep_value, ["value"])
-        w._register_validator(keep_disabled, ["disabled"])
-        set_state = w.set_state
-
-        def refuse_state(sync_data):
-            # A state update from the browser (ipywidgets' comm handler calls this): a fixed
-            # control takes none, and the browser is told the kernel's state back.
-            if name not in self.locked:
-                return set_state(sync_data)
-            keys = [k for k in sync_data if k in w.keys]
-            if "value" in sync_data:
-                self._refuse(name, sync_data["value"])
-            else:
-                self._refuse(name, None, f"change its {', '.join(sorted(sync_data))}")
-            if keys:
-                w.send_state(keys)
-            return None
-
-        w.set_state = refuse_state
+        """Say each refusal of the control's locked widget, and keep fixed controls in range."""
+        w.on_refusal = lambda asked, request: self._refused(name, asked, request)
         w.observe(lambda change: self._keep_fixed_in_range(name, change), names="value")
+
+    def _refused(self, name, asked, request):
+        if not self._checking:          # the lesson's own range rule: see _keep_fixed_in_range
+            self._refuse(name, asked, request)
 
     def _refuse(self, name, asked, request=None):
         spec = self.app._spec[name]
@@ -209,7 +168,7 @@ class TeacherLinks:
     def _in_range(self, name):
         w = self.app.widgets[name]
         try:
-            self.app._spec[name].check(w.value, getattr(w, "min", None), getattr(w, "max", None))
+            self.app._spec[name].check(w.value, *widget_range(w))
         except ValueError:
             return False
         return True
@@ -227,15 +186,17 @@ class TeacherLinks:
         self.notice.value = notice_html(lines, "info")
 
     # -- applying a link -----------------------------------------------------------------------
-    def resolve(self, key: str, text: str | None, parts: bool = False):
-        """The control names an entry ``key=text`` asks for, and a note for each unknown one.
+    def resolve(self, page, key: str, parts: bool = False):
+        """The control names that a page's ``hide`` or ``lock`` (``key``) asks for, and a note
+        for each unknown one.
 
         Returns ``(names, problems)``: names in the lessons' control order
         (``class_link`` last when ``parts``), problems as sentences.
         """
         found, problems = set(), []
+        text = page.options.get(key)
         allowed = list(self.app._spec) + ([PANEL_NAME] if parts else [])
-        for name in parse_names(text):
+        for name in getattr(page, key):
             target = self._symbols.get(name, name)
             if target in allowed:
                 found.add(target)
@@ -250,8 +211,8 @@ class TeacherLinks:
         """Show and free every control again, as with no ``hide``/``lock`` in the link."""
         app = self.app
         freed = list(self.locked)
-        self.locked = {}
         for name in freed:
+            app.widgets[name].unlock()
             app.widgets[name].disabled = False
             app.widgets[name].remove_class(_LOCKED_CLASS)
         for name in self.hidden:
@@ -264,16 +225,17 @@ class TeacherLinks:
                 app.constrain()         # a lesson's own rules for disabling controls come back
         self._say()
 
-    def apply(self, options: dict) -> list:
-        """Hide and fix what ``options["hide"]`` and ``options["lock"]`` name; return the problems.
+    def apply(self, page) -> list:
+        """Hide and fix what a page's ``hide`` and ``lock`` name; return the problems.
 
+        ``page`` is the :class:`~bpttviz.app.query.PageQuery` of the link.
         Undoes the previous choices first; a control is fixed at the value it
         has now, so apply the link's settings before. Unknown names are left
         out and reported (one sentence each).
         """
         self.release()
-        hide, problems = self.resolve("hide", options.get("hide"), parts=True)
-        lock, more = self.resolve("lock", options.get("lock"))
+        hide, problems = self.resolve(page, "hide", parts=True)
+        lock, more = self.resolve(page, "lock")
         app = self.app
         self.panel_hidden = PANEL_NAME in hide
         self.hidden = tuple(n for n in hide if n != PANEL_NAME)
@@ -282,8 +244,7 @@ class TeacherLinks:
         if self.panel_hidden:
             self.panel.layout.display = "none"
         for name in lock:
-            self.locked[name] = app.widgets[name].value
-            app.widgets[name].disabled = True
+            app.widgets[name].lock(app.widgets[name].value)
             app.widgets[name].add_class(_LOCKED_CLASS)
         self._say()
         if self.choices:
@@ -321,9 +282,8 @@ class TeacherLinks:
         values = app.values() if values is None else values
         hide = tuple(n for n in app._spec if choices.get(n) == "hidden") + (PANEL_NAME,)
         lock = tuple(n for n in app._spec if choices.get(n) in ("fixed", "hidden"))
-        items = [(n, app._spec[n].format(values[n])) for n in app._spec] + self._items(hide, lock)
-        page = urlsplit(app.link_url(values))
-        return urlunsplit((page.scheme, page.netloc, page.path, urlencode(items, safe=","), ""))
+        items = app.page_link.settings(values) + self._items(hide, lock)
+        return app.page_link.url(urlencode(items, safe=","))
 
     def _chosen(self):
         if self.choices:
@@ -339,14 +299,14 @@ class TeacherLinks:
                 for n in self.app._spec}
 
     def _toggled(self, change):
-        try:
-            if change.new and not self.choices:
-                self._build()
-            self.body.layout.display = None if change.new else "none"
-            if change.new:
-                self.refresh()
-        except Exception as exc:            # Voila hides tracebacks: say it in the page
-            self.app._show_error("open the link for your class", exc)
+        self.app.attempt(lambda: self._open(change.new), "open the link for your class")
+
+    def _open(self, shown):
+        if shown and not self.choices:
+            self._build()
+        self.body.layout.display = None if shown else "none"
+        if shown:
+            self.refresh()
 
     def _build(self):
         intro = widgets.HTML(

@@ -12,7 +12,7 @@ from bpttviz.steps import load_steps
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-LESSON, SLUG = "02_vanishing_exploding", "vanishing-exploding"
+LESSON, SLUG = "02_vanishing_exploding", "vanishing_exploding"
 
 #: The text of the focused element's button (or '' when the focus is not on a button).
 FOCUSED = "(document.activeElement?.closest('button')?.innerText ?? '').trim()"

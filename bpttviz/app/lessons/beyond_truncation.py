@@ -20,28 +20,29 @@ steps (RTRL and UORO carry their sensitivity across the updates).
 The bias-variance figure comes from :func:`bpttviz.diagnostics.compare_estimators`,
 the cost figure from :func:`bpttviz.diagnostics.cost_against_hidden` (counted
 multiply-adds), the race from four :func:`bpttviz.train` runs in background
-threads, as in lesson 4 (the kernel stays free for the Stop button).
+threads, as in lesson 4 (:mod:`bpttviz.app.background`: the kernel stays free
+for the Stop button).
 """
 
 from __future__ import annotations
 
-import asyncio
 import html
-import time
 from dataclasses import dataclass
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
 
-from .. import plots_lessons as pl
-from ..tasks import Batch
-from ..diagnostics import compare_estimators, cost_against_hidden, truncation_bias
-from ..models import ElmanRNN
-from ..plots import OKABE_ITO, new_figure
-from ..schedules import expected_length, randomized
-from .base import FIGURE_PX, Control, LessonApp, notice_html, readout_html
-from .training import TrainingRun
+from ... import plots
+from ...diagnostics import compare_estimators, cost_against_hidden, truncation_bias
+from ...models import ElmanRNN
+from ...plots import new_figure
+from ...schedules import expected_length, randomized
+from ...tasks import Batch
+from ...training import train
+from ..background import TrainingLesson, TrainingRun
+from ..base import FIGURE_PX
+from ..controls import Control
+from ..notices import readout_html
 
 __all__ = ["BeyondApp", "METHOD_LABELS", "COST_HIDDEN", "echo_batch", "RECURRENT"]
 
@@ -54,8 +55,6 @@ BATCH = 32
 LEARNING_RATES = ("0.001", "0.003", "0.01", "0.03")
 #: The parameters compared: the read-out's gradient is exact for every method.
 RECURRENT = ("W_xh", "W_hh", "b_h")
-REDRAW_SECONDS = 0.25
-WATCH_SECONDS = 0.05
 
 
 def echo_batch(T: int, lag: int, B: int, seed: int) -> Batch:
@@ -86,19 +85,19 @@ class BeyondSetup:
     values: dict                # the control values all of this was computed from
 
 
-class BeyondApp(LessonApp):
+class BeyondApp(TrainingLesson):
     """Lesson 7: TBPTT, randomized truncation, UORO and RTRL on one network.
 
     Attributes
     ----------
-    run : bpttviz.app.training.TrainingRun or None
+    run : bpttviz.app.background.TrainingRun or None
         The latest race.
     train_runs : int
         How many races were started.
     """
 
     title = "Beyond truncation"
-    slug = "beyond-truncation"
+    slug = "beyond_truncation"
     controls = (
         Control("T", "T (steps)", "int", 20, 6, 40, help="Length of each sequence"),
         Control("lag", "lag (steps)", "int", 6, 1, 39,
@@ -127,52 +126,35 @@ class BeyondApp(LessonApp):
                          samples=40),
     }
 
-    def __init__(self, query=None):
-        self.run = None
-        self.train_runs = 0
-        self.watcher = None
-        super().__init__(query)
+    run_names = METHOD_LABELS
+    live_figures = ("race",)
+    start_label = "Race"
+    start_tooltip = "Train the four methods from the same start"
+    actions = {"start": "start the race", "stop": "stop the race", "follow": "follow the race",
+               "redraw": "redraw the race", "finish": "finish the race"}
+    finished_word = "raced"
+    join_seconds = 30.0
 
     # -- figures ---------------------------------------------------------------------
     def build_figures(self):
         figs = {name: new_figure(*FIGURE_PX) for name in ("bias", "cost", "race")}
         ax = figs["cost"].add_subplot()
         self.artists = {
-            "bias": pl.draw_bias_variance(figs["bias"].add_subplot(), METHOD_LABELS),
-            "cost": pl.draw_lines(ax, METHOD_LABELS, title="Cost per step against H",
-                                  xlabel="H (hidden units)",
-                                  ylabel="multiply-adds per step", legend_loc="upper left"),
-            "race": pl.draw_lines(figs["race"].add_subplot(), METHOD_LABELS,
-                                  title="Training race (echo)", xlabel="update",
-                                  ylabel="loss of the update",
-                                  baseline_label="baseline (ignores the inputs)",
-                                  legend_loc="upper right"),
+            "bias": plots.draw_bias_variance(figs["bias"].add_subplot(), METHOD_LABELS),
+            "cost": plots.draw_lines(ax, METHOD_LABELS, title="Cost per step against H",
+                                     xlabel="H (hidden units)",
+                                     ylabel="multiply-adds per step", legend_loc="upper left"),
+            "race": plots.draw_lines(figs["race"].add_subplot(), METHOD_LABELS,
+                                     title="Training race (echo)", xlabel="update",
+                                     ylabel="loss of the update",
+                                     baseline_label="baseline (ignores the inputs)",
+                                     legend_loc="upper right"),
         }
         ax.set_xscale("log")
         ax.xaxis.set_major_locator(FixedLocator(COST_HIDDEN))
         ax.xaxis.set_major_formatter(ScalarFormatter())
         ax.xaxis.set_minor_locator(NullLocator())
         return figs
-
-    def extra_controls(self):
-        self.start_button = widgets.Button(description="Race", icon="play",
-                                           button_style="success",
-                                           tooltip="Train the four methods from the same start",
-                                           layout=widgets.Layout(width="120px"))
-        self.start_button.add_class("bpttviz-start")
-        self.stop_button = widgets.Button(description="Stop", icon="stop", disabled=True,
-                                          tooltip="Stop every run after its current update",
-                                          layout=widgets.Layout(width="120px"))
-        self.stop_button.add_class("bpttviz-stop")
-        self.start_button.on_click(lambda _: self._clicked(self.start, "start the race"))
-        self.stop_button.on_click(lambda _: self._clicked(self.stop, "stop the race"))
-        return [widgets.HBox([self.start_button, self.stop_button])]
-
-    def _clicked(self, action, what):
-        try:
-            action()
-        except Exception as exc:        # shown in the page, never raised into the comm handler
-            self._show_error(what, exc)
 
     def constrain(self):
         w = self.widgets
@@ -183,7 +165,7 @@ class BeyondApp(LessonApp):
 
     # -- one computation per change ---------------------------------------------------
     def compute(self, values):
-        self._end_run()
+        self.end_run()
         T, H, seed, k2 = values["T"], values["hidden"], values["seed"], values["k2"]
         batch = echo_batch(T, values["lag"], BATCH, seed)
         model = ElmanRNN(1, H, 1, "tanh", seed, radius=values["radius"])
@@ -210,7 +192,7 @@ class BeyondApp(LessonApp):
 
     def render(self, setup, values):
         art, c = self.artists, setup.comparison
-        pl.update_bias_variance(
+        plots.update_bias_variance(
             art["bias"], c.cosine_sd, c.cosine_mean,
             [None, c.mean_cosine[1], c.mean_cosine[2], None],
             setup.curve.k2, setup.curve.cosine)
@@ -219,14 +201,14 @@ class BeyondApp(LessonApp):
         ys = [cost.flops_per_step[m] for m in cost.methods]
         order = (2, 3, 1, 0)            # cost.methods: rtrl, uoro, tbptt, randomized
         ys = [ys[j] for j in order]
-        pl.update_lines(art["cost"], cost.hidden, ys,
-                        marks=[([H], [y[at]]) for y in ys],
-                        note=f"slopes: RTRL {cost.slopes['rtrl']:.1f}, "
+        plots.update_lines(art["cost"], cost.hidden, ys,
+                           marks=[([H], [y[at]]) for y in ys],
+                           note=f"slopes: RTRL {cost.slopes['rtrl']:.1f}, "
                              f"UORO {cost.slopes['uoro']:.1f}")
-        self._draw_race(None)
+        self.draw_run(None)
         return None
 
-    def _draw_race(self, run):
+    def draw_run(self, run):
         """Show what ``run`` has recorded (None: empty curves waiting for Race).
 
         The x-range is the length of the race drawn (or of the one the current
@@ -236,133 +218,30 @@ class BeyondApp(LessonApp):
         n = run.n_updates if run is not None else self.result.values["updates"]
         rows = [run.rows(i) if run is not None else None for i in range(len(METHOD_LABELS))]
         x = [np.arange(len(r["loss"])) if r is not None else np.zeros(0) for r in rows]
-        pl.update_lines(self.artists["race"], x,
-                        [r["loss"] if r is not None else None for r in rows],
-                        baseline=0.5, xlim=(-1, n), ymax=1e4,
-                        note="press Race to start" if run is None else "")
+        plots.update_lines(self.artists["race"], x,
+                           [r["loss"] if r is not None else None for r in rows],
+                           baseline=0.5, xlim=(-1, n), ymax=1e4,
+                           note="press Race to start" if run is None else "")
+        return ["race"]
 
-    # -- the race ------------------------------------------------------------------------
-    @property
-    def running(self) -> bool:
-        return self.run is not None and self.run.alive()
+    # -- the race --------------------------------------------------------------------------
+    def new_run(self):
+        """Train the four methods from the current setup (:meth:`start` starts them).
 
-    def start(self, wait=None):
-        """Train the four methods from the current setup; returns the TrainingRun.
-
-        ``wait`` as in :meth:`bpttviz.app.TrainingApp.start`: by default the
-        runs go on in background threads when an asyncio loop runs (a kernel)
-        and block otherwise (a script, a test).
+        Refuses when the settings shown are not those of the setup: the last
+        change of the controls failed, and the race would train earlier ones.
         """
-        if self.result is None:
-            raise RuntimeError("The lesson has no valid settings to train with; change a "
-                               "control first.")
         if self.result.values != self.values():
-            # the last change of the controls failed: the setup is that of earlier settings
             raise RuntimeError("The settings shown could not be computed (see the message "
                                "above), so the race would train earlier ones; change a "
                                "control first.")
-        self._end_run()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if wait is None:
-            wait = loop is None
-        if not wait and loop is None:
-            raise RuntimeError("start(wait=False) needs a running asyncio event loop (a Jupyter "
-                               "kernel) to redraw the curves.")
-        run = TrainingRun(self.result, self.result.values["updates"])
-        self.run = run
-        self.train_runs += 1
-        self.message.value = ""
-        self.start_button.disabled = True
-        self.stop_button.disabled = False
-        run.start()
-        self._show_live(run)
-        if wait:
-            while not run.join(REDRAW_SECONDS):
-                self._show_live(run)
-            self._finish(run)
-        else:
-            self.watcher = loop.create_task(self._watch(run))
-        return run
+        return TrainingRun(self.result, self.result.values["updates"], train)
 
-    def stop(self):
-        """Ask a race in progress to end after each run's current update."""
-        if self.run is not None:
-            self.run.stop()
+    def progress_text(self, run):
+        return "racing: " + ", ".join(f"{name} {d}" for name, d in zip(METHOD_LABELS, run.done))
 
-    def close(self):
-        self._end_run()
-        super().close()
-
-    async def _watch(self, run):
-        try:
-            last = time.perf_counter()
-            while not run.join(0):
-                await asyncio.sleep(WATCH_SECONDS)
-                if run is not self.run:
-                    return
-                if time.perf_counter() - last >= REDRAW_SECONDS:
-                    self._show_live(run)
-                    last = time.perf_counter()
-            if run is self.run:
-                self._finish(run)
-        except Exception as exc:
-            run.stop()
-            self._show_error("follow the race", exc)
-            if run is self.run:
-                self._idle()
-
-    def _end_run(self):
-        run = self.run
-        if run is not None:
-            run.stop()
-            run.join(30.0)
-            self.run = None
-        if hasattr(self, "start_button"):
-            self._idle()
-
-    def _idle(self):
-        self.progress.layout.display = "none"
-        self.start_button.disabled = False
-        self.stop_button.disabled = True
-
-    def _show_live(self, run):
-        try:
-            self._draw_race(run)
-            self.canvases["race"].draw_idle()
-            done = sum(min(d, run.n_updates) for d in run.done)
-            parts = ", ".join(f"{METHOD_LABELS[i]} {d}" for i, d in enumerate(run.done))
-            self.report_progress(done / (run.n_updates * len(run.done)), f"racing: {parts}")
-        except Exception as exc:
-            self._show_error("redraw the race", exc)
-
-    def _finish(self, run):
-        try:
-            run.join(30.0)
-            self._show_live(run)
-            failed = [f"{METHOD_LABELS[i]}: {e}" for i, e in enumerate(run.errors)
-                      if e is not None]
-            if failed:
-                self.message.value = notice_html(["Could not train " + "; ".join(failed)],
-                                                 "error")
-            stops = [f"{METHOD_LABELS[i]} {r}." for i in range(len(METHOD_LABELS))
-                     if (r := run.stop_reason(i)) is not None and "Stop button" not in r]
-            self.notes.value = notice_html(self._notes + stops, "warning")
-            seconds = (run.ended or time.perf_counter()) - run.started
-            word = "stopped" if run.stop_requested.is_set() else "raced"
-            self._idle()
-            self.status.value = self._status_html(
-                f"{'✗' if failed else '✓'} {word}: "
-                + ", ".join(f"{METHOD_LABELS[i]} {d}" for i, d in enumerate(run.done))
-                + f" updates in {seconds:.1f} s",
-                OKABE_ITO["vermillion"] if failed else OKABE_ITO["green"])
-        except Exception as exc:
-            run.stop()
-            self._show_error("finish the race", exc)
-        finally:
-            self._idle()
+    def count_text(self, run):
+        return ", ".join(f"{name} {d}" for name, d in zip(METHOD_LABELS, run.done)) + " updates"
 
     # -- text -------------------------------------------------------------------------------
     def describe(self, setup, values):

@@ -23,11 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import plots
-from .. import plots_lessons as pl
-from ..diagnostics import cliff_descent, cliff_loss
-from ..plots import OKABE_ITO
-from .base import FIGURE_PX, Control, LessonApp, readout_html
+from ... import plots
+from ...diagnostics import cliff_descent, cliff_loss
+from ...plots import OKABE_ITO
+from ..base import FIGURE_PX, LessonApp
+from ..controls import Control
+from ..notices import readout_html
 
 __all__ = ["SurfaceApp", "VIEWS", "surface_grid"]
 
@@ -37,7 +38,7 @@ VIEWS = {
     "wide": ((-2.0, 12.0), (-8.0, 6.0)),
     "close-up": ((4.0, 6.5), (-3.5, -1.5)),
 }
-GRID = (181, 161)           # points along w and b: about 30,000 runs of the unit, a few ms
+GRID = (181, 161)           # points along w and b: the cliff shows, and a new view is quick
 PATH_COLORS = (OKABE_ITO["vermillion"], OKABE_ITO["sky"])
 PATH_LABELS = ("without clipping", "with clipping")
 LOSS_FLOOR = 1e-6           # bottom of the error-per-step axis (the surface's least error ~1e-8)
@@ -71,7 +72,7 @@ class SurfaceApp(LessonApp):
     """
 
     title = "The error surface"
-    slug = "error-surface"
+    slug = "error_surface"
     controls = (
         Control("view", "view", "option", "cliff", options=tuple(VIEWS),
                 help="Range of w and b shown"),
@@ -102,18 +103,18 @@ class SurfaceApp(LessonApp):
         names = ("surface", "slice", "loss", "grad")
         figs = {name: plots.new_figure(*FIGURE_PX) for name in names}
         self.artists = {
-            "surface": pl.draw_cliff(figs["surface"].add_subplot(), PATH_LABELS, PATH_COLORS),
-            "slice": pl.draw_lines(figs["slice"].add_subplot(), ["E at the start's w"], log=False,
-                                   colors=(OKABE_ITO["blue"],), mark="*",
-                                   title="The cliff from the side", xlabel="bias $b$",
-                                   ylabel="error $E$", legend_loc="upper right"),
-            "loss": pl.draw_lines(figs["loss"].add_subplot(), PATH_LABELS, colors=PATH_COLORS,
-                                  title="Error along each path", xlabel="step",
-                                  ylabel="error $E$", legend_loc="lower left"),
-            "grad": pl.draw_lines(figs["grad"].add_subplot(), PATH_LABELS, colors=PATH_COLORS,
-                                  mark="o", title="Gradient norm along each path",
-                                  xlabel="step", ylabel="‖g‖ before clipping",
-                                  ref_label="clip threshold", legend_loc="lower left"),
+            "surface": plots.draw_cliff(figs["surface"].add_subplot(), PATH_LABELS, PATH_COLORS),
+            "slice": plots.draw_lines(figs["slice"].add_subplot(), ["E at the start's w"],
+                                      log=False, colors=(OKABE_ITO["blue"],), mark="*",
+                                      title="The cliff from the side", xlabel="bias $b$",
+                                      ylabel="error $E$", legend_loc="upper right"),
+            "loss": plots.draw_lines(figs["loss"].add_subplot(), PATH_LABELS, colors=PATH_COLORS,
+                                     title="Error along each path", xlabel="step",
+                                     ylabel="error $E$", legend_loc="lower left"),
+            "grad": plots.draw_lines(figs["grad"].add_subplot(), PATH_LABELS, colors=PATH_COLORS,
+                                     mark="o", title="Gradient norm along each path",
+                                     xlabel="step", ylabel="‖g‖ before clipping",
+                                     ref_label="clip threshold", legend_loc="lower left"),
         }
         return figs
 
@@ -144,27 +145,27 @@ class SurfaceApp(LessonApp):
         art = self.artists
         free, clipped = r.paths
         changed = ["surface", "loss", "grad"]
-        pl.update_cliff(art["surface"], r.w, r.b, r.loss, [(p.w, p.b) for p in r.paths],
-                        note=self._left_view(r))
+        plots.update_cliff(art["surface"], r.w, r.b, r.loss, [(p.w, p.b) for p in r.paths],
+                           note=self._left_view(r))
         slice_key = (values["view"], values["T"], values["w0"], values["b0"])
         if slice_key != self._slice_key:        # the slice depends on the start only
-            pl.update_lines(art["slice"], r.b, [r.slice_loss],
-                            marks=[([values["b0"]], [free.loss[0]])],
-                            xlim=(r.b[0], r.b[-1]), ylim=(0, 0.55))
+            plots.update_lines(art["slice"], r.b, [r.slice_loss],
+                               marks=[([values["b0"]], [free.loss[0]])],
+                               xlim=(r.b[0], r.b[-1]), ylim=(0, 0.55))
             self._slice_key = slice_key
             changed.append("slice")
         steps = np.arange(values["steps"] + 1)
         # Fixed bottoms and a top in steps of three decades: the axes rarely move.
-        pl.update_lines(art["loss"], steps, [p.loss for p in r.paths],
-                        xlim=(0, max(values["steps"], 1)), ylim=(LOSS_FLOOR, 1.0))
+        plots.update_lines(art["loss"], steps, [p.loss for p in r.paths],
+                           xlim=(0, max(values["steps"], 1)), ylim=(LOSS_FLOOR, 1.0))
         fired = np.flatnonzero(clipped.clipped)
         norms = np.concatenate([p.grad_norm[np.isfinite(p.grad_norm)] for p in r.paths])
         top = max(1e3, 10.0 ** (3 * np.ceil(np.log10(norms.max()) / 3))) if norms.size else 1e3
-        pl.update_lines(art["grad"], steps[:-1], [p.grad_norm for p in r.paths],
-                        marks=[None, (fired, clipped.grad_norm[fired])],
-                        refs=[None, values["clip"]], xlim=(0, max(values["steps"] - 1, 1)),
-                        ylim=(GRAD_FLOOR, min(top, 1e200)),
-                        note=f"● clipped at {fired.size} of {values['steps']} steps")
+        plots.update_lines(art["grad"], steps[:-1], [p.grad_norm for p in r.paths],
+                           marks=[None, (fired, clipped.grad_norm[fired])],
+                           refs=[None, values["clip"]], xlim=(0, max(values["steps"] - 1, 1)),
+                           ylim=(GRAD_FLOOR, min(top, 1e200)),
+                           note=f"● clipped at {fired.size} of {values['steps']} steps")
         return changed
 
     @staticmethod
@@ -204,14 +205,11 @@ class SurfaceApp(LessonApp):
 
     def _clicked(self, event):
         """A click on the surface moves the start there (rounded to the sliders' step)."""
-        try:
-            if event.inaxes is not self.artists["surface"].ax or event.xdata is None:
-                return
-            step = 0.05
-            w0 = float(np.clip(round(event.xdata / step) * step, self.widgets["w0"].min,
-                               self.widgets["w0"].max))
-            b0 = float(np.clip(round(event.ydata / step) * step, self.widgets["b0"].min,
-                               self.widgets["b0"].max))
-            self.set(w0=round(w0, 2), b0=round(b0, 2))
-        except Exception as exc:        # shown in the page, never raised into the comm handler
-            self._show_error("move the start", exc)
+        if event.inaxes is self.artists["surface"].ax and event.xdata is not None:
+            self.attempt(lambda: self._move_start(event.xdata, event.ydata), "move the start")
+
+    def _move_start(self, w, b):
+        step = 0.05
+        w0 = float(np.clip(round(w / step) * step, self.widgets["w0"].min, self.widgets["w0"].max))
+        b0 = float(np.clip(round(b / step) * step, self.widgets["b0"].min, self.widgets["b0"].max))
+        self.set(w0=round(w0, 2), b0=round(b0, 2))

@@ -8,14 +8,9 @@ here). Two configurations, A and B, train from the same initial weights on
 the same data, so what differs is only what the lesson's controls set: k1,
 k2 and the clipping threshold (Pascanu, Mikolov & Bengio 2013, algorithm 1).
 
-Training is long work. :meth:`TrainingApp.start` runs the two
-:func:`bpttviz.train` calls in background threads and returns at once:
-the kernel stays free to handle widget messages (the Stop button, a control
-moved), which Voila and JupyterLab deliver only while the kernel is not
-executing anything. A task on the kernel's asyncio loop redraws the curves
-a few times a second from what the runs have recorded; the threads never
-touch a widget or a figure. Without a running event loop (a script, a test)
-``start`` trains in the calling thread's wait instead.
+Training is long work: :meth:`TrainingApp.start` runs the two
+:func:`bpttviz.train` calls in background threads and returns at once, the
+page following them (:mod:`bpttviz.app.background`).
 
 The memory figure is the trade-off of gradient checkpointing, memory against
 recomputation, measured by the engine: one full-BPTT gradient of this network
@@ -25,26 +20,24 @@ recomputing the rest (Chen, Xu, Zhang & Guestrin 2016; Gruslys et al. 2016).
 
 from __future__ import annotations
 
-import asyncio
 import html
-import threading
-import time
 from dataclasses import dataclass
 
-import ipywidgets as widgets
 import numpy as np
 
-from .. import plots_lessons as pl
-from ..diagnostics import cost_table
-from ..models import GRU, LSTM, ElmanRNN
-from ..plots import new_figure
-from ..schedules import tbptt
-from ..tasks import make_task
-from ..training import OPTIMIZERS, train
-from .access import TEXT_COLOURS
-from .base import FIGURE_PX, Control, LessonApp, notice_html, readout_html
+from ... import plots
+from ...diagnostics import cost_table
+from ...models import GRU, LSTM, ElmanRNN
+from ...plots import new_figure
+from ...schedules import tbptt
+from ...tasks import make_task
+from ...training import OPTIMIZERS, train
+from ..background import TrainingLesson, TrainingRun
+from ..base import FIGURE_PX
+from ..controls import Control
+from ..notices import readout_html
 
-__all__ = ["TrainingApp", "TrainingRun", "LESSON_TASKS", "CELLS", "lesson_task", "needed_spans",
+__all__ = ["TrainingApp", "LESSON_TASKS", "CELLS", "lesson_task", "needed_spans",
            "make_model", "update_windows", "checkpoint_intervals", "memory_key"]
 
 #: Tasks of the lesson: long lags first, then one with none.
@@ -56,8 +49,6 @@ TASK_LABELS = {"temporal_order": "temporal order", "adding": "adding problem",
 CELLS = ("elman", "lstm", "gru")
 LEARNING_RATES = ("0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1")
 BATCH = 32                  # sequences per batch
-REDRAW_SECONDS = 0.25       # live redraws: four a second keep up without starving the runs
-WATCH_SECONDS = 0.05        # how often the page looks whether the runs have ended
 LABELS = ("A", "B")
 # The loss and gradient axes stop this far up, so an exploding run does not flatten the other
 # (the curve runs off the top, its end is marked on the edge and the page says where it stopped).
@@ -172,87 +163,7 @@ class Setup:
     configs: tuple              # (A, B) dicts of train() arguments
 
 
-class TrainingRun:
-    """Two :func:`bpttviz.train` runs in background threads, read while they go.
-
-    The threads only train and record (each ``History`` grows row by row);
-    the page reads ``rows(i)`` from the kernel's thread. ``stop()`` makes
-    each run end after its current update.
-    """
-
-    def __init__(self, setup: Setup, n_updates: int):
-        self.setup = setup
-        self.n_updates = n_updates
-        self.histories = [None] * len(setup.configs)
-        self.done = [0] * len(setup.configs)         # complete rows, set by the runs
-        self.errors = [None] * len(setup.configs)
-        self.stop_requested = threading.Event()
-        self.started = self.ended = None
-        self.threads = [threading.Thread(target=self._run, args=(i,), daemon=True,
-                                         name=f"bpttviz-train-{i}")
-                        for i in range(len(setup.configs))]
-
-    def _run(self, i):
-        def progress(history, u):
-            self.histories[i] = history
-            self.done[i] = u + 1
-            return not self.stop_requested.is_set()
-
-        try:
-            history = train(self.setup.model.copy(), self.setup.task, callback=progress,
-                            progress=False, **self.setup.configs[i])
-            self.histories[i] = history
-            self.done[i] = len(history)
-        except Exception as exc:        # shown in the page by the reader
-            self.errors[i] = exc
-
-    def start(self):
-        self.started = time.perf_counter()
-        for t in self.threads:
-            t.start()
-        return self
-
-    def alive(self) -> bool:
-        return any(t.is_alive() for t in self.threads)
-
-    def join(self, timeout=None):
-        """Wait up to ``timeout`` seconds for both runs; True when both have ended."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        for t in self.threads:
-            t.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
-        if not self.alive() and self.ended is None:
-            self.ended = time.perf_counter()
-        return not self.alive()
-
-    def stop(self):
-        self.stop_requested.set()
-
-    def rows(self, i) -> dict:
-        """The complete rows of run ``i`` so far: ``{column: array (n,)}`` (n may be 0)."""
-        h, n = self.histories[i], self.done[i]
-        cols = ("loss", "grad_norm", "clipped", "nonfinite")
-        if h is None or n == 0:
-            return {c: np.zeros(0) for c in cols}
-        return {c: h[c][:n] for c in cols}
-
-    def stop_reason(self, i):
-        """Why run ``i`` ended early, in the page's words, or None."""
-        h = self.histories[i]
-        if h is None or self.threads[i].is_alive() or not h.stopped:
-            return None
-        if h.reason and h.reason.startswith("the callback asked to stop"):
-            return f"stopped by the Stop button after update {h.stopped_at}"
-        return f"stopped: {h.reason}"
-
-    def divergence_note(self, i):
-        """A sentence saying that run ``i``'s loss diverged while staying finite, or None."""
-        h = self.histories[i]
-        if h is None or not h.diverged or (h.stopped and h.diverged_at == h.stopped_at):
-            return None
-        return h.divergence
-
-
-class TrainingApp(LessonApp):
+class TrainingApp(TrainingLesson):
     """Lesson 4: train two TBPTT configurations side by side with live loss and gradient norms.
 
     A change of the controls (one :meth:`compute`: the task, the initial
@@ -262,7 +173,7 @@ class TrainingApp(LessonApp):
 
     Attributes
     ----------
-    run : TrainingRun or None
+    run : bpttviz.app.background.TrainingRun or None
         The latest training run.
     train_runs : int
         How many times training was started.
@@ -307,11 +218,12 @@ class TrainingApp(LessonApp):
             k2_b=12, clip_b=0.0, optimizer="adam", lr="0.01", updates=300),
     }
 
+    run_names = LABELS
+    live_figures = ("loss", "grad")
+    start_tooltip = "Train A and B from the same start"
+    stop_tooltip = "Stop both runs after their current update"
+
     def __init__(self, query=None):
-        self.run = None
-        self.train_runs = 0
-        self.watcher = None
-        self._live_ms = []
         self._shown = {}                # what each figure shows: redraw it only when it changes
         self._curves_shown = False      # whether the curves show a run
         super().__init__(query)
@@ -320,38 +232,19 @@ class TrainingApp(LessonApp):
     def build_figures(self):
         figs = {name: new_figure(*FIGURE_PX) for name in ("loss", "grad", "reach", "memory")}
         self.artists = {
-            "loss": pl.draw_lines(figs["loss"].add_subplot(), LABELS, title="Loss while training",
-                                  xlabel="update", ylabel="loss of the update",
-                                  baseline_label="baseline (ignores the inputs)",
-                                  legend_loc="upper right"),
-            "grad": pl.draw_lines(figs["grad"].add_subplot(), LABELS,
-                                  title="Gradient norm before clipping", xlabel="update",
-                                  ylabel="‖g‖", ref_label="clip threshold",
-                                  legend_loc="lower right"),
-            "reach": pl.draw_reach(figs["reach"].add_subplot(), LABELS),
-            "memory": pl.draw_checkpoint_cost(figs["memory"].add_subplot()),
+            "loss": plots.draw_lines(figs["loss"].add_subplot(), LABELS,
+                                     title="Loss while training", xlabel="update",
+                                     ylabel="loss of the update",
+                                     baseline_label="baseline (ignores the inputs)",
+                                     legend_loc="upper right"),
+            "grad": plots.draw_lines(figs["grad"].add_subplot(), LABELS,
+                                     title="Gradient norm before clipping", xlabel="update",
+                                     ylabel="‖g‖", ref_label="clip threshold",
+                                     legend_loc="lower right"),
+            "reach": plots.draw_reach(figs["reach"].add_subplot(), LABELS),
+            "memory": plots.draw_checkpoint_cost(figs["memory"].add_subplot()),
         }
         return figs
-
-    def extra_controls(self):
-        self.start_button = widgets.Button(description="Train", icon="play",
-                                           button_style="success",
-                                           tooltip="Train A and B from the same start",
-                                           layout=widgets.Layout(width="120px"))
-        self.start_button.add_class("bpttviz-start")
-        self.stop_button = widgets.Button(description="Stop", icon="stop", disabled=True,
-                                          tooltip="Stop both runs after their current update",
-                                          layout=widgets.Layout(width="120px"))
-        self.stop_button.add_class("bpttviz-stop")
-        self.start_button.on_click(lambda _: self._clicked(self.start, "start training"))
-        self.stop_button.on_click(lambda _: self._clicked(self.stop, "stop training"))
-        return [widgets.HBox([self.start_button, self.stop_button])]
-
-    def _clicked(self, action, what):
-        try:
-            action()
-        except Exception as exc:        # shown in the page, never raised into the comm handler
-            self._show_error(what, exc)
 
     def constrain(self):
         w = self.widgets
@@ -362,7 +255,7 @@ class TrainingApp(LessonApp):
 
     # -- one engine run per change ------------------------------------------------------
     def compute(self, values):
-        self._end_run()
+        self.end_run()
         T, seed = values["T"], values["seed"]
         task = lesson_task(values["task"], T)
         model = make_model(values["cell"], task, values["hidden"], seed, values["radius"])
@@ -399,16 +292,16 @@ class TrainingApp(LessonApp):
         }
         changed = []
         if keys["reach"] != self._shown.get("reach"):
-            pl.update_reach(art["reach"], T, setup.needed, np.flatnonzero(setup.carries),
-                            setup.windows)
+            plots.update_reach(art["reach"], T, setup.needed, np.flatnonzero(setup.carries),
+                               setup.windows)
             changed.append("reach")
         if keys["memory"] != self._shown.get("memory"):
             c = setup.checkpoint_costs
-            pl.update_checkpoint_cost(art["memory"], setup.checkpoints,
-                                      [x.peak_stored_floats for x in c],
-                                      [x.forward_steps for x in c],
-                                      setup.store_all.peak_stored_floats,
-                                      setup.store_all.forward_steps)
+            plots.update_checkpoint_cost(art["memory"], setup.checkpoints,
+                                         [x.peak_stored_floats for x in c],
+                                         [x.forward_steps for x in c],
+                                         setup.store_all.peak_stored_floats,
+                                         setup.store_all.forward_steps)
             changed.append("memory")
         if keys["curves"] != self._shown.get("curves") or self._curves_shown:
             for name in ("loss", "grad"):
@@ -418,12 +311,12 @@ class TrainingApp(LessonApp):
                     texts[i].set_text(f"{LABELS[i]}: k1={values['k1_' + s]}, "
                                       f"k2={values['k2_' + s]}"
                                       + (f", clip {clip:g}" if clip > 0 else ""))
-            self._draw_curves(None)
+            self.draw_run(None)
             changed += ["loss", "grad"]
         self._shown = keys
         return changed
 
-    def _draw_curves(self, run):
+    def draw_run(self, run):
         """Show what ``run`` has recorded (None: empty curves waiting for Train)."""
         setup = self.result
         values = self.values()
@@ -443,150 +336,21 @@ class TrainingApp(LessonApp):
             marks_loss.append(([u], [_last_finite(r["loss"])]))
             marks_grad.append(([u], [_last_finite(r["grad_norm"])]))
         waiting = "press Train to start" if run is None else ""
-        pl.update_lines(art["loss"], x, [r["loss"] if r is not None else None for r in rows],
-                        marks=marks_loss, baseline=setup.task.baseline if setup else None,
-                        xlim=(-1, n), ymax=LOSS_CEIL * (setup.task.baseline if setup else 1.0),
-                        note=waiting)
+        plots.update_lines(art["loss"], x, [r["loss"] if r is not None else None for r in rows],
+                           marks=marks_loss, baseline=setup.task.baseline if setup else None,
+                           xlim=(-1, n), ymax=LOSS_CEIL * (setup.task.baseline if setup else 1.0),
+                           note=waiting)
         clips = [values["clip_a"] or None, values["clip_b"] or None]
-        pl.update_lines(art["grad"], x, [r["grad_norm"] if r is not None else None for r in rows],
-                        marks=marks_grad, refs=clips, xlim=(-1, n), ymax=GRAD_CEIL, note=waiting)
+        plots.update_lines(art["grad"], x,
+                           [r["grad_norm"] if r is not None else None for r in rows],
+                           marks=marks_grad, refs=clips, xlim=(-1, n), ymax=GRAD_CEIL,
+                           note=waiting)
+        return ["loss", "grad"]
 
     # -- training ---------------------------------------------------------------------------
-    @property
-    def running(self) -> bool:
-        return self.run is not None and self.run.alive()
-
-    def start(self, wait=None):
-        """Train A and B from the current setup; returns the :class:`TrainingRun`.
-
-        Parameters
-        ----------
-        wait : bool, optional
-            Block until both runs end, redrawing every ``REDRAW_SECONDS``.
-            Default: wait only when no asyncio event loop runs in this thread
-            (a script); in a kernel the runs go on in the background and a
-            task on the kernel's loop redraws the curves.
-        """
-        if self.result is None:
-            raise RuntimeError("The lesson has no valid settings to train with; change a "
-                               "control first.")
-        self._end_run()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if wait is None:
-            wait = loop is None
-        if not wait and loop is None:
-            raise RuntimeError("start(wait=False) needs a running asyncio event loop (a Jupyter "
-                               "kernel) to redraw the curves.")
-        run = TrainingRun(self.result, self.values()["updates"])
-        self.run = run
-        self.train_runs += 1
-        self._live_ms = []
-        self.message.value = ""
-        self.start_button.disabled = True
-        self.stop_button.disabled = False
-        run.start()
-        self._show_live(run)
-        if wait:
-            while not run.join(REDRAW_SECONDS):
-                self._show_live(run)
-            self._finish(run)
-        else:
-            self.watcher = loop.create_task(self._watch(run))
-        return run
-
-    def stop(self):
-        """Ask a run in progress to end after its current update."""
-        if self.run is not None:
-            self.run.stop()
-
-    def close(self):
-        """End a run in progress, then close every widget."""
-        self._end_run()
-        super().close()
-
-    async def _watch(self, run):
-        """Redraw ``run`` until it ends; leaves quietly if another run replaced it.
-
-        It looks often (so the end of a run shows at once) and redraws every
-        ``REDRAW_SECONDS``. Nobody awaits this task: an error in it stops the
-        run and is shown in the page.
-        """
-        try:
-            last = time.perf_counter()
-            while not run.join(0):
-                await asyncio.sleep(WATCH_SECONDS)
-                if run is not self.run:
-                    return
-                if time.perf_counter() - last >= REDRAW_SECONDS:
-                    self._show_live(run)
-                    last = time.perf_counter()
-            if run is self.run:
-                self._finish(run)
-        except Exception as exc:
-            run.stop()
-            self._show_error("follow the training run", exc)
-            if run is self.run:
-                self._idle()
-
-    def _end_run(self):
-        """Stop a run in progress and wait for it (an update takes milliseconds)."""
-        run = self.run
-        if run is not None:
-            run.stop()
-            run.join(10.0)
-            self.run = None
-        if hasattr(self, "start_button"):
-            self._idle()
-
-    def _idle(self):
-        """Buttons and progress as they are when nothing trains: Train on, Stop off."""
-        self.progress.layout.display = "none"
-        self.start_button.disabled = False
-        self.stop_button.disabled = True
-
-    def _show_live(self, run):
-        """Redraw the curves and the progress of ``run``; never raises."""
-        t0 = time.perf_counter()
-        try:
-            self._draw_curves(run)
-            for name in ("loss", "grad"):
-                self.canvases[name].draw_idle()
-            done = sum(min(d, run.n_updates) for d in run.done)
-            parts = ", ".join(f"{LABELS[i]} {d}/{run.n_updates}" for i, d in enumerate(run.done))
-            self.report_progress(done / (run.n_updates * len(run.done)), f"training: {parts}")
-        except Exception as exc:
-            self._show_error("redraw the training curves", exc)
-        self._live_ms.append((time.perf_counter() - t0) * 1e3)
-
-    def _finish(self, run):
-        """The last redraw of ``run``, its notes and status; never raises (errors are shown)."""
-        try:
-            run.join(10.0)
-            self._show_live(run)
-            self.refresh_alt_text(["loss", "grad"])     # once at the end: no chatter while live
-            failed = [f"{LABELS[i]}: {e}" for i, e in enumerate(run.errors) if e is not None]
-            if failed:
-                self.message.value = notice_html(["Could not train " + "; ".join(failed)],
-                                                 "error")
-            self.notes.value = notice_html(self._notes + self.notes_for(self.result,
-                                                                        self.values()),
-                                           "warning")
-            seconds = (run.ended or time.perf_counter()) - run.started
-            word = "stopped" if run.stop_requested.is_set() else "trained"
-            color = TEXT_COLOURS["vermillion"] if failed else TEXT_COLOURS["green"]
-            self._idle()            # buttons back before the status says the run is over
-            self.status.value = self._status_html(
-                f"{'✗' if failed else '✓'} {word}: "
-                + ", ".join(f"{LABELS[i]} {d} updates" for i, d in enumerate(run.done))
-                + f" in {seconds:.1f} s", color)
-        except Exception as exc:
-            run.stop()
-            self._show_error("finish the training run", exc)
-        finally:
-            self._idle()
+    def new_run(self):
+        """Train A and B from the current setup (:meth:`start` starts them)."""
+        return TrainingRun(self.result, self.values()["updates"], train)
 
     # -- text ---------------------------------------------------------------------------------
     def describe(self, setup, values):
@@ -611,16 +375,6 @@ class TrainingApp(LessonApp):
                      f"{setup.checkpoints[best]}: {c[best].peak_stored_floats:,} floats, "
                      f"{c[best].forward_steps} forward steps.")
         return readout_html(lines)
-
-    def notes_for(self, setup, values):
-        run = self.run
-        if run is None or run.setup is not setup or run.alive():
-            return []
-        notes = [f"{LABELS[i]} {r}." for i in range(len(LABELS))
-                 if (r := run.stop_reason(i)) is not None and "Stop button" not in r]
-        return notes + [f"{LABELS[i]}: {d} (values stayed finite; a smaller learning rate or "
-                        f"clipping would help)." for i in range(len(LABELS))
-                        if (d := run.divergence_note(i)) is not None]
 
 
 def _last_finite(a):

@@ -16,14 +16,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import plots
-from ..diagnostics import TRUNCATIONS, TruncationBias, gradient_agreement, truncation_bias
-from ..engine import bptt
-from ..models import ElmanRNN
-from ..schedules import full
-from . import alt_text
-from .base import (FIGURE_PX, Control, LessonApp, overflow_notes, overflow_step,
-                   random_sequence, readout_html)
+from ... import plots
+from ...diagnostics import TRUNCATIONS, TruncationBias, gradient_agreement, truncation_bias
+from ...engine import bptt
+from ...models import ElmanRNN
+from ...schedules import full
+from ...steps import first_overflow
+from .. import alt_text
+from ..base import FIGURE_PX, LessonApp
+from ..controls import Control
+from ..notices import overflow_notes, readout_html
+from .common import random_sequence
 
 __all__ = ["TruncationApp", "SCHEDULES", "SCHEDULE_LABELS", "lesson_schedule", "bias_grid",
            "bias_at"]
@@ -130,7 +133,7 @@ class TruncationApp(LessonApp):
     """
 
     title = "Truncated BPTT"
-    slug = "truncated-bptt"
+    slug = "truncated_bptt"
     controls = (
         Control("schedule", "schedule", "option", "tbptt",
                 options=tuple((SCHEDULE_LABELS[s], s) for s in SCHEDULES)),
@@ -191,7 +194,7 @@ class TruncationApp(LessonApp):
     def render(self, r, values):
         art = self.artists
         plots.update_flow(art["flow"], r.flow, kept=r.schedule.kept_any,
-                          overflow_step=overflow_step(r.trace))
+                          overflow_step=first_overflow(r.trace))
         plots.update_schedule(art["timeline"], r.schedule)
         plots.update_truncation_bias(art["bias"], r.curve.k2, r.curve.cosine, r.curve.norm_ratio,
                                      current_k2=int(r.point.k2[0]),
@@ -201,7 +204,7 @@ class TruncationApp(LessonApp):
 
     def describe_figures(self, r, values):
         return {"flow": alt_text.flow_text(r.flow, kept=r.schedule.kept_any,
-                                           overflow_step=overflow_step(r.trace)),
+                                           overflow_step=first_overflow(r.trace)),
                 "bias": alt_text.truncation_bias_text(r.curve.k2, r.curve.cosine,
                                                       int(r.point.k2[0]),
                                                       float(r.point.cosine[0])),

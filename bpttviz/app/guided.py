@@ -25,7 +25,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..plots import OKABE_ITO
-from ..steps import evaluate, load_steps, parse_step_option
+from ..steps import evaluate, load_steps
 from .notices import notice_html
 
 __all__ = ["StepsPanel", "MARK_COLOR"]
@@ -85,11 +85,11 @@ class StepsPanel:
         self.next_button = widgets.Button(description="Next step", disabled=True,
                                           tooltip="Go to the next step", **button)
         self.next_button.add_class("bpttviz-step-next")
-        self.start_button.on_click(lambda _: self._safely(self._start_or_end, "start the steps"))
-        self.prev_button.on_click(lambda _: self._safely(lambda: self.go(self.index - 1),
-                                                         "go to the previous step"))
-        self.next_button.on_click(lambda _: self._safely(lambda: self.go(self.index + 1),
-                                                         "go to the next step"))
+        self.start_button.on_click(lambda _: app.attempt(self._start_or_end, "start the steps"))
+        self.prev_button.on_click(lambda _: app.attempt(lambda: self.go(self.index - 1),
+                                                        "go to the previous step"))
+        self.next_button.on_click(lambda _: app.attempt(lambda: self.go(self.index + 1),
+                                                        "go to the next step"))
         self.heading = widgets.HTML(self._heading())
         self.heading.add_class("bpttviz-step-heading")
         self.question = widgets.HTML()
@@ -115,24 +115,22 @@ class StepsPanel:
         """``[("step", "N")]`` while step N is shown, else ``[]``: what the page's link carries."""
         return [] if self.index is None else [("step", str(self.index + 1))]
 
-    def from_query(self, text, problems: list) -> dict:
-        """Show the step a ``?step=`` text asks for; return the control values it sets.
+    def from_page(self, page, problems: list) -> dict:
+        """Show the step a page's link asks for (``page.step``); return the control values it sets.
 
         Called while the app applies its query string (at construction and
-        again whenever a query string is applied later): the values returned
-        are assigned there, before the settings named in the query, which win
-        over them. A bad value is appended to ``problems`` and no step is shown.
+        again whenever a query string is applied later) with the
+        :class:`~bpttviz.app.query.PageQuery` read from it: the values
+        returned are assigned there, before the settings named in the query,
+        which win over them. A bad ``?step=`` is appended to ``problems`` and
+        no step is shown.
         """
-        index, problem = parse_step_option(text, len(self.steps))
-        if problem:
-            problems.append(problem)
+        if page.step_problem:
+            problems.append(page.step_problem)
         self._clear_marks()
-        self.index, self.choice, self.outcome = index, None, None
-        if index is None:
-            self._show()
-            return {}
+        self.index, self.choice, self.outcome = page.step, None, None
         self._show()
-        return self.values_of(index)
+        return {} if page.step is None else self.values_of(page.step)
 
     def values_of(self, index: int) -> dict:
         """Every control's value at step ``index``: the step's settings over the defaults."""
@@ -140,12 +138,6 @@ class StepsPanel:
         return {**defaults, **self.steps[index].settings}
 
     # -- moving through the steps ----------------------------------------------------------
-    def _safely(self, action, what):
-        try:
-            action()
-        except Exception as exc:        # shown in the page, never raised into the comm handler
-            self.app._show_error(what, exc)
-
     def _start_or_end(self):
         if self.index is None:
             self.go(0)
@@ -169,7 +161,7 @@ class StepsPanel:
         self._clear_marks()
         self.index, self.choice, self.outcome = None, None, None
         self._show()
-        self.app._update_link(self.app.values())
+        self.app.show_link()
         self.start_button.focus()
 
     def choose(self, k: int):
@@ -245,8 +237,8 @@ class StepsPanel:
                     b.button_style = "danger"
                     b.description = f"✗ {text}"
             else:
-                b.on_click(lambda _, k=k: self._safely(lambda: self.choose(k),
-                                                       "reveal the step"))
+                b.on_click(lambda _, k=k: self.app.attempt(lambda: self.choose(k),
+                                                           "reveal the step"))
             self.buttons.append(b)
         self.choices.children = tuple(self.buttons)
         self.reveal.value = self._reveal_html(step, moved)
@@ -302,7 +294,7 @@ class StepsPanel:
         hl = step.highlight
         name = hl["figure"]
         self.highlight_style.value = (
-            f"<style>.bpttviz-{self.app.slug} .bpttviz-figure-{name} {{ outline: 4px solid "
+            f"<style>.bpttviz-{self.app.page_slug} .bpttviz-figure-{name} {{ outline: 4px solid "
             f"{MARK_COLOR}; outline-offset: 2px; }}</style>")
         fig = self.app.figures.get(name)
         kind = hl.get("kind", "none")

@@ -15,15 +15,16 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-from .. import plots
-from ..engine import bptt
-from ..models import ElmanRNN
-from .base import Control, LessonApp, overflow_notes, random_sequence, readout_html
+from ... import plots
+from ...cells import ACTIVATIONS
+from ...engine import bptt
+from ...models import ElmanRNN
+from ..base import LessonApp
+from ..controls import Control
+from ..notices import overflow_notes, readout_html
+from .common import random_sequence
 
 __all__ = ["UnfoldingApp"]
-
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
-
 
 @dataclass(frozen=True)
 class Unfolding:
@@ -51,7 +52,7 @@ class UnfoldingApp(LessonApp):
         Control("hidden", "H (hidden units)", "int", 3, 1, 8, help="Size of h_t"),
         Control("radius", "ρ(W_hh)", "float", 0.9, 0.1, 2.0, 0.05,
                 help="Spectral radius of W_hh: its largest |eigenvalue|"),
-        Control("activation", "activation φ", "option", "tanh", options=ACTIVATIONS),
+        Control("activation", "activation φ", "option", "tanh", options=tuple(ACTIVATIONS)),
         Control("seed", "seed", "int", 0, 0, 99, help="Weights and data"),
         Control("frame", "frame of the walk", "int", 0, 0, 2 * 8, recompute=False,
                 continuous=True, help="0..T-1 forward, T..2T-1 backward, 2T the sum"),

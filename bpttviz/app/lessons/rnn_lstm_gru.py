@@ -22,19 +22,20 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-from .. import plots
-from .. import plots_lessons as pl
-from ..diagnostics import jacobian_singular_values
-from ..engine import bptt
-from ..models import GRU, LSTM, ElmanRNN
-from . import alt_text
-from .base import (FIGURE_PX, Control, LessonApp, overflow_notes, overflow_step,
-                   random_sequence, readout_html)
-from .vanishing import relative_flow
+from ... import plots
+from ...cells import ACTIVATIONS
+from ...diagnostics import jacobian_singular_values
+from ...engine import bptt
+from ...models import GRU, LSTM, ElmanRNN
+from ...steps import first_overflow
+from .. import alt_text
+from ..base import FIGURE_PX, LessonApp
+from ..controls import Control
+from ..notices import overflow_notes, readout_html
+from .common import random_sequence, relative_flow
 
 __all__ = ["CellsApp", "CELL_NAMES", "lesson_models"]
 
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
 #: The three cells, in the order of the panels.
 CELL_NAMES = ("Elman", "LSTM", "GRU")
 #: The wide flow figure spans the two columns of figures below it.
@@ -76,7 +77,7 @@ class CellsApp(LessonApp):
     """Lesson 5: flow heatmaps of an Elman, an LSTM and a GRU network side by side."""
 
     title = "RNN vs LSTM vs GRU"
-    slug = "rnn-lstm-gru"
+    slug = "rnn_lstm_gru"
     controls = (
         Control("T", "T (steps)", "int", 60, 5, 200),
         Control("hidden", "H (hidden units)", "int", 16, 2, 64),
@@ -85,7 +86,7 @@ class CellsApp(LessonApp):
         Control("seed", "seed", "int", 0, 0, 99, help="Weights and data"),
         Control("radius", "Elman: ρ(W_hh)", "float", 1.0, 0.1, 2.0, 0.05,
                 help="Spectral radius of the Elman network's W_hh"),
-        Control("activation", "Elman: activation φ", "option", "tanh", options=ACTIVATIONS),
+        Control("activation", "Elman: activation φ", "option", "tanh", options=tuple(ACTIVATIONS)),
         Control("forget_bias", "LSTM: forget bias", "float", 1.0, -3.0, 5.0, 0.1,
                 help="Added to the forget gate's bias: large keeps the cell state "
                      "(Gers et al. 2000; Jozefowicz et al. 2015 use 1)"),
@@ -104,17 +105,17 @@ class CellsApp(LessonApp):
                 "lag": plots.new_figure(*FIGURE_PX),
                 "jacobian": plots.new_figure(*FIGURE_PX)}
         self.artists = {
-            "flows": pl.draw_flow_panels(figs["flows"], CELL_NAMES),
-            "lag": pl.draw_lines(figs["lag"].add_subplot(), CELL_NAMES, bands=True,
-                                 title="Gradient norm against lag",
-                                 xlabel="lag $τ - s$ (steps)",
-                                 ylabel="relative ‖∂loss$_τ$/∂h$_s$‖",
-                                 legend_loc="lower left"),
-            "jacobian": pl.draw_lines(figs["jacobian"].add_subplot(), CELL_NAMES, bands=True,
-                                      title="Singular values of ∂h$_t$/∂h$_{t-1}$",
-                                      xlabel="step $t$", ylabel="largest (band: all)",
-                                      baseline_label="1: no growth, no decay",
-                                      legend_loc="lower left"),
+            "flows": plots.draw_flow_panels(figs["flows"], CELL_NAMES),
+            "lag": plots.draw_lines(figs["lag"].add_subplot(), CELL_NAMES, bands=True,
+                                    title="Gradient norm against lag",
+                                    xlabel="lag $τ - s$ (steps)",
+                                    ylabel="relative ‖∂loss$_τ$/∂h$_s$‖",
+                                    legend_loc="lower left"),
+            "jacobian": plots.draw_lines(figs["jacobian"].add_subplot(), CELL_NAMES, bands=True,
+                                         title="Singular values of ∂h$_t$/∂h$_{t-1}$",
+                                         xlabel="step $t$", ylabel="largest (band: all)",
+                                         baseline_label="1: no growth, no decay",
+                                         legend_loc="lower left"),
         }
         return figs
 
@@ -139,16 +140,16 @@ class CellsApp(LessonApp):
 
     def render(self, r, values):
         art = self.artists
-        pl.update_flow_panels(art["flows"], [c.flow for c in r.runs],
-                              [overflow_step(c.trace) for c in r.runs])
-        pl.update_lines(art["lag"], r.lags, [c.lag_median for c in r.runs],
-                        lows=[c.lag_low for c in r.runs], highs=[c.lag_high for c in r.runs],
-                        xlim=(0, max(r.lags[-1], 1)))
+        plots.update_flow_panels(art["flows"], [c.flow for c in r.runs],
+                                 [first_overflow(c.trace) for c in r.runs])
+        plots.update_lines(art["lag"], r.lags, [c.lag_median for c in r.runs],
+                           lows=[c.lag_low for c in r.runs], highs=[c.lag_high for c in r.runs],
+                           xlim=(0, max(r.lags[-1], 1)))
         steps = np.arange(len(r.inputs))
         top = [_row_extreme(c.singular_values, np.max) for c in r.runs]
         bottom = [_row_extreme(c.singular_values, np.min) for c in r.runs]
-        pl.update_lines(art["jacobian"], steps, top, lows=bottom, highs=top, baseline=1.0,
-                        xlim=(-0.5, len(steps) - 0.5))
+        plots.update_lines(art["jacobian"], steps, top, lows=bottom, highs=top, baseline=1.0,
+                           xlim=(-0.5, len(steps) - 0.5))
         return None
 
     def describe_figures(self, r, values):

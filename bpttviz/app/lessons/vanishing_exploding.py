@@ -13,32 +13,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import plots
-from ..diagnostics import (gamma, lyapunov_of, pascanu_bound, recurrent_spectrum,
-                           singular_values_of, step_jacobians)
-from ..engine import bptt
-from ..models import ElmanRNN
-from . import alt_text
-from .base import (FIGURE_PX, Control, LessonApp, overflow_notes, overflow_step,
-                   random_sequence, readout_html)
+from ... import plots
+from ...cells import ACTIVATIONS
+from ...diagnostics import (gamma, lyapunov_of, pascanu_bound, recurrent_spectrum,
+                            singular_values_of, step_jacobians)
+from ...engine import bptt
+from ...models import ElmanRNN
+from ...steps import first_overflow
+from .. import alt_text
+from ..base import FIGURE_PX, LessonApp
+from ..controls import Control
+from ..notices import overflow_notes, readout_html
+from .common import random_sequence, relative_flow
 
-__all__ = ["VanishingApp", "relative_flow"]
-
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
-
-
-def relative_flow(flow):
-    """(T, T) ``flow[tau, s] / flow[tau, tau]``: how much of loss tau's error reaches h_s.
-
-    By the chain rule it is at most ``||dh_tau/dh_s||_2``, hence below the
-    bound of :func:`bpttviz.diagnostics.pascanu_bound`. NaN where loss tau's
-    error is zero or not finite.
-    """
-    flow = np.asarray(flow, dtype=float)
-    d = np.diag(flow)
-    ok = np.isfinite(d) & (d > 0)
-    with np.errstate(all="ignore"):
-        return np.where(ok[:, None], flow / np.where(ok, d, 1.0)[:, None], np.nan)
+__all__ = ["VanishingApp"]
 
 
 @dataclass(frozen=True)
@@ -65,13 +53,13 @@ class VanishingApp(LessonApp):
     """Lesson 2: how the scale of W_hh and the activation make gradients vanish or explode."""
 
     title = "Vanishing and exploding gradients"
-    slug = "vanishing-exploding"
+    slug = "vanishing_exploding"
     controls = (
         Control("scale_by", "W_hh scaled by", "option", "radius",
                 options=(("spectral radius ρ", "radius"), ("largest singular value σ", "sigma"))),
         Control("scale", "scale of W_hh", "float", 1.0, 0.1, 3.0, 0.05,
                 help="ρ(W_hh) or σ_max(W_hh), as chosen above"),
-        Control("activation", "activation φ", "option", "tanh", options=ACTIVATIONS),
+        Control("activation", "activation φ", "option", "tanh", options=tuple(ACTIVATIONS)),
         Control("T", "T (steps)", "int", 60, 5, 400),
         Control("hidden", "H (hidden units)", "int", 32, 2, 64),
         Control("input_scale", "input scale", "float", 1.0, 0.0, 3.0, 0.1,
@@ -116,7 +104,7 @@ class VanishingApp(LessonApp):
 
     def render(self, r, values):
         art = self.artists
-        plots.update_flow(art["flow"], r.flow, overflow_step=overflow_step(r.trace))
+        plots.update_flow(art["flow"], r.flow, overflow_step=first_overflow(r.trace))
         gs = r.gamma * r.spectrum.sigma_max
         plots.update_lag_norms(art["lag"], r.lags, r.lag_median, r.lag_low, r.lag_high, r.bound,
                                note=f"γσ$_{{max}}$ = {gs:.3g}")
@@ -124,7 +112,7 @@ class VanishingApp(LessonApp):
         return None
 
     def describe_figures(self, r, values):
-        return {"flow": alt_text.flow_text(r.flow, overflow_step=overflow_step(r.trace)),
+        return {"flow": alt_text.flow_text(r.flow, overflow_step=first_overflow(r.trace)),
                 "lag": alt_text.lag_norms_text(r.lags, r.lag_median, r.bound,
                                                "the median relative gradient norm")}
 
