@@ -194,7 +194,7 @@ def train_es(model, task, *, population=50, sigma=0.02, optimizer="adam", lr=Non
     rng = np.random.default_rng(seed)
     for g in range(n_generations):
         if history.stop_requested:
-            history._stop("stop requested")
+            history.mark_stopped("stop requested")
             break
         batch = draw(rng)
         loss = batch_loss(model, batch)
@@ -211,15 +211,15 @@ def train_es(model, task, *, population=50, sigma=0.02, optimizer="adam", lr=Non
                        backward_steps=0)
         history.last_grads = grads
         if not ok:
-            history._stop(f"non-finite loss or step at generation {g}; it was not applied")
+            history.mark_stopped(f"non-finite loss or step at generation {g}; it was not applied")
             break
         model.params.update(new)
         bar.update(history)
         if stop_on_divergence and history.diverged_at == g:
-            history._stop(f"{history.divergence}; the run was told to stop on divergence")
+            history.mark_stopped(f"{history.divergence}; the run was told to stop on divergence")
             break
         if callback is not None and callback(history, g) is False:
-            history._stop(f"the callback asked to stop after generation {g}")
+            history.mark_stopped(f"the callback asked to stop after generation {g}")
             break
     bar.close(history)
     return history

@@ -407,7 +407,8 @@ class History:
     def stop_requested(self) -> bool:
         return self._stop_requested
 
-    def _stop(self, reason):
+    def mark_stopped(self, reason: str):
+        """Record that the run stopped after the last row, and why (the training loops call it)."""
         self.stopped = True
         self.reason = reason
         self.stopped_at = len(self) - 1 if len(self) else None
@@ -805,7 +806,7 @@ def _apply_updates(model, gradients, sequence, history, bar, opt, clip, clip_mod
     end = object()
     while len(history) < n_updates:
         if history.stop_requested:
-            history._stop("stop requested")
+            history.mark_stopped("stop requested")
             return
         gradient = next(gradients, end)
         if gradient is end:
@@ -838,16 +839,16 @@ def _apply_updates(model, gradients, sequence, history, bar, opt, clip, clip_mod
         history.append(**row)
         bar.update(history)
         if stop_on_divergence and history.diverged_at == u:
-            history._stop(f"{history.divergence}; the run was told to stop on divergence")
+            history.mark_stopped(f"{history.divergence}; the run was told to stop on divergence")
             bar.update(history, force=True)
             return
         if callback is not None and callback(history, u) is False:
-            history._stop(f"the callback asked to stop after update {u}")
+            history.mark_stopped(f"the callback asked to stop after update {u}")
             return
 
 
 def _stop_at(history, bar, row, reason):
     """Record the update that stops the run, and why."""
     history.append(**row)
-    history._stop(reason)
+    history.mark_stopped(reason)
     bar.update(history, force=True)

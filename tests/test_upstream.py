@@ -22,20 +22,6 @@ NAMES = [(module.__name__, path, attr) for module in MODULES
          for path, attr in module.PRIVATE_NAMES]
 
 
-def resolve(path):
-    """The module or class at a dotted ``path``: the longest importable module, then attributes."""
-    parts = path.split(".")
-    for i in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:i]))
-        except ImportError:
-            continue
-        for name in parts[i:]:
-            obj = getattr(obj, name)
-        return obj
-    raise ImportError(f"nothing of {path} can be imported")
-
-
 def test_every_upstream_module_lists_its_private_names():
     assert MODULES
     for module in MODULES:
@@ -55,7 +41,7 @@ def source(obj) -> str:
 @pytest.mark.parametrize("module, path, attr", NAMES,
                          ids=[f"{path}.{attr}" for _, path, attr in NAMES])
 def test_the_private_name_still_exists_upstream(module, path, attr):
-    owner = resolve(path)
+    owner = pkgutil.resolve_name(path)
     if hasattr(owner, attr):
         return
     owners = inspect.getmro(owner) if inspect.isclass(owner) else (owner,)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -371,20 +372,6 @@ SHARED_HELPERS = {
 }
 
 
-def _resolve(path):
-    """The object named by a dotted path such as ``bpttviz.tasks.Vocabulary.encode``."""
-    parts = path.split(".")
-    for i in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:i]))
-        except ImportError:
-            continue
-        for attr in parts[i:]:
-            obj = getattr(obj, attr)
-        return obj
-    raise LookupError(path)
-
-
 def _public_callables():
     """``(module name, public name, object)`` for every callable in the modules' ``__all__``."""
     out = []
@@ -398,7 +385,7 @@ def _public_callables():
 
 
 def test_every_public_callable_has_an_entry():
-    covered = {id(_resolve(path)) for path in list(REGISTRY) + list(RECORDS)}
+    covered = {id(pkgutil.resolve_name(path)) for path in list(REGISTRY) + list(RECORDS)}
     missing = [f"{mod}.{name}" for mod, name, obj in _public_callables() if id(obj) not in covered]
     assert not missing, (f"public callables without argument checks registered in "
                          f"tests/test_validation.py: {missing}")
@@ -430,13 +417,13 @@ def test_the_enumeration_finds_the_public_functions():
 
 
 def _target(path, entry):
-    return entry.target if entry.target is not None else _resolve(path)
+    return entry.target if entry.target is not None else pkgutil.resolve_name(path)
 
 
 def _parameters(path, entry):
     """The named parameters of the entry's callable (no self, *args or **kwargs)."""
     if entry.target is not None:
-        sig = inspect.signature(_resolve(path))
+        sig = inspect.signature(pkgutil.resolve_name(path))
     else:
         sig = inspect.signature(_target(path, entry))
     kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
