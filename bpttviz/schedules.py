@@ -245,6 +245,7 @@ def tbptt(T: int, k1: int | None = None, k2: int | None = None) -> Schedule:
 
 def full(T: int) -> Schedule:
     """Full BPTT: one update after the last step, every loss reaches step 0."""
+    T = _check_T(T, "full")
     return tbptt(T, T, T)
 
 

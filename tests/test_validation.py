@@ -6,7 +6,7 @@ parameter of that call, one at a time, with bad values of every common kind
 (:data:`GENERIC`: None, a wrong type, a string, NaN, an empty list, a huge
 array) and with the entry's own bad values (zero, negative, wrong shape...),
 and require a TypeError or ValueError whose message names the parameter and
-stays short. A public callable without an entry fails
+the function called, and stays short. A public callable without an entry fails
 :func:`test_every_public_callable_has_an_entry`: add an entry (or, for a
 record that only the package builds, a line in :data:`RECORDS` saying so).
 
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -486,6 +487,9 @@ def test_bad_argument_gives_a_named_short_error(path, name, value):
     assert f"'{name}'" in message, f"the message does not name {name!r}: {message}"
     assert len(message) < MAX_MESSAGE, f"{len(message)} characters: {message[:400]}"
     assert "Got" in message, f"the message does not say what was received: {message}"
+    if "func" not in entry.internal:            # else it names the caller given as func
+        called = path.split(".")[-1]
+        assert re.search(rf"\b{called}\b", message), f"the message does not name {called}: {message}"
     if model is not None:                       # refused before any work
         for k, v in before.items():
             np.testing.assert_array_equal(model.params[k], v)
@@ -510,6 +514,17 @@ def test_gradient_agreement_refuses_what_is_not_a_gradient(full_grads, kind, par
     got, message = _error(lambda: D.gradient_agreement(t, full_grads))
     assert got is kind and "'full_grads' parameter of gradient_agreement" in message
     assert part in message
+
+
+@pytest.mark.parametrize("name", sorted(schedules.PRESETS))
+def test_every_preset_names_itself_not_the_preset_it_builds_on(name):
+    preset = schedules.PRESETS[name]
+    needed = {p: 2 for p, v in inspect.signature(preset).parameters.items()
+              if v.default is inspect.Parameter.empty and p != "T"}
+    got, message = _error(lambda: preset(T="50", **needed))
+    assert got is TypeError
+    assert message == (f"The 'T' parameter of {name} must be an int in the range [1, inf). "
+                       f"Got '50' instead.")
 
 
 def test_gradient_agreement_refuses_a_reshaped_recurrent_matrix_of_the_same_size():
