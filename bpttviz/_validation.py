@@ -12,6 +12,7 @@ whatever was passed.
 
 from __future__ import annotations
 
+import inspect
 import numbers
 
 import numpy as np
@@ -23,19 +24,22 @@ MAX_QUOTED = 60
 def describe(value) -> str:
     """A short description of ``value`` for an error message (at most a few dozen characters).
 
-    Scalars, None and short strings, lists and tuples are quoted; arrays are
-    described by shape and dtype; long sequences and dicts by type and length
-    (a dict by its first keys); other objects by their type.
+    Scalars, None and short strings, lists and tuples are quoted (NumPy scalars
+    as the Python values they hold); arrays are described by shape and dtype;
+    long sequences and dicts by type and length (a dict by its first keys);
+    classes and named functions by their names; other objects by their type.
     """
+    if isinstance(value, np.generic):
+        value = value.item()           # "0.5", not NumPy 2's "np.float64(0.5)"
     if isinstance(value, np.ndarray):
         if value.ndim == 0 and value.dtype.kind in "biufc":
-            return repr(value[()])
+            return repr(value[()].item())
         if value.ndim == 1 and value.size <= 8 and value.dtype.kind in "biuf":
             text = f"array({value.tolist()})"
             if len(text) <= MAX_QUOTED:
                 return text
         return f"an array of shape {value.shape} and dtype {value.dtype}"
-    if value is None or isinstance(value, (bool, numbers.Number, np.generic)):
+    if value is None or isinstance(value, (bool, numbers.Number)):
         text = repr(value)
         return text if len(text) <= MAX_QUOTED else f"a {type(value).__name__}"
     if isinstance(value, str):
@@ -54,6 +58,10 @@ def describe(value) -> str:
         keys = [repr(k) for k in list(value)[:4]]
         more = ", ..." if len(value) > 4 else ""
         return f"a dict with keys [{', '.join(keys)}{more}]" if value else "an empty dict"
+    if inspect.isclass(value):
+        return f"the class {value.__name__}"
+    if inspect.isroutine(value) and getattr(value, "__name__", "<lambda>") != "<lambda>":
+        return f"the function {value.__name__}"
     return f"a {type(value).__name__}"
 
 

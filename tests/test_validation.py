@@ -527,6 +527,15 @@ def test_every_preset_names_itself_not_the_preset_it_builds_on(name):
                        f"Got '50' instead.")
 
 
+def test_numpy_scalars_and_classes_are_quoted_by_what_a_user_would_type():
+    got, message = _error(lambda: schedules.tbptt(np.int64(0)))
+    assert message.endswith("Got 0 instead.")
+    got, message = _error(lambda: bpttviz.ElmanRNN(2, 3, 1, radius=np.float64(-1.0)))
+    assert message.endswith("Got -1.0 instead.")
+    got, message = _error(lambda: training.make_optimizer(training.Adam))
+    assert "Got the class Adam" in message
+
+
 def test_gradient_agreement_refuses_a_reshaped_recurrent_matrix_of_the_same_size():
     args = trace_and_full()
     wrong = dict(args["full_grads"])
