@@ -140,13 +140,46 @@ def check_callable(value, name: str, func: str, allow_none=True, what="callable"
                     f"Got {describe(value)} instead.")
 
 
-def check_instance(value, name: str, func: str, types, what: str, allow_none=False):
-    """Return ``value`` if it is an instance of ``types``; ``what`` names them in the message."""
+def _call_text(f) -> str:
+    """``f`` called with its required parameters by name, e.g. "ElmanRNN(n_in, n_hidden, n_out)"."""
+    try:
+        params = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):     # a builtin without a signature
+        return f"{f.__name__}(...)"
+    needed = [p.name for p in params if p.default is p.empty
+              and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    return f"{f.__name__}({', '.join(needed)})"
+
+
+def instance_hint(value, types, make=None) -> str:
+    """What to do when ``value`` builds an instance of ``types`` instead of being one: the
+    class itself ("pass an instance: AddingProblem()", or ``make``, a call that builds one)
+    or a function annotated to return one ("call it: full(T)")."""
+    types = types if isinstance(types, tuple) else (types,)
+    if inspect.isclass(value) and issubclass(value, types):
+        return f"; pass an instance: {make or _call_text(value)}"
+    if inspect.isfunction(value):
+        returns = inspect.signature(value).return_annotation
+        returns = returns if isinstance(returns, str) else getattr(returns, "__name__", None)
+        if returns in {t.__name__ for t in types}:
+            return f"; call it: {_call_text(value)}"
+    return ""
+
+
+def check_instance(value, name: str, func: str, types, what: str, allow_none=False, make=None):
+    """Return ``value`` if it is an instance of ``types``; ``what`` names them in the message.
+
+    Used wherever a model, task, schedule, trace or other object is expected:
+    a class of those types (or a function that returns one) passed instead of
+    an instance is told to pass an instance ("pass an instance: AddingProblem()";
+    ``make`` replaces the constructor call for a class users do not build
+    themselves, e.g. "bptt(model, inputs, targets)").
+    """
     if (value is None and allow_none) or isinstance(value, types):
         return value
     extra = " or None" if allow_none else ""
     raise TypeError(f"The {name!r} parameter of {func} must be {what}{extra}. "
-                    f"Got {describe(value)} instead.")
+                    f"Got {describe(value)} instead{instance_hint(value, types, make)}.")
 
 
 def check_rng(rng, func: str, allow_none=False):

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_array, check_int, check_option, check_real, is_real
+from ._validation import (check_array, check_instance, check_int, check_option, check_real,
+                          is_real)
 from .cells import ElmanCell, GRUCell, LSTMCell
 
 DTYPES = {"float64": np.float64, "float32": np.float32}
@@ -265,9 +266,7 @@ def _uniform_init(rng, shapes, H):
 
 def check_model(model, func):
     """The model's parameters, checked (TypeError/ValueError naming what is wrong)."""
-    if not isinstance(model, RNN):
-        raise TypeError(f"The 'model' parameter of {func} must be a bpttviz model "
-                        f"(ElmanRNN, LSTM, GRU). Got {type(model).__name__} instead.")
+    check_instance(model, "model", func, RNN, "a bpttviz model (ElmanRNN, LSTM, GRU)")
     return model.checked_params(func)
 
 

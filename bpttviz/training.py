@@ -60,8 +60,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import (check_array, check_bool, check_callable, check_grads, check_int,
-                          check_option, check_real, describe)
+from ._validation import (check_array, check_bool, check_callable, check_grads, check_instance,
+                          check_int, check_option, check_real, describe)
 from .engine import loss_weights, make_problem, resolve_schedule, run_schedule
 from .models import check_model, max_singular_value, unroll
 from .online import ONLINE_METHODS, OnlineGradient, check_online_model
@@ -194,6 +194,10 @@ def make_optimizer(optimizer="adam", lr=None, func="make_optimizer") -> Optimize
                              f"{optimizer!r} or as 'lr', not both. Got lr={describe(lr)}.")
         optimizer.reset()
         return optimizer
+    if not isinstance(optimizer, str):
+        names = ", ".join(repr(o) for o in OPTIMIZERS)
+        check_instance(optimizer, "optimizer", func, Optimizer,
+                       f"one of {{{names}}} or an Optimizer")
     name = check_option(optimizer, "optimizer", func, tuple(OPTIMIZERS))
     lr = OPTIMIZERS[name].default_lr if lr is None else lr
     lr = check_real(lr, "lr", func, low=0)
@@ -503,19 +507,18 @@ def check_data(model, task, batch_size, seq_len, func):
     the same fixed batch.
     """
     check_model(model, func)
+    check_instance(task, "task", func, (Task, Batch),
+                   "a bpttviz Task (see bpttviz.tasks.TASKS) or a Batch")
     if isinstance(task, Batch):
         B, T = task.B, task.T
         if batch_size is not None and check_int(batch_size, "batch_size", func, low=1) != B:
             raise ValueError(f"The 'batch_size' parameter of {func} must be None or {B} (the "
-                             f"fixed batch's size). Got {batch_size!r} instead.")
+                             f"fixed batch's size). Got {describe(batch_size)} instead.")
         if seq_len is not None and check_int(seq_len, "seq_len", func, low=1) != T:
             raise ValueError(f"The 'seq_len' parameter of {func} must be None or {T} (the fixed "
-                             f"batch's length). Got {seq_len!r} instead.")
+                             f"batch's length). Got {describe(seq_len)} instead.")
         make_problem(model, task.inputs, task.targets, None, task.loss, task.mask, func)
         return (lambda rng: task), B, T
-    if not isinstance(task, Task):
-        raise TypeError(f"The 'task' parameter of {func} must be a bpttviz Task (see "
-                        f"bpttviz.tasks.TASKS) or a Batch. Got {type(task).__name__} instead.")
     B = check_int(32 if batch_size is None else batch_size, "batch_size", func, low=1)
     T = task.check_seq_len(seq_len, func)
     for what, need, have in (("inputs", task.n_in, model.n_in), ("outputs", task.n_out, model.n_out)):

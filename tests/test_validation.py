@@ -527,6 +527,49 @@ def test_every_preset_names_itself_not_the_preset_it_builds_on(name):
                        f"Got '50' instead.")
 
 
+@pytest.mark.parametrize("call, name, hint", [
+    (lambda: bpttviz.train(elman(), tasks.AddingProblem, progress=False),
+     "task", "Got the class AddingProblem instead; pass an instance: AddingProblem()."),
+    (lambda: bpttviz.train_es(elman(), tasks.AddingProblem, progress=False),
+     "task", "Got the class AddingProblem instead; pass an instance: AddingProblem()."),
+    (lambda: bpttviz.train(elman(), tasks.make_task, progress=False),
+     "task", "Got the function make_task instead; call it: make_task(name)."),
+    (lambda: bpttviz.train(bpttviz.ElmanRNN, adding(), progress=False),
+     "model", "Got the class ElmanRNN instead; pass an instance: ElmanRNN(n_in, n_hidden, n_out)."),
+    (lambda: bpttviz.bptt(bpttviz.LSTM, X, Y),
+     "model", "Got the class LSTM instead; pass an instance: LSTM(n_in, n_hidden, n_out)."),
+    (lambda: bpttviz.rtrl(bpttviz.ElmanRNN, X, Y),
+     "model", "Got the class ElmanRNN instead; pass an instance: ElmanRNN(n_in, n_hidden, n_out)."),
+    (lambda: D.step_jacobians(bpttviz.GRU, X),
+     "model", "Got the class GRU instead; pass an instance: GRU(n_in, n_hidden, n_out)."),
+    (lambda: bpttviz.bptt(elman(), X, Y, schedule=schedules.full),
+     "schedule", "Got the function full instead; call it: full(T)."),
+    (lambda: bpttviz.train(elman(), adding(), schedule=schedules.keras, progress=False),
+     "schedule", "Got the function keras instead; call it: keras(T, k)."),
+    (lambda: bpttviz.bptt(elman(), X, Y, schedule=Schedule),
+     "schedule", "Got the class Schedule instead; pass an instance: schedules.tbptt(T, k1, k2)."),
+    (lambda: D.cost_table(elman(), X, Y, {"a": schedules.tbptt}),
+     "schedules", "Got the function tbptt instead; call it: tbptt(T)."),
+    (lambda: bpttviz.train(elman(), adding(), optimizer=training.Adam, progress=False),
+     "optimizer", "Got the class Adam instead; pass an instance: Adam()."),
+    (lambda: es.batch_loss(elman(), bpttviz.Batch),
+     "batch", "Got the class Batch instead; pass an instance: Batch(inputs, targets, mask, loss)."),
+    (lambda: D.gradient_agreement(bpttviz.Trace, {}),
+     "trace", "Got the class Trace instead; pass an instance: bptt(model, inputs, targets)."),
+])
+def test_a_class_or_a_builder_for_an_instance_is_told_to_pass_an_instance(call, name, hint):
+    got, message = _error(call)
+    assert got is TypeError and f"'{name}'" in message and message.endswith(hint)
+    assert len(message) < MAX_MESSAGE
+
+
+def test_a_gru_class_given_to_rtrl_is_not_told_to_pass_a_gru():
+    got, message = _error(lambda: bpttviz.rtrl(bpttviz.GRU, X, Y))
+    assert got is TypeError
+    assert message == ("The 'model' parameter of rtrl must be an ElmanRNN or an LSTM. "
+                       "Got the class GRU instead.")
+
+
 def test_numpy_scalars_and_classes_are_quoted_by_what_a_user_would_type():
     got, message = _error(lambda: schedules.tbptt(np.int64(0)))
     assert message.endswith("Got 0 instead.")
