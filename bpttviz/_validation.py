@@ -267,6 +267,30 @@ def check_array(value, name: str, func: str, *, ndim=None, shape=None, kind="flo
     return arr
 
 
+def check_state(value, name: str, func: str, B: int, S: int, state="a state", dtype=None):
+    """A network's state for ``B`` sequences: a finite (B, S) float array (cast to ``dtype``).
+
+    Messages give the shape with its numbers and what they count ("(B, S) =
+    (4, 16) for 4 sequences and a state of 16 floats"); ``state`` names the
+    state, e.g. "a state [h, c]".
+    """
+    want = (f"shape (B, S) = ({B}, {S}) for {B} sequence{'' if B == 1 else 's'} and "
+            f"{state} of {S} floats")
+    arr = None
+    if value is not None and not isinstance(value, (str, bytes, dict, set)):
+        try:
+            arr = np.asarray(value)
+        except Exception:  # noqa: BLE001  (a ragged list, an object that refuses conversion)
+            pass
+    if arr is None or not is_real(arr.dtype):
+        raise TypeError(f"The {name!r} parameter of {func} must be an array of real numbers of "
+                        f"{want}. Got {describe(value)} instead.")
+    if arr.shape != (B, S):
+        raise ValueError(f"The {name!r} parameter of {func} must have {want}. "
+                         f"Got shape {arr.shape} instead.")
+    return check_array(arr, name, func, dtype=dtype)        # the values: finite
+
+
 def check_mask(mask, func: str, T: int, B: int, dtype=np.float64, name="mask"):
     """A loss-weight mask (T,) or (T, B) of weights >= 0 (booleans allowed) as a (T, B) array.
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import (check_array, check_instance, check_int, check_option, check_real,
-                          is_real)
+                          check_state, is_real)
 from .cells import ElmanCell, GRUCell, LSTMCell
 
 DTYPES = {"float64": np.float64, "float32": np.float32}
@@ -114,7 +114,7 @@ class RNN:
 
     def predict(self, inputs, h0=None):
         """Outputs ``yhat`` (T, B, O) for ``inputs`` (T, B, I); no gradients."""
-        return unroll(self, inputs, h0=h0).outputs
+        return _unroll(self, inputs, h0, f"{type(self).__name__}.predict").outputs
 
     def copy(self):
         """A deep copy (parameters copied, same configuration)."""
@@ -286,8 +286,8 @@ def check_inputs(model, inputs, h0, func, copy=True):
     if h0 is None:
         s0 = model.init_state(B)
     else:
-        s0 = check_array(h0, "h0", func, ndim=2, dtype=dtype,
-                         shape=(("B", B), ("S", S))).copy()
+        state = "a state" if S == model.n_hidden else "a state [h, c]"
+        s0 = check_state(h0, "h0", func, B, S, state, dtype).copy()
     return {k: v.copy() for k, v in params.items()}, x, s0
 
 
@@ -304,7 +304,11 @@ class Unrolled:
 
 def unroll(model, inputs, h0=None) -> Unrolled:
     """Run the network forward over ``inputs`` (T, B, I); no targets, no gradients."""
-    params, x, s0 = check_inputs(model, inputs, h0, "unroll")
+    return _unroll(model, inputs, h0, "unroll")
+
+
+def _unroll(model, inputs, h0, func):
+    params, x, s0 = check_inputs(model, inputs, h0, func)
     cell = model.cell
     with np.errstate(all="ignore"):
         cache = cell.forward(params, x, s0)

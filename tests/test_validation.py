@@ -579,6 +579,33 @@ def test_numpy_scalars_and_classes_are_quoted_by_what_a_user_would_type():
     assert "Got the class Adam" in message
 
 
+def test_a_wrong_h0_is_told_the_shape_with_its_numbers():
+    model = bpttviz.ElmanRNN(3, 16, 1)
+    x, y = np.zeros((10, 4, 3)), np.zeros((10, 4, 1))
+    got, message = _error(lambda: bpttviz.bptt(model, x, y, h0=np.zeros(16)))
+    assert got is ValueError
+    assert message == ("The 'h0' parameter of bptt must have shape (B, S) = (4, 16) for 4 "
+                       "sequences and a state of 16 floats. Got shape (16,) instead.")
+
+
+@pytest.mark.parametrize("name, call", [
+    ("bptt", lambda model, h0: bpttviz.bptt(model, X, Y, h0=h0)),
+    ("unroll", lambda model, h0: bpttviz.unroll(model, X, h0=h0)),
+    ("LSTM.predict", lambda model, h0: model.predict(X, h0=h0)),
+    ("rtrl", lambda model, h0: bpttviz.rtrl(model, X, Y, h0=h0)),
+    ("uoro", lambda model, h0: bpttviz.uoro(model, X, Y, h0=h0)),
+    ("step_jacobians", lambda model, h0: D.step_jacobians(model, X, h0=h0)),
+    ("truncation_bias", lambda model, h0: D.truncation_bias(model, X, Y, [2], h0=h0)),
+])
+@pytest.mark.parametrize("h0", [np.zeros(2 * H), np.zeros((B + 1, 2 * H)), np.zeros((B, H))])
+def test_a_wrong_h0_names_the_function_called_and_the_lstm_state(name, call, h0):
+    got, message = _error(lambda: call(lstm(), h0))
+    assert got is ValueError
+    assert message == (f"The 'h0' parameter of {name} must have shape (B, S) = ({B}, {2 * H}) "
+                       f"for {B} sequences and a state [h, c] of {2 * H} floats. Got shape "
+                       f"{h0.shape} instead.")
+
+
 def test_gradient_agreement_refuses_a_reshaped_recurrent_matrix_of_the_same_size():
     args = trace_and_full()
     wrong = dict(args["full_grads"])
