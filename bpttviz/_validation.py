@@ -65,6 +65,14 @@ def describe(value) -> str:
     return f"a {type(value).__name__}"
 
 
+def step_list(steps, most: int = 8) -> str:
+    """Steps as a plain Python list, "[0, 1]"; a long one by its ends, "[0, 1, 2, ..., 49] (50 steps)"."""
+    steps = [int(s) for s in np.asarray(steps).ravel()]
+    if len(steps) <= most:
+        return str(steps)
+    return f"[{', '.join(str(s) for s in steps[:3])}, ..., {steps[-1]}] ({len(steps)} steps)"
+
+
 def is_real(dtype) -> bool:
     """Whether ``dtype`` holds real numbers: a float or an integer type (booleans do not)."""
     return dtype != bool and (np.issubdtype(dtype, np.floating) or np.issubdtype(dtype, np.integer))

@@ -623,9 +623,28 @@ def test_a_mask_whose_targets_no_update_injects_is_refused():
     mask = np.zeros(T)
     mask[-1] = 1                                      # EARLY's one update injects steps 0-2
     got, message = _error(lambda: bpttviz.bptt(elman(), X, Y, mask=mask, schedule=EARLY))
-    assert got is ValueError and "'mask'" in message and "array([5])" in message
+    assert got is ValueError
+    assert message == ("The 'mask' parameter of bptt must give a target to a step whose loss the "
+                       "schedule injects, or every gradient is zero; early injects steps "
+                       "[0, 1, 2]. Got targets at steps [5] instead.")
     trace = bpttviz.bptt(elman(), X, Y, mask=mask, schedule=schedules.tbptt(T, 2, 2))
     assert np.isnan(trace.updates[0].loss) and np.isfinite(trace.updates[-1].loss)
+
+
+def test_long_lists_of_steps_are_shown_by_their_ends():
+    mask = np.zeros(100)
+    mask[3::10] = 1                                   # last_loss injects steps 9, 19, ..., 99
+    x, y = np.zeros((100, 1, I)), np.zeros((100, 1, O))
+    got, message = _error(lambda: bpttviz.bptt(elman(), x, y, mask=mask,
+                                               schedule=schedules.last_loss(100, 10)))
+    assert message.endswith("; last_loss injects steps [9, 19, 29, ..., 99] (10 steps). Got "
+                            "targets at steps [3, 13, 23, ..., 93] (10 steps) instead.")
+
+
+def test_a_loss_injected_twice_is_quoted_as_a_list():
+    plans = (UpdatePlan(3, [0, 1, 2], [0, 0, 0]), UpdatePlan(5, [2, 3, 4], [0, 0, 0]))
+    got, message = _error(lambda: Schedule("twice", 5, plans))
+    assert got is ValueError and message.endswith("[3, 4]. Got [2, 3, 4] instead.")
 
 
 def test_a_list_of_booleans_is_a_mask_like_the_same_array():
