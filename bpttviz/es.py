@@ -150,7 +150,7 @@ def train_es(model, task, *, population=50, sigma=0.02, optimizer="adam", lr=Non
     population : even int >= 2
     sigma : float > 0
     optimizer : {"sgd", "momentum", "adam"} or Optimizer
-    lr : float >= 0, optional
+    lr : float > 0, optional
         Learning rate (None: the optimizer's default).
     shaping : {"ranks", "none"}
     n_generations : int >= 1

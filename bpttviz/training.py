@@ -91,7 +91,8 @@ class Optimizer:
     """Turns gradients into new parameters; keeps its own state between steps.
 
     ``step(params, grads)`` returns new arrays and leaves ``params`` alone, so
-    a step whose result is not finite can be refused.
+    a step whose result is not finite can be refused. ``lr`` is the learning
+    rate, > 0 (None: the class's ``default_lr``).
     """
 
     name = "optimizer"
@@ -99,7 +100,7 @@ class Optimizer:
 
     def __init__(self, lr=None):
         lr = self.default_lr if lr is None else lr
-        self.lr = check_real(lr, "lr", type(self).__name__, low=0)
+        self.lr = check_real(lr, "lr", type(self).__name__, low=0, closed="right")
         self.reset()
 
     def reset(self):
@@ -200,7 +201,7 @@ def make_optimizer(optimizer="adam", lr=None, func="make_optimizer") -> Optimize
                        f"one of {{{names}}} or an Optimizer")
     name = check_option(optimizer, "optimizer", func, tuple(OPTIMIZERS))
     lr = OPTIMIZERS[name].default_lr if lr is None else lr
-    lr = check_real(lr, "lr", func, low=0)
+    lr = check_real(lr, "lr", func, low=0, closed="right")
     return OPTIMIZERS[name](lr=lr)
 
 
@@ -589,7 +590,7 @@ def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=
     schedule : Schedule, optional
         A preset of :mod:`bpttviz.schedules` built for ``seq_len`` steps, instead of k1/k2.
     optimizer : {"sgd", "momentum", "adam"} or Optimizer
-    lr : float >= 0, optional
+    lr : float > 0, optional
         Learning rate (None: the optimizer's default, see :data:`OPTIMIZERS`).
     clip : float > 0, optional
         Clipping threshold (None: no clipping).
