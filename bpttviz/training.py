@@ -570,6 +570,9 @@ def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=
           method="bptt") -> History:
     """Train ``model`` in place on ``task`` with truncated BPTT(k1, k2); return its History.
 
+    Without ``k1``, ``k2`` or ``schedule`` it trains with full BPTT: one update
+    per sequence, after its last step, through every state back to step 0.
+
     Each sequence (a fresh batch from ``task``, starting from the zero state)
     is run under the schedule; its updates are applied as they come (see the
     module docstring for what happens to a window when the weights change).
@@ -586,7 +589,10 @@ def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=
         Batch used for every sequence.
     k1, k2 : int >= 1 or None
         Steps between updates and states each update backpropagates through
-        (None: T), as in :func:`bpttviz.bptt`.
+        (None: T, the sequence length), as in :func:`bpttviz.bptt`. The default,
+        neither of them nor ``schedule``, is full BPTT, ``schedules.full(T)``:
+        one update per sequence, so ``n_updates`` counts sequences
+        (``history.config["schedule"]`` says which schedule ran).
     schedule : Schedule, optional
         A preset of :mod:`bpttviz.schedules` built for ``seq_len`` steps, instead of k1/k2.
     optimizer : {"sgd", "momentum", "adam"} or Optimizer

@@ -64,6 +64,21 @@ def test_with_frozen_weights_any_schedule_is_the_engines(schedule):
             np.testing.assert_allclose(got[name], g, rtol=1e-10, atol=1e-14)
 
 
+def test_without_k1_k2_or_a_schedule_train_runs_full_bptt_as_its_docstring_says():
+    doc = " ".join(train.__doc__.split())
+    assert "The default, neither of them nor ``schedule``, is full BPTT, ``schedules.full(T)``" in doc
+    task, model = AddingProblem(lag=5, seq_len=20), bpttviz.ElmanRNN(2, 6, 1, seed=1)
+    run = dict(n_updates=3, batch_size=4, progress=False)
+    default = train(model.copy(), task, **run)
+    full = train(model.copy(), task, schedule=schedules.full(20), **run)
+    assert default.config["schedule"] == "Schedule(full(k1=20, k2=20), T=20, updates=1)"
+    assert default.config["k1"] == default.config["k2"] == 20
+    assert list(default.sequence) == [0, 1, 2]                # one update per sequence
+    assert list(default.step) == [20] * 3 and list(default.window_start) == [0] * 3
+    np.testing.assert_array_equal(default.loss, full.loss)
+    np.testing.assert_array_equal(default.grad_norm, full.grad_norm)
+
+
 def test_updates_without_a_target_are_not_applied():
     # Adding problem: only the last step has a target, so of tbptt(20, 6, 8)'s four
     # updates only the last one (at step 20, window [12, 20)) learns anything.
