@@ -92,15 +92,13 @@ class RNN:
         out = {}
         for name, shape in shapes.items():
             arr = np.asarray(self.params[name])
+            bad = f"The model given to {func} has a bad parameter: {name!r} must"
             if not is_real(arr.dtype):
-                raise TypeError(f"The model parameter {name!r} must hold real numbers. "
-                                f"Got dtype {arr.dtype} instead.")
+                raise TypeError(f"{bad} hold real numbers. Got dtype {arr.dtype} instead.")
             if arr.shape != shape:
-                raise ValueError(f"The model parameter {name!r} must have shape {shape}. "
-                                 f"Got {arr.shape} instead.")
+                raise ValueError(f"{bad} have shape {shape}. Got shape {arr.shape} instead.")
             if not np.all(np.isfinite(arr)):
-                raise ValueError(f"The model parameter {name!r} must be finite. "
-                                 f"Got a non-finite value instead.")
+                raise ValueError(f"{bad} be finite. Got a non-finite value instead.")
             out[name] = arr.astype(self.dtype, copy=False)
         return out
 

@@ -624,7 +624,7 @@ def test_bad_data_is_named():
 def test_bad_parameters_are_named():
     model, x, y, _ = make_data()
     model.params["W_hh"] = np.zeros((3, 3))
-    with pytest.raises(ValueError, match=r"'W_hh' must have shape \(4, 4\). Got \(3, 3\)"):
+    with pytest.raises(ValueError, match=r"'W_hh' must have shape \(4, 4\). Got shape \(3, 3\)"):
         bpttviz.bptt(model, x, y)
     model.params["W_hh"] = np.full((4, 4), np.nan)
     with pytest.raises(ValueError, match=r"'W_hh' must be finite"):

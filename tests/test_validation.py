@@ -606,6 +606,20 @@ def test_a_wrong_h0_names_the_function_called_and_the_lstm_state(name, call, h0)
                        f"{h0.shape} instead.")
 
 
+@pytest.mark.parametrize("name, call", [
+    ("bptt", lambda model: bpttviz.bptt(model, X, Y)),
+    ("train", lambda model: bpttviz.train(model, adding(), progress=False)),
+    ("lyapunov_exponent", lambda model: D.lyapunov_exponent(model, X)),
+])
+def test_a_bad_model_parameter_names_the_function_called(name, call):
+    model = elman()
+    model.params["W_hh"] = np.zeros((H, H + 1))
+    got, message = _error(lambda: call(model))
+    assert got is ValueError
+    assert message == (f"The model given to {name} has a bad parameter: 'W_hh' must have shape "
+                       f"({H}, {H}). Got shape ({H}, {H + 1}) instead.")
+
+
 def test_gradient_agreement_refuses_a_reshaped_recurrent_matrix_of_the_same_size():
     args = trace_and_full()
     wrong = dict(args["full_grads"])
