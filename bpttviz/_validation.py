@@ -66,7 +66,8 @@ def describe(value) -> str:
 
 
 def step_list(steps, most: int = 8) -> str:
-    """Steps as a plain Python list, "[0, 1]"; a long one by its ends, "[0, 1, 2, ..., 49] (50 steps)"."""
+    """Steps as a plain Python list, "[0, 1]"; a long one by its ends,
+    "[0, 1, 2, ..., 49] (50 steps)"."""
     steps = [int(s) for s in np.asarray(steps).ravel()]
     if len(steps) <= most:
         return str(steps)

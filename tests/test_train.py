@@ -66,7 +66,8 @@ def test_with_frozen_weights_any_schedule_is_the_engines(schedule):
 
 def test_without_k1_k2_or_a_schedule_train_runs_full_bptt_as_its_docstring_says():
     doc = " ".join(train.__doc__.split())
-    assert "The default, neither of them nor ``schedule``, is full BPTT, ``schedules.full(T)``" in doc
+    assert ("The default, neither of them nor ``schedule``, is full BPTT, "
+            "``schedules.full(T)``") in doc
     task, model = AddingProblem(lag=5, seq_len=20), bpttviz.ElmanRNN(2, 6, 1, seed=1)
     run = dict(n_updates=3, batch_size=4, progress=False)
     default = train(model.copy(), task, **run)

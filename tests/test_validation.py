@@ -489,7 +489,7 @@ def test_bad_argument_gives_a_named_short_error(path, name, value):
     assert "Got" in message, f"the message does not say what was received: {message}"
     if "func" not in entry.internal:            # else it names the caller given as func
         called = path.split(".")[-1]
-        assert re.search(rf"\b{called}\b", message), f"the message does not name {called}: {message}"
+        assert re.search(rf"\b{called}\b", message), f"{called} is not named: {message}"
     if model is not None:                       # refused before any work
         for k, v in before.items():
             np.testing.assert_array_equal(model.params[k], v)
