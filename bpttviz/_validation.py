@@ -12,6 +12,7 @@ whatever was passed.
 
 from __future__ import annotations
 
+import inspect
 import numbers
 
 import numpy as np
@@ -23,19 +24,22 @@ MAX_QUOTED = 60
 def describe(value) -> str:
     """A short description of ``value`` for an error message (at most a few dozen characters).
 
-    Scalars, None and short strings, lists and tuples are quoted; arrays are
-    described by shape and dtype; long sequences and dicts by type and length
-    (a dict by its first keys); other objects by their type.
+    Scalars, None and short strings, lists and tuples are quoted (NumPy scalars
+    as the Python values they hold); arrays are described by shape and dtype;
+    long sequences and dicts by type and length (a dict by its first keys);
+    classes and named functions by their names; other objects by their type.
     """
+    if isinstance(value, np.generic):
+        value = value.item()           # "0.5", not NumPy 2's "np.float64(0.5)"
     if isinstance(value, np.ndarray):
         if value.ndim == 0 and value.dtype.kind in "biufc":
-            return repr(value[()])
+            return repr(value[()].item())
         if value.ndim == 1 and value.size <= 8 and value.dtype.kind in "biuf":
             text = f"array({value.tolist()})"
             if len(text) <= MAX_QUOTED:
                 return text
         return f"an array of shape {value.shape} and dtype {value.dtype}"
-    if value is None or isinstance(value, (bool, numbers.Number, np.generic)):
+    if value is None or isinstance(value, (bool, numbers.Number)):
         text = repr(value)
         return text if len(text) <= MAX_QUOTED else f"a {type(value).__name__}"
     if isinstance(value, str):
@@ -54,7 +58,20 @@ def describe(value) -> str:
         keys = [repr(k) for k in list(value)[:4]]
         more = ", ..." if len(value) > 4 else ""
         return f"a dict with keys [{', '.join(keys)}{more}]" if value else "an empty dict"
+    if inspect.isclass(value):
+        return f"the class {value.__name__}"
+    if inspect.isroutine(value) and getattr(value, "__name__", "<lambda>") != "<lambda>":
+        return f"the function {value.__name__}"
     return f"a {type(value).__name__}"
+
+
+def step_list(steps, most: int = 8) -> str:
+    """Steps as a plain Python list, "[0, 1]"; a long one by its ends,
+    "[0, 1, 2, ..., 49] (50 steps)"."""
+    steps = [int(s) for s in np.asarray(steps).ravel()]
+    if len(steps) <= most:
+        return str(steps)
+    return f"[{', '.join(str(s) for s in steps[:3])}, ..., {steps[-1]}] ({len(steps)} steps)"
 
 
 def is_real(dtype) -> bool:
@@ -132,13 +149,46 @@ def check_callable(value, name: str, func: str, allow_none=True, what="callable"
                     f"Got {describe(value)} instead.")
 
 
-def check_instance(value, name: str, func: str, types, what: str, allow_none=False):
-    """Return ``value`` if it is an instance of ``types``; ``what`` names them in the message."""
+def _call_text(f) -> str:
+    """``f`` called with its required parameters by name, e.g. "ElmanRNN(n_in, n_hidden, n_out)"."""
+    try:
+        params = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):     # a builtin without a signature
+        return f"{f.__name__}(...)"
+    needed = [p.name for p in params if p.default is p.empty
+              and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    return f"{f.__name__}({', '.join(needed)})"
+
+
+def instance_hint(value, types, make=None) -> str:
+    """What to do when ``value`` builds an instance of ``types`` instead of being one: the
+    class itself ("pass an instance: AddingProblem()", or ``make``, a call that builds one)
+    or a function annotated to return one ("call it: full(T)")."""
+    types = types if isinstance(types, tuple) else (types,)
+    if inspect.isclass(value) and issubclass(value, types):
+        return f"; pass an instance: {make or _call_text(value)}"
+    if inspect.isfunction(value):
+        returns = inspect.signature(value).return_annotation
+        returns = returns if isinstance(returns, str) else getattr(returns, "__name__", None)
+        if returns in {t.__name__ for t in types}:
+            return f"; call it: {_call_text(value)}"
+    return ""
+
+
+def check_instance(value, name: str, func: str, types, what: str, allow_none=False, make=None):
+    """Return ``value`` if it is an instance of ``types``; ``what`` names them in the message.
+
+    Used wherever a model, task, schedule, trace or other object is expected:
+    a class of those types (or a function that returns one) passed instead of
+    an instance is told to pass an instance ("pass an instance: AddingProblem()";
+    ``make`` replaces the constructor call for a class users do not build
+    themselves, e.g. "bptt(model, inputs, targets)").
+    """
     if (value is None and allow_none) or isinstance(value, types):
         return value
     extra = " or None" if allow_none else ""
     raise TypeError(f"The {name!r} parameter of {func} must be {what}{extra}. "
-                    f"Got {describe(value)} instead.")
+                    f"Got {describe(value)} instead{instance_hint(value, types, make)}.")
 
 
 def check_rng(rng, func: str, allow_none=False):
@@ -224,6 +274,30 @@ def check_array(value, name: str, func: str, *, ndim=None, shape=None, kind="flo
         raise ValueError(f"The {name!r} parameter of {func} must be finite. Got "
                          f"{arr[tuple(bad)]} at index {tuple(int(i) for i in bad)} instead.")
     return arr
+
+
+def check_state(value, name: str, func: str, B: int, S: int, state="a state", dtype=None):
+    """A network's state for ``B`` sequences: a finite (B, S) float array (cast to ``dtype``).
+
+    Messages give the shape with its numbers and what they count ("(B, S) =
+    (4, 16) for 4 sequences and a state of 16 floats"); ``state`` names the
+    state, e.g. "a state [h, c]".
+    """
+    want = (f"shape (B, S) = ({B}, {S}) for {B} sequence{'' if B == 1 else 's'} and "
+            f"{state} of {S} floats")
+    arr = None
+    if value is not None and not isinstance(value, (str, bytes, dict, set)):
+        try:
+            arr = np.asarray(value)
+        except Exception:  # noqa: BLE001  (a ragged list, an object that refuses conversion)
+            pass
+    if arr is None or not is_real(arr.dtype):
+        raise TypeError(f"The {name!r} parameter of {func} must be an array of real numbers of "
+                        f"{want}. Got {describe(value)} instead.")
+    if arr.shape != (B, S):
+        raise ValueError(f"The {name!r} parameter of {func} must have {want}. "
+                         f"Got shape {arr.shape} instead.")
+    return check_array(arr, name, func, dtype=dtype)        # the values: finite
 
 
 def check_mask(mask, func: str, T: int, B: int, dtype=np.float64, name="mask"):

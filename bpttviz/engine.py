@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_array, check_bool, check_int, check_mask, check_option, describe
+from ._validation import (check_array, check_bool, check_instance, check_int, check_mask,
+                          check_option, step_list)
 from .cells import outer_sum
 from .losses import LOSSES, mean_over_targets
 from .models import check_inputs, unroll  # unroll lives with the models; offered here beside bptt
@@ -573,9 +574,9 @@ def resolve_schedule(T, k1=None, k2=None, schedule=None, func="bptt", where="",
     k2 = check_int(k2, "k2", func, low=1, allow_none=True)
     if schedule is None:
         return tbptt(T, k1, k2)
-    if not isinstance(schedule, Schedule):
-        raise TypeError(f"The 'schedule' parameter of {func}{where} must be a bpttviz Schedule "
-                        f"(see bpttviz.schedules). Got {type(schedule).__name__} instead.")
+    check_instance(schedule, "schedule", f"{func}{where}", Schedule,
+                   "a bpttviz Schedule (see bpttviz.schedules)",
+                   make="schedules.tbptt(T, k1, k2)")
     if k1 is not None or k2 is not None:
         raise ValueError(f"Give either k1/k2 or a schedule to {func}{where}, not both. "
                          f"Got k1={k1}, k2={k2} and {schedule!r}.")
@@ -632,7 +633,9 @@ def bptt(model, inputs, targets, k1=None, k2=None, h0=None, *, loss="mse", mask=
     schedule = resolve_schedule(T, k1, k2, schedule, "bptt")
     checkpoint = check_int(checkpoint, "checkpoint", "bptt", low=1, allow_none=True)
     if pb.m is not None and not any(pb.carries[p.losses].any() for p in schedule.updates):
+        injected = np.concatenate([p.losses for p in schedule.updates])
         raise ValueError(f"The 'mask' parameter of bptt must give a target to a step whose loss "
-                         f"the schedule injects, or every gradient is zero. Got targets at steps "
-                         f"{describe(np.flatnonzero(pb.carries))}, none injected by {schedule!r}.")
+                         f"the schedule injects, or every gradient is zero; {schedule.name} "
+                         f"injects steps {step_list(injected)}. Got targets at steps "
+                         f"{step_list(np.flatnonzero(pb.carries))} instead.")
     return run_schedule(pb, schedule, checkpoint, record=record)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_int, check_option, check_real, check_rng, describe
+from ._validation import check_instance, check_int, check_option, check_real, check_rng
 from .engine import make_problem, problem_loss
 from .models import max_singular_value
 from .tasks import Batch
@@ -49,9 +49,7 @@ ES_COLUMNS = (
 
 def _problem(model, batch, func):
     """``model`` and ``batch`` checked once, for many forward passes."""
-    if not isinstance(batch, Batch):
-        raise TypeError(f"The 'batch' parameter of {func} must be a bpttviz.tasks.Batch. "
-                        f"Got {describe(batch)} instead.")
+    check_instance(batch, "batch", func, Batch, "a bpttviz.tasks.Batch")
     return make_problem(model, batch.inputs, batch.targets, None, batch.loss, batch.mask, func,
                         copy=False)
 
@@ -152,7 +150,7 @@ def train_es(model, task, *, population=50, sigma=0.02, optimizer="adam", lr=Non
     population : even int >= 2
     sigma : float > 0
     optimizer : {"sgd", "momentum", "adam"} or Optimizer
-    lr : float >= 0, optional
+    lr : float > 0, optional
         Learning rate (None: the optimizer's default).
     shaping : {"ranks", "none"}
     n_generations : int >= 1

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_array, check_int, check_option, check_real, is_real
+from ._validation import (check_array, check_instance, check_int, check_option, check_real,
+                          check_state, is_real)
 from .cells import ElmanCell, GRUCell, LSTMCell
 
 DTYPES = {"float64": np.float64, "float32": np.float32}
@@ -91,15 +92,13 @@ class RNN:
         out = {}
         for name, shape in shapes.items():
             arr = np.asarray(self.params[name])
+            bad = f"The model given to {func} has a bad parameter: {name!r} must"
             if not is_real(arr.dtype):
-                raise TypeError(f"The model parameter {name!r} must hold real numbers. "
-                                f"Got dtype {arr.dtype} instead.")
+                raise TypeError(f"{bad} hold real numbers. Got dtype {arr.dtype} instead.")
             if arr.shape != shape:
-                raise ValueError(f"The model parameter {name!r} must have shape {shape}. "
-                                 f"Got {arr.shape} instead.")
+                raise ValueError(f"{bad} have shape {shape}. Got shape {arr.shape} instead.")
             if not np.all(np.isfinite(arr)):
-                raise ValueError(f"The model parameter {name!r} must be finite. "
-                                 f"Got a non-finite value instead.")
+                raise ValueError(f"{bad} be finite. Got a non-finite value instead.")
             out[name] = arr.astype(self.dtype, copy=False)
         return out
 
@@ -113,7 +112,7 @@ class RNN:
 
     def predict(self, inputs, h0=None):
         """Outputs ``yhat`` (T, B, O) for ``inputs`` (T, B, I); no gradients."""
-        return unroll(self, inputs, h0=h0).outputs
+        return _unroll(self, inputs, h0, f"{type(self).__name__}.predict").outputs
 
     def copy(self):
         """A deep copy (parameters copied, same configuration)."""
@@ -265,9 +264,7 @@ def _uniform_init(rng, shapes, H):
 
 def check_model(model, func):
     """The model's parameters, checked (TypeError/ValueError naming what is wrong)."""
-    if not isinstance(model, RNN):
-        raise TypeError(f"The 'model' parameter of {func} must be a bpttviz model "
-                        f"(ElmanRNN, LSTM, GRU). Got {type(model).__name__} instead.")
+    check_instance(model, "model", func, RNN, "a bpttviz model (ElmanRNN, LSTM, GRU)")
     return model.checked_params(func)
 
 
@@ -287,8 +284,8 @@ def check_inputs(model, inputs, h0, func, copy=True):
     if h0 is None:
         s0 = model.init_state(B)
     else:
-        s0 = check_array(h0, "h0", func, ndim=2, dtype=dtype,
-                         shape=(("B", B), ("S", S))).copy()
+        state = "a state" if S == model.n_hidden else "a state [h, c]"
+        s0 = check_state(h0, "h0", func, B, S, state, dtype).copy()
     return {k: v.copy() for k, v in params.items()}, x, s0
 
 
@@ -305,7 +302,11 @@ class Unrolled:
 
 def unroll(model, inputs, h0=None) -> Unrolled:
     """Run the network forward over ``inputs`` (T, B, I); no targets, no gradients."""
-    params, x, s0 = check_inputs(model, inputs, h0, "unroll")
+    return _unroll(model, inputs, h0, "unroll")
+
+
+def _unroll(model, inputs, h0, func):
+    params, x, s0 = check_inputs(model, inputs, h0, func)
     cell = model.cell
     with np.errstate(all="ignore"):
         cache = cell.forward(params, x, s0)

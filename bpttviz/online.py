@@ -42,11 +42,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_array, check_instance, check_int, check_option, describe
+from ._validation import check_array, check_instance, check_int, check_option
 from .cells import ElmanCell, GRUCell, LSTMCell
 from .engine import LazySource, loss_weights, make_problem, reaching_losses
 from .losses import LOSSES
-from .models import RNN
+from .models import LSTM, RNN, ElmanRNN
 from .schedules import Schedule, tbptt
 from .trace import Cost, Trace, Update
 
@@ -86,9 +86,9 @@ def check_online_model(model, func):
     ValueError
         If its cell is not one of :data:`SUPPORTED_CELLS` (the GRU).
     """
-    if not isinstance(model, RNN):
-        raise TypeError(f"The 'model' parameter of {func} must be an ElmanRNN or an LSTM. "
-                        f"Got {describe(model)} instead.")
+    # a class passed for a model is told to pass an instance, but never one of the GRU
+    accepted = (ElmanRNN, LSTM) if isinstance(model, type) else RNN
+    check_instance(model, "model", func, accepted, "an ElmanRNN or an LSTM")
     if model.cell.kind not in SUPPORTED_CELLS:
         raise ValueError(f"The 'model' parameter of {func} must be an ElmanRNN or an LSTM "
                          f"{_UNSUPPORTED}. Got {type(model).__name__} instead.")
@@ -137,10 +137,8 @@ class OnlineGradient:
     def __init__(self, cell, s0, method="rtrl", rng=None, _variant="unbiased"):
         func = "OnlineGradient"
         kind = getattr(cell, "kind", None)
-        if not isinstance(cell, _CELL_TYPES):
-            raise TypeError(f"The 'cell' parameter of {func} must be a network's cell "
-                            f"(model.cell) of an ElmanRNN or an LSTM. Got {describe(cell)} "
-                            f"instead.")
+        check_instance(cell, "cell", func, _CELL_TYPES,
+                       "a network's cell (model.cell) of an ElmanRNN or an LSTM")
         if kind not in SUPPORTED_CELLS:
             raise ValueError(f"The 'cell' parameter of {func} must be the cell of an ElmanRNN "
                              f"or an LSTM {_UNSUPPORTED}. Got {type(cell).__name__} instead.")

@@ -23,7 +23,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ._validation import check_array, check_bool, check_int, check_real, describe
+from ._validation import check_array, check_bool, check_int, check_real, describe, step_list
 
 __all__ = ["UpdatePlan", "Schedule", "kept_mask", "tbptt", "full", "keras", "per_loss",
            "sliding_window", "last_loss", "randomized", "expected_length", "PRESETS"]
@@ -205,7 +205,7 @@ def _check_plans(T, plans):
         if plan.losses.size and plan.losses[0] < prev:
             raise ValueError(f"The 'updates' parameter of Schedule must inject each loss once: "
                              f"update {u} (at step {plan.step}) may inject only losses in "
-                             f"[{prev}, {plan.step - 1}]. Got {describe(plan.losses)} instead.")
+                             f"[{prev}, {plan.step - 1}]. Got {step_list(plan.losses)} instead.")
         prev = plan.step
 
 
@@ -245,6 +245,7 @@ def tbptt(T: int, k1: int | None = None, k2: int | None = None) -> Schedule:
 
 def full(T: int) -> Schedule:
     """Full BPTT: one update after the last step, every loss reaches step 0."""
+    T = _check_T(T, "full")
     return tbptt(T, T, T)
 
 

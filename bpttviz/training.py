@@ -60,8 +60,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import (check_array, check_bool, check_callable, check_grads, check_int,
-                          check_option, check_real, describe)
+from ._validation import (check_array, check_bool, check_callable, check_grads, check_instance,
+                          check_int, check_option, check_real, describe)
 from .engine import loss_weights, make_problem, resolve_schedule, run_schedule
 from .models import check_model, max_singular_value, unroll
 from .online import ONLINE_METHODS, OnlineGradient, check_online_model
@@ -91,7 +91,8 @@ class Optimizer:
     """Turns gradients into new parameters; keeps its own state between steps.
 
     ``step(params, grads)`` returns new arrays and leaves ``params`` alone, so
-    a step whose result is not finite can be refused.
+    a step whose result is not finite can be refused. ``lr`` is the learning
+    rate, > 0 (None: the class's ``default_lr``).
     """
 
     name = "optimizer"
@@ -99,7 +100,7 @@ class Optimizer:
 
     def __init__(self, lr=None):
         lr = self.default_lr if lr is None else lr
-        self.lr = check_real(lr, "lr", type(self).__name__, low=0)
+        self.lr = check_real(lr, "lr", type(self).__name__, low=0, closed="right")
         self.reset()
 
     def reset(self):
@@ -194,9 +195,13 @@ def make_optimizer(optimizer="adam", lr=None, func="make_optimizer") -> Optimize
                              f"{optimizer!r} or as 'lr', not both. Got lr={describe(lr)}.")
         optimizer.reset()
         return optimizer
+    if not isinstance(optimizer, str):
+        names = ", ".join(repr(o) for o in OPTIMIZERS)
+        check_instance(optimizer, "optimizer", func, Optimizer,
+                       f"one of {{{names}}} or an Optimizer")
     name = check_option(optimizer, "optimizer", func, tuple(OPTIMIZERS))
     lr = OPTIMIZERS[name].default_lr if lr is None else lr
-    lr = check_real(lr, "lr", func, low=0)
+    lr = check_real(lr, "lr", func, low=0, closed="right")
     return OPTIMIZERS[name](lr=lr)
 
 
@@ -504,19 +509,18 @@ def check_data(model, task, batch_size, seq_len, func):
     the same fixed batch.
     """
     check_model(model, func)
+    check_instance(task, "task", func, (Task, Batch),
+                   "a bpttviz Task (see bpttviz.tasks.TASKS) or a Batch")
     if isinstance(task, Batch):
         B, T = task.B, task.T
         if batch_size is not None and check_int(batch_size, "batch_size", func, low=1) != B:
             raise ValueError(f"The 'batch_size' parameter of {func} must be None or {B} (the "
-                             f"fixed batch's size). Got {batch_size!r} instead.")
+                             f"fixed batch's size). Got {describe(batch_size)} instead.")
         if seq_len is not None and check_int(seq_len, "seq_len", func, low=1) != T:
             raise ValueError(f"The 'seq_len' parameter of {func} must be None or {T} (the fixed "
-                             f"batch's length). Got {seq_len!r} instead.")
+                             f"batch's length). Got {describe(seq_len)} instead.")
         make_problem(model, task.inputs, task.targets, None, task.loss, task.mask, func)
         return (lambda rng: task), B, T
-    if not isinstance(task, Task):
-        raise TypeError(f"The 'task' parameter of {func} must be a bpttviz Task (see "
-                        f"bpttviz.tasks.TASKS) or a Batch. Got {type(task).__name__} instead.")
     B = check_int(32 if batch_size is None else batch_size, "batch_size", func, low=1)
     T = task.check_seq_len(seq_len, func)
     for what, need, have in (("inputs", task.n_in, model.n_in), ("outputs", task.n_out, model.n_out)):
@@ -567,6 +571,9 @@ def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=
           method="bptt") -> History:
     """Train ``model`` in place on ``task`` with truncated BPTT(k1, k2); return its History.
 
+    Without ``k1``, ``k2`` or ``schedule`` it trains with full BPTT: one update
+    per sequence, after its last step, through every state back to step 0.
+
     Each sequence (a fresh batch from ``task``, starting from the zero state)
     is run under the schedule; its updates are applied as they come (see the
     module docstring for what happens to a window when the weights change).
@@ -583,11 +590,14 @@ def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=
         Batch used for every sequence.
     k1, k2 : int >= 1 or None
         Steps between updates and states each update backpropagates through
-        (None: T), as in :func:`bpttviz.bptt`.
+        (None: T, the sequence length), as in :func:`bpttviz.bptt`. The default,
+        neither of them nor ``schedule``, is full BPTT, ``schedules.full(T)``:
+        one update per sequence, so ``n_updates`` counts sequences
+        (``history.config["schedule"]`` says which schedule ran).
     schedule : Schedule, optional
         A preset of :mod:`bpttviz.schedules` built for ``seq_len`` steps, instead of k1/k2.
     optimizer : {"sgd", "momentum", "adam"} or Optimizer
-    lr : float >= 0, optional
+    lr : float > 0, optional
         Learning rate (None: the optimizer's default, see :data:`OPTIMIZERS`).
     clip : float > 0, optional
         Clipping threshold (None: no clipping).

@@ -1,6 +1,18 @@
-"""Finite differences, shared by the gradient tests."""
+"""Finite differences and a frozen optimizer, shared by the gradient tests."""
 
 import numpy as np
+
+from bpttviz.training import Optimizer
+
+
+class Frozen(Optimizer):
+    """Leaves the weights as they are: every update of a training run is then computed at
+    the initial weights, where the engine's gradient is the reference."""
+
+    name = "frozen"
+
+    def _step(self, name, p, g):
+        return p.copy()
 
 
 def numerical_grads(f, params, eps=1e-6):

@@ -479,7 +479,8 @@ def test_bad_model_arguments_are_refused(build, error, message):
 def test_lstm_initial_state_must_hold_h_and_c():
     model = bpttviz.LSTM(I, H, O)
     x, y, _, _ = make_data("lstm", "mse")
-    with pytest.raises(ValueError, match=r"'h0' parameter of bptt must have shape \(B=2, S=6\)"):
+    with pytest.raises(ValueError, match=r"'h0' parameter of bptt must have shape \(B, S\) = "
+                                         r"\(2, 6\) for 2 sequences and a state \[h, c\] of 6"):
         bpttviz.bptt(model, x, y, h0=np.zeros((B, H)))
 
 

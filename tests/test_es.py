@@ -136,6 +136,8 @@ def test_es_callback_stops():
     (dict(n_generations=0), r"'n_generations'"),
     (dict(optimizer="lbfgs"), r"'optimizer' parameter of train_es"),
     (dict(lr=-1.0), r"'lr'"),
+    (dict(lr=0), r"^The 'lr' parameter of train_es must be a real number in the range \(0, inf\)\. "
+                 r"Got 0 instead\.$"),
     (dict(seed=-2), r"'seed'"),
     (dict(callback="x"), r"'callback'"),
 ])

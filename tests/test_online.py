@@ -16,7 +16,7 @@ from bpttviz import schedules
 from bpttviz.engine import make_problem, problem_loss
 from bpttviz.online import _uoro_variant, rtrl, uoro
 
-from gradcheck import numerical_grads, rel_error
+from gradcheck import Frozen, numerical_grads, rel_error
 
 KEYS = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
 
@@ -285,7 +285,7 @@ def test_train_with_online_methods_applies_their_gradients(method):
     batch = task.sample(4, np.random.default_rng(0))
     model = bpttviz.ElmanRNN(1, 4, 1, seed=0)
     frozen = model.copy()
-    hist = bpttviz.train(model, batch, k1=5, method=method, optimizer="sgd", lr=0.0, n_updates=1)
+    hist = bpttviz.train(model, batch, k1=5, method=method, optimizer=Frozen(), n_updates=1)
     ref = (rtrl(frozen, batch.inputs, batch.targets, 5, mask=batch.mask) if method == "rtrl"
            else uoro(frozen, batch.inputs, batch.targets, 5, mask=batch.mask))
     if method == "rtrl":
@@ -402,7 +402,7 @@ def test_randomized_weights_reach_the_gradient_with_checkpointing_and_in_trainin
         assert rel_error(a.grads, b.grads) <= 1e-12
     batch = bpttviz.Batch(x, y, np.ones((16, 2)), "mse")
     seen = []
-    bpttviz.train(model.copy(), batch, schedule=sched, optimizer="sgd", lr=0.0, n_updates=4,
+    bpttviz.train(model.copy(), batch, schedule=sched, optimizer=Frozen(), n_updates=4,
                   callback=lambda h, u: seen.append(h.last_grads))
     assert len(seen) == 4
     for got, up in zip(seen, plain.updates):

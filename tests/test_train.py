@@ -12,6 +12,8 @@ from bpttviz.tasks import AddingProblem, Batch, CharLM, SineWave
 from bpttviz.training import (BACKWARD_COST, OPTIMIZERS, SGD, Adam, History, Momentum,
                            ProgressBar, clip_gradients, make_optimizer, train)
 
+from gradcheck import Frozen
+
 MODELS = [bpttviz.ElmanRNN, bpttviz.LSTM, bpttviz.GRU]
 
 
@@ -30,11 +32,11 @@ def collect(store):
 
 @pytest.mark.parametrize("cls", MODELS)
 @pytest.mark.parametrize("k1, k2", [(5, 5), (4, 10), (10, 4), (7, None), (None, None), (1, 30)])
-def test_with_lr_zero_each_update_is_the_engines(cls, k1, k2):
+def test_with_frozen_weights_each_update_is_the_engines(cls, k1, k2):
     task, B = SineWave(seq_len=30), 3
     model = sine_model(1, 5, cls)
     grads = []
-    history = train(model.copy(), task, k1=k1, k2=k2, optimizer="sgd", lr=0.0, n_updates=40,
+    history = train(model.copy(), task, k1=k1, k2=k2, optimizer=Frozen(), n_updates=40,
                     batch_size=B, progress=False, callback=collect(grads))
     batch = task.sample(B, np.random.default_rng(0))             # the first sequence of seed 0
     trace = bpttviz.bptt(model, batch.inputs, batch.targets, k1, k2, mask=batch.mask)
@@ -51,9 +53,9 @@ def test_with_lr_zero_each_update_is_the_engines(cls, k1, k2):
 
 @pytest.mark.parametrize("schedule", [schedules.sliding_window(30, 7), schedules.per_loss(30, 6, 5),
                                       schedules.last_loss(30, 6, 11), schedules.keras(30, 8)])
-def test_with_lr_zero_any_schedule_is_the_engines(schedule):
+def test_with_frozen_weights_any_schedule_is_the_engines(schedule):
     task, model, grads = SineWave(seq_len=30), sine_model(2, 4), []
-    train(model.copy(), task, schedule=schedule, optimizer="sgd", lr=0.0,
+    train(model.copy(), task, schedule=schedule, optimizer=Frozen(),
           n_updates=len(schedule.updates), batch_size=2, progress=False, callback=collect(grads))
     batch = task.sample(2, np.random.default_rng(0))
     trace = bpttviz.bptt(model, batch.inputs, batch.targets, mask=batch.mask, schedule=schedule)
@@ -62,12 +64,28 @@ def test_with_lr_zero_any_schedule_is_the_engines(schedule):
             np.testing.assert_allclose(got[name], g, rtol=1e-10, atol=1e-14)
 
 
+def test_without_k1_k2_or_a_schedule_train_runs_full_bptt_as_its_docstring_says():
+    doc = " ".join(train.__doc__.split())
+    assert ("The default, neither of them nor ``schedule``, is full BPTT, "
+            "``schedules.full(T)``") in doc
+    task, model = AddingProblem(lag=5, seq_len=20), bpttviz.ElmanRNN(2, 6, 1, seed=1)
+    run = dict(n_updates=3, batch_size=4, progress=False)
+    default = train(model.copy(), task, **run)
+    full = train(model.copy(), task, schedule=schedules.full(20), **run)
+    assert default.config["schedule"] == "Schedule(full(k1=20, k2=20), T=20, updates=1)"
+    assert default.config["k1"] == default.config["k2"] == 20
+    assert list(default.sequence) == [0, 1, 2]                # one update per sequence
+    assert list(default.step) == [20] * 3 and list(default.window_start) == [0] * 3
+    np.testing.assert_array_equal(default.loss, full.loss)
+    np.testing.assert_array_equal(default.grad_norm, full.grad_norm)
+
+
 def test_updates_without_a_target_are_not_applied():
     # Adding problem: only the last step has a target, so of tbptt(20, 6, 8)'s four
     # updates only the last one (at step 20, window [12, 20)) learns anything.
     task, model = AddingProblem(lag=5, seq_len=20), bpttviz.ElmanRNN(2, 6, 1, seed=1)
     grads = []
-    history = train(model.copy(), task, k1=6, k2=8, optimizer="sgd", lr=0.0, n_updates=3,
+    history = train(model.copy(), task, k1=6, k2=8, optimizer=Frozen(), n_updates=3,
                     batch_size=3, progress=False, callback=collect(grads))
     assert list(history.step) == [20, 20, 20] and list(history.sequence) == [0, 1, 2]
     assert list(history.window_start) == [12, 12, 12]
@@ -304,7 +322,7 @@ def test_progress_goes_to_stderr(capsys):
 
 def test_a_fixed_batch_is_used_for_every_sequence():
     batch = SineWave(seq_len=12).sample(3, 0)
-    history = train(sine_model(), batch, optimizer="sgd", lr=0.0, n_updates=3, progress=False)
+    history = train(sine_model(), batch, optimizer=Frozen(), n_updates=3, progress=False)
     assert np.all(history.loss == history.loss[0]) and list(history.sequence) == [0, 1, 2]
 
 
@@ -315,6 +333,8 @@ BAD = [
     (dict(k1=-1), ValueError, r"'k1' parameter of train"),
     (dict(optimizer="rmsprop"), ValueError, r"'optimizer' parameter of train must be one of"),
     (dict(lr=-0.1), ValueError, r"'lr' parameter of train"),
+    (dict(lr=0), ValueError, r"^The 'lr' parameter of train must be a real number in the range \(0, inf\)\. Got 0 instead\.$"),
+    (dict(optimizer="sgd", lr=0.0), ValueError, r"'lr' parameter of train .* \(0, inf\)\. Got 0\.0"),
     (dict(clip=0), ValueError, r"'clip' parameter of train must be a real number in the range \(0, inf\)"),
     (dict(clip=-1.0), ValueError, r"'clip'"),
     (dict(clip_mode="abs"), ValueError, r"'clip_mode'"),
@@ -329,6 +349,16 @@ BAD = [
     (dict(schedule="tbptt"), TypeError, r"'schedule' parameter of train"),
     (dict(optimizer=Adam(), lr=0.1), ValueError, r"either in the optimizer"),
 ]
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_every_optimizer_refuses_a_learning_rate_of_zero(name):
+    cls = OPTIMIZERS[name]
+    with pytest.raises(ValueError, match=rf"^The 'lr' parameter of {cls.__name__} must be a real "
+                                         r"number in the range \(0, inf\)\. Got 0 instead\.$"):
+        cls(lr=0)
+    with pytest.raises(ValueError, match=r"'lr' parameter of make_optimizer .* Got 0\.0"):
+        make_optimizer(name, lr=0.0)
 
 
 @pytest.mark.parametrize("kwargs, exc, match", BAD)

@@ -6,7 +6,7 @@ parameter of that call, one at a time, with bad values of every common kind
 (:data:`GENERIC`: None, a wrong type, a string, NaN, an empty list, a huge
 array) and with the entry's own bad values (zero, negative, wrong shape...),
 and require a TypeError or ValueError whose message names the parameter and
-stays short. A public callable without an entry fails
+the function called, and stays short. A public callable without an entry fails
 :func:`test_every_public_callable_has_an_entry`: add an entry (or, for a
 record that only the package builds, a line in :data:`RECORDS` saying so).
 
@@ -27,6 +27,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -140,7 +141,7 @@ REGISTRY = {
                                         bad={"W": [np.ones(3), np.full((2, 2), np.nan)]}),
     "bpttviz.train": Entry(lambda: dict(model=elman(), task=adding(), n_updates=2, batch_size=2,
                                         progress=False),
-                           bad={"n_updates": [0, 1.5], "k1": [0], "k2": [-1], "lr": [-0.1],
+                           bad={"n_updates": [0, 1.5], "k1": [0], "k2": [-1], "lr": [-0.1, 0, 0.0],
                                 "clip": [0.0, -1.0], "clip_mode": ["max"], "seed": [-1],
                                 "batch_size": [0], "seq_len": [1, 3.5], "progress": [-1, 1.5],
                                 "optimizer": ["rmsprop", 3],
@@ -154,7 +155,7 @@ REGISTRY = {
                                            population=2, batch_size=2, progress=False),
                               bad={"population": [3, 0], "sigma": [0.0, -1.0],
                                    "n_generations": [0], "shaping": ["rank"], "seed": [-1],
-                                   "lr": [-1.0], "callback": ["f"],
+                                   "lr": [-1.0, 0], "callback": ["f"],
                                    "divergence_factor": [1.0], "stop_on_divergence": [0]},
                               ok={"divergence_factor": ["none"]}),
     "bpttviz.History": Entry(lambda: dict(columns=("loss", "grad_norm")),
@@ -223,15 +224,15 @@ REGISTRY = {
         target=lambda **kw: adding().sample(**kw)),
     "bpttviz.tasks.load_text": Entry(lambda: dict()),
     # --- training ---
-    "bpttviz.training.Optimizer": Entry(lambda: dict(lr=0.1), bad={"lr": [-1.0]},
+    "bpttviz.training.Optimizer": Entry(lambda: dict(lr=0.1), bad={"lr": [-1.0, 0]},
                                         ok={"lr": ["none"]}),
-    "bpttviz.training.SGD": Entry(lambda: dict(lr=0.1), bad={"lr": [-1.0]}),
-    "bpttviz.training.Momentum": Entry(lambda: dict(lr=0.1), bad={"lr": [-1.0],
+    "bpttviz.training.SGD": Entry(lambda: dict(lr=0.1), bad={"lr": [-1.0, 0]}),
+    "bpttviz.training.Momentum": Entry(lambda: dict(lr=0.1), bad={"lr": [-1.0, 0.0],
                                                                   "momentum": [1.0, -0.5]}),
-    "bpttviz.training.Adam": Entry(lambda: dict(lr=0.1), bad={"lr": [-1.0], "beta1": [1.0],
+    "bpttviz.training.Adam": Entry(lambda: dict(lr=0.1), bad={"lr": [-1.0, 0], "beta1": [1.0],
                                                               "beta2": [-0.1], "eps": [0.0]}),
     "bpttviz.training.make_optimizer": Entry(lambda: dict(optimizer="sgd", lr=0.1),
-                                             bad={"optimizer": ["rmsprop"], "lr": [-1.0]},
+                                             bad={"optimizer": ["rmsprop"], "lr": [-1.0, 0]},
                                              ok={"lr": ["none"]},
                                              internal=("func",)),    # the caller's name
     "bpttviz.training.clip_gradients": Entry(
@@ -473,6 +474,9 @@ def test_bad_argument_gives_a_named_short_error(path, name, value):
     assert f"'{name}'" in message, f"the message does not name {name!r}: {message}"
     assert len(message) < MAX_MESSAGE, f"{len(message)} characters: {message[:400]}"
     assert "Got" in message, f"the message does not say what was received: {message}"
+    if "func" not in entry.internal:            # else it names the caller given as func
+        called = path.split(".")[-1]
+        assert re.search(rf"\b{called}\b", message), f"{called} is not named: {message}"
     if model is not None:                       # refused before any work
         for k, v in before.items():
             np.testing.assert_array_equal(model.params[k], v)
@@ -499,6 +503,110 @@ def test_gradient_agreement_refuses_what_is_not_a_gradient(full_grads, kind, par
     assert part in message
 
 
+@pytest.mark.parametrize("name", sorted(schedules.PRESETS))
+def test_every_preset_names_itself_not_the_preset_it_builds_on(name):
+    preset = schedules.PRESETS[name]
+    needed = {p: 2 for p, v in inspect.signature(preset).parameters.items()
+              if v.default is inspect.Parameter.empty and p != "T"}
+    got, message = _error(lambda: preset(T="50", **needed))
+    assert got is TypeError
+    assert message == (f"The 'T' parameter of {name} must be an int in the range [1, inf). "
+                       f"Got '50' instead.")
+
+
+@pytest.mark.parametrize("call, name, hint", [
+    (lambda: bpttviz.train(elman(), tasks.AddingProblem, progress=False),
+     "task", "Got the class AddingProblem instead; pass an instance: AddingProblem()."),
+    (lambda: bpttviz.train_es(elman(), tasks.AddingProblem, progress=False),
+     "task", "Got the class AddingProblem instead; pass an instance: AddingProblem()."),
+    (lambda: bpttviz.train(elman(), tasks.make_task, progress=False),
+     "task", "Got the function make_task instead; call it: make_task(name)."),
+    (lambda: bpttviz.train(bpttviz.ElmanRNN, adding(), progress=False),
+     "model", "Got the class ElmanRNN instead; pass an instance: ElmanRNN(n_in, n_hidden, n_out)."),
+    (lambda: bpttviz.bptt(bpttviz.LSTM, X, Y),
+     "model", "Got the class LSTM instead; pass an instance: LSTM(n_in, n_hidden, n_out)."),
+    (lambda: bpttviz.rtrl(bpttviz.ElmanRNN, X, Y),
+     "model", "Got the class ElmanRNN instead; pass an instance: ElmanRNN(n_in, n_hidden, n_out)."),
+    (lambda: D.step_jacobians(bpttviz.GRU, X),
+     "model", "Got the class GRU instead; pass an instance: GRU(n_in, n_hidden, n_out)."),
+    (lambda: bpttviz.bptt(elman(), X, Y, schedule=schedules.full),
+     "schedule", "Got the function full instead; call it: full(T)."),
+    (lambda: bpttviz.train(elman(), adding(), schedule=schedules.keras, progress=False),
+     "schedule", "Got the function keras instead; call it: keras(T, k)."),
+    (lambda: bpttviz.bptt(elman(), X, Y, schedule=Schedule),
+     "schedule", "Got the class Schedule instead; pass an instance: schedules.tbptt(T, k1, k2)."),
+    (lambda: D.cost_table(elman(), X, Y, {"a": schedules.tbptt}),
+     "schedules", "Got the function tbptt instead; call it: tbptt(T)."),
+    (lambda: bpttviz.train(elman(), adding(), optimizer=training.Adam, progress=False),
+     "optimizer", "Got the class Adam instead; pass an instance: Adam()."),
+    (lambda: es.batch_loss(elman(), bpttviz.Batch),
+     "batch", "Got the class Batch instead; pass an instance: Batch(inputs, targets, mask, loss)."),
+    (lambda: D.gradient_agreement(bpttviz.Trace, {}),
+     "trace", "Got the class Trace instead; pass an instance: bptt(model, inputs, targets)."),
+])
+def test_a_class_or_a_builder_for_an_instance_is_told_to_pass_an_instance(call, name, hint):
+    got, message = _error(call)
+    assert got is TypeError and f"'{name}'" in message and message.endswith(hint)
+    assert len(message) < MAX_MESSAGE
+
+
+def test_a_gru_class_given_to_rtrl_is_not_told_to_pass_a_gru():
+    got, message = _error(lambda: bpttviz.rtrl(bpttviz.GRU, X, Y))
+    assert got is TypeError
+    assert message == ("The 'model' parameter of rtrl must be an ElmanRNN or an LSTM. "
+                       "Got the class GRU instead.")
+
+
+def test_numpy_scalars_and_classes_are_quoted_by_what_a_user_would_type():
+    got, message = _error(lambda: schedules.tbptt(np.int64(0)))
+    assert message.endswith("Got 0 instead.")
+    got, message = _error(lambda: bpttviz.ElmanRNN(2, 3, 1, radius=np.float64(-1.0)))
+    assert message.endswith("Got -1.0 instead.")
+    got, message = _error(lambda: training.make_optimizer(training.Adam))
+    assert "Got the class Adam" in message
+
+
+def test_a_wrong_h0_is_told_the_shape_with_its_numbers():
+    model = bpttviz.ElmanRNN(3, 16, 1)
+    x, y = np.zeros((10, 4, 3)), np.zeros((10, 4, 1))
+    got, message = _error(lambda: bpttviz.bptt(model, x, y, h0=np.zeros(16)))
+    assert got is ValueError
+    assert message == ("The 'h0' parameter of bptt must have shape (B, S) = (4, 16) for 4 "
+                       "sequences and a state of 16 floats. Got shape (16,) instead.")
+
+
+@pytest.mark.parametrize("name, call", [
+    ("bptt", lambda model, h0: bpttviz.bptt(model, X, Y, h0=h0)),
+    ("unroll", lambda model, h0: bpttviz.unroll(model, X, h0=h0)),
+    ("LSTM.predict", lambda model, h0: model.predict(X, h0=h0)),
+    ("rtrl", lambda model, h0: bpttviz.rtrl(model, X, Y, h0=h0)),
+    ("uoro", lambda model, h0: bpttviz.uoro(model, X, Y, h0=h0)),
+    ("step_jacobians", lambda model, h0: D.step_jacobians(model, X, h0=h0)),
+    ("truncation_bias", lambda model, h0: D.truncation_bias(model, X, Y, [2], h0=h0)),
+])
+@pytest.mark.parametrize("h0", [np.zeros(2 * H), np.zeros((B + 1, 2 * H)), np.zeros((B, H))])
+def test_a_wrong_h0_names_the_function_called_and_the_lstm_state(name, call, h0):
+    got, message = _error(lambda: call(lstm(), h0))
+    assert got is ValueError
+    assert message == (f"The 'h0' parameter of {name} must have shape (B, S) = ({B}, {2 * H}) "
+                       f"for {B} sequences and a state [h, c] of {2 * H} floats. Got shape "
+                       f"{h0.shape} instead.")
+
+
+@pytest.mark.parametrize("name, call", [
+    ("bptt", lambda model: bpttviz.bptt(model, X, Y)),
+    ("train", lambda model: bpttviz.train(model, adding(), progress=False)),
+    ("lyapunov_exponent", lambda model: D.lyapunov_exponent(model, X)),
+])
+def test_a_bad_model_parameter_names_the_function_called(name, call):
+    model = elman()
+    model.params["W_hh"] = np.zeros((H, H + 1))
+    got, message = _error(lambda: call(model))
+    assert got is ValueError
+    assert message == (f"The model given to {name} has a bad parameter: 'W_hh' must have shape "
+                       f"({H}, {H}). Got shape ({H}, {H + 1}) instead.")
+
+
 def test_gradient_agreement_refuses_a_reshaped_recurrent_matrix_of_the_same_size():
     args = trace_and_full()
     wrong = dict(args["full_grads"])
@@ -516,9 +624,28 @@ def test_a_mask_whose_targets_no_update_injects_is_refused():
     mask = np.zeros(T)
     mask[-1] = 1                                      # EARLY's one update injects steps 0-2
     got, message = _error(lambda: bpttviz.bptt(elman(), X, Y, mask=mask, schedule=EARLY))
-    assert got is ValueError and "'mask'" in message and "array([5])" in message
+    assert got is ValueError
+    assert message == ("The 'mask' parameter of bptt must give a target to a step whose loss the "
+                       "schedule injects, or every gradient is zero; early injects steps "
+                       "[0, 1, 2]. Got targets at steps [5] instead.")
     trace = bpttviz.bptt(elman(), X, Y, mask=mask, schedule=schedules.tbptt(T, 2, 2))
     assert np.isnan(trace.updates[0].loss) and np.isfinite(trace.updates[-1].loss)
+
+
+def test_long_lists_of_steps_are_shown_by_their_ends():
+    mask = np.zeros(100)
+    mask[3::10] = 1                                   # last_loss injects steps 9, 19, ..., 99
+    x, y = np.zeros((100, 1, I)), np.zeros((100, 1, O))
+    got, message = _error(lambda: bpttviz.bptt(elman(), x, y, mask=mask,
+                                               schedule=schedules.last_loss(100, 10)))
+    assert message.endswith("; last_loss injects steps [9, 19, 29, ..., 99] (10 steps). Got "
+                            "targets at steps [3, 13, 23, ..., 93] (10 steps) instead.")
+
+
+def test_a_loss_injected_twice_is_quoted_as_a_list():
+    plans = (UpdatePlan(3, [0, 1, 2], [0, 0, 0]), UpdatePlan(5, [2, 3, 4], [0, 0, 0]))
+    got, message = _error(lambda: Schedule("twice", 5, plans))
+    assert got is ValueError and message.endswith("[3, 4]. Got [2, 3, 4] instead.")
 
 
 def test_a_list_of_booleans_is_a_mask_like_the_same_array():

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_array, check_int, check_option, check_real
+from .._validation import check_array, check_int, check_option, check_real, describe
 from ..engine import make_problem, problem_loss
 from ..models import check_model
 
@@ -17,7 +17,7 @@ def _check_direction(direction, params, name, func):
     """A direction keyed like (a subset of) ``params``, as float64 arrays; missing keys are 0."""
     if not isinstance(direction, dict):
         raise TypeError(f"The {name!r} parameter of {func} must be a dict of arrays keyed like "
-                        f"model.params. Got {type(direction).__name__} instead.")
+                        f"model.params. Got {describe(direction)} instead.")
     unknown = sorted(set(direction) - set(params))
     if unknown or not direction:
         raise ValueError(f"The {name!r} parameter of {func} must have keys among "

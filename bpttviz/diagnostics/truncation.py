@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import (check_array, check_grads, check_instance, check_int, check_option,
-                           describe)
+                           describe, instance_hint)
 from ..engine import make_problem, resolve_schedule, run_schedule
 from ..schedules import Schedule, keras, last_loss, per_loss, sliding_window, tbptt
 from ..trace import Cost, Trace
@@ -105,7 +105,8 @@ def gradient_agreement(trace, full_grads, *, combine="sum", params=None):
         NaN where a norm is zero or not finite.
     """
     func = "gradient_agreement"
-    trace = check_instance(trace, "trace", func, Trace, "a bpttviz Trace (from bptt)")
+    trace = check_instance(trace, "trace", func, Trace, "a bpttviz Trace (from bptt)",
+                           make="bptt(model, inputs, targets)")
     own = trace.updates[0].grads
     full_grads = check_grads(full_grads, "full_grads", func, {k: g.shape for k, g in own.items()},
                              require_all=False)
@@ -198,7 +199,8 @@ def _run_plan(T, spec, func, label):
         spec = {"schedule": spec}
     if not isinstance(spec, dict):
         raise TypeError(f"Each schedule given to {func}{where} must be a Schedule or a dict of "
-                        f"options among {list(_RUN_OPTIONS)}. Got {describe(spec)} instead.")
+                        f"options among {list(_RUN_OPTIONS)}. Got {describe(spec)} instead"
+                        f"{instance_hint(spec, Schedule, 'schedules.tbptt(T, k1, k2)')}.")
     unknown = sorted(str(k) for k in set(spec) - set(_RUN_OPTIONS))
     if unknown:
         raise TypeError(f"The options given to {func}{where} must be among "
