@@ -32,6 +32,8 @@ Tasks (registry :data:`TASKS`):
 * ``"sequence_classification"``: classify a sequence from its first inputs,
   with the loss only at the end: the information-latching problem of Bengio,
   Simard & Frasconi (1994).
+* ``"nile"``: the Nile's annual flow at Aswan, 1871-1970 (Cobb 1978; Durbin &
+  Koopman 2001), shipped with the package: a :class:`Series`.
 
 Your own data: :class:`Series` predicts a series of yours (an array, or a
 CSV file with :meth:`Series.from_csv`) and :meth:`CharLM.from_file` models the
@@ -59,7 +61,7 @@ from ._validation import (check_array, check_bool, check_int, check_mask, check_
 __all__ = [
     "Batch", "Task", "SineWave", "NoisySineWave", "AddingProblem", "CopyMemory",
     "TemporalOrder", "CharLM", "SequenceClassification", "Vocabulary", "load_text", "TASKS",
-    "make_task", "Series", "MAX_BYTES",
+    "make_task", "Series", "nile", "MAX_BYTES",
 ]
 
 
@@ -301,7 +303,8 @@ class Series(Task):
     *Forecasting: Principles and Practice*, section 5.2).
 
     A Series needs its values, so it is not in :data:`TASKS`, whose names
-    each build a task alone. Read a file with :meth:`from_csv`.
+    each build a task alone; :func:`nile` (``make_task("nile")``) is a
+    shipped one. Read a file with :meth:`from_csv`.
     """
 
     loss = "mse"
@@ -448,6 +451,49 @@ def _check_series(values, name, func, T, horizon, normalize):
                          f"z-score divides by the standard deviation). Got {what} constant, "
                          f"every value {flat[0, j]}, instead.")
     return x
+
+
+#: Years in the shipped Nile series (1871-1970).
+NILE_YEARS = 100
+
+NILE_SOURCE = ("annual flow of the Nile at Aswan, 1871-1970, in 10^8 m^3 (Cobb 1978; Durbin & "
+               "Koopman 2001); public domain, as shipped by statsmodels and R's datasets")
+
+
+def nile(*, T=50, horizon=1, normalize=True) -> Series:
+    """The Nile's annual flow at Aswan, 1871-1970 (100 values): a real series, shipped.
+
+    Parameters
+    ----------
+    T : int in [1, 100 - horizon]
+    horizon : int in [1, 99]
+    normalize : bool
+        As for :class:`Series`.
+
+    Returns
+    -------
+    Series
+        Named ``"nile"``; ``task.values`` in 10^8 m^3.
+
+    Notes
+    -----
+    Source: the flow volume measured at Aswan, 1871-1970 (``bpttviz/data/nile.csv``,
+    its source and licence in ``bpttviz/data/README.md``), first analysed by
+    Cobb (1978), the running example of Durbin & Koopman, *Time Series
+    Analysis by State Space Methods* (2001); R's ``datasets::Nile`` and
+    ``statsmodels.datasets.nile``. The flow drops by about a fifth from 1899
+    on (the first Aswan dam; Cobb's change point) and its autocorrelation
+    stays above 0.2 for a dozen years: a series with long memory.
+    """
+    func = "nile"
+    horizon = check_int(horizon, "horizon", func, low=1, high=NILE_YEARS - 1)
+    T = check_int(T, "T", func, low=1, high=NILE_YEARS - horizon)
+    normalize = check_bool(normalize, "normalize", func)
+    text = (resources.files("bpttviz") / "data" / "nile.csv").read_text(encoding="utf-8")
+    flow, _, _ = read_columns(text, "flow", ",", func)
+    task = Series(flow, T=T, horizon=horizon, normalize=normalize, name="nile")
+    task.source = NILE_SOURCE
+    return task
 
 
 # --- long time lags ------------------------------------------------------------
@@ -909,6 +955,7 @@ TASKS = {
     "temporal_order": TemporalOrder,
     "char_lm": CharLM,
     "sequence_classification": SequenceClassification,
+    "nile": nile,
 }
 
 

@@ -1,4 +1,4 @@
-"""A series or a text of the user's: Series, Series.from_csv, CharLM.from_file.
+"""A series or a text of the user's: Series, Series.from_csv, CharLM.from_file, nile().
 
 Small files written here (with and without a header, other delimiters, bytes and
 file objects), every bad file refused with a message that says where, and a
@@ -6,12 +6,14 @@ noisy periodic series learnt well below its persistence baseline.
 """
 
 import io
+from importlib import resources
 
 import numpy as np
 import pytest
 
 import bpttviz
-from bpttviz.tasks import MAX_BYTES, CharLM, Series
+from bpttviz import diagnostics as D
+from bpttviz.tasks import MAX_BYTES, TASKS, CharLM, Series, make_task, nile
 
 NILE_HEAD = [1120, 1160, 963, 1210, 1160]
 
@@ -328,6 +330,31 @@ def test_char_lm_bad_files(tmp_path):
     bad(b"abc", "text encoding", param="encoding", encoding="utf-99")
 
 
+# --- the shipped Nile series ------------------------------------------------------------------
+
+def test_the_nile_is_shipped_with_its_source():
+    task = nile()
+    assert task.N == 100 and task.name == "nile" and task.seq_len == 50
+    assert task.values[:5].tolist() == NILE_HEAD and task.values[-1] == 740
+    # R's datasets::Nile: mean 919.35, sd 169.2275, the minimum 456 in 1913
+    assert task.values.mean() == pytest.approx(919.35)
+    assert task.values.std(ddof=1) == pytest.approx(169.2275, abs=1e-4)
+    assert task.values.argmin() + 1871 == 1913
+    assert "Aswan" in task.source and "public domain" in task.source
+    assert make_task("nile", T=20).seq_len == 20 and TASKS["nile"] is nile
+    years = Series.from_csv(resources.files("bpttviz") / "data" / "nile.csv",
+                            "year", T=1, normalize=False).values
+    np.testing.assert_array_equal(years, np.arange(1871, 1971))
+    with pytest.raises(ValueError, match=r"'T' parameter of nile .*\[1, 99\]"):
+        nile(T=100)
+
+
+def test_the_data_folder_says_where_the_nile_comes_from():
+    readme = (resources.files("bpttviz") / "data" / "README.md").read_text()
+    for part in ("nile.csv", "Cobb", "Durbin", "public domain", "statsmodels", "Nile"):
+        assert part in readme
+
+
 # --- with the engine, the training loop and a diagnostic ----------------------------------------
 
 def test_training_on_a_noisy_periodic_series_goes_well_under_its_baseline():
@@ -338,3 +365,14 @@ def test_training_on_a_noisy_periodic_series_goes_well_under_its_baseline():
                                 progress=False)
         # persistence scores about 0.2 here; the network learns the season (about 0.06)
         assert history.loss[-20:].mean() < 0.5 * task.baseline, seed
+
+
+def test_series_works_with_bptt_and_a_diagnostic():
+    task = nile(T=30)
+    batch = task.sample(4, 0)
+    model = bpttviz.ElmanRNN(task.n_in, 6, task.n_out, seed=0)
+    trace = bpttviz.bptt(model, batch.inputs, batch.targets, k1=10, k2=5, mask=batch.mask)
+    assert len(trace.updates) == 3 and np.isfinite(trace.loss)
+    assert trace.cost.forward_steps == 30
+    bias = D.truncation_bias(model, batch.inputs, batch.targets, k2_values=[1, 5, 30], k1=10)
+    assert bias.cosine[-1] == pytest.approx(1.0) and np.all(bias.cosine <= 1 + 1e-12)

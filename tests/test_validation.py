@@ -243,6 +243,8 @@ REGISTRY = {
     "bpttviz.tasks.Series.denormalize": Entry(
         lambda: dict(y=np.zeros((3, 2, 1))), bad={"y": [["a"], np.inf]}, ok={"y": ["empty"]},
         target=lambda y: tasks.Series(SERIES, T=5).denormalize(y)),
+    "bpttviz.tasks.nile": Entry(lambda: dict(T=10),
+                                bad={"T": [0, 100, 2.5], "horizon": [0, 100], "normalize": [0]}),
     "bpttviz.tasks.CharLM.from_file": Entry(
         lambda: dict(path=b"to be, or not to be", seq_len=5),
         bad={"path": [b"", b"ab\x00cd", "caf\u00e9".encode("latin-1"), b"ab", 3],
