@@ -80,7 +80,7 @@ def _too_big(func, what):
 
 
 def _read_raw(path, func):
-    """The content of ``path`` (bytes, or str from a text-mode file object) and where it came from."""
+    """The content of ``path`` (bytes, or str from a text-mode file object), and its origin."""
     if isinstance(path, (bytes, bytearray, memoryview)):
         data, origin = bytes(path), "the bytes given"
     elif isinstance(path, (str, os.PathLike)):
@@ -127,7 +127,7 @@ def _binary(func, position, code):
 
 
 def _decode(data, encoding, func) -> str:
-    """Text of ``data``, with line endings read as ``"\\n"`` and a leading byte-order mark dropped."""
+    """Text of ``data``: line endings read as ``"\\n"``, a leading byte-order mark dropped."""
     if isinstance(data, bytes):
         if not data:
             raise ValueError(f"The 'path' parameter of {func} must not be empty. "
