@@ -89,8 +89,10 @@ def _read_raw(path, func):
             name = os.fsdecode(name)
         shown = describe(name)
         if not os.path.exists(name):
+            content = "\n" in name and isinstance(path, str)
+            hint = " (a file's content goes in as bytes: text.encode())" if content else ""
             raise ValueError(f"The 'path' parameter of {func} must name an existing file. "
-                             f"Got {shown}, which does not exist.")
+                             f"Got {shown}, which does not exist{hint}.")
         if os.path.isdir(name):
             raise ValueError(f"The 'path' parameter of {func} must name a file. "
                              f"Got {shown}, which is a folder.")

@@ -287,6 +287,7 @@ def test_a_file_over_max_bytes(tmp_path):
 
 def test_a_path_that_is_not_a_file(tmp_path):
     refused(lambda: Series.from_csv(tmp_path / "missing.csv"), "does not exist")
+    refused(lambda: Series.from_csv("flow\n1\n2\n"), "does not exist", "as bytes")
     refused(lambda: Series.from_csv(tmp_path), "is a folder")
     with pytest.raises(TypeError, match=r"'path' parameter of Series.from_csv .*Got 3"):
         Series.from_csv(3)
