@@ -12,7 +12,8 @@ a target, 0 elsewhere) and the name of its loss, ready for
 
 The same ``rng`` state gives the same batch. ``task.baseline`` is the loss of
 the best predictor that ignores the inputs (for example always predicting the
-mean): a network that stays there has learnt nothing.
+mean): a network that stays there has learnt nothing. A :class:`Series` is
+scored against the persistence forecast instead (its last seen value).
 
 Tasks (registry :data:`TASKS`):
 
@@ -31,6 +32,15 @@ Tasks (registry :data:`TASKS`):
 * ``"sequence_classification"``: classify a sequence from its first inputs,
   with the loss only at the end: the information-latching problem of Bengio,
   Simard & Frasconi (1994).
+* ``"nile"``: the Nile's annual flow at Aswan, 1871-1970 (Cobb 1978; Durbin &
+  Koopman 2001), shipped with the package: a :class:`Series`.
+
+Your own data: :class:`Series` predicts a series of yours (an array, or a
+CSV file with :meth:`Series.from_csv`) and :meth:`CharLM.from_file` models the
+text of a file. They are not in :data:`TASKS`, whose names each build a task
+from their name alone: they need the data. Files are read with every check
+before any work (:data:`MAX_BYTES` at most), and a bad file is refused with a
+ValueError saying what and where.
 
 Shapes: T steps, B batch, I inputs, O outputs (or classes), V vocabulary size.
 """
@@ -43,13 +53,15 @@ from importlib import resources
 
 import numpy as np
 
-from ._validation import (check_array, check_int, check_mask, check_option, check_real,
-                          check_rng, describe)
+from ._files import (MAX_BYTES, check_column, check_delimiter, check_encoding, read_columns,
+                     read_text)
+from ._validation import (check_array, check_bool, check_int, check_mask, check_option,
+                          check_real, check_rng, describe)
 
 __all__ = [
     "Batch", "Task", "SineWave", "NoisySineWave", "AddingProblem", "CopyMemory",
     "TemporalOrder", "CharLM", "SequenceClassification", "Vocabulary", "load_text", "TASKS",
-    "make_task",
+    "make_task", "Series", "nile", "MAX_BYTES",
 ]
 
 
@@ -115,7 +127,7 @@ class Task:
     Attributes
     ----------
     name : str
-        Key in :data:`TASKS`.
+        Key in :data:`TASKS` (a :class:`Series`: what its values are).
     n_in, n_out : int
         Input size I and output size O (classes for cross-entropy).
     loss : {"mse", "cross_entropy"}
@@ -240,6 +252,248 @@ class NoisySineWave(SineWave):
 
     name = "noisy_sine"
     default_noise = 0.1
+
+
+class Series(Task):
+    """Predict a series of the user's ``horizon`` steps ahead, from windows of T steps.
+
+    The values are a 1-D series (N,) or a 2-D one (N, C) whose columns are
+    all inputs and whose first column is the target. Each sequence is a
+    window of T consecutive steps starting at a uniformly drawn offset: the
+    input of step t is row ``s + t`` (I = C), its target the first column
+    ``horizon`` rows later (O = 1), MSE at every step.
+
+    Parameters
+    ----------
+    values : array (N,) or (N, C) of finite real numbers
+        N >= T + horizon rows.
+    T : int >= 1
+        Default sequence length (``seq_len``; ``sample`` may ask for another,
+        up to ``N - horizon``).
+    horizon : int >= 1
+        Steps ahead the target lies.
+    normalize : bool
+        Z-score every column with its own mean and (population) standard
+        deviation (:attr:`mean`, :attr:`std`), so that the loss and the network's
+        weights work on one scale whatever the units; ``False`` keeps the
+        raw values.
+    name : str, optional
+        What the series is (default ``"series"``).
+
+    Attributes
+    ----------
+    values : ndarray (N,) or (N, C)
+        The values as given.
+    scaled : ndarray (N, C)
+        What the windows are cut from: ``(values - mean) / std``.
+    mean, std : ndarray (C,)
+        The shift and scale of each column (0 and 1 with ``normalize=False``);
+        :meth:`denormalize` maps a prediction back to the target's units.
+    baseline : float
+        The loss of the persistence forecast, predicting the last seen value
+        ``x_{t+horizon} = x_t`` (on the scaled values, ``1/2`` squared error,
+        averaged over the windows ``sample`` draws). A network below it uses
+        more of the past than its last value.
+
+    Notes
+    -----
+    Source: next-value prediction of a time series, as the classic BPTT
+    tutorials do on a sine; the persistence (naive, random-walk) forecast is
+    the usual reference of forecasting (Hyndman & Athanasopoulos,
+    *Forecasting: Principles and Practice*, section 5.2).
+
+    A Series needs its values, so it is not in :data:`TASKS`, whose names
+    each build a task alone; :func:`nile` (``make_task("nile")``) is a
+    shipped one. Read a file with :meth:`from_csv`.
+    """
+
+    loss = "mse"
+    n_out = 1
+    min_seq_len = 1
+    source = "values given to Series"
+
+    def __init__(self, values, *, T=50, horizon=1, normalize=True, name=None):
+        func = "Series"
+        T = check_int(T, "T", func, low=1)
+        horizon = check_int(horizon, "horizon", func, low=1)
+        normalize = check_bool(normalize, "normalize", func)
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"The 'name' parameter of {func} must be a str or None. "
+                            f"Got {describe(name)} instead.")
+        x = _check_series(values, "values", func, T, horizon, normalize)
+        data = x.reshape(len(x), -1)                                    # (N, C)
+        self.values = np.array(x)                                       # a copy: ours
+        self.mean = data.mean(axis=0) if normalize else np.zeros(data.shape[1])
+        self.std = data.std(axis=0) if normalize else np.ones(data.shape[1])
+        self.scaled = (data - self.mean) / self.std
+        self.n_in = data.shape[1]
+        self.seq_len, self.horizon, self.normalize = T, horizon, normalize
+        self.name = "series" if name is None else name
+
+    @classmethod
+    def from_csv(cls, path, column=None, *, T=50, horizon=1, normalize=True, delimiter=None,
+                 encoding="utf-8"):
+        """A Series read from a delimited text file (CSV, TSV, spreadsheet export).
+
+        Parameters
+        ----------
+        path : str or os.PathLike, bytes, or a file object
+            The file's path; or its content as bytes (as a lesson receives an
+            upload); or a file object opened in binary (or text) mode.
+            At most :data:`MAX_BYTES` (5 MB).
+        column : str, int, list of them, or None
+            The column to predict, by header name or 0-based index; a list
+            reads several columns as inputs, the first the target. None: the
+            first numeric column that is not a time axis (a column of
+            numbers rising by one same step, such as years or row numbers,
+            is passed over unless it is the only numeric one).
+        T, horizon, normalize
+            As for :class:`Series`.
+        delimiter : str, optional
+            One character, ``" "`` for any run of whitespace. None: sniffed
+            by :class:`csv.Sniffer` among ``,``, ``;`` and tab, else
+            whitespace, else one value per line.
+        encoding : str
+            The text encoding of the file (a BOM is dropped; line endings
+            are read as Python's ``open`` reads them).
+
+        Returns
+        -------
+        Series
+            Named after the target column's header (``"series"`` without one).
+
+        Notes
+        -----
+        The first row is a header when none of its cells is a number.
+        Blank lines are skipped. A bad file raises a ValueError naming
+        ``path`` and saying where: an empty or binary file, another encoding
+        (and which to pass), a cell that is not a number (its row, counted
+        from 1 as a spreadsheet counts them, and its column), NaN or inf
+        (their rows), fewer than ``T + horizon`` values; an unknown column
+        raises one naming ``column`` and listing the file's columns.
+        """
+        func = "Series.from_csv"
+        column = check_column(column, func)
+        T = check_int(T, "T", func, low=1)
+        horizon = check_int(horizon, "horizon", func, low=1)
+        check_bool(normalize, "normalize", func)
+        delimiter = check_delimiter(delimiter, func)
+        encoding = check_encoding(encoding, func)
+        text, origin = read_text(path, encoding, func)
+        values, names, _ = read_columns(text, column, delimiter, func)
+        _check_series(values, "path", func, T, horizon, normalize)
+        target = names if isinstance(names, str) or names is None else names[0]
+        task = cls(values, T=T, horizon=horizon, normalize=normalize, name=target or None)
+        if isinstance(names, list):
+            task.source = f"{origin}, columns {names}"
+        else:
+            task.source = f"{origin}, column {names!r}" if names else origin
+        return task
+
+    @property
+    def N(self) -> int:
+        """Rows of the series."""
+        return len(self.scaled)
+
+    @property
+    def max_seq_len(self):
+        return self.N - self.horizon
+
+    @property
+    def baseline(self) -> float:
+        z = self.scaled[:, 0]
+        step_loss = 0.5 * (z[self.horizon:] - z[:-self.horizon]) ** 2          # (N - horizon,)
+        # mean over the windows of T steps that sample() draws, each window's mean step loss
+        return float(np.convolve(step_loss, np.ones(self.seq_len) / self.seq_len,
+                                 "valid").mean())
+
+    def denormalize(self, y):
+        """Predictions ``y`` (any shape) of the scaled target, in the target's own units."""
+        y = check_array(y, "y", "Series.denormalize", allow_empty=True)
+        return y * self.std[0] + self.mean[0]
+
+    def _generate(self, B, T, rng):
+        starts = rng.integers(0, self.N - T - self.horizon + 1, size=B)
+        rows = starts[None, :] + np.arange(T)[:, None]                      # (T, B)
+        inputs = self.scaled[rows]                                          # (T, B, C)
+        targets = self.scaled[rows + self.horizon, :1]                      # (T, B, 1)
+        return Batch(inputs, targets, np.ones((T, B)), "mse")
+
+    def _params(self):
+        shape = f"{self.N}" if self.values.ndim == 1 else f"{self.N} x {self.n_in}"
+        return {"values": f"<{shape} values>", "T": self.seq_len,
+                "horizon": self.horizon, "normalize": self.normalize, "name": self.name}
+
+
+def _check_series(values, name, func, T, horizon, normalize):
+    """``values`` as a float array (N,) or (N, C) after checking it can make a Series."""
+    x = check_array(values, name, func, finite=False)
+    if x.ndim not in (1, 2) or x.shape[-1] == 0:
+        raise ValueError(f"The {name!r} parameter of {func} must be a 1-D array (N,) or a 2-D "
+                         f"one (N, C) whose first column is the target. Got {describe(values)} "
+                         f"instead.")
+    rows = np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).all(axis=1))
+    if rows.size:
+        shown = ", ".join(str(r) for r in rows[:5]) + (" ..." if rows.size > 5 else "")
+        raise ValueError(f"The {name!r} parameter of {func} must be finite. Got NaN or inf in "
+                         f"{rows.size} rows, at indices {shown} instead.")
+    need = T + horizon
+    if len(x) < need:
+        raise ValueError(f"The {name!r} parameter of {func} must hold at least T + horizon = "
+                         f"{need} values (T={T}, horizon={horizon}: lower 'T' or 'horizon', or "
+                         f"give a longer series). Got {len(x)} instead.")
+    flat = x.reshape(len(x), -1)
+    constant = np.flatnonzero(flat.min(axis=0) == flat.max(axis=0))
+    if normalize and constant.size:
+        j = constant[0]
+        what = "the series" if x.ndim == 1 else f"its column {j} (0-based, in the order given)"
+        raise ValueError(f"The {name!r} parameter of {func} must vary when normalize=True (a "
+                         f"z-score divides by the standard deviation). Got {what} constant, "
+                         f"every value {flat[0, j]}, instead.")
+    return x
+
+
+#: Years in the shipped Nile series (1871-1970).
+NILE_YEARS = 100
+
+NILE_SOURCE = ("annual flow of the Nile at Aswan, 1871-1970, in 10^8 m^3 (Cobb 1978; Durbin & "
+               "Koopman 2001); public domain, as shipped by statsmodels and R's datasets")
+
+
+def nile(*, T=50, horizon=1, normalize=True) -> Series:
+    """The Nile's annual flow at Aswan, 1871-1970 (100 values): a real series, shipped.
+
+    Parameters
+    ----------
+    T : int in [1, 100 - horizon]
+    horizon : int in [1, 99]
+    normalize : bool
+        As for :class:`Series`.
+
+    Returns
+    -------
+    Series
+        Named ``"nile"``; ``task.values`` in 10^8 m^3.
+
+    Notes
+    -----
+    Source: the flow volume measured at Aswan, 1871-1970 (``bpttviz/data/nile.csv``,
+    its source and licence in ``bpttviz/data/README.md``), first analysed by
+    Cobb (1978), the running example of Durbin & Koopman, *Time Series
+    Analysis by State Space Methods* (2001); R's ``datasets::Nile`` and
+    ``statsmodels.datasets.nile``. The flow drops by about a fifth from 1899
+    on (the first Aswan dam; Cobb's change point) and its autocorrelation
+    stays above 0.2 for a dozen years: a series with long memory.
+    """
+    func = "nile"
+    horizon = check_int(horizon, "horizon", func, low=1, high=NILE_YEARS - 1)
+    T = check_int(T, "T", func, low=1, high=NILE_YEARS - horizon)
+    normalize = check_bool(normalize, "normalize", func)
+    text = (resources.files("bpttviz") / "data" / "nile.csv").read_text(encoding="utf-8")
+    flow, _, _ = read_columns(text, "flow", ",", func)
+    task = Series(flow, T=T, horizon=horizon, normalize=normalize, name="nile")
+    task.source = NILE_SOURCE
+    return task
 
 
 # --- long time lags ------------------------------------------------------------
@@ -624,6 +878,43 @@ class CharLM(Task):
         self.n_in = self.n_out = self.vocab.size
         self.seq_len = self.check_seq_len(50 if seq_len is None else seq_len, func)
 
+    @classmethod
+    def from_file(cls, path, *, encoding="utf-8", seq_len=50):
+        """Character-level modelling of the text of a file.
+
+        Parameters
+        ----------
+        path : str or os.PathLike, bytes, or a file object
+            The file's path; or its content as bytes (as a lesson receives an
+            upload); or a file object opened in binary (or text) mode.
+            At most :data:`MAX_BYTES` (5 MB) and ``seq_len + 1`` characters.
+        encoding : str
+            The text encoding of the file (a BOM is dropped; line endings are
+            read as ``"\\n"``, as Python's ``open`` reads them).
+        seq_len : int >= 1
+            Default T, as for :class:`CharLM`.
+
+        Returns
+        -------
+        CharLM
+            ``task.text`` is the file's text.
+
+        Notes
+        -----
+        A bad file raises a ValueError naming ``path``: an empty or binary
+        file, one the encoding cannot read (with the encoding to pass), one
+        over :data:`MAX_BYTES`, one shorter than ``seq_len + 1`` characters.
+        """
+        func = "CharLM.from_file"
+        encoding = check_encoding(encoding, func)
+        seq_len = check_int(seq_len, "seq_len", func, low=1)
+        text, _ = read_text(path, encoding, func)
+        if len(text) < seq_len + 1:
+            raise ValueError(f"The 'path' parameter of {func} must hold at least seq_len + 1 = "
+                             f"{seq_len + 1} characters (seq_len={seq_len}: lower 'seq_len' or "
+                             f"give a longer text). Got {len(text)} instead.")
+        return cls(text, seq_len=seq_len)
+
     @property
     def max_seq_len(self):
         return len(self.text) - 1
@@ -664,6 +955,7 @@ TASKS = {
     "temporal_order": TemporalOrder,
     "char_lm": CharLM,
     "sequence_classification": SequenceClassification,
+    "nile": nile,
 }
 
 

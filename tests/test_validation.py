@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import io
 import pkgutil
 import re
 from dataclasses import dataclass, field
@@ -57,6 +58,10 @@ def elman(**kw):
 
 def lstm():
     return bpttviz.LSTM(I, H, O, seed=0)
+
+
+SERIES = np.sin(np.arange(30.0))
+CSV = b"year,flow\n1871,1120\n1872,1160\n1873,963\n1874,1210\n1875,1160\n1876,1160\n"
 
 
 def adding():
@@ -223,6 +228,29 @@ REGISTRY = {
                                                 "seq_len": [3]},
         target=lambda **kw: adding().sample(**kw)),
     "bpttviz.tasks.load_text": Entry(lambda: dict()),
+    "bpttviz.tasks.Series": Entry(
+        lambda: dict(values=SERIES, T=5),
+        bad={"values": [np.ones((30, 2, 2)), np.r_[1.0, np.nan, SERIES[2:]], SERIES[:5],
+                        np.ones(30), np.ones((30, 0)), [["a"]], np.ones(30, dtype=bool)],
+             "T": [0, 30, 2.5, True], "horizon": [0, 26], "normalize": [1, "yes"],
+             "name": [3]},
+        ok={"name": ["str"]}),
+    "bpttviz.tasks.Series.from_csv": Entry(
+        lambda: dict(path=CSV, T=3),
+        bad={"path": [b"", b"\x00\x01", CSV.replace(b"1120", b"x"), "d\u00e9bit".encode("latin-1"),
+                      CSV.replace(b"1120", b"nan"), CSV[:30], 3, io.BytesIO(b"")],
+             "column": ["nope", 7, -1, True, 2.5, ["flow", "flow"], ["flow", 1]],
+             "T": [0, 10], "horizon": [0, 10], "normalize": [1],
+             "delimiter": [",,", "", "1", "."], "encoding": ["utf-99", "base64", 8]}),
+    "bpttviz.tasks.Series.denormalize": Entry(
+        lambda: dict(y=np.zeros((3, 2, 1))), bad={"y": [["a"], np.inf]}, ok={"y": ["empty"]},
+        target=lambda y: tasks.Series(SERIES, T=5).denormalize(y)),
+    "bpttviz.tasks.nile": Entry(lambda: dict(T=10),
+                                bad={"T": [0, 100, 2.5], "horizon": [0, 100], "normalize": [0]}),
+    "bpttviz.tasks.CharLM.from_file": Entry(
+        lambda: dict(path=b"to be, or not to be", seq_len=5),
+        bad={"path": [b"", b"ab\x00cd", "caf\u00e9".encode("latin-1"), b"ab", 3],
+             "seq_len": [0, 100, 2.5], "encoding": ["utf-99", 8]}),
     # --- training ---
     "bpttviz.training.Optimizer": Entry(lambda: dict(lr=0.1), bad={"lr": [-1.0, 0]},
                                         ok={"lr": ["none"]}),

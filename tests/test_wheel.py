@@ -90,3 +90,9 @@ def test_the_wheel_carries_the_decks_style_sheets(installed):
     for sheet in ("reveal.css", "theme/white.css", "theme/bpttviz.css"):
         assert f"bpttviz/serve/reveal/css/{sheet}" in names
     assert "bpttviz/serve/reveal/LICENSE" in names
+
+
+def test_the_wheel_carries_the_nile_series_and_its_source(installed):
+    import zipfile
+    names = set(zipfile.ZipFile(installed[1]).namelist())
+    assert {"bpttviz/data/nile.csv", "bpttviz/data/README.md"} <= names
