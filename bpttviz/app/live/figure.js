@@ -1,0 +1,989 @@
+// bpttviz live figure: draws a figure record (bpttviz/figures/record.py) on a canvas.
+//
+// The kernel sends the record as JSON (`spec`) whose arrays are references to
+// binary buffers; the buffers travel once each, in custom messages, and are
+// kept by content (a reference is a hash of the bytes), so a move that changes
+// one array sends one array. A view that misses a buffer asks for it.
+// Nothing here knows about lessons: it draws axes, marks, legends and colour bars.
+
+const FONT = '"DejaVu Sans", "Bitstream Vera Sans", Verdana, Arial, sans-serif';
+const PT = 100 / 72;               // pixels per point at 100 dpi, as the Matplotlib renderer
+const MATH_NAMES = {
+  tanh: "tanh", sigma: "σ", tau: "τ", gamma: "γ", rho: "ρ", lambda: "λ", delta: "δ",
+  partial: "∂", sum: "Σ", infty: "∞", cdot: "·", times: "×", leq: "≤", geq: "≥",
+  mathrm: "", max: "max", min: "min", Sigma: "Σ", phi: "φ", alpha: "α", beta: "β",
+};
+const DTYPES = {
+  f8: Float64Array, f4: Float32Array, i4: Int32Array, u1: Uint8Array, i2: Int16Array,
+  u2: Uint16Array, i1: Int8Array, u4: Uint32Array,
+};
+
+// ---------------------------------------------------------------- arrays ---
+
+// Arrays by reference, shared by every view of the model; the least recently used leave once
+// they pass this many bytes (the arrays a figure shows now are always the most recent).
+const STORE_BYTES = 16 * 1024 * 1024;
+
+function makeStore(model) {
+  const store = { arrays: new Map(), joined: new Map(), bytes: 0, asked: new Set(),
+    waiting: new Set() };
+  model.on("msg:custom", (msg, buffers) => {
+    if (!msg || msg.type !== "arrays") return;
+    msg.refs.forEach((ref, i) => {
+      const b = buffers[i];
+      const view = b instanceof DataView ? b : new DataView(b.buffer || b, b.byteOffset || 0, b.byteLength);
+      if (!store.arrays.has(ref)) store.bytes += view.byteLength;
+      store.arrays.set(ref, view);
+      store.asked.delete(ref);
+    });
+    while (store.bytes > STORE_BYTES && store.arrays.size > 1) {
+      const [oldest, view] = store.arrays.entries().next().value;
+      store.arrays.delete(oldest);
+      store.bytes -= view.byteLength;
+    }
+    for (const redraw of [...store.waiting]) redraw();
+  });
+  return store;
+}
+
+function typed(store, desc) {
+  // The typed array a descriptor names ({ref, dtype, shape} or {chunks, dtype, shape}),
+  // or undefined while a piece is missing.
+  if (desc === null || desc === undefined || typeof desc !== "object") return desc;
+  const T = DTYPES[desc.dtype];
+  if ("chunks" in desc) {
+    const key = desc.chunks.map((c) => c.ref).join(",");
+    const known = store.joined.get(key);
+    if (known) return known;
+    const parts = desc.chunks.map((c) => typed(store, c));
+    if (parts.some((p) => p === undefined)) return undefined;
+    const out = new T(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) { out.set(p, o); o += p.length; }
+    out.shape = desc.shape;
+    store.joined.set(key, out);
+    if (store.joined.size > 32) store.joined.delete(store.joined.keys().next().value);
+    return out;
+  }
+  const view = store.arrays.get(desc.ref);
+  if (!view) return undefined;
+  store.arrays.delete(desc.ref);            // most recently used last
+  store.arrays.set(desc.ref, view);
+  const n = view.byteLength / T.BYTES_PER_ELEMENT;
+  const out = view.byteOffset % T.BYTES_PER_ELEMENT === 0
+    ? new T(view.buffer, view.byteOffset, n)
+    : new T(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+  out.shape = desc.shape;
+  return out;
+}
+
+function isArrayDesc(node) {
+  return node && typeof node === "object" && "dtype" in node && ("ref" in node || "chunks" in node);
+}
+
+function missingRefs(store, node, out = []) {
+  if (Array.isArray(node)) {
+    node.forEach((v) => missingRefs(store, v, out));
+  } else if (isArrayDesc(node)) {
+    for (const piece of node.chunks || [node]) if (!store.arrays.has(piece.ref)) out.push(piece.ref);
+  } else if (node && typeof node === "object") {
+    Object.values(node).forEach((v) => missingRefs(store, v, out));
+  }
+  return out;
+}
+
+function resolve(store, node) {
+  // A copy of the spec with every array descriptor replaced by its typed array.
+  if (Array.isArray(node)) return node.map((v) => resolve(store, v));
+  if (node && typeof node === "object") {
+    if (isArrayDesc(node)) return typed(store, node);
+    const out = {};
+    for (const [k, v] of Object.entries(node)) out[k] = resolve(store, v);
+    return out;
+  }
+  return node;
+}
+
+// ------------------------------------------------------------------ text ---
+
+function mathRuns(text) {
+  // Matplotlib's math subset: runs of {s, italic, shift (-1 sub, +1 sup)}.
+  const runs = [];
+  const parts = String(text).split("$");
+  parts.forEach((part, i) => {
+    if (i % 2 === 0) {
+      if (part) runs.push({ s: part, italic: false, shift: 0 });
+      return;
+    }
+    let j = 0;
+    const push = (s, italic, shift) => { if (s) runs.push({ s, italic, shift }); };
+    const group = (k) => {
+      // The text of a {...} group or a single token starting at k; returns [text, next].
+      if (part[k] === "{") {
+        let depth = 0;
+        for (let m = k; m < part.length; m++) {
+          if (part[m] === "{") depth++;
+          else if (part[m] === "}" && --depth === 0) return [part.slice(k + 1, m), m + 1];
+        }
+        return [part.slice(k + 1), part.length];
+      }
+      if (part[k] === "\\") {
+        const m = /^\\([A-Za-z]+)/.exec(part.slice(k));
+        if (m) return [MATH_NAMES[m[1]] ?? m[1], k + m[0].length];
+      }
+      return [part[k] ?? "", k + 1];
+    };
+    const plain = (s) => s.replace(/\\([A-Za-z]+)\s*/g, (_, n) => MATH_NAMES[n] ?? n)
+      .replace(/[{}]/g, "");
+    while (j < part.length) {
+      const c = part[j];
+      if (c === "_" || c === "^") {
+        const [g, next] = group(j + 1);
+        push(plain(g), /^[A-Za-z]$/.test(g), c === "_" ? -1 : 1);
+        j = next;
+      } else if (c === "\\") {
+        const m = /^\\([A-Za-z]+)\s*/.exec(part.slice(j));
+        if (m && m[1] === "mathrm") {
+          const [g, next] = group(j + m[0].length);
+          push(plain(g), false, 0);
+          j = next;
+        } else if (m) {
+          push(MATH_NAMES[m[1]] ?? m[1], false, 0);
+          j += m[0].length;
+        } else {
+          push(part[j + 1] || "", false, 0);
+          j += 2;
+        }
+      } else if (c === "{" || c === "}") {
+        j++;
+      } else {
+        let k = j;
+        while (k < part.length && !"_^\\{}".includes(part[k])) k++;
+        const s = part.slice(j, k);
+        // Letters in math are italic, digits and signs upright (as mathtext).
+        s.split(/([A-Za-z]+)/).forEach((piece) => {
+          if (piece) push(piece, /^[A-Za-z]+$/.test(piece) && piece.length === 1, 0);
+        });
+        j = k;
+      }
+    }
+  });
+  return runs;
+}
+
+function font(size, italic = false, bold = false) {
+  return `${italic ? "italic " : ""}${bold ? "bold " : ""}${size}px ${FONT}`;
+}
+
+function textWidth(ctx, text, size, bold = false) {
+  let w = 0;
+  for (const r of mathRuns(text)) {
+    ctx.font = font(r.shift ? size * 0.7 : size, r.italic, bold);
+    w += ctx.measureText(r.s).width;
+  }
+  return w;
+}
+
+function drawText(ctx, text, x, y, size, { ha = "left", va = "center", color = "#000", bold = false,
+  rotate = 0, box = false } = {}) {
+  // Text with sub- and superscripts; (x, y) is the anchor given by ha and va.
+  const w = textWidth(ctx, text, size, bold);
+  const h = size * 1.15;
+  ctx.save();
+  ctx.translate(x, y);
+  if (rotate) ctx.rotate(rotate);
+  let x0 = ha === "center" ? -w / 2 : ha === "right" ? -w : 0;
+  const base = va === "top" ? size * 0.9 : va === "bottom" ? -size * 0.25 : size * 0.35;
+  if (box) {
+    ctx.fillStyle = "rgba(255,255,255,0.8)";
+    ctx.fillRect(x0 - 2, base - size * 0.95, w + 4, h + 2);
+  }
+  ctx.fillStyle = color;
+  ctx.textBaseline = "alphabetic";
+  for (const r of mathRuns(text)) {
+    const s = r.shift ? size * 0.7 : size;
+    ctx.font = font(s, r.italic, bold);
+    const dy = r.shift < 0 ? size * 0.25 : r.shift > 0 ? -size * 0.4 : 0;
+    ctx.fillText(r.s, x0, base + dy);
+    x0 += ctx.measureText(r.s).width;
+  }
+  ctx.restore();
+  return w;
+}
+
+// ---------------------------------------------------------------- scales ---
+
+function makeScale(axis, p0, p1) {
+  // Maps data to pixels from p0 (at limits[0]) to p1 (at limits[1]).
+  const [a, b] = axis.limits;
+  const kind = axis.scale;
+  const f = kind === "log" ? (v) => (v > 0 ? Math.log10(v) : NaN)
+    : kind === "log2" ? (v) => (v > 0 ? Math.log2(v) : NaN) : (v) => v;
+  const fa = f(a);
+  const fb = f(b);
+  const k = (p1 - p0) / (fb - fa || 1);
+  const map = (v) => p0 + (f(v) - fa) * k;
+  return { map, f, kind, lo: Math.min(a, b), hi: Math.max(a, b), p0, p1 };
+}
+
+function niceStep(span, n) {
+  const raw = span / Math.max(n, 1);
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * mag >= raw * 0.999) return m * mag;
+  return 10 * mag;
+}
+
+function formatNumber(v, step) {
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  if (a >= 1e5 || a < 1e-4) {
+    const e = Math.floor(Math.log10(a));
+    const m = v / 10 ** e;
+    return `${+m.toFixed(2)}e${e}`.replace(/-/g, "−");
+  }
+  const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
+  const s = v.toFixed(step % 1 === 0 ? 0 : decimals + (String(step).includes("25") ? 1 : 0));
+  const t = s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
+  return t.replace("-", "−");
+}
+
+function ticksOf(axis, lengthPx, spacingPx) {
+  // [{v, label, minor}] inside the limits.
+  const [a, b] = axis.limits;
+  const lo = Math.min(a, b);
+  const hi = Math.max(a, b);
+  const want = Math.max(2, Math.floor(lengthPx / spacingPx));
+  const out = [];
+  if (axis.ticks) {
+    axis.ticks.forEach((v, i) => {
+      if (v >= lo - 1e-9 * Math.abs(hi - lo) && v <= hi + 1e-9 * Math.abs(hi - lo)) {
+        out.push({ v, label: axis.tick_labels ? axis.tick_labels[i] : formatNumber(v, 1) });
+      }
+    });
+    return out;
+  }
+  if (axis.scale === "log" || axis.scale === "log2") {
+    const base = axis.scale === "log" ? 10 : 2;
+    const e0 = Math.ceil(Math.log(lo) / Math.log(base) - 1e-9);
+    const e1 = Math.floor(Math.log(hi) / Math.log(base) + 1e-9);
+    const n = e1 - e0 + 1;
+    const every = Math.max(1, Math.ceil(n / want));
+    for (let e = e0; e <= e1; e++) {
+      if ((e - e0) % every === 0 || n === 1) {
+        out.push({ v: base ** e, label: `$${base}^{${e === 0 && false ? "" : String(e).replace("-", "−")}}$` });
+      }
+    }
+    if (base === 10 && every === 1 && n <= 6) {          // minor ticks 2..9 between decades
+      for (let e = e0 - 1; e <= e1; e++) {
+        for (let m = 2; m <= 9; m++) {
+          const v = m * 10 ** e;
+          if (v > lo && v < hi) out.push({ v, label: "", minor: true });
+        }
+      }
+    }
+    if (!out.some((t) => !t.minor)) {                    // less than a decade: plain numbers
+      const step = niceStep(hi - lo, want);
+      for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) {
+        out.push({ v, label: formatNumber(v, step) });
+      }
+    }
+    return out;
+  }
+  let step = niceStep(hi - lo, want);
+  if (axis.integer) step = Math.max(1, Math.round(step));
+  const first = Math.ceil(lo / step - 1e-9) * step;
+  for (let v = first; v <= hi + step * 1e-9; v += step) {
+    const r = Math.abs(v) < step * 1e-9 ? 0 : v;
+    out.push({ v: r, label: formatNumber(r, step) });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- colour ---
+
+function rgba(hex, alpha = 1) {
+  if (!hex) return "rgba(0,0,0,0)";
+  const h = hex.replace("#", "");
+  const r = parseInt(h.slice(0, 2), 16);
+  const g = parseInt(h.slice(2, 4), 16);
+  const b = parseInt(h.slice(4, 6), 16);
+  const a = h.length >= 8 ? parseInt(h.slice(6, 8), 16) / 255 : 1;
+  return `rgba(${r},${g},${b},${a * alpha})`;
+}
+
+function hexBytes(hex) {
+  const h = (hex || "#00000000").replace("#", "");
+  return [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16))
+    .concat([h.length >= 8 ? parseInt(h.slice(6, 8), 16) : 255]);
+}
+
+function colourOf(colors, i) {
+  // One colour for all, or the i-th of a per-item list (strings or an (n, 4) uint8 array).
+  if (colors === null || colors === undefined) return null;
+  if (typeof colors === "string") return colors;
+  if (colors instanceof Uint8Array) {
+    const o = 4 * i;
+    return `rgba(${colors[o]},${colors[o + 1]},${colors[o + 2]},${colors[o + 3] / 255})`;
+  }
+  return colors[i];
+}
+
+function colourIndex(scale, v) {
+  // Matplotlib's Normalize / LogNorm / centred norm, then the colour map's bins.
+  // Returns a bin in [0, 255], -1 for bad, 256 for over.
+  if (Number.isNaN(v)) return -1;
+  if (!Number.isFinite(v)) return v > 0 ? 256 : -1;
+  let x;
+  if (scale.norm === "log") {
+    if (v <= 0) return -1;
+    x = (Math.log10(v) - Math.log10(scale.vmin)) / (Math.log10(scale.vmax) - Math.log10(scale.vmin));
+  } else if (scale.norm === "centered") {
+    x = 0.5 + 0.5 * v / (scale.vmax || 1);
+  } else {
+    x = (v - scale.vmin) / ((scale.vmax - scale.vmin) || 1);
+  }
+  if (x > 1) return scale.over ? 256 : 255;
+  if (x < 0) return 0;
+  return Math.min(255, Math.floor(x * 256));
+}
+
+// ---------------------------------------------------------------- marks ---
+
+function dashOf(dash, width) {
+  if (dash === "dashed") return [3.7 * width, 1.6 * width];
+  if (dash === "dotted") return [1 * width, 1.65 * width];
+  if (dash === "dashdot") return [6.4 * width, 1.6 * width, 1 * width, 1.6 * width];
+  return [];
+}
+
+function markerPath(ctx, marker, x, y, d) {
+  const r = d / 2;
+  ctx.beginPath();
+  if (marker === "s") {
+    ctx.rect(x - r, y - r, d, d);
+  } else if (marker === "v") {
+    ctx.moveTo(x - r, y - r); ctx.lineTo(x + r, y - r); ctx.lineTo(x, y + r); ctx.closePath();
+  } else if (marker === "^") {
+    ctx.moveTo(x - r, y + r); ctx.lineTo(x + r, y + r); ctx.lineTo(x, y - r); ctx.closePath();
+  } else if (marker === "D") {
+    ctx.moveTo(x, y - r); ctx.lineTo(x + r * 0.8, y); ctx.lineTo(x, y + r);
+    ctx.lineTo(x - r * 0.8, y); ctx.closePath();
+  } else if (marker === "*") {
+    for (let k = 0; k < 10; k++) {
+      const a = -Math.PI / 2 + (k * Math.PI) / 5;
+      const rr = k % 2 ? r * 0.38 : r;
+      const px = x + rr * Math.cos(a);
+      const py = y + rr * Math.sin(a);
+      if (k) ctx.lineTo(px, py); else ctx.moveTo(px, py);
+    }
+    ctx.closePath();
+  } else if (marker === "X") {
+    const w = r * 0.35;
+    const pts = [[-r, -r + w], [-r + w, -r], [0, -w], [r - w, -r], [r, -r + w], [w, 0], [r, r - w],
+      [r - w, r], [0, w], [-r + w, r], [-r, r - w], [-w, 0]];
+    pts.forEach(([px, py], k) => (k ? ctx.lineTo(x + px, y + py) : ctx.moveTo(x + px, y + py)));
+    ctx.closePath();
+  } else {
+    ctx.arc(x, y, r, 0, 2 * Math.PI);
+  }
+}
+
+function drawMarkers(ctx, xs, ys, sx, sy, m, z) {
+  const n = xs.length;
+  for (let i = 0; i < n; i++) {
+    const px = sx.map(xs[i]);
+    const py = sy.map(ys[i]);
+    if (!Number.isFinite(px) || !Number.isFinite(py)) continue;
+    const size = (typeof m.size === "number" ? m.size : m.size[i]) * PT * z;
+    markerPath(ctx, m.marker || "o", px, py, size);
+    const fill = colourOf(m.color, i);
+    ctx.globalAlpha = m.alpha ?? 1;
+    if (!m.hollow) {
+      ctx.fillStyle = fill;
+      ctx.fill();
+    }
+    const ew = typeof m.edge_width === "number" ? m.edge_width : m.edge_width[i];
+    const edge = m.hollow ? fill : colourOf(m.edge, i);
+    if (edge && (ew > 0 || m.hollow)) {
+      ctx.lineWidth = (m.hollow ? Math.max(ew, 1.5) : ew) * PT * z;
+      ctx.strokeStyle = edge;
+      ctx.stroke();
+    }
+    ctx.globalAlpha = 1;
+  }
+}
+
+function polyline(ctx, xs, ys, sx, sy) {
+  let pen = false;
+  ctx.beginPath();
+  for (let i = 0; i < xs.length; i++) {
+    const px = sx.map(xs[i]);
+    const py = sy.map(ys[i]);
+    if (Number.isFinite(px) && Number.isFinite(py)) {
+      if (pen) ctx.lineTo(px, py); else ctx.moveTo(px, py);
+      pen = true;
+    } else {
+      pen = false;
+    }
+  }
+}
+
+function drawHeatmap(ctx, m, sx, sy, lut) {
+  const [rows, cols] = m.values.shape;
+  const img = new ImageData(cols, rows);
+  const bad = hexBytes(m.scale.bad);
+  const over = hexBytes(m.scale.over || "#000000");
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const k = colourIndex(m.scale, m.values[r * cols + c]);
+      const o = 4 * ((rows - 1 - r) * cols + c);     // row 0 at the bottom
+      const col = k < 0 ? bad : k > 255 ? over : [lut[3 * k], lut[3 * k + 1], lut[3 * k + 2], 255];
+      img.data[o] = col[0]; img.data[o + 1] = col[1]; img.data[o + 2] = col[2]; img.data[o + 3] = col[3];
+    }
+  }
+  blitCells(ctx, img, m.extent, sx, sy);
+}
+
+function drawMask(ctx, m, sx, sy) {
+  const [rows, cols] = m.where.shape;
+  const img = new ImageData(cols, rows);
+  const c = hexBytes(m.color);
+  const a = Math.round(255 * m.alpha);
+  for (let r = 0; r < rows; r++) {
+    for (let q = 0; q < cols; q++) {
+      if (!m.where[r * cols + q]) continue;
+      const o = 4 * ((rows - 1 - r) * cols + q);
+      img.data[o] = c[0]; img.data[o + 1] = c[1]; img.data[o + 2] = c[2]; img.data[o + 3] = a;
+    }
+  }
+  blitCells(ctx, img, m.extent, sx, sy);
+}
+
+function blitCells(ctx, img, extent, sx, sy) {
+  const tmp = document.createElement("canvas");
+  tmp.width = img.width;
+  tmp.height = img.height;
+  tmp.getContext("2d").putImageData(img, 0, 0);
+  const [x0, x1, y0, y1] = extent;
+  const px0 = sx.map(x0);
+  const px1 = sx.map(x1);
+  const py0 = sy.map(y0);
+  const py1 = sy.map(y1);
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(tmp, Math.min(px0, px1), Math.min(py0, py1), Math.abs(px1 - px0), Math.abs(py1 - py0));
+}
+
+function drawMark(ctx, m, sx, sy, z, luts) {
+  const t = m.type;
+  if (t === "Line") {
+    ctx.setLineDash(dashOf(m.dash, m.width * PT * z));
+    ctx.lineJoin = "round";
+    ctx.lineCap = m.dash === "solid" ? "butt" : "butt";
+    if (m.halo) {
+      polyline(ctx, m.x, m.y, sx, sy);
+      ctx.strokeStyle = m.halo;
+      ctx.lineWidth = (m.width + 1.8) * PT * z;
+      ctx.stroke();
+    }
+    polyline(ctx, m.x, m.y, sx, sy);
+    ctx.strokeStyle = m.color;
+    ctx.lineWidth = m.width * PT * z;
+    if (m.width > 0) ctx.stroke();
+    ctx.setLineDash([]);
+    if (m.marker) {
+      drawMarkers(ctx, m.x, m.y, sx, sy, { marker: m.marker, size: m.marker_size, color: m.color,
+        edge: m.halo, edge_width: m.halo ? 1 : 0 }, z);
+    }
+  } else if (t === "Band") {
+    // One polygon per run of finite values.
+    const n = m.x.length;
+    let i = 0;
+    ctx.fillStyle = rgba(m.color, m.alpha);
+    while (i < n) {
+      while (i < n && !(Number.isFinite(sy.map(m.low[i])) && Number.isFinite(sy.map(m.high[i])))) i++;
+      const start = i;
+      while (i < n && Number.isFinite(sy.map(m.low[i])) && Number.isFinite(sy.map(m.high[i]))) i++;
+      if (i - start < 1) continue;
+      ctx.beginPath();
+      for (let k = start; k < i; k++) ctx.lineTo(sx.map(m.x[k]), sy.map(m.high[k]));
+      for (let k = i - 1; k >= start; k--) ctx.lineTo(sx.map(m.x[k]), sy.map(m.low[k]));
+      ctx.closePath();
+      ctx.fill();
+    }
+  } else if (t === "Points") {
+    drawMarkers(ctx, m.x, m.y, sx, sy, m, z);
+  } else if (t === "Rects") {
+    for (let i = 0; i < m.x0.length; i++) {
+      const a = sx.map(m.x0[i]);
+      const b = sx.map(m.x1[i]);
+      const c = sy.map(m.y0[i]);
+      const d = sy.map(m.y1[i]);
+      if (![a, b, c, d].every(Number.isFinite)) continue;
+      ctx.globalAlpha = m.alpha;
+      ctx.fillStyle = colourOf(m.color, i);
+      ctx.fillRect(Math.min(a, b), Math.min(c, d), Math.abs(b - a), Math.abs(d - c));
+      ctx.globalAlpha = 1;
+      const edge = colourOf(m.edge, i);
+      if (edge && m.edge_width > 0) {
+        ctx.lineWidth = m.edge_width * PT * z;
+        ctx.strokeStyle = edge;
+        ctx.strokeRect(Math.min(a, b), Math.min(c, d), Math.abs(b - a), Math.abs(d - c));
+      }
+    }
+  } else if (t === "Segments") {
+    for (let i = 0; i < m.x0.length; i++) {
+      let ax = sx.map(m.x0[i]);
+      let ay = sy.map(m.y0[i]);
+      let bx = sx.map(m.x1[i]);
+      let by = sy.map(m.y1[i]);
+      if (![ax, ay, bx, by].every(Number.isFinite)) continue;
+      const w = (typeof m.width === "number" ? m.width : m.width[i]) * PT * z;
+      if (m.shrink) {
+        const len = Math.hypot(bx - ax, by - ay);
+        const s = (m.shrink * PT * z) / (len || 1);
+        if (2 * s >= 1) continue;
+        [ax, ay, bx, by] = [ax + (bx - ax) * s, ay + (by - ay) * s, bx - (bx - ax) * s, by - (by - ay) * s];
+      }
+      const col = colourOf(m.color, i);
+      ctx.strokeStyle = col;
+      ctx.fillStyle = col;
+      ctx.lineWidth = w;
+      ctx.setLineDash(dashOf(m.dash, w));
+      const head = m.arrow ? Math.max(8, 3 * w) * z : 0;
+      const len = Math.hypot(bx - ax, by - ay) || 1;
+      const ux = (bx - ax) / len;
+      const uy = (by - ay) / len;
+      ctx.beginPath();
+      ctx.moveTo(ax, ay);
+      ctx.lineTo(bx - ux * head * 0.8, by - uy * head * 0.8);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      if (m.arrow) {
+        ctx.beginPath();
+        ctx.moveTo(bx, by);
+        ctx.lineTo(bx - ux * head - uy * head * 0.45, by - uy * head + ux * head * 0.45);
+        ctx.lineTo(bx - ux * head + uy * head * 0.45, by - uy * head - ux * head * 0.45);
+        ctx.closePath();
+        ctx.fill();
+      }
+    }
+  } else if (t === "Heatmap") {
+    drawHeatmap(ctx, m, sx, sy, luts(m.scale.cmap));
+  } else if (t === "Mask") {
+    drawMask(ctx, m, sx, sy);
+  }
+}
+
+// ---------------------------------------------------------------- layout ---
+
+function sizes(z) {
+  return { title: 13 * z, label: 12 * z, tick: 11 * z, legend: 9 * z, text: 10 * z, pad: 4 * z,
+    tickLen: 3.5 * z, cbar: 12 * z };
+}
+
+function panelMargins(ctx, p, S, cell) {
+  // Room needed around a panel's plot area for its title, ticks, labels and colour bar.
+  const m = { left: S.pad * 2, right: S.pad * 3, top: S.pad * 2, bottom: S.pad * 2 };
+  if (p.title) m.top = S.title * 1.5 + S.pad;
+  const frame = p.frame !== false;
+  const heat = p.marks.find((k) => k.type === "Heatmap" && k.scale.colorbar);
+  const estW = cell.w * 0.7;
+  const estH = cell.h * 0.65;
+  if (frame && p.y.visible !== false) {
+    const ticks = ticksOf(p.y, estH, 28 * S.tick / 11);
+    const w = Math.max(0, ...ticks.filter((t) => !t.minor).map((t) => textWidth(ctx, t.label, S.tick)));
+    m.left = S.pad + (p.y.label ? S.label * 1.3 : 0) + w + S.tickLen + S.pad * 1.5;
+  }
+  if (frame && p.x.visible !== false) {
+    m.bottom = S.tickLen + S.tick * 1.4 + (p.x.label ? S.label * 1.4 : 0) + S.pad;
+  }
+  if (p.y2) {
+    const ticks = ticksOf(p.y2, estH, 28 * S.tick / 11);
+    const w = Math.max(0, ...ticks.filter((t) => !t.minor).map((t) => textWidth(ctx, t.label, S.tick)));
+    m.right = S.pad + (p.y2.label ? S.label * 1.3 : 0) + w + S.tickLen + S.pad * 1.5;
+  }
+  if (heat) {
+    const ticks = ticksOf(scaleAxis(heat.scale), estH, 28 * S.tick / 11);
+    const w = Math.max(0, ...ticks.filter((t) => !t.minor).map((t) => textWidth(ctx, t.label, S.tick * 0.9)));
+    m.right = S.pad * 2 + S.cbar + S.tickLen + S.pad + w + (heat.scale.label ? S.label * 1.3 : 0) + S.pad;
+  }
+  return m;
+}
+
+function scaleAxis(scale) {
+  if (scale.norm === "centered") return { limits: [-scale.vmax, scale.vmax], scale: "linear" };
+  return { limits: [scale.vmin, scale.vmax], scale: scale.norm === "log" ? "log" : "linear" };
+}
+
+function drawAxisTicks(ctx, axis, scale, side, box, S, color) {
+  const horizontal = side === "bottom" || side === "top";
+  const length = horizontal ? box.w : box.h;
+  const ticks = ticksOf(axis, length, horizontal ? 62 * S.tick / 11 : 28 * S.tick / 11);
+  ctx.strokeStyle = "#000";
+  ctx.lineWidth = 0.8 * S.tick / 11;
+  let widest = 0;
+  for (const t of ticks) {
+    const p = scale.map(t.v);
+    if (!Number.isFinite(p)) continue;
+    const len = t.minor ? S.tickLen * 0.6 : S.tickLen;
+    ctx.beginPath();
+    if (side === "bottom") { ctx.moveTo(p, box.y + box.h); ctx.lineTo(p, box.y + box.h + len); }
+    else if (side === "left") { ctx.moveTo(box.x, p); ctx.lineTo(box.x - len, p); }
+    else if (side === "right") { ctx.moveTo(box.x + box.w, p); ctx.lineTo(box.x + box.w + len, p); }
+    ctx.stroke();
+    if (t.minor || !t.label) continue;
+    if (side === "bottom") {
+      drawText(ctx, t.label, p, box.y + box.h + S.tickLen + S.pad * 0.5, S.tick,
+        { ha: "center", va: "top", color });
+    } else if (side === "left") {
+      widest = Math.max(widest, drawText(ctx, t.label, box.x - S.tickLen - S.pad * 0.5, p, S.tick,
+        { ha: "right", va: "center", color }));
+    } else {
+      widest = Math.max(widest, drawText(ctx, t.label, box.x + box.w + S.tickLen + S.pad * 0.5, p,
+        S.tick, { ha: "left", va: "center", color }));
+    }
+  }
+  return widest;
+}
+
+function legendEntries(p) {
+  const out = [];
+  for (const m of p.marks) if (m.label && !m.label.startsWith("_")) out.push(m);
+  return out;
+}
+
+function drawLegend(ctx, p, box, S, z, sx, sy) {
+  const entries = legendEntries(p);
+  if (!p.legend || !entries.length) return null;
+  const cols = Math.max(1, p.legend_columns || 1);
+  const handle = 2.0 * S.legend * 1.1;
+  const rowH = S.legend * 1.45;
+  const widths = entries.map((e) => handle + S.pad + textWidth(ctx, e.label, S.legend));
+  const colW = [];
+  entries.forEach((e, i) => { colW[i % cols] = Math.max(colW[i % cols] || 0, widths[i]); });
+  const w = colW.reduce((a, b) => a + b, 0) + S.pad * (cols + 1.5);
+  const rows = Math.ceil(entries.length / cols);
+  const h = rows * rowH + S.pad * 1.2;
+  const spots = {
+    "upper left": [0, 0], "upper right": [1, 0], "lower left": [0, 1], "lower right": [1, 1],
+    "upper center": [0.5, 0], "lower center": [0.5, 1], "center left": [0, 0.5],
+    "center right": [1, 0.5], center: [0.5, 0.5],
+  };
+  let where = p.legend;
+  if (where === "best" || !(where in spots)) where = bestSpot(p, box, w, h, sx, sy, spots, S);
+  const [fx, fy] = spots[where];
+  const x = box.x + S.pad + fx * (box.w - w - 2 * S.pad);
+  const y = box.y + S.pad + fy * (box.h - h - 2 * S.pad);
+  ctx.fillStyle = "rgba(255,255,255,0.85)";
+  ctx.strokeStyle = "#cccccc";
+  ctx.lineWidth = 0.8;
+  ctx.beginPath();
+  ctx.rect(x, y, w, h);
+  ctx.fill();
+  ctx.stroke();
+  let cx = x + S.pad;
+  entries.forEach((e, i) => {
+    const c = i % cols;
+    const r = Math.floor(i / cols);
+    if (c === 0) cx = x + S.pad;
+    const ex = x + S.pad + colW.slice(0, c).reduce((a, b) => a + b, 0) + c * S.pad;
+    const ey = y + S.pad * 0.6 + r * rowH + rowH / 2;
+    legendHandle(ctx, e, ex, ey, handle, S, z);
+    drawText(ctx, e.label, ex + handle + S.pad, ey, S.legend, { va: "center" });
+  });
+  return { x, y, w, h };
+}
+
+function legendHandle(ctx, e, x, y, w, S, z) {
+  const t = e.type;
+  if (t === "Line" || t === "Rule" || t === "Segments") {
+    const col = t === "Segments" ? colourOf(e.color, 0) : e.color;
+    const width = (t === "Segments" ? (typeof e.width === "number" ? e.width : 2) : e.width) * PT * z;
+    ctx.setLineDash(dashOf(e.dash, width));
+    if (e.halo) {
+      ctx.strokeStyle = e.halo; ctx.lineWidth = width + 1.8 * PT * z;
+      ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + w, y); ctx.stroke();
+    }
+    ctx.strokeStyle = col;
+    ctx.lineWidth = Math.min(width, 6 * z);
+    ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + w, y); ctx.stroke();
+    ctx.setLineDash([]);
+    if (t === "Line" && e.marker) {
+      const s = { map: (v) => v };
+      drawMarkers(ctx, [x + w / 2], [y], s, s, { marker: e.marker, size: e.marker_size, color: e.color,
+        edge: e.halo, edge_width: e.halo ? 1 : 0 }, z);
+    }
+  } else if (t === "Points") {
+    const s = { map: (v) => v };
+    drawMarkers(ctx, [x + w / 2], [y], s, s, { ...e, size: Math.min(typeof e.size === "number" ? e.size : 7, 10),
+      color: colourOf(e.color, 0), edge: colourOf(e.edge, 0),
+      edge_width: typeof e.edge_width === "number" ? e.edge_width : 0 }, z);
+  } else {
+    ctx.globalAlpha = e.alpha ?? 1;
+    ctx.fillStyle = colourOf(e.color, 0);
+    ctx.fillRect(x, y - S.legend * 0.4, w, S.legend * 0.8);
+    ctx.globalAlpha = 1;
+  }
+}
+
+function bestSpot(p, box, w, h, sx, sy, spots, S) {
+  // The legend location covering the fewest data points (Matplotlib's "best", simplified).
+  const pts = [];
+  for (const m of p.marks) {
+    const xs = m.x || m.x0;
+    const ys = m.y || m.high || m.y0;
+    if (!xs || !ys || typeof xs === "number") continue;
+    const step = Math.max(1, Math.floor(xs.length / 200));
+    for (let i = 0; i < xs.length; i += step) pts.push([sx.map(xs[i]), sy.map(ys[i])]);
+  }
+  let best = "upper right";
+  let fewest = Infinity;
+  for (const name of ["upper right", "upper left", "lower left", "lower right", "center right",
+    "center left", "lower center", "upper center", "center"]) {
+    const [fx, fy] = spots[name];
+    const x = box.x + S.pad + fx * (box.w - w - 2 * S.pad);
+    const y = box.y + S.pad + fy * (box.h - h - 2 * S.pad);
+    let n = 0;
+    for (const [px, py] of pts) if (px >= x && px <= x + w && py >= y && py <= y + h) n++;
+    if (n < fewest) { fewest = n; best = name; }
+  }
+  return best;
+}
+
+function drawColorbar(ctx, heat, box, S, luts) {
+  const sc = heat.scale;
+  const x = box.x + box.w + S.pad * 2;
+  const ext = sc.extend === "max" || sc.extend === "both";
+  const tri = ext ? S.cbar * 0.9 : 0;
+  const y0 = box.y + tri;
+  const h = box.h - tri;
+  const lut = luts(sc.cmap);
+  const img = new ImageData(1, 256);
+  for (let k = 0; k < 256; k++) {
+    const o = 4 * (255 - k);
+    img.data[o] = lut[3 * k]; img.data[o + 1] = lut[3 * k + 1]; img.data[o + 2] = lut[3 * k + 2];
+    img.data[o + 3] = 255;
+  }
+  blitCells(ctx, img, [0, 1, 0, 1], { map: (v) => x + v * S.cbar }, { map: (v) => y0 + v * h });
+  if (ext) {
+    ctx.fillStyle = sc.over || `rgb(${lut[765]},${lut[766]},${lut[767]})`;
+    ctx.beginPath();
+    ctx.moveTo(x, y0); ctx.lineTo(x + S.cbar, y0); ctx.lineTo(x + S.cbar / 2, box.y);
+    ctx.closePath(); ctx.fill();
+  }
+  ctx.strokeStyle = "#000";
+  ctx.lineWidth = 0.8;
+  ctx.strokeRect(x, y0, S.cbar, h);
+  const axis = scaleAxis(sc);
+  const scale = makeScale(axis, y0 + h, y0);
+  const widest = drawAxisTicks(ctx, axis, scale, "right", { x, y: y0, w: S.cbar, h }, { ...S, tick: S.tick * 0.9 }, "#000");
+  if (sc.label) {
+    drawText(ctx, sc.label, x + S.cbar + S.tickLen + S.pad + widest + S.pad + S.label * 0.6,
+      y0 + h / 2, S.label * 0.85, { ha: "center", va: "center", rotate: -Math.PI / 2 });
+  }
+}
+
+function drawPanel(ctx, p, cell, S, z, luts, fixed) {
+  let box;
+  if (fixed) {
+    box = fixed;
+  } else {
+    const m = panelMargins(ctx, p, S, cell);
+    if (p.y_side === "right") [m.left, m.right] = [Math.max(m.right, S.pad * 3), m.left];
+    box = { x: cell.x + m.left, y: cell.y + m.top, w: cell.w - m.left - m.right,
+      h: cell.h - m.top - m.bottom };
+  }
+  if (box.w < 4 || box.h < 4) return box;
+  const sx = makeScale(p.x, box.x, box.x + box.w);
+  const sy = makeScale(p.y, box.y + box.h, box.y);
+  const sy2 = p.y2 ? makeScale(p.y2, box.y + box.h, box.y) : sy;
+  const frame = p.frame !== false;
+  if (frame) {
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(box.x, box.y, box.w, box.h);
+  }
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(box.x, box.y, box.w, box.h);
+  ctx.clip();
+  for (const mk of p.marks) {
+    const ys = mk.axis === "y2" ? sy2 : sy;
+    if (mk.type === "Rule") {
+      const s = mk.axis === "x" ? sx : mk.axis === "y2" ? sy2 : sy;
+      const v = s.map(mk.value);
+      if (!Number.isFinite(v)) continue;
+      ctx.strokeStyle = mk.color;
+      ctx.lineWidth = mk.width * PT * z;
+      ctx.setLineDash(dashOf(mk.dash, mk.width * PT * z));
+      ctx.beginPath();
+      if (mk.axis === "x") { ctx.moveTo(v, box.y); ctx.lineTo(v, box.y + box.h); }
+      else { ctx.moveTo(box.x, v); ctx.lineTo(box.x + box.w, v); }
+      ctx.stroke();
+      ctx.setLineDash([]);
+    } else if (mk.type !== "Text") {
+      drawMark(ctx, mk, sx, ys, z, luts);
+    }
+  }
+  ctx.restore();
+  for (const mk of p.marks) {
+    if (mk.type !== "Text" || !mk.text) continue;
+    const ys = mk.axis === "y2" ? sy2 : sy;
+    const px = mk.coords === "axes" ? box.x + mk.x * box.w : sx.map(mk.x);
+    const py = mk.coords === "axes" ? box.y + (1 - mk.y) * box.h : ys.map(mk.y);
+    if (!Number.isFinite(px) || !Number.isFinite(py)) continue;
+    const lines = String(mk.text).split("\n");
+    const lh = mk.size * z * 1.25;
+    const top = mk.va === "top" ? 0 : mk.va === "bottom" ? -(lines.length - 1) * lh : -(lines.length - 1) * lh / 2;
+    lines.forEach((line, i) => drawText(ctx, line, px, py + top + i * lh, mk.size * z,
+      { ha: mk.ha, va: mk.va, color: mk.color, box: mk.box }));
+  }
+  if (frame) {
+    ctx.strokeStyle = "#000";
+    ctx.lineWidth = 0.8 * z;
+    ctx.strokeRect(box.x, box.y, box.w, box.h);
+    if (p.x.visible !== false) {
+      drawAxisTicks(ctx, p.x, sx, "bottom", box, S, p.x.color || "#000");
+      if (p.x.label) {
+        const ly = fixed ? box.y + box.h + S.tickLen + S.label * 1.1 : cell.y + cell.h - S.pad;
+        drawText(ctx, p.x.label, box.x + box.w / 2, ly, fixed ? S.label * 0.75 : S.label,
+          { ha: "center", va: "bottom", color: p.x.color || "#000" });
+      }
+    }
+    if (p.y.visible !== false) {
+      const right = p.y_side === "right";
+      drawAxisTicks(ctx, p.y, sy, right ? "right" : "left", box, S, p.y.color || "#000");
+      if (p.y.label) {
+        const lx = right ? cell.x + cell.w - S.pad - S.label * 0.6 : cell.x + S.pad + S.label * 0.6;
+        drawText(ctx, p.y.label, lx, box.y + box.h / 2, S.label,
+          { ha: "center", va: "center", rotate: -Math.PI / 2, color: p.y.color || "#000" });
+      }
+    }
+    if (p.y2) {
+      drawAxisTicks(ctx, p.y2, sy2, "right", box, S, p.y2.color || "#000");
+      if (p.y2.label) {
+        drawText(ctx, p.y2.label, cell.x + cell.w - S.pad - S.label * 0.6, box.y + box.h / 2, S.label,
+          { ha: "center", va: "center", rotate: -Math.PI / 2, color: p.y2.color || "#000" });
+      }
+    }
+  }
+  const heat = p.marks.find((k) => k.type === "Heatmap" && k.scale.colorbar);
+  if (heat) drawColorbar(ctx, heat, box, S, luts);
+  if (p.title) {
+    const size = p.title_size ? p.title_size * z : S.title;
+    if (fixed) drawText(ctx, p.title, box.x + box.w / 2, box.y - S.pad * 0.5, size, { ha: "center", va: "bottom" });
+    else drawText(ctx, p.title, box.x + box.w / 2, cell.y + S.pad * 0.5, size, { ha: "center", va: "top" });
+  }
+  drawLegend(ctx, p, box, S, z, sx, sy);
+  return box;
+}
+
+function drawFigure(canvas, fig, z, luts) {
+  const W = Math.round(fig.width * z);
+  const H = Math.round(fig.height * z);
+  const dpr = window.devicePixelRatio || 1;
+  if (canvas.width !== Math.round(W * dpr) || canvas.height !== Math.round(H * dpr)) {
+    canvas.width = Math.round(W * dpr);
+    canvas.height = Math.round(H * dpr);
+  }
+  canvas.style.width = `${W}px`;
+  canvas.style.height = `${H}px`;
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, W, H);
+  const S = sizes(z);
+  const rows = fig.rows;
+  const cols = fig.cols;
+  const top = fig.title ? S.title * 1.6 : 0;
+  if (fig.title) drawText(ctx, fig.title, W / 2, S.pad, S.title, { ha: "center", va: "top" });
+  const rsum = rows.reduce((a, b) => a + b, 0);
+  const csum = cols.reduce((a, b) => a + b, 0);
+  const rowY = [top];
+  rows.forEach((r) => rowY.push(rowY[rowY.length - 1] + ((H - top) * r) / rsum));
+  const colX = [0];
+  cols.forEach((c) => colX.push(colX[colX.length - 1] + (W * c) / csum));
+  const boxes = [];
+  fig.panels.forEach((p) => {
+    if (p.inset) {
+      // An inset: a rectangle in its parent's axes fractions (y from the bottom).
+      const [parent, fx, fy, fw, fh] = p.inset;
+      const pb = boxes[parent];
+      const box = { x: pb.x + fx * pb.w, y: pb.y + (1 - fy - fh) * pb.h, w: fw * pb.w, h: fh * pb.h };
+      boxes.push(drawPanel(ctx, { ...p, legend: null }, box, S, z, luts, box));
+      return;
+    }
+    const [r, c, rs, cs] = p.cell;
+    const cell = { x: colX[c], y: rowY[r], w: colX[c + cs] - colX[c], h: rowY[r + rs] - rowY[r] };
+    boxes.push(drawPanel(ctx, p, cell, S, z, luts));
+  });
+}
+
+// ---------------------------------------------------------------- widget ---
+
+function initialize({ model }) {
+  model.bpttvizStore = makeStore(model);
+}
+
+function render({ model, el }) {
+  const store = model.bpttvizStore || (model.bpttvizStore = makeStore(model));
+  el.classList.add("bpttviz-live");
+  const canvas = document.createElement("canvas");
+  canvas.setAttribute("aria-hidden", "true");
+  el.appendChild(canvas);
+  const lutCache = new Map();
+  let version = 0;
+  let pending = false;
+
+  const luts = (name) => {
+    const desc = (model.get("spec").luts || {})[name];
+    const arr = desc ? typed(store, desc) : undefined;
+    if (arr) return arr;
+    const grey = new Uint8Array(768);
+    for (let k = 0; k < 256; k++) grey.fill(k, 3 * k, 3 * k + 3);
+    return grey;
+  };
+
+  const draw = () => {
+    pending = false;
+    const spec = model.get("spec");
+    if (!spec || !spec.panels) return;
+    const missing = missingRefs(store, spec);
+    if (missing.length) {
+      const ask = missing.filter((r) => !store.asked.has(r));
+      ask.forEach((r) => store.asked.add(r));
+      if (ask.length) model.send({ type: "need", refs: ask });
+      store.waiting.add(redraw);
+      return;
+    }
+    store.waiting.delete(redraw);
+    const fig = resolve(store, spec);
+    try {
+      const t0 = performance.now();
+      drawFigure(canvas, fig, model.get("scale") || 1, luts);
+      el.dataset.drawMs = (performance.now() - t0).toFixed(1);
+      el.classList.remove("bpttviz-live-failed");
+    } catch (err) {
+      el.classList.add("bpttviz-live-failed");
+      el.dataset.error = String(err);
+      console.error("bpttviz figure", err);
+    }
+    version += 1;
+    el.bpttvizFigure = fig;
+    el.dataset.drawn = String(model.get("version"));
+  };
+  const redraw = () => {
+    if (pending) return;
+    pending = true;
+    queueMicrotask(draw);
+  };
+  model.on("change:spec", redraw);
+  model.on("change:scale", redraw);
+  draw();
+  return () => {
+    store.waiting.delete(redraw);
+    model.off("change:spec", redraw);
+    model.off("change:scale", redraw);
+  };
+}
+
+export default { initialize, render };

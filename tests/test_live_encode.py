@@ -1,0 +1,122 @@
+"""How a figure record travels to the page: named arrays, sent once, grown curves as tails."""
+
+import numpy as np
+import pytest
+
+from bpttviz import figures as F
+from bpttviz.app.live import LiveFigure
+from bpttviz.app.live.encode import MAX_CHUNKS, encode, pool
+
+
+def decode(desc, arrays, dtype_map={"f8": np.float64, "f4": np.float32, "u1": np.uint8,
+                                    "i4": np.int32, "i1": np.int8}):
+    """What the page rebuilds from a descriptor and the bytes it was sent."""
+    pieces = desc.get("chunks", [desc])
+    parts = [np.frombuffer(arrays[p["ref"]], dtype=dtype_map[p["dtype"]]) for p in pieces]
+    return np.concatenate(parts).reshape(desc["shape"])
+
+
+class Recorder(LiveFigure):
+    """A live figure that keeps what it would send instead of sending it."""
+
+    def __init__(self, *args, **kwargs):
+        self.sent = []
+        super().__init__(*args, **kwargs)
+
+    def send(self, content, buffers=None):
+        self.sent.append((content, [bytes(b) for b in buffers or []]))
+
+    def received(self):
+        """Every array the page has been sent, by name."""
+        out = {}
+        for content, buffers in self.sent:
+            out.update(zip(content["refs"], buffers))
+        return out
+
+
+def test_a_line_arrives_with_its_numbers():
+    x = np.arange(5.0)
+    y = np.array([1.0, 0.5, np.nan, 0.25, 0.125])
+    spec, arrays, _ = encode(F.lines(x, [y], ["loss"], log=False))
+    line = next(m for m in spec["panels"][0]["marks"] if m["type"] == "Line" and m["label"] == "loss")
+    np.testing.assert_array_equal(decode(line["x"], arrays), x)
+    np.testing.assert_array_equal(decode(line["y"], arrays), y)
+
+
+def test_values_beyond_float32_travel_as_float64():
+    flow = np.tril(np.full((4, 4), 1e-200))
+    flow[3, 0] = 1e-190
+    spec, arrays, _ = encode(F.flow(flow))
+    heat = spec["panels"][0]["marks"][0]
+    assert heat["values"]["dtype"] == "f8"
+    got = decode(heat["values"], arrays)
+    assert got[3, 0] == 1e-190 and got[0, 0] == 1e-200
+
+
+def test_an_array_sent_once_is_not_sent_again():
+    fig = Recorder(F.flow(np.tril(np.ones((6, 6)))))
+    first = sum(len(b) for _, bs in fig.sent for b in bs)
+    assert first > 6 * 6 * 4 - 1
+    fig.show(F.flow(np.tril(np.ones((6, 6))), overflow_step=3))     # same heatmap, a new mark
+    second = sum(len(b) for _, bs in fig.sent[1:] for b in bs)
+    assert second == 0
+    assert fig.version == 2
+
+
+def test_a_growing_curve_sends_only_its_new_points():
+    fig = Recorder()
+    for n in range(2, 40):
+        x = np.arange(n, dtype=float)
+        fig.show(F.lines(x, [np.exp(-x)], ["loss"]))
+    last = fig.sent[-1][1]
+    assert sum(len(b) for b in last) <= 2 * 8          # one new x and one new y
+    line = next(m for m in fig.spec["panels"][0]["marks"] if m["type"] == "Line")
+    assert "chunks" in line["y"]
+    np.testing.assert_allclose(decode(line["y"], fig.received()), np.exp(-np.arange(39.0)),
+                               rtol=1e-6)
+
+
+def test_a_curve_made_of_too_many_pieces_is_sent_whole_again():
+    fig = Recorder()
+    for n in range(1, MAX_CHUNKS + 5):
+        fig.show(F.lines(np.arange(n, dtype=float), [np.arange(n, dtype=float)], ["a"],
+                         log=False))
+    line = next(m for m in fig.spec["panels"][0]["marks"] if m["type"] == "Line")
+    assert len(line["y"].get("chunks", [line["y"]])) <= MAX_CHUNKS
+
+
+def test_a_changed_prefix_is_sent_whole():
+    fig = Recorder(F.lines(np.arange(3.0), [np.array([1.0, 2.0, 3.0])], ["a"], log=False))
+    fig.show(F.lines(np.arange(4.0), [np.array([9.0, 2.0, 3.0, 4.0])], ["a"], log=False))
+    line = next(m for m in fig.spec["panels"][0]["marks"] if m["type"] == "Line")
+    assert "chunks" not in line["y"]
+    np.testing.assert_array_equal(decode(line["y"], fig.received()), [9, 2, 3, 4])
+
+
+def test_a_view_that_joins_later_gets_what_it_asks_for():
+    fig = Recorder(F.flow(np.tril(np.ones((5, 5)))))
+    refs = list(fig.received())
+    fig.sent.clear()
+    fig._answer(fig, {"type": "need", "refs": refs + ["not-a-ref", 3]}, [])
+    assert [c["refs"] for c, _ in fig.sent] == [refs]
+    fig.sent.clear()
+    fig._answer(fig, {"type": "need", "refs": "everything"}, [])
+    fig._answer(fig, ["need"], [])
+    assert fig.sent == []
+
+
+def test_pooling_keeps_an_overflow_and_leaves_small_heatmaps_alone():
+    small = np.arange(12.0).reshape(3, 4)
+    assert pool(small, 8) is not None and np.array_equal(pool(small, 8), small)
+    big = np.full((600, 600), 1.0)
+    big[599, 0] = np.inf
+    big[:10, 300:] = np.nan
+    out = pool(big, 256)
+    assert max(out.shape) <= 256
+    assert np.isinf(out).sum() == 1
+    assert np.isnan(out[0, -1])
+
+
+def test_a_record_of_the_wrong_kind_is_refused_by_name():
+    with pytest.raises(TypeError, match="bpttviz.figures.Figure. Got dict"):
+        encode({"panels": []})
