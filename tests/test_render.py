@@ -1,0 +1,106 @@
+"""Matplotlib draws a figure record with the record's numbers: what a download shows is what
+the page showed."""
+
+import io
+
+import numpy as np
+import pytest
+from matplotlib.collections import PathCollection
+from matplotlib.image import AxesImage
+from matplotlib.lines import Line2D
+
+from bpttviz import Cost, ElmanRNN, bptt
+from bpttviz import figures as F
+from bpttviz.render_mpl import draw, save
+from bpttviz.schedules import tbptt
+
+
+def flow_of(T=12, seed=0):
+    rng = np.random.default_rng(seed)
+    return bptt(ElmanRNN(1, 4, 1, seed=seed), rng.normal(size=(T, 1, 1)),
+                rng.normal(size=(T, 1, 1))).flow
+
+
+def every_record():
+    k2 = np.array([1, 2, 4, 8])
+    w, b = np.linspace(0, 1, 5), np.linspace(-1, 1, 4)
+    return {
+        "flow": F.flow(flow_of(), kept=tbptt(12, 3, 4).kept_any, overflow_step=5),
+        "flow_panels": F.flow_panels([flow_of(), flow_of(seed=1)], ["A", "B"]),
+        "lag": F.lag_norms(np.arange(6), 0.5 ** np.arange(6), 0.4 ** np.arange(6),
+                           0.6 ** np.arange(6), 0.9 ** np.arange(6), note="n"),
+        "sv": F.singular_values(np.abs(np.random.default_rng(0).normal(size=(8, 3)))),
+        "lines": F.lines(np.arange(5.0), [np.ones(5), None], ["a", "b"], baseline=0.5,
+                         baseline_label="base", marks=[([2.0], [1.0]), None]),
+        "schedule": F.schedule(tbptt(12, 3, 5)),
+        "bias": F.truncation_bias(k2, [0.2, 0.5, 0.9, 1.0], [0.3, 0.6, 0.95, 1.0],
+                                  current_k2=4, current_cosine=0.9),
+        "cost": F.cost(Cost(60, 0, 110, 340, 2720), Cost(60, 0, 60, 1020, 8160)),
+        "checkpoint": F.checkpoint_cost([1, 2, 4], [800, 500, 600], [16, 24, 28], 1000, 16),
+        "reach": F.reach(20, [(2, 5)], [10], [[(6, 10, [10])], [(0, 10, [10])]]),
+        "bias_variance": F.bias_variance([0.0, 0.3], [0.7, 0.9], [None, 0.99], ["T", "U"]),
+        "cliff": F.cliff(w, b, np.add.outer(b, w), [(np.array([0.1, 0.2]), np.array([0.0, 0.1]))],
+                         labels=("path",)),
+        "network": F.unrolled(5, np.array([0.1, 0.4, 0.2, 0.8]), np.array([0.05, 0.1, 0.3, 0.2]),
+                              np.array([0.0, 0.02, 0.05, 0.04]), np.eye(3)),
+    }
+
+
+@pytest.mark.parametrize("name", list(every_record()))
+@pytest.mark.parametrize("fmt", ["png", "svg"])
+def test_every_record_renders_to_a_file(name, fmt):
+    data = save(every_record()[name], fmt=fmt)
+    assert data.startswith(b"\x89PNG" if fmt == "png" else b"<?xml")
+
+
+def test_the_heatmap_drawn_holds_the_records_values():
+    record = F.flow(flow_of())
+    fig = draw(record)
+    image = next(a for a in fig.axes[0].get_children() if isinstance(a, AxesImage))
+    values = record.panels[0].marks[0].values
+    shown = image.get_array()
+    finite = np.isfinite(values)
+    np.testing.assert_array_equal(shown[finite], values[finite])
+    assert shown.mask[np.isnan(values)].all()
+    assert image.norm.vmin == record.panels[0].marks[0].scale.vmin
+
+
+def test_the_lines_drawn_hold_the_records_numbers_and_limits():
+    record = every_record()["lag"]
+    fig = draw(record)
+    ax = fig.axes[0]
+    drawn = [l for l in ax.get_lines() if l.get_label() and not l.get_label().startswith("_")]
+    for line in [m for m in record.panels[0].marks if isinstance(m, F.Line)]:
+        match = next(d for d in drawn if d.get_label() == line.label)
+        np.testing.assert_array_equal(match.get_ydata(), line.y)
+    assert ax.get_ylim() == pytest.approx(record.panels[0].y.limits)
+    assert ax.get_yscale() == "log"
+
+
+def test_points_and_twin_axes_are_drawn_where_the_record_says():
+    record = every_record()["bias"]
+    fig = draw(record)
+    ax, twin = fig.axes[:2]
+    star = next(c for c in ax.collections if isinstance(c, PathCollection))
+    assert star.get_offsets().tolist() == [[4.0, 0.9]]
+    ratio = next(l for l in twin.get_lines() if isinstance(l, Line2D))
+    np.testing.assert_array_equal(ratio.get_ydata(), [0.3, 0.6, 0.95, 1.0])
+    assert twin.get_yscale() == "log"
+
+
+def test_scale_enlarges_size_type_and_lines_together():
+    record = every_record()["lag"]
+    small, big = draw(record), draw(record, scale=1.2)
+    assert big.get_size_inches() == pytest.approx(small.get_size_inches() * 1.2)
+    assert big.axes[0].title.get_fontsize() == pytest.approx(small.axes[0].title.get_fontsize()
+                                                             * 1.2)
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(TypeError, match="must be a bpttviz.figures.Figure. Got dict"):
+        draw({})
+    with pytest.raises(ValueError, match="'fmt' .* one of png, svg. Got 'jpg'"):
+        save(every_record()["lag"], fmt="jpg")
+    buf = io.BytesIO()
+    save(every_record()["lag"], buf, "svg")
+    assert buf.getvalue().startswith(b"<?xml")
