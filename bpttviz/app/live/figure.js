@@ -877,9 +877,8 @@ function drawPanel(ctx, p, cell, S, z, luts, fixed) {
   return box;
 }
 
-function drawFigure(canvas, fig, z, luts) {
-  const W = Math.round(fig.width * z);
-  const H = Math.round(fig.height * z);
+function drawFigure(canvas, fig, z, luts, W, H) {
+  // W x H CSS pixels; z scales type and lines (projector mode).
   const dpr = window.devicePixelRatio || 1;
   if (canvas.width !== Math.round(W * dpr) || canvas.height !== Math.round(H * dpr)) {
     canvas.width = Math.round(W * dpr);
@@ -924,15 +923,27 @@ function initialize({ model }) {
   model.bpttvizStore = makeStore(model);
 }
 
+// A figure is never narrower than this (CSS pixels): below, labels would crowd the data.
+const MIN_WIDTH = 300;
+// Arrays that have not arrived this many milliseconds after they were asked for are asked again.
+const ASK_AGAIN_MS = 3000;
+
 function render({ model, el }) {
   const store = model.bpttvizStore || (model.bpttvizStore = makeStore(model));
   el.classList.add("bpttviz-live");
+  el.setAttribute("role", "img");
+  // The element takes the width its place allows; the figure is drawn to fit it.
+  el.style.width = "100%";
+  el.style.maxWidth = `${(model.get("spec").width || 425) * (model.get("scale") || 1)}px`;
   const canvas = document.createElement("canvas");
   canvas.setAttribute("aria-hidden", "true");
-  el.appendChild(canvas);
-  const lutCache = new Map();
-  let version = 0;
+  canvas.style.display = "block";
+  const note = document.createElement("div");
+  note.className = "bpttviz-live-note";
+  note.setAttribute("role", "status");
+  el.append(canvas, note);
   let pending = false;
+  let asked = 0;
 
   const luts = (name) => {
     const desc = (model.get("spec").luts || {})[name];
@@ -943,31 +954,52 @@ function render({ model, el }) {
     return grey;
   };
 
+  const say = (text) => {
+    note.textContent = text;
+    note.style.display = text ? "block" : "none";
+  };
+
   const draw = () => {
     pending = false;
     const spec = model.get("spec");
+    el.setAttribute("aria-label", model.get("description") || "figure");
     if (!spec || !spec.panels) return;
     const missing = missingRefs(store, spec);
     if (missing.length) {
+      const now = performance.now();
+      if (now - asked > ASK_AGAIN_MS) store.asked.clear();
       const ask = missing.filter((r) => !store.asked.has(r));
-      ask.forEach((r) => store.asked.add(r));
-      if (ask.length) model.send({ type: "need", refs: ask });
+      if (ask.length) {
+        ask.forEach((r) => store.asked.add(r));
+        asked = now;
+        model.send({ type: "need", refs: ask });
+      }
       store.waiting.add(redraw);
+      setTimeout(() => { if (store.waiting.has(redraw)) { say("Waiting for the figure's data…"); redraw(); } },
+        ASK_AGAIN_MS + 100);
       return;
     }
     store.waiting.delete(redraw);
     const fig = resolve(store, spec);
+    const z = model.get("scale") || 1;
+    el.style.maxWidth = `${fig.width * z}px`;
+    // As wide as the figure wants, or as its place on the page allows; the same proportions.
+    const room = el.clientWidth;
+    const W = Math.round(room > 0 ? Math.max(MIN_WIDTH, Math.min(fig.width * z, room)) : fig.width * z);
+    const H = Math.round((W * fig.height) / fig.width);
     try {
       const t0 = performance.now();
-      drawFigure(canvas, fig, model.get("scale") || 1, luts);
+      drawFigure(canvas, fig, z, luts, W, H);
       el.dataset.drawMs = (performance.now() - t0).toFixed(1);
       el.classList.remove("bpttviz-live-failed");
+      delete el.dataset.error;
+      say("");
     } catch (err) {
       el.classList.add("bpttviz-live-failed");
       el.dataset.error = String(err);
+      say(`This figure could not be drawn (${err}). Change a control to try again.`);
       console.error("bpttviz figure", err);
     }
-    version += 1;
     el.bpttvizFigure = fig;
     el.dataset.drawn = String(model.get("version"));
   };
@@ -978,11 +1010,19 @@ function render({ model, el }) {
   };
   model.on("change:spec", redraw);
   model.on("change:scale", redraw);
+  model.on("change:description", redraw);
+  let width = 0;
+  const resized = new ResizeObserver(() => {
+    if (el.clientWidth !== width) { width = el.clientWidth; redraw(); }
+  });
+  resized.observe(el);
   draw();
   return () => {
+    resized.disconnect();
     store.waiting.delete(redraw);
     model.off("change:spec", redraw);
     model.off("change:scale", redraw);
+    model.off("change:description", redraw);
   };
 }
 
