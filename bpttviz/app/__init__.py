@@ -1,6 +1,6 @@
-"""Widget apps of the lessons (ipywidgets + ipympl).
+"""Widget apps of the lessons (ipywidgets; figures drawn by the browser, :mod:`.live`).
 
-Build a lesson in a notebook with ``%matplotlib widget`` and::
+Build a lesson in a notebook (Voila, JupyterLab, the classic notebook) with::
 
     from bpttviz.app import VanishingApp
     VanishingApp()

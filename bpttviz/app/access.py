@@ -1,9 +1,9 @@
 """What makes a lesson usable with a keyboard and a screen reader, in Voilà and in JupyterLab.
 
 * Every figure has a text alternative (:mod:`.alt_text`) in a visually
-  hidden live region beside its canvas, kept up to date by the app
-  (:class:`TextAlternatives`); the canvas is marked as an image named by
-  that text.
+  hidden live region beside it, kept up to date by the app
+  (:class:`TextAlternatives`); the live figure is an image (``role="img"``)
+  named by that text (its ``description``).
 * ipywidgets 8 does not link a slider's visible label to its handle
   (``[role=slider]``), and the Play widget's buttons are icons without names.
   No widget option reaches those elements, so a small script names them: a
@@ -58,13 +58,6 @@ ACCESS_SCRIPT = r"""(function () {
       var known = icon && Object.keys(ICONS).find(function (c) {
         return icon.classList.contains(c); });
       name(b, b.getAttribute('title') || (known && ICONS[known]) || 'button');
-    });
-    document.querySelectorAll('.bpttviz-app .bpttviz-figure').forEach(function (box) {
-      var alt = box.querySelector('.bpttviz-alt-text');
-      var fig = box.querySelector('.jupyter-matplotlib-canvas-div');
-      if (!alt || !fig) return;
-      if (fig.getAttribute('role') !== 'img') fig.setAttribute('role', 'img');
-      name(fig, alt.textContent);
     });
   }
   var queued = false;
@@ -132,7 +125,7 @@ class TextAlternatives:
     ----------
     app : LessonApp
         Its figures are described; its ``describe_figures`` hook words the
-        figures it names, the others are described from their artists
+        figures it names, the others are described from their records
         (:func:`bpttviz.app.alt_text.figure_text`).
 
     Attributes
@@ -153,7 +146,7 @@ class TextAlternatives:
 
         ``result`` and ``values`` (default: the app's last ones) feed its
         ``describe_figures``; an error there falls back on the description
-        from the figure's artists (and is kept in ``app.last_error``).
+        from the figure's record (and is kept in ``app.last_error``).
         """
         app = self.app
         names = list(app.figures if names is None else names)
@@ -165,7 +158,11 @@ class TextAlternatives:
             except Exception:
                 app.last_error = traceback.format_exc()
         for name in names:
-            text = own.get(name) or figure_text(app.figures[name])
+            record = app.figures[name].record
+            if record is None:
+                continue
+            text = own.get(name) or figure_text(record)
             if text != self.text[name]:
                 self.text[name] = text
                 self.widgets[name].value = alt_text_html(text)
+                app.figures[name].description = text

@@ -5,8 +5,9 @@ carries a short text, recomputed from the same numbers the figure is drawn
 from each time it changes, in the words a teacher would use: "the median
 gradient norm falls from 1 at lag 0 to 3e-09 at lag 59". The functions here
 are pure (arrays in, a string out) so they are tested against real traces;
-:func:`figure_text` describes any Matplotlib figure from its artists, for
-the figures that have no sentence of their own.
+:func:`figure_text` describes any figure from its record
+(:class:`bpttviz.figures.Figure`: the numbers the page draws), for the
+figures that have no sentence of their own.
 
 Writing for a text alternative follows the W3C's "Complex images" tutorial
 (Web Accessibility Initiative 2019): say the kind of chart and its trend,
@@ -19,10 +20,10 @@ import re
 
 import numpy as np
 
-from ..upstream.matplotlib_canvas import is_colorbar
+from ..figures import record as R
 
-__all__ = ["number", "plain", "trend", "lag_norms_text", "flow_text", "truncation_bias_text",
-           "cost_text", "figure_text"]
+__all__ = ["number", "position", "plain", "trend", "lag_norms_text", "flow_text",
+           "truncation_bias_text", "cost_text", "figure_text"]
 
 #: Longest text alternative (characters): a screen reader reads all of it at each change.
 MAX_CHARS = 600
@@ -36,6 +37,16 @@ def number(x) -> str:
     if np.isinf(x):
         return "infinity" if x > 0 else "minus infinity"
     return f"{x:.2g}"
+
+
+def position(x) -> str:
+    """Where on an axis, in plain numbers as a reader counts them: 300, 12.5, 0.25."""
+    x = float(x)
+    if not np.isfinite(x):
+        return number(x)
+    if x == round(x) and abs(x) < 1e15:
+        return str(int(round(x)))
+    return f"{x:.4g}" if 1e-3 <= abs(x) < 1e6 else f"{x:.2g}"
 
 
 def plain(label: str) -> str:
@@ -68,7 +79,7 @@ def trend(values, positions, quantity: str, where: str) -> str:
         return f"{quantity} has no finite value"
     first, last = np.flatnonzero(ok)[[0, -1]]
     a, b = y[first], y[last]
-    at = (lambda i: f"{where} {number(x[i])}")
+    at = (lambda i: f"{where} {position(x[i])}")
     if first == last:
         text = f"{quantity} is {number(a)} at {at(first)}"
     else:
@@ -92,7 +103,7 @@ def trend(values, positions, quantity: str, where: str) -> str:
 def lag_norms_text(lags, median, bound=None, quantity="median gradient norm") -> str:
     """The lag plot: how the median norm and its bound change with the lag ``tau - s``.
 
-    ``lags``, ``median`` and ``bound`` are (L,), as given to :func:`bpttviz.plots.update_lag_norms`.
+    ``lags``, ``median`` and ``bound`` are (L,), as given to :func:`bpttviz.figures.lag_norms`.
     """
     text = "Gradient norm against lag, log scale: " + trend(median, lags, quantity, "lag")
     if bound is not None and np.size(bound):
@@ -156,49 +167,41 @@ def _position_name(xlabel: str) -> str:
     return words[0] if words[0] in ("lag", "step", "update", "k2", "state", "loss") else words[-1]
 
 
-def _axes_text(ax) -> str:
+def _panel_text(panel: R.Panel) -> str:
     parts = []
-    title = plain(ax.get_title())
-    xlabel, ylabel = plain(ax.get_xlabel()), plain(ax.get_ylabel())
+    title = plain(panel.title)
+    xlabel, ylabel = plain(panel.x.label), plain(panel.y.label)
     where = _position_name(xlabel)
-    for line in ax.get_lines():
-        x, y = (np.asarray(v, dtype=float) for v in line.get_data())
-        # Reference lines (axhline, axvline) are in axes coordinates: not data to describe.
-        if (not line.get_visible() or x.size < 2 or x.shape != y.shape
-                or line.get_transform() != ax.transData):
-            continue
-        label = line.get_label()
-        name = plain(label) if label and not label.startswith("_") else (ylabel or "the line")
-        parts.append(trend(y, x, name, where))
-    for image in ax.get_images():
-        data = np.ma.filled(np.ma.asarray(image.get_array(), dtype=float), np.nan)
-        finite = data[np.isfinite(data)]
-        if image.get_visible() and finite.size and data.ndim == 2:
-            parts.append(f"a {data.shape[0]} by {data.shape[1]} colour map of values from "
-                         f"{number(finite.min())} to {number(finite.max())}")
-    for c in ax.collections:
-        label = c.get_label()
-        if not c.get_visible() or not label or label.startswith("_"):
-            continue
-        n = len(c.get_segments()) if hasattr(c, "get_segments") else len(c.get_offsets())
-        if n:
-            parts.append(f"{plain(label)}: {n} marks")
-    bars = [p for c in ax.containers for p in c if hasattr(p, "get_width")]
-    if bars:
-        parts.append(f"{len(bars)} bars")
-    for text in ax.texts:
-        if text.get_visible() and plain(text.get_text()):
-            parts.append(plain(text.get_text()).replace("\n", " "))
+    for m in panel.marks:
+        label = getattr(m, "label", None)
+        if isinstance(m, R.Line):
+            # Two-point lines are levels and references: not data to describe.
+            if m.x.size < 2 or m.x.shape != m.y.shape or (m.x.size == 2 and m.y[0] == m.y[1]):
+                continue
+            axis = panel.y2 if m.axis == "y2" and panel.y2 is not None else panel.y
+            name = plain(label) if label else (plain(axis.label) or "the line")
+            parts.append(trend(m.y, m.x, name, where))
+        elif isinstance(m, R.Heatmap):
+            finite = m.values[np.isfinite(m.values)]
+            if finite.size:
+                parts.append(f"a {m.values.shape[0]} by {m.values.shape[1]} colour map of "
+                             f"values from {number(finite.min())} to {number(finite.max())}")
+        elif isinstance(m, (R.Points, R.Segments, R.Rects)) and label:
+            n = m.x.size if isinstance(m, R.Points) else m.x0.size
+            if n:
+                parts.append(f"{plain(label)}: {n} marks")
+        elif isinstance(m, R.Text) and plain(m.text):
+            parts.append(plain(m.text).replace("\n", " "))
     head = title or ylabel or "A plot"
     axes = f" ({xlabel} across, {ylabel} up)" if xlabel and ylabel else ""
     return f"{head}{axes}: " + ("; ".join(parts) if parts else "no data shown") + "."
 
 
-def figure_text(fig) -> str:
-    """What a Matplotlib figure shows, from its artists: each axes' title, lines and images.
+def figure_text(fig: R.Figure) -> str:
+    """What a figure shows, from its record: each panel's title, lines, colour maps and marks.
 
-    For figures without a sentence of their own; colour bars are left out.
+    For figures without a sentence of their own.
     """
-    texts = [_axes_text(ax) for ax in fig.axes if not is_colorbar(ax)]
+    texts = [_panel_text(p) for p in fig.panels]
     text = " ".join(t for t in texts if t)
     return text if len(text) <= MAX_CHARS else text[:MAX_CHARS - 1].rstrip() + "…"

@@ -5,8 +5,9 @@ Training is long work. A lesson that trains (:class:`TrainingLesson`: lessons
 returns at once: the kernel stays free to handle widget messages (the Stop
 button, a control moved), which Voila and JupyterLab deliver only while the
 kernel is not executing anything. A task on the kernel's asyncio loop
-redraws the curves a few times a second from what the runs have recorded;
-the threads never touch a widget or a figure. Without a running event loop
+shows the curves a few times a second from what the runs have recorded
+(the page receives only the points added since: :mod:`.live`); the threads
+never touch a widget or a figure. Without a running event loop
 (a script, a test) ``start`` trains in the calling thread's wait instead.
 """
 
@@ -167,9 +168,9 @@ class TrainingLesson(LessonApp):
         """The runs a press of Start begins, from the current setup (not started yet)."""
         raise NotImplementedError
 
-    def draw_run(self, run):
-        """Show what ``run`` has recorded (None: empty curves waiting for Start); return the
-        names of the figures changed."""
+    def draw_run(self, run) -> dict:
+        """The records of what ``run`` has recorded (None: empty curves waiting for Start),
+        ``{name: bpttviz.figures.Figure}``."""
         raise NotImplementedError
 
     def progress_text(self, run) -> str:
@@ -295,8 +296,7 @@ class TrainingLesson(LessonApp):
         """Redraw the curves and the progress of ``run``; never raises."""
         t0 = time.perf_counter()
         try:
-            for name in self.draw_run(run):
-                self.canvases[name].draw_idle()
+            self.show_figures(self.draw_run(run))
             done = sum(min(d, run.n_updates) for d in run.done)
             self.report_progress(done / (run.n_updates * len(run.done)), self.progress_text(run))
         except Exception as exc:

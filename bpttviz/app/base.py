@@ -1,40 +1,45 @@
-"""The shared machinery of a lesson app: controls -> one engine run -> in-place figures.
+"""The shared machinery of a lesson app: controls -> one engine run -> figures the browser draws.
 
 A lesson subclasses :class:`LessonApp`, declares its :class:`~bpttviz.app.controls.Control` s
-and implements three hooks:
+and its :attr:`~LessonApp.figure_names`, and implements two hooks:
 
-* ``build_figures()`` draws every figure once (``bpttviz.plots.draw_*``) and
-  returns them by name;
 * ``compute(values)`` is the one engine run a change of the controls needs;
   every figure reads its result;
-* ``render(result, values)`` updates the artists in place
-  (``bpttviz.plots.update_*``) and returns the names of the figures it
-  changed.
+* ``render(result, values)`` turns the result into figure records
+  (:mod:`bpttviz.figures`), ``{name: record}`` for the figures it changed.
 
 The base class builds the widgets and the layout, runs ``compute`` once per
-change and ``render`` after it, redraws only the figures that changed
-(``draw_idle``), shows every error of a callback as a readable message in the
-page (Voila hides tracebacks), reads the initial values from the page's query
-string (``?k1=5&k2=20``) and reports the values it could not use, shows a link
-to the current configuration, offers each figure as PNG or SVG, and says when
-it is busy.
+change and ``render`` after it, sends each record that changed to its live
+figure (:class:`~bpttviz.app.live.LiveFigure`: the page draws it, the kernel
+sends only the arrays the page lacks), shows every error of a callback as a
+readable message in the page (Voila hides tracebacks), reads the initial
+values from the page's query string (``?k1=5&k2=20``) and reports the values
+it could not use, shows a link to the current configuration, offers each
+figure as PNG or SVG (Matplotlib draws the same record), and says when it is
+busy.
+
+Of a burst of changes from the page (a held arrow key, a dragged slider),
+only the newest is computed: a change that comes while the kernel has just
+computed waits :data:`SETTLE_S`, and every change that arrives meanwhile
+only moves the value it will compute.
 
 It is built from parts, each in its module: :mod:`.controls` (a control
 declared once), :mod:`.query` (the page's query string, read once into a
 :class:`~bpttviz.app.query.PageQuery`), :mod:`.link` (the link to the
-configuration), :mod:`.canvas` (blitting), :mod:`.downloads` (figure files),
+configuration), :mod:`.live` (figures drawn by the browser), :mod:`.downloads` (figure files),
 :mod:`.notices` (messages), :mod:`.projector` (projector mode and the
 layout's reflow), :mod:`.alt_text` and :mod:`.access` (what each figure
 shows, in words; names for screen readers), :mod:`.guided` (the guided
 steps), :mod:`.teacher` (links that hide and fix controls) and
 :mod:`.request` (the page's request under Voila's preheating).
 
-ipywidgets and ipympl only: the numbers come from the engine, the drawing
-from :mod:`bpttviz.plots`.
+ipywidgets only: the numbers come from the engine, the figures' content from
+:mod:`bpttviz.figures`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import os
 import time
@@ -43,25 +48,26 @@ from contextlib import contextmanager
 
 import ipywidgets as widgets
 
-from ..plots import projector_style
+from ..figures import FIGURE_PX, records_equal
 from .access import ACCESS_CSS, TEXT_COLOURS, TextAlternatives, access_markup
-from .canvas import lesson_canvas
 from .controls import CONTROL_WIDTH, widget_range
 from .downloads import FigureSaver
 from .guided import StepsPanel
-from .layout import freeze_shared, layout_key
 from .link import PageLink
+from .live import LiveFigure
 from .notices import notice_html
 from .projector import PROJECTOR_CSS, ProjectorMode
 from .query import PageQuery, settings_asked
-from .request import preheated, wait_for_page
+from .request import wait_for_page
 from .teacher import TeacherLinks
 
-__all__ = ["LessonApp", "FIGURE_PX"]
+__all__ = ["LessonApp", "FIGURE_PX", "SETTLE_S"]
 
-#: Figure size in pixels: two per row beside the controls fit a 1280x720 screen. Multiples
-#: of 25 px are whole at 100 dpi in binary, so the canvas is a whole number of pixels.
-FIGURE_PX = (425, 300)
+#: A change from the page that comes less than this many seconds after the last computation
+#: waits this long before it is computed; changes that arrive meanwhile replace its value. A
+#: held key or a dragged slider then costs a computation every SETTLE_S at most, whatever the
+#: rate of its messages, while a single move is computed at once.
+SETTLE_S = 0.05
 
 
 class LessonApp:
@@ -82,10 +88,12 @@ class LessonApp:
         The whole app; displaying the app displays it.
     widgets : dict of str -> Widget
         One widget per control.
-    figures : dict of str -> Figure
-    artists : dict of str -> artists record
-        What ``bpttviz.plots.draw_*`` returned, one entry per figure; filled
-        by ``build_figures``.
+    figures : dict of str -> LiveFigure
+        The live figure widget of each name in :attr:`figure_names`.
+    records : dict of str -> bpttviz.figures.Figure
+        What each figure shows, as the lesson last rendered it (a guided
+        step's marks come on top: ``figures[name].record`` is what the page
+        shows).
     result
         What the last ``compute`` returned.
     runs : int
@@ -112,6 +120,11 @@ class LessonApp:
     slug = "lesson"
     #: The controls, in the order they are shown and applied.
     controls: tuple = ()
+    #: The figures, by name, in the order they are shown (each gets a ``bpttviz-figure-<name>``
+    #: box in the page).
+    figure_names: tuple = ()
+    #: The figures that take a row of their own (a wide diagram).
+    wide_figures: tuple = ()
     #: Named sets of control values; applied by a button or by ``?preset=name``.
     presets: dict = {}
     #: Shortcuts: query keys that set a control plus fixed values of others,
@@ -149,16 +162,14 @@ class LessonApp:
         self.page_url = None
         self.page_link = PageLink(self)
         self.link = self.page_link.widget
-        self.artists = {}
-        with projector_style():
-            self.figures = dict(self.build_figures())
-        self.savers = {name: FigureSaver(fig, f"bpttviz-{self.page_slug}-{name}",
-                                         self._show_error)
-                       for name, fig in self.figures.items()}
-        self.canvases = {
-            name: lesson_canvas(fig, lambda exc, name=name: self._show_error(
-                f"draw the figure {name!r}", exc))
-            for name, fig in self.figures.items()}
+        self.figures = {name: LiveFigure() for name in self.figure_names}
+        self.records = {}
+        #: Marks drawn over a figure's record: ``{name: ((panel, mark), ...)}`` (the guided steps').
+        self.overlays = {}
+        self.savers = {name: FigureSaver(lambda name=name: self.figures[name].record,
+                                         f"bpttviz-{self.page_slug}-{name}", self._show_error)
+                       for name in self.figures}
+        self._settle = {"scheduled": False, "recompute": False, "done": 0.0}
         self.descriptions = TextAlternatives(self)
         self.alt_text = self.descriptions.text
         self.alt_widgets = self.descriptions.widgets
@@ -177,14 +188,13 @@ class LessonApp:
         self.teacher = TeacherLinks(self)
         self._apply_query(os.environ.get("QUERY_STRING", "") if query is None else query)
         for name, w in self.widgets.items():
-            w.observe(lambda change, name=name: self._changed(name), names="value")
+            w.observe(lambda change, name=name: self._changed(name, change["owner"]),
+                      names="value")
         self.widget = self.layout()
         self.widget.add_class("bpttviz-app")
         self.widget.add_class(f"bpttviz-{self.page_slug}")
         self.projector_mode.show()
         self.update()
-        for name, fig in self.figures.items():     # laid out once per state, shared (.layout)
-            freeze_shared(fig, layout_key(self, name))
 
     @property
     def page_slug(self) -> str:
@@ -198,16 +208,13 @@ class LessonApp:
         return self.page.options
 
     # -- hooks for the lessons ------------------------------------------------------
-    def build_figures(self) -> dict:
-        """Create the figures (:func:`bpttviz.plots.new_figure`) and their artists."""
-        raise NotImplementedError
-
     def compute(self, values: dict):
         """The engine run for these control values; its result is shared by all figures."""
         raise NotImplementedError
 
-    def render(self, result, values: dict):
-        """Update the artists from ``result``; return the names of figures changed (None: all)."""
+    def render(self, result, values: dict) -> dict:
+        """The figures' records for ``result``: ``{name: bpttviz.figures.Figure}`` for each
+        figure that may have changed (a record equal to the one shown is not sent again)."""
         raise NotImplementedError
 
     def constrain(self):
@@ -228,7 +235,7 @@ class LessonApp:
     def describe_figures(self, result, values: dict) -> dict:
         """Text alternatives of figures (name -> sentence) that have their own wording.
 
-        A figure not named here is described from its artists
+        A figure not named here is described from its record
         (:func:`bpttviz.app.alt_text.figure_text`).
         """
         return {}
@@ -357,13 +364,10 @@ class LessonApp:
         A lesson notebook calls it in its last cell. It returns at once where
         the kernel was not preheated (plain Voila, JupyterLab, nbclient): the
         app read the query string when it was built. A preheated kernel first
-        renders its figures (:meth:`LessonCanvas.prerender`), so the page's first
-        draw is an update. An error is shown in the page.
+        computed its figures when it was built, so the page's first draw is
+        the browser's. An error is shown in the page.
         """
         try:
-            if preheated():
-                for canvas in self.canvases.values():   # while no one waits for the page
-                    canvas.prerender()
             request = wait_for_page()
             if request is not None:
                 self.apply_query(*request)
@@ -421,10 +425,29 @@ class LessonApp:
         self.page_link.show(self.values() if values is None else values)
 
     # -- updating ---------------------------------------------------------------------------
-    def _changed(self, name):
+    def _changed(self, name, owner=None):
         if self._holding:
             return
-        self.update(recompute=self._spec[name].recompute)
+        recompute = self._spec[name].recompute
+        loop = _running_loop()
+        if loop is None or not getattr(owner, "from_page", False):
+            self.update(recompute=recompute)
+            return
+        # A change from the page: compute now if the kernel has been quiet, else a little later,
+        # so that of many queued changes (a held key) only the newest is computed.
+        settle = self._settle
+        settle["recompute"] = settle["recompute"] or recompute
+        if not settle["scheduled"]:
+            settle["scheduled"] = True
+            quiet = time.monotonic() - settle["done"] > SETTLE_S
+            loop.call_later(0.0 if quiet else SETTLE_S, self._settled)
+
+    def _settled(self):
+        """Compute the newest of the changes that came from the page since the last."""
+        settle = self._settle
+        recompute = settle["recompute"]
+        settle["scheduled"], settle["recompute"] = False, False
+        self.update(recompute=recompute)
 
     def update(self, recompute=True) -> bool:
         """Run the engine once (unless ``recompute=False``) and redraw the figures that changed.
@@ -441,10 +464,7 @@ class LessonApp:
             if recompute or self.result is None:
                 self.runs += 1
                 self.result = self.compute(values)
-            changed = self.render(self.result, values)
-            changed = list(self.figures if changed is None else changed)
-            for name in changed:
-                self.canvases[name].draw_idle()
+            changed = self.show_figures(self.render(self.result, values) or {})
             self.refresh_alt_text(changed, self.result, values)
             self.readout.value = self.describe(self.result, values)
             self.notes.value = notice_html(self._notes + list(self.notes_for(self.result, values)),
@@ -452,11 +472,41 @@ class LessonApp:
             self.show_link(values)
             done = True
         self.last_update_ms = (time.perf_counter() - t0) * 1e3
+        self._settle["done"] = time.monotonic()
         if done:
             self.message.value = ""
             self.status.value = self._status_html(f"✓ updated in {self.last_update_ms:.0f} ms",
                                                   TEXT_COLOURS["green"])
         return done
+
+    def show_figures(self, records: dict) -> list:
+        """Show each ``{name: record}`` (a guided step's marks over it); return the names whose
+        page figure changed."""
+        unknown = set(records) - set(self.figures)
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no figure {', '.join(sorted(unknown))}; "
+                             f"its figures are {', '.join(self.figures)}.")
+        self.records.update(records)
+        return [name for name in records if self._show(name)]
+
+    def set_overlay(self, name: str, marks=()):
+        """Draw ``marks`` (``(panel, mark)`` pairs) over figure ``name`` until set again."""
+        self.overlays[name] = tuple(marks)
+        if self._show(name):
+            self.refresh_alt_text([name])
+
+    def _show(self, name) -> bool:
+        """Send figure ``name``'s record, with its overlay, unless the page shows it already."""
+        record = self.records.get(name)
+        if record is None:
+            return False
+        for panel, mark in self.overlays.get(name, ()):
+            record = record.with_mark(panel, mark)
+        live = self.figures[name]
+        if live.record is not None and records_equal(record, live.record):
+            return False
+        live.show(record)
+        return True
 
     @contextmanager
     def busy(self, label="computing"):
@@ -523,7 +573,7 @@ class LessonApp:
 
         ``result`` and ``values`` (default: the last ones) feed
         :meth:`describe_figures`; an error in it falls back on the
-        description from the figure's artists.
+        description from the figure's record.
         """
         self.descriptions.refresh(names, result, values)
 
@@ -544,17 +594,18 @@ class LessonApp:
                              widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap"))])
 
     def figure_box(self, name):
-        """A figure's canvas, its text alternative and its save buttons."""
-        box = widgets.VBox([self.canvases[name], self.alt_widgets[name], self.savers[name].widget])
+        """A figure, its text alternative and its save buttons."""
+        box = widgets.VBox([self.figures[name], self.alt_widgets[name], self.savers[name].widget])
         box.add_class("bpttviz-figure")
         box.add_class(f"bpttviz-figure-{name}")
+        if name in self.wide_figures:
+            box.add_class("bpttviz-figure-wide")
         return box
 
     def figure_grid(self):
-        """The figures, two per row beside the controls; one per row where two do not fit."""
-        boxes = [self.figure_box(name) for name in self.figures]
-        return widgets.HBox(boxes, layout=widgets.Layout(flex_flow="row wrap",
-                                                         grid_gap="4px 8px"))
+        """The figures, two per row where two fit, else one (the style sheet of :mod:`.projector`
+        sizes them)."""
+        return widgets.HBox([self.figure_box(name) for name in self.figures])
 
     def layout(self):
         """Controls on the left, figures on the right (1280 pixels); figures under the
@@ -565,20 +616,18 @@ class LessonApp:
         side += [self.teacher.notice, self.projector_toggle]
         side += [self.status, self.progress, self.message, self.notes, self.readout, self.link]
         side += [self.teacher.panel, self.page_style]
-        controls = widgets.VBox(side, layout=widgets.Layout(width="320px", min_width="320px"))
+        controls = widgets.VBox(side)
         controls.add_class("bpttviz-controls")
-        #: The figures beside the controls (:meth:`figure_grid`); projector mode sets its width.
+        #: The figures beside the controls (:meth:`figure_grid`).
         self.figure_area = self.figure_grid()
         self.figure_area.add_class("bpttviz-figures")
-        self.figure_area.layout.flex = f"1 1 {self.projector_mode.figures_width()}px"
-        root = widgets.HBox([controls, self.figure_area],
-                            layout=widgets.Layout(align_items="flex-start", flex_flow="row wrap"))
+        root = widgets.HBox([controls, self.figure_area])
         root.add_class("bpttviz-layout")
         return root
 
     def close(self):
         """Close every widget of the app (frees the kernel's side)."""
-        stack = [self.widget, *self.widgets.values(), *self.canvases.values()]
+        stack = [self.widget, *self.widgets.values(), *self.figures.values()]
         while stack:
             w = stack.pop()
             stack.extend(getattr(w, "children", ()))
@@ -586,3 +635,11 @@ class LessonApp:
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _running_loop():
+    """The asyncio loop running in this thread (a kernel's), or None (a script, a test)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None

@@ -153,8 +153,14 @@ class Lockable:
     sent the kernel's state back. Each refusal is reported to
     :attr:`on_refusal`. Unlocked, the widget is the ipywidgets widget it
     extends.
+
+    While a state update from the browser is applied, :attr:`from_page` is
+    true: the app computes only the newest of many such updates (a held key).
     """
 
+    #: True while a state update from the browser is applied (observers can tell a user's move
+    #: from a change made by the kernel).
+    from_page = False
     #: Whether the widget is locked, and at which value.
     locked = False
     locked_value = None
@@ -196,7 +202,11 @@ class Lockable:
         """Apply a state update from the browser (ipywidgets' comm handler calls this) unless
         locked; a locked widget tells the browser its state back."""
         if not self.locked:
-            return super().set_state(sync_data)
+            self.from_page = True
+            try:
+                return super().set_state(sync_data)
+            finally:
+                self.from_page = False
         keys = [k for k in sync_data if k in self.keys]
         if "value" in sync_data:
             self._refused(sync_data["value"])

@@ -1,14 +1,13 @@
-"""Figure downloads: a figure rendered in the kernel and offered as a PNG or SVG file."""
+"""Figure downloads: the record a figure shows, drawn by Matplotlib and offered as PNG or SVG."""
 
 from __future__ import annotations
 
 import base64
 import html
-import io
 
 import ipywidgets as widgets
 
-from ..plots import projector_style
+from ..plots import save
 
 __all__ = ["FigureSaver"]
 
@@ -16,15 +15,15 @@ __all__ = ["FigureSaver"]
 class FigureSaver:
     """Buttons that turn a figure into a PNG or SVG file the browser downloads.
 
-    A click renders the figure in the kernel and offers the file as a link
-    (a ``data:`` URL with a ``download`` name), which works the same in
-    Voila and JupyterLab.
+    A click draws the record the page shows (``record()`` returns it) with
+    Matplotlib in the kernel and offers the file as a link (a ``data:`` URL
+    with a ``download`` name), which works the same in Voila and JupyterLab.
     """
 
     FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 
-    def __init__(self, fig, stem: str, on_error=None):
-        self.fig, self.stem, self.on_error = fig, stem, on_error
+    def __init__(self, record, stem: str, on_error=None):
+        self.record, self.stem, self.on_error = record, stem, on_error
         self.link = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px"))
         buttons = []
         for fmt in self.FORMATS:
@@ -42,10 +41,10 @@ class FigureSaver:
         if fmt not in self.FORMATS:
             raise ValueError(f"A figure can be saved as {' or '.join(self.FORMATS)}. "
                              f"Got {fmt!r} instead.")
-        buf = io.BytesIO()
-        with projector_style():
-            self.fig.savefig(buf, format=fmt, dpi=150 if fmt == "png" else None)
-        return buf.getvalue()
+        record = self.record()
+        if record is None:
+            raise ValueError("The figure has not been drawn yet: there is nothing to save.")
+        return save(record, fmt=fmt)
 
     def offer(self, fmt: str) -> str:
         """Render the figure and show a download link for it; returns the link's HTML."""

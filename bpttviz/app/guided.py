@@ -24,7 +24,7 @@ import re
 import ipywidgets as widgets
 import numpy as np
 
-from ..plots import OKABE_ITO
+from ..figures import OKABE_ITO, Points, Rects, Rule, Text
 from ..steps import evaluate, load_steps
 from .notices import notice_html
 
@@ -70,7 +70,8 @@ class StepsPanel:
         self.index = None
         self.choice = None
         self.outcome = None
-        self.marks = []
+        #: The figure the step's marks are drawn over (None: none is).
+        self.marked = None
         self.widget = None
         if not self.steps:
             return
@@ -277,30 +278,30 @@ class StepsPanel:
                 + warning)
 
     def _figure_title(self, hl):
-        """The title the marked figure shows (its axes' title), else its name."""
+        """The title the marked figure shows (its panel's title), else its name."""
         if hl.get("name"):
             return hl["name"]
-        fig = self.app.figures.get(hl["figure"])
-        if fig is not None and fig.axes:
-            ax = fig.axes[min(hl.get("axes", 0), len(fig.axes) - 1)]
-            title = ax.get_title() or (fig.get_suptitle() if hasattr(fig, "get_suptitle") else "")
+        record = self.app.records.get(hl["figure"])
+        if record is not None and record.panels:
+            panel = record.panels[min(hl.get("axes", 0), len(record.panels) - 1)]
+            title = panel.title or record.title
             if title:
                 return re.sub(r"[_^]\{([^}]*)\}", r"_\1", title).replace("$", "")
         return hl["figure"]
 
     # -- marks on the figure ---------------------------------------------------------------
     def _mark(self, step, facts):
-        """Outline the step's figure and draw its marker on the axes."""
+        """Outline the step's figure and draw its marker over the figure's record."""
         hl = step.highlight
         name = hl["figure"]
         self.highlight_style.value = (
             f"<style>.bpttviz-{self.app.page_slug} .bpttviz-figure-{name} {{ outline: 4px solid "
             f"{MARK_COLOR}; outline-offset: 2px; }}</style>")
-        fig = self.app.figures.get(name)
+        record = self.app.records.get(name)
         kind = hl.get("kind", "none")
-        if fig is None or kind == "none":
+        if record is None or kind == "none":
             return
-        ax = fig.axes[hl.get("axes", 0)]
+        panel = hl.get("axes", 0)
 
         def number(key):
             v = hl.get(key)
@@ -313,46 +314,32 @@ class StepsPanel:
 
         x, y = number("x"), number("y")
         label = hl.get("label", "")
-        style = dict(color=MARK_COLOR, zorder=20)
-        text = dict(fontsize=11, color="black", zorder=21,
-                    bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=MARK_COLOR, lw=1.5))
+        text = dict(color="#000000", size=11, edge=MARK_COLOR)
         finite = lambda *v: all(u is not None and np.isfinite(u) for u in v)  # noqa: E731
+        marks = []
         if kind == "point" and finite(x, y):
-            self.marks.append(ax.plot([x], [y], marker="o", ms=18, mfc="none", mec=MARK_COLOR,
-                                      mew=3, linestyle="none", zorder=20, clip_on=False)[0])
+            marks.append(Points([x], [y], MARK_COLOR, 18.0, edge_width=3.0, hollow=True))
             if label:
-                self.marks.append(ax.annotate(label, (x, y), xytext=(14, 14),
-                                              textcoords="offset points", **text))
+                marks.append(Text(x, y, label, offset=(14.0, 14.0), **text))
         elif kind == "vline" and finite(x):
-            self.marks.append(ax.axvline(x, lw=3, ls="--", **style))
+            marks.append(Rule(x, "x", MARK_COLOR, 3.0, "dashed"))
             if label:
-                self.marks.append(ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"),
-                                              xytext=(4, -16), textcoords="offset points",
-                                              **text))
+                marks.append(Text(x, 1.0, label, "x-data", va="top", offset=(4.0, -4.0), **text))
         elif kind == "hline" and finite(y):
-            self.marks.append(ax.axhline(y, lw=3, ls="--", **style))
+            marks.append(Rule(y, "y", MARK_COLOR, 3.0, "dashed"))
             if label:
-                self.marks.append(ax.annotate(label, (0.0, y), xycoords=("axes fraction", "data"),
-                                              xytext=(6, 6), textcoords="offset points", **text))
+                marks.append(Text(0.0, y, label, "y-data", va="bottom", offset=(6.0, 6.0),
+                                  **text))
         elif kind == "span" and isinstance(x, list) and finite(*x):
-            self.marks.append(ax.axvspan(x[0], x[1], alpha=0.25, **style))
-        self.app.canvases[name].draw_idle()
+            lo, hi = record.panels[panel].y.limits
+            marks.append(Rects([x[0]], [x[1]], [lo], [hi], MARK_COLOR, 0.25))
+        self.marked = name
+        self.app.set_overlay(name, [(panel, m) for m in marks])
 
     def _clear_marks(self):
         """Remove the outline and the markers of the previous step."""
         if self.widget is not None:
             self.highlight_style.value = ""
-        touched = set()
-        for artist in self.marks:
-            fig = artist.figure
-            try:
-                artist.remove()
-            except (ValueError, NotImplementedError, AttributeError):
-                pass                    # its axes were cleared by a redraw already
-            if fig is not None:
-                touched.add(fig)
-        self.marks = []
-        for name, fig in self.app.figures.items():
-            if fig in touched:
-                self.app.canvases[name].draw_idle()
-
+        if self.marked is not None:
+            name, self.marked = self.marked, None
+            self.app.set_overlay(name, ())

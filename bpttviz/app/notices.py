@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from ..plots import OKABE_ITO
+from ..figures import OKABE_ITO
 from ..steps import first_overflow
 
 __all__ = ["notice_html", "readout_html", "overflow_notes"]

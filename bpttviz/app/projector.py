@@ -2,9 +2,8 @@
 
 Projector mode (a toggle on every lesson, or ``?projector=1``) sets every text
 of the lesson in type of at least 18 px, thickens lines and slider handles,
-raises the contrast of the controls, and redraws the figures bigger: the
-same figure at a higher resolution (:data:`FIGURE_SCALE` times the pixels
-per inch), so its type and lines grow with it and its layout stays as it is.
+raises the contrast of the controls, and draws the figures bigger: type,
+lines and size :data:`FIGURE_SCALE` times (the live figures' ``scale``).
 
 All of it is a style sheet scoped under the app's own classes
 (``.bpttviz-app.bpttviz-projector``), shown by an HTML widget, so it works
@@ -12,37 +11,55 @@ wherever the widgets do: Voilà and JupyterLab alike, with no template.
 :class:`ProjectorMode` is the app's side: the toggle, the figures' scale and
 the class that switches the style sheet.
 
-The same style sheet makes the layout reflow: the figures sit beside the
-controls while there is room and go under them when there is not (a narrow
-JupyterLab notebook, a 1024-pixel projector), and wrap one per row when
-one is all that fits; in projector mode a figure wider than the page is
-shrunk to the page's width rather than cut off.
+The same style sheet lays the lesson out (:data:`LAYOUT_CSS`): the figures
+sit beside the controls while two figures at their narrowest fit there, two
+per row, and the controls stay in view while the figures scroll (they stick
+to the top of the page); where the page is narrower still (a narrow
+JupyterLab notebook, a 1024-pixel projector) the figures go under the
+controls. A live figure draws itself at the width its place allows (never
+below :data:`FIGURE_MIN` pixels), so a narrower figure is a smaller one,
+never a cut one.
 """
 
 from __future__ import annotations
 
 import ipywidgets as widgets
 
-from ..upstream.matplotlib_canvas import set_base_dpi
+from ..figures import FIGURE_PX
 
-__all__ = ["FIGURE_SCALE", "PROJECTOR_CSS", "parse_projector", "scale_figure", "ProjectorMode"]
+__all__ = ["FIGURE_SCALE", "FIGURE_MIN", "LAYOUT_CSS", "PROJECTOR_CSS", "parse_projector",
+           "ProjectorMode"]
 
-#: How much bigger figures are drawn in projector mode (resolution, type and lines alike):
-#: 12-point type becomes 20 px, 11-point tick labels 18 px. A redraw's time grows with the
-#: pixels (1.2² = 1.44 times as many), so the scale is no larger than those sizes need (what
-#: each mode costs: ``docs/benchmarks.md``). 1.2 times a multiple of 25 px is a whole number
-#: of pixels (25 px -> 30 px), as the figures' sizes are.
+#: How much bigger figures are drawn in projector mode (type, lines and size alike): 12-point
+#: type becomes 20 px, 11-point tick labels 18 px.
 FIGURE_SCALE = 1.2
+#: The narrowest a figure is drawn (pixels): below, labels would crowd the data.
+FIGURE_MIN = 300
+
+#: The layout, in every mode.
+LAYOUT_CSS = f"""
+.bpttviz-app.bpttviz-layout {{ display: flex; flex-flow: row wrap !important;
+  align-items: flex-start !important; gap: 8px 16px; max-width: 100%; overflow: visible; }}
+.bpttviz-app .bpttviz-controls {{ flex: 0 0 320px; width: 320px; position: sticky; top: 0;
+  z-index: 2; background: #fff; max-height: 100vh; overflow-y: auto; overflow-x: hidden; }}
+.bpttviz-app .bpttviz-figures {{ display: flex; flex-flow: row wrap !important;
+  flex: 1 1 {2 * FIGURE_MIN + 8}px; min-width: {FIGURE_MIN}px; max-width: 100%; gap: 4px 8px;
+  align-items: flex-start; overflow: visible; }}
+.bpttviz-app .bpttviz-figure {{ flex: 1 1 {FIGURE_MIN}px; min-width: {FIGURE_MIN}px;
+  max-width: {FIGURE_PX[0]}px; overflow: visible; }}
+.bpttviz-app .bpttviz-figure.bpttviz-figure-wide {{ flex-basis: 100%; max-width: 100%; }}
+.bpttviz-app .bpttviz-live {{ display: block; }}
+.bpttviz-app .bpttviz-live-note {{ display: none; color: #B34E00; font-size: 14px; }}
+.bpttviz-app.bpttviz-projector .bpttviz-controls {{ flex-basis: 470px !important; }}
+.bpttviz-app.bpttviz-projector .bpttviz-figure {{ max-width: {round(FIGURE_PX[0] * FIGURE_SCALE)}px; }}
+.bpttviz-app.bpttviz-projector .bpttviz-figure.bpttviz-figure-wide {{ max-width: 100%; }}
+"""
 
 _ON = {"1", "true", "yes", "on"}
 _OFF = {"0", "false", "no", "off", ""}
 
-#: Reflow in every mode; type, contrast and sizes in projector mode.
-PROJECTOR_CSS = """
-.bpttviz-app.bpttviz-layout { flex-flow: row wrap !important; gap: 8px 16px; max-width: 100%; }
-.bpttviz-app .bpttviz-figures { flex-flow: row wrap !important; min-width: 0; max-width: 100%; }
-.bpttviz-app .bpttviz-controls { flex: 0 0 auto; }
-
+#: Type, contrast and sizes in projector mode (after the layout, :data:`LAYOUT_CSS`).
+PROJECTOR_CSS = LAYOUT_CSS + """
 .bpttviz-app.bpttviz-projector {
   --jp-widgets-font-size: 18px; --jp-ui-font-size1: 18px; --jp-content-font-size1: 18px;
   --jp-widgets-inline-height: 36px; --jp-widgets-slider-handle-size: 22px;
@@ -77,10 +94,6 @@ PROJECTOR_CSS = """
 .bpttviz-app.bpttviz-projector a { color: #003f7a !important;
   text-decoration: underline !important; }
 .bpttviz-app.bpttviz-projector .bpttviz-figures > * { max-width: 100%; }
-.bpttviz-app.bpttviz-projector .jupyter-matplotlib-figure,
-.bpttviz-app.bpttviz-projector .jupyter-matplotlib-canvas-div { max-width: 100%; }
-.bpttviz-app.bpttviz-projector .jupyter-matplotlib-canvas-div canvas {
-  max-width: 100% !important; height: auto !important; }
 .bpttviz-app.bpttviz-projector .bpttviz-saver { flex-wrap: wrap; height: auto !important; }
 .bpttviz-app.bpttviz-projector .bpttviz-saver button { width: auto !important; }
 .bpttviz-app.bpttviz-projector .widget-slider .widget-readout { line-height: 36px !important; }
@@ -112,31 +125,14 @@ def parse_projector(text: str) -> bool:
                      f"Got {text!r} instead.")
 
 
-def scale_figure(fig, scale: float, base_dpi: float = 100.0):
-    """Draw ``fig`` at ``scale`` times ``base_dpi``: type, lines and pixels grow, layout stays.
-
-    The figure keeps its size in inches; its canvas (in the browser) grows by
-    ``scale``. A browser's device pixel ratio stays applied on top: Matplotlib
-    multiplies the figure's base resolution by it
-    (:func:`bpttviz.upstream.matplotlib_canvas.set_base_dpi`).
-    """
-    if not scale > 0:
-        raise ValueError(f"scale must be a positive number. Got {scale!r} instead.")
-    ratio = getattr(fig.canvas, "device_pixel_ratio", 1) or 1
-    set_base_dpi(fig, base_dpi * scale)
-    fig.set_dpi(base_dpi * scale * ratio)
-    return fig
-
-
 class ProjectorMode:
     """Projector mode of a :class:`~bpttviz.app.base.LessonApp`: its toggle and what it changes.
 
     Parameters
     ----------
     app : LessonApp
-        Its figures are scaled, its root widget (``app.widget``) gets the
-        ``bpttviz-projector`` class and its figure area (``app.figure_area``)
-        the width of two figures, once they exist.
+        Its live figures get the scale, its root widget (``app.widget``) the
+        ``bpttviz-projector`` class.
 
     Attributes
     ----------
@@ -163,10 +159,8 @@ class ProjectorMode:
         app = self.app
         if on != self.on:
             self.on = on
-            for name, fig in app.figures.items():
-                scale_figure(fig, FIGURE_SCALE if on else 1.0)
-                app.canvases[name].forget_background()
-                app.canvases[name].draw_idle()
+            for fig in app.figures.values():
+                fig.scale = FIGURE_SCALE if on else 1.0
         self.show()
 
     def apply(self, page) -> list:
@@ -186,13 +180,3 @@ class ProjectorMode:
             widget.add_class("bpttviz-projector")
         else:
             widget.remove_class("bpttviz-projector")
-        area = getattr(self.app, "figure_area", None)
-        if area is not None:
-            area.layout.flex = f"1 1 {self.figures_width()}px"
-
-    def figures_width(self) -> int:
-        """Width in pixels of the figure area beside the controls: two figures (or the widest)."""
-        widths = [fig.get_size_inches()[0] * 100 for fig in self.app.figures.values()]
-        scale = FIGURE_SCALE if self.on else 1.0
-        two = 2 * min(widths) + 8 if len(widths) > 1 else 0
-        return int(scale * max(max(widths), two))

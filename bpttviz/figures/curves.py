@@ -86,7 +86,7 @@ def singular_values(sv, *, size=FIGURE_PX):
 def lines(x, ys, labels, *, title="", xlabel="", ylabel="", log=True, lows=None, highs=None,
           marks=None, mark="X", refs=None, ref_label=None, baseline=None, baseline_label=None,
           xlim=None, ylim=None, ymax=None, note="", legend="best", colors=SERIES_COLORS,
-          size=FIGURE_PX):
+          xscale="linear", xticks=None, size=FIGURE_PX):
     """A few series against a common x: training curves, norms against lag, per-step norms.
 
     Parameters
@@ -115,6 +115,10 @@ def lines(x, ys, labels, *, title="", xlabel="", ylabel="", log=True, lows=None,
         off the top, and their marks sit on the top edge.
     note : str
         Text in the top right corner.
+    xscale : {"linear", "log", "log2"}
+        Scale of the x axis.
+    xticks : sequence of float, optional
+        Fixed x ticks, labelled with their plain values.
     """
     n = len(labels)
     ys, lows, highs = series(ys, n, "ys"), series(lows, n, "lows"), series(highs, n, "highs")
@@ -168,6 +172,9 @@ def lines(x, ys, labels, *, title="", xlabel="", ylabel="", log=True, lows=None,
                               marker=mark, edge=MARK, edge_width=1.0))
     if note:
         out.append(Text(0.98, 0.97, note, "axes", "right", "top", size=10, box=True))
-    panel = Panel(Axis(xlabel, xlim), Axis(ylabel, ylim, "log" if log else "linear"), out,
-                  title=title, legend=legend)
+    ticks = None if xticks is None else tuple(float(t) for t in xticks)
+    labels_x = None if ticks is None else tuple(f"{t:g}" for t in ticks)
+    panel = Panel(Axis(xlabel, xlim, xscale, ticks, labels_x), Axis(ylabel, ylim, "log" if log
+                                                                     else "linear"),
+                  out, title=title, legend=legend)
     return Figure((panel,), *size)

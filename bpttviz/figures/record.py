@@ -249,7 +249,9 @@ class Rule:
 
 @dataclass(frozen=True)
 class Text:
-    """Text at ``(x, y)`` in data (``coords="data"``) or panel fractions (``"axes"``)."""
+    """Text at ``(x, y)``: in data (``coords="data"``), in panel fractions (``"axes"``), or
+    ``"x-data"`` (x in data, y in fractions) and ``"y-data"`` (y in data, x in fractions);
+    then moved by ``offset`` points. Lines are separated by newlines."""
 
     x: float
     y: float
@@ -261,6 +263,13 @@ class Text:
     size: float = 10.0
     box: bool = False              # a white box under the text
     axis: str = "y"
+    offset: tuple = (0.0, 0.0)     # points, right and up
+    edge: str | None = None        # the box's outline
+
+    def __post_init__(self):
+        if self.coords not in ("data", "axes", "x-data", "y-data"):
+            raise ValueError(f"Text coords must be 'data', 'axes', 'x-data' or 'y-data'. "
+                             f"Got {self.coords!r} instead.")
 
 
 MARK_TYPES = (Line, Band, Points, Rects, Segments, Heatmap, Mask, Rule, Text)

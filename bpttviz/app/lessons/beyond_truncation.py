@@ -30,17 +30,14 @@ import html
 from dataclasses import dataclass
 
 import numpy as np
-from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
 
-from ... import plots
+from ... import figures
 from ...diagnostics import compare_estimators, cost_against_hidden, truncation_bias
 from ...models import ElmanRNN
-from ...plots import new_figure
 from ...schedules import expected_length, randomized
 from ...tasks import Batch
 from ...training import train
 from ..background import TrainingLesson, TrainingRun
-from ..base import FIGURE_PX
 from ..controls import Control
 from ..notices import readout_html
 
@@ -127,6 +124,7 @@ class BeyondApp(TrainingLesson):
     }
 
     run_names = METHOD_LABELS
+    figure_names = ("bias", "cost", "race")
     live_figures = ("race",)
     start_label = "Race"
     start_tooltip = "Train the four methods from the same start"
@@ -136,26 +134,6 @@ class BeyondApp(TrainingLesson):
     join_seconds = 30.0
 
     # -- figures ---------------------------------------------------------------------
-    def build_figures(self):
-        figs = {name: new_figure(*FIGURE_PX) for name in ("bias", "cost", "race")}
-        ax = figs["cost"].add_subplot()
-        self.artists = {
-            "bias": plots.draw_bias_variance(figs["bias"].add_subplot(), METHOD_LABELS),
-            "cost": plots.draw_lines(ax, METHOD_LABELS, title="Cost per step against H",
-                                     xlabel="H (hidden units)",
-                                     ylabel="multiply-adds per step", legend_loc="upper left"),
-            "race": plots.draw_lines(figs["race"].add_subplot(), METHOD_LABELS,
-                                     title="Training race (echo)", xlabel="update",
-                                     ylabel="loss of the update",
-                                     baseline_label="baseline (ignores the inputs)",
-                                     legend_loc="upper right"),
-        }
-        ax.set_xscale("log")
-        ax.xaxis.set_major_locator(FixedLocator(COST_HIDDEN))
-        ax.xaxis.set_major_formatter(ScalarFormatter())
-        ax.xaxis.set_minor_locator(NullLocator())
-        return figs
-
     def constrain(self):
         w = self.widgets
         T = w["T"].value
@@ -191,38 +169,45 @@ class BeyondApp(TrainingLesson):
         return BeyondSetup(batch, model, comparison, curve, cost, configs, dict(values))
 
     def render(self, setup, values):
-        art, c = self.artists, setup.comparison
-        plots.update_bias_variance(
-            art["bias"], c.cosine_sd, c.cosine_mean,
-            [None, c.mean_cosine[1], c.mean_cosine[2], None],
-            setup.curve.k2, setup.curve.cosine)
+        c = setup.comparison
         cost, H = setup.cost, values["hidden"]
         at = int(np.flatnonzero(cost.hidden == H)[0])
         ys = [cost.flops_per_step[m] for m in cost.methods]
         order = (2, 3, 1, 0)            # cost.methods: rtrl, uoro, tbptt, randomized
         ys = [ys[j] for j in order]
-        plots.update_lines(art["cost"], cost.hidden, ys,
-                           marks=[([H], [y[at]]) for y in ys],
-                           note=f"slopes: RTRL {cost.slopes['rtrl']:.1f}, "
-                             f"UORO {cost.slopes['uoro']:.1f}")
-        self.draw_run(None)
-        return None
+        span = (float(cost.hidden.min()) / 1.3, float(cost.hidden.max()) * 1.3)
+        return {
+            "bias": figures.bias_variance(c.cosine_sd, c.cosine_mean,
+                                          [None, c.mean_cosine[1], c.mean_cosine[2], None],
+                                          METHOD_LABELS, curve_k2=setup.curve.k2,
+                                          curve_cosine=setup.curve.cosine),
+            "cost": figures.lines(cost.hidden, ys, METHOD_LABELS,
+                                  marks=[([H], [y[at]]) for y in ys], xscale="log",
+                                  xticks=COST_HIDDEN, xlim=span,
+                                  note=f"slopes: RTRL {cost.slopes['rtrl']:.1f}, "
+                                       f"UORO {cost.slopes['uoro']:.1f}",
+                                  title="Cost per step against H", xlabel="H (hidden units)",
+                                  ylabel="multiply-adds per step", legend="upper left"),
+            **self.draw_run(None),
+        }
 
     def draw_run(self, run):
-        """Show what ``run`` has recorded (None: empty curves waiting for Race).
+        """The race's loss curves of ``run`` (None: empty, waiting for Race).
 
         The x-range is the length of the race drawn (or of the one the current
         setup would run), never the controls' current value: a background
-        race is redrawn from the kernel while controls may be changing.
+        race is shown from the kernel while controls may be changing.
         """
         n = run.n_updates if run is not None else self.result.values["updates"]
         rows = [run.rows(i) if run is not None else None for i in range(len(METHOD_LABELS))]
         x = [np.arange(len(r["loss"])) if r is not None else np.zeros(0) for r in rows]
-        plots.update_lines(self.artists["race"], x,
-                           [r["loss"] if r is not None else None for r in rows],
-                           baseline=0.5, xlim=(-1, n), ymax=1e4,
-                           note="press Race to start" if run is None else "")
-        return ["race"]
+        return {"race": figures.lines(x, [r["loss"] if r is not None else None for r in rows],
+                                      METHOD_LABELS, baseline=0.5,
+                                      baseline_label="baseline (ignores the inputs)",
+                                      xlim=(0, n), ymax=1e4,
+                                      note="press Race to start" if run is None else "",
+                                      title="Training race (echo)", xlabel="update",
+                                      ylabel="loss of the update", legend="upper right")}
 
     # -- the race --------------------------------------------------------------------------
     def new_run(self):

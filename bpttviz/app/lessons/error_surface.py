@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ... import plots
+from ... import figures
 from ...diagnostics import cliff_descent, cliff_loss
-from ...plots import OKABE_ITO
-from ..base import FIGURE_PX, LessonApp
+from ...figures import OKABE_ITO
+from ..base import LessonApp
 from ..controls import Control
 from ..notices import readout_html
 
@@ -85,6 +85,7 @@ class SurfaceApp(LessonApp):
         Control("steps", "gradient steps", "int", 80, 1, 300,
                 help="Gradient steps of each path"),
     )
+    figure_names = ("surface", "slice", "loss", "grad")
     presets = {
         "thrown off the cliff": dict(view="cliff", T=50, w0=5.0, b0=-3.0, lr=0.1, clip=0.5,
                                      steps=80),
@@ -97,26 +98,7 @@ class SurfaceApp(LessonApp):
         self._slice_key = None
         self.surface_runs = 0
         super().__init__(query)
-        self.click_id = self.canvases["surface"].mpl_connect("button_press_event", self._clicked)
-
-    def build_figures(self):
-        names = ("surface", "slice", "loss", "grad")
-        figs = {name: plots.new_figure(*FIGURE_PX) for name in names}
-        self.artists = {
-            "surface": plots.draw_cliff(figs["surface"].add_subplot(), PATH_LABELS, PATH_COLORS),
-            "slice": plots.draw_lines(figs["slice"].add_subplot(), ["E at the start's w"],
-                                      log=False, colors=(OKABE_ITO["blue"],), mark="*",
-                                      title="The cliff from the side", xlabel="bias $b$",
-                                      ylabel="error $E$", legend_loc="upper right"),
-            "loss": plots.draw_lines(figs["loss"].add_subplot(), PATH_LABELS, colors=PATH_COLORS,
-                                     title="Error along each path", xlabel="step",
-                                     ylabel="error $E$", legend_loc="lower left"),
-            "grad": plots.draw_lines(figs["grad"].add_subplot(), PATH_LABELS, colors=PATH_COLORS,
-                                     mark="o", title="Gradient norm along each path",
-                                     xlabel="step", ylabel="‖g‖ before clipping",
-                                     ref_label="clip threshold", legend_loc="lower left"),
-        }
-        return figs
+        self.figures["surface"].on_click(self._clicked)
 
     def constrain(self):
         (w_lo, w_hi), (b_lo, b_hi) = VIEWS[self.widgets["view"].value]
@@ -142,31 +124,38 @@ class SurfaceApp(LessonApp):
         return Surface(w, b, loss, slice_loss, (free, clipped))
 
     def render(self, r, values):
-        art = self.artists
         free, clipped = r.paths
-        changed = ["surface", "loss", "grad"]
-        plots.update_cliff(art["surface"], r.w, r.b, r.loss, [(p.w, p.b) for p in r.paths],
-                           note=self._left_view(r))
+        out = {"surface": figures.cliff(r.w, r.b, r.loss, [(p.w, p.b) for p in r.paths],
+                                        labels=PATH_LABELS, colors=PATH_COLORS,
+                                        note=self._left_view(r))}
         slice_key = (values["view"], values["T"], values["w0"], values["b0"])
         if slice_key != self._slice_key:        # the slice depends on the start only
-            plots.update_lines(art["slice"], r.b, [r.slice_loss],
-                               marks=[([values["b0"]], [free.loss[0]])],
-                               xlim=(r.b[0], r.b[-1]), ylim=(0, 0.55))
+            out["slice"] = figures.lines(r.b, [r.slice_loss], ["E at the start's w"], log=False,
+                                         colors=(OKABE_ITO["blue"],), mark="*",
+                                         marks=[([values["b0"]], [free.loss[0]])],
+                                         xlim=(r.b[0], r.b[-1]), ylim=(0, 0.55),
+                                         title="The cliff from the side", xlabel="bias $b$",
+                                         ylabel="error $E$", legend="upper right")
             self._slice_key = slice_key
-            changed.append("slice")
         steps = np.arange(values["steps"] + 1)
         # Fixed bottoms and a top in steps of three decades: the axes rarely move.
-        plots.update_lines(art["loss"], steps, [p.loss for p in r.paths],
-                           xlim=(0, max(values["steps"], 1)), ylim=(LOSS_FLOOR, 1.0))
+        out["loss"] = figures.lines(steps, [p.loss for p in r.paths], PATH_LABELS,
+                                    colors=PATH_COLORS, xlim=(0, max(values["steps"], 1)),
+                                    ylim=(LOSS_FLOOR, 1.0), title="Error along each path",
+                                    xlabel="step", ylabel="error $E$", legend="lower left")
         fired = np.flatnonzero(clipped.clipped)
         norms = np.concatenate([p.grad_norm[np.isfinite(p.grad_norm)] for p in r.paths])
         top = max(1e3, 10.0 ** (3 * np.ceil(np.log10(norms.max()) / 3))) if norms.size else 1e3
-        plots.update_lines(art["grad"], steps[:-1], [p.grad_norm for p in r.paths],
-                           marks=[None, (fired, clipped.grad_norm[fired])],
-                           refs=[None, values["clip"]], xlim=(0, max(values["steps"] - 1, 1)),
-                           ylim=(GRAD_FLOOR, min(top, 1e200)),
-                           note=f"● clipped at {fired.size} of {values['steps']} steps")
-        return changed
+        out["grad"] = figures.lines(steps[:-1], [p.grad_norm for p in r.paths], PATH_LABELS,
+                                    colors=PATH_COLORS, mark="o",
+                                    marks=[None, (fired, clipped.grad_norm[fired])],
+                                    refs=[None, values["clip"]], ref_label="clip threshold",
+                                    xlim=(0, max(values["steps"] - 1, 1)),
+                                    ylim=(GRAD_FLOOR, min(top, 1e200)),
+                                    note=f"● clipped at {fired.size} of {values['steps']} steps",
+                                    title="Gradient norm along each path", xlabel="step",
+                                    ylabel="‖g‖ before clipping", legend="lower left")
+        return out
 
     @staticmethod
     def _left_view(r):
@@ -203,10 +192,9 @@ class SurfaceApp(LessonApp):
                              "was not finite.")
         return notes
 
-    def _clicked(self, event):
+    def _clicked(self, panel, w, b):
         """A click on the surface moves the start there (rounded to the sliders' step)."""
-        if event.inaxes is self.artists["surface"].ax and event.xdata is not None:
-            self.attempt(lambda: self._move_start(event.xdata, event.ydata), "move the start")
+        self.attempt(lambda: self._move_start(w, b), "move the start")
 
     def _move_start(self, w, b):
         step = 0.05

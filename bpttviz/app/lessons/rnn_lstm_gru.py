@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import ipywidgets as widgets
 import numpy as np
 
-from ... import plots
+from ... import figures
 from ...cells import ACTIVATIONS
 from ...diagnostics import jacobian_singular_values
 from ...engine import bptt
@@ -99,31 +98,8 @@ class CellsApp(LessonApp):
         "LSTM that forgets": dict(T=100, forget_bias=-3.0),
         "Elman explodes": dict(T=100, radius=1.3, activation="linear"),
     }
-
-    def build_figures(self):
-        figs = {"flows": plots.new_figure(*WIDE_PX),
-                "lag": plots.new_figure(*FIGURE_PX),
-                "jacobian": plots.new_figure(*FIGURE_PX)}
-        self.artists = {
-            "flows": plots.draw_flow_panels(figs["flows"], CELL_NAMES),
-            "lag": plots.draw_lines(figs["lag"].add_subplot(), CELL_NAMES, bands=True,
-                                    title="Gradient norm against lag",
-                                    xlabel="lag $τ - s$ (steps)",
-                                    ylabel="relative ‖∂loss$_τ$/∂h$_s$‖",
-                                    legend_loc="lower left"),
-            "jacobian": plots.draw_lines(figs["jacobian"].add_subplot(), CELL_NAMES, bands=True,
-                                         title="Singular values of ∂h$_t$/∂h$_{t-1}$",
-                                         xlabel="step $t$", ylabel="largest (band: all)",
-                                         baseline_label="1: no growth, no decay",
-                                         legend_loc="lower left"),
-        }
-        return figs
-
-    def figure_grid(self):
-        """The three heatmaps across the top, the two line plots under them."""
-        row = widgets.HBox([self.figure_box("lag"), self.figure_box("jacobian")],
-                           layout=widgets.Layout(grid_gap="8px", flex_flow="row wrap"))
-        return widgets.VBox([self.figure_box("flows"), row])
+    figure_names = ("flows", "lag", "jacobian")
+    wide_figures = ("flows",)
 
     def compute(self, values):
         T = values["T"]
@@ -133,24 +109,32 @@ class CellsApp(LessonApp):
         for model in lesson_models(values):
             trace = bptt(model, x, y)
             flow = trace.flow
-            _, med, low, high = plots.lag_profile(relative_flow(flow))
+            _, med, low, high = figures.lag_profile(relative_flow(flow))
             runs.append(CellRun(model, trace, flow, med, low, high,
                                 jacobian_singular_values(model, x)[:, 0, :]))
         return Comparison(x, y, np.arange(T), tuple(runs))
 
     def render(self, r, values):
-        art = self.artists
-        plots.update_flow_panels(art["flows"], [c.flow for c in r.runs],
-                                 [first_overflow(c.trace) for c in r.runs])
-        plots.update_lines(art["lag"], r.lags, [c.lag_median for c in r.runs],
-                           lows=[c.lag_low for c in r.runs], highs=[c.lag_high for c in r.runs],
-                           xlim=(0, max(r.lags[-1], 1)))
         steps = np.arange(len(r.inputs))
         top = [_row_extreme(c.singular_values, np.max) for c in r.runs]
         bottom = [_row_extreme(c.singular_values, np.min) for c in r.runs]
-        plots.update_lines(art["jacobian"], steps, top, lows=bottom, highs=top, baseline=1.0,
-                           xlim=(-0.5, len(steps) - 0.5))
-        return None
+        return {
+            "flows": figures.flow_panels([c.flow for c in r.runs], CELL_NAMES,
+                                         overflow_steps=[first_overflow(c.trace) for c in r.runs],
+                                         size=WIDE_PX),
+            "lag": figures.lines(r.lags, [c.lag_median for c in r.runs], CELL_NAMES,
+                                 lows=[c.lag_low for c in r.runs],
+                                 highs=[c.lag_high for c in r.runs],
+                                 xlim=(0, max(r.lags[-1], 1)), title="Gradient norm against lag",
+                                 xlabel="lag $τ - s$ (steps)",
+                                 ylabel="relative ‖∂loss$_τ$/∂h$_s$‖", legend="lower left"),
+            "jacobian": figures.lines(steps, top, CELL_NAMES, lows=bottom, highs=top,
+                                      baseline=1.0, baseline_label="1: no growth, no decay",
+                                      xlim=(-0.5, len(steps) - 0.5),
+                                      title="Singular values of ∂h$_t$/∂h$_{t-1}$",
+                                      xlabel="step $t$", ylabel="largest (band: all)",
+                                      legend="lower left"),
+        }
 
     def describe_figures(self, r, values):
         trends = [alt_text.trend(c.lag_median, r.lags, f"{name}'s median", "lag")

@@ -25,15 +25,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ... import plots
+from ... import figures
 from ...diagnostics import cost_table
 from ...models import GRU, LSTM, ElmanRNN
-from ...plots import new_figure
 from ...schedules import tbptt
 from ...tasks import make_task
 from ...training import OPTIMIZERS, train
 from ..background import TrainingLesson, TrainingRun
-from ..base import FIGURE_PX
 from ..controls import Control
 from ..notices import readout_html
 
@@ -219,32 +217,15 @@ class TrainingApp(TrainingLesson):
     }
 
     run_names = LABELS
+    figure_names = ("loss", "grad", "reach", "memory")
     live_figures = ("loss", "grad")
     start_tooltip = "Train A and B from the same start"
     stop_tooltip = "Stop both runs after their current update"
 
     def __init__(self, query=None):
-        self._shown = {}                # what each figure shows: redraw it only when it changes
+        self._shown = {}                # what each figure shows: rebuild it only when it changes
         self._curves_shown = False      # whether the curves show a run
         super().__init__(query)
-
-    # -- figures ---------------------------------------------------------------------
-    def build_figures(self):
-        figs = {name: new_figure(*FIGURE_PX) for name in ("loss", "grad", "reach", "memory")}
-        self.artists = {
-            "loss": plots.draw_lines(figs["loss"].add_subplot(), LABELS,
-                                     title="Loss while training", xlabel="update",
-                                     ylabel="loss of the update",
-                                     baseline_label="baseline (ignores the inputs)",
-                                     legend_loc="upper right"),
-            "grad": plots.draw_lines(figs["grad"].add_subplot(), LABELS,
-                                     title="Gradient norm before clipping", xlabel="update",
-                                     ylabel="‖g‖", ref_label="clip threshold",
-                                     legend_loc="lower right"),
-            "reach": plots.draw_reach(figs["reach"].add_subplot(), LABELS),
-            "memory": plots.draw_checkpoint_cost(figs["memory"].add_subplot()),
-        }
-        return figs
 
     def constrain(self):
         w = self.widgets
@@ -281,47 +262,36 @@ class TrainingApp(TrainingLesson):
                      tuple(configs))
 
     def render(self, setup, values):
-        art = self.artists
         T = setup.batch.T
-        # Each figure is redrawn only when what it shows changed.
+        # Each figure is rebuilt only when what it shows changed.
         keys = {
             "reach": tuple(values[k] for k in ("task", "T", "k1_a", "k2_a", "k1_b", "k2_b")),
             "memory": memory_key(values),
             "curves": tuple(values[k] for k in ("task", "T", "k1_a", "k2_a", "clip_a", "k1_b",
                                                 "k2_b", "clip_b", "updates")),
         }
-        changed = []
+        out = {}
         if keys["reach"] != self._shown.get("reach"):
-            plots.update_reach(art["reach"], T, setup.needed, np.flatnonzero(setup.carries),
-                               setup.windows)
-            changed.append("reach")
+            out["reach"] = figures.reach(T, setup.needed, np.flatnonzero(setup.carries),
+                                         setup.windows, labels=LABELS)
         if keys["memory"] != self._shown.get("memory"):
             c = setup.checkpoint_costs
-            plots.update_checkpoint_cost(art["memory"], setup.checkpoints,
-                                         [x.peak_stored_floats for x in c],
-                                         [x.forward_steps for x in c],
-                                         setup.store_all.peak_stored_floats,
-                                         setup.store_all.forward_steps)
-            changed.append("memory")
+            out["memory"] = figures.checkpoint_cost(setup.checkpoints,
+                                                    [x.peak_stored_floats for x in c],
+                                                    [x.forward_steps for x in c],
+                                                    setup.store_all.peak_stored_floats,
+                                                    setup.store_all.forward_steps)
         if keys["curves"] != self._shown.get("curves") or self._curves_shown:
-            for name in ("loss", "grad"):
-                texts = art[name].ax.get_legend().get_texts()
-                for i, s in enumerate(("a", "b")):
-                    clip = values[f"clip_{s}"]
-                    texts[i].set_text(f"{LABELS[i]}: k1={values['k1_' + s]}, "
-                                      f"k2={values['k2_' + s]}"
-                                      + (f", clip {clip:g}" if clip > 0 else ""))
-            self.draw_run(None)
-            changed += ["loss", "grad"]
+            out.update(self.draw_run(None))
         self._shown = keys
-        return changed
+        return out
 
     def draw_run(self, run):
-        """Show what ``run`` has recorded (None: empty curves waiting for Train)."""
-        setup = self.result
-        values = self.values()
-        n = values["updates"]
-        art = self.artists
+        """The loss and gradient curves of ``run`` (None: empty, waiting for Train), labelled
+        with the settings the run trains with."""
+        setup = run.setup if run is not None else self.result
+        configs = setup.configs
+        n = configs[0]["n_updates"]
         rows = [run.rows(i) if run is not None else None for i in range(len(LABELS))]
         self._curves_shown = run is not None
         x = [np.arange(len(r["loss"])) if r is not None else np.zeros(0) for r in rows]
@@ -335,17 +305,23 @@ class TrainingApp(TrainingLesson):
             u = len(r["loss"]) - 1
             marks_loss.append(([u], [_last_finite(r["loss"])]))
             marks_grad.append(([u], [_last_finite(r["grad_norm"])]))
+        labels = [f"{LABELS[i]}: k1={c['k1']}, k2={c['k2']}"
+                  + (f", clip {c['clip']:g}" if c["clip"] else "") for i, c in enumerate(configs)]
         waiting = "press Train to start" if run is None else ""
-        plots.update_lines(art["loss"], x, [r["loss"] if r is not None else None for r in rows],
-                           marks=marks_loss, baseline=setup.task.baseline if setup else None,
-                           xlim=(-1, n), ymax=LOSS_CEIL * (setup.task.baseline if setup else 1.0),
-                           note=waiting)
-        clips = [values["clip_a"] or None, values["clip_b"] or None]
-        plots.update_lines(art["grad"], x,
-                           [r["grad_norm"] if r is not None else None for r in rows],
-                           marks=marks_grad, refs=clips, xlim=(-1, n), ymax=GRAD_CEIL,
-                           note=waiting)
-        return ["loss", "grad"]
+        baseline = setup.task.baseline
+        return {
+            "loss": figures.lines(x, [r["loss"] if r is not None else None for r in rows], labels,
+                                  marks=marks_loss, baseline=baseline,
+                                  baseline_label="baseline (ignores the inputs)",
+                                  xlim=(0, n), ymax=LOSS_CEIL * baseline, note=waiting,
+                                  title="Loss while training", xlabel="update",
+                                  ylabel="loss of the update", legend="upper right"),
+            "grad": figures.lines(x, [r["grad_norm"] if r is not None else None for r in rows],
+                                  labels, marks=marks_grad, refs=[c["clip"] for c in configs],
+                                  ref_label="clip threshold", xlim=(0, n), ymax=GRAD_CEIL,
+                                  note=waiting, title="Gradient norm before clipping",
+                                  xlabel="update", ylabel="‖g‖", legend="lower right"),
+        }
 
     # -- training ---------------------------------------------------------------------------
     def new_run(self):

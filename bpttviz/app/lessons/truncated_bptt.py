@@ -16,14 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ... import plots
+from ... import figures
 from ...diagnostics import TRUNCATIONS, TruncationBias, gradient_agreement, truncation_bias
 from ...engine import bptt
 from ...models import ElmanRNN
 from ...schedules import full
 from ...steps import first_overflow
 from .. import alt_text
-from ..base import FIGURE_PX, LessonApp
+from ..base import LessonApp
 from ..controls import Control
 from ..notices import overflow_notes, readout_html
 from .common import random_sequence
@@ -146,18 +146,7 @@ class TruncationApp(LessonApp):
         Control("hidden", "H (hidden units)", "int", 16, 2, 64),
         Control("seed", "seed", "int", 0, 0, 99, help="Weights and data"),
     )
-
-    def build_figures(self):
-        names = ("flow", "timeline", "bias", "cost")
-        figs = {name: plots.new_figure(*FIGURE_PX) for name in names}
-        self.artists = {
-            "flow": plots.draw_flow(figs["flow"].add_subplot(), np.zeros((2, 2)),
-                                    title="Flow, and what the schedule keeps"),
-            "timeline": plots.draw_schedule(figs["timeline"].add_subplot()),
-            "bias": plots.draw_truncation_bias(figs["bias"].add_subplot()),
-            "cost": plots.draw_cost(figs["cost"].add_subplot()),
-        }
-        return figs
+    figure_names = ("flow", "timeline", "bias", "cost")
 
     def constrain(self):
         w = self.widgets
@@ -192,15 +181,16 @@ class TruncationApp(LessonApp):
         return Truncation(model, x, y, schedule, trace, trace.flow, reference.cost, curve, point)
 
     def render(self, r, values):
-        art = self.artists
-        plots.update_flow(art["flow"], r.flow, kept=r.schedule.kept_any,
-                          overflow_step=first_overflow(r.trace))
-        plots.update_schedule(art["timeline"], r.schedule)
-        plots.update_truncation_bias(art["bias"], r.curve.k2, r.curve.cosine, r.curve.norm_ratio,
-                                     current_k2=int(r.point.k2[0]),
-                                     current_cosine=float(r.point.cosine[0]))
-        plots.update_cost(art["cost"], r.trace.cost, r.reference_cost)
-        return None
+        return {
+            "flow": figures.flow(r.flow, kept=r.schedule.kept_any,
+                                 overflow_step=first_overflow(r.trace),
+                                 title="Flow, and what the schedule keeps"),
+            "timeline": figures.schedule(r.schedule),
+            "bias": figures.truncation_bias(r.curve.k2, r.curve.cosine, r.curve.norm_ratio,
+                                            current_k2=int(r.point.k2[0]),
+                                            current_cosine=float(r.point.cosine[0])),
+            "cost": figures.cost(r.trace.cost, r.reference_cost),
+        }
 
     def describe_figures(self, r, values):
         return {"flow": alt_text.flow_text(r.flow, kept=r.schedule.kept_any,

@@ -15,16 +15,18 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import numpy as np
 
-from ... import plots
+from ... import figures
 from ...cells import ACTIVATIONS
 from ...engine import bptt
 from ...models import ElmanRNN
 from ..base import LessonApp
 from ..controls import Control
+from ..live.encode import colormap_lut
 from ..notices import overflow_notes, readout_html
 from .common import random_sequence
 
 __all__ = ["UnfoldingApp"]
+
 
 @dataclass(frozen=True)
 class Unfolding:
@@ -57,13 +59,8 @@ class UnfoldingApp(LessonApp):
         Control("frame", "frame of the walk", "int", 0, 0, 2 * 8, recompute=False,
                 continuous=True, help="0..T-1 forward, T..2T-1 backward, 2T the sum"),
     )
-
-    def build_figures(self):
-        fig = plots.new_figure(875, 450)
-        gs = fig.add_gridspec(2, 1, height_ratios=[2.3, 1])
-        self._net_ax, self._grad_ax = fig.add_subplot(gs[0]), fig.add_subplot(gs[1])
-        self._drawn = None
-        return {"network": fig}
+    figure_names = ("network",)
+    wide_figures = ("network",)
 
     def extra_controls(self):
         self.play = widgets.Play(min=0, max=self.widgets["frame"].max, step=1, interval=900,
@@ -74,7 +71,7 @@ class UnfoldingApp(LessonApp):
         return [widgets.HBox([widgets.Label("walk the passes"), self.play])]
 
     def constrain(self):
-        last = plots.unrolled_frames(self.widgets["T"].value) - 1
+        last = figures.unrolled_frames(self.widgets["T"].value) - 1
         self.widgets["frame"].max = last
         if hasattr(self, "play"):
             self.play.max = last
@@ -88,16 +85,12 @@ class UnfoldingApp(LessonApp):
         return Unfolding(model, x, y, trace, np.linalg.norm(trace.hidden[:, 0], axis=-1))
 
     def render(self, result, values):
-        T, H = result.trace.T, result.model.n_hidden
-        if self._drawn != (T, H):       # the number of copies changed: draw them anew
-            self._net_ax.clear()
-            self._grad_ax.clear()
-            self.artists["network"] = plots.draw_unrolled(self._net_ax, self._grad_ax, T, H)
-            self._drawn = (T, H)
         u = result.trace.updates[0]
-        plots.update_unrolled(self.artists["network"], values["frame"], result.hidden_norms,
-                              u.error_norms, u.whh_norms, u.grads["W_hh"], values["activation"])
-        return ["network"]
+        lut = colormap_lut(figures.MAGNITUDE_CMAP).reshape(256, 3)
+        return {"network": figures.unrolled(values["frame"], result.hidden_norms, u.error_norms,
+                                            u.whh_norms, u.grads["W_hh"],
+                                            activation=values["activation"],
+                                            magnitude_colours=lut)}
 
     def describe(self, result, values):
         tr = result.trace

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ... import plots
+from ... import figures
 from ...cells import ACTIVATIONS
 from ...diagnostics import (gamma, lyapunov_of, pascanu_bound, recurrent_spectrum,
                             singular_values_of, step_jacobians)
@@ -21,7 +21,7 @@ from ...engine import bptt
 from ...models import ElmanRNN
 from ...steps import first_overflow
 from .. import alt_text
-from ..base import FIGURE_PX, LessonApp
+from ..base import LessonApp
 from ..controls import Control
 from ..notices import overflow_notes, readout_html
 from .common import random_sequence, relative_flow
@@ -66,6 +66,7 @@ class VanishingApp(LessonApp):
                 help="Standard deviation of W_xh times √I"),
         Control("seed", "seed", "int", 0, 0, 99, help="Weights and data"),
     )
+    figure_names = ("flow", "lag", "singular_values")
     aliases = {
         "radius": ("scale", {"scale_by": "radius"}),
         "sigma": ("scale", {"scale_by": "sigma"}),
@@ -78,16 +79,6 @@ class VanishingApp(LessonApp):
                               T=100),
     }
 
-    def build_figures(self):
-        figs = {name: plots.new_figure(*FIGURE_PX) for name in ("flow", "lag", "singular_values")}
-        self.artists = {
-            "flow": plots.draw_flow(figs["flow"].add_subplot(), np.zeros((2, 2))),
-            "lag": plots.draw_lag_norms(figs["lag"].add_subplot(),
-                                        label="relative ‖∂loss$_τ$/∂h$_s$‖"),
-            "singular_values": plots.draw_singular_values(figs["singular_values"].add_subplot()),
-        }
-        return figs
-
     def compute(self, values):
         T, H = values["T"], values["hidden"]
         model = ElmanRNN(1, H, 1, values["activation"], values["seed"],
@@ -96,20 +87,21 @@ class VanishingApp(LessonApp):
         x, y = random_sequence(T, values["seed"], stream=2)
         trace = bptt(model, x, y)
         flow = trace.flow
-        lags, med, low, high = plots.lag_profile(relative_flow(flow))
+        lags, med, low, high = figures.lag_profile(relative_flow(flow))
         J = step_jacobians(model, x)          # (T, 1, H, H), once for both diagnostics
         return Vanishing(model, x, y, trace, flow, lags, med, low, high, pascanu_bound(model, lags),
                          singular_values_of(J)[:, 0, :], recurrent_spectrum(model),
                          gamma(model), lyapunov_of(J))
 
     def render(self, r, values):
-        art = self.artists
-        plots.update_flow(art["flow"], r.flow, overflow_step=first_overflow(r.trace))
         gs = r.gamma * r.spectrum.sigma_max
-        plots.update_lag_norms(art["lag"], r.lags, r.lag_median, r.lag_low, r.lag_high, r.bound,
-                               note=f"γσ$_{{max}}$ = {gs:.3g}")
-        plots.update_singular_values(art["singular_values"], r.singular_values)
-        return None
+        return {
+            "flow": figures.flow(r.flow, overflow_step=first_overflow(r.trace)),
+            "lag": figures.lag_norms(r.lags, r.lag_median, r.lag_low, r.lag_high, r.bound,
+                                     note=f"γσ$_{{max}}$ = {gs:.3g}",
+                                     label="relative ‖∂loss$_τ$/∂h$_s$‖"),
+            "singular_values": figures.singular_values(r.singular_values),
+        }
 
     def describe_figures(self, r, values):
         return {"flow": alt_text.flow_text(r.flow, overflow_step=first_overflow(r.trace)),

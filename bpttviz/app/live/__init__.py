@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import anywidget
+import numpy as np
 import traitlets
 
 from .encode import encode
@@ -44,6 +45,7 @@ class LiveFigure(anywidget.AnyWidget):
         super().__init__(**kwargs)
         self._store = {}            # ref -> bytes of every array the current spec names
         self._places = {}
+        self._click_handlers = []
         self.record = None
         #: Bytes of arrays sent so far (JSON state aside).
         self.bytes_sent = 0
@@ -69,9 +71,19 @@ class LiveFigure(anywidget.AnyWidget):
         self.bytes_sent += sum(len(b) for b in buffers)
         self.send({"type": "arrays", "refs": list(refs)}, buffers=buffers)
 
+    def on_click(self, callback):
+        """Call ``callback(panel, x, y)`` when the page's user clicks inside a panel's axes
+        (``x``, ``y`` in its data coordinates)."""
+        self._click_handlers.append(callback)
+
     def _answer(self, _widget, content, _buffers):
-        """A view asks for arrays it lacks (it joined after they were sent)."""
-        if not isinstance(content, dict) or content.get("type") != "need":
+        """A view asks for arrays it lacks (it joined after they were sent), or reports a click."""
+        if not isinstance(content, dict):
+            return
+        if content.get("type") == "click":
+            self._clicked(content)
+            return
+        if content.get("type") != "need":
             return
         refs = content.get("refs")
         if not isinstance(refs, list):
@@ -79,3 +91,15 @@ class LiveFigure(anywidget.AnyWidget):
         known = [r for r in refs[:1024] if isinstance(r, str) and r in self._store]
         if known:
             self._send_arrays(known, self._store)
+
+    def _clicked(self, content):
+        """A click from the page: checked like any input from outside (numbers, a real panel)."""
+        panel, x, y = content.get("panel"), content.get("x"), content.get("y")
+        panels = len(self.record.panels) if self.record is not None else 0
+        if not (isinstance(panel, int) and 0 <= panel < panels):
+            return
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+                   for v in (x, y)):
+            return
+        for callback in self._click_handlers:
+            callback(panel, float(x), float(y))

@@ -185,7 +185,7 @@ function textWidth(ctx, text, size, bold = false) {
 }
 
 function drawText(ctx, text, x, y, size, { ha = "left", va = "center", color = "#000", bold = false,
-  rotate = 0, box = false } = {}) {
+  rotate = 0, box = false, edge = null } = {}) {
   // Text with sub- and superscripts; (x, y) is the anchor given by ha and va.
   const w = textWidth(ctx, text, size, bold);
   const h = size * 1.15;
@@ -195,8 +195,13 @@ function drawText(ctx, text, x, y, size, { ha = "left", va = "center", color = "
   let x0 = ha === "center" ? -w / 2 : ha === "right" ? -w : 0;
   const base = va === "top" ? size * 0.9 : va === "bottom" ? -size * 0.25 : size * 0.35;
   if (box) {
-    ctx.fillStyle = "rgba(255,255,255,0.8)";
+    ctx.fillStyle = edge ? "#fff" : "rgba(255,255,255,0.8)";
     ctx.fillRect(x0 - 2, base - size * 0.95, w + 4, h + 2);
+    if (edge) {
+      ctx.strokeStyle = edge;
+      ctx.lineWidth = 1.5;
+      ctx.strokeRect(x0 - 3, base - size * 0.95 - 1, w + 6, h + 4);
+    }
   }
   ctx.fillStyle = color;
   ctx.textBaseline = "alphabetic";
@@ -223,7 +228,13 @@ function makeScale(axis, p0, p1) {
   const fb = f(b);
   const k = (p1 - p0) / (fb - fa || 1);
   const map = (v) => p0 + (f(v) - fa) * k;
-  return { map, f, kind, lo: Math.min(a, b), hi: Math.max(a, b), p0, p1 };
+  return { map, f, kind, a, k, lo: Math.min(a, b), hi: Math.max(a, b), p0, p1 };
+}
+
+function invert(scale, p) {
+  // The data value at pixel p of a scale made by makeScale.
+  const u = (p - scale.p0) / scale.k + scale.f(scale.a);
+  return scale.kind === "log" ? 10 ** u : scale.kind === "log2" ? 2 ** u : u;
 }
 
 function niceStep(span, n) {
@@ -828,14 +839,17 @@ function drawPanel(ctx, p, cell, S, z, luts, fixed) {
   for (const mk of p.marks) {
     if (mk.type !== "Text" || !mk.text) continue;
     const ys = mk.axis === "y2" ? sy2 : sy;
-    const px = mk.coords === "axes" ? box.x + mk.x * box.w : sx.map(mk.x);
-    const py = mk.coords === "axes" ? box.y + (1 - mk.y) * box.h : ys.map(mk.y);
+    const xAxes = mk.coords === "axes" || mk.coords === "y-data";
+    const yAxes = mk.coords === "axes" || mk.coords === "x-data";
+    const [ox, oy] = mk.offset || [0, 0];
+    const px = (xAxes ? box.x + mk.x * box.w : sx.map(mk.x)) + ox * PT * z;
+    const py = (yAxes ? box.y + (1 - mk.y) * box.h : ys.map(mk.y)) - oy * PT * z;
     if (!Number.isFinite(px) || !Number.isFinite(py)) continue;
     const lines = String(mk.text).split("\n");
     const lh = mk.size * z * 1.25;
     const top = mk.va === "top" ? 0 : mk.va === "bottom" ? -(lines.length - 1) * lh : -(lines.length - 1) * lh / 2;
     lines.forEach((line, i) => drawText(ctx, line, px, py + top + i * lh, mk.size * z,
-      { ha: mk.ha, va: mk.va, color: mk.color, box: mk.box }));
+      { ha: mk.ha, va: mk.va, color: mk.color, box: mk.box || !!mk.edge, edge: mk.edge }));
   }
   if (frame) {
     ctx.strokeStyle = "#000";
@@ -874,10 +888,13 @@ function drawPanel(ctx, p, cell, S, z, luts, fixed) {
     else drawText(ctx, p.title, box.x + box.w / 2, cell.y + S.pad * 0.5, size, { ha: "center", va: "top" });
   }
   drawLegend(ctx, p, box, S, z, sx, sy);
+  box.sx = sx;
+  box.sy = sy;
   return box;
 }
 
 function drawFigure(canvas, fig, z, luts, W, H) {
+  // Returns each panel's plot box (with its scales), for clicks.
   // W x H CSS pixels; z scales type and lines (projector mode).
   const dpr = window.devicePixelRatio || 1;
   if (canvas.width !== Math.round(W * dpr) || canvas.height !== Math.round(H * dpr)) {
@@ -915,6 +932,7 @@ function drawFigure(canvas, fig, z, luts, W, H) {
     const cell = { x: colX[c], y: rowY[r], w: colX[c + cs] - colX[c], h: rowY[r + rs] - rowY[r] };
     boxes.push(drawPanel(ctx, p, cell, S, z, luts));
   });
+  return boxes;
 }
 
 // ---------------------------------------------------------------- widget ---
@@ -944,6 +962,17 @@ function render({ model, el }) {
   el.append(canvas, note);
   let pending = false;
   let asked = 0;
+  let boxes = [];
+  // A click in a panel tells the kernel where, in the panel's data coordinates.
+  canvas.addEventListener("click", (event) => {
+    const r = canvas.getBoundingClientRect();
+    const x = event.clientX - r.left;
+    const y = event.clientY - r.top;
+    boxes.forEach((b, i) => {
+      if (!b || !b.sx || x < b.x || x > b.x + b.w || y < b.y || y > b.y + b.h) return;
+      model.send({ type: "click", panel: i, x: invert(b.sx, x), y: invert(b.sy, y) });
+    });
+  });
 
   const luts = (name) => {
     const desc = (model.get("spec").luts || {})[name];
@@ -989,7 +1018,7 @@ function render({ model, el }) {
     const H = Math.round((W * fig.height) / fig.width);
     try {
       const t0 = performance.now();
-      drawFigure(canvas, fig, z, luts, W, H);
+      boxes = drawFigure(canvas, fig, z, luts, W, H);
       el.dataset.drawMs = (performance.now() - t0).toFixed(1);
       el.classList.remove("bpttviz-live-failed");
       delete el.dataset.error;

@@ -17,9 +17,10 @@ from matplotlib.figure import Figure as MplFigure
 from matplotlib.patches import FancyArrowPatch
 from matplotlib import patheffects
 from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator
+from matplotlib.transforms import blended_transform_factory
 
-from .figures import record as R
-from .figures.style import OKABE_ITO
+from ..figures import record as R
+from ..figures.style import OKABE_ITO
 
 __all__ = ["draw", "save", "STYLE", "FORMATS"]
 
@@ -148,11 +149,14 @@ def _draw_mark(ax, m, panel_axes):
         line(m.value, color=m.color, lw=m.width, ls=_DASH[m.dash], label=label)
     elif isinstance(m, R.Text):
         kw = dict(ha=m.ha, va=m.va, color=m.color, fontsize=m.size)
-        if m.box:
-            kw["bbox"] = dict(fc="white", ec="none", alpha=0.8, pad=1)
-        if m.coords == "axes":
-            kw["transform"] = ax.transAxes
-        ax.text(m.x, m.y, m.text, **kw)
+        if m.box or m.edge:
+            kw["bbox"] = (dict(boxstyle="round,pad=0.2", fc="white", ec=m.edge, lw=1.5) if m.edge
+                          else dict(fc="white", ec="none", alpha=0.8, pad=1))
+        where = {"data": ax.transData, "axes": ax.transAxes,
+                 "x-data": blended_transform_factory(ax.transData, ax.transAxes),
+                 "y-data": blended_transform_factory(ax.transAxes, ax.transData)}[m.coords]
+        ax.annotate(m.text, (m.x, m.y), xycoords=where, xytext=m.offset,
+                    textcoords="offset points", **kw)
 
 
 def draw(record: R.Figure, fig=None, *, scale: float = 1.0):
