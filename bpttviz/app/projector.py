@@ -42,6 +42,7 @@ LAYOUT_CSS = f"""
   align-items: flex-start !important; gap: 8px 16px; max-width: 100%; overflow: visible; }}
 .bpttviz-app .bpttviz-controls {{ flex: 0 0 320px; width: 320px; position: sticky; top: 0;
   z-index: 2; background: #fff; max-height: 100vh; overflow-y: auto; overflow-x: hidden; }}
+.bpttviz-app .bpttviz-controls > * {{ flex-shrink: 0; }}
 .bpttviz-app .bpttviz-figures {{ display: flex; flex-flow: row wrap !important;
   flex: 1 1 {2 * FIGURE_MIN + 8}px; min-width: {FIGURE_MIN}px; max-width: 100%; gap: 4px 8px;
   align-items: flex-start; overflow: visible; }}
