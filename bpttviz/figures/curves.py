@@ -171,7 +171,10 @@ def lines(x, ys, labels, *, title="", xlabel="", ylabel="", log=True, lows=None,
             out.append(Points(mx, np.minimum(my, ylim[1]), colors[i % len(colors)], 10.0,
                               marker=mark, edge=MARK, edge_width=1.0))
     if note:
-        out.append(Text(0.98, 0.97, note, "axes", "right", "top", size=10, box=True))
+        # Opposite the legend across the top, so that neither covers the other.
+        left = legend in ("upper right", "center right", "right")
+        out.append(Text(0.02 if left else 0.98, 0.97, note, "axes", "left" if left else "right",
+                        "top", size=10, box=True))
     ticks = None if xticks is None else tuple(float(t) for t in xticks)
     labels_x = None if ticks is None else tuple(f"{t:g}" for t in ticks)
     panel = Panel(Axis(xlabel, xlim, xscale, ticks, labels_x), Axis(ylabel, ylim, "log" if log
