@@ -9,6 +9,7 @@ import pytest
 
 from bpttviz import Cost, ElmanRNN, bptt
 from bpttviz import figures as F
+import bpttviz.figures.style  # noqa: F401  (F.style)
 from bpttviz.schedules import last_loss, per_loss, tbptt
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -323,3 +324,26 @@ def test_last_frame_shows_every_share_and_their_sum():
     heat = p["sum"].marks[0]
     np.testing.assert_array_equal(heat.values[::-1], DATA["whh_grad"])   # row 0 on top
     assert f"{np.linalg.norm(DATA['whh_grad']):.2g}" in p["sum"].x.label
+
+
+# --- colours ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", [F.MAGNITUDE_CMAP, F.SIGNED_CMAP])
+def test_the_shipped_colour_maps_are_matplotlibs(name):
+    import matplotlib as mpl
+    expected = np.round(mpl.colormaps[name](np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8)
+    np.testing.assert_array_equal(F.style.colormap(name), expected)
+
+
+def test_an_unknown_colour_map_is_named():
+    with pytest.raises(ValueError, match="one of PuOr, viridis. Got 'jet'"):
+        F.style.colormap("jet")
+
+
+def test_a_lesson_kernel_does_not_import_matplotlib_until_a_download():
+    import subprocess
+    import sys
+    code = ("import sys; from bpttviz.app import VanishingApp, UnfoldingApp; "
+            "VanishingApp(query=''); UnfoldingApp(query=''); print('matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

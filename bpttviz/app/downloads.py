@@ -7,8 +7,6 @@ import html
 
 import ipywidgets as widgets
 
-from ..plots import save
-
 __all__ = ["FigureSaver"]
 
 
@@ -44,6 +42,9 @@ class FigureSaver:
         record = self.record()
         if record is None:
             raise ValueError("The figure has not been drawn yet: there is nothing to save.")
+        # Matplotlib is imported on the first download, not with every kernel: a page draws
+        # its figures in the browser.
+        from ..plots import save
         return save(record, fmt=fmt)
 
     def offer(self, fmt: str) -> str:

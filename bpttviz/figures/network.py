@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .record import Axis, ColourScale, Figure, Heatmap, Panel, Points, Rects, Segments, Text
-from .style import GREY, MAGNITUDE_CMAP, OKABE_ITO, OVERFLOW, SIGNED_CMAP
+from .style import GREY, MAGNITUDE_CMAP, OKABE_ITO, OVERFLOW, SIGNED_CMAP, colormap
 
 __all__ = ["unrolled", "unrolled_frames", "phase"]
 
@@ -45,13 +45,12 @@ def _viridis_hex(u, lut):
 
 
 def unrolled(frame, hidden_norms, error_norms, whh_norms, whh_grad, *, activation="tanh",
-             magnitude_colours=None, size=(875, 450)):
+             size=(875, 450)):
     """Frame ``frame`` (0 .. 2T) of the walk through one full BPTT run.
 
     ``hidden_norms`` (T,) are ``||h_t||``, ``error_norms`` (T,) ``||dL/dh_t||``,
     ``whh_norms`` (T,) the norm of each copy's share of the W_hh gradient and
-    ``whh_grad`` (H, H) their sum. ``magnitude_colours`` (256, 3) bytes is the
-    magnitude colour map (for the hidden nodes' fill; grey when not given).
+    ``whh_grad`` (H, H) their sum.
     """
     hn, en = np.asarray(hidden_norms, dtype=float), np.asarray(error_norms, dtype=float)
     wn = np.asarray(whh_norms, dtype=float)
@@ -80,10 +79,9 @@ def unrolled(frame, hidden_norms, error_norms, whh_norms, whh_grad, *, activatio
     widths = np.where(now, 4.0, 1.5)
     fill = ["#d9d9d9" if d else "#ffffff" for d in done]
     # The upper two thirds of viridis only, so the black labels stay readable.
-    lut = magnitude_colours
-    h_fill = [(_viridis_hex(0.35 + 0.65 * v / top_h, lut) if lut is not None else "#b8de29")
-              if (d and np.isfinite(v)) else (OVERFLOW if d else "#ffffff")
-              for v, d in zip(hn, done)]
+    lut = colormap(MAGNITUDE_CMAP)
+    h_fill = [_viridis_hex(0.35 + 0.65 * v / top_h, lut) if (d and np.isfinite(v))
+              else (OVERFLOW if d else "#ffffff") for v, d in zip(hn, done)]
     net = [
         Points(x, np.full(T, ROW["x"]), fill, NODE, edge=edges, edge_width=widths),
         Points(np.r_[-DX, x], np.full(T + 1, ROW["h"]), ["#ffffff"] + h_fill, NODE,

@@ -12,11 +12,15 @@ ticks.
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+from importlib import resources
+
 import numpy as np
 
 __all__ = ["OKABE_ITO", "SERIES_COLORS", "MAGNITUDE_CMAP", "SIGNED_CMAP", "EMPTY", "OVERFLOW",
            "MARK", "GREY", "HUGE", "LOG_FLOOR", "LOG_CEIL", "FIGURE_PX", "decades", "positive",
-           "log_limits", "span", "series"]
+           "log_limits", "span", "series", "colormap"]
 
 # Okabe & Ito (2008), "Color universal design": distinguishable with any colour vision.
 OKABE_ITO = {
@@ -86,3 +90,20 @@ def series(values, n, name="values"):
         raise ValueError(f"The {name!r} must have one entry per series ({n}). "
                          f"Got {len(values)} instead.")
     return values
+
+
+@lru_cache(maxsize=None)
+def colormap(name: str) -> np.ndarray:
+    """The 256 colours of colour map ``name`` as (256, 3) bytes: Matplotlib's, kept as data
+    (``colormaps.json``) so that a page can be coloured without importing Matplotlib.
+
+    Raises ``ValueError`` naming the colour maps shipped for any other name.
+    """
+    data = json.loads(resources.files(__package__).joinpath("colormaps.json").read_text())
+    maps = data["colormaps"]
+    if name not in maps:
+        raise ValueError(f"The colour map must be one of {', '.join(sorted(maps))}. "
+                         f"Got {name!r} instead.")
+    lut = np.frombuffer(bytes.fromhex(maps[name]), dtype=np.uint8).reshape(256, 3)
+    lut.setflags(write=False)
+    return lut

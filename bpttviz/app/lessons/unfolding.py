@@ -21,7 +21,6 @@ from ...engine import bptt
 from ...models import ElmanRNN
 from ..base import LessonApp
 from ..controls import Control
-from ..live.encode import colormap_lut
 from ..notices import overflow_notes, readout_html
 from .common import random_sequence
 
@@ -86,11 +85,9 @@ class UnfoldingApp(LessonApp):
 
     def render(self, result, values):
         u = result.trace.updates[0]
-        lut = colormap_lut(figures.MAGNITUDE_CMAP).reshape(256, 3)
         return {"network": figures.unrolled(values["frame"], result.hidden_norms, u.error_norms,
                                             u.whh_norms, u.grads["W_hh"],
-                                            activation=values["activation"],
-                                            magnitude_colours=lut)}
+                                            activation=values["activation"])}
 
     def describe(self, result, values):
         tr = result.trace

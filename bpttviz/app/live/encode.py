@@ -22,6 +22,7 @@ from dataclasses import fields, is_dataclass
 import numpy as np
 
 from ...figures import record as R
+from ...figures.style import colormap
 
 __all__ = ["encode", "MAX_CELLS", "MAX_CHUNKS"]
 
@@ -154,17 +155,10 @@ class Encoder:
         return v
 
 
-_LUTS = {}
-
-
 def colormap_lut(name: str) -> np.ndarray:
-    """The 256 colours of a Matplotlib colour map as (256 * 3,) bytes: the page's colours are
-    Matplotlib's."""
-    if name not in _LUTS:
-        import matplotlib as mpl
-        rgba = mpl.colormaps[name](np.linspace(0, 1, 256))
-        _LUTS[name] = np.round(rgba[:, :3] * 255).astype(np.uint8).ravel()
-    return _LUTS[name]
+    """The 256 colours of a colour map as (256 * 3,) bytes, Matplotlib's (see
+    :func:`bpttviz.figures.style.colormap`): the page's colours are the download's."""
+    return colormap(name).ravel()
 
 
 def encode(fig: R.Figure, previous=None, lut=colormap_lut):
