@@ -281,7 +281,7 @@ function ticksOf(axis, lengthPx, spacingPx) {
     const every = Math.max(1, Math.ceil(n / want));
     for (let e = e0; e <= e1; e++) {
       if ((e - e0) % every === 0 || n === 1) {
-        out.push({ v: base ** e, label: `$${base}^{${e === 0 && false ? "" : String(e).replace("-", "−")}}$` });
+        out.push({ v: base ** e, label: `$${base}^{${String(e).replace("-", "−")}}$` });
       }
     }
     if (base === 10 && every === 1 && n <= 6) {          // minor ticks 2..9 between decades
