@@ -7,19 +7,21 @@ from the sentence's own inputs only.
 
 import numpy as np
 import pytest
-from matplotlib.figure import Figure
 
 from bpttviz import bptt
-from bpttviz.app import CellsApp, SurfaceApp, TrainingApp, TruncationApp, UnfoldingApp, VanishingApp
-from bpttviz.app.alt_text import (cost_text, figure_text, flow_text, lag_norms_text, number,
-                                  plain, trend, truncation_bias_text)
+from bpttviz import figures as F
+from bpttviz.app import (BeyondApp, CellsApp, SurfaceApp, TrainingApp, TruncationApp,
+                         UnfoldingApp, VanishingApp)
+from bpttviz.app.alt_text import (MAX_CHARS, cost_text, figure_text, flow_text, lag_norms_text,
+                                  number, plain, position, trend, truncation_bias_text)
 from bpttviz.app.lessons.common import random_sequence, relative_flow
+from bpttviz.figures import lag_profile
 from bpttviz.models import ElmanRNN
-from bpttviz.plots import lag_profile
 from bpttviz.schedules import tbptt
 from bpttviz.steps import first_overflow as overflow_step
 
-ALL_APPS = (UnfoldingApp, VanishingApp, TruncationApp, TrainingApp, CellsApp, SurfaceApp)
+ALL_APPS = (UnfoldingApp, VanishingApp, TruncationApp, TrainingApp, CellsApp, SurfaceApp,
+            BeyondApp)
 
 
 @pytest.fixture(autouse=True)
@@ -45,6 +47,16 @@ def test_number_reads_as_spoken():
     assert number(np.nan) == "not a number"
 
 
+@pytest.mark.parametrize("x, said", [
+    (300, "300"), (300.0, "300"), (0, "0"), (-4, "-4"), (12.5, "12.5"), (0.25, "0.25"),
+    (123456, "123456"), (2.0 ** 40, "1099511627776"), (1 / 3, "0.3333"), (1e-5, "1e-05"),
+    (2.5e7, "25000000"), (1234567.5, "1.2e+06"), (np.inf, "infinity"),
+    (np.nan, "not a number"),
+])
+def test_position_reads_as_a_reader_counts(x, said):
+    assert position(x) == said
+
+
 def test_plain_drops_mathtext_markup():
     assert plain("‖∂loss$_τ$/∂h$_s$‖") == "‖∂lossτ/∂hs‖"
     assert plain("$\\gamma\\sigma_{max}$") == "max"
@@ -63,6 +75,12 @@ def test_trend_by_hand():
         "(1 of 3 values not finite)")
     assert trend([np.nan, np.inf], [0, 1], "E", "step") == "E has no finite value"
     assert trend([2.0], [7], "E", "step") == "E is 2 at step 7"
+
+
+def test_positions_in_a_trend_are_plain_numbers():
+    text = trend(np.linspace(2.0, 0.5, 301), np.arange(301), "the loss", "update")
+    assert text == "the loss falls from 2 at update 0 to 0.5 at update 300"
+    assert "e+" not in trend([1.0, 9.0, 1.0], [0, 1250, 2500], "E", "update")
 
 
 def test_trend_rejects_values_and_positions_of_different_shapes():
@@ -123,19 +141,47 @@ def test_truncation_sentences_follow_the_app_run():
     app.close()
 
 
-def test_figure_text_reads_lines_images_and_skips_reference_lines_and_colour_bars():
-    fig = Figure()
-    ax = fig.add_subplot()
-    ax.plot([0, 1, 2], [4.0, 2.0, 1.0], label="loss")
-    ax.axhline(3.0, label="threshold")           # in axes coordinates: not data
-    image = ax.imshow(np.array([[1.0, 2.0], [3.0, 8.0]]))
-    fig.colorbar(image)
-    ax.set_title("Training")
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss")
-    text = figure_text(fig)
-    assert text == ("Training (step across, loss up): loss falls from 4 at step 0 to 1 at "
-                    "step 2; a 2 by 2 colour map of values from 1 to 8.")
+def panel(marks, title="Training", x="step", y="loss", **kwargs):
+    return F.Panel(F.Axis(x, (0.0, 2.0)), F.Axis(y, (0.0, 10.0)), marks, title=title, **kwargs)
+
+
+def test_figure_text_reads_lines_and_colour_maps_and_skips_levels_and_rules():
+    fig = F.Figure((panel((
+        F.Line([0, 1, 2], [4.0, 2.0, 1.0], label="loss"),
+        F.Line([0, 2], [3.0, 3.0], label="baseline"),        # a level, not data
+        F.Rule(3.0, "y", label="threshold"),
+        F.Heatmap([[1.0, 2.0], [3.0, 8.0]], (0, 2, 0, 10),
+                  F.ColourScale(label="the colour bar's label"))),),))
+    assert figure_text(fig) == ("Training (step across, loss up): loss falls from 4 at step 0 to "
+                                "1 at step 2; a 2 by 2 colour map of values from 1 to 8.")
+
+
+def test_figure_text_reads_marks_texts_second_axes_and_every_panel():
+    first = panel((F.Points([0, 1, 2], [1, 2, 3], label="loss injected"),
+                   F.Points([1], [1]),                          # unlabelled: decoration
+                   F.Rects([0, 1], [0.5, 1.5], [0, 0], [3, 4]),  # unlabelled: bars
+                   F.Text(0.5, 0.5, "overflow from\nstep $τ$ = 3", "axes")), title="Left")
+    second = panel((F.Line([0, 1, 2], [1.0, 1.0, 1.0], axis="y2"),), title="$k_2$ right",
+                   x="update", y2=F.Axis("norm ratio", (0.1, 10.0), "log"),
+                   cell=(0, 1, 1, 1))
+    empty = panel((), title="", y="", cell=(0, 2, 1, 1))
+    text = figure_text(F.Figure((first, second, empty), cols=(1.0, 1.0, 1.0)))
+    assert text == ("Left (step across, loss up): loss injected: 3 marks; 2 bars; overflow from "
+                    "step τ = 3. k2 right (update across, loss up): norm ratio stays near 1 from "
+                    "update 0 to update 2. A plot: no data shown.")
+
+
+def test_figure_text_of_a_long_training_curve_counts_updates_in_plain_numbers():
+    record = F.lines(np.arange(2001), [np.linspace(1.0, 0.01, 2001)], ["A"], xlabel="update",
+                     ylabel="loss", title="Loss while training")
+    text = figure_text(record)
+    assert "A falls from 1 at update 0 to 0.01 at update 2000" in text and "e+" not in text
+
+
+def test_a_long_figure_text_is_cut_to_what_a_screen_reader_reads_at_each_change():
+    lines = [F.Line([0, 1], [1.0, float(i + 2)], label=f"series number {i}") for i in range(40)]
+    text = figure_text(F.Figure((panel(tuple(lines)),)))
+    assert MAX_CHARS - 10 < len(text) <= MAX_CHARS and text.endswith("…")
 
 
 # -- in the apps -------------------------------------------------------------------------------
@@ -153,6 +199,16 @@ def test_the_text_alternative_changes_with_the_figure_and_reaches_the_page():
     assert "bpttviz-alt-text" in app.alt_widgets["lag"].value
     assert after.split(":")[0] in app.alt_widgets["lag"].value
     assert 'aria-live="polite"' in app.alt_widgets["lag"].value
+    assert app.figures["lag"].description == after             # the canvas's aria-label
+    app.close()
+
+
+def test_positions_in_a_lessons_text_alternatives_read_as_plain_numbers():
+    app = VanishingApp(query="T=200&scale=0.5")
+    assert "at lag 199" in app.alt_text["lag"]
+    assert "at step 199" in app.alt_text["singular_values"]
+    assert not any("e+" in position for text in app.alt_text.values()
+                   for position in text.split(" at ")[1:])
     app.close()
 
 
@@ -163,4 +219,5 @@ def test_every_figure_of_every_lesson_has_a_text_alternative(cls):
     for name, text in app.alt_text.items():
         assert len(text) > 20, (name, text)
         assert "no data shown" not in text, (name, text)
+        assert app.figures[name].description == text, name
     app.close()

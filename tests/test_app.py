@@ -1,23 +1,29 @@
 """The lesson apps, driven from Python as a user drives them from the page.
 
 Setting a widget's value is what the browser does when a user moves a
-control. Engine runs are counted by wrapping the function each lesson module
-calls, so "one run per change" is measured, not taken from the app's word.
+control; ``widget.set_state`` is how a move from the page arrives. Engine
+runs are counted by wrapping the function each lesson module calls, so "one
+run per change" is measured, not taken from the app's word. What a figure
+shows is read from the record its live figure shows (``app.figures[name]
+.record``): the numbers the page draws.
 """
 
+import asyncio
 import base64
 import re
 import sys
+import time
 from html import unescape
 
 import numpy as np
 import pytest
-from matplotlib.colors import to_rgba
 
-from bpttviz import bptt, max_singular_value, plots, spectral_radius
+from bpttviz import bptt, figures, max_singular_value, plots, spectral_radius
 from bpttviz.app import (Control, LessonApp, TruncationApp, UnfoldingApp, VanishingApp,
                          parse_query)
+from bpttviz.app.base import SETTLE_S
 from bpttviz.app.downloads import FigureSaver
+from bpttviz.app.live import LiveFigure
 from bpttviz.app.lessons import truncated_bptt as truncation_module
 from bpttviz.app.lessons import unfolding as unfolding_module
 from bpttviz.app.lessons import vanishing_exploding as vanishing_module
@@ -80,6 +86,31 @@ def text_of(html):
     return unescape(re.sub(r"<[^>]+>", "", html))
 
 
+def panel_marks(app, name, panel=0):
+    """The marks of a panel of the figure the page shows."""
+    return app.figures[name].record.panels[panel].marks
+
+
+def marks_of(app, name, kind, panel=0):
+    """The marks of type ``kind`` ("Line", "Points", ...) the page shows in a panel."""
+    return [m for m in panel_marks(app, name, panel) if type(m).__name__ == kind]
+
+
+def labelled(app, name, label, panel=0):
+    """The mark labelled ``label`` in a panel of the figure the page shows."""
+    return next(m for m in panel_marks(app, name, panel) if getattr(m, "label", None) == label)
+
+
+def texts(app, name, panel=0):
+    """Every text written on a panel of the figure the page shows, in one string."""
+    return "\n".join(m.text for m in marks_of(app, name, "Text", panel))
+
+
+def versions(app):
+    """How many records each live figure has shown."""
+    return {name: fig.version for name, fig in app.figures.items()}
+
+
 # --- the base class, on a toy lesson --------------------------------------------------
 
 class Toy(LessonApp):
@@ -96,11 +127,11 @@ class Toy(LessonApp):
     presets = {"big": dict(n=9, x=1.0)}
     aliases = {"size": ("n", {"mode": "b"}), "count": ("n", {"mode": "a"})}
 
-    def build_figures(self):
-        fig = plots.new_figure(200, 150)
-        self.line, = fig.add_subplot().plot([], [])
+    figure_names = ("main",)
+
+    def __init__(self, query=None):
         self.renders = []
-        return {"main": fig}
+        super().__init__(query)
 
     def compute(self, values):
         if values["x"] == 0.0:
@@ -109,11 +140,18 @@ class Toy(LessonApp):
 
     def render(self, result, values):
         self.renders.append(values["view"])
-        self.line.set_data(np.arange(len(result)), result)
-        return ["main"]
+        record = figures.lines(np.arange(len(result)), [result], ["y"], log=False,
+                               title="toy", xlabel="step", ylabel="y")
+        # The view control moves a rule only: nothing to compute, one figure to draw.
+        return {"main": record.with_mark(0, figures.Rule(values["view"], "x"))}
 
     def constrain(self):
         self.widgets["view"].max = self.widgets["n"].value
+
+
+def toy_y(app):
+    """The y values of the toy's line, as the page shows them."""
+    return labelled(app, "main", "y").y
 
 
 def test_control_check_names_the_control_the_range_and_the_value():
@@ -154,9 +192,10 @@ def test_one_compute_per_change_and_none_for_a_view_only_control():
     assert app.runs == 1
     app.widgets["n"].value = 5
     assert app.runs == 2
-    np.testing.assert_array_equal(app.line.get_ydata(), np.arange(5) * 0.5)
+    np.testing.assert_array_equal(toy_y(app), np.arange(5) * 0.5)
     app.widgets["view"].value = 4
     assert app.runs == 2 and app.renders[-1] == 4
+    assert app.figures["main"].record.panels[0].marks[-1].value == 4
     assert "updated" in app.status.value
 
 
@@ -194,14 +233,14 @@ def test_preset_sets_its_values_with_one_compute():
 
 def test_an_error_in_a_callback_is_shown_in_the_page_and_never_raised():
     app = Toy(query="")
-    good = app.line.get_ydata().copy()
+    good = app.figures["main"].record
     app.widgets["x"].value = 0.0                       # compute raises
     shown = text_of(app.message.value)
     assert "Could not update the lesson: x must not be zero for this toy" in shown
     assert "Traceback" not in app.message.value
     assert "failed" in app.status.value
     assert "ValueError" in app.last_error               # kept for debugging, not shown
-    np.testing.assert_array_equal(app.line.get_ydata(), good)   # last good figure stays
+    assert app.figures["main"].record is good                     # last good figure stays
     app.widgets["x"].value = 0.3
     assert app.message.value == "" and "updated" in app.status.value
 
@@ -287,27 +326,51 @@ def test_link_reproduces_the_configuration(monkeypatch):
     assert "n=2" in app.link.value
 
 
-def test_each_figure_redraws_through_draw_idle_once_per_update(monkeypatch):
+def test_a_change_sends_only_the_figures_it_changed():
     app = Toy(query="")
-    calls = []
-    monkeypatch.setattr(app.canvases["main"], "draw_idle", lambda: calls.append(1))
+    assert versions(app) == {"main": 1}
     app.widgets["n"].value = 4
-    app.widgets["view"].value = 1
-    assert len(calls) == 2
+    app.widgets["view"].value = 1                   # nothing computed, the rule moves
+    assert versions(app) == {"main": 3} and app.runs == 2
+    app.widgets["flag"].value = True                # computed again: the same figure
+    assert versions(app) == {"main": 3} and app.runs == 3
 
 
-def test_figures_are_ipympl_canvases_in_the_layout_and_unknown_to_pyplot():
+def test_an_array_the_page_has_is_not_sent_again(monkeypatch):
+    app = TruncationApp(query="")
+    fig = app.figures["flow"]
+    sent = []
+    monkeypatch.setattr(fig, "send", lambda content, buffers=None:
+                        sent.append((content, [bytes(b) for b in buffers or []])))
+    heatmap = fig.spec["panels"][0]["marks"][0]["values"]["ref"]
+    before = fig.bytes_sent
+    app.widgets["k2"].value = 25        # what the schedule keeps changes, the flow does not
+    refs = [r for content, _ in sent for r in content["refs"]]
+    assert fig.version == 2 and refs
+    assert fig.spec["panels"][0]["marks"][0]["values"]["ref"] == heatmap and heatmap not in refs
+    new = sum(len(b) for _, buffers in sent for b in buffers)
+    assert fig.bytes_sent - before == new <= 60 * 60      # the mask: a byte a cell at most
+
+
+def descendants(widget):
+    """Every widget inside ``widget``'s layout."""
+    out, stack = [], [widget]
+    while stack:
+        w = stack.pop()
+        out.append(w)
+        stack.extend(getattr(w, "children", ()))
+    return out
+
+
+def test_figures_are_live_figures_in_the_layout_and_unknown_to_pyplot():
     import matplotlib.pyplot as plt
-    from ipympl.backend_nbagg import Canvas
     before = plt.get_fignums()
     app = Toy(query="")
-    assert isinstance(app.figures["main"].canvas, Canvas)
+    fig = app.figures["main"]
+    assert isinstance(fig, LiveFigure) and any(w is fig for w in descendants(app.widget))
+    assert fig.version == 1 and fig.spec["panels"] and fig.record is not None
+    app.savers["main"].render("png")            # Matplotlib draws downloads outside pyplot
     assert plt.get_fignums() == before
-    assert not app.canvases["main"].header_visible and not app.canvases["main"].resizable
-
-
-def pixels(canvas):
-    return np.asarray(canvas.buffer_rgba()).copy()
 
 
 @pytest.mark.parametrize("cls, control, values", [
@@ -317,32 +380,16 @@ def pixels(canvas):
     (TruncationApp, "k2", [11, 12, 30]),
     (TruncationApp, "schedule", ["keras", "per_loss"]),
 ], ids=["unfolding-frame", "unfolding-T", "vanishing", "truncation-k2", "truncation-schedule"])
-def test_redraws_over_the_cached_background_look_like_full_draws(cls, control, values):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+def test_after_changes_every_figure_shows_what_a_fresh_page_shows(cls, control, values):
     app = cls(query="")
-    for canvas in app.canvases.values():
-        canvas.draw()
     for value in values:
         app.widgets[control].value = value
-        for name, canvas in app.canvases.items():
-            canvas.draw()
-            blitted = pixels(canvas)
-            FigureCanvasAgg.draw(canvas)
-            differ = np.any(blitted != pixels(canvas), axis=-1).mean()
-            assert differ < 1e-3, f"{name}: {differ:.2%} of the pixels differ"
-
-
-def test_the_background_is_reused_while_the_ticks_stay_and_redrawn_when_they_move():
-    app = TruncationApp(query="")
-    canvas = app.canvases["timeline"]
-    canvas.draw()
-    background = canvas._background
-    app.widgets["k2"].value = 12             # same updates, same axes: ticks unchanged
-    canvas.draw()
-    assert canvas._background is background
-    app.widgets["T"].value = 80              # the time axis grows
-    canvas.draw()
-    assert canvas._background is not background
+        fresh = cls(query=app.query_string())
+        for name in app.figures:
+            assert figures.records_equal(app.figures[name].record, fresh.figures[name].record), \
+                f"{name} after {control}={value}"
+        fresh.close()
+    app.close()
 
 
 def test_figures_save_as_png_and_svg_for_download():
@@ -358,12 +405,22 @@ def test_figures_save_as_png_and_svg_for_download():
         saver.render("pdf")
 
 
+def test_a_download_is_matplotlibs_drawing_of_the_record_the_page_shows():
+    app = Toy(query="n=6")
+    app.widgets["view"].value = 2
+    assert app.savers["main"].render("png") == plots.save(app.figures["main"].record, fmt="png")
+    app.widgets["n"].value = 9
+    assert app.savers["main"].render("png") == plots.save(app.figures["main"].record, fmt="png")
+
+
 def test_a_failed_save_is_reported_in_the_page():
     app = Toy(query="")
-    saver = FigureSaver(app.figures["main"], "x", on_error=app._show_error)
-    saver.fig = None                                    # rendering now fails
-    saver._clicked("png")
-    assert "Could not save the figure as PNG" in text_of(app.message.value)
+    saver = FigureSaver(lambda: None, "x", on_error=app._show_error)     # nothing drawn yet
+    png = next(w for w in descendants(saver.widget) if "bpttviz-save-png" in w._dom_classes)
+    png.click()
+    assert ("Could not save the figure as PNG: The figure has not been drawn yet"
+            in text_of(app.message.value))
+    assert saver.link.value == "" and "failed" in app.status.value
 
 
 def test_busy_shows_progress_and_catches_errors():
@@ -381,44 +438,29 @@ def test_busy_shows_progress_and_catches_errors():
     assert "stopped by the user" in app.message.value
 
 
-def test_a_failing_draw_in_ipympls_handler_is_shown_in_the_page_and_never_raised(monkeypatch):
+@pytest.mark.parametrize("rendered, said", [
+    ({"main": "a picture"}, "A live figure shows a bpttviz.figures.Figure. Got str instead"),
+    ({"mian": None}, "Toy has no figure mian; its figures are main"),
+])
+def test_a_figure_that_cannot_be_shown_is_reported_in_the_page_and_never_raised(
+        monkeypatch, rendered, said):
     app = Toy(query="")
-    canvas = app.canvases["main"]
-    canvas.draw()
-    refreshed = []
-    monkeypatch.setattr(canvas.manager, "refresh_all", lambda: refreshed.append(1))
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("no renderer today")
-
-    monkeypatch.setattr(app.figures["main"], "draw", broken)
-    canvas.blit = False                      # the full draw, then the draw over a background
-    canvas.draw()
-    canvas.blit = True
-    canvas._background = None
-    canvas.draw()
-    shown = text_of(app.message.value)
-    assert "Could not draw the figure 'main': no renderer today" in shown
-    assert "failed" in app.status.value and "RuntimeError" in app.last_error
-    assert len(refreshed) == 2 and canvas._background is None     # the browser still hears
+    fig = app.figures["main"]
+    good, version = fig.record, fig.version
+    monkeypatch.setattr(app, "render", lambda result, values: rendered)
+    app.widgets["n"].value = 5
+    assert f"Could not update the lesson: {said}" in text_of(app.message.value)
+    assert "failed" in app.status.value and "Error" in app.last_error
+    assert fig.record is good and fig.version == version          # the page keeps its figure
     monkeypatch.undo()
-    app.widgets["n"].value = 5                                    # and the app goes on
-    canvas.draw()
-    assert app.message.value == "" and canvas._background is not None
+    app.widgets["n"].value = 6                                    # and the app goes on
+    assert app.message.value == "" and fig.version == version + 1
+    np.testing.assert_array_equal(toy_y(app), np.arange(6) * 0.5)
 
 
-def test_a_canvas_outside_an_app_raises_its_errors(monkeypatch):
-    app = Toy(query="")
-    canvas = app.canvases["main"]
-    canvas.on_error = None
-
-    def broken():
-        raise RuntimeError("no renderer today")
-
-    monkeypatch.setattr(canvas, "_draw_over_background", broken)
-    with pytest.raises(RuntimeError, match="no renderer today"):
-        canvas.draw()
-    assert app.message.value == ""
+def test_a_live_figure_outside_an_app_raises_its_errors():
+    with pytest.raises(TypeError, match="bpttviz.figures.Figure. Got dict instead"):
+        LiveFigure().show({"panels": []})
 
 
 def test_close_closes_every_widget():
@@ -426,6 +468,151 @@ def test_close_closes_every_widget():
     slider = app.widgets["n"]
     app.close()
     assert slider.comm is None
+
+
+# --- changes from the page: the newest value wins ------------------------------------------
+
+def from_page(widget, **state):
+    """What ipywidgets does with a control's update message from the page (a user's move)."""
+    widget._handle_msg({"content": {"data": {"method": "update", "state": state,
+                                             "buffer_paths": []}}, "buffers": []})
+
+
+def in_a_kernel(app, moves):
+    """Run ``moves()`` (a coroutine function) on a running event loop, as a kernel does, once
+    the app has been quiet for a while; returns what it returns."""
+    async def session():
+        await asyncio.sleep(2 * SETTLE_S)
+        return await moves()
+    return asyncio.run(session())
+
+
+def test_a_burst_of_changes_from_the_page_computes_only_the_newest():
+    app = Toy(query="")
+    values = [1 + (7 * i) % 10 for i in range(60)] + [7]
+
+    async def held_key():                   # queued messages, handled back to back
+        before = app.runs
+        for v in values:
+            from_page(app.widgets["n"], value=v)
+        await asyncio.sleep(4 * SETTLE_S)
+        return app.runs - before
+
+    assert in_a_kernel(app, held_key) == 1
+    assert app.values()["n"] == 7 and len(app.result) == 7
+    np.testing.assert_array_equal(toy_y(app), np.arange(7) * 0.5)
+    assert "n=7" in app.link.value
+
+
+def test_changes_between_which_the_kernel_is_free_cost_one_computation_per_settle_time():
+    app = Toy(query="")
+
+    async def dragged_slider():
+        before, t0 = app.runs, time.monotonic()
+        for i in range(100):
+            from_page(app.widgets["n"], value=1 + i % 10)
+            await asyncio.sleep(0)          # the loop runs between two messages
+        elapsed = time.monotonic() - t0
+        await asyncio.sleep(4 * SETTLE_S)
+        return app.runs - before, elapsed
+
+    ran, elapsed = in_a_kernel(app, dragged_slider)
+    assert 1 <= ran <= 2 + elapsed / SETTLE_S and ran < 100 / 4
+    assert app.values()["n"] == 10 and len(app.result) == 10       # the last move wins
+    np.testing.assert_array_equal(toy_y(app), np.arange(10) * 0.5)
+
+
+def test_a_single_change_from_the_page_is_computed_at_once():
+    app = Toy(query="")
+
+    async def one_move():
+        before = app.runs
+        from_page(app.widgets["n"], value=6)
+        await asyncio.sleep(SETTLE_S / 5)   # well before a settle time has passed
+        return app.runs - before
+
+    assert in_a_kernel(app, one_move) == 1 and len(app.result) == 6
+
+
+def test_a_burst_of_view_changes_computes_nothing_and_draws_the_newest():
+    app = Toy(query="n=10")
+    runs, renders = app.runs, len(app.renders)
+
+    async def frames():
+        for v in range(1, 11):
+            from_page(app.widgets["view"], value=v)
+        await asyncio.sleep(4 * SETTLE_S)
+
+    in_a_kernel(app, frames)
+    assert app.runs == runs and app.renders[renders:] == [10]
+    assert panel_marks(app, "main")[-1].value == 10
+
+
+def test_changes_made_from_python_are_computed_at_once_in_a_kernel_too():
+    app = Toy(query="")
+
+    async def script():
+        counts = [app.runs]
+        app.set(n=4)
+        counts.append(app.runs)
+        app.widgets["n"].value = 6
+        counts.append(app.runs)
+        app.apply_preset("big")
+        counts.append(app.runs)
+        return counts
+
+    assert in_a_kernel(app, script) == [1, 2, 3, 4]
+    assert len(app.result) == 9 and app.result[-1] == 8.0
+
+
+# --- clicks on a figure ----------------------------------------------------------------------
+
+def click(fig, content):
+    """What ipywidgets does with a custom message from the page."""
+    fig._handle_msg({"content": {"data": {"method": "custom", "content": content}},
+                     "buffers": []})
+
+
+def test_a_click_in_a_panel_reaches_the_callbacks_in_data_coordinates():
+    fig = LiveFigure(figures.lines(np.arange(3.0), [np.ones(3)], ["a"], log=False))
+    got = []
+    fig.on_click(lambda panel, x, y: got.append((panel, x, y)))
+    fig.on_click(lambda panel, x, y: got.append("second"))
+    click(fig, {"type": "click", "panel": 0, "x": 1.5, "y": 2})
+    assert got == [(0, 1.5, 2.0), "second"] and isinstance(got[0][2], float)
+
+
+@pytest.mark.parametrize("content", [
+    {"type": "click", "panel": 2, "x": 1.0, "y": 1.0},             # no such panel
+    {"type": "click", "panel": -1, "x": 1.0, "y": 1.0},
+    {"type": "click", "panel": "0", "x": 1.0, "y": 1.0},
+    {"type": "click", "panel": True, "x": 1.0, "y": 1.0},
+    {"type": "click", "panel": 0.0, "x": 1.0, "y": 1.0},
+    {"type": "click", "panel": 0, "x": "1", "y": 1.0},
+    {"type": "click", "panel": 0, "x": float("nan"), "y": 1.0},
+    {"type": "click", "panel": 0, "x": 1.0, "y": float("inf")},
+    {"type": "click", "panel": 0, "x": True, "y": 1.0},
+    {"type": "click", "panel": 0, "x": [1.0], "y": 1.0},
+    {"type": "click", "panel": 0, "x": 1.0},
+    {"type": "clack", "panel": 0, "x": 1.0, "y": 1.0},
+    ["click", 0, 1.0, 1.0],
+    "click",
+], ids=lambda c: repr(c)[:40])
+def test_a_click_message_that_is_not_a_click_in_a_panel_is_ignored(content):
+    fig = LiveFigure(figures.flow_panels([np.tril(np.ones((3, 3)))] * 2, ["a", "b"]))
+    assert len(fig.record.panels) == 2
+    got = []
+    fig.on_click(lambda *args: got.append(args))
+    click(fig, content)
+    assert got == []
+
+
+def test_a_click_before_anything_is_shown_is_ignored():
+    fig = LiveFigure()
+    got = []
+    fig.on_click(lambda *args: got.append(args))
+    click(fig, {"type": "click", "panel": 0, "x": 1.0, "y": 1.0})
+    assert got == []
 
 
 # --- lesson 1: unfolding ----------------------------------------------------------------
@@ -445,15 +632,17 @@ def test_unfolding_runs_full_bptt_on_the_network_the_controls_describe(counted):
 def test_unfolding_frames_step_through_without_running_the_engine(counted):
     app = UnfoldingApp(query="")
     runs = counted(unfolding_module, "bptt")
-    art = app.artists["network"]
     T = app.result.trace.T
     app.widgets["frame"].value = 2
-    hidden = [not np.allclose(c, to_rgba("white")) for c in art.hidden.get_facecolors()]
-    assert hidden == [False, True, True, True, False, False]
+    # The row of hidden states: h_{-1}, then h_0 .. h_4, filled once computed.
+    hidden = marks_of(app, "network", "Points")[1]
+    assert [c != "#ffffff" for c in hidden.color] == [False, True, True, True, False, False]
     app.widgets["frame"].value = 2 * T                  # the sum
     u = app.result.trace.updates[0]
-    assert [b.get_height() for b in art.bars] == pytest.approx(u.whh_norms.tolist())
-    np.testing.assert_allclose(art.sum_image.get_array(), u.grads["W_hh"])
+    bars, = marks_of(app, "network", "Rects", panel=1)
+    np.testing.assert_allclose(bars.y1, u.whh_norms)
+    total, = marks_of(app, "network", "Heatmap", panel=2)
+    np.testing.assert_allclose(total.values[::-1], u.grads["W_hh"])   # row 0 at the bottom
     assert runs == []
 
 
@@ -469,7 +658,8 @@ def test_unfolding_T_redraws_the_copies_and_extends_the_walk(counted):
     runs = counted(unfolding_module, "bptt")
     app.widgets["T"].value = 8
     assert len(runs) == 1
-    assert app.artists["network"].T == 8 and len(app.artists["network"].bars) == 8
+    assert marks_of(app, "network", "Points")[0].x.size == 8
+    assert marks_of(app, "network", "Rects", panel=1)[0].x0.size == 8
     assert app.widgets["frame"].max == 16 and app.play.max == 16
     app.widgets["frame"].value = 16
     app.widgets["T"].value = 3
@@ -483,7 +673,7 @@ def test_vanishing_one_engine_run_per_change_feeds_every_figure(counted, counted
     runs = counted(vanishing_module, "bptt")
     sweeps = counted_everywhere(run_schedule)
     jacobians = counted_everywhere(jacobians_module._jacobians)
-    flow_before = app.artists["flow"].image.get_array().copy()
+    flow_before = marks_of(app, "flow", "Heatmap")[0].values
     app.widgets["scale"].value = 1.5
     # One BPTT run, and the step Jacobians once for both the singular values and lambda.
     assert len(runs) == 1 and len(sweeps) == 1 and len(jacobians) == 1
@@ -493,14 +683,15 @@ def test_vanishing_one_engine_run_per_change_feeds_every_figure(counted, counted
     assert r.lyapunov == lyapunov_exponent(r.model, r.inputs)
     assert spectral_radius(r.model.params["W_hh"]) == pytest.approx(1.5)
     below = np.tril(np.ones_like(r.flow, dtype=bool))
-    shown = app.artists["flow"].image.get_array()
+    shown = marks_of(app, "flow", "Heatmap")[0].values
     np.testing.assert_allclose(shown[below], r.flow[below])
     assert not np.allclose(flow_before[below], shown[below])
-    lags, med, _, _ = plots.lag_profile(relative_flow(r.flow))
-    np.testing.assert_allclose(app.artists["lag"].median.get_ydata(), med)
-    np.testing.assert_allclose(app.artists["lag"].bound.get_ydata(), pascanu_bound(r.model, lags))
-    offsets = np.asarray(app.artists["singular_values"].points.get_offsets())
-    assert len(offsets) == np.isfinite(r.singular_values).sum()
+    lags, med, _, _ = figures.lag_profile(relative_flow(r.flow))
+    median, bound = marks_of(app, "lag", "Line")
+    np.testing.assert_allclose(median.y, med)
+    np.testing.assert_allclose(bound.y, pascanu_bound(r.model, lags))
+    points = labelled(app, "singular_values", "all singular values")
+    assert points.x.size == np.isfinite(r.singular_values).sum()
 
 
 def test_relative_flow_never_exceeds_the_pascanu_bound():
@@ -552,7 +743,8 @@ def test_vanishing_overflow_is_shown_where_it_happened():
     assert trace.first_nonfinite is not None and trace.updates[0].first_nonfinite is not None
     assert step == min(trace.first_nonfinite, trace.updates[0].first_nonfinite)
     assert f"overflowed at step {step}" in text_of(app.notes.value)
-    assert str(step) in app.artists["flow"].note.get_text()
+    assert f"overflow from step {step}" in texts(app, "flow")
+    assert [m.value for m in marks_of(app, "flow", "Rule")] == [step, step]   # the cross-hair
     assert app.message.value == ""                       # an overflow is a result, not an error
     app.widgets["scale"].value = 0.5
     assert app.notes.value == ""
@@ -583,17 +775,18 @@ def test_truncation_figures_show_the_schedule_run(counted):
     app = TruncationApp(query="T=40&k1=4&k2=6")
     r = app.result
     assert r.schedule.params == {"k1": 4, "k2": 6} and r.trace.schedule is r.schedule
-    segs = app.artists["timeline"].reach.get_segments()
-    assert len(segs) == sum(int((p.starts <= p.losses).sum()) for p in r.schedule.updates)
-    dropped = app.artists["flow"].shade.get_array()[..., 3] > 0
+    segs = labelled(app, "timeline", "states a loss reaches")
+    assert segs.x0.size == sum(int((p.starts <= p.losses).sum()) for p in r.schedule.updates)
+    dropped, = marks_of(app, "flow", "Mask")
     below = np.tril(np.ones((40, 40), dtype=bool))
-    assert np.array_equal(dropped, below & ~r.schedule.kept_any)
+    assert np.array_equal(dropped.where, below & ~r.schedule.kept_any)
     full = bptt(r.model, r.inputs, r.targets).cost
-    widths = [b.get_width() for b in app.artists["cost"].current]
+    widths = labelled(app, "cost", "this schedule").x1
     assert widths == pytest.approx([r.trace.cost.forward_steps / full.forward_steps,
                                     r.trace.cost.backward_steps / full.backward_steps,
                                     r.trace.cost.peak_stored_floats / full.peak_stored_floats])
-    assert app.artists["bias"].marker.get_xdata()[0] == 6
+    star = labelled(app, "bias", "this schedule")
+    assert star.x.tolist() == [6] and star.y.tolist() == pytest.approx([r.point.cosine[0]])
 
 
 @pytest.mark.parametrize("name", list(SCHEDULES))

@@ -12,7 +12,7 @@ from bpttviz.app.lessons import beyond_truncation as training_module
 from bpttviz.app.lessons.beyond_truncation import METHOD_LABELS, RECURRENT, echo_batch
 from bpttviz.diagnostics import compare_estimators
 from bpttviz.training import train
-from test_app import counted, no_voila_environment, text_of  # noqa: F401
+from test_app import counted, labelled, no_voila_environment, text_of  # noqa: F401
 
 QUICK = "updates=30&samples=4&T=12&lag=4&k2=3"
 
@@ -34,15 +34,16 @@ def test_the_figures_show_what_the_diagnostics_compute(counted):
                              k2_values=(3,), n_seeds=4, k_min=2, p=0.3, seed=0,
                              params=RECURRENT)
     np.testing.assert_allclose(c.cosine_mean, ref.cosine_mean)
-    art = app.artists["bias"]
-    for i in range(len(METHOD_LABELS)):
-        x, y = art.points[i].get_data()
-        assert x[0] == pytest.approx(c.cosine_sd[i]) and y[0] == pytest.approx(c.cosine_mean[i])
+    for i, label in enumerate(METHOD_LABELS):
+        point = labelled(app, "bias", label)
+        assert point.x[0] == pytest.approx(c.cosine_sd[i])
+        assert point.y[0] == pytest.approx(c.cosine_mean[i])
     assert c.cosine_mean[-1] == pytest.approx(1.0, abs=1e-12)               # RTRL is exact
     assert c.cosine_sd[0] == 0 and c.cosine_sd[2] > 0                       # TBPTT fixed, UORO not
     cost = app.result.cost
-    x, y = app.artists["cost"].lines[3].get_data()                         # RTRL
-    np.testing.assert_allclose(y, cost.flops_per_step["rtrl"])
+    rtrl = labelled(app, "cost", METHOD_LABELS[3])
+    np.testing.assert_allclose(rtrl.x, cost.hidden)
+    np.testing.assert_allclose(rtrl.y, cost.flops_per_step["rtrl"])
     assert cost.slopes["rtrl"] > cost.slopes["uoro"] + 1
     assert "RTRL: cosine 1.000" in text_of(app.readout.value)
 
@@ -64,8 +65,8 @@ def test_race_trains_the_four_methods_from_the_same_start_and_shows_their_losses
     again = train(app.result.model.copy(), app.result.task, progress=False,
                   **app.result.configs[3])
     np.testing.assert_allclose(run.rows(3)["loss"], again.loss)
-    for i in range(4):
-        np.testing.assert_allclose(app.artists["race"].lines[i].get_ydata(), run.rows(i)["loss"])
+    for i, label in enumerate(METHOD_LABELS):
+        np.testing.assert_allclose(labelled(app, "race", label).y, run.rows(i)["loss"])
         assert len(run.rows(i)["loss"]) == 30
     assert "raced" in app.status.value and not app.start_button.disabled
 
@@ -109,7 +110,8 @@ def test_presets_query_link_and_downloads():
 
 def test_after_a_failed_change_the_race_refuses_to_train_the_earlier_settings(monkeypatch):
     app = BeyondApp(query=QUICK)
-    shown = app.artists["race"].lines[0].axes.get_xlim()
+    shown = app.figures["race"].record
+    assert shown.panels[0].x.limits == (0, 30)
 
     def failing(*args, **kwargs):
         raise ValueError("no comparison")
@@ -118,7 +120,7 @@ def test_after_a_failed_change_the_race_refuses_to_train_the_earlier_settings(mo
     app.widgets["updates"].value = 50                    # the page shows 50, the setup has 30
     assert "no comparison" in text_of(app.message.value)
     assert app.result.values["updates"] == 30
-    assert app.artists["race"].lines[0].axes.get_xlim() == shown
+    assert app.figures["race"].record is shown                 # the race still shows 30
     app.start_button.click()
     assert app.run is None and app.train_runs == 0
     assert "could not be computed" in text_of(app.message.value)
@@ -126,4 +128,4 @@ def test_after_a_failed_change_the_race_refuses_to_train_the_earlier_settings(mo
     app.widgets["updates"].value = 40
     run = app.start()
     assert run.n_updates == 40 and all(len(run.rows(i)["loss"]) == 40 for i in range(4))
-    assert app.artists["race"].lines[0].axes.get_xlim() == (-1, 40)
+    assert app.figures["race"].record.panels[0].x.limits == (0, 40)

@@ -2,7 +2,8 @@
 
 Setting a widget's value is what the browser does when a user moves a
 control; clicking a button calls its handlers. Engine and training runs are
-counted by wrapping the function each lesson module calls.
+counted by wrapping the function each lesson module calls. What a figure
+shows is read from the record its live figure shows.
 """
 
 import asyncio
@@ -23,14 +24,20 @@ from bpttviz.diagnostics import cliff_descent, cliff_loss
 from bpttviz.engine import run_schedule
 from bpttviz.schedules import tbptt
 from bpttviz.training import train
-# The same helpers as lessons 1-3: QUERY_STRING cleared, calls counted, text of HTML, and
-# redraws over the cached background compared with full draws.
-from test_app import counted, counted_everywhere, no_voila_environment, text_of  # noqa: F401
+# The same helpers as lessons 1-3: QUERY_STRING cleared, calls counted, text of HTML, the
+# marks a figure shows, clicks from the page, and a changed page compared with a fresh one.
+from test_app import (click, counted, counted_everywhere, labelled, marks_of,  # noqa: F401
+                      no_voila_environment, text_of, texts, versions)
 from test_app import \
-    test_redraws_over_the_cached_background_look_like_full_draws as same_pixels_as_full_draws
+    test_after_changes_every_figure_shows_what_a_fresh_page_shows as same_as_a_fresh_page
 
 
 QUICK = "updates=40&T=12&k1_a=12&k2_a=3&k1_b=12&k2_b=12"
+
+
+def curves(app, name):
+    """The labelled data lines of a figure the page shows (one per series)."""
+    return [m for m in marks_of(app, name, "Line") if m.label and m.dash == "solid"]
 
 
 # --- lesson 4: the task, the windows and the memory -----------------------------------------
@@ -89,8 +96,8 @@ def test_a_change_computes_the_setup_once_and_trains_nothing(counted, counted_ev
     setup = app.result
     assert setup.schedules[0].k2 == 8 and setup.configs[0]["k2"] == 8
     # The last update (the only one with a target) reaches back k2 states from the end.
-    segs = app.artists["reach"].windows[0].get_segments()
-    assert len(segs) == 1 and segs[0][0][0] == pytest.approx(20 - 8 - 0.45)
+    segs = marks_of(app, "reach", "Segments")[0]                # A's windows
+    assert segs.x0.size == 1 and segs.x0[0] == pytest.approx(20 - 8 - 0.45)
 
 
 @pytest.mark.parametrize("control, value, measured", [
@@ -120,7 +127,7 @@ def test_the_spectral_radius_changes_the_memory_of_an_elman_network_and_a_return
     app.widgets["radius"].value = 1.0                 # measured before: kept
     app.widgets["k2_b"].value = 9
     assert len(costs) == 1
-    assert app.artists["memory"].line.get_ydata().tolist() == [
+    assert labelled(app, "memory", "checkpoint every m steps").y.tolist() == [
         c.peak_stored_floats for c in app.result.checkpoint_costs]
 
 
@@ -130,11 +137,11 @@ def test_the_memory_figure_is_what_the_engine_measures():
     b = s.batch
     measured = [bptt(s.model, b.inputs, b.targets, loss=b.loss, mask=b.mask, checkpoint=int(m),
                      record=False).cost for m in s.checkpoints]
-    line = app.artists["memory"].line
-    np.testing.assert_array_equal(line.get_xdata(), s.checkpoints)
-    np.testing.assert_array_equal(line.get_ydata(), [c.peak_stored_floats for c in measured])
+    line = labelled(app, "memory", "checkpoint every m steps")
+    np.testing.assert_array_equal(line.x, s.checkpoints)
+    np.testing.assert_array_equal(line.y, [c.peak_stored_floats for c in measured])
     plain = bptt(s.model, b.inputs, b.targets, loss=b.loss, mask=b.mask, record=False).cost
-    assert app.artists["memory"].store_all.get_ydata()[0] == plain.peak_stored_floats
+    assert labelled(app, "memory", "every state's cache kept").y[0] == plain.peak_stored_floats
     # Checkpointing stores less than keeping every cache somewhere, and pays in forward steps.
     assert min(c.peak_stored_floats for c in measured) < plain.peak_stored_floats
     assert all(c.forward_steps > plain.forward_steps for c in measured)
@@ -173,14 +180,15 @@ def test_start_trains_A_and_B_from_the_same_start_and_the_curves_show_their_hist
     cfg = app.result.configs[0]
     again = train(app.result.model.copy(), app.result.task, progress=False, **cfg)
     np.testing.assert_allclose(run.rows(0)["loss"], again.loss)
-    art = app.artists
     for i in range(2):
-        np.testing.assert_allclose(art["loss"].lines[i].get_ydata(), run.rows(i)["loss"])
-        np.testing.assert_allclose(art["grad"].lines[i].get_ydata(), run.rows(i)["grad_norm"])
-        assert len(run.rows(i)["loss"]) == 40
+        loss, grad = (curves(app, name)[i] for name in ("loss", "grad"))
+        np.testing.assert_allclose(loss.y, run.rows(i)["loss"])
+        np.testing.assert_allclose(grad.y, run.rows(i)["grad_norm"])
+        assert len(run.rows(i)["loss"]) == 40 and loss.label.startswith(("A", "B")[i] + ": k1=12")
     assert "trained: A 40 updates, B 40 updates" in app.status.value
     assert app.progress.layout.display == "none" and not app.start_button.disabled
-    assert art["loss"].baseline.get_ydata()[0] == pytest.approx(app.result.task.baseline)
+    baseline = labelled(app, "loss", "baseline (ignores the inputs)")
+    assert baseline.y[0] == pytest.approx(app.result.task.baseline)
 
 
 def test_a_window_below_the_lag_learns_less_than_one_above_it():
@@ -199,11 +207,12 @@ def test_an_explosion_stops_cleanly_and_the_page_says_at_which_update():
     notes = text_of(app.notes.value)
     assert f"at update {a.stopped_at}" in notes and notes.startswith("NoteA stopped")
     assert app.message.value == ""                      # an explosion is a result, not an error
-    mx, my = app.artists["loss"].marks[0].get_data()
-    assert list(mx) == [a.stopped_at] and my[0] <= app.artists["loss"].ax.get_ylim()[1]
-    assert np.size(app.artists["loss"].marks[1].get_data()[0]) == 0
+    end, = marks_of(app, "loss", "Points")              # where A stopped; B has no mark
+    top = app.figures["loss"].record.panels[0].y.limits[1]
+    assert end.x.tolist() == [a.stopped_at] and end.y[0] <= top
+    assert end.color == curves(app, "loss")[0].color
     app.widgets["seed"].value = 1                       # a change clears the curves and the note
-    assert app.notes.value == "" and np.size(app.artists["loss"].lines[0].get_xdata()) == 0
+    assert app.notes.value == "" and curves(app, "loss")[0].x.size == 0
 
 
 def test_in_a_kernel_training_runs_in_the_background_and_stop_ends_it():
@@ -241,8 +250,8 @@ def test_moving_a_control_while_training_stops_the_run_and_clears_the_curves(cou
     run = asyncio.run(session())
     assert not run.alive() and run.stop_requested.is_set()
     assert app.run is None and costs == []                # the network did not change
-    assert np.size(app.artists["loss"].lines[0].get_xdata()) == 0
-    assert "press Train" in app.artists["loss"].note.get_text()
+    assert curves(app, "loss")[0].x.size == 0
+    assert "press Train" in texts(app, "loss")
     assert "updated" in app.status.value
 
 
@@ -333,16 +342,19 @@ def test_cells_one_change_runs_each_cell_once_and_every_panel_shows_its_flow(cou
     app.widgets["hidden"].value = 8
     assert len(runs) == 3 and app.runs == 2
     assert [type(args[0]).__name__ for args, _ in runs] == ["ElmanRNN", "LSTM", "GRU"]
-    art = app.artists["flows"]
-    vmin, vmax = art.norm.vmin, art.norm.vmax
+    panels = app.figures["flows"].record.panels
+    heatmaps = [marks_of(app, "flows", "Heatmap", panel=i)[0] for i in range(len(panels))]
+    assert [p.title for p in panels] == list(CELL_NAMES)
+    scale = heatmaps[0].scale
     below = np.tril(np.ones((30, 30), dtype=bool))
-    for im, c in zip(art.images, app.result.runs):
-        assert im.norm is art.norm                       # one colour scale for the three
-        shown = im.get_array()
-        ok = below & (c.flow > vmin)
-        np.testing.assert_allclose(shown[ok], c.flow[ok])
-        assert np.all(c.flow[below] <= vmax)
-    assert len(app.artists["lag"].lines) == len(CELL_NAMES)
+    for heatmap, c in zip(heatmaps, app.result.runs):
+        same = (heatmap.scale.norm, heatmap.scale.vmin, heatmap.scale.vmax)
+        assert same == (scale.norm, scale.vmin, scale.vmax)     # one colour scale for the three
+        ok = below & (c.flow > scale.vmin)
+        np.testing.assert_allclose(heatmap.values[ok], c.flow[ok])
+        assert np.all(c.flow[below] <= scale.vmax)
+    assert [m.scale.colorbar for m in heatmaps] == [False, False, True]     # one colour bar
+    assert [line.label for line in curves(app, "lag")] == list(CELL_NAMES)
 
 
 def test_elman_controls_change_only_the_elman_panel_and_forget_bias_only_the_lstm():
@@ -371,11 +383,10 @@ def test_the_lstm_carries_errors_further_and_forgets_when_its_gate_closes():
 
 def test_cells_lag_plot_and_jacobian_plot_show_the_runs():
     app = CellsApp(query="T=20&activation=relu")
-    for line, c in zip(app.artists["lag"].lines, app.result.runs):
-        np.testing.assert_allclose(line.get_ydata(), np.where(c.lag_median > 0, c.lag_median,
-                                                              np.nan))
-    for line, c in zip(app.artists["jacobian"].lines, app.result.runs):
-        np.testing.assert_allclose(line.get_ydata(), c.singular_values.max(axis=1))
+    for line, c in zip(curves(app, "lag"), app.result.runs):
+        np.testing.assert_allclose(line.y, np.where(c.lag_median > 0, c.lag_median, np.nan))
+    for line, c in zip(curves(app, "jacobian"), app.result.runs):
+        np.testing.assert_allclose(line.y, c.singular_values.max(axis=1))
     assert app.result.runs[0].model.activation == "relu"
 
 
@@ -417,25 +428,28 @@ def test_what_a_new_threshold_keeps_is_what_it_would_compute():
         np.testing.assert_array_equal(kept.loss, fresh.loss)
     np.testing.assert_array_equal(app.result.slice_loss, cliff_loss(v["w0"], app.result.b,
                                                                      T=v["T"]))
-    np.testing.assert_array_equal(app.artists["surface"].paths[1].get_xdata(), clipped.w)
+    np.testing.assert_array_equal(labelled(app, "surface", "with clipping").x, clipped.w)
     assert app.widgets["steps"].description == "gradient steps"
 
 
 def test_the_figures_show_the_surface_and_both_paths():
     app = SurfaceApp(query="w0=5&b0=-3&lr=0.1&clip=0.5&steps=60")
     w, b, loss = surface_grid("cliff", 50)
-    np.testing.assert_allclose(app.artists["surface"].image.get_array(), loss)
+    np.testing.assert_allclose(marks_of(app, "surface", "Heatmap")[0].values, loss)
     np.testing.assert_allclose(loss[7, 11], cliff_loss(w[11], b[7]))
     free = cliff_descent(5.0, -3.0, lr=0.1, steps=60)
     clipped = cliff_descent(5.0, -3.0, lr=0.1, steps=60, clip=0.5)
-    for line, p in zip(app.artists["surface"].paths, (free, clipped)):
-        np.testing.assert_allclose(line.get_xdata(), p.w)
-        np.testing.assert_allclose(line.get_ydata(), p.b)
+    for label, p in zip(("without clipping", "with clipping"), (free, clipped)):
+        line = labelled(app, "surface", label)
+        np.testing.assert_allclose(line.x, p.w)
+        np.testing.assert_allclose(line.y, p.b)
     fired = np.flatnonzero(clipped.clipped)
     assert fired.size > 0
-    np.testing.assert_array_equal(app.artists["grad"].marks[1].get_xdata(), fired)
-    assert app.artists["grad"].refs[1].get_ydata()[0] == 0.5
-    np.testing.assert_allclose(app.artists["slice"].lines[0].get_ydata(), cliff_loss(5.0, b))
+    marked, = marks_of(app, "grad", "Points")           # only the clipped path has marks
+    np.testing.assert_array_equal(marked.x, fired)
+    threshold = [m for m in marks_of(app, "grad", "Line") if m.dash == "dotted" and m.x.size]
+    assert [m.y.tolist() for m in threshold] == [[0.5, 0.5]]
+    np.testing.assert_allclose(labelled(app, "slice", "E at the start's w").y, cliff_loss(5.0, b))
 
 
 def test_the_default_shows_the_cliff_throwing_the_unclipped_path_away():
@@ -443,8 +457,8 @@ def test_the_default_shows_the_cliff_throwing_the_unclipped_path_away():
     free, clipped = app.result.paths
     assert np.nanmax(free.grad_norm) > 100 * app.values()["clip"]
     assert clipped.loss[-1] < 0.1 * free.loss[-1]
-    assert "without clipping: leaves the view at step" in app.artists["surface"].note.get_text()
-    assert "with clipping: leaves" not in app.artists["surface"].note.get_text()
+    assert "without clipping: leaves the view at step" in texts(app, "surface")
+    assert "with clipping: leaves" not in texts(app, "surface")
 
 
 def test_a_view_keeps_the_start_inside_it():
@@ -461,16 +475,17 @@ def test_a_view_keeps_the_start_inside_it():
 def test_a_click_on_the_surface_moves_the_start(counted):
     app = SurfaceApp(query="")
     descents = counted(surface_module, "cliff_descent")
-
-    class Click:
-        inaxes = app.artists["surface"].ax
-        xdata, ydata = 6.012, -2.49
-
-    app._clicked(Click)
+    click(app.figures["surface"], {"type": "click", "panel": 0, "x": 6.012, "y": -2.49})
     assert (app.values()["w0"], app.values()["b0"]) == (6.0, -2.5) and len(descents) == 2
-    Click.inaxes = app.artists["loss"].ax                       # elsewhere: nothing happens
-    app._clicked(Click)
-    assert len(descents) == 2 and app.message.value == ""
+    start = labelled(app, "surface", "start")
+    assert (start.x.tolist(), start.y.tolist()) == ([6.0], [-2.5])
+    assert "w0=6&b0=-2.5" in app.query_string()
+    click(app.figures["loss"], {"type": "click", "panel": 0, "x": 5.0, "y": 0.1})
+    click(app.figures["surface"], {"type": "click", "panel": 1, "x": 5.0, "y": -3.0})
+    assert len(descents) == 2 and app.message.value == ""      # elsewhere: nothing happens
+    click(app.figures["surface"], {"type": "click", "panel": 0, "x": 99.0, "y": -99.0})
+    (w_lo, w_hi), (b_lo, b_hi) = VIEWS["cliff"]
+    assert (app.values()["w0"], app.values()["b0"]) == (w_hi, b_lo)   # kept inside the view
 
 
 def test_surface_query_and_errors_in_the_page():
@@ -488,8 +503,8 @@ def test_surface_query_and_errors_in_the_page():
     (SurfaceApp, "w0", [5.5, 7.0]),
     (SurfaceApp, "view", ["wide"]),
 ], ids=["training-k2", "training-task", "cells-radius", "surface-w0", "surface-view"])
-def test_redraws_over_the_cached_background_look_like_full_draws(cls, control, values):
-    same_pixels_as_full_draws(cls, control, values)
+def test_after_changes_every_figure_shows_what_a_fresh_page_shows(cls, control, values):
+    same_as_a_fresh_page(cls, control, values)
 
 
 @pytest.mark.parametrize("cls", [TrainingApp, CellsApp, SurfaceApp])
@@ -510,15 +525,17 @@ def test_figures_download_and_the_link_reproduces_the_configuration(cls):
 
 @pytest.mark.parametrize("cls, control, value, redrawn", [
     (TrainingApp, "k2_a", 8, {"reach", "loss", "grad"}),
-    (TrainingApp, "seed", 3, {"memory"}),
-    (TrainingApp, "T", 30, {"reach", "memory", "loss", "grad"}),
+    (TrainingApp, "hidden", 8, {"memory"}),
+    (TrainingApp, "seed", 3, set()),              # new weights, the same figures: none sent
+    (TrainingApp, "T", 30, {"reach", "memory"}),  # the empty curves do not depend on T
     (SurfaceApp, "lr", 0.2, {"surface", "loss", "grad"}),
     (SurfaceApp, "b0", -2.0, {"surface", "slice", "loss", "grad"}),
 ])
-def test_a_change_redraws_only_the_figures_it_changes(monkeypatch, cls, control, value, redrawn):
+def test_a_change_sends_only_the_figures_it_changes(cls, control, value, redrawn):
     app = cls(query="")
-    drawn = set()
-    for name, canvas in app.canvases.items():
-        monkeypatch.setattr(canvas, "draw_idle", lambda name=name: drawn.add(name))
+    before = versions(app)
     app.widgets[control].value = value
-    assert drawn == redrawn and app.message.value == ""
+    after = versions(app)
+    assert {name for name in after if after[name] != before[name]} == redrawn
+    assert all(after[name] - before[name] <= 1 for name in after)       # each sent once
+    assert app.message.value == ""

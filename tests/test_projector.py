@@ -1,14 +1,19 @@
-"""Projector mode from Python: the page option, the toggle, and figures drawn bigger."""
+"""Projector mode from Python: the page option, the toggle, and figures drawn bigger; the
+layout that gives each figure its place."""
+
+import re
 
 import numpy as np
 import pytest
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from bpttviz.app import TruncationApp, UnfoldingApp, VanishingApp
+from bpttviz.app import (BeyondApp, CellsApp, SurfaceApp, TrainingApp, TruncationApp,
+                         UnfoldingApp, VanishingApp)
 from bpttviz.app.access import TEXT_COLOURS, access_markup
 from bpttviz.app.base import FIGURE_PX
-from bpttviz.app.projector import FIGURE_SCALE, parse_projector, scale_figure
-from bpttviz.plots import new_figure
+from bpttviz.app.projector import FIGURE_MIN, FIGURE_SCALE, LAYOUT_CSS, parse_projector
+from bpttviz.figures import records_equal
+
+APPS = (UnfoldingApp, VanishingApp, TruncationApp, TrainingApp, CellsApp, SurfaceApp, BeyondApp)
 
 
 @pytest.fixture(autouse=True)
@@ -17,10 +22,9 @@ def no_voila_environment(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
-def pixels(fig):
-    """Size in pixels of the image a draw renders (what ipympl sends)."""
-    fig.canvas.draw()
-    return np.asarray(fig.canvas.buffer_rgba()).shape[1::-1]
+def scales(app):
+    """How much bigger the page draws each figure than its record's size."""
+    return {name: fig.scale for name, fig in app.figures.items()}
 
 
 @pytest.mark.parametrize("text", ["1", "true", "Yes", " on "])
@@ -38,43 +42,29 @@ def test_a_bad_projector_option_names_the_key_the_values_and_what_was_received()
         parse_projector("big")
 
 
-def test_scale_figure_grows_pixels_and_type_together_and_back():
-    fig = new_figure(*FIGURE_PX)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    label = ax.set_title("t")
-    size_pt = label.get_fontsize()
-    assert pixels(fig) == FIGURE_PX
-    scale_figure(fig, FIGURE_SCALE)
-    assert pixels(fig) == tuple(round(FIGURE_SCALE * p) for p in FIGURE_PX)
-    # Type keeps its size in points: in pixels it grows with the resolution.
-    assert label.get_fontsize() == size_pt
-    assert label.get_window_extent().height > 1.2 * size_pt * 100 / 72
-    scale_figure(fig, 1.0)
-    assert pixels(fig) == FIGURE_PX
-    with pytest.raises(ValueError, match="scale must be a positive number. Got 0"):
-        scale_figure(fig, 0)
-
-
 def test_projector_query_draws_bigger_figures_and_marks_the_app():
     app = VanishingApp(query="projector=1")
     assert app.projector and app.projector_toggle.value
     assert "bpttviz-projector" in app.widget._dom_classes
     assert app.page_options == {"projector": "1"}
-    big = tuple(round(FIGURE_SCALE * p) for p in FIGURE_PX)
-    assert all(pixels(fig) == big for fig in app.figures.values())
+    assert set(scales(app).values()) == {FIGURE_SCALE}
     app.close()
 
 
 def test_the_toggle_switches_mode_both_ways_and_keeps_the_controls_classes():
     app = TruncationApp(query="")
     assert not app.projector and "bpttviz-projector" not in app.widget._dom_classes
+    assert set(scales(app).values()) == {1.0}
+    versions = {name: fig.version for name, fig in app.figures.items()}
     app.projector_toggle.value = True           # what a click in the page does
     assert app.projector and "bpttviz-projector" in app.widget._dom_classes
-    assert pixels(app.figures["flow"]) == tuple(round(FIGURE_SCALE * p) for p in FIGURE_PX)
+    assert set(scales(app).values()) == {FIGURE_SCALE}
     app.projector_toggle.value = False
     assert not app.projector and "bpttviz-projector" not in app.widget._dom_classes
-    assert pixels(app.figures["flow"]) == FIGURE_PX
+    assert set(scales(app).values()) == {1.0}
+    # The page draws the records it has, bigger: nothing computed, nothing sent again.
+    assert {name: fig.version for name, fig in app.figures.items()} == versions
+    assert app.runs == 1
     assert "bpttviz-control-k2" in app.widgets["k2"]._dom_classes
     app.close()
 
@@ -84,9 +74,9 @@ def test_projector_applies_after_construction_as_with_a_preheated_kernel():
     app._apply_query("projector=1&T=6")
     app.update()
     assert app.projector and "bpttviz-projector" in app.widget._dom_classes
-    assert pixels(app.figures["network"]) == (round(875 * FIGURE_SCALE), round(450 * FIGURE_SCALE))
+    assert scales(app) == {"network": FIGURE_SCALE}
     app._apply_query("T=6")                     # a later link without the key: back to normal
-    assert not app.projector
+    assert not app.projector and scales(app) == {"network": 1.0}
     app.close()
 
 
@@ -98,15 +88,13 @@ def test_a_bad_projector_value_is_reported_in_the_page_and_left_off():
     app.close()
 
 
-def test_a_redraw_in_projector_mode_renders_the_same_picture_bigger():
+def test_projector_mode_shows_the_same_figures_only_bigger():
     normal = VanishingApp(query="radius=1.1")
     big = VanishingApp(query="radius=1.1&projector=1")
     for name in normal.figures:
-        (wa, ha), (wb, hb) = pixels(normal.figures[name]), pixels(big.figures[name])
-        assert (wb, hb) == (round(FIGURE_SCALE * wa), round(FIGURE_SCALE * ha))
-        b = np.asarray(big.figures[name].canvas.buffer_rgba())
-        # Not blank and not a copy: a real image with the same colours in it.
-        assert len(np.unique(b.reshape(-1, 4), axis=0)) > 50
+        assert records_equal(normal.figures[name].record, big.figures[name].record), name
+        assert normal.figures[name].spec == big.figures[name].spec
+        assert (normal.figures[name].scale, big.figures[name].scale) == (1.0, FIGURE_SCALE)
     assert normal.alt_text == big.alt_text
     normal.close()
     big.close()
@@ -129,20 +117,38 @@ def test_the_naming_script_is_markup_an_html_widget_runs():
     assert "[role=slider]" in markup and "aria-label" in markup
 
 
-def test_a_draw_that_fails_once_is_drawn_again_in_full_and_not_reported(monkeypatch):
-    app = VanishingApp(query="")
-    canvas = app.canvases["lag"]
-    original, calls = canvas._draw_over_background, []
+# -- the layout ----------------------------------------------------------------------------------
 
-    def once_broken():
-        calls.append(canvas._background)
-        if len(calls) == 1:
-            raise RuntimeError("FT_Load_Glyph failed with error 0x14: invalid outline")
-        original()
+def css_rule(selector):
+    """The declarations of ``selector``'s rule in the layout's style sheet."""
+    match = re.search(re.escape(selector) + r"\s*\{([^}]*)\}", LAYOUT_CSS)
+    assert match, selector
+    return " ".join(match.group(1).split())
 
-    monkeypatch.setattr(canvas, "_draw_over_background", once_broken)
-    app.set_projector(True)
-    canvas.draw()
-    assert len(calls) == 2 and calls[1] is None       # the second try is a full draw
-    assert app.message.value == "" and "failed" not in app.status.value
+
+@pytest.mark.parametrize("cls", APPS, ids=lambda c: c.__name__)
+def test_each_figure_has_its_place_and_the_wide_ones_a_row(cls):
+    app = cls(query="")
+    boxes = app.figure_area.children
+    assert len(boxes) == len(cls.figure_names)
+    for name, box in zip(cls.figure_names, boxes):
+        assert box.children[0] is app.figures[name]
+        assert {"bpttviz-figure", f"bpttviz-figure-{name}"} <= set(box._dom_classes)
+        wide = name in cls.wide_figures
+        assert ("bpttviz-figure-wide" in box._dom_classes) == wide
+        if not wide:                            # two such figures fit side by side
+            assert app.figures[name].record.width <= FIGURE_PX[0], name
+    assert "bpttviz-figures" in app.figure_area._dom_classes
+    assert LAYOUT_CSS in app.page_style.value
     app.close()
+
+
+def test_figures_share_a_row_two_at_a_time_never_narrower_than_their_minimum():
+    figure = css_rule(".bpttviz-app .bpttviz-figure")
+    assert f"min-width: {FIGURE_MIN}px" in figure and f"max-width: {FIGURE_PX[0]}px" in figure
+    assert "flex-basis: 100%" in css_rule(".bpttviz-app .bpttviz-figure.bpttviz-figure-wide")
+    assert "flex-flow: row wrap" in css_rule(".bpttviz-app .bpttviz-figures")
+    big = css_rule(".bpttviz-app.bpttviz-projector .bpttviz-figure")
+    assert f"max-width: {round(FIGURE_PX[0] * FIGURE_SCALE)}px" in big
+    controls = css_rule(".bpttviz-app .bpttviz-controls")
+    assert "position: sticky" in controls and "width: 320px" in controls

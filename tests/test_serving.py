@@ -292,20 +292,22 @@ def test_the_page_address_is_rebuilt_from_the_request(environ, url):
     assert page_url_from(environ) == url
 
 
-def test_a_preheated_kernel_renders_its_figures_before_the_page_and_draws_the_same(monkeypatch):
-    import numpy as np
+def test_a_preheated_kernel_has_its_figures_before_the_page_and_they_are_a_cold_pages(
+        monkeypatch):
+    from bpttviz.figures import records_equal
     voila_utils = pytest.importorskip("voila.utils")
     monkeypatch.setattr(voila_utils, "wait_for_request", lambda url=None: None)
     monkeypatch.setenv("VOILA_PREHEAT", "True")
     warm, cold = TruncationApp(query=""), TruncationApp(query="")
-    warm.follow_request()
-    assert all(c._background is not None for c in warm.canvases.values())
-    assert all(c._background is None for c in cold.canvases.values())
-    for name in warm.canvases:
-        warm.canvases[name].draw()
-        cold.canvases[name].draw()
-        assert np.array_equal(np.asarray(warm.canvases[name].buffer_rgba()),
-                              np.asarray(cold.canvases[name].buffer_rgba()))
+    # Computed and encoded while the kernel waits: the page draws from the state it is sent.
+    ready = {name: (fig.version, fig.bytes_sent) for name, fig in warm.figures.items()}
+    assert all(version == 1 and sent > 0 for version, sent in ready.values())
+    warm.follow_request()                       # a page with no settings takes the kernel
+    assert warm.runs == 1 and warm.message.value == ""
+    assert {name: (fig.version, fig.bytes_sent) for name, fig in warm.figures.items()} == ready
+    for name, fig in warm.figures.items():
+        assert records_equal(fig.record, cold.figures[name].record), name
+        assert fig.spec == cold.figures[name].spec, name
 
 
 def test_a_pool_kernel_that_failed_while_heating_is_never_handed_out():

@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 
 import bpttviz.app
-from bpttviz import bptt
+from bpttviz import bptt, plots
 from bpttviz.app import (BeyondApp, CellsApp, LessonApp, SurfaceApp, TrainingApp,
                          TruncationApp, UnfoldingApp, VanishingApp)
+from bpttviz.app.guided import MARK_COLOR
+from bpttviz.figures import Points, Rects, Rule, Text, records_equal
 from bpttviz.models import ElmanRNN
 from bpttviz.steps import (QUANTITIES, available, evaluate, load_steps, parse_step_option,
                            per_copy_shares, validate_steps)
@@ -138,8 +140,19 @@ def test_a_bad_step_number_is_explained(text):
 
 # -- every claim against the engine ------------------------------------------------------------
 
+def data_positions(mark):
+    """``[(axis, values)]``: where a mark sits on the axes whose data coordinates place it."""
+    if isinstance(mark, Rule):
+        return [(mark.axis, np.array([mark.value]))] if mark.axis in ("x", "y") else []
+    if isinstance(mark, Rects):
+        return [("x", mark.x0), ("x", mark.x1)]
+    coords = getattr(mark, "coords", "data")
+    return [(axis, np.asarray(getattr(mark, axis), dtype=float)) for axis in ("x", "y")
+            if coords in ("data", f"{axis}-data")]
+
+
 @pytest.mark.parametrize("slug, i", STEPS, ids=[f"{s}-{i + 1}" for s, i in STEPS])
-def test_every_steps_claim_holds_for_the_settings_it_applies(slug, i):
+def test_every_steps_claim_holds_and_its_mark_lands_inside_its_figure(slug, i):
     app = app_for(slug)
     step = app.steps.steps[i]
     app.steps.go(i)                         # what the page does: the step's values, one update
@@ -153,6 +166,20 @@ def test_every_steps_claim_holds_for_the_settings_it_applies(slug, i):
         v = step.highlight.get(key)
         if isinstance(v, str):
             assert np.isfinite(outcome.facts[v])
+    # The reveal marks the figure the step is about, inside what its axes show.
+    app.steps.choose(step.answer_index)
+    hl = step.highlight
+    if hl.get("kind", "none") != "none":
+        name, k = hl["figure"], hl.get("axes", 0)
+        lesson = app.records[name].panels[k]
+        added = app.figures[name].record.panels[k].marks[len(lesson.marks):]
+        assert added, f"{slug} step {i + 1}: no mark on {name}"
+        for m in added:
+            for axis, values in data_positions(m):
+                lo, hi = sorted(getattr(lesson, axis).limits)
+                assert np.all((lo <= values) & (values <= hi)), \
+                    f"{slug} step {i + 1}: {type(m).__name__} at {axis}={values} outside {lo, hi}"
+    app.steps.end()
 
 
 def _outcome(cls, slug, i, **values):
@@ -264,12 +291,19 @@ def test_choosing_reveals_marks_the_figure_and_next_removes_the_mark():
     assert all(b.disabled for b in panel.buttons)
     assert panel.buttons[panel.steps[1].answer_index].button_style == "success"
     assert ".bpttviz-figure-lag" in panel.highlight_style.value
-    marks = list(panel.marks)
-    ax = app.figures["lag"].axes[0]
-    assert marks and all(m in ax.get_children() for m in marks)
+    # The page shows the lesson's figure with the step's marks drawn last.
+    lesson, page = app.records["lag"].panels[0].marks, app.figures["lag"].record.panels[0].marks
+    assert records_equal(page[:len(lesson)], lesson)
+    added = page[len(lesson):]
+    point, = [m for m in added if isinstance(m, Points)]
+    assert point.x.tolist() == [40] and point.hollow and point.color == MARK_COLOR
+    assert point.y[0] == pytest.approx(panel.outcome.facts["lag40_after"])
+    assert [m.text for m in added if isinstance(m, Text)] == ["lag 40"]
+    # A download shows what the page shows, the marks with it.
+    assert app.savers["lag"].render("png") == plots.save(app.figures["lag"].record)
     panel.next_button.click()
-    assert panel.index == 2 and panel.choice is None and panel.marks == []
-    assert not any(m in ax.get_children() for m in marks)
+    assert panel.index == 2 and panel.choice is None and panel.marked is None
+    assert records_equal(app.figures["lag"].record, app.records["lag"])    # the marks are gone
     assert panel.highlight_style.value == ""
     assert "step=3" in app.link.value
     panel.buttons[panel.steps[2].answer_index].click()

@@ -190,6 +190,9 @@ def _panel_text(panel: R.Panel) -> str:
             n = m.x.size if isinstance(m, R.Points) else m.x0.size
             if n:
                 parts.append(f"{plain(label)}: {n} marks")
+        elif isinstance(m, R.Rects) and m.x0.size:
+            # Unnamed rectangles are a bar chart's bars (each copy's share in lesson 1).
+            parts.append(f"{m.x0.size} bars")
         elif isinstance(m, R.Text) and plain(m.text):
             parts.append(plain(m.text).replace("\n", " "))
     head = title or ylabel or "A plot"

@@ -96,7 +96,7 @@ class LiveFigure(anywidget.AnyWidget):
         """A click from the page: checked like any input from outside (numbers, a real panel)."""
         panel, x, y = content.get("panel"), content.get("x"), content.get("y")
         panels = len(self.record.panels) if self.record is not None else 0
-        if not (isinstance(panel, int) and 0 <= panel < panels):
+        if not (isinstance(panel, int) and not isinstance(panel, bool) and 0 <= panel < panels):
             return
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
                    for v in (x, y)):
