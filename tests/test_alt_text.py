@@ -59,7 +59,8 @@ def test_position_reads_as_a_reader_counts(x, said):
 
 def test_plain_drops_mathtext_markup():
     assert plain("‖∂loss$_τ$/∂h$_s$‖") == "‖∂lossτ/∂hs‖"
-    assert plain("$\\gamma\\sigma_{max}$") == "max"
+    assert plain("$\\gamma\\sigma_{max}$") == "γσmax"     # names read as their letters
+    assert plain("$h_0 = \\tanh(x)$ $\\mathrm{relu}$") == "h0 = tanh(x) relu"
 
 
 def test_trend_by_hand():

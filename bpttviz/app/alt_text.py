@@ -50,9 +50,15 @@ def position(x) -> str:
 
 
 def plain(label: str) -> str:
-    """A Matplotlib label without its mathtext markup: ``"h$_τ$"`` -> ``"hτ"``."""
-    text = re.sub(r"\\[a-zA-Z]+", "", label)
+    """A label without its math markup, as it is read: ``"h$_τ$"`` -> ``"hτ"``,
+    ``"$\\tanh(x)$"`` -> ``"tanh(x)"``."""
+    text = re.sub(r"\\mathrm\{([^}]*)\}", r"\1", label)
+    text = re.sub(r"\\([a-zA-Z]+)", lambda m: _NAMES.get(m.group(1), m.group(1)), text)
     return re.sub(r"[${}_^\\]", "", text).strip()
+
+
+_NAMES = {"sigma": "σ", "tau": "τ", "gamma": "γ", "rho": "ρ", "lambda": "λ", "delta": "δ",
+          "partial": "∂", "phi": "φ"}
 
 
 def trend(values, positions, quantity: str, where: str) -> str:
@@ -160,15 +166,17 @@ def cost_text(cost, reference) -> str:
 
 def _position_name(xlabel: str) -> str:
     """What one position on an x axis is called: "lag τ - s (steps)" -> "lag", "recurrent weight
-    w" -> "w"."""
+    w" -> "w", "spread of the cosine over seeds (sd)" -> "spread"."""
     words = xlabel.split(" (")[0].split()
     if not words:
         return "x"
-    return words[0] if words[0] in ("lag", "step", "update", "k2", "state", "loss") else words[-1]
+    if words[0] in ("lag", "step", "update", "k2", "state", "loss"):
+        return words[0]
+    return words[-1] if len(words[-1]) <= 2 else words[0]
 
 
 def _panel_text(panel: R.Panel) -> str:
-    parts = []
+    parts, texts = [], []
     title = plain(panel.title)
     xlabel, ylabel = plain(panel.x.label), plain(panel.y.label)
     where = _position_name(xlabel)
@@ -180,6 +188,14 @@ def _panel_text(panel: R.Panel) -> str:
                 continue
             axis = panel.y2 if m.axis == "y2" and panel.y2 is not None else panel.y
             name = plain(label) if label else (plain(axis.label) or "the line")
+            xs = m.x[np.isfinite(m.x)]
+            if xs.size and np.all(xs == xs[0]):
+                # A vertical line: its values at one place, not a trend along x.
+                ys = m.y[np.isfinite(m.y)]
+                if ys.size:
+                    parts.append(f"{name} from {number(ys.min())} to {number(ys.max())} at "
+                                 f"{where} {position(xs[0])}")
+                continue
             parts.append(trend(m.y, m.x, name, where))
         elif isinstance(m, R.Heatmap):
             finite = m.values[np.isfinite(m.values)]
@@ -189,12 +205,14 @@ def _panel_text(panel: R.Panel) -> str:
         elif isinstance(m, (R.Points, R.Segments, R.Rects)) and label:
             n = m.x.size if isinstance(m, R.Points) else m.x0.size
             if n:
-                parts.append(f"{plain(label)}: {n} marks")
+                parts.append(f"{plain(label)}: {n} mark{'s' if n != 1 else ''}")
         elif isinstance(m, R.Rects) and m.x0.size:
             # Unnamed rectangles are a bar chart's bars (each copy's share in lesson 1).
             parts.append(f"{m.x0.size} bars")
         elif isinstance(m, R.Text) and plain(m.text):
-            parts.append(plain(m.text).replace("\n", " "))
+            texts.append(plain(m.text).replace("\n", " "))
+    # A diagram's many labels (a node each) are named by their count, a plot's few notes read.
+    parts += texts if len(texts) <= 4 else [f"{len(texts)} labels"]
     head = title or ylabel or "A plot"
     axes = f" ({xlabel} across, {ylabel} up)" if xlabel and ylabel else ""
     return f"{head}{axes}: " + ("; ".join(parts) if parts else "no data shown") + "."
