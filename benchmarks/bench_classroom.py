@@ -6,13 +6,14 @@ kernel's websocket (``/api/kernels/<id>/channels``, subprotocol
 ``v1.kernel.websocket.jupyter.org``), sends ``kernel_info_request``, opens a
 ``jupyter.widget.control`` comm and asks for the widgets' states (ipywidgets 8
 ``request_states``), finds the lesson's slider by its DOM class
-``bpttviz-control-<name>`` and the ipympl canvases (``MPLCanvasModel``),
-initialises each canvas as ipympl's frontend does (``refresh``,
-``send_image_mode``, ``initialized``) and answers every ``draw`` event with a
-``draw`` request, one outstanding per canvas; the PNG arrives as a binary
-buffer. The page is ready when every canvas has its first image. Then the
+``bpttviz-control-<name>`` and the live figures (anywidget's ``AnyModel``
+with a ``spec``), and asks for the arrays each figure's ``spec`` names, as the
+page's ``figure.js`` does (they come as binary buffers of custom ``arrays``
+messages). The page is ready when every figure has all its arrays. Then the
 student moves the slider every ``--think`` seconds (a ``comm_msg`` update of
-its value) and waits until every figure the move redrew has its new PNG.
+its value) and waits until the app has shown the result: the kernel idle
+again, the status line saying "updated in" once more, and every figure holding
+the arrays of its newest ``spec`` (see ``benchmarks/_client.py``).
 
 Printed: page ready (from arrival) and slider -> all figures percentiles, the
 latter also for moves in the first minute; pages without the app (no widget in
@@ -29,8 +30,8 @@ students, 600 s of interaction.
 ``--browser-check`` instead opens one lesson in headless Chromium
 (``/usr/bin/chromium``, Playwright), drives the same kernel with the
 simulated client, and checks that the page's slider follows the simulated
-move and that the figure rebuilt from the PNGs received equals the browser's
-canvas pixel for pixel.
+move and that every figure the page drew holds the arrays the simulated
+client received for it, number for number.
 
 Usage::
 
@@ -44,190 +45,26 @@ import contextlib
 import json
 import os
 import random
-import re
 import signal
 import statistics
 import sys
 import time
 import urllib.error
-import urllib.request
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchmarks._client import (PROTOCOL, STEP_TIMEOUT, WIDGET_VIEW, Kernel,  # noqa: E402
+                                cpu_of, fetch, kernel_id_of, other_value, pct, tree,
+                                websocket_url)
 from benchmarks._common import CHROMIUM, CHROMIUM_ARGS, benchmark_parser  # noqa: E402
 
 #: The slider each lesson's students move (its control name, as in the query string).
 SLIDERS = {"01_unfolding": "frame", "02_vanishing_exploding": "scale", "03_truncated_bptt": "k2",
-           "04_training": "k2_a", "05_rnn_lstm_gru": "radius", "06_error_surface": "w0"}
+           "04_training": "k2_a", "05_rnn_lstm_gru": "radius", "06_error_surface": "w0",
+           "07_beyond_truncation": "k2"}
 DEFAULT_LESSONS = "02_vanishing_exploding,03_truncated_bptt,04_training"
 MAX_STUDENTS = 200
 MAX_DURATION = 600
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-PROTOCOL = "v1.kernel.websocket.jupyter.org"
-STEP_TIMEOUT = 120          # seconds for any one wait (page, states, image, move)
-
-
-# -- the kernel websocket, v1 protocol --------------------------------------------------------
-def pack(channel: str, parts: list) -> bytes:
-    """One message in the v1 kernel websocket framing (jupyter_server's serialize_msg_to_ws_v1)."""
-    ch = channel.encode()
-    offsets = [8 * (1 + 1 + len(parts) + 1)]
-    offsets.append(offsets[-1] + len(ch))
-    for p in parts:
-        offsets.append(offsets[-1] + len(p))
-    head = len(offsets).to_bytes(8, "little") + b"".join(o.to_bytes(8, "little") for o in offsets)
-    return head + ch + b"".join(parts)
-
-
-def unpack(data: bytes):
-    """``(channel, header, parent_header, content, buffers)`` of one v1 message."""
-    n = int.from_bytes(data[:8], "little")
-    offsets = [int.from_bytes(data[8 * (i + 1):8 * (i + 2)], "little") for i in range(n)]
-    channel = data[offsets[0]:offsets[1]].decode()
-    parts = [data[offsets[i]:offsets[i + 1]] for i in range(1, n - 1)]
-    header, parent, _meta, content = (json.loads(p) for p in parts[:4])
-    return channel, header, parent, content, parts[4:]
-
-
-class Kernel:
-    """A widget frontend of one kernel: widget states, canvases and their images."""
-
-    def __init__(self, ws):
-        self.ws = ws
-        self.session = uuid.uuid4().hex
-        self.idle = {}                 # msg_id -> Event set when the kernel went idle on it
-        self.states = None
-        self.states_event = asyncio.Event()
-        self.control = uuid.uuid4().hex
-        self.canvases = {}             # comm_id -> {"waiting", "again", "images", "event"}
-        self.pngs = {}                 # comm_id -> list of PNG bytes received
-        self.closed = False
-
-    async def send(self, msg_type, content, channel="shell", buffers=(), metadata=None):
-        msg_id = uuid.uuid4().hex
-        header = {"msg_id": msg_id, "username": "student", "session": self.session,
-                  "date": datetime.now(timezone.utc).isoformat(), "msg_type": msg_type,
-                  "version": "5.3"}
-        self.idle[msg_id] = asyncio.Event()
-        parts = [json.dumps(x).encode() for x in (header, {}, metadata or {}, content)]
-        parts += list(buffers)
-        await self.ws.send(pack(channel, parts))
-        return msg_id
-
-    async def comm(self, comm_id, data):
-        return await self.send("comm_msg", {"comm_id": comm_id, "data": data})
-
-    async def read(self):
-        try:
-            async for data in self.ws:
-                if isinstance(data, str):
-                    continue
-                channel, header, parent, content, buffers = unpack(data)
-                kind = header.get("msg_type")
-                pid = parent.get("msg_id") if parent else None
-                if kind == "status" and content.get("execution_state") == "idle":
-                    if pid in self.idle:
-                        self.idle[pid].set()
-                elif kind == "comm_msg":
-                    await self._comm_msg(content, buffers)
-        except Exception:
-            pass
-        finally:
-            self.closed = True
-            for c in self.canvases.values():
-                c["event"].set()
-
-    async def _comm_msg(self, content, buffers):
-        comm_id, data = content.get("comm_id"), content.get("data", {})
-        if data.get("method") == "update_states":
-            self.states = data.get("states", {})
-            self.states_event.set()
-            return
-        if comm_id not in self.canvases or data.get("method") != "custom":
-            return
-        c = self.canvases[comm_id]
-        event = json.loads(data["content"]["data"]) if "data" in data.get("content", {}) else {}
-        if event.get("type") == "draw":
-            if c["waiting"]:
-                c["again"] = True
-            else:
-                c["waiting"] = True
-                await self.comm(comm_id, {"method": "custom", "content": {"type": "draw"}})
-        elif event.get("type") == "binary" and buffers:
-            self.pngs.setdefault(comm_id, []).append(bytes(buffers[0]))
-            c["images"] += 1
-            c["waiting"] = False
-            if c["again"]:
-                c["again"] = False
-                c["waiting"] = True
-                await self.comm(comm_id, {"method": "custom", "content": {"type": "draw"}})
-            c["event"].set()
-
-    async def settled(self, timeout=STEP_TIMEOUT):
-        """Wait until no canvas waits for an image (nor has a draw queued)."""
-        deadline = time.monotonic() + timeout
-        while any(c["waiting"] or c["again"] for c in self.canvases.values()):
-            if self.closed or time.monotonic() > deadline:
-                raise TimeoutError("figures did not arrive")
-            for c in self.canvases.values():
-                c["event"].clear()
-            waits = [asyncio.create_task(c["event"].wait()) for c in self.canvases.values()
-                     if c["waiting"] or c["again"]]
-            if waits:
-                done, pending = await asyncio.wait(waits, timeout=0.5)
-                for t in pending:
-                    t.cancel()
-
-    async def open_widgets(self, slider_class):
-        """kernel_info, request_states, canvases initialised; returns the slider (id, state)."""
-        msg = await self.send("kernel_info_request", {})
-        await asyncio.wait_for(self.idle[msg].wait(), STEP_TIMEOUT)
-        await self.send("comm_open", {"comm_id": self.control, "target_name":
-                                      "jupyter.widget.control", "data": {}},
-                        metadata={"version": "1.0.0"})   # ipywidgets 8's control protocol
-        await self.comm(self.control, {"method": "request_states"})
-        await asyncio.wait_for(self.states_event.wait(), STEP_TIMEOUT)
-        slider = None
-        for model_id, s in self.states.items():
-            state = s.get("state", {})
-            if s.get("model_name") == "MPLCanvasModel":
-                self.canvases[model_id] = {"waiting": False, "again": False, "images": 0,
-                                           "event": asyncio.Event()}
-            elif slider_class in state.get("_dom_classes", ()) and "value" in state:
-                slider = (model_id, state)
-        for comm_id, c in self.canvases.items():
-            for kind in ("refresh", "send_image_mode", "initialized"):   # refresh asks a draw
-                await self.comm(comm_id, {"method": "custom", "content": {"type": kind}})
-        deadline = time.monotonic() + STEP_TIMEOUT
-        while not all(c["images"] for c in self.canvases.values()):
-            if self.closed or time.monotonic() > deadline:
-                raise TimeoutError("first images did not arrive")
-            await asyncio.sleep(0.02)
-        await self.settled()
-        return slider
-
-    async def move(self, model_id, value):
-        """Set the slider's value; seconds until every figure it redrew has its new PNG."""
-        t0 = time.perf_counter()
-        msg = await self.comm(model_id, {"method": "update", "state": {"value": value},
-                                         "buffer_paths": []})
-        await asyncio.wait_for(self.idle[msg].wait(), STEP_TIMEOUT)
-        await self.settled()
-        return time.perf_counter() - t0
-
-
-def other_value(state, rng):
-    """A value of the slider on its grid, different from the current one."""
-    lo, hi, step, now = state["min"], state["max"], state.get("step") or 1, state["value"]
-    n = int(round((hi - lo) / step))
-    for _ in range(20):
-        v = lo + rng.randint(0, n) * step
-        v = int(v) if isinstance(now, int) else round(v, 10)
-        if v != now:
-            return v
-    return now
 
 
 # -- one student --------------------------------------------------------------------------------
@@ -243,22 +80,20 @@ async def student(i, lesson, base, t_start, args, pool, out):
     try:
         url = f"{base}/voila/render/{lesson}.ipynb"
         html = await loop.run_in_executor(pool, fetch, url)
-        m = re.search(r'"kernelId": "([0-9a-f-]+)"', html)
-        if not m:
+        rec["kernel"] = kernel_id = kernel_id_of(html)
+        if kernel_id is None:
             raise RuntimeError("no kernel id in the page")
-        rec["kernel"] = kernel_id = m.group(1)
         if WIDGET_VIEW not in html:
             rec["no_app"] = True
             return
         import websockets
-        ws_url = base.replace("http", "ws", 1) + f"/api/kernels/{kernel_id}/channels"
-        async with websockets.connect(f"{ws_url}?session_id={uuid.uuid4().hex}",
-                                      subprotocols=[PROTOCOL], max_size=None,
-                                      open_timeout=STEP_TIMEOUT, ping_interval=None) as ws:
+        async with websockets.connect(websocket_url(base, kernel_id), subprotocols=[PROTOCOL],
+                                      max_size=None, open_timeout=STEP_TIMEOUT,
+                                      ping_interval=None) as ws:
             k = Kernel(ws)
             reader = asyncio.create_task(k.read())
             slider = await k.open_widgets(f"bpttviz-control-{SLIDERS[lesson]}")
-            if slider is None or not k.canvases:
+            if slider is None or not k.figures:
                 rec["no_app"] = True
                 return
             rec["ready"] = time.monotonic() - t0
@@ -275,21 +110,7 @@ async def student(i, lesson, base, t_start, args, pool, out):
         rec["error"] = f"{type(exc).__name__}: {exc}"[:200]
 
 
-def fetch(url, timeout=STEP_TIMEOUT * 2):
-    with urllib.request.urlopen(url, timeout=timeout) as r:
-        return r.read().decode("utf-8", "replace")
-
-
 # -- the server --------------------------------------------------------------------------------
-def tree(pid):
-    import psutil
-    try:
-        p = psutil.Process(pid)
-        return [p] + p.children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
-
-
 def rss_bytes(pid):
     total = 0
     for p in tree(pid):
@@ -301,22 +122,15 @@ def rss_bytes(pid):
 
 
 def cpu_seconds(pid):
-    total = 0.0
-    for p in tree(pid):
-        try:
-            t = p.cpu_times()
-            total += t.user + t.system
-        except Exception:
-            pass
-    return total
+    """CPU seconds of the server and its kernels."""
+    return sum(cpu_of(p) for p in tree(pid))
 
 
 def server_cpu(pid):
     """CPU seconds of the server process alone (its kernels not counted)."""
     import psutil
     try:
-        t = psutil.Process(pid).cpu_times()
-        return t.user + t.system
+        return cpu_of(psutil.Process(pid))
     except psutil.NoSuchProcess:
         return 0.0
 
@@ -411,14 +225,6 @@ async def cull_check(base, kernels, limit=240):
 
 
 # -- report -------------------------------------------------------------------------------------
-def pct(values, q):
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    k = max(0, min(len(values) - 1, int(round(q / 100 * (len(values) - 1)))))
-    return values[k]
-
-
 def report(args, recs, peaks, culled):
     ready = [r["ready"] for r in recs if r["ready"] is not None]
     moves = [lat for r in recs for _, lat in r["moves"]]
@@ -490,13 +296,64 @@ async def run(args):
 
 
 # -- the check against a real browser -------------------------------------------------------------
-async def browser_check(args):
-    """One Chromium page and the simulated client on the same kernel: same slider, same pixels."""
-    import io
+#: Every live figure of the page: the version it drew and the record it drew, its typed arrays
+#: as plain lists.
+PAGE_FIGURES = """() => {
+  const plain = (v) => ArrayBuffer.isView(v) ? Array.from(v)
+    : Array.isArray(v) ? v.map(plain)
+    : (v && typeof v === 'object')
+      ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]))
+    : v;
+  return [...document.querySelectorAll('.bpttviz-live')].map(el =>
+    ({drawn: el.dataset.drawn, figure: plain(el.bpttvizFigure)}));
+}"""
 
+
+def resolved(node, arrays):
+    """A live figure's spec with each array descriptor replaced by the array it names (NumPy),
+    as the page's figure.js resolves it."""
     import numpy as np
+
+    if isinstance(node, list):
+        return [resolved(v, arrays) for v in node]
+    if isinstance(node, dict):
+        if "ref" in node and "dtype" in node:
+            return np.frombuffer(arrays[node["ref"]], dtype=node["dtype"])
+        if "chunks" in node and "dtype" in node:
+            return np.concatenate([resolved(c, arrays) for c in node["chunks"]])
+        return {k: resolved(v, arrays) for k, v in node.items()}
+    return node
+
+
+def differences(ours, page, counts):
+    """Compare a record rebuilt by the simulated client with the page's; count arrays compared
+    in ``counts["arrays"]`` and values that differ in ``counts["differ"]``."""
+    import numpy as np
+
+    if hasattr(ours, "dtype"):
+        counts["arrays"] += 1
+        theirs = np.asarray(page if page is not None else [], dtype=float).ravel()
+        mine = ours.astype(float).ravel()
+        if theirs.shape != mine.shape:
+            counts["differ"] += max(mine.size, 1)
+        else:
+            same = (mine == theirs) | (np.isnan(mine) & np.isnan(theirs))
+            counts["differ"] += int(np.sum(~same))
+    elif isinstance(ours, dict):
+        for k, v in ours.items():
+            differences(v, (page or {}).get(k) if isinstance(page, dict) else None, counts)
+    elif isinstance(ours, list):
+        page = page if isinstance(page, list) else []
+        counts["differ"] += abs(len(ours) - len(page))
+        for a, b in zip(ours, page):
+            differences(a, b, counts)
+    elif ours != page and not (ours is None and page is None):
+        counts["differ"] += 1
+
+
+async def browser_check(args):
+    """One Chromium page and the simulated client on the same kernel: same slider, same numbers."""
     import websockets
-    from PIL import Image
     from playwright.async_api import async_playwright
 
     lesson = args.lesson_list[0]
@@ -509,49 +366,45 @@ async def browser_check(args):
             page = await browser.new_page(viewport={"width": 1280, "height": 720})
             await page.goto(f"{base}/voila/render/{lesson}.ipynb", timeout=180_000)
             await page.wait_for_selector(f".bpttviz-control-{name}", timeout=180_000)
-            await page.wait_for_timeout(3000)
+            await page.wait_for_function("() => { const f = document.querySelectorAll("
+                                         "'.bpttviz-live'); return f.length && [...f].every("
+                                         "el => el.dataset.drawn); }", timeout=180_000)
             config = json.loads(await page.inner_text("#jupyter-config-data"))
-            ws_url = base.replace("http", "ws", 1) + f"/api/kernels/{config['kernelId']}/channels"
-            async with websockets.connect(f"{ws_url}?session_id={uuid.uuid4().hex}",
+            async with websockets.connect(websocket_url(base, config["kernelId"]),
                                           subprotocols=[PROTOCOL], max_size=None) as ws:
-                k = Kernel(ws)
+                k = Kernel(ws, keep_arrays=True)
                 reader = asyncio.create_task(k.read())
                 model_id, state = await k.open_widgets(f"bpttviz-control-{name}")
                 value = other_value(state, random.Random(7))
                 latency = await k.move(model_id, value)
-                for comm_id in k.canvases:     # ask for full frames, not diffs, to compare
-                    await k.comm(comm_id, {"method": "custom", "content": {"type": "refresh"}})
-                await asyncio.sleep(0.5)
-                await k.settled()
-                await page.wait_for_timeout(2000)
+                versions = sorted(str(f["version"]) for f in k.figures.values())
+                await page.wait_for_function(
+                    "v => [...document.querySelectorAll('.bpttviz-live')].map(el => "
+                    "el.dataset.drawn).sort().join() === v.join()", arg=versions, timeout=30_000)
                 shown = await page.inner_text(f".bpttviz-control-{name} .widget-readout")
-                canvases = await page.evaluate("""() => [...document.querySelectorAll(
-                    '.jupyter-matplotlib-canvas-div canvas')].filter(c => c.width > 0 &&
-                    !c.classList.contains('jupyter-matplotlib-canvas-top')).map(c => c.toDataURL())""")
+                drawn = await page.evaluate(PAGE_FIGURES)
                 reader.cancel()
             await browser.close()
-        import base64
-        browser_imgs = [np.asarray(Image.open(io.BytesIO(base64.b64decode(u.split(",", 1)[1]))))
-                        for u in canvases]
-        sim_imgs = [np.asarray(Image.open(io.BytesIO(p[-1])).convert("RGBA"))
-                    for p in k.pngs.values()]
         print(f"lesson {lesson}: simulated move {name} -> {value} in {latency:.3f} s; "
               f"the browser's slider shows {shown.strip()!r}")
-        for i, s in enumerate(sim_imgs):
-            diffs = [np.any(b[..., :4] != s[..., :4], axis=-1) for b in browser_imgs
-                     if b.shape[:2] == s.shape[:2]]
-            best = min(diffs, key=lambda d: d.sum(), default=None)
-            where = ""
-            if best is not None and best.any():
-                rows, cols = np.nonzero(best)
-                where = (f" (rows {rows.min()}-{rows.max()}, columns {cols.min()}-{cols.max()})")
-            outside = None
-            if best is not None:      # ipympl's frontend draws its resize handle in the corner
-                outside = int(best.sum() - best[-20:, -20:].sum())
-            print(f"  figure {i}: {s.shape[1]}x{s.shape[0]} px, pixels differing from the "
-                  f"browser's canvas: {None if best is None else int(best.sum())} of "
-                  f"{s.shape[0] * s.shape[1]}{where}; outside the 20x20 corner of the resize "
-                  f"handle: {outside}")
+        ours = {str(f["version"]) + ":" + str(i): resolved(f["spec"], k.arrays)
+                for i, f in enumerate(k.figures.values())}
+        for i, shown_fig in enumerate(drawn):
+            best = None
+            for key, record in ours.items():      # the page's order need not be the states'
+                if key.split(":")[0] != shown_fig["drawn"]:
+                    continue
+                counts = {"arrays": 0, "differ": 0}
+                differences(record, shown_fig["figure"], counts)
+                if best is None or counts["differ"] < best[1]["differ"]:
+                    best = (key, counts)
+            if best is None:
+                print(f"  figure {i}: drew version {shown_fig['drawn']}, which the simulated "
+                      f"client did not receive")
+            else:
+                print(f"  figure {i}: version {shown_fig['drawn']}, {best[1]['arrays']} arrays "
+                      f"compared with the simulated client's, values differing: "
+                      f"{best[1]['differ']}")
 
 
 def main(argv=None):

@@ -1,14 +1,15 @@
-"""What a lesson kernel costs to start: interpreter and kernel, imports, building the app, first draw.
+"""What a lesson kernel costs to start: interpreter and kernel, imports, building the app.
 
 Starts a fresh ipykernel per lesson (as Voila does for a page), runs the
 lesson's steps one at a time and prints, for each, the wall time and the
-kernel's CPU time, then the kernel's memory (RSS and unique) once the app has
-drawn every figure once (the draw a page's canvases ask for when they connect).
+kernel's CPU time, then the kernel's memory (RSS and unique) once the app is
+built.
 
 Steps: ``kernel`` (start the interpreter and ipykernel, until it answers),
-``%matplotlib widget`` (matplotlib and ipympl), ``import bpttviz.app``,
-``build app`` (widgets, figures, the first engine run and render), ``first
-draw`` (every canvas rendered to a PNG, as the browser's first ``draw``).
+``import bpttviz.app``, ``build app`` (widgets, the first engine run, every
+figure's record and its arrays encoded for the page). The figures are drawn
+by the browser: a page that connects only asks for the arrays the kernel
+already holds.
 
 Usage::
 
@@ -26,10 +27,12 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks._common import benchmark_parser  # noqa: E402
 
-CLASSES = {"01_unfolding": "UnfoldingApp", "02_vanishing_exploding": "VanishingApp",
-           "03_truncated_bptt": "TruncationApp", "04_training": "TrainingApp",
-           "05_rnn_lstm_gru": "CellsApp", "06_error_surface": "SurfaceApp"}
-STEPS = ("kernel", "%matplotlib widget", "import bpttviz.app", "build app", "first draw")
+#: Lesson notebook -> its app's slug (bpttviz.app.lessons.LESSONS).
+SLUGS = {"01_unfolding": "unfolding", "02_vanishing_exploding": "vanishing_exploding",
+         "03_truncated_bptt": "truncated_bptt", "04_training": "training",
+         "05_rnn_lstm_gru": "rnn_lstm_gru", "06_error_surface": "error_surface",
+         "07_beyond_truncation": "beyond_truncation"}
+STEPS = ("kernel", "import bpttviz.app", "build app")
 PROBE = ("import os, time, resource\n"
          "_t = os.times()\n"
          "print(time.perf_counter(), _t.user + _t.system)")
@@ -71,10 +74,8 @@ def one(lesson):
         proc = psutil.Process(km.provisioner.process.pid)
         cpu = proc.cpu_times()
         steps = {"kernel": (wall, cpu.user + cpu.system)}
-        code = {"%matplotlib widget": "%matplotlib widget",
-                "import bpttviz.app": "import bpttviz.app",
-                "build app": f"app = bpttviz.app.{CLASSES[lesson]}(query='')",
-                "first draw": "for _c in app.canvases.values():\n    _c.draw()"}
+        code = {"import bpttviz.app": "import bpttviz.app",
+                "build app": f"app = bpttviz.app.lessons.LESSONS[{SLUGS[lesson]!r}](query='')"}
         for step, source in code.items():
             c0 = cpu_of(kc)
             t = time.perf_counter()
@@ -91,14 +92,14 @@ def one(lesson):
 def main(argv=None):
     parser = benchmark_parser(__doc__)
     parser.add_argument("--lessons", default="02_vanishing_exploding,03_truncated_bptt,04_training",
-                        help=f"lessons, from {', '.join(CLASSES)}")
+                        help=f"lessons, from {', '.join(SLUGS)}")
     parser.add_argument("--repeat", type=int, default=3, help="fresh kernels per lesson (1..10)")
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args(argv)
     lessons = [x.strip() for x in args.lessons.split(",") if x.strip()]
-    unknown = [x for x in lessons if x not in CLASSES]
+    unknown = [x for x in lessons if x not in SLUGS]
     if unknown or not 1 <= args.repeat <= 10:
-        parser.error(f"--lessons from {', '.join(CLASSES)} and --repeat in [1, 10]; got "
+        parser.error(f"--lessons from {', '.join(SLUGS)} and --repeat in [1, 10]; got "
                      f"{unknown or args.lessons}, {args.repeat}")
     print(f"median of {args.repeat} fresh kernels; wall s / kernel CPU s per step; "
           f"load average now {os.getloadavg()[0]:.1f}")
