@@ -376,7 +376,8 @@ REGISTRY = {
     "bpttviz.diagnostics.cost_against_hidden": Entry(
         lambda: dict(hidden_values=[2, 3], T=4, k2=2),
         bad={"hidden_values": [[0, 2], [1.5], [[2, 3]]], "T": [0], "k2": [0], "k_min": [0],
-             "p": [0.0, 1.5], "n_in": [0], "n_out": [0], "seed": [-1]}),
+             "p": [0.0, 1.5], "n_in": [0], "n_out": [0], "seed": [-1],
+             "methods": ["rtrl", [], ["bptt"]]}),
 }
 
 #: Public callables that are records the package builds and returns; their

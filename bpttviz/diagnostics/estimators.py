@@ -291,8 +291,12 @@ class HiddenCost:
     slopes: dict
 
 
+#: The methods :func:`cost_against_hidden` counts, in its order.
+COST_METHODS = ("rtrl", "uoro", "tbptt", "randomized")
+
+
 def cost_against_hidden(hidden_values=(4, 8, 16, 32, 64), *, T=20, k2=5, k_min=1, p=0.2,
-                        n_in=1, n_out=1, seed=0) -> HiddenCost:
+                        n_in=1, n_out=1, seed=0, methods=COST_METHODS) -> HiddenCost:
     """Multiply-adds per step and stored floats of RTRL, UORO, TBPTT(k2) and randomized
     truncation for each hidden size, counted by running one gradient of each.
 
@@ -310,12 +314,19 @@ def cost_against_hidden(hidden_values=(4, 8, 16, 32, 64), *, T=20, k2=5, k_min=1
     k_min, p : randomized truncation's parameters
     n_in, n_out : int >= 1
     seed : int >= 0
+    methods : sequence of {"rtrl", "uoro", "tbptt", "randomized"}
+        The methods to count (RTRL and UORO do not depend on k2, k_min or p: a
+        caller that changes those can count them once).
 
     Returns
     -------
     HiddenCost
     """
     func = "cost_against_hidden"
+    if isinstance(methods, str) or not all(m in COST_METHODS for m in methods) or not len(methods):
+        raise ValueError(f"The 'methods' parameter of {func} must be a non-empty sequence of "
+                         f"{', '.join(map(repr, COST_METHODS))}. Got {methods!r} instead.")
+    wanted = set(methods)
     Hs = check_array(np.atleast_1d(np.asarray(hidden_values)), "hidden_values", func, ndim=1,
                      kind="int", what="hidden sizes", shape=(("K", None),))
     if Hs.min() < 1:
@@ -330,26 +341,35 @@ def cost_against_hidden(hidden_values=(4, 8, 16, 32, 64), *, T=20, k2=5, k_min=1
     seed = check_int(seed, "seed", func, low=0)
     rng = np.random.default_rng(seed)
     x, y = rng.normal(size=(T, 1, n_in)), rng.normal(size=(T, 1, n_out))
-    labels = ("rtrl", "uoro", f"tbptt k2={k2}", f"randomized k_min={k_min} p={p:g}")
+    names = dict(zip(COST_METHODS, ("rtrl", "uoro", f"tbptt k2={k2}",
+                                    f"randomized k_min={k_min} p={p:g}")))
+    labels = tuple(names[m] for m in COST_METHODS if m in wanted)
     flops = {m: [] for m in labels}
     peak = {m: [] for m in labels}
     with np.errstate(all="ignore"):
         for H in Hs:
             model = ElmanRNN(n_in, int(H), n_out, seed=seed, radius=1.0)
             pb = make_problem(model, x, y, func=func)
-            for m, c in (("rtrl", rtrl(model, x, y).cost),
-                         ("uoro", uoro(model, x, y, seed=seed).cost)):
-                flops[m].append(c.flops / T)
-                peak[m].append(c.peak_stored_floats)
-            c = run_schedule(pb, tbptt(T, k2, k2), record=False).cost
-            flops[labels[2]].append(engine_flops(pb.cell, 1, n_out, c.forward_steps,
-                                                 c.backward_steps) / T)
-            peak[labels[2]].append(c.peak_stored_floats)
-            runs = [run_schedule(pb, randomized(T, None, k_min=k_min, p=p, seed=seed + i),
-                                 record=False).cost for i in range(5)]
-            flops[labels[3]].append(np.mean([engine_flops(pb.cell, 1, n_out, c.forward_steps,
-                                                          c.backward_steps) for c in runs]) / T)
-            peak[labels[3]].append(max(c.peak_stored_floats for c in runs))
+            if "rtrl" in wanted:
+                c = rtrl(model, x, y).cost
+                flops["rtrl"].append(c.flops / T)
+                peak["rtrl"].append(c.peak_stored_floats)
+            if "uoro" in wanted:
+                c = uoro(model, x, y, seed=seed).cost
+                flops["uoro"].append(c.flops / T)
+                peak["uoro"].append(c.peak_stored_floats)
+            if "tbptt" in wanted:
+                c = run_schedule(pb, tbptt(T, k2, k2), record=False).cost
+                flops[names["tbptt"]].append(engine_flops(pb.cell, 1, n_out, c.forward_steps,
+                                                          c.backward_steps) / T)
+                peak[names["tbptt"]].append(c.peak_stored_floats)
+            if "randomized" in wanted:
+                runs = [run_schedule(pb, randomized(T, None, k_min=k_min, p=p, seed=seed + i),
+                                     record=False).cost for i in range(5)]
+                flops[names["randomized"]].append(np.mean([
+                    engine_flops(pb.cell, 1, n_out, c.forward_steps, c.backward_steps)
+                    for c in runs]) / T)
+                peak[names["randomized"]].append(max(c.peak_stored_floats for c in runs))
     flops = {m: np.asarray(v, dtype=float) for m, v in flops.items()}
     slopes = {m: (float(np.polyfit(np.log(Hs), np.log(v), 1)[0]) if len(Hs) > 1 else np.nan)
               for m, v in flops.items()}

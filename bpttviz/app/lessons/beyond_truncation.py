@@ -32,7 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ... import figures
-from ...diagnostics import compare_estimators, cost_against_hidden, truncation_bias
+from ...diagnostics import (HiddenCost, compare_estimators, cost_against_hidden,
+                            truncation_bias)
 from ...models import ElmanRNN
 from ...schedules import expected_length, randomized
 from ...tasks import Batch
@@ -154,11 +155,18 @@ class BeyondApp(TrainingLesson):
         curve = truncation_bias(*args, np.arange(1, T + 1), k1=k2, mask=batch.mask,
                                 combine="mean", params=RECURRENT)
         sizes = tuple(sorted(set(COST_HIDDEN) | {H}))
-        cost = self.cached(("cost", sizes, values["k2"], values["k_min"], values["p"]),
-                           lambda: cost_against_hidden(sizes, T=COST_T, k2=min(values["k2"],
-                                                                                 COST_T),
-                                                       k_min=min(values["k_min"], COST_T),
-                                                       p=values["p"]))
+        # RTRL's and UORO's cost depend on H only: counted once; the truncations' on k2 too.
+        online = self.cached(("online cost", sizes),
+                             lambda: cost_against_hidden(sizes, T=COST_T, methods=("rtrl", "uoro")))
+        truncated = self.cached(("truncated cost", sizes, k2, values["k_min"], values["p"]),
+                                lambda: cost_against_hidden(sizes, T=COST_T, k2=min(k2, COST_T),
+                                                            k_min=min(values["k_min"], COST_T),
+                                                            p=values["p"],
+                                                            methods=("tbptt", "randomized")))
+        cost = HiddenCost(online.hidden, online.methods + truncated.methods,
+                          {**online.flops_per_step, **truncated.flops_per_step},
+                          {**online.peak_stored_floats, **truncated.peak_stored_floats},
+                          {**online.slopes, **truncated.slopes})
         common = dict(optimizer="adam", lr=float(values["lr"]), clip=1.0,
                       n_updates=values["updates"], seed=seed)
         configs = (dict(k1=k2, k2=k2, **common),
