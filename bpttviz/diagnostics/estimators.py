@@ -323,9 +323,12 @@ def cost_against_hidden(hidden_values=(4, 8, 16, 32, 64), *, T=20, k2=5, k_min=1
     HiddenCost
     """
     func = "cost_against_hidden"
-    if isinstance(methods, str) or not all(m in COST_METHODS for m in methods) or not len(methods):
-        raise ValueError(f"The 'methods' parameter of {func} must be a non-empty sequence of "
-                         f"{', '.join(map(repr, COST_METHODS))}. Got {methods!r} instead.")
+    ok = isinstance(methods, (list, tuple)) and methods and all(
+        isinstance(m, str) and m in COST_METHODS for m in methods)
+    if not ok:
+        raise ValueError(f"The 'methods' parameter of {func} must be a non-empty list or tuple "
+                         f"of {', '.join(map(repr, COST_METHODS))}. Got {describe(methods)} "
+                         f"instead.")
     wanted = set(methods)
     Hs = check_array(np.atleast_1d(np.asarray(hidden_values)), "hidden_values", func, ndim=1,
                      kind="int", what="hidden sizes", shape=(("K", None),))
