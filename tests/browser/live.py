@@ -77,6 +77,44 @@ CANVAS_DRAWN = """(name) => { try {
   } catch (e) { return false; } }"""
 
 
+#: A script for ``page.add_init_script``: it logs every text of the latest drawing of each
+#: live figure (``window.__bpttvizTexts``): the figure, the text, its size in CSS pixels, its
+#: baseline, and whether it lies inside the canvas. A drawing starts by painting the whole
+#: canvas white; the texts of the figure's earlier drawings are dropped then.
+TEXT_LOG = """(() => {
+  const fillText = CanvasRenderingContext2D.prototype.fillText;
+  const fillRect = CanvasRenderingContext2D.prototype.fillRect;
+  window.__bpttvizTexts = [];
+  const figureOf = (canvas) => {
+    const box = canvas.closest && canvas.closest('.bpttviz-figure');
+    return box ? [...box.classList].map(c => /^bpttviz-figure-(.+)$/.exec(c))
+      .filter(m => m && m[1] !== 'wide')[0]?.[1] : undefined;
+  };
+  CanvasRenderingContext2D.prototype.fillRect = function (x, y, w, h) {
+    const name = figureOf(this.canvas), dpr = window.devicePixelRatio || 1;
+    if (name && x === 0 && y === 0 && Math.abs(w * dpr - this.canvas.width) < 1)
+      window.__bpttvizTexts = window.__bpttvizTexts.filter(e => e.figure !== name);
+    return fillRect.call(this, x, y, w, h);
+  };
+  CanvasRenderingContext2D.prototype.fillText = function (text, x, y, ...rest) {
+    const name = figureOf(this.canvas);
+    if (name) {
+      const t = this.getTransform(), dpr = window.devicePixelRatio || 1;
+      const w = this.measureText(String(text)).width;
+      const at = (u, v) => [(t.a * u + t.c * v + t.e) / dpr, (t.b * u + t.d * v + t.f) / dpr];
+      const [x0, y0] = at(x, y), [x1, y1] = at(x + w, y);
+      const W = this.canvas.width / dpr, H = this.canvas.height / dpr;
+      const inside = [x0, x1].every(v => v >= -0.5 && v <= W + 0.5)
+        && [y0, y1].every(v => v >= -0.5 && v <= H + 0.5);
+      const px = +(/([\\d.]+)px/.exec(this.font) || [0, 0])[1] * Math.hypot(t.c, t.d) / dpr;
+      window.__bpttvizTexts.push({figure: name, text: String(text), px, baseline: Math.round(y0),
+                                  rotated: Math.abs(t.b) > 1e-9, inside, width: W});
+    }
+    return fillText.call(this, text, x, y, ...rest);
+  };
+})();"""
+
+
 def drawn(page) -> dict:
     """``{figure: version drawn (None: nothing yet)}`` of every figure in the page."""
     return page.evaluate(DRAWN)
@@ -148,6 +186,51 @@ def texts(rec: dict) -> list:
             if m["type"] == "Heatmap":
                 out.append(m["scale"].get("label", ""))
     return [t for t in out if t]
+
+
+# --- type on the canvas ----------------------------------------------------------------------
+_NUMBER_TEXT = re.compile(r"^[\u2212-]?\d+(?:\.\d+)?$")
+
+
+def drawn_type(page, records: dict) -> dict:
+    """The type of each figure's latest drawing (logged by :data:`TEXT_LOG`).
+
+    ``records`` maps figure names to their page records. Returns ``{"ticks": {figure: px},
+    "labels": {figure: [(text, px)]}, "outside": [(figure, text, canvas width)]}``:
+
+    * ``ticks``: the size of the tick labels of a figure whose x axis has numbers for ticks (a
+      linear axis, visible, its ticks left to the renderer): the largest row of two numbers or
+      more set in one size on one baseline (smaller rows are sub- and superscripts, or numbers
+      a figure writes beside its data);
+    * ``labels``: the first words of each title and axis label (insets aside), as drawn;
+    * ``outside``: texts that do not lie inside their canvas (cut off).
+    """
+    log = page.evaluate("window.__bpttvizTexts")
+    rows = {}
+    for e in log:
+        if e["figure"] in records and not e["rotated"] and _NUMBER_TEXT.match(e["text"]):
+            rows.setdefault((e["figure"], e["baseline"], round(e["px"], 1)), []).append(e)
+    numbered = {f for f, rec in records.items()
+                if any(p["frame"] and p["x"]["visible"] and p["x"]["scale"] == "linear"
+                       and p["x"]["ticks"] is None and p["inset"] is None
+                       for p in rec["panels"])}
+    ticks = {}
+    for (figure, _, px), row in rows.items():
+        if figure in numbered and len(row) >= 2:
+            ticks[figure] = max(ticks.get(figure, 0), px)
+    labels = {}
+    for figure, rec in records.items():
+        words = set()
+        for p in rec["panels"]:
+            if p["inset"] is not None:          # an inset is small on purpose
+                continue
+            for text in (p.get("title"), *(p[k]["label"] for k in ("x", "y", "y2") if p.get(k))):
+                if text and text.split("$")[0].strip():
+                    words.add(text.split("$")[0])
+        labels[figure] = sorted({(e["text"], round(e["px"], 1)) for e in log
+                                 if e["figure"] == figure and e["text"] in words})
+    outside = sorted({(e["figure"], e["text"], e["width"]) for e in log if not e["inside"]})
+    return {"ticks": ticks, "labels": labels, "outside": outside}
 
 
 # --- the page's record as a bpttviz record again -----------------------------------------------
@@ -224,6 +307,6 @@ def svg_geometry(svg: str):
     return _NUMBER.sub("#", body), numbers
 
 
-__all__ = ["CANVAS_DRAWN", "DRAWN", "LIVE", "RECORD", "drawn", "labelled", "marks",
-           "pixels_differ", "png_pixels", "rebuild", "record", "svg_geometry",
-           "svg_images", "svg_texts", "texts", "wait_redrawn", "wait_settled"]
+__all__ = ["CANVAS_DRAWN", "DRAWN", "LIVE", "RECORD", "TEXT_LOG", "drawn", "drawn_type",
+           "labelled", "marks", "pixels_differ", "png_pixels", "rebuild", "record",
+           "svg_geometry", "svg_images", "svg_texts", "texts", "wait_redrawn", "wait_settled"]

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
-from live import drawn, marks, record, wait_redrawn, wait_settled
+from live import TEXT_LOG, drawn, drawn_type, marks, record, wait_redrawn, wait_settled
 
 NOTEBOOKS = pathlib.Path(__file__).resolve().parents[2] / "notebooks"
 
@@ -157,10 +157,13 @@ def wait_link_names(page, control, value_text):
 @pytest.mark.parametrize("name", LESSONS)
 def test_a_slider_moved_by_keyboard_or_its_track_redraws_every_figure_it_changes(
         page, server, artifacts, name):
+    page.add_init_script(TEXT_LOG)
     open_lesson(page, server, name)
     assert_no_error_shown(page)
     screenshot(page, artifacts, name)
-    _, control, changed = LESSONS[name]
+    figures, control, changed = LESSONS[name]
+    # No text of a figure is cut off at its canvas' edge.
+    assert drawn_type(page, {f: record(page, f) for f in figures})["outside"] == []
     start = readout(page, control)
     assert link_query(page)[control] == query_text(start)
     for move in (lambda: move_by_keyboard(page, control),     # one step
