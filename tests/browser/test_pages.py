@@ -1,7 +1,8 @@
-"""Every page in headless Chromium, used as a student would: it renders with no error,
-a slider moved from the keyboard or by a click on its track redraws every figure that
-depends on it (and no other), the address sets the controls, figures download, and Play
-walks the lesson in the browser."""
+"""Every page in headless Chromium, used as a student would: it renders with no error and
+no figure text cut off, a slider moved from the keyboard or by a click on its track redraws
+every figure that depends on it (and no other), the address sets the controls, an overflow
+shows in the figure, and Play walks the lesson in the browser. What the figures show and
+download: test_live_figures.py."""
 
 import pathlib
 import re
@@ -35,7 +36,6 @@ UNCHANGED = {
     "07_beyond_truncation": ("race",),     # the race's empty axes do not depend on k2
 }
 
-
 #: A control's readout text, or null while it is not there.
 READOUT = """(control) => {
   const el = document.querySelector('.bpttviz-control-' + control + ' .widget-readout');
@@ -43,6 +43,7 @@ READOUT = """(control) => {
 
 #: The status line's text ('' while it is not there).
 STATUS = "(document.querySelector('.bpttviz-status')?.innerText ?? '')"
+
 
 def test_every_lesson_notebook_is_tested_here():
     assert {p.stem for p in NOTEBOOKS.glob("*.ipynb")} == set(LESSONS) | {"index"}
