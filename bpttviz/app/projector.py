@@ -52,8 +52,10 @@ LAYOUT_CSS = f"""
 .bpttviz-app .bpttviz-live {{ display: block; }}
 .bpttviz-app .bpttviz-live-note {{ display: none; color: #B34E00; font-size: 14px; }}
 .bpttviz-app.bpttviz-projector .bpttviz-controls {{ flex-basis: 470px !important; }}
-.bpttviz-app.bpttviz-projector .bpttviz-figure {{ max-width: {round(FIGURE_PX[0] * FIGURE_SCALE)}px; }}
-.bpttviz-app.bpttviz-projector .bpttviz-figure.bpttviz-figure-wide {{ max-width: 100%; }}
+.bpttviz-app.bpttviz-projector .bpttviz-figure {{ max-width: {round(FIGURE_PX[0] * FIGURE_SCALE)}px;
+  flex-basis: {round(FIGURE_MIN * FIGURE_SCALE)}px; min-width: {round(FIGURE_MIN * FIGURE_SCALE)}px; }}
+.bpttviz-app.bpttviz-projector .bpttviz-figure.bpttviz-figure-wide {{ flex-basis: 100%;
+  max-width: 100%; }}
 """
 
 _ON = {"1", "true", "yes", "on"}

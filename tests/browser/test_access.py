@@ -5,8 +5,11 @@ follow the figures, and Play, Train and Stop work from the keyboard."""
 import pathlib
 
 import pytest
+from live import TEXT_LOG, drawn_type, record
 from test_pages import (LESSONS, assert_no_error_shown, open_lesson, screenshot, wait_readout,
                         wait_status)
+
+from bpttviz.app.projector import FIGURE_MIN, FIGURE_SCALE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -93,39 +96,86 @@ def assert_fits_in_large_type(page):
     assert page.evaluate(CLIPPED) == []
 
 
+#: Each live figure's canvas width (CSS pixels), the width of its place, and the width its
+#: record asks for at the figure's scale.
+FIGURE_WIDTHS = """(scale) => [...document.querySelectorAll('.bpttviz-app .bpttviz-live')]
+  .map(el => {
+  const c = el.querySelector('canvas');
+  return {canvas: parseFloat(c.style.width), place: el.clientWidth,
+          wanted: el.bpttvizFigure.width * scale}; })"""
+
+
+def wait_figure_widths(page, scale):
+    """Wait until every figure is drawn as wide as its record asks at ``scale``, or as its
+    place allows, never below FIGURE_MIN pixels (figures redraw after a resize)."""
+    page.wait_for_function(f"() => ({FIGURE_WIDTHS})({scale}).every(f => Math.abs(f.canvas - "
+                           f"Math.max({FIGURE_MIN} * {scale}, Math.min(f.wanted, f.place))) <= 1)")
+
+
+def assert_figures_in_large_type(page, name):
+    """Projector mode's figures: 1.2 times wider or filling their place, tick labels, axis
+    labels and titles at 18 px or more, and no text cut off at a canvas' edge."""
+    wait_figure_widths(page, FIGURE_SCALE)
+    for f in page.evaluate(FIGURE_WIDTHS, FIGURE_SCALE):
+        assert f["canvas"] >= f["wanted"] - 1 or abs(f["canvas"] - f["place"]) <= 1, f
+    records = {n: record(page, n) for n in LESSONS[name][0]}
+    drew = drawn_type(page, records)
+    assert all(px >= 18 for px in drew["ticks"].values()), drew["ticks"]
+    assert all(px >= 18 for words in drew["labels"].values() for _, px in words), drew["labels"]
+    cut = {(f, text) for f, text, _ in drew["outside"]}
+    assert cut <= CUT_IN_PROJECTOR_MODE.get(name, set()), cut
+
+
+#: Texts longer than their figure at projector mode's type (at 1920 or 1024 pixels): a figure's
+#: wording to shorten, not the page's layout.
+CUT_IN_PROJECTOR_MODE = {
+    "04_training": {("memory", "Memory of one gradient, and its price")},
+    "07_beyond_truncation": {("bias", "mean cosine to the full gradient"),
+                             ("bias", "mean of the samples")},
+}
+
+
 @pytest.mark.parametrize("name", sorted(LESSONS))
 def test_projector_mode_fits_1920x1080_and_1024x768_in_large_type(page, server, artifacts,
                                                                   name):
+    page.add_init_script(TEXT_LOG)
     page.set_viewport_size({"width": 1920, "height": 1080})
     open_page(page, server, name, "?projector=1")
     page.wait_for_selector(".bpttviz-app.bpttviz-projector")
     assert_fits_in_large_type(page)
-    # The figures are drawn bigger, not stretched: the canvas holds more pixels.
-    sizes = page.evaluate("() => [...document.querySelectorAll('.bpttviz-figure canvas')]"
-                          ".filter(c => c.width).map(c => c.width / devicePixelRatio)")
-    assert sizes and min(sizes) >= 1.2 * 425
+    assert_figures_in_large_type(page, name)
     assert blocking_violations(page) == []
     screenshot(page, artifacts, f"projector-{name}")
-    # The same page on a smaller projector: the layout reflows (a style sheet, no reload).
+    # The same page on a smaller projector: the layout reflows (a style sheet, no reload), and
+    # the figures draw themselves again at the width of their new place.
+    page.evaluate("window.__bpttvizTexts = []")
     page.set_viewport_size({"width": 1024, "height": 768})
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     assert_fits_in_large_type(page)
+    assert_figures_in_large_type(page, name)
     assert_no_error_shown(page)
 
 
 def test_the_projector_toggle_switches_the_page_and_back(page, server):
+    page.add_init_script(TEXT_LOG)
     open_lesson(page, server, "02_vanishing_exploding")
     assert page.locator(".bpttviz-app.bpttviz-projector").count() == 0
-    width = page.evaluate("() => document.querySelector('.bpttviz-figure-flow canvas').width")
+    flow = {"flow": record(page, "flow")}
+    widths = page.evaluate(FIGURE_WIDTHS, 1.0)
+    ticks = drawn_type(page, flow)["ticks"]["flow"]
+    page.evaluate("window.__bpttvizTexts = []")
     page.locator(".bpttviz-projector-toggle").click()
     page.wait_for_selector(".bpttviz-app.bpttviz-projector")
-    page.wait_for_function("(w) => document.querySelector('.bpttviz-figure-flow canvas').width"
-                           " >= 1.19 * w", arg=width)
+    wait_figure_widths(page, FIGURE_SCALE)
     assert page.evaluate(SMALL_TEXT, 18) == []
+    # Type, lines and size together: the figure's tick labels are 1.2 times bigger.
+    page.wait_for_function("() => window.__bpttvizTexts.some(e => e.figure === 'flow')")
+    bigger = drawn_type(page, flow)["ticks"]["flow"]
+    assert bigger == pytest.approx(FIGURE_SCALE * ticks, abs=0.1)
     page.locator(".bpttviz-projector-toggle").click()
     page.wait_for_function("() => !document.querySelector('.bpttviz-app.bpttviz-projector')")
-    page.wait_for_function("(w) => document.querySelector('.bpttviz-figure-flow canvas').width"
-                           " == w", arg=width)
+    page.wait_for_function(f"(w) => JSON.stringify(({FIGURE_WIDTHS})(1.0)) == JSON.stringify(w)",
+                           arg=widths)
     assert_no_error_shown(page)
 
 
@@ -147,11 +197,11 @@ def test_sliders_and_icon_buttons_have_names_with_units(page, server):
     assert names == ["Play", "Stop", "Repeat"]
 
 
-#: The text alternative of a figure: the hidden live text and the canvas's accessible name.
+#: The text alternative of a figure: the hidden live text and the live figure's accessible name.
 ALT = """(f) => {
   const box = document.querySelector('.bpttviz-figure-' + f);
   const text = box.querySelector('.bpttviz-alt-text');
-  const fig = box.querySelector('.jupyter-matplotlib-canvas-div');
+  const fig = box.querySelector('.bpttviz-live');
   return {text: text ? text.textContent : null, live: text && text.getAttribute('aria-live'),
           role: fig.getAttribute('role'), label: fig.getAttribute('aria-label')};
 }"""

@@ -4,13 +4,17 @@ Lesson pages whose app cannot appear (the notebook executor gave up on a slow
 cell, the app's output was lost, or the app never shows in the browser) say so
 in words and offer Retry; the landing page, which has no app, never does. With
 ``--students/--lessons`` the kernels are preheated, yet ``?k2=25`` still sets
-the slider and the page's link keeps the server's address.
+the slider and the figures, the figures draw (their arrays were sent before
+the page came, so the page asks for them), and the page's link keeps the
+server's address.
 """
 
 import time
 
 import nbformat
 import pytest
+from live import CANVAS_DRAWN, drawn, wait_settled
+from test_pages import LESSONS
 
 from bpttviz.serve import served
 
@@ -38,7 +42,7 @@ def troubled(tmp_path_factory, chromium):
     lesson_notebook(folder / "sleepy.ipynb", "import time\ntime.sleep(30)",
                     "import ipywidgets\nipywidgets.Label('never here')")
     # the app's output comes after the cell's end, as on a saturated server: it is lost
-    lesson_notebook(folder / "late.ipynb", "%matplotlib widget",
+    lesson_notebook(folder / "late.ipynb",
                     "import threading, time\nfrom IPython.display import display\n"
                     "from bpttviz.app import VanishingApp\napp = VanishingApp()\n"
                     "threading.Thread(target=lambda: (time.sleep(2), display(app))).start()")
@@ -98,6 +102,14 @@ def test_a_preheated_page_follows_its_link_and_shows_its_app_with_no_warning(poo
     link = page.inner_text(".bpttviz-link")
     assert f"{url}/voila/render/03_truncated_bptt.ipynb?" in link
     assert "k2=25" in link and "radius=1.1" in link
+    # The kernel sent its figures' arrays before the page was there: the page asks for them,
+    # and draws every figure, for the link's settings.
+    wait_settled(page)
+    assert set(drawn(page)) == set(LESSONS["03_truncated_bptt"][0])
+    page.wait_for_function("() => document.querySelector('.bpttviz-figure-timeline .bpttviz-live')"
+                           "?.bpttvizFigure?.panels[0].title.startsWith('tbptt(k1=5, k2=25)')")
+    for figure in drawn(page):
+        assert page.evaluate(CANVAS_DRAWN, figure), figure
     page.wait_for_timeout(1000)
     assert page.query_selector(PROBLEM) is None
 
@@ -107,5 +119,7 @@ def test_a_lesson_served_without_the_pool_shows_its_app_with_no_warning(pooled, 
     url, _ = pooled
     page.goto(f"{url}/voila/render/{lesson}.ipynb")
     page.wait_for_selector(".bpttviz-app")
+    wait_settled(page)
+    assert set(drawn(page)) == set(LESSONS[lesson][0])
     page.wait_for_timeout(1000)
     assert page.query_selector(PROBLEM) is None

@@ -1,21 +1,42 @@
 """A lesson's guided steps walked with the keyboard only (Tab, Shift+Tab, Enter, Space), from the
-first step to the last, in headless Chromium: each question, each reveal with its marked figure,
-and the page's link carrying ``?step=N``; and a link with ``?step=`` opening at that step."""
+first step to the last, in headless Chromium: each question, each reveal with its marked figure
+(the outline around it, and the step's marker drawn in the figure, gone at the next step), and
+the page's link carrying ``?step=N``; and a link with ``?step=`` opening at that step."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
+from live import marks, record
 from test_pages import assert_no_error_shown, link_query, open_lesson, readout, screenshot
 
+from bpttviz.app.guided import MARK_COLOR
 from bpttviz.steps import load_steps
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 LESSON, SLUG = "02_vanishing_exploding", "vanishing_exploding"
+FIGURES = ("flow", "lag", "singular_values")
 
 #: The text of the focused element's button (or '' when the focus is not on a button).
 FOCUSED = "(document.activeElement?.closest('button')?.innerText ?? '').trim()"
+
+
+#: How many of the guided steps' marks figure ``name`` shows: marks in the steps' colour that the
+#: lesson's own figures never draw (hollow points, rules, spans, texts outlined in it).
+STEP_MARKS = """([name, colour]) => {
+  const fig = document.querySelector('.bpttviz-figure-' + name + ' .bpttviz-live')?.bpttvizFigure;
+  if (!fig) return -1;
+  return fig.panels.flatMap(p => p.marks).filter(m => m.edge === colour
+    || (['Points', 'Rule', 'Rects'].includes(m.type) && m.color === colour
+        && (m.type !== 'Points' || m.hollow))).length; }"""
+
+
+def wait_step_marks(page, figure, present):
+    """Wait until figure ``figure`` shows the step's marks (``present``) or none."""
+    test = "n > 0" if present else "n === 0"
+    page.wait_for_function(f"(a) => {{ const n = ({STEP_MARKS})(a); return {test}; }}",
+                           arg=[figure, MARK_COLOR])
 
 
 def heading(page):
@@ -76,6 +97,9 @@ def test_the_steps_are_walked_with_the_keyboard_from_first_to_last(page, server,
             page.wait_for_function("() => document.querySelector('.bpttviz-step-heading')"
                                    "?.innerText.includes('Step 2 of')")
             wait_focus(page, "^" + re.escape(step.choices[0]) + "$")
+        # No figure shows a step's marker before the prediction (the last step's is gone).
+        for name in FIGURES:
+            wait_step_marks(page, name, present=False)
         for _ in range(step.answer_index):
             page.keyboard.press("Tab")
         assert page.evaluate(FOCUSED) == step.answer
@@ -90,10 +114,25 @@ def test_the_steps_are_walked_with_the_keyboard_from_first_to_last(page, server,
         page.wait_for_function(
             "(f) => getComputedStyle(document.querySelector('.bpttviz-figure-' + f))"
             ".outlineStyle === 'solid'", arg=figure)
-        others = [n for n in ("flow", "lag", "singular_values") if n != figure]
+        others = [n for n in FIGURES if n != figure]
         for other in others:
             assert page.evaluate("(f) => getComputedStyle(document.querySelector("
                                  "'.bpttviz-figure-' + f)).outlineStyle", other) != "solid"
+        # The step's marker is drawn in the figure itself (a guided step's overlay), in the
+        # steps' colour, where the step says; the other figures show none.
+        kind = step.highlight.get("kind", "none")
+        if kind != "none":
+            wait_step_marks(page, figure, present=True)
+            drawn_marks = marks(record(page, figure), step.highlight.get("axes", 0))
+            if kind == "point":
+                ring = [m for m in drawn_marks if m["type"] == "Points" and m["hollow"]]
+                assert [list(m["x"]) for m in ring] == [[step.highlight["x"]]]
+                assert ring[0]["color"] == MARK_COLOR
+            else:
+                assert [m["type"] for m in drawn_marks if m.get("color") == MARK_COLOR
+                        and m["type"] == "Rule"] == ["Rule"]
+        for other in others:
+            assert page.evaluate(STEP_MARKS, [other, MARK_COLOR]) == 0
         assert page.locator(".bpttviz-step-choice button:disabled, "
                             "button.bpttviz-step-choice:disabled").count() == len(step.choices)
         if i == 1:

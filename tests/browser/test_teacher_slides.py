@@ -3,17 +3,18 @@
 A teacher link hides and fixes the controls it names; a widget message forged at the protocol
 level (sent on the widget's comm through the page's own widget manager, as a script in the
 page could) to a fixed control changes nothing, while the same message to a free control moves
-it, so the forgery is known to reach the kernel. The "Link for my class" panel makes and copies a link that
-hides itself. ``bpttviz slides`` serves a deck whose arrow keys turn the slides and whose
-app redraws on its slide.
+it, so the forgery is known to reach the kernel. The "Link for my class" panel makes and
+copies a link that hides itself. ``bpttviz slides`` serves a deck whose arrow keys turn the
+slides and whose app draws its live figures on its slide and redraws them there.
 """
 
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import NOTEBOOKS, START_TIMEOUT
-from test_pages import (CANVAS_DATA, CANVASES_SETTLED, FIRST_CANVASES, assert_no_error_shown,
-                        open_lesson, readout, wait_image_changed, wait_readout)
+from live import CANVAS_DRAWN, drawn, record, wait_redrawn, wait_settled
+from test_pages import (LESSONS, assert_no_error_shown, open_lesson, readout, wait_readout,
+                        wait_status)
 
 from bpttviz.serve import served
 
@@ -67,8 +68,7 @@ def test_a_teacher_link_hides_and_locks_what_it_names(page, server):
 
 def test_a_forged_widget_message_to_a_locked_control_changes_nothing(page, server):
     open_lesson(page, server, "03_truncated_bptt", TEACHER_QUERY)
-    figure = ".bpttviz-figure-timeline"
-    before = page.evaluate(CANVAS_DATA, figure)
+    before = drawn(page)
     notice = "(text) => document.querySelector('.bpttviz-lock-notice').innerText.includes(text)"
     page.evaluate(FORGE, ["T", {"value": 150}])
     page.wait_for_function(notice, arg="T (steps) is fixed at 50 for this class; a request to "
@@ -78,7 +78,8 @@ def test_a_forged_widget_message_to_a_locked_control_changes_nothing(page, serve
     # The same forgery to a free control does reach the kernel: the page follows it.
     page.evaluate(FORGE, ["k2", {"value": 17}])
     wait_readout(page, "k2", "(t) => t == '17'")
-    wait_image_changed(page, figure, before)
+    wait_redrawn(page, ["timeline"], before)
+    assert record(page, "timeline")["panels"][0]["title"].startswith("tbptt(k1=5, k2=17)")
     assert readout(page, "T") == "50"
     assert page.evaluate(MODEL_STATE, ["T", "value"]) == 50
     assert page.evaluate(MODEL_STATE, ["T", "disabled"]) is True
@@ -151,15 +152,18 @@ def test_the_deck_turns_with_the_arrow_keys_and_its_app_redraws(page, slides_ser
     assert present_index(page) == app_slide
     app = page.locator(f"{PRESENT} .bpttviz-app")
     app.wait_for(state="visible")
-    page.wait_for_function("() => /updated|failed/.test(document.querySelector("
-                           "'.bpttviz-status')?.innerText ?? '')")
-    page.wait_for_function(CANVASES_SETTLED, arg=FIRST_CANVASES, polling=100)
-    sel = f"{PRESENT} .bpttviz-figure-flow"
-    before_value, before_image = readout(page, "scale"), page.evaluate(CANVAS_DATA, sel)
+    wait_status(page, "updated|failed")
+    # The deck draws the lesson's live figures on the app's slide.
+    wait_settled(page)
+    assert set(drawn(page)) == set(LESSONS["02_vanishing_exploding"][0])
+    for figure in drawn(page):
+        assert page.locator(f"{PRESENT} .bpttviz-figure-{figure} .bpttviz-live").is_visible()
+        page.wait_for_function(CANVAS_DRAWN, arg=figure)
+    before_value, before = readout(page, "scale"), drawn(page)
     page.locator(".bpttviz-control-scale [role=slider]").focus()
     page.keyboard.press("ArrowRight")               # moves the slider, not the deck
     wait_readout(page, "scale", "(t, old) => t != old", before_value)
-    wait_image_changed(page, sel, before_image)
+    wait_redrawn(page, ["flow", "lag", "singular_values"], before)
     assert present_index(page) == app_slide
     page.screenshot(path=str(artifacts / "slides-02.png"))
     page.evaluate("document.activeElement.blur()")    # the deck has the keys again

@@ -62,11 +62,14 @@ class UnfoldingApp(LessonApp):
     wide_figures = ("network",)
 
     def extra_controls(self):
-        self.play = widgets.Play(min=0, max=self.widgets["frame"].max, step=1, interval=900,
+        frame = self.widgets["frame"]
+        # Play starts at the frame shown: the browser's link copies Play's value to the slider
+        # when it is made, which would otherwise send a link's ?frame=N back to frame 0.
+        self.play = widgets.Play(value=frame.value, min=0, max=frame.max, step=1, interval=900,
                                  description="play", tooltip="Walk the forward and backward pass")
         self.play.add_class("bpttviz-play")
         # The animation clock runs in the browser: Play drives the slider with no kernel round trip.
-        self.play_link = widgets.jslink((self.play, "value"), (self.widgets["frame"], "value"))
+        self.play_link = widgets.jslink((self.play, "value"), (frame, "value"))
         return [widgets.HBox([widgets.Label("walk the passes"), self.play])]
 
     def constrain(self):
@@ -74,6 +77,7 @@ class UnfoldingApp(LessonApp):
         self.widgets["frame"].max = last
         if hasattr(self, "play"):
             self.play.max = last
+            self.play.value = self.widgets["frame"].value     # a link applied after the build
 
     def compute(self, values):
         T = values["T"]

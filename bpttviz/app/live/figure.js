@@ -588,7 +588,10 @@ function drawMark(ctx, m, sx, sy, z, luts) {
 // ---------------------------------------------------------------- layout ---
 
 function sizes(z) {
-  return { title: 13 * z, label: 12 * z, tick: 11 * z, legend: 9 * z, text: 10 * z, pad: 4 * z,
+  // Type in points, as the Matplotlib renderer sets it (bpttviz.plots.STYLE): the page's figure
+  // reads as large as its download, and 11-point tick labels reach 18 px in projector mode.
+  const t = PT * z;
+  return { title: 13 * t, label: 12 * t, tick: 11 * t, legend: 9 * t, text: 10 * t, pad: 4 * z,
     tickLen: 3.5 * z, cbar: 12 * z };
 }
 
@@ -607,6 +610,11 @@ function panelMargins(ctx, p, S, cell) {
   }
   if (frame && p.x.visible !== false) {
     m.bottom = S.tickLen + S.tick * 1.4 + (p.x.label ? S.label * 1.4 : 0) + S.pad;
+    // The last tick label may sit centred on the right edge: room for its half.
+    const ticks = ticksOf(p.x, estW, 62 * S.tick / 11).filter((t) => !t.minor);
+    if (ticks.length) {
+      m.right = Math.max(m.right, textWidth(ctx, ticks[ticks.length - 1].label, S.tick) / 2 + S.pad);
+    }
   }
   if (p.y2) {
     const ticks = ticksOf(p.y2, estH, 28 * S.tick / 11);
@@ -846,9 +854,9 @@ function drawPanel(ctx, p, cell, S, z, luts, fixed) {
     const py = (yAxes ? box.y + (1 - mk.y) * box.h : ys.map(mk.y)) - oy * PT * z;
     if (!Number.isFinite(px) || !Number.isFinite(py)) continue;
     const lines = String(mk.text).split("\n");
-    const lh = mk.size * z * 1.25;
+    const lh = mk.size * PT * z * 1.25;
     const top = mk.va === "top" ? 0 : mk.va === "bottom" ? -(lines.length - 1) * lh : -(lines.length - 1) * lh / 2;
-    lines.forEach((line, i) => drawText(ctx, line, px, py + top + i * lh, mk.size * z,
+    lines.forEach((line, i) => drawText(ctx, line, px, py + top + i * lh, mk.size * PT * z,
       { ha: mk.ha, va: mk.va, color: mk.color, box: mk.box || !!mk.edge, edge: mk.edge }));
   }
   if (frame) {
@@ -883,7 +891,7 @@ function drawPanel(ctx, p, cell, S, z, luts, fixed) {
   const heat = p.marks.find((k) => k.type === "Heatmap" && k.scale.colorbar);
   if (heat) drawColorbar(ctx, heat, box, S, luts);
   if (p.title) {
-    const size = p.title_size ? p.title_size * z : S.title;
+    const size = p.title_size ? p.title_size * PT * z : S.title;
     if (fixed) drawText(ctx, p.title, box.x + box.w / 2, box.y - S.pad * 0.5, size, { ha: "center", va: "bottom" });
     else drawText(ctx, p.title, box.x + box.w / 2, cell.y + S.pad * 0.5, size, { ha: "center", va: "top" });
   }
@@ -1014,7 +1022,7 @@ function render({ model, el }) {
     el.style.maxWidth = `${fig.width * z}px`;
     // As wide as the figure wants, or as its place on the page allows; the same proportions.
     const room = el.clientWidth;
-    const W = Math.round(room > 0 ? Math.max(MIN_WIDTH, Math.min(fig.width * z, room)) : fig.width * z);
+    const W = Math.round(room > 0 ? Math.max(MIN_WIDTH * z, Math.min(fig.width * z, room)) : fig.width * z);
     const H = Math.round((W * fig.height) / fig.width);
     try {
       const t0 = performance.now();
