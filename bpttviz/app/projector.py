@@ -35,27 +35,43 @@ __all__ = ["FIGURE_SCALE", "FIGURE_MIN", "LAYOUT_CSS", "PROJECTOR_CSS", "parse_p
 FIGURE_SCALE = 1.2
 #: The narrowest a figure is drawn (pixels): below, labels would crowd the data.
 FIGURE_MIN = 300
+#: The controls' column (pixels), in normal and in projector mode.
+CONTROLS_PX = 320
+PROJECTOR_CONTROLS_PX = 470
 
 #: The layout, in every mode.
 LAYOUT_CSS = f"""
-.bpttviz-app.bpttviz-layout {{ display: flex; flex-flow: row wrap !important;
-  align-items: flex-start !important; gap: 8px 16px; max-width: 100%; overflow: visible; }}
-.bpttviz-app .bpttviz-controls {{ flex: 0 0 320px; width: 320px; position: sticky; top: 0;
-  z-index: 2; background: #fff; max-height: 100vh; overflow-y: auto; overflow-x: hidden; }}
+.bpttviz-app.bpttviz-layout {{ container-type: inline-size; display: flex;
+  flex-flow: row wrap !important; align-items: flex-start !important; gap: 8px 16px;
+  max-width: 100%; overflow: visible; }}
+.bpttviz-app .bpttviz-controls {{ flex: 0 0 {CONTROLS_PX}px; width: {CONTROLS_PX}px;
+  position: sticky; top: 0; z-index: 2; background: #fff;
+  max-height: max(300px, calc(100vh - 130px)); overflow-y: auto;
+  overflow-x: hidden; }}
 .bpttviz-app .bpttviz-controls > * {{ flex-shrink: 0; }}
 .bpttviz-app .bpttviz-figures {{ display: flex; flex-flow: row wrap !important;
-  flex: 1 1 {2 * FIGURE_MIN + 8}px; min-width: {FIGURE_MIN}px; max-width: 100%; gap: 4px 8px;
+  flex: 1 1 {FIGURE_MIN}px; min-width: {FIGURE_MIN}px; max-width: 100%; gap: 4px 8px;
   align-items: flex-start; overflow: visible; }}
 .bpttviz-app .bpttviz-figure {{ flex: 1 1 {FIGURE_MIN}px; min-width: {FIGURE_MIN}px;
   max-width: {FIGURE_PX[0]}px; overflow: visible; }}
 .bpttviz-app .bpttviz-figure.bpttviz-figure-wide {{ flex-basis: 100%; max-width: 100%; }}
 .bpttviz-app .bpttviz-live {{ display: block; }}
 .bpttviz-app .bpttviz-live-note {{ display: none; color: #B34E00; font-size: 14px; }}
-.bpttviz-app.bpttviz-projector .bpttviz-controls {{ flex-basis: 470px !important; }}
+.bpttviz-app.bpttviz-projector .bpttviz-controls {{ flex-basis: {PROJECTOR_CONTROLS_PX}px !important; }}
 .bpttviz-app.bpttviz-projector .bpttviz-figure {{ max-width: {round(FIGURE_PX[0] * FIGURE_SCALE)}px;
   flex-basis: {round(FIGURE_MIN * FIGURE_SCALE)}px; min-width: {round(FIGURE_MIN * FIGURE_SCALE)}px; }}
 .bpttviz-app.bpttviz-projector .bpttviz-figure.bpttviz-figure-wide {{ flex-basis: 100%;
   max-width: 100%; }}
+/* Where the figures cannot sit beside the controls, they go under them, and the controls no
+   longer stick: stuck on top they would cover the figures. */
+@container (max-width: {CONTROLS_PX + 16 + FIGURE_MIN - 1}px) {{
+  .bpttviz-app .bpttviz-controls {{ position: static; max-height: none; }} }}
+@container (max-width: {PROJECTOR_CONTROLS_PX + 16 + round(FIGURE_MIN * FIGURE_SCALE) - 1}px) {{
+  .bpttviz-app.bpttviz-projector .bpttviz-controls {{ position: static; max-height: none; }} }}
+/* JupyterLab's output area scrolls sideways by itself, which would hold the controls in it:
+   an output that shows a lesson lets the notebook scroll. */
+.jp-OutputArea:has(.bpttviz-app), .jp-OutputArea-output:has(.bpttviz-app),
+.jp-OutputArea-child:has(.bpttviz-app) {{ overflow: visible !important; }}
 """
 
 _ON = {"1", "true", "yes", "on"}
