@@ -34,7 +34,7 @@ __all__ = ["FIGURE_SCALE", "FIGURE_MIN", "LAYOUT_CSS", "PROJECTOR_CSS", "parse_p
 #: type becomes 20 px, 11-point tick labels 18 px.
 FIGURE_SCALE = 1.2
 #: The narrowest a figure is drawn (pixels): below, labels would crowd the data.
-FIGURE_MIN = 300
+FIGURE_MIN = 360
 #: The controls' column (pixels), in normal and in projector mode.
 CONTROLS_PX = 320
 PROJECTOR_CONTROLS_PX = 470

@@ -170,7 +170,10 @@ def lines(x, ys, labels, *, title="", xlabel="", ylabel="", log=True, lows=None,
             mx, my = (np.asarray(v, dtype=float) for v in marks[i])
             out.append(Points(mx, np.minimum(my, ylim[1]), colors[i % len(colors)], 10.0,
                               marker=mark, edge=MARK, edge_width=1.0))
-    if note:
+    if note and not shown_x:
+        # A plot with no data yet: its message in the middle, where nothing else is.
+        out.append(Text(0.5, 0.5, note, "axes", "center", "center", size=11, box=True))
+    elif note:
         # Opposite the legend across the top, so that neither covers the other.
         left = legend in ("upper right", "center right", "right")
         out.append(Text(0.02 if left else 0.98, 0.97, note, "axes", "left" if left else "right",

@@ -671,9 +671,15 @@ function legendEntries(p) {
   return out;
 }
 
-function drawLegend(ctx, p, box, S, z, sx, sy) {
+function drawLegend(ctx, p, box, S0, z, sx, sy) {
   const entries = legendEntries(p);
   if (!p.legend || !entries.length) return null;
+  // A legend wider than its panel is set smaller until it fits: a narrow figure keeps it whole.
+  let S = S0;
+  const widest = Math.max(...entries.map((e) => textWidth(ctx, e.label, S0.legend)));
+  const cols0 = Math.max(1, p.legend_columns || 1);
+  const need = cols0 * (widest + 3.4 * S0.legend + S0.pad) + S0.pad * 2.5;
+  if (need > box.w) S = { ...S0, legend: S0.legend * Math.max(0.6, box.w / need) };
   const cols = Math.max(1, p.legend_columns || 1);
   const handle = 2.0 * S.legend * 1.1;
   const rowH = S.legend * 1.45;
@@ -891,7 +897,10 @@ function drawPanel(ctx, p, cell, S, z, luts, fixed) {
   const heat = p.marks.find((k) => k.type === "Heatmap" && k.scale.colorbar);
   if (heat) drawColorbar(ctx, heat, box, S, luts);
   if (p.title) {
-    const size = p.title_size ? p.title_size * PT * z : S.title;
+    let size = p.title_size ? p.title_size * PT * z : S.title;
+    const room = fixed ? box.w + 40 : cell.w - 4;
+    const wide = textWidth(ctx, p.title, size);
+    if (wide > room) size *= Math.max(0.6, room / wide);     // a long title set smaller, not cut
     if (fixed) drawText(ctx, p.title, box.x + box.w / 2, box.y - S.pad * 0.5, size, { ha: "center", va: "bottom" });
     else drawText(ctx, p.title, box.x + box.w / 2, cell.y + S.pad * 0.5, size, { ha: "center", va: "top" });
   }
