@@ -74,3 +74,38 @@ def test_the_command_runs_as_a_module():
     out = subprocess.run([sys.executable, "-m", "bpttviz.cli", "lessons", "--help"],
                          capture_output=True, text=True, check=True)
     assert "DIR" in out.stdout and "--overwrite" in out.stdout
+
+
+# --- the lecturer's console ---------------------------------------------------------------------
+
+def test_a_class_server_prints_no_deprecation_or_trust_warning(tmp_path):
+    """The lecturer's console while a pool heats and a page without a pool is served."""
+    import urllib.request
+
+    from bpttviz.serve import served
+
+    log = tmp_path / "serve.log"
+    with served(extra_args=["--students", "1", "--lessons", "03_truncated_bptt"], log=log,
+                ready_line="Kernel pool of 03_truncated_bptt.ipynb is filled with 1 kernel",
+                start_timeout=180) as server:
+        with urllib.request.urlopen(server.url + "/voila/render/index.ipynb", timeout=180) as r:
+            assert r.status == 200
+        text = log.read_text()           # while it serves (its kernels' ends are not asked)
+    assert "Keeping 1 kernels ready (03_truncated_bptt: 1)" in text    # the pool reached Voila
+    assert text.count("Kernel started") >= 2                            # pool + the index page
+    assert "Warning" not in text and "WARNING" not in text and "Traceback" not in text, text
+    assert "not trusted" not in text and "deprecated" not in text, text
+
+
+def test_only_the_trust_warning_is_left_out_of_the_log():
+    import logging
+
+    from bpttviz.serve.server import UNTRUSTED, _WithoutTrustWarnings
+
+    def record(msg, *args):
+        return logging.LogRecord("Voila", logging.WARNING, __file__, 1, msg, args, None)
+
+    keep = _WithoutTrustWarnings().filter
+    assert not keep(record(UNTRUSTED, "03_truncated_bptt.ipynb"))
+    assert keep(record("Notebook %s is not valid", "x.ipynb"))
+    assert keep(record("Kernel started: %s", "abc"))
