@@ -76,6 +76,67 @@ def test_the_command_runs_as_a_module():
     assert "DIR" in out.stdout and "--overwrite" in out.stdout
 
 
+# --- a class's lessons -------------------------------------------------------------------------
+
+@pytest.fixture
+def served_pools(monkeypatch):
+    """The pools ``bpttviz serve`` would start Voila with (Voila itself not started)."""
+    import bpttviz.cli
+
+    seen = []
+    monkeypatch.setattr(bpttviz.cli, "serve_lessons", lambda notebooks, **kw: seen.append(kw))
+    return seen
+
+
+def test_students_without_lessons_share_the_kernels_between_every_lesson(served_pools):
+    from bpttviz.serve import free_port, lesson_names, split_students
+
+    assert cli_main(["serve", "--port", str(free_port()), "--students", "14"]) == 0
+    assert served_pools[0]["pools"] == split_students(14, lesson_names())
+    assert sorted(served_pools[0]["pools"]) == lesson_names() and len(lesson_names()) >= 7
+
+
+def test_students_with_lessons_share_them_between_the_lessons_named(served_pools):
+    from bpttviz.serve import free_port
+
+    assert cli_main(["serve", "--port", str(free_port()), "--students", "30", "--lessons",
+                     "02_vanishing_exploding,03_truncated_bptt"]) == 0
+    assert served_pools[0]["pools"] == {"02_vanishing_exploding": 15, "03_truncated_bptt": 15}
+    assert cli_main(["serve", "--port", str(free_port())]) == 0          # no class: no pool
+    assert served_pools[1]["pools"] is None
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("03_truncation", "03_truncated_bptt"),        # the number typed decides
+    ("07_truncation", "07_beyond_truncation"),
+    ("truncated_bptt", "03_truncated_bptt"),
+    ("04-training", "04_training"),
+    ("vanishing_exploding", "02_vanishing_exploding"),
+])
+def test_a_mistyped_lesson_gets_a_did_you_mean(typed, meant, served_pools, capsys):
+    assert cli_main(["serve", "--port", "1", "--students", "4", "--lessons",
+                     f"01_unfolding,{typed}"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and not served_pools
+    assert f"Got {typed} instead; did you mean {meant}?" in err
+
+
+def test_a_name_like_no_lesson_gets_the_list_and_no_guess(capsys):
+    assert cli_main(["serve", "--port", "1", "--students", "4", "--lessons", "lstm"]) == 2
+    err = capsys.readouterr().err
+    assert "Got lstm instead." in err and "did you mean" not in err
+    assert "05_rnn_lstm_gru" in err                     # the lessons there are
+
+
+def test_two_mistyped_lessons_get_a_guess_each():
+    from bpttviz.serve import lesson_names, parse_lessons
+
+    with pytest.raises(ValueError) as err:
+        parse_lessons("03_truncation,trainin", lesson_names())
+    assert "did you mean 03_truncated_bptt for 03_truncation, 04_training for trainin?" \
+        in str(err.value)
+
+
 # --- the lecturer's console ---------------------------------------------------------------------
 
 def test_a_class_server_prints_no_deprecation_or_trust_warning(tmp_path):

@@ -71,7 +71,7 @@ def test_the_pool_memory_is_stated():
      ["--lessons", "99_nothing", "03_truncated_bptt", "04_training"]),
     (["--students", "0", "--lessons", "03_truncated_bptt"], ["--students", "[1, 500]", "Got 0"]),
     (["--lessons", "03_truncated_bptt"], ["--students N"]),
-    (["--students", "30"], ["--lessons", "03_truncated_bptt"]),
+    (["--students", "30", "--lessons", ""], ["--lessons", "03_truncated_bptt", "Got ''"]),
 ])
 def test_serve_refuses_bad_class_options_in_one_clear_line_before_serving(args, words, capsys):
     assert cli_main(["serve", "--port", "1", *args]) == 2
