@@ -76,6 +76,61 @@ def test_the_command_runs_as_a_module():
     assert "DIR" in out.stdout and "--overwrite" in out.stdout
 
 
+# --- the command line explains itself -----------------------------------------------------------
+
+COMMANDS = ["serve", "slides", "lessons", "hub-config"]
+
+
+def _help(*command):
+    """What ``bpttviz [command] --help`` prints, and its exit status."""
+    out = subprocess.run([sys.executable, "-m", "bpttviz.cli", *command, "--help"],
+                         capture_output=True, text=True)
+    return out.returncode, out.stdout
+
+
+@pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)],
+                         ids=["bpttviz", *COMMANDS])
+def test_help_describes_the_command_and_shows_examples_in_plain_text(command):
+    from bpttviz.cli import DESCRIPTIONS, EXAMPLES
+
+    status, text = _help(*command)
+    name = command[0] if command else "bpttviz"
+    assert status == 0
+    assert DESCRIPTIONS[name].split("\n")[0] in text
+    examples = text[text.index("\nexamples:\n"):]
+    assert f"  bpttviz {command[0] if command else 'serve'}" in examples
+    shown = [line for line in EXAMPLES[name].splitlines() if line.startswith("  bpttviz ")]
+    assert len(shown) >= 2 and all(line in examples for line in shown)
+    assert "``" not in text and ":mod:" not in text and ":func:" not in text   # no reST
+
+
+def test_serve_help_says_students_alone_means_every_lesson():
+    text = " ".join(_help("serve")[1].split())          # as read, not as wrapped
+    assert "or between every lesson without --lessons" in text
+    assert "--lessons NAME,NAME the lessons to keep ready for --students" in text
+    assert "(default: every lesson)" in text
+    assert "bpttviz serve --students 14" in text and "03_truncated_bptt" in text
+
+
+@pytest.mark.parametrize("command", [["serve"], ["slides"], ["hub-config"]])
+@pytest.mark.parametrize("bad", ["0", "65536", "99999", "-1", "eighty"])
+def test_a_port_outside_1_to_65535_is_refused_before_anything_starts(command, bad, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli_main([*command, "--port", bad])
+    assert exit_.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "Serving" not in err
+    assert f"argument --port: must be a TCP port, a whole number from 1 to 65535. " \
+           f"Got '{bad}' instead." in err
+
+
+@pytest.mark.parametrize("good", ["1", "8866", "65535"])
+def test_ports_1_to_65535_are_accepted(good):
+    from bpttviz.cli import port
+
+    assert port(good) == int(good)
+
+
 # --- a class's lessons -------------------------------------------------------------------------
 
 @pytest.fixture
