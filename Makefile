@@ -31,8 +31,16 @@ demo: $(VENV)/.app
 slides: $(VENV)/.app
 	$(BIN)/bpttviz slides --host $(HOST) --port $(PORT)
 
+# JupyterLab on a working copy of the lessons in LAB_DIR (git-ignored), never on notebooks/:
+# its autosave rewrites a notebook's metadata the moment it is opened. Lessons missing there
+# are copied in; those already there, edited or not, are kept. As root (a container)
+# JupyterLab refuses to start without --allow-root.
+LAB_DIR ?= .lab
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(VENV)/.app
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/bpttviz lessons $(LAB_DIR) --keep-existing
+	$(BIN)/jupyter lab $(LAB_ROOT) $(LAB_DIR)
 
 # Optional: the CPU PyTorch used only as an independent cross-check.
 torch: | $(BIN)/python

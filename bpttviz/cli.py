@@ -24,6 +24,7 @@ server is slow rather than broken (:mod:`bpttviz.serve.settings`).
 
 ``bpttviz lessons DIR`` copies the lesson notebooks to ``DIR`` for editing in
 JupyterLab; ``bpttviz serve --notebooks DIR`` then serves the edited copies.
+``--keep-existing`` copies only the notebooks ``DIR`` lacks (``make lab``).
 
 ``bpttviz hub-config [--lesson NAME] [--try-locally] [-o FILE]`` writes a
 JupyterHub configuration whose users land on a lesson in Voila
@@ -100,11 +101,14 @@ def _slides(args) -> int:
 
 def _lessons(args) -> int:
     try:
-        copies = copy_lessons(args.dir, overwrite=args.overwrite)
+        copies = copy_lessons(args.dir, overwrite=args.overwrite,
+                              keep_existing=args.keep_existing)
     except (FileExistsError, NotADirectoryError, PermissionError) as exc:
         print(f"bpttviz lessons: {exc}", file=sys.stderr)
         return 2
-    print(f"Copied {len(copies)} notebooks to {Path(args.dir).resolve()}. Open them with "
+    kept = sorted({p.name for p in Path(args.dir).glob("*.ipynb")} - {p.name for p in copies})
+    kept = f" (kept {len(kept)} already there as they were)" if kept else ""
+    print(f"Copied {len(copies)} notebooks to {Path(args.dir).resolve()}{kept}. Open them with "
           f"'jupyter lab {args.dir}', or serve them with "
           f"'bpttviz serve --notebooks {args.dir}'.")
     return 0
@@ -261,8 +265,12 @@ def main(argv=None) -> int:
                             "--voila-arg=--VoilaExecutor.iopub_timeout=300 (repeatable)")
     lessons = _parser(sub, "lessons", help="copy the lesson notebooks to a folder for editing")
     lessons.add_argument("dir", metavar="DIR", help="folder to copy them into (made if missing)")
-    lessons.add_argument("--overwrite", action="store_true",
-                         help="replace notebooks of the same name already in DIR")
+    existing = lessons.add_mutually_exclusive_group()
+    existing.add_argument("--overwrite", action="store_true",
+                          help="replace notebooks of the same name already in DIR")
+    existing.add_argument("--keep-existing", action="store_true",
+                          help="copy only the notebooks DIR lacks and keep those already there "
+                               "as they are (what 'make lab' does)")
     hub = _parser(sub, "hub-config",
                   help="write a JupyterHub configuration whose users land on the lessons")
     hub.add_argument("--lesson", default="index",

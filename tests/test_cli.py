@@ -76,6 +76,21 @@ def test_the_command_runs_as_a_module():
     assert "DIR" in out.stdout and "--overwrite" in out.stdout
 
 
+def test_lessons_can_copy_only_what_a_folder_lacks_keeping_its_edits(tmp_path, capsys):
+    dest = tmp_path / "lab"
+    dest.mkdir()
+    edited = dest / "03_truncated_bptt.ipynb"
+    edited.write_text(json.dumps({"edited": True}))
+    assert cli_main(["lessons", str(dest), "--keep-existing"]) == 0
+    assert "kept 1 already there" in capsys.readouterr().out
+    assert json.loads(edited.read_text()) == {"edited": True}
+    assert sorted(p.name for p in dest.glob("*.ipynb")) == \
+        sorted(p.name for p in lessons_dir().glob("*.ipynb"))
+    assert cli_main(["lessons", str(dest), "--keep-existing"]) == 0      # again: nothing to do
+    assert "Copied 0 notebooks" in capsys.readouterr().out
+    assert json.loads(edited.read_text()) == {"edited": True}
+
+
 # --- the command line explains itself -----------------------------------------------------------
 
 COMMANDS = ["serve", "slides", "lessons", "hub-config"]
