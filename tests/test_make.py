@@ -3,6 +3,7 @@
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,25 @@ def test_the_working_copy_is_ignored_by_git():
     check = subprocess.run(["git", "check-ignore", "-q", ".lab/03_truncated_bptt.ipynb"],
                            cwd=ROOT)
     assert check.returncode == 0
+
+
+@needs_make
+def test_make_test_runs_the_whole_suite_on_every_core_and_test_quick_the_fast_part():
+    (test,) = [c for c in dry_run("test").splitlines() if "-m pytest" in c]
+    (quick,) = [c for c in dry_run("test-quick").splitlines() if "-m pytest" in c]
+    assert "-n auto --dist loadgroup" in test and " -m " not in test.split("pytest", 1)[1]
+    assert '-m "not browser and not slow"' in quick and "-n auto" in quick
+    (part,) = [c for c in dry_run("test", PYTEST_ARGS="tests/test_engine.py",
+                                  PYTEST_WORKERS=0).splitlines() if "-m pytest" in c]
+    assert "-n 0" in part and part.split(";")[0].rstrip().endswith("tests/test_engine.py")
+
+
+@needs_make
+def test_make_test_fails_when_pytest_collects_nothing():
+    # This interpreter runs it; the virtual environment's stamp is not remade (-o).
+    out = subprocess.run(["make", "--no-print-directory", "-o", ".venv/.dev", "test",
+                          f"BIN={Path(sys.executable).parent}", "PYTEST_WORKERS=2",
+                          "PYTEST_ARGS=tests/test_make.py -k no_test_has_this_name"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode != 0
+    assert "pytest collected no tests" in out.stderr
