@@ -106,8 +106,8 @@ def _lessons(args) -> int:
     except (FileExistsError, NotADirectoryError, PermissionError) as exc:
         print(f"bpttviz lessons: {exc}", file=sys.stderr)
         return 2
-    kept = sorted({p.name for p in Path(args.dir).glob("*.ipynb")} - {p.name for p in copies})
-    kept = f" (kept {len(kept)} already there as they were)" if kept else ""
+    kept = len(list(lessons_dir().glob("*.ipynb"))) - len(copies)
+    kept = f" (kept {kept} already there as they were)" if kept else ""
     print(f"Copied {len(copies)} notebooks to {Path(args.dir).resolve()}{kept}. Open them with "
           f"'jupyter lab {args.dir}', or serve them with "
           f"'bpttviz serve --notebooks {args.dir}'.")
@@ -225,9 +225,11 @@ examples:
 
 def _parser(parent, name, help=None):
     """A parser for ``bpttviz`` (``parent`` None) or its command ``name``, with its text."""
-    shipped = textwrap.fill("lessons shipped: " + ", ".join(lesson_names()), width=79,
-                            subsequent_indent="  ", break_on_hyphens=False)
-    epilog = EXAMPLES[name].replace("{lessons}", shipped)
+    epilog = EXAMPLES[name]
+    if "{lessons}" in epilog:
+        epilog = epilog.replace("{lessons}", textwrap.fill(
+            "lessons shipped: " + ", ".join(lesson_names()), width=79, subsequent_indent="  ",
+            break_on_hyphens=False))
     options = dict(description=DESCRIPTIONS[name], epilog=epilog,
                    formatter_class=argparse.RawDescriptionHelpFormatter)
     if parent is None:
