@@ -46,12 +46,12 @@ lab: $(VENV)/.app
 torch: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 
-# The tests run on every core (pytest-xdist; PYTEST_WORKERS=0: in one process), the tests
-# of an xdist_group on one worker. A part: make test PYTEST_ARGS="tests/test_engine.py".
+# The tests run on every core (pytest-xdist; PYTEST_WORKERS=0: in one process), each worker
+# taking them in the suite's order. A part: make test PYTEST_ARGS="tests/test_engine.py".
 # pytest exits 5 when it collected nothing: an empty suite must not pass.
 PYTEST_WORKERS ?= auto
 define pytest
-	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(1) $(PYTEST_ARGS); \
+	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(1) $(PYTEST_ARGS); \
 	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status

@@ -2,6 +2,7 @@
 ``[app]`` extra in a fresh virtual environment and run from a folder outside the checkout,
 serves every lesson (each page executes and carries its app)."""
 
+import fcntl
 import os
 import pathlib
 import subprocess
@@ -24,19 +25,26 @@ def run(argv, **kw):
     return out
 
 
-# One build and one venv for the module: on one pytest-xdist worker (make test), since
-# setuptools builds in the checkout's build/ folder, which two builds at once would share.
-pytestmark = pytest.mark.xdist_group("wheel")
-
-
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
-    """The wheel ``python -m build`` makes of the checkout."""
+    """The wheel ``python -m build`` makes of the checkout, built once per run.
+
+    setuptools builds in the checkout's build/ folder, which two builds at once would share:
+    under pytest-xdist (make test), where each worker that runs a test of this module asks
+    for the wheel, the first builds it into the run's shared temporary folder and the others
+    wait for it and reuse it (pytest-xdist's recipe for a fixture made once).
+    """
     pytest.importorskip("build", reason="building the wheel needs the 'build' package "
                                         "(pip install build, or the [dev] extra)")
-    dist = tmp_path_factory.mktemp("wheel") / "dist"
-    run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(ROOT)],
-        timeout=INSTALL_TIMEOUT)
+    run_dir = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run_dir = run_dir.parent                       # the workers' common folder of this run
+    dist = run_dir / "wheel-dist"
+    with open(run_dir / "wheel.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not list(dist.glob("bpttviz-*.whl")):
+            run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(ROOT)],
+                timeout=INSTALL_TIMEOUT)
     wheels = list(dist.glob("bpttviz-*.whl"))
     assert len(wheels) == 1, wheels
     return wheels[0]
