@@ -1,6 +1,6 @@
 # Two commands on a fresh machine (Python >= 3.10 and make):
 #   make demo   set up .venv and serve the lessons with Voila on http://127.0.0.1:8866
-#   make test   set up .venv and run the whole test suite
+#   make test   set up .venv and run the whole test suite (make test-quick: the fast part)
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -9,7 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8866
 PYTEST_ARGS ?=
 
-.PHONY: demo test lab torch bench clean slides
+.PHONY: demo test test-quick lab torch bench clean slides
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "bpttviz needs Python >= 3.10: make ... PYTHON=python3.X")'
@@ -31,18 +31,39 @@ demo: $(VENV)/.app
 slides: $(VENV)/.app
 	$(BIN)/bpttviz slides --host $(HOST) --port $(PORT)
 
+# JupyterLab on a working copy of the lessons in LAB_DIR (git-ignored), never on notebooks/:
+# its autosave rewrites a notebook's metadata the moment it is opened. Lessons missing there
+# are copied in; those already there, edited or not, are kept. As root (a container)
+# JupyterLab refuses to start without --allow-root.
+LAB_DIR ?= .lab
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(VENV)/.app
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/bpttviz lessons $(LAB_DIR) --keep-existing
+	$(BIN)/jupyter lab $(LAB_ROOT) $(LAB_DIR)
 
 # Optional: the CPU PyTorch used only as an independent cross-check.
 torch: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 
+# The tests run on every core (pytest-xdist; PYTEST_WORKERS=0: in one process), each worker
+# taking them in the suite's order. A part: make test PYTEST_ARGS="tests/test_engine.py".
 # pytest exits 5 when it collected nothing: an empty suite must not pass.
-test: $(VENV)/.dev
-	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+PYTEST_WORKERS ?= auto
+define pytest
+	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(1) $(PYTEST_ARGS); \
+	status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; \
 	exit $$status
+endef
+
+# The whole suite: what CI runs.
+test: $(VENV)/.dev
+	$(call pytest)
+
+# The edit-test loop: everything but the browser and the slow tests.
+test-quick: $(VENV)/.dev
+	$(call pytest,-m "not browser and not slow")
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m benchmarks

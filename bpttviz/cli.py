@@ -14,7 +14,8 @@ narrative as slides and its app live on a slide (:mod:`bpttviz.serve.slides`).
 ``bpttviz serve --students 30 --lessons 02_vanishing_exploding,03_truncated_bptt``
 keeps that many kernels of those lessons started and executed before the
 class arrives (:mod:`bpttviz.serve.pools`: how they are shared out and refilled),
-and says how much memory they take.
+and says how much memory they take; without ``--lessons``, every lesson gets
+its share.
 
 Every lesson page is served with bpttviz's page template (Voila's ``lab``
 page plus a watchdog: a lesson whose app does not appear says so and offers
@@ -23,19 +24,22 @@ server is slow rather than broken (:mod:`bpttviz.serve.settings`).
 
 ``bpttviz lessons DIR`` copies the lesson notebooks to ``DIR`` for editing in
 JupyterLab; ``bpttviz serve --notebooks DIR`` then serves the edited copies.
+``--keep-existing`` copies only the notebooks ``DIR`` lacks (``make lab``).
 
 ``bpttviz hub-config [--lesson NAME] [--try-locally] [-o FILE]`` writes a
 JupyterHub configuration whose users land on a lesson in Voila
 (:mod:`bpttviz.hub`).
 
 This module parses the command line and dispatches; the work is done in
-:mod:`bpttviz.serve` and :mod:`bpttviz.hub`.
+:mod:`bpttviz.serve` and :mod:`bpttviz.hub`. What ``--help`` prints is plain
+text, each command's with examples (:data:`DESCRIPTIONS`, :data:`EXAMPLES`).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 
 from .hub import hub_config_text
@@ -97,11 +101,14 @@ def _slides(args) -> int:
 
 def _lessons(args) -> int:
     try:
-        copies = copy_lessons(args.dir, overwrite=args.overwrite)
+        copies = copy_lessons(args.dir, overwrite=args.overwrite,
+                              keep_existing=args.keep_existing)
     except (FileExistsError, NotADirectoryError, PermissionError) as exc:
         print(f"bpttviz lessons: {exc}", file=sys.stderr)
         return 2
-    print(f"Copied {len(copies)} notebooks to {Path(args.dir).resolve()}. Open them with "
+    kept = len(list(lessons_dir().glob("*.ipynb"))) - len(copies)
+    kept = f" (kept {kept} already there as they were)" if kept else ""
+    print(f"Copied {len(copies)} notebooks to {Path(args.dir).resolve()}{kept}. Open them with "
           f"'jupyter lab {args.dir}', or serve them with "
           f"'bpttviz serve --notebooks {args.dir}'.")
     return 0
@@ -124,49 +131,163 @@ def _hub_config(args) -> int:
     return 0
 
 
+def port(text: str) -> int:
+    """The argparse type of a TCP port: a whole number from 1 to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a TCP port, a whole number from 1 to 65535. "
+                                         f"Got {text!r} instead.")
+    return value
+
+
+#: What ``bpttviz [COMMAND] --help`` says above the options: plain text, as printed.
+DESCRIPTIONS = {
+    "bpttviz": """\
+See backpropagation through time work and fail: lessons in which you move k1,
+k2, the sequence length or the weights and watch gradients vanish, explode and
+get cut off, each a web page whose controls run an exact NumPy engine live,
+served with Voila.""",
+    "serve": """\
+Serve the lessons with Voila, a web page each, linked from the landing page
+http://HOST:PORT/voila/render/index.ipynb. Sources are hidden, errors show as
+messages in the page, and the kernel of a closed tab ends within three minutes.
+
+For a class, --students N keeps N kernels started and their lessons run before
+the students arrive, shared out evenly between the --lessons named, or between
+every lesson without --lessons. Plan for 160 MB of memory and about a second of
+heating per kernel: start the server a minute or two before the class.""",
+    "slides": """\
+Serve the lessons as reveal.js lecture decks through Voila: each lesson's
+narrative cut into slides at its headings, its app live on a slide of its own.
+The arrow keys turn the slides.""",
+    "lessons": """\
+Copy the lesson notebooks into a folder, to edit them in JupyterLab and serve
+the edited copies. A notebook already in the folder is never replaced unless
+--overwrite is given.""",
+    "hub-config": """\
+Write a JupyterHub configuration (a jupyterhub_config.py) whose users land on
+the lessons in Voila, each user in a Jupyter server of their own. How to run it
+and what a larger deployment needs: docs/jupyterhub.md in bpttviz's repository.""",
+}
+
+#: The examples ``--help`` prints under the options, each with what it does.
+EXAMPLES = {
+    "bpttviz": """\
+examples:
+  bpttviz serve
+      the lessons at http://127.0.0.1:8866/voila/render/index.ipynb
+  bpttviz serve --host 0.0.0.0 --students 30
+      a classroom: 30 kernels kept ready, shared between the lessons
+  bpttviz lessons my-lessons
+      copy the notebooks into my-lessons/ to edit them in JupyterLab
+  bpttviz slides
+      the lessons as lecture decks
+
+'bpttviz COMMAND --help' describes a command and its options.""",
+    "serve": """\
+examples:
+  bpttviz serve
+      the lessons at http://127.0.0.1:8866/voila/render/index.ipynb
+  bpttviz serve --host 0.0.0.0 --port 8866 --students 30 \\
+      --lessons 02_vanishing_exploding,03_truncated_bptt
+      a class of 30 on two lessons: 15 kernels kept ready for each
+  bpttviz serve --students 14
+      14 kernels kept ready, shared between every lesson
+  bpttviz serve --notebooks my-lessons
+      copies made with 'bpttviz lessons my-lessons', edited
+
+{lessons}""",
+    "slides": """\
+examples:
+  bpttviz slides
+      the decks at http://127.0.0.1:8866/voila/render/index.ipynb
+  bpttviz slides --host 0.0.0.0 --port 8867 --notebooks my-lessons
+      decks cut from your edited copies, for the room's network""",
+    "lessons": """\
+examples:
+  bpttviz lessons my-lessons
+      copy them into my-lessons/ (made if missing), then:
+  jupyter lab my-lessons
+      edit and run them in JupyterLab
+  bpttviz serve --notebooks my-lessons
+      serve the edited copies""",
+    "hub-config": """\
+examples:
+  bpttviz hub-config -o jupyterhub_config.py
+      system accounts log in; then run: jupyterhub -f jupyterhub_config.py
+  bpttviz hub-config --try-locally --lesson 03_truncated_bptt -o try_hub.py
+      INSECURE, one machine: any name and password log in, landing on lesson 3""",
+}
+
+
+def _parser(parent, name, help=None):
+    """A parser for ``bpttviz`` (``parent`` None) or its command ``name``, with its text."""
+    epilog = EXAMPLES[name]
+    if "{lessons}" in epilog:
+        epilog = epilog.replace("{lessons}", textwrap.fill(
+            "lessons shipped: " + ", ".join(lesson_names()), width=79, subsequent_indent="  ",
+            break_on_hyphens=False))
+    options = dict(description=DESCRIPTIONS[name], epilog=epilog,
+                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    if parent is None:
+        return argparse.ArgumentParser(prog=name, **options)
+    return parent.add_parser(name, help=help, **options)
+
+
 def _server_options(parser):
     """The options ``serve`` and ``slides`` share: where to listen, what to serve, a browser."""
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8866, help="port (default 8866)")
-    parser.add_argument("--notebooks", default=None,
-                        help="directory of the lesson notebooks (default: the lessons shipped "
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1, this machine only; "
+                             "0.0.0.0 for every network it is on)")
+    parser.add_argument("--port", type=port, default=8866, help="port, 1 to 65535 (default 8866)")
+    parser.add_argument("--notebooks", default=None, metavar="DIR",
+                        help="folder of the lesson notebooks (default: the lessons shipped "
                              "with bpttviz)")
     parser.add_argument("--open", action="store_true", help="open a browser")
 
 
 def main(argv=None) -> int:
     """Entry point of the ``bpttviz`` script."""
-    parser = argparse.ArgumentParser(prog="bpttviz", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="serve the lessons with Voila")
+    parser = _parser(None, "bpttviz")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = _parser(sub, "serve", help="serve the lessons with Voila")
     _server_options(serve)
     serve.add_argument("--students", type=int, default=None, metavar="N",
-                       help="keep N kernels of the --lessons started and run before the class "
-                            "arrives, shared out evenly between them (1 to 500)")
+                       help="keep N kernels (1 to 500) started and run before the class "
+                            "arrives, shared out evenly between the --lessons, or between "
+                            "every lesson without --lessons")
     serve.add_argument("--lessons", default=None, metavar="NAME,NAME",
                        help="the lessons to keep ready for --students, by notebook name, e.g. "
-                            "02_vanishing_exploding,03_truncated_bptt")
+                            "02_vanishing_exploding,03_truncated_bptt (default: every lesson)")
     serve.add_argument("--voila-arg", action="append", default=[], metavar="ARG",
                        help="one more argument for Voila, e.g. "
                             "--voila-arg=--VoilaExecutor.iopub_timeout=300 (repeatable)")
-    lessons = sub.add_parser("lessons", help="copy the lesson notebooks to a folder for editing")
+    lessons = _parser(sub, "lessons", help="copy the lesson notebooks to a folder for editing")
     lessons.add_argument("dir", metavar="DIR", help="folder to copy them into (made if missing)")
-    lessons.add_argument("--overwrite", action="store_true",
-                         help="replace notebooks of the same name already in DIR")
-    hub = sub.add_parser("hub-config",
-                         help="write a JupyterHub configuration whose users land on the lessons")
+    existing = lessons.add_mutually_exclusive_group()
+    existing.add_argument("--overwrite", action="store_true",
+                          help="replace notebooks of the same name already in DIR")
+    existing.add_argument("--keep-existing", action="store_true",
+                          help="copy only the notebooks DIR lacks and keep those already there "
+                               "as they are (what 'make lab' does)")
+    hub = _parser(sub, "hub-config",
+                  help="write a JupyterHub configuration whose users land on the lessons")
     hub.add_argument("--lesson", default="index",
-                     help="lesson users land on, a notebook stem (default index, which links "
+                     help="lesson users land on, a notebook name (default index, which links "
                           "every lesson)")
     hub.add_argument("--try-locally", action="store_true",
                      help="INSECURE, for one machine: any name and password log in, servers "
                           "run as the hub's account")
-    hub.add_argument("--host", default="127.0.0.1", help="address the hub binds (default "
+    hub.add_argument("--host", default="127.0.0.1", help="address the hub listens on (default "
                                                           "127.0.0.1)")
-    hub.add_argument("--port", type=int, default=8000, help="port of the hub (default 8000)")
-    hub.add_argument("-o", "--output", default=None,
+    hub.add_argument("--port", type=port, default=8000, help="port of the hub, 1 to 65535 "
+                                                             "(default 8000)")
+    hub.add_argument("-o", "--output", default=None, metavar="FILE",
                      help="file to write (default: print it)")
-    slides = sub.add_parser("slides", help="serve the lessons as a lecture deck (reveal.js)")
+    slides = _parser(sub, "slides", help="serve the lessons as lecture decks (reveal.js)")
     _server_options(slides)
     args = parser.parse_args(argv)
     if args.command == "hub-config":

@@ -74,3 +74,169 @@ def test_the_command_runs_as_a_module():
     out = subprocess.run([sys.executable, "-m", "bpttviz.cli", "lessons", "--help"],
                          capture_output=True, text=True, check=True)
     assert "DIR" in out.stdout and "--overwrite" in out.stdout
+
+
+def test_lessons_can_copy_only_what_a_folder_lacks_keeping_its_edits(tmp_path, capsys):
+    dest = tmp_path / "lab"
+    dest.mkdir()
+    edited = dest / "03_truncated_bptt.ipynb"
+    edited.write_text(json.dumps({"edited": True}))
+    assert cli_main(["lessons", str(dest), "--keep-existing"]) == 0
+    assert "kept 1 already there" in capsys.readouterr().out
+    assert json.loads(edited.read_text()) == {"edited": True}
+    assert sorted(p.name for p in dest.glob("*.ipynb")) == \
+        sorted(p.name for p in lessons_dir().glob("*.ipynb"))
+    assert cli_main(["lessons", str(dest), "--keep-existing"]) == 0      # again: nothing to do
+    assert "Copied 0 notebooks" in capsys.readouterr().out
+    assert json.loads(edited.read_text()) == {"edited": True}
+
+
+# --- the command line explains itself -----------------------------------------------------------
+
+COMMANDS = ["serve", "slides", "lessons", "hub-config"]
+
+
+def _help(*command):
+    """What ``bpttviz [command] --help`` prints, and its exit status."""
+    out = subprocess.run([sys.executable, "-m", "bpttviz.cli", *command, "--help"],
+                         capture_output=True, text=True)
+    return out.returncode, out.stdout
+
+
+@pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)],
+                         ids=["bpttviz", *COMMANDS])
+def test_help_describes_the_command_and_shows_examples_in_plain_text(command):
+    from bpttviz.cli import DESCRIPTIONS, EXAMPLES
+
+    status, text = _help(*command)
+    name = command[0] if command else "bpttviz"
+    assert status == 0
+    assert DESCRIPTIONS[name].split("\n")[0] in text
+    examples = text[text.index("\nexamples:\n"):]
+    assert f"  bpttviz {command[0] if command else 'serve'}" in examples
+    shown = [line for line in EXAMPLES[name].splitlines() if line.startswith("  bpttviz ")]
+    assert len(shown) >= 2 and all(line in examples for line in shown)
+    assert "``" not in text and ":mod:" not in text and ":func:" not in text   # no reST
+
+
+def test_serve_help_says_students_alone_means_every_lesson():
+    text = " ".join(_help("serve")[1].split())          # as read, not as wrapped
+    assert "or between every lesson without --lessons" in text
+    assert "--lessons NAME,NAME the lessons to keep ready for --students" in text
+    assert "(default: every lesson)" in text
+    assert "bpttviz serve --students 14" in text and "03_truncated_bptt" in text
+
+
+@pytest.mark.parametrize("command", [["serve"], ["slides"], ["hub-config"]])
+@pytest.mark.parametrize("bad", ["0", "65536", "99999", "-1", "eighty"])
+def test_a_port_outside_1_to_65535_is_refused_before_anything_starts(command, bad, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli_main([*command, "--port", bad])
+    assert exit_.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "Serving" not in err
+    assert f"argument --port: must be a TCP port, a whole number from 1 to 65535. " \
+           f"Got '{bad}' instead." in err
+
+
+@pytest.mark.parametrize("good", ["1", "8866", "65535"])
+def test_ports_1_to_65535_are_accepted(good):
+    from bpttviz.cli import port
+
+    assert port(good) == int(good)
+
+
+# --- a class's lessons -------------------------------------------------------------------------
+
+@pytest.fixture
+def served_pools(monkeypatch):
+    """The pools ``bpttviz serve`` would start Voila with (Voila itself not started)."""
+    import bpttviz.cli
+
+    seen = []
+    monkeypatch.setattr(bpttviz.cli, "serve_lessons", lambda notebooks, **kw: seen.append(kw))
+    return seen
+
+
+def test_students_without_lessons_share_the_kernels_between_every_lesson(served_pools):
+    from bpttviz.serve import free_port, lesson_names, split_students
+
+    assert cli_main(["serve", "--port", str(free_port()), "--students", "14"]) == 0
+    assert served_pools[0]["pools"] == split_students(14, lesson_names())
+    assert sorted(served_pools[0]["pools"]) == lesson_names() and len(lesson_names()) >= 7
+
+
+def test_students_with_lessons_share_them_between_the_lessons_named(served_pools):
+    from bpttviz.serve import free_port
+
+    assert cli_main(["serve", "--port", str(free_port()), "--students", "30", "--lessons",
+                     "02_vanishing_exploding,03_truncated_bptt"]) == 0
+    assert served_pools[0]["pools"] == {"02_vanishing_exploding": 15, "03_truncated_bptt": 15}
+    assert cli_main(["serve", "--port", str(free_port())]) == 0          # no class: no pool
+    assert served_pools[1]["pools"] is None
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("03_truncation", "03_truncated_bptt"),        # the number typed decides
+    ("07_truncation", "07_beyond_truncation"),
+    ("truncated_bptt", "03_truncated_bptt"),
+    ("04-training", "04_training"),
+    ("vanishing_exploding", "02_vanishing_exploding"),
+])
+def test_a_mistyped_lesson_gets_a_did_you_mean(typed, meant, served_pools, capsys):
+    assert cli_main(["serve", "--port", "1", "--students", "4", "--lessons",
+                     f"01_unfolding,{typed}"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and not served_pools
+    assert f"Got {typed} instead; did you mean {meant}?" in err
+
+
+def test_a_name_like_no_lesson_gets_the_list_and_no_guess(capsys):
+    assert cli_main(["serve", "--port", "1", "--students", "4", "--lessons", "lstm"]) == 2
+    err = capsys.readouterr().err
+    assert "Got lstm instead." in err and "did you mean" not in err
+    assert "05_rnn_lstm_gru" in err                     # the lessons there are
+
+
+def test_two_mistyped_lessons_get_a_guess_each():
+    from bpttviz.serve import lesson_names, parse_lessons
+
+    with pytest.raises(ValueError) as err:
+        parse_lessons("03_truncation,trainin", lesson_names())
+    assert "did you mean 03_truncated_bptt for 03_truncation, 04_training for trainin?" \
+        in str(err.value)
+
+
+# --- the lecturer's console ---------------------------------------------------------------------
+
+def test_a_class_server_prints_no_deprecation_or_trust_warning(tmp_path):
+    """The lecturer's console while a pool heats and a page without a pool is served."""
+    import urllib.request
+
+    from bpttviz.serve import served
+
+    log = tmp_path / "serve.log"
+    with served(extra_args=["--students", "1", "--lessons", "03_truncated_bptt"], log=log,
+                ready_line="Kernel pool of 03_truncated_bptt.ipynb is filled with 1 kernel",
+                start_timeout=180) as server:
+        with urllib.request.urlopen(server.url + "/voila/render/index.ipynb", timeout=180) as r:
+            assert r.status == 200
+        text = log.read_text()           # while it serves (its kernels' ends are not asked)
+    assert "Keeping 1 kernels ready (03_truncated_bptt: 1)" in text    # the pool reached Voila
+    assert text.count("Kernel started") >= 2                            # pool + the index page
+    assert "Warning" not in text and "WARNING" not in text and "Traceback" not in text, text
+    assert "not trusted" not in text and "deprecated" not in text, text
+
+
+def test_only_the_trust_warning_is_left_out_of_the_log():
+    import logging
+
+    from bpttviz.serve.server import UNTRUSTED, _WithoutTrustWarnings
+
+    def record(msg, *args):
+        return logging.LogRecord("Voila", logging.WARNING, __file__, 1, msg, args, None)
+
+    keep = _WithoutTrustWarnings().filter
+    assert not keep(record(UNTRUSTED, "03_truncated_bptt.ipynb"))
+    assert keep(record("Notebook %s is not valid", "x.ipynb"))
+    assert keep(record("Kernel started: %s", "abc"))

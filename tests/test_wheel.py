@@ -2,6 +2,7 @@
 ``[app]`` extra in a fresh virtual environment and run from a folder outside the checkout,
 serves every lesson (each page executes and carries its app)."""
 
+import fcntl
 import os
 import pathlib
 import subprocess
@@ -25,26 +26,49 @@ def run(argv, **kw):
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory):
-    """A fresh venv holding only the built wheel (and what it depends on); its bin folder."""
+def wheel(tmp_path_factory):
+    """The wheel ``python -m build`` makes of the checkout, built once per run.
+
+    setuptools builds in the checkout's build/ folder, which two builds at once would share:
+    under pytest-xdist (make test), where each worker that runs a test of this module asks
+    for the wheel, the first builds it into the run's shared temporary folder and the others
+    wait for it and reuse it (pytest-xdist's recipe for a fixture made once).
+    """
     pytest.importorskip("build", reason="building the wheel needs the 'build' package "
                                         "(pip install build, or the [dev] extra)")
-    tmp = tmp_path_factory.mktemp("wheel")
-    run([sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp / "dist"), str(ROOT)],
-        timeout=INSTALL_TIMEOUT)
-    wheels = list((tmp / "dist").glob("bpttviz-*.whl"))
+    run_dir = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run_dir = run_dir.parent                       # the workers' common folder of this run
+    dist = run_dir / "wheel-dist"
+    with open(run_dir / "wheel.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not list(dist.glob("bpttviz-*.whl")):
+            run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(ROOT)],
+                timeout=INSTALL_TIMEOUT)
+    wheels = list(dist.glob("bpttviz-*.whl"))
     assert len(wheels) == 1, wheels
-    run([sys.executable, "-m", "venv", str(tmp / "venv")], timeout=INSTALL_TIMEOUT)
-    bin_ = tmp / "venv" / "bin"
-    run([str(bin_ / "python"), "-m", "pip", "install", "--quiet", f"{wheels[0]}[app]"],
+    return wheels[0]
+
+
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory):
+    """A fresh venv holding only the built wheel (and what it depends on); its bin folder.
+
+    Only the tests that run the installed package wait for it (most of the module's time);
+    those that read the wheel's contents need only :func:`wheel`.
+    """
+    venv = tmp_path_factory.mktemp("venv") / "venv"
+    run([sys.executable, "-m", "venv", str(venv)], timeout=INSTALL_TIMEOUT)
+    bin_ = venv / "bin"
+    run([str(bin_ / "python"), "-m", "pip", "install", "--quiet", f"{wheel}[app]"],
         timeout=INSTALL_TIMEOUT)
-    return bin_, wheels[0]
+    return bin_
 
 
 @pytest.mark.slow
-def test_the_wheel_carries_the_lessons(installed):
+def test_the_wheel_carries_the_lessons(wheel):
     import zipfile
-    names = zipfile.ZipFile(installed[1]).namelist()
+    names = zipfile.ZipFile(wheel).namelist()
     assert sorted(n.rsplit("/", 1)[1] for n in names
                   if n.startswith("bpttviz/notebooks/") and n.endswith(".ipynb")) == LESSONS
 
@@ -52,7 +76,7 @@ def test_the_wheel_carries_the_lessons(installed):
 @pytest.mark.slow
 def test_a_fresh_venv_with_only_the_wheel_serves_every_lesson_from_outside_the_checkout(
         installed, tmp_path):
-    bin_, _ = installed
+    bin_ = installed
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     # The installed copy, not the checkout, is what runs.
@@ -74,25 +98,25 @@ def test_a_fresh_venv_with_only_the_wheel_serves_every_lesson_from_outside_the_c
 
 
 @pytest.mark.slow
-def test_the_wheel_carries_the_guided_steps(installed):
+def test_the_wheel_carries_the_guided_steps(wheel):
     import zipfile
 
     from bpttviz.steps import available
-    names = zipfile.ZipFile(installed[1]).namelist()
+    names = zipfile.ZipFile(wheel).namelist()
     shipped = sorted(n.rsplit("/", 1)[1].removesuffix(".json") for n in names
                      if n.startswith("bpttviz/data/steps/") and n.endswith(".json"))
     assert shipped == available() and len(shipped) >= 6
 
 
-def test_the_wheel_carries_the_decks_style_sheets(installed):
+def test_the_wheel_carries_the_decks_style_sheets(wheel):
     import zipfile
-    names = set(zipfile.ZipFile(installed[1]).namelist())
+    names = set(zipfile.ZipFile(wheel).namelist())
     for sheet in ("reveal.css", "theme/white.css", "theme/bpttviz.css"):
         assert f"bpttviz/serve/reveal/css/{sheet}" in names
     assert "bpttviz/serve/reveal/LICENSE" in names
 
 
-def test_the_wheel_carries_the_nile_series_and_its_source(installed):
+def test_the_wheel_carries_the_nile_series_and_its_source(wheel):
     import zipfile
-    names = set(zipfile.ZipFile(installed[1]).namelist())
+    names = set(zipfile.ZipFile(wheel).namelist())
     assert {"bpttviz/data/nile.csv", "bpttviz/data/README.md"} <= names

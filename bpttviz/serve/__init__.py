@@ -20,20 +20,20 @@ from .pools import (KERNEL_MB, KERNEL_WAITING_MB, REFILL_HEAT_S, REFILL_INTERVAL
                     parse_lessons, pool_config, pool_memory_note, refill_decision,
                     split_students)
 from .process import Server, ServerFailed, free_port, running, served
-from .server import port_problem, serve_lessons
+from .server import launch_voila, port_problem, serve_lessons
 from .settings import (CULL_IDLE_TIMEOUT, CULL_INTERVAL, EXECUTOR_TIMEOUTS, TEMPLATE,
-                       template_root, voila_argv, voila_settings)
+                       template_root, voila_argv, voila_config, voila_settings)
 from .slides import build_decks, serve_slides, slides_argv, slides_config
 
 __all__ = [
     "LANDING", "lessons_dir", "page_names", "lesson_names", "copy_lessons",
     "CULL_INTERVAL", "CULL_IDLE_TIMEOUT", "EXECUTOR_TIMEOUTS", "TEMPLATE", "template_root",
-    "voila_settings", "voila_argv",
+    "voila_settings", "voila_argv", "voila_config",
     "split_students", "parse_lessons", "class_pools", "pool_config", "pool_memory_note",
     "refill_decision", "cpu_busy_sampler", "install_kernel_managers", "ClassroomPools",
     "ConcurrentCulling", "KERNEL_MB", "KERNEL_WAITING_MB", "SERVER_MB", "REFILL_QUIET_S",
     "REFILL_MAX_BUSY", "REFILL_INTERVAL_S", "REFILL_HEAT_S",
-    "port_problem", "serve_lessons",
+    "port_problem", "serve_lessons", "launch_voila",
     "build_decks", "slides_argv", "slides_config", "serve_slides",
     "served", "running", "free_port", "Server", "ServerFailed",
 ]

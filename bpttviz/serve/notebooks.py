@@ -39,20 +39,26 @@ def lesson_names(notebooks=None) -> list:
     return [name for name in page_names(notebooks) if name != LANDING]
 
 
-def copy_lessons(dest, *, overwrite: bool = False) -> list:
+def copy_lessons(dest, *, overwrite: bool = False, keep_existing: bool = False) -> list:
     """Copy the lesson notebooks into the folder ``dest`` (made if missing); return the copies.
 
-    Raises ``FileExistsError`` naming the notebooks already there unless
-    ``overwrite`` is true: an edited lesson is never replaced silently.
+    Raises ``FileExistsError`` naming the notebooks already there unless ``overwrite``
+    (replace them) or ``keep_existing`` (copy only the others, leave those as they are) is
+    true: an edited lesson is never replaced silently.
     """
+    if overwrite and keep_existing:
+        raise ValueError("copy_lessons takes 'overwrite' or 'keep_existing', not both.")
     dest = Path(dest)
     if dest.exists() and not dest.is_dir():
         raise NotADirectoryError(f"The 'DIR' of bpttviz lessons must be a folder. "
                                  f"Got the file {dest} instead.")
     sources = sorted(lessons_dir().glob("*.ipynb"))
-    clashes = [p.name for p in sources if (dest / p.name).exists()]
-    if clashes and not overwrite:
-        raise FileExistsError(f"{dest} already holds {', '.join(clashes)}; nothing was copied. "
-                              f"Choose another folder or pass --overwrite.")
+    clashes = [p for p in sources if (dest / p.name).exists()]
+    if clashes and not (overwrite or keep_existing):
+        raise FileExistsError(f"{dest} already holds {', '.join(p.name for p in clashes)}; "
+                              f"nothing was copied. Choose another folder or pass --overwrite "
+                              f"(or --keep-existing to copy only the others).")
+    if keep_existing:
+        sources = [p for p in sources if p not in clashes]
     dest.mkdir(parents=True, exist_ok=True)
     return [Path(shutil.copy2(p, dest / p.name)) for p in sources]

@@ -8,8 +8,8 @@ are added to Voila's own pools:
 * **How N is split.** Each student has one lesson open at a time, so the ``N``
   kernels are shared out evenly between the lessons named (the first lessons
   get one more when ``N`` does not divide): ``--students 30 --lessons A,B,C``
-  keeps 10 of each. A class that will open one lesson all at once names only
-  that lesson.
+  keeps 10 of each; without ``--lessons``, every lesson served gets its share.
+  A class that will open one lesson all at once names only that lesson.
 * **When the pool is refilled.** Voila replaces each kernel a student takes at
   once (``fill_delay`` later), so the replacements start while the rest of the
   class's pages connect and compete with them for the processors: pages wait,
@@ -32,6 +32,7 @@ into the kernel manager class Voila builds (:func:`install_kernel_managers`).
 from __future__ import annotations
 
 import asyncio
+import difflib
 import math
 import os
 import time
@@ -62,16 +63,35 @@ REFILL_HEAT_S = 15.0
 def parse_lessons(text: str, available) -> list:
     """Lesson names from ``"A,B"`` checked against ``available`` (notebook stems).
 
-    Raises ``ValueError`` naming the option, the lessons available and what was received.
+    Raises ``ValueError`` naming the option, the lessons available and what was received,
+    with the closest lesson for each name not found ("did you mean").
     """
     available = sorted(available)
     names = [t.strip().removesuffix(".ipynb") for t in str(text).split(",") if t.strip()]
     unknown = [n for n in names if n not in available]
     if not names or unknown:
         got = ", ".join(unknown) if unknown else repr(text)
+        guesses = {n: _closest(n, available) for n in unknown}
+        guesses = {n: g for n, g in guesses.items() if g}
+        hint = "."
+        if len(unknown) == 1 and guesses:
+            hint = f"; did you mean {guesses[unknown[0]]}?"
+        elif guesses:
+            hint = "; did you mean " + ", ".join(f"{g} for {n}" for n, g in guesses.items()) + "?"
         raise ValueError(f"The '--lessons' option of bpttviz serve must be lesson names "
-                         f"separated by commas, from: {', '.join(available)}. Got {got} instead.")
+                         f"separated by commas, from: {', '.join(available)}. "
+                         f"Got {got} instead{hint}")
     return list(dict.fromkeys(names))       # a lesson named twice counts once
+
+
+def _closest(name: str, available) -> str | None:
+    """The lesson ``name`` was most likely meant to be, or None if none is close."""
+    close = difflib.get_close_matches(name, available, n=2, cutoff=0.6)
+    # "03_truncation" is as close to 07_beyond_truncation as to 03_truncated_bptt: the
+    # number typed decides.
+    number = name.split("_", 1)[0]
+    close.sort(key=lambda lesson: lesson.split("_", 1)[0] != number)
+    return close[0] if close else None
 
 
 def split_students(students: int, lessons) -> dict:
@@ -92,11 +112,11 @@ def split_students(students: int, lessons) -> dict:
 
 def class_pools(students, lessons, available) -> dict:
     """``{lesson: kernels}`` for ``--students N --lessons A,B``; ``available`` are the lessons
-    served.
+    served, and all of them share the ``N`` kernels when ``lessons`` is None.
 
-    Raises ``ValueError`` naming the option when either is missing or wrong.
+    Raises ``ValueError`` naming the option when either is wrong, or ``--students`` missing.
     """
-    names = parse_lessons(lessons or "", available)
+    names = sorted(available) if lessons is None else parse_lessons(lessons, available)
     if students is None:
         raise ValueError("The '--lessons' option of bpttviz serve needs '--students N' too: how "
                          "many kernels to keep ready.")

@@ -4,19 +4,40 @@
 port is one clear line rather than Voila's traceback, then calls
 :func:`serve_lessons`: the page template put on Voila's path, the kernel
 managers of :mod:`bpttviz.serve.pools` installed, the settings of
-:mod:`bpttviz.serve.settings` given.
+:mod:`bpttviz.serve.settings` given. :func:`launch_voila` runs Voila for it and
+for ``bpttviz slides``, with a console that shows only what a lecturer can act on.
 """
 
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import socket
 
 from .pools import install_kernel_managers, pool_memory_note
-from .settings import template_root, voila_argv
+from .settings import template_root, voila_argv, voila_config
 
-__all__ = ["port_problem", "serve_lessons"]
+__all__ = ["port_problem", "serve_lessons", "launch_voila"]
+
+#: jupyter_server's contents manager logs this (its format string, verbatim) for every notebook
+#: it reads whose signature the user's notebook-trust database lacks.
+UNTRUSTED = "Notebook %s is not trusted"
+
+
+class _WithoutTrustWarnings(logging.Filter):
+    """Drop the contents manager's "Notebook ... is not trusted" warning, and nothing else.
+
+    Trust decides only whether JupyterLab shows a notebook's stored HTML and JavaScript
+    outputs; Voila runs and shows the notebooks it serves whatever their trust, and the
+    lessons are committed without outputs. The lessons installed with bpttviz (or a
+    lecturer's copies) are not in the lecturer's trust database, so the warning came once
+    per page served and asked for nothing a lecturer should do; signing them would write to
+    that database, in the user's home, for no gain.
+    """
+
+    def filter(self, record):
+        return record.msg != UNTRUSTED
 
 
 def port_problem(host: str, port: int) -> str | None:
@@ -45,8 +66,6 @@ def serve_lessons(notebooks, *, host="127.0.0.1", port=8866, open_browser=False,
     ``pools`` maps lesson names to the kernels to keep ready for each
     (:func:`bpttviz.serve.pools.class_pools`); ``extra`` are more Voila arguments.
     """
-    from voila.app import Voila
-
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         [str(template_root())] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep)
                                   if p])
@@ -55,4 +74,17 @@ def serve_lessons(notebooks, *, host="127.0.0.1", port=8866, open_browser=False,
     install_kernel_managers()
     if pools:
         print(pool_memory_note(pools), flush=True)
-    Voila.launch_instance(argv=voila_argv(notebooks, host, port, open_browser, pools, extra))
+    launch_voila(voila_argv(notebooks, host, port, open_browser, pools, extra),
+                 voila_config(pools))
+
+
+def launch_voila(argv, config=None) -> None:
+    """Run Voila with ``argv`` and ``config`` (a ``traitlets.config.Config``) until it is
+    stopped, as ``Voila.launch_instance`` does, its log without the trust warning."""
+    from voila.app import Voila
+
+    app = Voila.instance(config=config)
+    app.initialize(argv)
+    # The contents manager logs through the application's logger (its parent's).
+    app.log.addFilter(_WithoutTrustWarnings())
+    app.start()

@@ -16,14 +16,13 @@ cell came back without output, the page says so in words and offers a Retry butt
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 from .pools import pool_config
 
 __all__ = ["CULL_INTERVAL", "CULL_IDLE_TIMEOUT", "EXECUTOR_TIMEOUTS", "TEMPLATE",
-           "template_root", "voila_settings", "voila_argv"]
+           "template_root", "voila_settings", "voila_argv", "voila_config"]
 
 #: Check for idle kernels every half minute; end those idle for two minutes with no tab
 #: connected (all side by side: :mod:`bpttviz.serve.pools`), so a closed tab's kernel ends
@@ -66,7 +65,9 @@ def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False, pools
     """Voila's command-line arguments for serving the lessons in ``notebooks``.
 
     ``pools`` maps lesson names to the kernels to keep ready for each
-    (:func:`bpttviz.serve.pools.split_students`); ``extra`` are more Voila arguments, last.
+    (:func:`bpttviz.serve.pools.split_students`): it turns preheating on, and the pools
+    themselves go to Voila as configuration (:func:`voila_config`). ``extra`` are more Voila
+    arguments, last.
     """
     argv = [
         str(notebooks),
@@ -81,8 +82,24 @@ def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False, pools
         # the same free port, and the one that loses it dies with its page.
         argv.append("--KernelManager.transport=ipc")
     if pools:
-        argv += ["--preheat_kernel=True",
-                 f"--VoilaKernelManager.kernel_pools_config={json.dumps(pool_config(pools))}"]
+        argv.append("--preheat_kernel=True")
     if not open_browser:
         argv.append("--no-browser")
     return argv + list(extra)
+
+
+def voila_config(pools=None):
+    """Voila's configuration that its command line cannot carry, a ``traitlets.config.Config``
+    to give the application beside :func:`voila_argv`.
+
+    The pools of :func:`voila_argv` (``VoilaKernelManager.kernel_pools_config``) are a dict of
+    dicts: on the command line traitlets 5 takes a dict only as ``key=value`` items, whose
+    values stay strings, or as JSON with a DeprecationWarning printed in the lecturer's
+    console. A configuration object is traitlets' own, non-deprecated way.
+    """
+    from traitlets.config import Config
+
+    config = Config()
+    if pools:
+        config.VoilaKernelManager.kernel_pools_config = pool_config(pools)
+    return config

@@ -30,6 +30,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from .server import launch_voila
 from .settings import voila_argv
 
 __all__ = ["deck_cells", "build_decks", "slides_argv", "slides_config", "serve_slides",
@@ -216,12 +217,9 @@ def serve_slides(notebooks, *, host="127.0.0.1", port=8866, open_browser=False) 
 
     The decks are cut into a temporary folder, removed when Voila ends.
     """
-    from voila.app import Voila
-
     with tempfile.TemporaryDirectory(prefix="bpttviz-slides-") as decks:
         build_decks(notebooks, decks)
         print(f"Serving the lessons in {notebooks} as slides at "
               f"http://{host}:{port}/voila/render/index.ipynb (arrow keys turn the slides)",
               flush=True)
-        Voila.launch_instance(argv=slides_argv(decks, host, port, open_browser),
-                              config=slides_config())
+        launch_voila(slides_argv(decks, host, port, open_browser), slides_config())
