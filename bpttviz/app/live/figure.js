@@ -595,10 +595,37 @@ function sizes(z) {
     tickLen: 3.5 * z, cbar: 12 * z };
 }
 
-function panelMargins(ctx, p, S, cell) {
+function titleLayout(ctx, title, size, minSize, room) {
+  // A title that fits its room: set smaller (down to minSize), then on two lines, split at a
+  // space outside $...$ nearest the middle. Returns {size, lines}.
+  const wide = textWidth(ctx, title, size);
+  if (wide <= room) return { size, lines: [title] };
+  const smaller = Math.max(Math.min(minSize, size), (size * room) / wide);
+  if (textWidth(ctx, title, smaller) <= room) return { size: smaller, lines: [title] };
+  let best = -1;
+  let inMath = false;
+  for (let i = 0; i < title.length; i++) {
+    if (title[i] === "$") inMath = !inMath;
+    if (title[i] === " " && !inMath && (best < 0 || Math.abs(i - title.length / 2) < Math.abs(best - title.length / 2))) best = i;
+  }
+  if (best < 0) return { size: smaller, lines: [title] };
+  const lines = [title.slice(0, best).trim(), title.slice(best + 1).trim()];
+  const widest = Math.max(...lines.map((l) => textWidth(ctx, l, size)));
+  return { size: widest <= room ? size : Math.max(smaller, (size * room) / widest), lines };
+}
+
+function panelTitle(ctx, p, S, z, room) {
+  const size = p.title_size ? p.title_size * PT * z : S.title;
+  return titleLayout(ctx, p.title, size, S.tick, room);
+}
+
+function panelMargins(ctx, p, S, cell, z) {
   // Room needed around a panel's plot area for its title, ticks, labels and colour bar.
   const m = { left: S.pad * 2, right: S.pad * 3, top: S.pad * 2, bottom: S.pad * 2 };
-  if (p.title) m.top = S.title * 1.5 + S.pad;
+  if (p.title) {
+    const t = panelTitle(ctx, p, S, z, cell.w - 4);
+    m.top = t.size * (1.25 * t.lines.length + 0.25) + S.pad;
+  }
   const frame = p.frame !== false;
   const heat = p.marks.find((k) => k.type === "Heatmap" && k.scale.colorbar);
   const estW = cell.w * 0.7;
@@ -813,7 +840,7 @@ function drawPanel(ctx, p, cell, S, z, luts, fixed) {
   if (fixed) {
     box = fixed;
   } else {
-    const m = panelMargins(ctx, p, S, cell);
+    const m = panelMargins(ctx, p, S, cell, z);
     if (p.y_side === "right") [m.left, m.right] = [Math.max(m.right, S.pad * 3), m.left];
     box = { x: cell.x + m.left, y: cell.y + m.top, w: cell.w - m.left - m.right,
       h: cell.h - m.top - m.bottom };
@@ -897,12 +924,17 @@ function drawPanel(ctx, p, cell, S, z, luts, fixed) {
   const heat = p.marks.find((k) => k.type === "Heatmap" && k.scale.colorbar);
   if (heat) drawColorbar(ctx, heat, box, S, luts);
   if (p.title) {
-    let size = p.title_size ? p.title_size * PT * z : S.title;
-    const room = fixed ? box.w + 40 : cell.w - 4;
-    const wide = textWidth(ctx, p.title, size);
-    if (wide > room) size *= Math.max(0.6, room / wide);     // a long title set smaller, not cut
-    if (fixed) drawText(ctx, p.title, box.x + box.w / 2, box.y - S.pad * 0.5, size, { ha: "center", va: "bottom" });
-    else drawText(ctx, p.title, box.x + box.w / 2, cell.y + S.pad * 0.5, size, { ha: "center", va: "top" });
+    const t = panelTitle(ctx, p, S, z, fixed ? box.w + 40 : cell.w - 4);
+    const lh = t.size * 1.25;
+    t.lines.forEach((line, i) => {
+      if (fixed) {
+        drawText(ctx, line, box.x + box.w / 2, box.y - S.pad * 0.5 - (t.lines.length - 1 - i) * lh,
+          t.size, { ha: "center", va: "bottom" });
+      } else {
+        drawText(ctx, line, box.x + box.w / 2, cell.y + S.pad * 0.5 + i * lh, t.size,
+          { ha: "center", va: "top" });
+      }
+    });
   }
   drawLegend(ctx, p, box, S, z, sx, sy);
   box.sx = sx;
