@@ -18,7 +18,8 @@ A slider move is a ``comm_msg`` ``{"method": "update", "state": {"value": X}}``.
 when the kernel is idle again, the status line has said "updated in" once more (the app says
 so after it has sent every figure that changed: a change from the page may be computed after
 the kernel went idle, see ``bpttviz.app.base.SETTLE_S``) and every figure has the arrays of
-its newest ``spec`` (they come as custom ``arrays`` messages before the ``spec``).
+its newest ``spec`` (new arrays come as binary buffers in the state update that names them;
+arrays asked for, as custom ``arrays`` messages).
 """
 
 from __future__ import annotations
@@ -162,6 +163,11 @@ class Kernel:
                 self.last_rx = time.perf_counter()
         elif method == "update" and comm_id in self.figures:
             state, fig = data.get("state", {}), self.figures[comm_id]
+            # New arrays come with the state that names them, as binary buffers.
+            paths = data.get("buffer_paths", [])
+            for path, b in zip(paths, buffers):
+                if len(path) == 2 and path[0] == "arrays":
+                    self.keep(path[1], b)
             if "spec" in state:
                 fig["spec"] = state["spec"]
             if "version" in state and state["version"] != fig["version"]:
@@ -173,12 +179,16 @@ class Kernel:
             msg = data.get("content") or {}
             if msg.get("type") == "arrays":
                 for ref, b in zip(msg.get("refs", []), buffers):
-                    self.known.add(ref)
-                    self.asked.discard(ref)
-                    if self.arrays is not None:
-                        self.arrays[ref] = bytes(b)
-                self.figure_bytes += sum(len(b) for b in buffers)
-                self.last_rx = time.perf_counter()
+                    self.keep(ref, b)
+
+    def keep(self, ref, b):
+        """An array received (with a state, or asked for)."""
+        self.known.add(ref)
+        self.asked.discard(ref)
+        if self.arrays is not None:
+            self.arrays[ref] = bytes(b)
+        self.figure_bytes += len(b)
+        self.last_rx = time.perf_counter()
 
     def missing(self, model_id) -> list:
         return [r for r in refs_of(self.figures[model_id]["spec"]) if r not in self.known]

@@ -339,9 +339,9 @@ def test_a_change_sends_only_the_figures_it_changed():
 def test_an_array_the_page_has_is_not_sent_again(monkeypatch):
     app = TruncationApp(query="")
     fig = app.figures["flow"]
-    sent = []
-    monkeypatch.setattr(fig, "send", lambda content, buffers=None:
-                        sent.append((content, [bytes(b) for b in buffers or []])))
+    sent = []                       # (refs, buffers) of each state update that carried arrays
+    fig.observe(lambda change: sent.append(({"refs": list(change["new"])},
+                                            list(change["new"].values()))), names="arrays")
     heatmap = fig.spec["panels"][0]["marks"][0]["values"]["ref"]
     before = fig.bytes_sent
     app.widgets["k2"].value = 25        # what the schedule keeps changes, the flow does not
@@ -854,3 +854,18 @@ def test_serve_runs_voila_with_sources_stripped_tracebacks_hidden_and_idle_kerne
 def test_serve_refuses_a_missing_notebooks_directory(tmp_path, capsys):
     assert cli_main(["serve", "--notebooks", str(tmp_path / "nowhere")]) == 2
     assert "no notebooks directory" in capsys.readouterr().err
+
+
+def test_a_quick_update_does_not_say_computing_but_one_after_a_slow_one_does():
+    from bpttviz.app.base import SLOW_MS
+    app = VanishingApp(query="")
+    said = []
+    app.status.observe(lambda change: said.append(text_of(change["new"])), names="value")
+    app.last_update_ms = 1.0                        # the last update was quick
+    app.set(T=61)
+    assert not any("computing" in s for s in said) and said[-1].startswith("✓ updated in")
+    said.clear()
+    app.last_update_ms = SLOW_MS + 1                # as if the last one had been slow
+    app.set(T=62)
+    assert said[0] == "● computing…" and said[-1].startswith("✓ updated in")
+    app.close()

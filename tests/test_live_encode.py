@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import traitlets
 
 from bpttviz import figures as F
 from bpttviz.app.live import LiveFigure
@@ -17,11 +18,17 @@ def decode(desc, arrays, dtype_map={"f8": np.float64, "f4": np.float32, "u1": np
 
 
 class Recorder(LiveFigure):
-    """A live figure that keeps what it would send instead of sending it."""
+    """A live figure that keeps the arrays it sends: with a state (its ``arrays``) or in a
+    custom message (an answer to a view that asked)."""
 
     def __init__(self, *args, **kwargs):
         self.sent = []
         super().__init__(*args, **kwargs)
+
+    @traitlets.observe("arrays")
+    def _arrays_sent(self, change):
+        if change["new"]:
+            self.sent.append(({"refs": list(change["new"])}, list(change["new"].values())))
 
     def send(self, content, buffers=None):
         self.sent.append((content, [bytes(b) for b in buffers or []]))

@@ -1,9 +1,10 @@
 """What makes a lesson usable with a keyboard and a screen reader, in Voilà and in JupyterLab.
 
-* Every figure has a text alternative (:mod:`.alt_text`) in a visually
-  hidden live region beside it, kept up to date by the app
-  (:class:`TextAlternatives`); the live figure is an image (``role="img"``)
-  named by that text (its ``description``).
+* Every figure has a text alternative (:mod:`.alt_text`), kept up to date
+  by the app (:class:`TextAlternatives`) as its live figure's
+  ``description``: the page shows the figure as an image (``role="img"``)
+  named by that text, and the same text in a visually hidden polite live
+  region beside it, read out when it changes.
 * ipywidgets 8 does not link a slider's visible label to its handle
   (``[role=slider]``), and the Play widget's buttons are icons without names.
   No widget option reaches those elements, so a small script names them: a
@@ -24,12 +25,9 @@ from __future__ import annotations
 import html
 import traceback
 
-import ipywidgets as widgets
-
 from .alt_text import figure_text
 
-__all__ = ["TEXT_COLOURS", "ACCESS_SCRIPT", "ACCESS_CSS", "access_markup", "alt_text_widget",
-           "alt_text_html", "TextAlternatives"]
+__all__ = ["TEXT_COLOURS", "ACCESS_SCRIPT", "ACCESS_CSS", "access_markup", "TextAlternatives"]
 
 #: Okabe & Ito hues darkened until text in them reaches 4.5:1 on white (green 5.4, orange 5.4,
 #: vermillion 5.2; the plain hues give 3.4, 2.3 and 3.9).
@@ -104,20 +102,6 @@ def access_markup() -> str:
             f'onerror="{handler}">')
 
 
-def alt_text_html(text: str) -> str:
-    """The markup of a figure's text alternative: a polite live region."""
-    return (f'<p class="bpttviz-alt-text" aria-live="polite">'
-            f'{html.escape(text)}</p>')
-
-
-def alt_text_widget(name: str):
-    """An empty, visually hidden HTML widget for figure ``name``'s text alternative."""
-    w = widgets.HTML(alt_text_html(""))
-    w.add_class("bpttviz-alt")
-    w.add_class(f"bpttviz-alt-{name}")
-    return w
-
-
 class TextAlternatives:
     """The text alternatives of a :class:`~bpttviz.app.base.LessonApp`'s figures.
 
@@ -131,15 +115,12 @@ class TextAlternatives:
     Attributes
     ----------
     text : dict of str -> str
-        What each figure shows now, in words.
-    widgets : dict of str -> ipywidgets.HTML
-        Each figure's hidden live region (:func:`alt_text_widget`).
+        What each figure shows now, in words (also each live figure's ``description``).
     """
 
     def __init__(self, app):
         self.app = app
         self.text = {name: "" for name in app.figures}
-        self.widgets = {name: alt_text_widget(name) for name in app.figures}
 
     def refresh(self, names=None, result=None, values=None):
         """Recompute the text alternatives of figures ``names`` (default all) from what they show.
@@ -164,5 +145,4 @@ class TextAlternatives:
             text = own.get(name) or figure_text(record)
             if text != self.text[name]:
                 self.text[name] = text
-                self.widgets[name].value = alt_text_html(text)
                 app.figures[name].description = text

@@ -61,13 +61,15 @@ from .query import PageQuery, settings_asked
 from .request import wait_for_page
 from .teacher import TeacherLinks
 
-__all__ = ["LessonApp", "FIGURE_PX", "SETTLE_S"]
+__all__ = ["LessonApp", "FIGURE_PX", "SETTLE_S", "SLOW_MS"]
 
 #: A change from the page that comes less than this many seconds after the last computation
 #: waits this long before it is computed; changes that arrive meanwhile replace its value. A
 #: held key or a dragged slider then costs a computation every SETTLE_S at most, whatever the
 #: rate of its messages, while a single move is computed at once.
 SETTLE_S = 0.05
+#: An update that took longer than this (milliseconds) says "computing…" while the next one runs.
+SLOW_MS = 150.0
 
 
 class LessonApp:
@@ -172,7 +174,6 @@ class LessonApp:
         self._settle = {"scheduled": False, "recompute": False, "done": 0.0}
         self.descriptions = TextAlternatives(self)
         self.alt_text = self.descriptions.text
-        self.alt_widgets = self.descriptions.widgets
         self.projector_mode = ProjectorMode(self)
         self.projector_toggle = self.projector_mode.toggle
         # Style sheet (projector mode, reflow) and the script that names unnamed controls.
@@ -457,7 +458,10 @@ class LessonApp:
         """
         t0 = time.perf_counter()
         done = False
-        with self.busy("computing"):
+        # An update expected to be quick does not say it is busy: the page would show the word
+        # for a few milliseconds, and every move would cost one more message.
+        slow = not self.last_update_ms < SLOW_MS
+        with self.busy("computing", say=slow):
             with self.hold():
                 self.constrain()
             values = self.values()
@@ -509,9 +513,10 @@ class LessonApp:
         return True
 
     @contextmanager
-    def busy(self, label="computing"):
-        """Show ``label…`` while the block runs; an error in it is shown, not raised."""
-        self.status.value = self._status_html(f"● {label}…", TEXT_COLOURS["orange"])
+    def busy(self, label="computing", say=True):
+        """Show ``label…`` (if ``say``) while the block runs; an error in it is shown, not raised."""
+        if say:
+            self.status.value = self._status_html(f"● {label}…", TEXT_COLOURS["orange"])
         try:
             yield
         except Exception as exc:
@@ -594,8 +599,8 @@ class LessonApp:
                              widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap"))])
 
     def figure_box(self, name):
-        """A figure, its text alternative and its save buttons."""
-        box = widgets.VBox([self.figures[name], self.alt_widgets[name], self.savers[name].widget])
+        """A figure (with its text alternative) and its save buttons."""
+        box = widgets.VBox([self.figures[name], self.savers[name].widget])
         box.add_class("bpttviz-figure")
         box.add_class(f"bpttviz-figure-{name}")
         if name in self.wide_figures:

@@ -201,7 +201,7 @@ def test_sliders_and_icon_buttons_have_names_with_units(page, server):
 ALT = """(f) => {
   const box = document.querySelector('.bpttviz-figure-' + f);
   const text = box.querySelector('.bpttviz-alt-text');
-  const fig = box.querySelector('.bpttviz-live');
+  const fig = box.querySelector('.bpttviz-live [role=img]');
   return {text: text ? text.textContent : null, live: text && text.getAttribute('aria-live'),
           role: fig.getAttribute('role'), label: fig.getAttribute('aria-label')};
 }"""

@@ -3,10 +3,11 @@
 The kernel computes and sends numbers; the page draws them on a canvas
 (``figure.js``, shipped with the package and loaded by anywidget: no network,
 no build step, the same in Voila, JupyterLab and the slides). A record's
-arrays travel as binary buffers in custom messages, each once (see
-:mod:`.encode`); the record's JSON (axes, styles, array names) is the synced
-state, so a view that joins later (a reloaded page, a second view in
-JupyterLab) draws from the state and asks for the arrays it lacks.
+JSON (axes, styles, array names) and the arrays the page has not got yet (as
+binary buffers, each once: see :mod:`.encode`) travel together in one state
+update; a view that joins later (a reloaded page, a second view in
+JupyterLab) draws from the state and asks for the arrays it lacks (they come
+back in a custom message).
 
 The page element carries ``data-drawn``, the ``version`` it last drew, and
 ``bpttvizFigure``, the record it drew with its arrays decoded: what tests and
@@ -40,6 +41,8 @@ class LiveFigure(anywidget.AnyWidget):
     version = traitlets.Int(0).tag(sync=True)
     #: What the figure shows, in words (its text alternative).
     description = traitlets.Unicode("").tag(sync=True)
+    #: The arrays of the latest record that the page had not got: ``{ref: bytes}``.
+    arrays = traitlets.Dict().tag(sync=True)
 
     def __init__(self, record=None, **kwargs):
         super().__init__(**kwargs)
@@ -54,15 +57,15 @@ class LiveFigure(anywidget.AnyWidget):
             self.show(record)
 
     def show(self, record):
-        """Draw ``record``; the page gets the arrays it lacks, then the new state."""
+        """Draw ``record``: one state update with its JSON and the arrays the page lacks."""
         spec, arrays, places = encode(record, self._places)
         store = {ref: raw if raw is not None else self._store[ref] for ref, raw in arrays.items()}
-        new = [ref for ref in store if ref not in self._store]
-        if new:
-            self._send_arrays(new, store)
+        new = {ref: raw for ref, raw in store.items() if ref not in self._store}
+        self.bytes_sent += sum(len(b) for b in new.values())
         self._store, self._places = store, places
         self.record = record
         with self.hold_sync():
+            self.arrays = new
             self.spec = spec
             self.version += 1
 

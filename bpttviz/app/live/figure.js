@@ -27,20 +27,31 @@ const STORE_BYTES = 16 * 1024 * 1024;
 function makeStore(model) {
   const store = { arrays: new Map(), joined: new Map(), bytes: 0, asked: new Set(),
     waiting: new Set() };
-  model.on("msg:custom", (msg, buffers) => {
-    if (!msg || msg.type !== "arrays") return;
-    msg.refs.forEach((ref, i) => {
-      const b = buffers[i];
-      const view = b instanceof DataView ? b : new DataView(b.buffer || b, b.byteOffset || 0, b.byteLength);
-      if (!store.arrays.has(ref)) store.bytes += view.byteLength;
-      store.arrays.set(ref, view);
-      store.asked.delete(ref);
-    });
+  const keep = (ref, b) => {
+    const view = b instanceof DataView ? b : new DataView(b.buffer || b, b.byteOffset || 0, b.byteLength);
+    if (!store.arrays.has(ref)) store.bytes += view.byteLength;
+    store.arrays.set(ref, view);
+    store.asked.delete(ref);
+  };
+  // New arrays come with the state that names them; arrays asked for come in a custom message.
+  const trim = () => {
     while (store.bytes > STORE_BYTES && store.arrays.size > 1) {
       const [oldest, view] = store.arrays.entries().next().value;
       store.arrays.delete(oldest);
       store.bytes -= view.byteLength;
     }
+  };
+  store.ingest = () => {
+    for (const [ref, b] of Object.entries(model.get("arrays") || {})) {
+      if (!store.arrays.has(ref)) keep(ref, b);
+    }
+    trim();
+  };
+  model.on("change:arrays", store.ingest);
+  model.on("msg:custom", (msg, buffers) => {
+    if (!msg || msg.type !== "arrays") return;
+    msg.refs.forEach((ref, i) => keep(ref, buffers[i]));
+    trim();
     for (const redraw of [...store.waiting]) redraw();
   });
   return store;
@@ -998,17 +1009,30 @@ const ASK_AGAIN_MS = 3000;
 function render({ model, el }) {
   const store = model.bpttvizStore || (model.bpttvizStore = makeStore(model));
   el.classList.add("bpttviz-live");
-  el.setAttribute("role", "img");
   // The element takes the width its place allows; the figure is drawn to fit it.
   el.style.width = "100%";
   el.style.maxWidth = `${(model.get("spec").width || 425) * (model.get("scale") || 1)}px`;
+  // The figure is an image named by its text alternative; the same text, in a visually hidden
+  // polite live region beside it (an image's content is not read), is announced when it changes.
+  const image = document.createElement("div");
+  image.className = "bpttviz-live-image";
+  image.setAttribute("role", "img");
   const canvas = document.createElement("canvas");
   canvas.setAttribute("aria-hidden", "true");
   canvas.style.display = "block";
+  image.append(canvas);
+  const alt = document.createElement("div");
+  alt.className = "bpttviz-alt";
+  alt.style.cssText = "position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);"
+    + "clip-path:inset(50%);white-space:nowrap;margin:0";
+  const altText = document.createElement("p");
+  altText.className = "bpttviz-alt-text";
+  altText.setAttribute("aria-live", "polite");
+  alt.append(altText);
   const note = document.createElement("div");
   note.className = "bpttviz-live-note";
   note.setAttribute("role", "status");
-  el.append(canvas, note);
+  el.append(image, alt, note);
   let pending = false;
   let asked = 0;
   let boxes = [];
@@ -1040,7 +1064,10 @@ function render({ model, el }) {
   const draw = () => {
     pending = false;
     const spec = model.get("spec");
-    el.setAttribute("aria-label", model.get("description") || "figure");
+    store.ingest();
+    const description = model.get("description") || "";
+    image.setAttribute("aria-label", description || "figure");
+    if (altText.textContent !== description) altText.textContent = description;
     if (!spec || !spec.panels) return;
     const missing = missingRefs(store, spec);
     if (missing.length) {
