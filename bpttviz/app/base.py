@@ -61,15 +61,13 @@ from .query import PageQuery, settings_asked
 from .request import wait_for_page
 from .teacher import TeacherLinks
 
-__all__ = ["LessonApp", "FIGURE_PX", "SETTLE_S", "SLOW_MS"]
+__all__ = ["LessonApp", "FIGURE_PX", "SETTLE_S"]
 
 #: A change from the page that comes less than this many seconds after the last computation
 #: waits this long before it is computed; changes that arrive meanwhile replace its value. A
 #: held key or a dragged slider then costs a computation every SETTLE_S at most, whatever the
 #: rate of its messages, while a single move is computed at once.
 SETTLE_S = 0.05
-#: An update that took longer than this (milliseconds) says "computing…" while the next one runs.
-SLOW_MS = 150.0
 
 
 class LessonApp:
@@ -438,10 +436,14 @@ class LessonApp:
         # so that of many queued changes (a held key) only the newest is computed.
         settle = self._settle
         settle["recompute"] = settle["recompute"] or recompute
-        if not settle["scheduled"]:
-            settle["scheduled"] = True
-            quiet = time.monotonic() - settle["done"] > SETTLE_S
-            loop.call_later(0.0 if quiet else SETTLE_S, self._settled)
+        if settle["scheduled"]:
+            return
+        if time.monotonic() - settle["done"] > SETTLE_S:    # quiet: at once, as any change
+            settle["recompute"] = False
+            self.update(recompute=recompute)
+            return
+        settle["scheduled"] = True
+        loop.call_later(SETTLE_S, self._settled)
 
     def _settled(self):
         """Compute the newest of the changes that came from the page since the last."""
@@ -458,10 +460,7 @@ class LessonApp:
         """
         t0 = time.perf_counter()
         done = False
-        # An update expected to be quick does not say it is busy: the page would show the word
-        # for a few milliseconds, and every move would cost one more message.
-        slow = not self.last_update_ms < SLOW_MS
-        with self.busy("computing", say=slow):
+        with self.busy("computing"):
             with self.hold():
                 self.constrain()
             values = self.values()
@@ -513,10 +512,9 @@ class LessonApp:
         return True
 
     @contextmanager
-    def busy(self, label="computing", say=True):
-        """Show ``label…`` (if ``say``) while the block runs; an error in it is shown, not raised."""
-        if say:
-            self.status.value = self._status_html(f"● {label}…", TEXT_COLOURS["orange"])
+    def busy(self, label="computing"):
+        """Show ``label…`` while the block runs; an error in it is shown, not raised."""
+        self.status.value = self._status_html(f"● {label}…", TEXT_COLOURS["orange"])
         try:
             yield
         except Exception as exc:
