@@ -44,7 +44,7 @@ import html
 import os
 import time
 import traceback
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import ipywidgets as widgets
 
@@ -467,8 +467,14 @@ class LessonApp:
             if recompute or self.result is None:
                 self.runs += 1
                 self.result = self.compute(values)
-            changed = self.show_figures(self.render(self.result, values) or {})
-            self.refresh_alt_text(changed, self.result, values)
+            records = self.render(self.result, values) or {}
+            # Each figure's record and its text alternative reach the page in one message.
+            with ExitStack() as held:
+                for name in records:
+                    if name in self.figures:
+                        held.enter_context(self.figures[name].hold_sync())
+                changed = self.show_figures(records)
+                self.refresh_alt_text(changed, self.result, values)
             self.readout.value = self.describe(self.result, values)
             self.notes.value = notice_html(self._notes + list(self.notes_for(self.result, values)),
                                            "warning")

@@ -69,6 +69,10 @@ def serve_lessons(notebooks, *, host="127.0.0.1", port=8866, open_browser=False,
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         [str(template_root())] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep)
                                   if p])
+    # A lesson page shows each widget once: ipywidgets' echo of every change back to the page
+    # (kept in step with other views of the same widget, as JupyterLab may have) would be one
+    # more message per slider move, to no one. The kernels inherit this environment.
+    os.environ.setdefault("JUPYTER_WIDGETS_ECHO", "0")
     print(f"Serving the lessons in {notebooks} at "
           f"http://{host}:{port}/voila/render/index.ipynb", flush=True)
     install_kernel_managers()

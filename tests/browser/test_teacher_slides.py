@@ -75,9 +75,8 @@ def test_a_forged_widget_message_to_a_locked_control_changes_nothing(page, serve
                                         "set it to 150 was refused.")
     page.evaluate(FORGE, ["T", {"disabled": False}])
     page.wait_for_function(notice, arg="a request to change its disabled was refused.")
-    # The same forgery to a free control does reach the kernel: the page follows it.
+    # The same forgery to a free control does reach the kernel: its figures follow it.
     page.evaluate(FORGE, ["k2", {"value": 17}])
-    wait_readout(page, "k2", "(t) => t == '17'")
     wait_redrawn(page, ["timeline"], before)
     assert record(page, "timeline")["panels"][0]["title"].startswith("tbptt(k1=5, k2=17)")
     assert readout(page, "T") == "50"
