@@ -855,3 +855,21 @@ def test_serve_runs_voila_with_sources_stripped_tracebacks_hidden_and_idle_kerne
 def test_serve_refuses_a_missing_notebooks_directory(tmp_path, capsys):
     assert cli_main(["serve", "--notebooks", str(tmp_path / "nowhere")]) == 2
     assert "no notebooks directory" in capsys.readouterr().err
+
+
+def test_a_quick_update_says_only_that_it_updated_and_a_slow_ones_successor_says_computing():
+    from bpttviz.app.base import SLOW_MS
+    app = VanishingApp(query="")
+    said = []
+    app.status.observe(lambda change: said.append(change["new"]), names="value")
+    app.last_update_ms = 1.0                        # the last update was quick
+    app.set(T=61)
+    app.set(T=62)
+    assert all(text_of(s).startswith("✓ updated in") for s in said)
+    assert len(said) == 2 and said[0] != said[1]    # numbered: each reaches the page
+    assert f'data-update="{app.updates}"' in said[1]
+    said.clear()
+    app.last_update_ms = SLOW_MS + 1                # as if the last one had been slow
+    app.set(T=63)
+    assert text_of(said[0]) == "● computing…" and text_of(said[-1]).startswith("✓ updated in")
+    app.close()

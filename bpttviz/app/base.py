@@ -61,13 +61,15 @@ from .query import PageQuery, settings_asked
 from .request import wait_for_page
 from .teacher import TeacherLinks
 
-__all__ = ["LessonApp", "FIGURE_PX", "SETTLE_S"]
+__all__ = ["LessonApp", "FIGURE_PX", "SETTLE_S", "SLOW_MS"]
 
 #: A change from the page that comes less than this many seconds after the last computation
 #: waits this long before it is computed; changes that arrive meanwhile replace its value. A
 #: held key or a dragged slider then costs a computation every SETTLE_S at most, whatever the
 #: rate of its messages, while a single move is computed at once.
 SETTLE_S = 0.05
+#: An update that took longer than this (milliseconds) says "computing…" while the next one runs.
+SLOW_MS = 150.0
 
 
 class LessonApp:
@@ -134,6 +136,8 @@ class LessonApp:
 
     def __init__(self, query: str | None = None):
         self.runs = 0
+        #: Updates finished (the status line carries the number: ``data-update``).
+        self.updates = 0
         self.result = None
         self._cache = {}
         self.last_error = None
@@ -460,7 +464,9 @@ class LessonApp:
         """
         t0 = time.perf_counter()
         done = False
-        with self.busy("computing"):
+        # An update expected to be quick does not say "computing": the word would show for a
+        # few milliseconds at the cost of one more message per move.
+        with self.busy("computing", say=not self.last_update_ms < SLOW_MS):
             with self.hold():
                 self.constrain()
             values = self.values()
@@ -483,9 +489,11 @@ class LessonApp:
         self.last_update_ms = (time.perf_counter() - t0) * 1e3
         self._settle["done"] = time.monotonic()
         if done:
+            self.updates += 1
             self.message.value = ""
+            # Numbered, so that each update reaches the page even when its words repeat.
             self.status.value = self._status_html(f"✓ updated in {self.last_update_ms:.0f} ms",
-                                                  TEXT_COLOURS["green"])
+                                                  TEXT_COLOURS["green"], self.updates)
         return done
 
     def show_figures(self, records: dict) -> list:
@@ -518,9 +526,10 @@ class LessonApp:
         return True
 
     @contextmanager
-    def busy(self, label="computing"):
-        """Show ``label…`` while the block runs; an error in it is shown, not raised."""
-        self.status.value = self._status_html(f"● {label}…", TEXT_COLOURS["orange"])
+    def busy(self, label="computing", say=True):
+        """Show ``label…`` (if ``say``) while the block runs; an error in it is shown, not raised."""
+        if say:
+            self.status.value = self._status_html(f"● {label}…", TEXT_COLOURS["orange"])
         try:
             yield
         except Exception as exc:
@@ -536,8 +545,10 @@ class LessonApp:
             self.status.value = self._status_html(f"● {label}…", TEXT_COLOURS["orange"])
 
     @staticmethod
-    def _status_html(text, color):
-        return f'<span style="color:{color};font-size:14px">{html.escape(text)}</span>'
+    def _status_html(text, color, update=None):
+        number = "" if update is None else f' data-update="{int(update)}"'
+        return (f'<span style="color:{color};font-size:14px"{number}>'
+                f'{html.escape(text)}</span>')
 
     def _show_error(self, action, exc):
         """Show ``exc`` in the page as "Could not <action>: <message>"."""
