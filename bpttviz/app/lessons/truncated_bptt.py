@@ -178,7 +178,9 @@ class TruncationApp(LessonApp):
                                                      schedule=family, combine="mean",
                                                      params=names))
         point = bias_at(trace, reference.updates[0].grads, names, point_k2, family, bias_k1)
-        return Truncation(model, x, y, schedule, trace, trace.flow, reference.cost, curve, point)
+        # The flow is full BPTT's, whatever the schedule: it changes with the network only.
+        flow = self.cached(("flow", net), lambda: trace.flow)
+        return Truncation(model, x, y, schedule, trace, flow, reference.cost, curve, point)
 
     def render(self, r, values):
         return {
