@@ -122,15 +122,14 @@ class TextAlternatives:
         self.app = app
         self.text = {name: "" for name in app.figures}
 
-    def refresh(self, names=None, result=None, values=None):
-        """Recompute the text alternatives of figures ``names`` (default all) from what they show.
+    def texts(self, names, result=None, values=None, records=None) -> dict:
+        """``{name: text}`` for figures ``names``, from ``records`` (default: what the page shows).
 
         ``result`` and ``values`` (default: the app's last ones) feed its
         ``describe_figures``; an error there falls back on the description
         from the figure's record (and is kept in ``app.last_error``).
         """
         app = self.app
-        names = list(app.figures if names is None else names)
         result = app.result if result is None else result
         own = {}
         if result is not None:
@@ -138,11 +137,18 @@ class TextAlternatives:
                 own = app.describe_figures(result, app.values() if values is None else values)
             except Exception:
                 app.last_error = traceback.format_exc()
+        out = {}
         for name in names:
-            record = app.figures[name].record
-            if record is None:
-                continue
-            text = own.get(name) or figure_text(record)
+            record = (records or {}).get(name) or app.figures[name].record
+            if record is not None:
+                out[name] = own.get(name) or figure_text(record)
+        return out
+
+    def refresh(self, names=None, result=None, values=None):
+        """Recompute the text alternatives of figures ``names`` (default all) from what they show."""
+        app = self.app
+        names = list(app.figures if names is None else names)
+        for name, text in self.texts(names, result, values).items():
             if text != self.text[name]:
                 self.text[name] = text
                 app.figures[name].description = text

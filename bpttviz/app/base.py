@@ -44,11 +44,11 @@ import html
 import os
 import time
 import traceback
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 
 import ipywidgets as widgets
 
-from ..figures import FIGURE_PX, records_equal
+from ..figures import FIGURE_PX, Figure, records_equal
 from .access import ACCESS_CSS, TEXT_COLOURS, TextAlternatives, access_markup
 from .controls import CONTROL_WIDTH, widget_range
 from .downloads import FigureSaver
@@ -474,13 +474,10 @@ class LessonApp:
                 self.runs += 1
                 self.result = self.compute(values)
             records = self.render(self.result, values) or {}
-            # Each figure's record and its text alternative reach the page in one message.
-            with ExitStack() as held:
-                for name in records:
-                    if name in self.figures:
-                        held.enter_context(self.figures[name].hold_sync())
-                changed = self.show_figures(records)
-                self.refresh_alt_text(changed, self.result, values)
+            # The figures go first, their text alternatives after: the page draws every canvas
+            # before it touches the text around them.
+            changed = self.show_figures(records, {})
+            self.refresh_alt_text(changed, self.result, values)
             self.readout.value = self.describe(self.result, values)
             self.notes.value = notice_html(self._notes + list(self.notes_for(self.result, values)),
                                            "warning")
@@ -496,15 +493,26 @@ class LessonApp:
                                                   TEXT_COLOURS["green"], self.updates)
         return done
 
-    def show_figures(self, records: dict) -> list:
-        """Show each ``{name: record}`` (a guided step's marks over it); return the names whose
-        page figure changed."""
+    def show_figures(self, records: dict, texts=None) -> list:
+        """Show each ``{name: record}`` (a guided step's marks over it) with its text alternative
+        (``texts``: ``{name: text}``, default computed from the records); return the names
+        whose page figure changed."""
         unknown = set(records) - set(self.figures)
         if unknown:
             raise ValueError(f"{type(self).__name__} has no figure {', '.join(sorted(unknown))}; "
                              f"its figures are {', '.join(self.figures)}.")
+        for name, record in records.items():
+            if not isinstance(record, Figure):
+                raise TypeError(f"A live figure shows a bpttviz.figures.Figure. Got "
+                                f"{type(record).__name__} instead for figure {name!r}.")
         self.records.update(records)
-        return [name for name in records if self._show(name)]
+        if texts is None:
+            texts = self.descriptions.texts(list(records), records=records)
+        changed = [name for name in records if self._show(name, texts.get(name))]
+        for name in changed:
+            if name in texts:
+                self.alt_text[name] = texts[name]
+        return changed
 
     def set_overlay(self, name: str, marks=()):
         """Draw ``marks`` (``(panel, mark)`` pairs) over figure ``name`` until set again."""
@@ -512,8 +520,9 @@ class LessonApp:
         if self._show(name):
             self.refresh_alt_text([name])
 
-    def _show(self, name) -> bool:
-        """Send figure ``name``'s record, with its overlay, unless the page shows it already."""
+    def _show(self, name, description=None) -> bool:
+        """Send figure ``name``'s record, with its overlay (and ``description``, its new text
+        alternative), unless the page shows it already."""
         record = self.records.get(name)
         if record is None:
             return False
@@ -522,7 +531,7 @@ class LessonApp:
         live = self.figures[name]
         if live.record is not None and records_equal(record, live.record):
             return False
-        live.show(record)
+        live.show(record, description)
         return True
 
     @contextmanager

@@ -56,8 +56,9 @@ class LiveFigure(anywidget.AnyWidget):
         if record is not None:
             self.show(record)
 
-    def show(self, record):
-        """Draw ``record``: one state update with its JSON and the arrays the page lacks."""
+    def show(self, record, description=None):
+        """Draw ``record`` (described by ``description``, if given): one state update with its
+        JSON and the arrays the page lacks."""
         spec, arrays, places = encode(record, self._places)
         store = {ref: raw if raw is not None else self._store[ref] for ref, raw in arrays.items()}
         new = {ref: raw for ref, raw in store.items() if ref not in self._store}
@@ -68,6 +69,8 @@ class LiveFigure(anywidget.AnyWidget):
             self.arrays = new
             self.spec = spec
             self.version += 1
+            if description is not None:
+                self.description = description
 
     def _send_arrays(self, refs, store):
         buffers = [store[r] for r in refs]

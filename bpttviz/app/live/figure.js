@@ -1057,18 +1057,27 @@ function render({ model, el }) {
   };
 
   const say = (text) => {
+    if (note.textContent === text) return;
     note.textContent = text;
     note.style.display = text ? "block" : "none";
+  };
+  // What the page has to read or write outside the canvas is done without forcing the browser
+  // to lay the page out again in the middle of a draw: the width comes from the resize observer,
+  // and the text alternative is written after the canvas.
+  let width = 0;
+  const describe = () => {
+    const description = model.get("description") || "";
+    if (image.getAttribute("aria-label") !== (description || "figure")) {
+      image.setAttribute("aria-label", description || "figure");
+    }
+    if (altText.textContent !== description) altText.textContent = description;
   };
 
   const draw = () => {
     pending = false;
     const spec = model.get("spec");
     store.ingest();
-    const description = model.get("description") || "";
-    image.setAttribute("aria-label", description || "figure");
-    if (altText.textContent !== description) altText.textContent = description;
-    if (!spec || !spec.panels) return;
+    if (!spec || !spec.panels) { describe(); return; }
     const missing = missingRefs(store, spec);
     if (missing.length) {
       const now = performance.now();
@@ -1087,9 +1096,11 @@ function render({ model, el }) {
     store.waiting.delete(redraw);
     const fig = resolve(store, spec);
     const z = model.get("scale") || 1;
-    el.style.maxWidth = `${fig.width * z}px`;
+    const widest = `${fig.width * z}px`;
+    if (el.style.maxWidth !== widest) { el.style.maxWidth = widest; width = 0; }
+    if (!width) width = el.clientWidth;
     // As wide as the figure wants, or as its place on the page allows; the same proportions.
-    const room = el.clientWidth;
+    const room = width;
     const W = Math.round(room > 0 ? Math.max(MIN_WIDTH * z, Math.min(fig.width * z, room)) : fig.width * z);
     const H = Math.round((W * fig.height) / fig.width);
     try {
@@ -1107,6 +1118,7 @@ function render({ model, el }) {
     }
     el.bpttvizFigure = fig;
     el.dataset.drawn = String(model.get("version"));
+    describe();
   };
   const redraw = () => {
     if (pending) return;
@@ -1115,10 +1127,10 @@ function render({ model, el }) {
   };
   model.on("change:spec", redraw);
   model.on("change:scale", redraw);
-  model.on("change:description", redraw);
-  let width = 0;
-  const resized = new ResizeObserver(() => {
-    if (el.clientWidth !== width) { width = el.clientWidth; redraw(); }
+  model.on("change:description", describe);
+  const resized = new ResizeObserver((entries) => {
+    const w = Math.round(entries[entries.length - 1].contentRect.width);
+    if (w !== width) { width = w; redraw(); }
   });
   resized.observe(el);
   draw();
@@ -1127,7 +1139,7 @@ function render({ model, el }) {
     store.waiting.delete(redraw);
     model.off("change:spec", redraw);
     model.off("change:scale", redraw);
-    model.off("change:description", redraw);
+    model.off("change:description", describe);
   };
 }
 
