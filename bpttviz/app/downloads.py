@@ -27,7 +27,8 @@ class FigureSaver:
         for fmt in self.FORMATS:
             b = widgets.Button(description=fmt.upper(), icon="download",
                                tooltip=f"Save this figure as {fmt.upper()}",
-                               layout=widgets.Layout(width="80px"))
+                               # As wide as its label in any type size (projector, slides).
+                               layout=widgets.Layout(width="auto"))
             b.add_class(f"bpttviz-save-{fmt}")
             b.on_click(lambda _, fmt=fmt: self._clicked(fmt))
             buttons.append(b)

@@ -114,7 +114,6 @@ PROJECTOR_CSS = LAYOUT_CSS + """
   text-decoration: underline !important; }
 .bpttviz-app.bpttviz-projector .bpttviz-figures > * { max-width: 100%; }
 .bpttviz-app.bpttviz-projector .bpttviz-saver { flex-wrap: wrap; height: auto !important; }
-.bpttviz-app.bpttviz-projector .bpttviz-saver button { width: auto !important; }
 .bpttviz-app.bpttviz-projector .widget-slider .widget-readout { line-height: 36px !important; }
 
 /* The notebook that shows a lesson in projector mode: its narrative in large type too. */
