@@ -2,6 +2,7 @@
 the page showed."""
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from matplotlib.lines import Line2D
 
 from bpttviz import Cost, ElmanRNN, bptt
 from bpttviz import figures as F
+from bpttviz import plots
 from bpttviz.plots import draw, save
 from bpttviz.schedules import tbptt
 
@@ -104,3 +106,14 @@ def test_bad_arguments_are_named():
     buf = io.BytesIO()
     save(every_record()["lag"], buf, "svg")
     assert buf.getvalue().startswith(b"<?xml")
+
+
+@pytest.mark.parametrize("name, says", [
+    ("draw_flow", "bpttviz.figures.flow(...)"), ("update_lag_norms", "bpttviz.figures.lag_norms(...)"),
+    ("lag_profile", "moved to bpttviz.figures.lag_profile"),
+])
+def test_a_name_of_the_axes_drawing_api_says_what_replaced_it(name, says):
+    with pytest.raises(AttributeError, match=re.escape(says)):
+        getattr(plots, name)
+    with pytest.raises(AttributeError, match="has no attribute 'nonsense'"):
+        plots.nonsense
