@@ -79,6 +79,12 @@ def _too_big(func, what):
                       f"Got {what} instead.")
 
 
+def check_size(n_bytes: int, func: str) -> None:
+    """Refuse content of ``n_bytes`` over :data:`MAX_BYTES`, before anything reads it."""
+    if n_bytes > MAX_BYTES:
+        raise _too_big(func, f"{n_bytes} bytes ({_megabytes(n_bytes)})")
+
+
 def _read_raw(path, func):
     """The content of ``path`` (bytes, or str from a text-mode file object), and its origin."""
     if isinstance(path, (bytes, bytearray, memoryview)):

@@ -34,7 +34,8 @@ def csv_bytes(values, delimiter=",", header=("month", "sales")):
 def upload(app, name, content):
     """What the page sends when a file is chosen: the FileUpload's value, one file."""
     app.your_data.upload.value = ({"name": name, "type": "", "size": len(content),
-                                   "last_modified": datetime.now(timezone.utc), "content": memoryview(content)},)
+                                   "last_modified": datetime.now(timezone.utc),
+                                   "content": memoryview(content)},)
 
 
 def errors(app):

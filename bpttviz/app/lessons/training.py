@@ -37,7 +37,7 @@ from ...tasks import Series, make_task
 from ...training import OPTIMIZERS, train
 from ..background import TrainingLesson, TrainingRun
 from ..controls import Control
-from ..notices import notice_html, readout_html
+from ..notices import readout_html
 from .your_data import T_HIGH, T_LOW, YourDataPanel, sensible_T
 
 __all__ = ["TrainingApp", "LESSON_TASKS", "YOUR_DATA", "CELLS", "lesson_task", "needed_spans",

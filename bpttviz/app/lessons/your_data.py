@@ -14,7 +14,6 @@ the task, the figures and the results as they were; the page says why, once.
 
 from __future__ import annotations
 
-import html
 import os
 from dataclasses import dataclass
 
@@ -22,7 +21,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ... import figures
-from ..._files import MAX_BYTES, _megabytes, _too_big
+from ..._files import MAX_BYTES, check_size
 from ...tasks import CharLM, Columns, Series
 from ..controls import CONTROL_WIDTH, LABEL_WIDTH
 from ..live import LiveFigure
@@ -142,8 +141,7 @@ def read_upload(filename, content, key=(0,), column=None) -> UserData:
                          f"{type(content).__name__} instead.") from None
     kind = _kind(filename)
     func = "Series.from_csv" if kind == "series" else "CharLM.from_file"
-    if len(content) > MAX_BYTES:                # before any parsing
-        raise _too_big(func, f"{len(content)} bytes ({_megabytes(len(content))})")
+    check_size(len(content), func)              # before any parsing
     if kind == "text":
         task = CharLM.from_file(content, seq_len=T_LOW)
         return UserData(kind, filename, content, tuple(key), None, None, task)
