@@ -69,6 +69,7 @@ def test_a_csv_file_becomes_the_task_with_a_column_choice_and_a_preview(name, de
     # the month column is numeric too, but a time axis: the sales are read
     panel = app.your_data
     assert panel.column.options == (("month", 0), ("sales", 1)) and panel.column.value == 1
+    assert panel.preview in panel.widget.children
     line = [m for m in panel.preview.record.panels[0].marks if type(m).__name__ == "Line"][0]
     np.testing.assert_allclose(line.y, x, atol=1e-6)
     message = text_of(panel.message.value)
@@ -99,6 +100,7 @@ def test_a_text_file_is_modelled_character_by_character():
     assert isinstance(task, CharLM) and task.text == text
     assert app.values()["T"] == sensible_T(len(text))
     assert app.your_data.column.layout.display == "none"
+    assert app.your_data.preview not in app.your_data.widget.children    # no series to show
     assert f"{len(text)} characters" in text_of(app.your_data.message.value)
 
 

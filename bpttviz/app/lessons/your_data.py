@@ -218,12 +218,12 @@ class YourDataPanel:
                                                              display="none"),
                                        tooltip="The column of numbers to predict")
         self.column.add_class("bpttviz-upload-column")
-        self.preview = LiveFigure(layout=widgets.Layout(display="none"))
+        # In the page only once it shows a series: an empty figure is nothing to draw.
+        self.preview = LiveFigure()
         self.preview.add_class("bpttviz-upload-preview")
         self.message = widgets.HTML()
         self.message.add_class("bpttviz-upload-message")
-        self.widget = widgets.VBox([self.intro, self.upload, self.column, self.preview,
-                                    self.message],
+        self.widget = widgets.VBox([self.intro, self.upload, self.column, self.message],
                                    layout=widgets.Layout(display="none", margin="4px 0"))
         self.widget.add_class("bpttviz-your-data")
         self.upload.observe(self._uploaded, names="value")
@@ -281,7 +281,10 @@ class YourDataPanel:
         if record is not None:
             self.preview.show(record, f"The series read: {data.length} values of column "
                                       f"{data.columns.names[data.column]!r}.")
-        self.preview.layout.display = None if record is not None else "none"
+        shown = [self.intro, self.upload, self.column] + (
+            [self.preview] if record is not None else []) + [self.message]
+        if list(self.widget.children) != shown:
+            self.widget.children = shown
         self.message.value = notice_html([summary(data)], "info")
 
     def refuse(self, what, exc):
