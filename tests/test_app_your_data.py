@@ -6,7 +6,6 @@ page, the API's own words, and leaves the running lesson exactly as it was.
 """
 
 import builtins
-from datetime import datetime, timezone
 
 import numpy as np
 import pytest
@@ -31,11 +30,11 @@ def csv_bytes(values, delimiter=",", header=("month", "sales")):
     return "\n".join(rows).encode()
 
 
-def upload(app, name, content):
-    """What the page sends when a file is chosen: the FileUpload's value, one file."""
-    app.your_data.upload.value = ({"name": name, "type": "", "size": len(content),
-                                   "last_modified": datetime.now(timezone.utc),
-                                   "content": memoryview(content)},)
+def upload(app, name, content, size=None):
+    """What the page sends when a file is chosen: its name and size, its bytes in a buffer."""
+    app.your_data.upload._handle_custom_msg(
+        {"type": "file", "name": name, "size": len(content) if size is None else size},
+        [memoryview(content)])
 
 
 def errors(app):
@@ -76,7 +75,7 @@ def test_a_csv_file_becomes_the_task_with_a_column_choice_and_a_preview(name, de
     assert "120 values in column 'sales'" in message
     assert "T = 24 steps" in text_of(app.readout.value)
     assert "repeats the last value" in str(app.records["loss"].panels[0].marks)
-    assert panel.upload.value == ()             # the widget keeps no copy of the bytes
+    assert "content" not in str(panel.upload.get_state())   # no copy in the widget's state
 
 
 def test_another_column_is_read_from_the_bytes_kept_in_the_kernel():
@@ -173,6 +172,23 @@ def test_the_size_is_checked_on_the_bytes_before_any_parsing(monkeypatch):
     for name in ("big.csv", "big.txt"):
         with pytest.raises(ValueError, match="must be at most 5 MB"):
             read_upload(name, b"1\n" * (MAX_BYTES // 2 + 1))
+
+
+def test_a_larger_file_is_refused_on_its_first_bytes_and_its_declared_size():
+    # The page sends MAX_BYTES + 1 bytes of a larger file, and its size.
+    app = TrainingApp(query=QUICK)
+    before = state(app)
+    upload(app, "big.csv", b"1\n" * (MAX_BYTES // 2 + 1), size=40_000_000)
+    assert "Got 40000000 bytes (38.1 MB) instead" in errors(app)[0]
+    assert state(app) == before
+
+
+def test_what_is_not_a_file_message_is_ignored():
+    app = TrainingApp(query=QUICK)
+    before = state(app)
+    app.your_data.upload._handle_custom_msg({"type": "click"}, [])
+    app.your_data.upload._handle_custom_msg(["file"], [])
+    assert state(app) == before and errors(app) == []
 
 
 def test_the_file_is_read_in_memory_and_never_written(monkeypatch):

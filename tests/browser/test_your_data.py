@@ -24,12 +24,9 @@ def sales_csv(n=120, period=12):
 
 
 def choose_file(page, name, content, mime="text/csv"):
-    """What a user does: click the upload button, pick one file in the dialog. (The
-    FileUpload's input is never attached to the document; Playwright sets its files through
-    the file chooser the click opens.)"""
-    with page.expect_file_chooser() as chooser:
-        page.locator(".bpttviz-upload").click()
-    chooser.value.set_files(files=[{"name": name, "mimeType": mime, "buffer": content}])
+    """What a user does in the file dialog: the upload's input gets one file."""
+    page.locator(".bpttviz-upload input[type=file]").set_input_files(
+        files=[{"name": name, "mimeType": mime, "buffer": content}])
 
 
 def test_upload_a_csv_train_on_it_then_a_bad_file_is_refused(page, server, artifacts):

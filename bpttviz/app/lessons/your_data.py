@@ -10,6 +10,12 @@ Every check happens before anything of the running lesson changes: the size
 on the bytes received (:data:`~bpttviz.tasks.MAX_BYTES`), then the API's own
 readers, whose ValueError says what is wrong and where. A bad file leaves
 the task, the figures and the results as they were; the page says why, once.
+
+The file input is :class:`FileChooser`, not ``ipywidgets.FileUpload``: FileUpload sends the
+whole file in one message, and a file past the server's limit on a message (10 MB, Tornado's
+default) is dropped with the connection, the page saying nothing; its ``<input>`` is not in
+the document either, so no label names it. FileChooser's input is labelled, and of a file
+over MAX_BYTES sends only the first MAX_BYTES + 1 bytes, which the kernel refuses.
 """
 
 from __future__ import annotations
@@ -17,8 +23,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+import anywidget
 import ipywidgets as widgets
 import numpy as np
+import traitlets
 
 from ... import figures
 from ..._files import MAX_BYTES, check_size
@@ -27,7 +35,7 @@ from ..controls import CONTROL_WIDTH, LABEL_WIDTH
 from ..live import LiveFigure
 from ..notices import notice_html
 
-__all__ = ["ACCEPT", "UserData", "read_upload", "sensible_T", "YourDataPanel"]
+__all__ = ["ACCEPT", "UserData", "read_upload", "sensible_T", "FileChooser", "YourDataPanel"]
 
 #: The files the upload control offers (the browser's hint; the kernel checks the name again).
 ACCEPT = ".csv,.txt,.tsv"
@@ -103,6 +111,10 @@ class UserData:
         return Series(self.task.values, T=T, name=self.task.name)
 
 
+def _size_text(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, round(n / 1024))} KB"
+
+
 def _kind(filename: str) -> str:
     suffix = os.path.splitext(filename)[1].lower()
     if suffix in SERIES_SUFFIXES:
@@ -113,7 +125,7 @@ def _kind(filename: str) -> str:
                      f"Got {filename!r} instead.")
 
 
-def read_upload(filename, content, key=(0,), column=None) -> UserData:
+def read_upload(filename, content, key=(0,), column=None, size=None) -> UserData:
     """Read an uploaded file: checks first (its size on the bytes received), then the API's.
 
     Parameters
@@ -126,6 +138,9 @@ def read_upload(filename, content, key=(0,), column=None) -> UserData:
         The reading's name for caches (:attr:`UserData.key` adds the column).
     column : int, optional
         The CSV column to read (default: the one ``Series.from_csv`` reads).
+    size : int, optional
+        The file's size as the browser declared it (the page sends only the first
+        MAX_BYTES + 1 bytes of a larger file).
 
     Raises
     ------
@@ -141,7 +156,8 @@ def read_upload(filename, content, key=(0,), column=None) -> UserData:
                          f"{type(content).__name__} instead.") from None
     kind = _kind(filename)
     func = "Series.from_csv" if kind == "series" else "CharLM.from_file"
-    check_size(len(content), func)              # before any parsing
+    declared = size if isinstance(size, int) and not isinstance(size, bool) else 0
+    check_size(max(len(content), declared), func)     # before any parsing
     if kind == "text":
         task = CharLM.from_file(content, seq_len=T_LOW)
         return UserData(kind, filename, content, tuple(key), None, None, task)
@@ -177,6 +193,68 @@ def summary(data: UserData) -> str:
             f"numbers); the network predicts each next value.")
 
 
+CHOOSER_ESM = r"""
+export default {
+  render({ model, el }) {
+    const input = document.createElement("input");
+    input.type = "file";
+    input.id = "bpttviz-file-" + Math.random().toString(36).slice(2);
+    const label = document.createElement("label");
+    label.htmlFor = input.id;
+    label.style.cssText = "display:block;font-size:14px;margin:2px 0";
+    input.style.fontSize = "14px";
+    const sync = () => {
+      label.textContent = model.get("description");
+      input.accept = model.get("accept");
+      input.title = model.get("tooltip");
+    };
+    sync();
+    model.on("change", sync);
+    input.addEventListener("change", async () => {
+      const file = input.files && input.files[0];
+      if (!file) return;
+      const max = model.get("max_bytes");
+      // Of a larger file only max + 1 bytes travel: enough for the kernel to refuse it, and
+      // under the server's limit on one message.
+      const part = file.size > max ? file.slice(0, max + 1) : file;
+      const bytes = await part.arrayBuffer();
+      model.send({ type: "file", name: file.name, size: file.size }, undefined, [bytes]);
+      input.value = "";                     // the same file can be chosen again
+    });
+    el.classList.add("bpttviz-file-chooser");
+    el.append(label, input);
+    return () => model.off("change", sync);
+  },
+};
+"""
+
+
+class FileChooser(anywidget.AnyWidget):
+    """A labelled file input whose file goes to ``on_file(name, content, size)`` in the kernel.
+
+    One file at a time; the bytes arrive in one custom message, none is kept in the
+    widget's state.
+    """
+
+    _esm = CHOOSER_ESM
+    description = traitlets.Unicode("Choose a file").tag(sync=True)
+    tooltip = traitlets.Unicode("").tag(sync=True)
+    accept = traitlets.Unicode(ACCEPT).tag(sync=True)
+    max_bytes = traitlets.Int(MAX_BYTES).tag(sync=True)
+
+    def __init__(self, on_file, **kwargs):
+        super().__init__(**kwargs)
+        self.on_file = on_file
+        self.on_msg(self._message)
+
+    def _message(self, _, content, buffers):
+        # From the page, checked: any message may reach a kernel's widget.
+        if not isinstance(content, dict) or content.get("type") != "file":
+            return
+        data = buffers[0] if buffers else b""
+        self.on_file(content.get("name"), data, content.get("size"))
+
+
 class YourDataPanel:
     """The upload control, the column choice, the preview and the message of "Your data".
 
@@ -208,10 +286,8 @@ class YourDataPanel:
             "numbers) or a .txt file (a text), at most "
             f"{MAX_BYTES // 1024 // 1024} MB. It stays in this page's kernel; it is not saved "
             "on the server.</div>")
-        self.upload = widgets.FileUpload(accept=ACCEPT, multiple=False,
-                                         description="Choose a file",
-                                         tooltip="Upload a .csv, .tsv or .txt file",
-                                         layout=widgets.Layout(width="200px"))
+        self.upload = FileChooser(self.receive, description="Your file (.csv, .tsv, .txt)",
+                                  tooltip="Upload a .csv, .tsv or .txt file")
         self.upload.add_class("bpttviz-upload")
         self.column = widgets.Dropdown(description="column", options=[], style=style,
                                        layout=widgets.Layout(width=CONTROL_WIDTH,
@@ -226,32 +302,27 @@ class YourDataPanel:
         self.widget = widgets.VBox([self.intro, self.upload, self.column, self.message],
                                    layout=widgets.Layout(display="none", margin="4px 0"))
         self.widget.add_class("bpttviz-your-data")
-        self.upload.observe(self._uploaded, names="value")
         self.column.observe(self._column_chosen, names="value")
 
     def show(self, on: bool):
         self.widget.layout.display = None if on else "none"
 
     # -- the user's moves ---------------------------------------------------------------------
-    def _uploaded(self, change):
-        files = change["new"]
-        if not files:
-            return
-        try:
-            f = files[0]
-            name, content = f["name"], f["content"]
-        except (TypeError, KeyError, IndexError):
-            self.refuse("the upload", ValueError("The upload did not carry a file."))
-            return
-        self.receive(name, content)
-        # The widget keeps no copy of the bytes; the same file can be chosen again.
-        self.upload.value = ()
-
-    def receive(self, filename, content) -> bool:
-        """Read ``content`` (the upload of ``filename``); show the data or say why not."""
+    def receive(self, filename, content, size=None) -> bool:
+        """Read ``content`` (the upload of ``filename``, ``size`` bytes as the browser said);
+        show the data or say why not."""
         self.uploads += 1
+        if not isinstance(size, int) or isinstance(size, bool):
+            try:
+                size = len(content)
+            except TypeError:
+                size = None
+        if size is not None and isinstance(filename, str):
+            # A large file takes a few seconds to read: the page says so meanwhile.
+            self.message.value = notice_html(
+                [f"Reading {filename!r} ({_size_text(size)})…"], "info")
         try:
-            data = read_upload(filename, content, key=(self.uploads,))
+            data = read_upload(filename, content, key=(self.uploads,), size=size)
             self.on_data(data)
         except Exception as exc:
             self.refuse(repr(filename) if isinstance(filename, str) else "the file", exc)
