@@ -247,6 +247,20 @@ def test_a_link_asking_for_your_data_opens_the_default_task_and_says_why():
     assert "a link cannot carry your data" in text_of(app.notes.value)
 
 
+def test_a_class_link_that_fixes_the_task_or_t_is_kept():
+    app = TrainingApp(query=QUICK + "&task=sine&lock=task")
+    before = state(app)
+    upload(app, "sales.csv", csv_bytes(periodic()))          # a message the page cannot send
+    assert "fixes the task at 'sine wave'" in errors(app)[0] and state(app) == before
+    app = TrainingApp(query=QUICK + "&lock=T")
+    upload(app, "sales.csv", csv_bytes(periodic()))
+    assert app.values()["T"] == 12 and "link fixes T" in text_of(app.readout.value)
+    before = state(app)
+    upload(app, "short.csv", csv_bytes(periodic(11)))          # holds T = 10 at most
+    assert "fixes T at 12 steps, and the data holds at most 10" in errors(app)[0]
+    assert state(app) == before
+
+
 def test_the_nile_is_in_the_task_menu():
     app = TrainingApp(query=QUICK + "&task=nile")
     assert app.result.task.name == "nile" and app.result.task.N == 100

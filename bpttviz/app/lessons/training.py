@@ -272,7 +272,16 @@ class TrainingApp(TrainingLesson):
         Called by the upload before the panel keeps ``data``; what it raises leaves the
         lesson as it was.
         """
-        T = sensible_T(data.length)
+        w = self.widgets
+        if w["task"].locked and w["task"].locked_value != YOUR_DATA:
+            raise ValueError(f"this page's link fixes the task at "
+                             f"'{TASK_LABELS[w['task'].locked_value]}', so it cannot train on "
+                             f"your data.")
+        # A teacher's link may fix T; the data must hold it.
+        T = w["T"].value if w["T"].locked else sensible_T(data.length)
+        if T > data.max_T:
+            raise ValueError(f"this page's link fixes T at {T} steps, and the data holds at "
+                             f"most {data.max_T}.")
         task = data.make_task(T)                    # checked before anything changes
         task.sample(2, np.random.default_rng(0), T)
         self.your_data.data = data
@@ -445,8 +454,10 @@ class TrainingApp(TrainingLesson):
             lines = [f"<i>your data: {html.escape(d.label)}, {d.length:,} "
                      f"{'characters' if d.kind == 'text' else 'values'}; predict the {what}</i>",
                      f"T = {T} steps, so a window starts at any of {d.length - T:,} places. "
-                     f"Reading the file set T to {sensible_T(d.length)}: a fifth of your data, "
-                     f"within {T_LOW}–{T_HIGH} (at most {min(T_HIGH, d.max_T)} here)."]
+                     + ("This page's link fixes T." if self.widgets["T"].locked else
+                        f"Reading the file set T to {sensible_T(d.length)}: a fifth of your "
+                        f"data, within {T_LOW}–{T_HIGH} (at most {min(T_HIGH, d.max_T)} "
+                        f"here).")]
         else:
             lines = [f"<i>{html.escape(_TASK_TEXT[values['task']])}</i>"]
         if setup.needed:
