@@ -72,6 +72,8 @@ def test_upload_a_csv_train_on_it_then_a_bad_file_is_refused(page, server, artif
     assert "'oops' at row 4, column A ('sales', column=0)" in text
     assert "Nothing changed: the lesson still uses 'sales.csv', column 'sales'" in text
     assert page.locator(".bpttviz-error").count() == 1
+    page.locator(".bpttviz-your-data").screenshot(
+        path=str(artifacts / "04_training-your-data-refused.png"))
     page.wait_for_timeout(500)                        # what a wrong update would have sent
     assert drawn(page) == trained
     assert curve_points(page) == [60, 60]
