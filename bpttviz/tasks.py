@@ -36,8 +36,8 @@ Tasks (registry :data:`TASKS`):
   Koopman 2001), shipped with the package: a :class:`Series`.
 
 Your own data: :class:`Series` predicts a series of yours (an array, or a
-CSV file with :meth:`Series.from_csv`) and :meth:`CharLM.from_file` models the
-text of a file. They are not in :data:`TASKS`, whose names each build a task
+CSV file with :meth:`Series.from_csv`, whose columns :meth:`Series.columns`
+lists) and :meth:`CharLM.from_file` models the text of a file. They are not in :data:`TASKS`, whose names each build a task
 from their name alone: they need the data. Files are read with every check
 before any work (:data:`MAX_BYTES` at most), and a bad file is refused with a
 ValueError saying what and where.
