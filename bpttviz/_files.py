@@ -79,6 +79,12 @@ def _too_big(func, what):
                       f"Got {what} instead.")
 
 
+def check_size(n_bytes: int, func: str) -> None:
+    """Refuse content of ``n_bytes`` over :data:`MAX_BYTES`, before anything reads it."""
+    if n_bytes > MAX_BYTES:
+        raise _too_big(func, f"{n_bytes} bytes ({_megabytes(n_bytes)})")
+
+
 def _read_raw(path, func):
     """The content of ``path`` (bytes, or str from a text-mode file object), and its origin."""
     if isinstance(path, (bytes, bytearray, memoryview)):
@@ -326,15 +332,9 @@ def _is_axis(cells) -> bool:
     return step[0] != 0 and bool(np.allclose(step, step[0], rtol=1e-9, atol=0.0))
 
 
-def read_columns(text, column, delimiter, func):
-    """Numbers of the chosen columns of a delimited ``text`` (see ``Series.from_csv``).
-
-    ``column`` and ``delimiter`` must have been checked with
-    :func:`check_column` and :func:`check_delimiter`. Returns
-    ``(values, names, lines)``: ``values`` (N,) for one column or (N, C) for
-    a list, ``names`` the chosen columns' header names (None without a
-    header) and ``lines`` (N,) the file line of each value, counted from 1.
-    """
+def _table(text, delimiter, func):
+    """``(rows, header)``: the non-blank rows ``(line, fields)`` of ``text`` below its header
+    (None when the first row holds a number)."""
     if delimiter is None:
         rows, whitespace = _sniff(text)
     elif delimiter == " ":
@@ -350,27 +350,57 @@ def read_columns(text, column, delimiter, func):
         header, rows = rows[0][1], rows[1:]
         if whitespace and rows and len(header) == len(rows[0][1]) - 1:
             header = [""] + header                  # R's write.table: row names, unnamed
-    n_cols = len(header) if header else len(rows[0][1])
+    return rows, header
 
+
+def _numeric_columns(rows, header, func):
+    """``(numeric, default)``: the 0-based columns holding numbers, and the one read when
+    none is named."""
+    n_cols = len(header) if header else len(rows[0][1])
+    if not rows:
+        raise ValueError(f"The 'path' parameter of {func} must hold numbers below its "
+                         f"header {_listing(header)}. Got no rows below it instead.")
+    # Numeric columns: numbers in most of the first rows, so that a typo in the first
+    # row reads as a typo (and is reported) rather than turning its column into text.
+    head = [fields for _, fields in rows[:VOTERS]]
+    numeric = [j for j in range(n_cols)
+               if 2 * sum(j < len(f) and _is_number(f[j]) for f in head) > len(head)]
+    if not numeric:
+        line, cells = rows[0]
+        comma = any(_DECIMAL_COMMA.match(c) for c in cells)
+        hint = " (decimal commas? write points)" if comma else ""
+        raise ValueError(f"The 'path' parameter of {func} must hold a column of numbers. Got "
+                         f"none: row {line} holds {describe(cells)}{hint} ({ROWS}).")
+    # A time axis (years) or row numbers is not what anyone means to predict.
+    default = next((j for j in numeric
+                    if not _is_axis([f[j] if j < len(f) else "" for _, f in rows])), numeric[0])
+    return numeric, default
+
+
+def list_columns(text, delimiter, func):
+    """``(names, numeric, default)`` of a delimited ``text``: every column's name (its header
+    cell, or ``"column j"`` without a header), the 0-based indices of those holding numbers,
+    and the index :func:`read_columns` reads when no column is named."""
+    rows, header = _table(text, delimiter, func)
+    numeric, default = _numeric_columns(rows, header, func)
+    n_cols = len(header) if header else len(rows[0][1])
+    names = [(header[j] or f"column {j}") if header else f"column {j}" for j in range(n_cols)]
+    return names, numeric, default
+
+
+def read_columns(text, column, delimiter, func):
+    """Numbers of the chosen columns of a delimited ``text`` (see ``Series.from_csv``).
+
+    ``column`` and ``delimiter`` must have been checked with
+    :func:`check_column` and :func:`check_delimiter`. Returns
+    ``(values, names, lines)``: ``values`` (N,) for one column or (N, C) for
+    a list, ``names`` the chosen columns' header names (None without a
+    header) and ``lines`` (N,) the file line of each value, counted from 1.
+    """
+    rows, header = _table(text, delimiter, func)
+    n_cols = len(header) if header else len(rows[0][1])
     if column is None:
-        if not rows:
-            raise ValueError(f"The 'path' parameter of {func} must hold numbers below its "
-                             f"header {_listing(header)}. Got no rows below it instead.")
-        # Numeric columns: numbers in most of the first rows, so that a typo in the first
-        # row reads as a typo (and is reported) rather than turning its column into text.
-        head = [fields for _, fields in rows[:VOTERS]]
-        numeric = [j for j in range(n_cols)
-                   if 2 * sum(j < len(f) and _is_number(f[j]) for f in head) > len(head)]
-        if not numeric:
-            line, cells = rows[0]
-            comma = any(_DECIMAL_COMMA.match(c) for c in cells)
-            hint = " (decimal commas? write points)" if comma else ""
-            raise ValueError(f"The 'path' parameter of {func} must hold a column of numbers. Got "
-                             f"none: row {line} holds {describe(cells)}{hint} ({ROWS}).")
-        # A time axis (years) or row numbers is not what anyone means to predict.
-        chosen = [next((j for j in numeric
-                        if not _is_axis([f[j] if j < len(f) else "" for _, f in rows])),
-                       numeric[0])]
+        chosen = [_numeric_columns(rows, header, func)[1]]
     else:
         chosen = [_resolve(c, header, n_cols, func)
                   for c in (column if isinstance(column, (list, tuple)) else [column])]

@@ -36,8 +36,8 @@ Tasks (registry :data:`TASKS`):
   Koopman 2001), shipped with the package: a :class:`Series`.
 
 Your own data: :class:`Series` predicts a series of yours (an array, or a
-CSV file with :meth:`Series.from_csv`) and :meth:`CharLM.from_file` models the
-text of a file. They are not in :data:`TASKS`, whose names each build a task
+CSV file with :meth:`Series.from_csv`, whose columns :meth:`Series.columns`
+lists) and :meth:`CharLM.from_file` models the text of a file. They are not in :data:`TASKS`, whose names each build a task
 from their name alone: they need the data. Files are read with every check
 before any work (:data:`MAX_BYTES` at most), and a bad file is refused with a
 ValueError saying what and where.
@@ -53,15 +53,15 @@ from importlib import resources
 
 import numpy as np
 
-from ._files import (MAX_BYTES, check_column, check_delimiter, check_encoding, read_columns,
-                     read_text)
+from ._files import (MAX_BYTES, check_column, check_delimiter, check_encoding, list_columns,
+                     read_columns, read_text)
 from ._validation import (check_array, check_bool, check_int, check_mask, check_option,
                           check_real, check_rng, describe)
 
 __all__ = [
     "Batch", "Task", "SineWave", "NoisySineWave", "AddingProblem", "CopyMemory",
     "TemporalOrder", "CharLM", "SequenceClassification", "Vocabulary", "load_text", "TASKS",
-    "make_task", "Series", "nile", "MAX_BYTES",
+    "make_task", "Series", "Columns", "nile", "MAX_BYTES",
 ]
 
 
@@ -390,6 +390,27 @@ class Series(Task):
             task.source = f"{origin}, column {names!r}" if names else origin
         return task
 
+    @staticmethod
+    def columns(path, *, delimiter=None, encoding="utf-8") -> "Columns":
+        """The columns of a delimited text file, as :meth:`from_csv` reads it: which to offer.
+
+        Parameters
+        ----------
+        path, delimiter, encoding
+            As for :meth:`from_csv` (the same checks, the same messages).
+
+        Returns
+        -------
+        Columns
+            Every column's name, those holding numbers, and the one
+            :meth:`from_csv` reads when ``column`` is None.
+        """
+        func = "Series.from_csv"            # the same file, the same messages
+        delimiter = check_delimiter(delimiter, func)
+        encoding = check_encoding(encoding, func)
+        text, _ = read_text(path, encoding, func)
+        return Columns(*list_columns(text, delimiter, func))
+
     @property
     def N(self) -> int:
         """Rows of the series."""
@@ -423,6 +444,26 @@ class Series(Task):
         shape = f"{self.N}" if self.values.ndim == 1 else f"{self.N} x {self.n_in}"
         return {"values": f"<{shape} values>", "T": self.seq_len,
                 "horizon": self.horizon, "normalize": self.normalize, "name": self.name}
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The columns of a delimited text file (:meth:`Series.columns`).
+
+    Attributes
+    ----------
+    names : list of str
+        Each column's header name (``"column j"`` for a file without a header).
+    numeric : list of int
+        The 0-based indices of the columns holding numbers.
+    default : int
+        The column :meth:`Series.from_csv` reads when none is named (the
+        first numeric one that is not a time axis).
+    """
+
+    names: list
+    numeric: list
+    default: int
 
 
 def _check_series(values, name, func, T, horizon, normalize):

@@ -189,6 +189,18 @@ def test_several_columns_are_inputs_and_the_first_is_the_target(tmp_path):
     assert "columns ['flow', 'rain']" in task.source
 
 
+def test_columns_lists_what_from_csv_would_read():
+    content = b"year;flow;place\n1871;1120;Aswan\n1872;1160;Aswan\n1873;963;Aswan\n"
+    cols = Series.columns(content)
+    assert (cols.names, cols.numeric, cols.default) == (["year", "flow", "place"], [0, 1], 1)
+    assert Series.from_csv(content, T=1).name == cols.names[cols.default]
+    cols = Series.columns(b"0.5\t2\n0.7\t3\n")                   # no header: named by index
+    assert (cols.names, cols.numeric, cols.default) == (["column 0", "column 1"], [0, 1], 0)
+    # the same refusals as from_csv
+    refused(lambda: Series.columns(b"a,b\nx,y\n"), "must hold a column of numbers")
+    refused(lambda: Series.columns(b""), "must not be empty")
+
+
 def test_bytes_and_file_objects_as_a_lesson_passes_an_upload(tmp_path):
     content = b"year,flow\n1871,1120\n1872,1160\n1873,963\n1874,1210\n1875,1160\n"
     for given in (content, bytearray(content), io.BytesIO(content),

@@ -423,6 +423,16 @@ class LessonApp:
         """The full link to this configuration when served by Voila, else ``"?" + query``."""
         return self.page_link.url(self.query_string(values))
 
+    def link_settings(self, values: dict) -> dict:
+        """The values a link to this page carries: all of them, unless a lesson holds what a
+        link cannot carry (lesson 4's uploaded file): it leaves those out."""
+        return values
+
+    def link_note(self, values: dict) -> str:
+        """What the page says beside its link (plain text; "" for nothing), e.g. what the link
+        leaves out."""
+        return ""
+
     def show_link(self, values=None):
         """Show the link to ``values`` (default: the current ones) in the page."""
         self.page_link.show(self.values() if values is None else values)

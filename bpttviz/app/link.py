@@ -39,8 +39,10 @@ class PageLink:
         self.widget.add_class("bpttviz-link")
 
     def settings(self, values: dict) -> list:
-        """``(name, text)`` of every control at ``values``, in the controls' order."""
-        return [(c.name, c.format(values[c.name])) for c in self.app.controls]
+        """``(name, text)`` of every control at ``values`` that a link can carry
+        (:meth:`~bpttviz.app.base.LessonApp.link_settings`), in the controls' order."""
+        values = self.app.link_settings(values)
+        return [(c.name, c.format(values[c.name])) for c in self.app.controls if c.name in values]
 
     def query_string(self, values: dict) -> str:
         """The query string that reproduces ``values``, the step shown and the teacher's choices."""
@@ -62,7 +64,10 @@ class PageLink:
         shown = html.escape(url)
         hint = ("" if url.startswith("http") else
                 " <i>(add it to the lesson's Voilà address)</i>")
+        note = self.app.link_note(values)
+        note = (f'<div class="bpttviz-link-note" style="word-break:normal"><i>'
+                f'{html.escape(note)}</i></div>' if note else "")
         self.widget.value = (f'<div style="font-size:13px;word-break:break-all">'
                              f'<b>Link to this configuration:</b><br>'
-                             f'<a href="{shown}" target="_blank">{shown}</a>{hint}</div>')
+                             f'<a href="{shown}" target="_blank">{shown}</a>{hint}{note}</div>')
         self.app.teacher.refresh(values)

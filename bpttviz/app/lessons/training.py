@@ -16,6 +16,10 @@ The memory figure is the trade-off of gradient checkpointing, memory against
 recomputation, measured by the engine: one full-BPTT gradient of this network
 keeping every step's cache, against storing only every m-th state and
 recomputing the rest (Chen, Xu, Zhang & Guestrin 2016; Gruslys et al. 2016).
+
+Beside the generated tasks, a real series (the Nile's flow, :func:`bpttviz.tasks.nile`)
+and "Your data": a CSV or text file the user uploads (:mod:`.your_data`),
+trained on exactly as the other tasks are.
 """
 
 from __future__ import annotations
@@ -29,21 +33,25 @@ from ... import figures
 from ...diagnostics import cost_table
 from ...models import GRU, LSTM, ElmanRNN
 from ...schedules import tbptt
-from ...tasks import make_task
+from ...tasks import Series, make_task
 from ...training import OPTIMIZERS, train
 from ..background import TrainingLesson, TrainingRun
 from ..controls import Control
 from ..notices import readout_html
+from .your_data import T_HIGH, T_LOW, YourDataPanel, sensible_T
 
-__all__ = ["TrainingApp", "LESSON_TASKS", "CELLS", "lesson_task", "needed_spans",
+__all__ = ["TrainingApp", "LESSON_TASKS", "YOUR_DATA", "CELLS", "lesson_task", "needed_spans",
            "make_model", "update_windows", "checkpoint_intervals", "memory_key"]
 
-#: Tasks of the lesson: long lags first, then one with none.
-LESSON_TASKS = ("temporal_order", "adding", "sequence_classification", "copy_memory", "sine")
+#: Tasks of the lesson: long lags first, then one with none, then a real series.
+LESSON_TASKS = ("temporal_order", "adding", "sequence_classification", "copy_memory", "sine",
+                "nile")
+#: The menu's last choice: a file the user uploads (never in a link: the data stays in the page).
+YOUR_DATA = "your_data"
 #: What the task menu shows for each (the query string keeps the names above).
 TASK_LABELS = {"temporal_order": "temporal order", "adding": "adding problem",
                "sequence_classification": "information latching", "copy_memory": "copy memory",
-               "sine": "sine wave"}
+               "sine": "sine wave", "nile": "Nile flow (real)", YOUR_DATA: "Your data"}
 CELLS = ("elman", "lstm", "gru")
 LEARNING_RATES = ("0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1")
 BATCH = 32                  # sequences per batch
@@ -63,6 +71,8 @@ _TASK_TEXT = {
     "copy_memory": "copy memory (Arjovsky, Shah & Bengio 2016): recall 3 symbols T−3 steps "
                    "later",
     "sine": "sine wave, next value: the target depends on the last inputs only",
+    "nile": "the Nile's annual flow at Aswan, 1871–1970 (Cobb 1978), 100 values: predict next "
+            "year's flow; the flow drops from 1899 on and stays correlated for a dozen years",
 }
 
 
@@ -70,6 +80,8 @@ def lesson_task(name: str, T: int):
     """The task ``name`` over T steps, its lag tied to T as the lesson uses it."""
     if name == "temporal_order" or name == "sine":
         return make_task(name, seq_len=T)
+    if name == "nile":
+        return make_task("nile", T=T)
     if name == "adding":
         return make_task("adding", lag=T // 2, seq_len=T)
     if name == "sequence_classification":
@@ -135,13 +147,14 @@ def _lr(text):
     return float(text)
 
 
-def memory_key(values) -> tuple:
+def memory_key(values, data=None) -> tuple:
     """What the memory figure depends on: the network, its data and T (not the windows).
 
-    The spectral radius shapes only the Elman network.
+    The spectral radius shapes only the Elman network; ``data`` names the user's
+    file read (:attr:`.your_data.UserData.key`) when the task is "Your data".
     """
     return tuple(values[k] for k in ("task", "cell", "T", "hidden", "seed")) + (
-        values["radius"] if values["cell"] == "elman" else None,)
+        values["radius"] if values["cell"] == "elman" else None, data)
 
 
 @dataclass(frozen=True)
@@ -159,6 +172,7 @@ class Setup:
     checkpoint_costs: tuple     # bpttviz.Cost per m
     store_all: object           # bpttviz.Cost keeping every cache
     configs: tuple              # (A, B) dicts of train() arguments
+    data: object = None         # the user's file read (.your_data.UserData), for "Your data"
 
 
 class TrainingApp(TrainingLesson):
@@ -181,7 +195,7 @@ class TrainingApp(TrainingLesson):
     slug = "training"
     controls = (
         Control("task", "task", "option", "temporal_order",
-                options=tuple((TASK_LABELS[t], t) for t in LESSON_TASKS)),
+                options=tuple((TASK_LABELS[t], t) for t in LESSON_TASKS + (YOUR_DATA,))),
         Control("cell", "cell", "option", "gru",
                 options=(("Elman (tanh)", "elman"), ("LSTM", "lstm"), ("GRU", "gru"))),
         Control("T", "T (steps)", "int", 20, 10, 60, help="Length of each sequence"),
@@ -225,20 +239,122 @@ class TrainingApp(TrainingLesson):
     def __init__(self, query=None):
         self._shown = {}                # what each figure shows: rebuild it only when it changes
         self._curves_shown = False      # whether the curves show a run
+        #: The upload of "Your data" (its ``data``: the file read, kept in this kernel only).
+        self.your_data = YourDataPanel(self.use_data)
         super().__init__(query)
+
+    @property
+    def user_data(self):
+        """The user's file as last read without error (None before any)."""
+        return self.your_data.data
 
     def constrain(self):
         w = self.widgets
+        mine = w["task"].value == YOUR_DATA
+        data = self.user_data
+        # A short series or text holds fewer steps than the slider's end.
+        w["T"].max = min(T_HIGH, data.max_T) if mine and data is not None else T_HIGH
         T = w["T"].value
         for name in ("k1_a", "k2_a", "k1_b", "k2_b"):
             w[name].max = T
         w["radius"].disabled = w["cell"].value != "elman"
+        self.your_data.show(mine)
+
+    # -- "Your data" --------------------------------------------------------------------------
+    def waiting_for_data(self) -> bool:
+        """Whether "Your data" is chosen and no file has been read yet."""
+        return self.widgets["task"].value == YOUR_DATA and self.user_data is None
+
+    def use_data(self, data):
+        """Train on ``data`` (a file read by the upload): the task becomes "Your data", T is set
+        against its length, and the lesson updates once.
+
+        Called by the upload before the panel keeps ``data``; what it raises leaves the
+        lesson as it was.
+        """
+        w = self.widgets
+        if w["task"].locked and w["task"].locked_value != YOUR_DATA:
+            raise ValueError(f"this page's link fixes the task at "
+                             f"'{TASK_LABELS[w['task'].locked_value]}', so it cannot train on "
+                             f"your data.")
+        # A teacher's link may fix T; the data must hold it.
+        T = w["T"].value if w["T"].locked else sensible_T(data.length)
+        if T > data.max_T:
+            raise ValueError(f"this page's link fixes T at {T} steps, and the data holds at "
+                             f"most {data.max_T}.")
+        task = data.make_task(T)                    # checked before anything changes
+        task.sample(2, np.random.default_rng(0), T)
+        self.your_data.data = data
+        with self.hold():
+            self.widgets["task"].value = YOUR_DATA
+            self.constrain()
+            self.widgets["T"].value = T
+            self.constrain()
+        self.update()
+
+    def data_key(self, values):
+        """Names the user's file read when the task is "Your data" (for caches), else None."""
+        data = self.user_data
+        return data.key if values["task"] == YOUR_DATA and data is not None else None
+
+    def update(self, recompute=True) -> bool:
+        if self.waiting_for_data():
+            # Nothing to compute until a file is read: the figures keep the task shown before.
+            self.end_run()
+            with self.hold():
+                self.constrain()
+            self.your_data.message.value = self.your_data.waiting_text()
+            self.show_link()
+            return False
+        return super().update(recompute)
+
+    def start(self, wait=None):
+        if self.waiting_for_data():
+            raise ValueError("there is no file to train on yet: choose a CSV or text file "
+                             "under 'Your data' first.")
+        return super().start(wait)
+
+    def _apply_query(self, query):
+        problems = super()._apply_query(query)
+        if self.widgets["task"].value == YOUR_DATA:
+            # A link carries no file: the page opens on the default task.
+            with self.hold():
+                self.widgets["task"].value = self._spec["task"].default
+                self.constrain()
+            problems.append(f"task={YOUR_DATA}: a link cannot carry your data; choose "
+                            f"'{TASK_LABELS[YOUR_DATA]}' and upload the file again.")
+            self._notes = ["The link asked for settings this lesson cannot use:"] + [
+                p for p in problems]
+        return problems
+
+    def link_settings(self, values):
+        if values["task"] != YOUR_DATA:
+            return values
+        return {k: v for k, v in values.items() if k != "task"}
+
+    def link_note(self, values):
+        if values["task"] != YOUR_DATA:
+            return ""
+        return ("This link cannot carry your data (it stays in this page): it opens the "
+                "lesson on the default task, with the other settings shown here.")
+
+    def layout(self):
+        root = super().layout()
+        # The upload right under the task menu, where "Your data" is chosen.
+        controls = root.children[0]
+        side = list(controls.children)
+        side.insert(side.index(self.widgets["task"]) + 1, self.your_data.widget)
+        controls.children = side
+        return root
 
     # -- one engine run per change ------------------------------------------------------
     def compute(self, values):
         self.end_run()
         T, seed = values["T"], values["seed"]
-        task = lesson_task(values["task"], T)
+        data = self.user_data if values["task"] == YOUR_DATA else None
+        if values["task"] == YOUR_DATA and data is None:
+            raise ValueError("choose a file under 'Your data' first.")
+        task = data.make_task(T) if data is not None else lesson_task(values["task"], T)
         model = make_model(values["cell"], task, values["hidden"], seed, values["radius"])
         batch = task.sample(BATCH, np.random.default_rng(seed), T)
         carries = (np.asarray(batch.mask) > 0).any(axis=1)
@@ -254,21 +370,22 @@ class TrainingApp(TrainingLesson):
         m = checkpoint_intervals(T)
         runs = {"all": {}, **{f"m={k}": {"checkpoint": int(k)} for k in m}}
         # About ten engine runs, which only the network and its data change.
-        costs = self.cached(("memory",) + memory_key(values),
+        costs = self.cached(("memory",) + memory_key(values, self.data_key(values)),
                             lambda: cost_table(model, batch.inputs, batch.targets, runs,
                                                loss=batch.loss, mask=batch.mask))
         return Setup(task, model, batch, carries, needed_spans(task, T), tuple(schedules),
                      windows, m, tuple(costs[f"m={k}"] for k in m), costs["all"],
-                     tuple(configs))
+                     tuple(configs), data)
 
     def render(self, setup, values):
         T = setup.batch.T
         # Each figure is rebuilt only when what it shows changed.
+        data = self.data_key(values)
         keys = {
             "reach": tuple(values[k] for k in ("task", "T", "k1_a", "k2_a", "k1_b", "k2_b")),
-            "memory": memory_key(values),
+            "memory": memory_key(values, data),
             "curves": tuple(values[k] for k in ("task", "T", "k1_a", "k2_a", "clip_a", "k1_b",
-                                                "k2_b", "clip_b", "updates")),
+                                                "k2_b", "clip_b", "updates")) + (data,),
         }
         out = {}
         if keys["reach"] != self._shown.get("reach"):
@@ -312,7 +429,7 @@ class TrainingApp(TrainingLesson):
         return {
             "loss": figures.lines(x, [r["loss"] if r is not None else None for r in rows], labels,
                                   marks=marks_loss, baseline=baseline,
-                                  baseline_label="baseline (ignores the inputs)",
+                                  baseline_label=_baseline_label(setup.task),
                                   xlim=(0, n), ymax=LOSS_CEIL * baseline, note=waiting,
                                   title="Loss while training", xlabel="update",
                                   ylabel="loss of the update", legend="upper right"),
@@ -331,7 +448,18 @@ class TrainingApp(TrainingLesson):
     # -- text ---------------------------------------------------------------------------------
     def describe(self, setup, values):
         T = setup.batch.T
-        lines = [f"<i>{html.escape(_TASK_TEXT[values['task']])}</i>"]
+        if setup.data is not None:
+            d = setup.data
+            what = ("next character" if d.kind == "text" else "next value")
+            lines = [f"<i>your data: {html.escape(d.label)}, {d.length:,} "
+                     f"{'characters' if d.kind == 'text' else 'values'}; predict the {what}</i>",
+                     f"T = {T} steps, so a window starts at any of {d.length - T:,} places. "
+                     + ("This page's link fixes T." if self.widgets["T"].locked else
+                        f"Reading the file set T to {sensible_T(d.length)}: a fifth of your "
+                        f"data, within {T_LOW}–{T_HIGH} (at most {min(T_HIGH, d.max_T)} "
+                        f"here).")]
+        else:
+            lines = [f"<i>{html.escape(_TASK_TEXT[values['task']])}</i>"]
         if setup.needed:
             first = min(s for s, _ in setup.needed)
             last = max(e for _, e in setup.needed) - 1
@@ -343,7 +471,9 @@ class TrainingApp(TrainingLesson):
                 verdict = ("reaches all" if k2 >= T - first else
                            "reaches some" if k2 >= T - last else "reaches none")
                 lines.append(f"{LABELS[i]}: k2 = {k2} {verdict} (when k1 = T).")
-        lines.append(f"Baseline loss {setup.task.baseline:.3g}: what ignoring the inputs scores.")
+        scores = ("what repeating the last value scores" if isinstance(setup.task, Series)
+                  else "what ignoring the inputs scores")
+        lines.append(f"Baseline loss {setup.task.baseline:.3g}: {scores}.")
         c = setup.checkpoint_costs
         best = int(np.argmin([x.peak_stored_floats for x in c]))
         lines.append(f"One gradient keeping every cache: {setup.store_all.peak_stored_floats:,} "
@@ -351,6 +481,12 @@ class TrainingApp(TrainingLesson):
                      f"{setup.checkpoints[best]}: {c[best].peak_stored_floats:,} floats, "
                      f"{c[best].forward_steps} forward steps.")
         return readout_html(lines)
+
+
+def _baseline_label(task):
+    if isinstance(task, Series):
+        return "baseline (repeats the last value)"
+    return "baseline (ignores the inputs)"
 
 
 def _last_finite(a):
