@@ -11,11 +11,9 @@ on the bytes received (:data:`~bpttviz.tasks.MAX_BYTES`), then the API's own
 readers, whose ValueError says what is wrong and where. A bad file leaves
 the task, the figures and the results as they were; the page says why, once.
 
-The file input is :class:`FileChooser`, not ``ipywidgets.FileUpload``: FileUpload sends the
-whole file in one message, and a file past the server's limit on a message (10 MB, Tornado's
-default) is dropped with the connection, the page saying nothing; its ``<input>`` is not in
-the document either, so no label names it. FileChooser's input is labelled, and of a file
-over MAX_BYTES sends only the first MAX_BYTES + 1 bytes, which the kernel refuses.
+The file input is :class:`~bpttviz.app.filechooser.FileChooser` (not ``FileUpload``, which
+drops a large file silently): of a file over MAX_BYTES it sends only MAX_BYTES + 1 bytes,
+which the kernel refuses.
 """
 
 from __future__ import annotations
@@ -23,19 +21,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-import anywidget
 import ipywidgets as widgets
 import numpy as np
-import traitlets
 
 from ... import figures
 from ..._files import MAX_BYTES, check_size
 from ...tasks import CharLM, Columns, Series
 from ..controls import CONTROL_WIDTH, LABEL_WIDTH
+from ..filechooser import FileChooser
 from ..live import LiveFigure
 from ..notices import notice_html
 
-__all__ = ["ACCEPT", "UserData", "read_upload", "sensible_T", "FileChooser", "YourDataPanel"]
+__all__ = ["ACCEPT", "UserData", "read_upload", "sensible_T", "YourDataPanel"]
 
 #: The files the upload control offers (the browser's hint; the kernel checks the name again).
 ACCEPT = ".csv,.txt,.tsv"
@@ -193,68 +190,6 @@ def summary(data: UserData) -> str:
             f"numbers); the network predicts each next value.")
 
 
-CHOOSER_ESM = r"""
-export default {
-  render({ model, el }) {
-    const input = document.createElement("input");
-    input.type = "file";
-    input.id = "bpttviz-file-" + Math.random().toString(36).slice(2);
-    const label = document.createElement("label");
-    label.htmlFor = input.id;
-    label.style.cssText = "display:block;font-size:14px;margin:2px 0";
-    input.style.fontSize = "14px";
-    const sync = () => {
-      label.textContent = model.get("description");
-      input.accept = model.get("accept");
-      input.title = model.get("tooltip");
-    };
-    sync();
-    model.on("change", sync);
-    input.addEventListener("change", async () => {
-      const file = input.files && input.files[0];
-      if (!file) return;
-      const max = model.get("max_bytes");
-      // Of a larger file only max + 1 bytes travel: enough for the kernel to refuse it, and
-      // under the server's limit on one message.
-      const part = file.size > max ? file.slice(0, max + 1) : file;
-      const bytes = await part.arrayBuffer();
-      model.send({ type: "file", name: file.name, size: file.size }, undefined, [bytes]);
-      input.value = "";                     // the same file can be chosen again
-    });
-    el.classList.add("bpttviz-file-chooser");
-    el.append(label, input);
-    return () => model.off("change", sync);
-  },
-};
-"""
-
-
-class FileChooser(anywidget.AnyWidget):
-    """A labelled file input whose file goes to ``on_file(name, content, size)`` in the kernel.
-
-    One file at a time; the bytes arrive in one custom message, none is kept in the
-    widget's state.
-    """
-
-    _esm = CHOOSER_ESM
-    description = traitlets.Unicode("Choose a file").tag(sync=True)
-    tooltip = traitlets.Unicode("").tag(sync=True)
-    accept = traitlets.Unicode(ACCEPT).tag(sync=True)
-    max_bytes = traitlets.Int(MAX_BYTES).tag(sync=True)
-
-    def __init__(self, on_file, **kwargs):
-        super().__init__(**kwargs)
-        self.on_file = on_file
-        self.on_msg(self._message)
-
-    def _message(self, _, content, buffers):
-        # From the page, checked: any message may reach a kernel's widget.
-        if not isinstance(content, dict) or content.get("type") != "file":
-            return
-        data = buffers[0] if buffers else b""
-        self.on_file(content.get("name"), data, content.get("size"))
-
-
 class YourDataPanel:
     """The upload control, the column choice, the preview and the message of "Your data".
 
@@ -287,7 +222,8 @@ class YourDataPanel:
             f"{MAX_BYTES // 1024 // 1024} MB. It stays in this page's kernel; it is not saved "
             "on the server.</div>")
         self.upload = FileChooser(self.receive, description="Your file (.csv, .tsv, .txt)",
-                                  tooltip="Upload a .csv, .tsv or .txt file")
+                                  tooltip="Upload a .csv, .tsv or .txt file",
+                                  accept=ACCEPT, max_bytes=MAX_BYTES)
         self.upload.add_class("bpttviz-upload")
         self.column = widgets.Dropdown(description="column", options=[], style=style,
                                        layout=widgets.Layout(width=CONTROL_WIDTH,
