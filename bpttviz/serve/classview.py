@@ -49,7 +49,7 @@ from pathlib import Path
 from ..steps import available, load_steps
 
 __all__ = ["ROUTE", "MAX_BODY", "ANSWERS_PER_S", "OPEN_S", "HOLD_S", "SECRET_ENV", "URL_ENV",
-           "TOKEN_ENV", "ClassLesson", "ClassStore", "ClassView", "class_lessons",
+           "TOKEN_ENV", "ClassLesson", "ClassOptions", "class_options", "ClassStore", "ClassView", "class_lessons",
            "default_state_dir", "new_token", "kernel_environment", "class_url", "make_app",
            "main"]
 
@@ -125,6 +125,41 @@ def class_lessons(names) -> dict:
             if steps:
                 lessons[name] = ClassLesson(name, slug, steps)
     return lessons
+
+
+@dataclass(frozen=True)
+class ClassOptions:
+    """What ``bpttviz serve --class`` asks for: the lecturer's token and the state folder."""
+
+    token: str             #: the lecturer's token
+    state_dir: Path        #: the folder of the SQLite file
+
+    def url(self, host, port) -> str:
+        return class_url(host, port, self.token)
+
+    def start(self, notebooks, host, port):
+        """The :class:`ClassView` of the lessons in ``notebooks`` and the kernels' environment."""
+        from .notebooks import page_names
+
+        secret = secrets.token_urlsafe(32)
+        store = ClassStore(Path(self.state_dir) / "class.sqlite",
+                           class_lessons(page_names(notebooks)))
+        return (ClassView(store, token=self.token, secret=secret),
+                kernel_environment(host, port, secret))
+
+
+def class_options(token=None, state_dir=None) -> ClassOptions:
+    """The options of ``bpttviz serve --class``: ``token`` (else ``$BPTTVIZ_CLASS_TOKEN``, else
+    a fresh one) and ``state_dir`` (else :func:`default_state_dir`).
+
+    Raises ``ValueError`` for a token shorter than 8 characters or with characters a link
+    would have to escape.
+    """
+    token = token or os.environ.get(TOKEN_ENV) or new_token()
+    if not re.fullmatch(r"[A-Za-z0-9._~-]{8,256}", token):
+        raise ValueError("the class token must be 8 to 256 letters, digits or . _ ~ -. "
+                         f"Got one of {len(token)} characters with others.")
+    return ClassOptions(token, Path(state_dir) if state_dir else default_state_dir())
 
 
 class BadRequest(ValueError):
