@@ -49,7 +49,8 @@ from pathlib import Path
 from ..steps import available, load_steps
 
 __all__ = ["ROUTE", "MAX_BODY", "ANSWERS_PER_S", "OPEN_S", "HOLD_S", "SECRET_ENV", "URL_ENV",
-           "TOKEN_ENV", "ClassLesson", "ClassOptions", "class_options", "ClassStore", "ClassView", "class_lessons",
+           "TOKEN_ENV", "ClassLesson", "ClassOptions", "class_options", "ClassStore", "ClassView",
+           "HubClassView", "class_lessons",
            "default_state_dir", "new_token", "kernel_environment", "class_url", "make_app",
            "main"]
 
@@ -336,6 +337,11 @@ class ClassView:
         The kernels' secret; None when :attr:`kernel_allowed` is replaced (JupyterHub).
     """
 
+    #: A class mixed into every handler (JupyterHub's OAuth), or None.
+    mixin = None
+    #: What a request without the lecturer's credentials is told.
+    refusal = "a valid token is needed (Authorization: token TOKEN, or ?token=)."
+
     def __init__(self, store, *, token=None, secret=None):
         self.store = store
         self.token = token
@@ -360,6 +366,10 @@ class ClassView:
         if given is None:
             given = handler.get_query_argument("token", "")
         return bool(self.token) and hmac.compare_digest(given.encode(), self.token.encode())
+
+    def login_first(self, handler) -> bool:
+        """Whether the page's request was sent to log in first (never, with a token)."""
+        return False
 
     async def kernel_allowed(self, handler) -> bool:
         """Whether the request carries the kernels' secret."""
@@ -415,7 +425,7 @@ class ClassView:
         """Tornado's ``(pattern, handler, kwargs)`` for every route, under ``prefix``."""
         route = prefix.rstrip("/") + ROUTE
         kw = {"view": self}
-        h = _handler_classes()
+        h = _handler_classes(self.mixin)
         return [
             (route, h["PageHandler"], kw),
             (route + "/static/(classview\\.js|classview\\.css)", h["FileHandler"], kw),
@@ -436,16 +446,20 @@ def _has_loop() -> bool:
         return False
 
 
-def _handler_base():
+def _handler_base(mixin=None):
     import tornado.web
 
+    mixins = (mixin,) if mixin is not None else ()
+
     @tornado.web.stream_request_body
-    class Base(tornado.web.RequestHandler):
+    class Base(*mixins, tornado.web.RequestHandler):
         """A route of the class view: bodies of :data:`MAX_BODY` bytes at most, errors as JSON,
         and an access log without the query (where the token may be)."""
 
         def initialize(self, view):
             self.view = view
+            if mixin is not None:
+                self.hub_auth = view.hub_auth
             self._body = bytearray()
             self._too_big = False
 
@@ -492,7 +506,7 @@ def _handler_base():
         def lecturer(self) -> bool:
             if self.view.lecturer_allowed(self):
                 return True
-            self.fail(403, "a valid token is needed (Authorization: token TOKEN, or ?token=).")
+            self.fail(403, self.view.refusal)
             return False
 
         def send_json(self, data):
@@ -502,16 +516,22 @@ def _handler_base():
     return Base
 
 
-def _handlers():
-    base = _handler_base()
+def _handlers(mixin=None):
+    base = _handler_base(mixin)
 
     class PageHandler(base):
         def get(self):
+            if self.view.login_first(self):
+                return
             if self.lecturer():
                 self.set_header("Content-Type", "text/html; charset=utf-8")
                 self.set_header("Content-Security-Policy", "default-src 'self'; "
                                 "frame-ancestors 'none'")
-                self.finish(PAGE.read_bytes())
+                page = PAGE.read_text(encoding="utf-8")
+                # A page logged in through JupyterHub sends the hub's XSRF token with its POSTs.
+                xsrf = self.xsrf_token.decode() if mixin is not None else ""
+                self.finish(page.replace('name="bpttviz-xsrf" content=""',
+                                         f'name="bpttviz-xsrf" content="{xsrf}"'))
 
     class FileHandler(base):
         def get(self, name):
@@ -619,19 +639,61 @@ def _handlers():
 _HANDLERS = {}
 
 
-def _handler_classes() -> dict:
-    """The request handlers by name, made once: they subclass tornado's, imported only when a
-    server starts."""
-    if not _HANDLERS:
-        _HANDLERS.update(_handlers())
-    return _HANDLERS
+def _handler_classes(mixin=None) -> dict:
+    """The request handlers by name, made once per ``mixin``: they subclass tornado's, imported
+    only when a server starts."""
+    if mixin not in _HANDLERS:
+        _HANDLERS[mixin] = _handlers(mixin)
+    return _HANDLERS[mixin]
+
+
+class HubClassView(ClassView):
+    """The class view as a JupyterHub service: the lecturer logs in through the hub (OAuth;
+    users with the scope ``access:services!service=<name>``: the teacher's role, admins), and
+    a kernel shows its user's own hub token (``JUPYTERHUB_API_TOKEN``), which the hub
+    identifies."""
+
+    refusal = ("log in through JupyterHub as the class's teacher or an admin (or send a hub "
+               "token of theirs: Authorization: token TOKEN).")
+
+    def __init__(self, store, hub_auth):
+        super().__init__(store)
+        from jupyterhub.services.auth import HubOAuthenticated
+
+        self.hub_auth = hub_auth
+        self.mixin = HubOAuthenticated
+
+    def lecturer_allowed(self, handler) -> bool:
+        return handler.current_user is not None
+
+    def login_first(self, handler) -> bool:
+        if handler.current_user is None and handler.hub_auth.get_user(handler) is None:
+            handler.redirect(handler.get_login_url())
+            return True
+        return False
+
+    async def kernel_allowed(self, handler) -> bool:
+        token = self._credential(handler, "token")
+        if not token:
+            return False
+        model = await self.hub_auth.user_for_token(token, sync=False)
+        return bool(model) and model.get("kind", "user") == "user"
 
 
 def make_app(view, prefix=""):
     """A tornado application serving only the class view (tests; the JupyterHub service)."""
     import tornado.web
 
-    return tornado.web.Application(view.handlers(prefix))
+    handlers = view.handlers(prefix)
+    settings = {}
+    if isinstance(view, HubClassView):
+        from jupyterhub.services.auth import HubOAuthCallbackHandler
+
+        root = prefix.rstrip("/")
+        handlers += [(root + "/oauth_callback", HubOAuthCallbackHandler),
+                     (root + "/?", tornado.web.RedirectHandler, {"url": root + ROUTE})]
+        settings["cookie_secret"] = secrets.token_bytes(32)
+    return tornado.web.Application(handlers, **settings)
 
 
 def main(argv=None) -> int:
@@ -650,16 +712,31 @@ def main(argv=None) -> int:
     parser.add_argument("--notebooks", default=None, help="the lessons' folder (its names)")
     parser.add_argument("--state-dir", default=None)
     parser.add_argument("--prefix", default="", help="a path the routes are under")
+    parser.add_argument("--hub", action="store_true",
+                        help="run as a JupyterHub service: address, prefix and authentication "
+                             "from the hub's JUPYTERHUB_* variables")
     args = parser.parse_args(argv)
-    token = os.environ.get(TOKEN_ENV) or new_token()
-    secret = os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32)
     lessons = class_lessons(page_names(args.notebooks or lessons_dir()))
     state = Path(args.state_dir) if args.state_dir else default_state_dir()
 
     async def run():
-        view = ClassView(ClassStore(state / "class.sqlite", lessons), token=token, secret=secret)
-        make_app(view, args.prefix).listen(args.port, args.host)
-        print(f"Class view: {class_url(args.host, args.port, token)}", flush=True)
+        store = ClassStore(state / "class.sqlite", lessons)
+        if args.hub:
+            from urllib.parse import urlsplit
+
+            from jupyterhub.services.auth import HubOAuth
+
+            where = urlsplit(os.environ["JUPYTERHUB_SERVICE_URL"])
+            view = HubClassView(store, HubOAuth(cache_max_age=60))
+            prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
+            make_app(view, prefix).listen(where.port, where.hostname)
+            print(f"Class view at {prefix.rstrip('/')}{ROUTE} (through the hub)", flush=True)
+        else:
+            token = os.environ.get(TOKEN_ENV) or new_token()
+            secret = os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32)
+            view = ClassView(store, token=token, secret=secret)
+            make_app(view, args.prefix).listen(args.port, args.host)
+            print(f"Class view: {class_url(args.host, args.port, token)}", flush=True)
         await asyncio.Event().wait()
 
     asyncio.run(run())

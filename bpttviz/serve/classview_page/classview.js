@@ -4,7 +4,8 @@
 // bar, which a projector shows to the whole room.
 "use strict";
 (function () {
-  const BASE = "/bpttviz/class";
+  // The page's own address: /bpttviz/class, or under a JupyterHub service's prefix.
+  const BASE = location.pathname.replace(/\/+$/, "");
   const POLL_MS = 500;
   const INFO_MS = 5000;
   const params = new URLSearchParams(location.search);
@@ -13,6 +14,9 @@
     history.replaceState(null, "", location.pathname);
   }
   const token = sessionStorage.getItem("bpttviz-class-token") || "";
+  // Through JupyterHub the page is logged in by the hub's cookie, and its POSTs carry the
+  // hub's XSRF token.
+  const xsrf = document.querySelector("meta[name=bpttviz-xsrf]")?.content || "";
   const $ = (id) => document.getElementById(id);
   const status = (text) => { $("cv-status").textContent = text; };
   let info = null;        // {lessons: {name: {pace, steps: [...]}}}
@@ -20,10 +24,12 @@
   let chosen = null;      // the lesson the lecturer picked, else null (follow the class)
 
   async function call(path, body) {
-    const options = {headers: {Authorization: "token " + token}, cache: "no-store"};
+    const options = {headers: {}, cache: "no-store", credentials: "same-origin"};
+    if (token) options.headers.Authorization = "token " + token;
     if (body !== undefined) {
       options.method = "POST";
       options.headers["Content-Type"] = "application/json";
+      if (xsrf) options.headers["X-XSRFToken"] = xsrf;
       options.body = JSON.stringify(body);
     }
     const r = await fetch(BASE + path, options);
