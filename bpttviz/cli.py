@@ -127,10 +127,14 @@ def _lessons(args) -> int:
 
 def _hub_config(args) -> int:
     try:
+        if args.class_view != bool(args.teacher):
+            raise ValueError("--class and --teacher NAME go together: the class view needs a "
+                             "teacher, and a teacher is for the class view.")
         text = hub_config_text(lesson=args.lesson, try_locally=args.try_locally,
                                host=args.host, port=args.port,
                                filename=Path(args.output).name if args.output
-                               else "jupyterhub_config.py")
+                               else "jupyterhub_config.py",
+                               teachers=args.teacher or ())
     except ValueError as exc:
         print(f"bpttviz hub-config: {exc}", file=sys.stderr)
         return 2
@@ -232,7 +236,9 @@ examples:
   bpttviz hub-config -o jupyterhub_config.py
       system accounts log in; then run: jupyterhub -f jupyterhub_config.py
   bpttviz hub-config --try-locally --lesson 03_truncated_bptt -o try_hub.py
-      INSECURE, one machine: any name and password log in, landing on lesson 3""",
+      INSECURE, one machine: any name and password log in, landing on lesson 3
+  bpttviz hub-config --class --teacher ada -o jupyterhub_config.py
+      with the class view, opened by ada at /services/bpttviz-class/""",
 }
 
 
@@ -308,6 +314,11 @@ def main(argv=None) -> int:
                                                           "127.0.0.1)")
     hub.add_argument("--port", type=port, default=8000, help="port of the hub, 1 to 65535 "
                                                              "(default 8000)")
+    hub.add_argument("--class", dest="class_view", action="store_true",
+                     help="also run the class view as a hub service (with --teacher)")
+    hub.add_argument("--teacher", action="append", default=[], metavar="NAME",
+                     help="a hub user who may open the class view, besides admins "
+                          "(repeatable)")
     hub.add_argument("-o", "--output", default=None, metavar="FILE",
                      help="file to write (default: print it)")
     slides = _parser(sub, "slides", help="serve the lessons as lecture decks (reveal.js)")

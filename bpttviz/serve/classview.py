@@ -528,7 +528,7 @@ def _handlers(mixin=None):
                 self.set_header("Content-Security-Policy", "default-src 'self'; "
                                 "frame-ancestors 'none'")
                 page = PAGE.read_text(encoding="utf-8")
-                # A page logged in through JupyterHub sends the hub's XSRF token with its POSTs.
+                # A page logged in through JupyterHub sends the hub's XSRF token with its requests.
                 xsrf = self.xsrf_token.decode() if mixin is not None else ""
                 self.finish(page.replace('name="bpttviz-xsrf" content=""',
                                          f'name="bpttviz-xsrf" content="{xsrf}"'))
@@ -727,7 +727,8 @@ def main(argv=None) -> int:
             from jupyterhub.services.auth import HubOAuth
 
             where = urlsplit(os.environ["JUPYTERHUB_SERVICE_URL"])
-            view = HubClassView(store, HubOAuth(cache_max_age=60))
+            # The one instance: the OAuth callback handler finds its login state there.
+            view = HubClassView(store, HubOAuth.instance(cache_max_age=60))
             prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")
             make_app(view, prefix).listen(where.port, where.hostname)
             print(f"Class view at {prefix.rstrip('/')}{ROUTE} (through the hub)", flush=True)

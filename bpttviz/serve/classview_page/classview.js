@@ -14,8 +14,8 @@
     history.replaceState(null, "", location.pathname);
   }
   const token = sessionStorage.getItem("bpttviz-class-token") || "";
-  // Through JupyterHub the page is logged in by the hub's cookie, and its POSTs carry the
-  // hub's XSRF token.
+  // Through JupyterHub the page is logged in by the hub's cookie, and each of its requests
+  // carries the hub's XSRF token (the hub's cookie counts only with it outside navigation).
   const xsrf = document.querySelector("meta[name=bpttviz-xsrf]")?.content || "";
   const $ = (id) => document.getElementById(id);
   const status = (text) => { $("cv-status").textContent = text; };
@@ -26,10 +26,10 @@
   async function call(path, body) {
     const options = {headers: {}, cache: "no-store", credentials: "same-origin"};
     if (token) options.headers.Authorization = "token " + token;
+    if (xsrf) options.headers["X-XSRFToken"] = xsrf;
     if (body !== undefined) {
       options.method = "POST";
       options.headers["Content-Type"] = "application/json";
-      if (xsrf) options.headers["X-XSRFToken"] = xsrf;
       options.body = JSON.stringify(body);
     }
     const r = await fetch(BASE + path, options);
