@@ -102,6 +102,7 @@ def test_the_lecturer_sees_the_class_paces_it_and_reveals(browser, class_server)
     expect(lecturer.locator(".cv-step[data-step='2'] .cv-reveal")).to_be_disabled()
 
     assert blocking_violations(lecturer) == []
+    assert blocking_violations(students[0]) == []        # with its switch and a revealed step
     SCREENSHOT.parent.mkdir(exist_ok=True)
     lecturer.screenshot(path=str(SCREENSHOT))
     for s in students:

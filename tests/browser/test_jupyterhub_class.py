@@ -3,28 +3,21 @@ three students land on lesson 2, the teacher opens the class view through the hu
 the hub's OAuth), sees the students' answers, brings them to step 2 and reveals it; a student
 cannot open the class view, and the kernels' route refuses a request without a hub token.
 
-Set up as tests/browser/test_jupyterhub.py sets up its hub (only 127.0.0.1 and free ports, a
-temporary folder, a marker in the environment of every process the hub starts)."""
+The hub is set up as tests/browser/test_jupyterhub.py sets up its own (only 127.0.0.1 and free
+ports, a temporary folder, a marker in the environment of every process the hub starts, the
+service included)."""
 
-import os
 import re
-import shutil
-import signal
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-import uuid
 
 import pytest
 from playwright.sync_api import expect
-from test_jupyterhub import (HUB_START_TIMEOUT, MARKER, STOP_TIMEOUT, USERS, command_line,
-                             log_in, marked_processes)
+from test_jupyterhub import USERS, hub_running, log_in
 from test_pages import assert_no_error_shown, wait_lesson_ready
 
 from bpttviz.hub import CLASS_SERVICE
-from bpttviz.serve import free_port, running
+from bpttviz.serve import free_port
 from bpttviz.steps import load_steps
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.jupyterhub]
@@ -36,56 +29,17 @@ WITHIN_MS = 2000
 
 @pytest.fixture(scope="module")
 def class_hub(tmp_path_factory):
-    try:
-        import jupyterhub  # noqa: F401
-    except ImportError:
-        pytest.skip("needs JupyterHub: pip install 'bpttviz[hub]'")
-    chp = shutil.which("configurable-http-proxy")
-    if chp is None:
-        pytest.skip("needs JupyterHub's proxy from the npm registry: "
-                    "npm install -g configurable-http-proxy")
     tmp = tmp_path_factory.mktemp("hub")
-    port, hub_port, api_port, service_port = free_port(), free_port(), free_port(), free_port()
-    token = uuid.uuid4().hex
-    config = tmp / "jupyterhub_config.py"
-    subprocess.run([sys.executable, "-m", "bpttviz.cli", "hub-config", "--try-locally",
-                    "--lesson", LESSON, "--port", str(port), "--class", "--teacher", TEACHER,
-                    "-o", str(config)], check=True)
-    with open(config, "a") as f:       # what a test adds: its own ports, folders and marker
-        f.write(f"""
-c.JupyterHub.hub_bind_url = "http://127.0.0.1:{hub_port}"
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
-c.ConfigurableHTTPProxy.command = [{chp!r}]
-c.ConfigurableHTTPProxy.pid_file = {str(tmp / "proxy.pid")!r}
-c.JupyterHub.db_url = "sqlite:///{tmp / "jupyterhub.sqlite"}"
-c.JupyterHub.cookie_secret_file = {str(tmp / "cookie_secret")!r}
-c.JupyterHub.pid_file = {str(tmp / "hub.pid")!r}
-c.SimpleLocalProcessSpawner.home_dir_template = {str(tmp / "home" / "{username}")!r}
-c.Spawner.environment = {{**c.Spawner.environment, {MARKER!r}: {token!r}}}
-c.Spawner.start_timeout = 240
-c.Spawner.http_timeout = 240
-service = c.JupyterHub.services[-1]
-service["url"] = "http://127.0.0.1:{service_port}"
-service["environment"] = {{{MARKER!r}: {token!r}, "XDG_DATA_HOME": {str(tmp / "data")!r}}}
-""")
-    env = {**os.environ, MARKER: token}
-    log_path = tmp / "jupyterhub.log"
-    try:
-        with running([sys.executable, "-m", "jupyterhub", "-f", config], name="jupyterhub",
-                     url=f"http://127.0.0.1:{port}", probe="/hub/login", log=log_path, env=env,
-                     cwd=tmp, start_timeout=HUB_START_TIMEOUT, stop_timeout=STOP_TIMEOUT) as s:
-            yield {"url": s.url, "token": token, "log": log_path, "data": tmp / "data"}
-    finally:
-        deadline = time.monotonic() + 20
-        while marked_processes(token) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        left = {pid: command_line(pid) for pid in marked_processes(token)}
-        for pid in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        assert not left, f"the hub left processes running (now killed): {left}"
+    data, service_port = tmp / "data", free_port()
+
+    def service(marker):        # the service's own port, data folder and the marker
+        env = {**marker, "XDG_DATA_HOME": str(data)}
+        return (f"c.JupyterHub.services[-1]['url'] = 'http://127.0.0.1:{service_port}'\n"
+                f"c.JupyterHub.services[-1]['environment'] = {env!r}\n")
+
+    with hub_running(tmp, ["--lesson", LESSON, "--class", "--teacher", TEACHER],
+                     service) as h:
+        yield {**h, "data": data}
 
 
 def count(page, step, choice):
