@@ -303,3 +303,34 @@ def test_the_token_never_reaches_the_access_log(base, caplog):
     assert caplog.records, "the access log was not captured"
     assert all(TOKEN not in r.getMessage() and "wrong" not in r.getMessage()
                for r in caplog.records)
+
+
+@pytest.mark.slow
+def test_serve_class_with_students_counts_a_preheated_kernel_only_once_its_page_is_asked(
+        tmp_path):
+    """``bpttviz serve --class --students 1``: the pooled kernel, started before anyone asked,
+    is no open page; once a page takes it, it reports (and the server logs no token)."""
+    import re as re_
+
+    from bpttviz.serve import served
+
+    args = ["--class", "--class-token", TOKEN, "--state-dir", str(tmp_path), "--students", "1",
+            "--lessons", LESSON]
+    with served(extra_args=args, ready_line="Class view:", start_timeout=180) as s:
+        line = [ln for ln in s.log.read_text().splitlines() if ln.startswith("Class view:")]
+        assert line == [f"Class view: {s.url}/bpttviz/class?token={TOKEN}"]
+        deadline = time.monotonic() + 120
+        while "is filled" not in s.log.read_text() and time.monotonic() < deadline:
+            time.sleep(1)
+        time.sleep(3)
+        summary = f"{s.url}/bpttviz/class/api/summary"
+        assert request(summary, auth=LECTURER)[1]["students"] == 0
+        with urllib.request.urlopen(f"{s.url}/voila/render/{LESSON}.ipynb", timeout=120) as r:
+            assert re_.search(r'"kernelId": "[0-9a-f-]+"', r.read().decode())
+        deadline = time.monotonic() + 30
+        while (request(summary, auth=LECTURER)[1]["lessons"][LESSON]["students"] != 1
+               and time.monotonic() < deadline):
+            time.sleep(0.5)
+        assert request(summary, auth=LECTURER)[1]["lessons"][LESSON]["students"] == 1
+        assert request(f"{s.url}/bpttviz/class")[0] == 403
+        assert TOKEN not in s.log.read_text().replace(line[0], "")
