@@ -349,7 +349,8 @@ class ClassView:
         #: ``{page: (lesson, last seen, requests waiting)}``
         self.pages = {}
         self._recent = collections.defaultdict(collections.deque)
-        self._changed = asyncio.Event() if _has_loop() else None
+        # Bound to the running loop at its first wait (Python >= 3.10), not here.
+        self._changed = asyncio.Event()
         self.version = 0
 
     # -- who may do what -------------------------------------------------------------------
@@ -390,6 +391,7 @@ class ClassView:
                 counts[lesson] += 1
             elif now - last > 10 * OPEN_S:
                 del self.pages[page]
+                self._recent.pop(page, None)
         return dict(counts)
 
     def rate_limited(self, page) -> bool:
@@ -406,14 +408,11 @@ class ClassView:
     def changed(self):
         """Wake every kernel waiting for the state."""
         self.version += 1
-        if self._changed is not None:
-            self._changed.set()
-            self._changed = asyncio.Event()
+        self._changed.set()
+        self._changed = asyncio.Event()
 
     async def wait_change(self, version, timeout):
         """Return once the state's version differs from ``version``, or after ``timeout`` s."""
-        if self._changed is None:
-            self._changed = asyncio.Event()
         if version != self.version:
             return
         try:
@@ -436,14 +435,6 @@ class ClassView:
             (route + "/kernel/answer", h["AnswerHandler"], kw),
             (route + "/kernel/state", h["StateHandler"], kw),
         ]
-
-
-def _has_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-        return True
-    except RuntimeError:
-        return False
 
 
 def _handler_base(mixin=None):
