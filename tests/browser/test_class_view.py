@@ -4,6 +4,7 @@ the lecturer's page shows 2 and 1; the lecturer brings the class to step 2 and t
 that follow go there while the one switched off stays; the lecturer reveals step 2 and the pages
 at it show the answer. The lecturer's page passes axe-core and is kept as a screenshot."""
 
+import csv
 import pathlib
 
 import pytest
@@ -81,6 +82,13 @@ def test_the_lecturer_sees_the_class_paces_it_and_reveals(browser, class_server)
     right = lecturer.locator(f".cv-step[data-step='1'] .cv-choice[data-choice="
                              f"'{steps[0].answer_index + 1}']")
     expect(right).to_contain_text("right answer")
+
+    with lecturer.expect_download() as download:
+        lecturer.get_by_role("button", name="Export CSV").click()
+    with open(download.value.path(), newline="") as f:
+        rows = list(csv.DictReader(f))
+    counts = {r["choice"]: r["count"] for r in rows if (r["lesson"], r["step"]) == (LESSON, "1")}
+    assert counts["1"] == "2" and counts["2"] == "1"
 
     off = students[2]
     off.locator(".bpttviz-step-follow input[type=checkbox]").uncheck()
