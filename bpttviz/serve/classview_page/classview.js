@@ -21,7 +21,7 @@
   const status = (text) => { $("cv-status").textContent = text; };
   let info = null;        // {lessons: {name: {pace, steps: [...]}}}
   let summary = null;
-  let chosen = null;      // the lesson the lecturer picked, else null (follow the class)
+  let chosen = null;      // the lesson shown: picked by the lecturer, or the class's first
 
   async function call(path, body) {
     const options = {headers: {}, cache: "no-store", credentials: "same-origin"};
@@ -60,7 +60,8 @@
         const s = summary.lessons[n]?.students || 0;
         if (s > 0 && (best === null || s > (summary.lessons[best]?.students || 0))) best = n;
       }
-      if (best) return best;
+      // Kept from then on, so the page does not jump between lessons as pages come and go.
+      if (best) return (chosen = best);
     }
     return names[0];
   }
