@@ -45,6 +45,7 @@ from pathlib import Path
 from .hub import hub_config_text
 from .serve import (class_pools, copy_lessons, lesson_names, lessons_dir, port_problem,
                     serve_lessons, serve_slides)
+from .serve.classview import class_options
 
 __all__ = ["main"]
 
@@ -84,10 +85,20 @@ def _serve(args) -> int:
         except ValueError as exc:
             print(f"bpttviz serve: {exc}", file=sys.stderr)
             return 2
+    class_view = None
+    if args.class_view:
+        try:
+            class_view = class_options(args.class_token, args.state_dir)
+        except ValueError as exc:
+            print(f"bpttviz serve: {exc}", file=sys.stderr)
+            return 2
+    elif args.class_token or args.state_dir:
+        print("bpttviz serve: --class-token and --state-dir go with --class.", file=sys.stderr)
+        return 2
     if not _can_serve("serve", args):
         return 2
     serve_lessons(notebooks, host=args.host, port=args.port, open_browser=args.open,
-                  pools=pools, extra=args.voila_arg)
+                  pools=pools, extra=args.voila_arg, class_view=class_view)
     return 0
 
 
@@ -116,10 +127,14 @@ def _lessons(args) -> int:
 
 def _hub_config(args) -> int:
     try:
+        if args.class_view != bool(args.teacher):
+            raise ValueError("--class and --teacher NAME go together: the class view needs a "
+                             "teacher, and a teacher is for the class view.")
         text = hub_config_text(lesson=args.lesson, try_locally=args.try_locally,
                                host=args.host, port=args.port,
                                filename=Path(args.output).name if args.output
-                               else "jupyterhub_config.py")
+                               else "jupyterhub_config.py",
+                               teachers=args.teacher or ())
     except ValueError as exc:
         print(f"bpttviz hub-config: {exc}", file=sys.stderr)
         return 2
@@ -198,6 +213,8 @@ examples:
       14 kernels kept ready, shared between every lesson
   bpttviz serve --notebooks my-lessons
       copies made with 'bpttviz lessons my-lessons', edited
+  bpttviz serve --host 0.0.0.0 --students 30 --class
+      a class with the class view: open the 'Class view:' link it prints
 
 {lessons}""",
     "slides": """\
@@ -219,7 +236,9 @@ examples:
   bpttviz hub-config -o jupyterhub_config.py
       system accounts log in; then run: jupyterhub -f jupyterhub_config.py
   bpttviz hub-config --try-locally --lesson 03_truncated_bptt -o try_hub.py
-      INSECURE, one machine: any name and password log in, landing on lesson 3""",
+      INSECURE, one machine: any name and password log in, landing on lesson 3
+  bpttviz hub-config --class --teacher ada -o jupyterhub_config.py
+      with the class view, opened by ada at /services/bpttviz-class/""",
 }
 
 
@@ -262,6 +281,16 @@ def main(argv=None) -> int:
     serve.add_argument("--lessons", default=None, metavar="NAME,NAME",
                        help="the lessons to keep ready for --students, by notebook name, e.g. "
                             "02_vanishing_exploding,03_truncated_bptt (default: every lesson)")
+    serve.add_argument("--class", dest="class_view", action="store_true",
+                       help="the class view: the lecturer's page of the class's answers to the "
+                            "guided steps, with pacing and reveal; its address (with a token) "
+                            "is printed at start")
+    serve.add_argument("--class-token", default=None, metavar="TOKEN",
+                       help="the token of the lecturer's page (default: $BPTTVIZ_CLASS_TOKEN, "
+                            "else a fresh random one each start)")
+    serve.add_argument("--state-dir", default=None, metavar="DIR",
+                       help="folder of the class view's answers (default "
+                            "$XDG_DATA_HOME/bpttviz, else ~/.local/share/bpttviz)")
     serve.add_argument("--voila-arg", action="append", default=[], metavar="ARG",
                        help="one more argument for Voila, e.g. "
                             "--voila-arg=--VoilaExecutor.iopub_timeout=300 (repeatable)")
@@ -285,6 +314,11 @@ def main(argv=None) -> int:
                                                           "127.0.0.1)")
     hub.add_argument("--port", type=port, default=8000, help="port of the hub, 1 to 65535 "
                                                              "(default 8000)")
+    hub.add_argument("--class", dest="class_view", action="store_true",
+                     help="also run the class view as a hub service (with --teacher)")
+    hub.add_argument("--teacher", action="append", default=[], metavar="NAME",
+                     help="a hub user who may open the class view, besides admins "
+                          "(repeatable)")
     hub.add_argument("-o", "--output", default=None, metavar="FILE",
                      help="file to write (default: print it)")
     slides = _parser(sub, "slides", help="serve the lessons as lecture decks (reveal.js)")

@@ -9,16 +9,29 @@ hub-config`` writes a ``jupyterhub_config.py`` that calls it::
     bpttviz hub-config --try-locally > jupyterhub_config.py
     jupyterhub -f jupyterhub_config.py
 
+With ``bpttviz hub-config --class --teacher NAME`` the hub also runs the class view
+(:mod:`bpttviz.serve.classview`) as a hub-managed service, :func:`configure_class`: the
+teacher (or a hub admin) opens it at ``/services/bpttviz-class/``, logged in by the hub,
+and every user's lesson kernels report to it with their user's own hub token.
+
 See docs/jupyterhub.md for what was tested and what a larger deployment needs.
 """
 
 from __future__ import annotations
 
+import re
+import sys
 from pathlib import Path
 
 from .serve import LANDING, lessons_dir, page_names, voila_settings
 
-__all__ = ["LANDING", "landing_url", "singleuser_args", "configure", "hub_config_text"]
+__all__ = ["LANDING", "CLASS_SERVICE", "landing_url", "singleuser_args", "configure",
+           "configure_class", "hub_config_text"]
+
+#: The name of the class view's service: its address is ``/services/<name>/``.
+CLASS_SERVICE = "bpttviz-class"
+#: A JupyterHub user name as ``--teacher`` takes it (no spaces, quotes or slashes).
+_USER_NAME = re.compile(r"[\w.@+-]{1,100}\Z")
 
 
 def landing_url(lesson: str = LANDING) -> str:
@@ -73,6 +86,48 @@ def configure(c, *, lesson: str = LANDING, notebooks=None):
     return c
 
 
+def configure_class(c, *, teachers, hub_url, port=8867, state_dir=None, notebooks=None):
+    """Add the class view to JupyterHub's config ``c`` as a hub-managed service.
+
+    Parameters
+    ----------
+    c : traitlets.config.Config
+    teachers : sequence of str
+        The users who may open it (with hub admins): they get a role with the scope
+        ``access:services!service=bpttviz-class``.
+    hub_url : str
+        The hub's public address as the users' kernels reach it, e.g.
+        ``"http://127.0.0.1:8000"``: they report through the hub's proxy.
+    port : int
+        The port of the service on 127.0.0.1 (the proxy forwards to it).
+    state_dir, notebooks : str or None
+        The service's ``--state-dir`` and ``--notebooks`` (defaults as ``bpttviz serve``'s).
+
+    Returns
+    -------
+    c : traitlets.config.Config
+    """
+    teachers = _checked_teachers(teachers)
+    command = [sys.executable, "-m", "bpttviz.serve.classview", "--hub"]
+    if state_dir:
+        command += ["--state-dir", str(state_dir)]
+    if notebooks:
+        command += ["--notebooks", str(notebooks)]
+    services = list(c.JupyterHub.services) if "services" in c.JupyterHub else []
+    services.append({"name": CLASS_SERVICE, "url": f"http://127.0.0.1:{int(port)}",
+                     "command": command, "oauth_no_confirm": True, "display": True})
+    c.JupyterHub.services = services
+    roles = list(c.JupyterHub.load_roles) if "load_roles" in c.JupyterHub else []
+    roles.append({"name": f"{CLASS_SERVICE}-teacher", "users": teachers,
+                  "scopes": [f"access:services!service={CLASS_SERVICE}"]})
+    c.JupyterHub.load_roles = roles
+    env = dict(c.Spawner.environment) if "environment" in c.Spawner else {}
+    env["BPTTVIZ_CLASS_URL"] = (f"{hub_url.rstrip('/')}/services/{CLASS_SERVICE}"
+                                f"/bpttviz/class/kernel")
+    c.Spawner.environment = env
+    return c
+
+
 _HEADER = '''\
 """JupyterHub configuration: every user lands on the bpttviz lessons in Voila.
 
@@ -110,15 +165,25 @@ if os.geteuid() == 0:   # a Jupyter server refuses to run as root unless told
 '''
 
 
+_CLASS = '''
+# The class view (bpttviz hub-config --class): {names} (and hub admins) open it at
+# http://{host}:{port}/services/{service}/ ; users' lesson kernels report their answers to it.
+from bpttviz.hub import configure_class
+
+configure_class(c, teachers={teachers!r}, hub_url="http://{reach}:{port}")
+'''
+
+
 def hub_config_text(*, lesson: str = LANDING, try_locally: bool = False, host: str = "127.0.0.1",
-                    port: int = 8000,
-                    filename: str = "jupyterhub_config.py") -> str:
+                    port: int = 8000, filename: str = "jupyterhub_config.py",
+                    teachers=()) -> str:
     """The text of a ``jupyterhub_config.py`` whose users land on ``lesson`` in Voila.
 
     With ``try_locally`` the hub lets any user name in with any password
     (JupyterHub's ``DummyAuthenticator``) and starts their servers as the hub's
     own account (``SimpleLocalProcessSpawner``): for trying on one machine only.
-    Otherwise it keeps JupyterHub's defaults (system accounts, PAM).
+    Otherwise it keeps JupyterHub's defaults (system accounts, PAM). With ``teachers`` (user
+    names) the hub also runs the class view for them (:func:`configure_class`).
     """
     landing_url(lesson)                                        # a bad name fails here
     if not 0 < int(port) < 65536:
@@ -126,4 +191,20 @@ def hub_config_text(*, lesson: str = LANDING, try_locally: bool = False, host: s
                          f"Got {port!r} instead.")
     text = _HEADER.format(filename=filename, lesson=Path(lesson).stem)
     part = _TRY_LOCALLY if try_locally else _SYSTEM_USERS
-    return text + part.format(host=host, port=int(port))
+    text += part.format(host=host, port=int(port))
+    if teachers:
+        teachers = _checked_teachers(teachers)
+        reach = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        text += _CLASS.format(teachers=teachers, names=", ".join(teachers), host=host, port=int(port), reach=reach,
+                              service=CLASS_SERVICE)
+    return text
+
+
+def _checked_teachers(teachers) -> list:
+    """``teachers`` as a list of hub user names; ``ValueError`` saying which is not one."""
+    teachers = [teachers] if isinstance(teachers, str) else list(teachers)
+    bad = [t for t in teachers if not _USER_NAME.match(t)]
+    if not teachers or bad:
+        raise ValueError(f"The 'teacher' of the class view must be a hub user name (letters, "
+                         f"digits, . _ @ + -). Got {bad or teachers!r} instead.")
+    return teachers

@@ -240,3 +240,37 @@ def test_only_the_trust_warning_is_left_out_of_the_log():
     assert not keep(record(UNTRUSTED, "03_truncated_bptt.ipynb"))
     assert keep(record("Notebook %s is not valid", "x.ipynb"))
     assert keep(record("Kernel started: %s", "abc"))
+
+
+# --- the class view ----------------------------------------------------------------------------
+
+def test_class_takes_the_token_given_else_the_environments_else_a_fresh_one(served_pools,
+                                                                          monkeypatch, tmp_path):
+    from bpttviz.serve import free_port
+
+    monkeypatch.delenv("BPTTVIZ_CLASS_TOKEN", raising=False)
+    assert cli_main(["serve", "--port", str(free_port()), "--class", "--class-token",
+                     "given-token-1", "--state-dir", str(tmp_path)]) == 0
+    assert served_pools[0]["class_view"].token == "given-token-1"
+    assert served_pools[0]["class_view"].state_dir == tmp_path
+    monkeypatch.setenv("BPTTVIZ_CLASS_TOKEN", "env-token-22")
+    assert cli_main(["serve", "--port", str(free_port()), "--class"]) == 0
+    assert served_pools[1]["class_view"].token == "env-token-22"
+    monkeypatch.delenv("BPTTVIZ_CLASS_TOKEN")
+    assert cli_main(["serve", "--port", str(free_port()), "--class"]) == 0
+    assert cli_main(["serve", "--port", str(free_port()), "--class"]) == 0
+    fresh = served_pools[2]["class_view"].token, served_pools[3]["class_view"].token
+    assert fresh[0] != fresh[1] and min(map(len, fresh)) >= 32
+    assert cli_main(["serve", "--port", str(free_port())]) == 0
+    assert served_pools[4]["class_view"] is None
+
+
+def test_class_options_without_class_and_a_bad_token_are_refused_without_echoing_it(
+        served_pools, capsys):
+    assert cli_main(["serve", "--port", "1", "--class-token", "abcdefgh123"]) == 2
+    assert "--class" in capsys.readouterr().err
+    assert cli_main(["serve", "--port", "1", "--class", "--class-token", "short"]) == 2
+    assert cli_main(["serve", "--port", "1", "--class", "--class-token", "bad token/x"]) == 2
+    err = capsys.readouterr().err
+    assert "8 to 256" in err and "short" not in err and "bad token" not in err
+    assert not served_pools

@@ -118,3 +118,63 @@ def test_the_command_refuses_an_unknown_lesson_in_one_line(capsys):
     assert cli_main(["hub-config", "--lesson", "07_nothing"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("bpttviz hub-config: The 'lesson'") and err.count("\n") == 1
+
+
+# --- the class view as a hub service -----------------------------------------------------------
+
+def test_the_class_view_is_a_hub_service_the_teacher_may_open(tmp_path):
+    from bpttviz.hub import CLASS_SERVICE
+
+    path = tmp_path / "jupyterhub_config.py"
+    path.write_text(hub_config_text(try_locally=True, host="0.0.0.0", port=8123,
+                                    teachers=["ada"]))
+    c = load(path)
+    [service] = c.JupyterHub.services
+    assert service["name"] == CLASS_SERVICE and service["oauth_no_confirm"] is True
+    assert service["command"][1:] == ["-m", "bpttviz.serve.classview", "--hub"]
+    assert service["url"].startswith("http://127.0.0.1:")
+    [role] = c.JupyterHub.load_roles
+    assert role["users"] == ["ada"]
+    assert role["scopes"] == [f"access:services!service={CLASS_SERVICE}"]
+    # Kernels report through the hub's proxy, on this machine when the hub listens everywhere.
+    assert c.Spawner.environment["BPTTVIZ_CLASS_URL"] == (
+        f"http://127.0.0.1:8123/services/{CLASS_SERVICE}/bpttviz/class/kernel")
+    assert "services" not in load_text(tmp_path, hub_config_text(try_locally=True)).JupyterHub
+
+
+def load_text(tmp_path, text):
+    path = tmp_path / "other_config.py"
+    path.write_text(text)
+    return load(path)
+
+
+def test_the_class_view_keeps_the_sites_own_services_roles_and_environment():
+    from bpttviz.hub import configure_class
+
+    c = Config()
+    c.JupyterHub.services = [{"name": "grader", "api_token": "x"}]
+    c.JupyterHub.load_roles = [{"name": "graders", "users": ["alan"]}]
+    c.Spawner.environment = {"SITE": "1"}
+    configure_class(c, teachers=["ada", "grace"], hub_url="https://hub.example.org/")
+    assert [s["name"] for s in c.JupyterHub.services] == ["grader", "bpttviz-class"]
+    assert [r["name"] for r in c.JupyterHub.load_roles] == ["graders", "bpttviz-class-teacher"]
+    assert c.Spawner.environment["SITE"] == "1"
+    assert c.Spawner.environment["BPTTVIZ_CLASS_URL"].startswith(
+        "https://hub.example.org/services/bpttviz-class/")
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--class"], "--class and --teacher NAME go together"),
+    (["--teacher", "ada"], "--class and --teacher NAME go together"),
+    (["--class", "--teacher", "a b"], "must be a hub user name"),
+    (["--class", "--teacher", "x'); import os"], "must be a hub user name"),
+])
+def test_the_command_refuses_a_class_view_without_a_proper_teacher(argv, says, capsys):
+    assert cli_main(["hub-config", *argv]) == 2
+    err = capsys.readouterr().err
+    assert says in err and err.count("\n") == 1
+
+
+def test_the_command_writes_the_class_view_for_the_teachers_named(capsys):
+    assert cli_main(["hub-config", "--class", "--teacher", "ada", "--teacher", "grace"]) == 0
+    assert "configure_class(c, teachers=['ada', 'grace']" in capsys.readouterr().out

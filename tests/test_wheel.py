@@ -116,6 +116,13 @@ def test_the_wheel_carries_the_decks_style_sheets(wheel):
     assert "bpttviz/serve/reveal/LICENSE" in names
 
 
+def test_the_wheel_carries_the_class_views_page(wheel):
+    import zipfile
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("index.html", "classview.js", "classview.css"):
+        assert f"bpttviz/serve/classview_page/{name}" in names
+
+
 def test_the_wheel_carries_the_nile_series_and_its_source(wheel):
     import zipfile
     names = set(zipfile.ZipFile(wheel).namelist())

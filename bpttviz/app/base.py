@@ -665,7 +665,8 @@ class LessonApp:
         return root
 
     def close(self):
-        """Close every widget of the app (frees the kernel's side)."""
+        """Close every widget of the app (frees the kernel's side) and its link to the class view."""
+        self.steps.classroom.close()
         stack = [self.widget, *self.widgets.values(), *self.figures.values()]
         while stack:
             w = stack.pop()

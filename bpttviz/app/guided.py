@@ -26,6 +26,7 @@ import numpy as np
 
 from ..figures import OKABE_ITO, Points, Rects, Rule, Text
 from ..steps import evaluate, load_steps
+from .classroom import ClassLink
 from .notices import notice_html
 
 __all__ = ["StepsPanel", "MARK_COLOR"]
@@ -70,9 +71,13 @@ class StepsPanel:
         self.index = None
         self.choice = None
         self.outcome = None
+        #: Whether the answer of the step shown was revealed by the lecturer (class view).
+        self.lecturer_revealed = False
         #: The figure the step's marks are drawn over (None: none is).
         self.marked = None
         self.widget = None
+        #: The page's link to the class view (:mod:`.classroom`); inactive without one.
+        self.classroom = ClassLink(self)
         if not self.steps:
             return
         button = dict(layout=widgets.Layout(width="auto"))
@@ -106,6 +111,7 @@ class StepsPanel:
             [self.style, self.highlight_style, self.heading,
              widgets.HBox([self.start_button, self.prev_button, self.next_button],
                           layout=widgets.Layout(flex_flow="row wrap", grid_gap="4px")),
+             *([self.classroom.follow] if self.classroom.active else []),
              self.question, self.choices, self.reveal],
             layout=widgets.Layout(width="310px", border="1px solid #767676", padding="4px 6px",
                                   margin="0 0 6px 0"))
@@ -130,7 +136,9 @@ class StepsPanel:
             problems.append(page.step_problem)
         self._clear_marks()
         self.index, self.choice, self.outcome = page.step, None, None
+        self.lecturer_revealed = False
         self._show()
+        self.classroom.page_known()
         return {} if page.step is None else self.values_of(page.step)
 
     def values_of(self, index: int) -> dict:
@@ -152,42 +160,66 @@ class StepsPanel:
                              f"Got {index + 1} instead.")
         self._clear_marks()
         self.index, self.choice, self.outcome = index, None, None
+        self.lecturer_revealed = False
         self._show()
         self.app.set(**self.values_of(index))       # updates the figures and the link
         if self.buttons:
             self.buttons[0].focus()
+        self.show_revealed()
 
     def end(self):
         """Leave the steps: no step shown, the controls as they are."""
         self._clear_marks()
         self.index, self.choice, self.outcome = None, None, None
+        self.lecturer_revealed = False
         self._show()
         self.app.show_link()
         self.start_button.focus()
 
     def choose(self, k: int):
         """Take choice ``k`` as the prediction and reveal what happened."""
-        if self.index is None or self.choice is not None:
+        if self.index is None or self.choice is not None or self.lecturer_revealed:
             return
         step = self.steps[self.index]
         if not 0 <= k < len(step.choices):
             raise ValueError(f"The choice must be from 0 to {len(step.choices) - 1}. "
                              f"Got {k} instead.")
-        wanted = self.values_of(self.index)
-        moved = self.app.values() != wanted
-        if moved:                       # the reveal is about the step's own configuration
-            self.app.set(**wanted)
         self.choice = k
-        values = self.app.values()
-        self.outcome = evaluate(step, self.app.result, values, self.app.compute)
-        self._show(moved=moved)
-        self._mark(step, self.outcome.facts)
+        self.classroom.chose(self.index, k)
+        self._evaluate_and_show(step)
         # The button that takes the focus describes the outcome too (its title is its
         # accessible description): a screen reader says it with the button.
         said = f"{self._verdict(step)} {step.reveal.format(**self.outcome.facts)}"
         self.next_button.tooltip = self.start_button.tooltip = said
         target = self.next_button if not self.next_button.disabled else self.start_button
         target.focus()
+
+    def _evaluate_and_show(self, step):
+        """Compute the step's checks on its own configuration; show the answer and the marks."""
+        wanted = self.values_of(self.index)
+        moved = self.app.values() != wanted
+        if moved:                       # the reveal is about the step's own configuration
+            self.app.set(**wanted)
+        values = self.app.values()
+        self.outcome = evaluate(step, self.app.result, values, self.app.compute)
+        self._show(moved=moved)
+        self._mark(step, self.outcome.facts)
+
+    def show_revealed(self):
+        """Show the answer of the step shown when the lecturer revealed it (the class view).
+
+        A page still waiting for its prediction gets the answer, what happened and why, its
+        choices closed; a page that chose already says that the lecturer revealed it too.
+        """
+        if (self.index is None or self.lecturer_revealed or self.widget is None
+                or self.index not in self.classroom.revealed):
+            return
+        self.lecturer_revealed = True
+        step = self.steps[self.index]
+        if self.choice is None:
+            self._evaluate_and_show(step)
+        else:
+            self.reveal.value = self._reveal_html(step, False)
 
     # -- what the panel shows --------------------------------------------------------------
     def _heading(self):
@@ -229,7 +261,7 @@ class StepsPanel:
                                layout=widgets.Layout(width="100%", height="auto"))
             b.add_class("bpttviz-step-choice")
             b.add_class(f"bpttviz-step-choice-{k + 1}")
-            if self.choice is not None:
+            if self.choice is not None or self.lecturer_revealed:
                 b.disabled = True
                 if k == step.answer_index:
                     b.button_style = "success"
@@ -245,18 +277,25 @@ class StepsPanel:
         self.reveal.value = self._reveal_html(step, moved)
 
     def _verdict(self, step):
+        if self.choice is None:
+            return f"The lecturer revealed the answer: “{step.answer}”."
         if self.choice == step.answer_index:
             return "✓ Your prediction was right."
         return f"✗ Not this time: the answer is “{step.answer}”."
 
     def _reveal_html(self, step, moved):
-        if self.choice is None:
+        if self.choice is None and not self.lecturer_revealed:
             return ("<div class='bpttviz-step-text' role='status' aria-live='polite'>"
                     "<i>Choose your prediction.</i></div>")
         right = self.choice == step.answer_index
         verdict = self._verdict(step)
         color = "#006e4f" if right else "#b03c00"     # contrast 4.5:1 or more on white
+        if self.choice is None:                       # revealed before this page chose
+            color = "#1a1a1a"
         parts = [f"<div style='color:{color};font-weight:bold'>{html.escape(verdict)}</div>"]
+        if self.lecturer_revealed:
+            parts.append("<div class='bpttviz-step-revealed'><b>Revealed by the lecturer"
+                         f":</b> the answer is “{html.escape(step.answer)}”.</div>")
         if moved:
             parts.append("<div><i>The controls were set back to this step's values.</i></div>")
         facts = self.outcome.facts

@@ -7,6 +7,8 @@
 - :mod:`~bpttviz.serve.pools`: kernels kept ready for a class, idle kernels culled;
 - :mod:`~bpttviz.serve.server`: one Voila server of the lessons in this process;
 - :mod:`~bpttviz.serve.slides`: the lecture deck cut from the lessons (reveal.js);
+- :mod:`~bpttviz.serve.classview`: the class view (``--class``): the class's answers to the
+  guided steps for the lecturer, pacing and reveal;
 - :mod:`~bpttviz.serve.process`: a server in a child process, ended with its kernels
   (the browser tests and the benchmarks start theirs with :func:`served`).
 

@@ -60,11 +60,12 @@ def port_problem(host: str, port: int) -> str | None:
 
 
 def serve_lessons(notebooks, *, host="127.0.0.1", port=8866, open_browser=False, pools=None,
-                  extra=()) -> None:
+                  extra=(), class_view=None) -> None:
     """Serve the lessons in the folder ``notebooks`` with Voila until it is stopped.
 
     ``pools`` maps lesson names to the kernels to keep ready for each
     (:func:`bpttviz.serve.pools.class_pools`); ``extra`` are more Voila arguments.
+    ``class_view``, a :class:`bpttviz.serve.classview.ClassOptions`, adds the class view.
     """
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         [str(template_root())] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep)
@@ -78,14 +79,30 @@ def serve_lessons(notebooks, *, host="127.0.0.1", port=8866, open_browser=False,
     install_kernel_managers()
     if pools:
         print(pool_memory_note(pools), flush=True)
+    handlers = ()
+    if class_view is not None:
+        view, kernel_env = class_view.start(notebooks, host, port)
+        # The kernels inherit the server's environment: where to report, and the secret.
+        os.environ.update(kernel_env)
+        handlers = view.handlers()
+        print(f"Class view: {class_view.url(host, port)}", flush=True)
     launch_voila(voila_argv(notebooks, host, port, open_browser, pools, extra),
-                 voila_config(pools))
+                 voila_config(pools), handlers)
 
 
-def launch_voila(argv, config=None) -> None:
+def launch_voila(argv, config=None, handlers=()) -> None:
     """Run Voila with ``argv`` and ``config`` (a ``traitlets.config.Config``) until it is
-    stopped, as ``Voila.launch_instance`` does, its log without the trust warning."""
+    stopped, as ``Voila.launch_instance`` does, its log without the trust warning.
+
+    ``handlers`` are more tornado routes ``(pattern, handler, kwargs)``, matched before
+    Voila's own (the class view's).
+    """
     from voila.app import Voila
+
+    if handlers:
+        class Voila(Voila):             # noqa: F811 (Voila's application, with more routes)
+            def init_handlers(self):
+                return list(handlers) + super().init_handlers()
 
     app = Voila.instance(config=config)
     app.initialize(argv)

@@ -10,6 +10,7 @@ process the hub starts (proxy, user servers, kernels) carries a marker in its en
 that none outlives the test, even on failure.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -61,9 +62,12 @@ def command_line(pid):
         return ""
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    """Base URL of a JupyterHub whose users land on ``LESSON``; everything it started ends after."""
+@contextlib.contextmanager
+def hub_running(tmp, hub_config_args, more_config=None):
+    """A JupyterHub configured by ``bpttviz hub-config --try-locally <hub_config_args>`` and the
+    test's own ports, folder (``tmp``) and marker, then the lines ``more_config(marker)`` (the
+    marker's ``{name: value}``); yields ``{"url", "token", "log", "version"}``. Everything it
+    started ends after, or the test fails."""
     try:
         import jupyterhub
     except ImportError:
@@ -72,12 +76,11 @@ def hub(tmp_path_factory):
     if chp is None:
         pytest.skip("needs JupyterHub's proxy from the npm registry: "
                     "npm install -g configurable-http-proxy")
-    tmp = tmp_path_factory.mktemp("hub")
     port, hub_port, api_port = free_port(), free_port(), free_port()
     token = uuid.uuid4().hex
     config = tmp / "jupyterhub_config.py"
     subprocess.run([sys.executable, "-m", "bpttviz.cli", "hub-config", "--try-locally",
-                    "--lesson", LESSON, "--port", str(port), "-o", str(config)], check=True)
+                    *hub_config_args, "--port", str(port), "-o", str(config)], check=True)
     with open(config, "a") as f:       # what a test adds: its own ports, folder and marker
         f.write(f"""
 c.JupyterHub.hub_bind_url = "http://127.0.0.1:{hub_port}"
@@ -88,10 +91,11 @@ c.JupyterHub.db_url = "sqlite:///{tmp / "jupyterhub.sqlite"}"
 c.JupyterHub.cookie_secret_file = {str(tmp / "cookie_secret")!r}
 c.JupyterHub.pid_file = {str(tmp / "hub.pid")!r}
 c.SimpleLocalProcessSpawner.home_dir_template = {str(tmp / "home" / "{username}")!r}
-c.Spawner.environment = {{{MARKER!r}: {token!r}}}
+c.Spawner.environment = {{**(c.Spawner.environment if "environment" in c.Spawner else {{}}),
+                         {MARKER!r}: {token!r}}}
 c.Spawner.start_timeout = {SPAWN_TIMEOUT // 1000}
 c.Spawner.http_timeout = {SPAWN_TIMEOUT // 1000}
-""")
+""" + (more_config({MARKER: token}) if more_config else ""))
     env = {**os.environ, MARKER: token}     # the proxy inherits the hub's environment
     log_path = tmp / "jupyterhub.log"
     try:
@@ -113,6 +117,13 @@ c.Spawner.http_timeout = {SPAWN_TIMEOUT // 1000}
             except ProcessLookupError:
                 pass
         assert not left, f"the hub left processes running (now killed): {left}"
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    """Base URL of a JupyterHub whose users land on ``LESSON``; everything it started ends after."""
+    with hub_running(tmp_path_factory.mktemp("hub"), ["--lesson", LESSON]) as h:
+        yield h
 
 
 def log_in(browser, hub, name):

@@ -1,0 +1,280 @@
+"""The class view's cost to a class: the same simulated class with and without ``--class``.
+
+Two runs of ``bpttviz serve`` on 127.0.0.1, one after the other, with the same students, the
+same arrival times and the same actions (seeded): first without the class view, then with
+``--class`` and a simulated lecturer's page reading the summary every 0.5 s, as the real page
+does. Each student opens a lesson at its first guided step (``?step=1``), at the protocol
+level as ``benchmarks/bench_classroom.py`` does (``benchmarks/_client.py``), then, every
+``--think`` seconds, moves the lesson's slider (timed: slider -> all figures) and, after
+every ``--answer-every`` moves, answers the step shown (a click on one of its choices, at
+random) and goes to the next step (a click on "Next step"), so both runs do the same work in
+the kernels and only the class view differs: with it, each answer is also reported to the
+server and each kernel waits on the server for the lecturer's pace (a held request).
+
+Printed per run: slider -> all figures median and p95, moves, answers clicked, failures, the
+server's CPU seconds; then the ratio of the p95s (the aim: within 5 %) and the answers the
+lecturer's summary counted. Bounded: at most 120 students and 600 s of interaction per run;
+only 127.0.0.1 is contacted.
+
+Usage::
+
+    python -m benchmarks.bench_class_view --students 60 --window 10 --duration 120 --pool
+    python -m benchmarks.bench_class_view --quick      # 4 students, 20 s: the harness works
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchmarks._client import (PROTOCOL, STEP_TIMEOUT, WIDGET_VIEW, Kernel,  # noqa: E402
+                                fetch, kernel_id_of, other_value, pct, unpack, websocket_url)
+from benchmarks._common import benchmark_parser  # noqa: E402
+
+#: The slider each lesson's students move (as in bench_classroom).
+SLIDERS = {"02_vanishing_exploding": "scale", "03_truncated_bptt": "k2", "04_training": "k2_a"}
+MAX_STUDENTS = 120
+MAX_DURATION = 600
+TOKEN = "bench-class-view-token"
+
+
+class Watched:
+    """The kernel's websocket, noting the widgets opened after the page loaded (a new step's
+    choices) and the values the kernel gives the slider (a step sets the controls)."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.opened = {}                # DOM class -> model id of the newest widget with it
+        self.values = {}                # model id -> value the kernel set
+
+    async def send(self, data):
+        await self.ws.send(data)
+
+    def __aiter__(self):
+        return self._messages()
+
+    async def _messages(self):
+        async for data in self.ws:
+            if not isinstance(data, str):
+                _, header, _, content, _ = unpack(data)
+                kind = header.get("msg_type")
+                if kind == "comm_open":
+                    state = content.get("data", {}).get("state", {})
+                    for c in state.get("_dom_classes", ()):
+                        self.opened[c] = content.get("comm_id")
+                elif kind == "comm_msg":
+                    data_ = content.get("data", {})
+                    if data_.get("method") == "update" and "value" in data_.get("state", {}):
+                        self.values[content.get("comm_id")] = data_["state"]["value"]
+            yield data
+
+
+async def click(k, model_id):
+    """What a page sends when a button is pressed; waits until the kernel is idle again."""
+    msg = await k.comm(model_id, {"method": "custom", "content": {"event": "click"}})
+    await k.until(k.idle[msg].is_set, what="a button's answer")
+
+
+async def student(i, lesson, base, t_start, args, pool, out):
+    rng = random.Random(1000 + i)
+    await asyncio.sleep(max(0.0, t_start + args.arrivals[i] - time.monotonic()))
+    rec = {"moves": [], "answers": 0, "error": None}
+    out.append(rec)
+    loop = asyncio.get_running_loop()
+    try:
+        html = await loop.run_in_executor(pool, fetch, f"{base}/voila/render/{lesson}.ipynb?step=1")
+        kernel_id = kernel_id_of(html)
+        if kernel_id is None or WIDGET_VIEW not in html:
+            raise RuntimeError("the page came without its app")
+        import websockets
+        async with websockets.connect(websocket_url(base, kernel_id), subprotocols=[PROTOCOL],
+                                      max_size=None, open_timeout=STEP_TIMEOUT,
+                                      ping_interval=None) as ws:
+            watched = Watched(ws)
+            k = Kernel(watched)
+            reader = asyncio.create_task(k.read())
+            slider = await k.open_widgets(f"bpttviz-control-{SLIDERS[lesson]}")
+            if slider is None:
+                raise RuntimeError("no slider in the page")
+            buttons = {}
+            for model_id, s in k.states.items():
+                for c in s.get("state", {}).get("_dom_classes", ()):
+                    buttons[c] = model_id
+            model_id, state = slider
+            moves = 0
+            while True:
+                await asyncio.sleep(rng.uniform(*args.think_range))
+                if time.monotonic() - t_start > args.duration:
+                    break
+                state["value"] = watched.values.get(model_id, state["value"])
+                state["value"] = other_value(state, rng)
+                at = time.monotonic() - t_start
+                rec["moves"].append((at, await k.move(model_id, state["value"])))
+                moves += 1
+                if moves % args.answer_every == 0:
+                    buttons.update(watched.opened)
+                    n = sum(1 for c in buttons if c.startswith("bpttviz-step-choice-"))
+                    choice = buttons.get(f"bpttviz-step-choice-{rng.randint(1, max(n, 1))}")
+                    if choice is not None:
+                        await click(k, choice)
+                        rec["answers"] += 1
+                    await click(k, buttons["bpttviz-step-next"])
+                    # The step's settings reach the figures before the next move is timed.
+                    await asyncio.sleep(1.0)
+            reader.cancel()
+    except Exception as exc:            # a failure is a figure of the benchmark, not a crash
+        rec["error"] = f"{type(exc).__name__}: {exc}"[:200]
+
+
+def summary(base):
+    req = urllib.request.Request(f"{base}/bpttviz/class/api/summary",
+                                 headers={"Authorization": f"token {TOKEN}"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
+async def lecturer(base, stop, pool, seen):
+    """The lecturer's page: the summary every 0.5 s."""
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        try:
+            s = await loop.run_in_executor(pool, summary, base)
+            seen["answered"] = sum(st["answered"] for les in s["lessons"].values()
+                                   for st in les["steps"].values())
+            seen["open"] = max(seen.get("open", 0), s["students"])
+        except OSError as exc:
+            seen["error"] = str(exc)
+        await asyncio.sleep(0.5)
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def one_run(args, with_class):
+    from bpttviz.serve import served
+
+    from benchmarks.bench_classroom import wait_heated
+
+    extra = (["--students", str(args.students), "--lessons", ",".join(args.lesson_list)]
+             if args.pool else [])
+    if with_class:
+        extra += ["--class", "--class-token", TOKEN, "--state-dir", args.state_dir]
+    log = f"{args.log}.{'class' if with_class else 'plain'}"
+    with served(extra_args=extra, log=log, start_timeout=120, stop_timeout=20) as server:
+        if args.pool:
+            wait_heated(server, args)
+        base = server.url
+        recs, seen = [], {}
+        pool = ThreadPoolExecutor(max_workers=args.students + 4)
+        stop = asyncio.Event()
+        watcher = asyncio.create_task(lecturer(base, stop, pool, seen)) if with_class else None
+        cpu0 = cpu_seconds(server.pid)
+        t_start = time.monotonic()
+        tasks = [asyncio.create_task(student(i, args.lesson_list[i % len(args.lesson_list)],
+                                             base, t_start, args, pool, recs))
+                 for i in range(args.students)]
+        _, pending = await asyncio.wait(tasks, timeout=args.window + args.duration
+                                        + STEP_TIMEOUT + 30)
+        for t in pending:
+            t.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        cpu = cpu_seconds(server.pid) - cpu0
+        if watcher:
+            await asyncio.sleep(1.0)        # the last answers reach the summary
+            stop.set()
+            await watcher
+        pool.shutdown(wait=False, cancel_futures=True)
+    moves = [lat for r in recs for _, lat in r["moves"]]
+    errors = [r["error"] for r in recs if r["error"]]
+    answers = sum(r["answers"] for r in recs)
+    name = "with the class view" if with_class else "without it"
+    print(f"{name:22s} slider -> figures median "
+          f"{statistics.median(moves) if moves else float('nan'):.3f} s  p95 {pct(moves, 95):.3f} s"
+          f"  ({len(moves)} moves, {answers} answers, {len(errors)} failures, server "
+          f"{cpu:.1f} CPU-s)", flush=True)
+    for e in sorted(set(errors))[:3]:
+        print(f"  {errors.count(e)} x {e}")
+    if with_class:
+        print(f"  the lecturer's summary counted {seen.get('answered')} answers, at most "
+              f"{seen.get('open')} pages open" + (f"; error {seen['error']}"
+                                                   if "error" in seen else ""))
+    return {"p95": pct(moves, 95), "median": statistics.median(moves) if moves else None,
+            "moves": len(moves), "answers": answers, "failures": len(errors), "cpu": cpu,
+            "counted": seen.get("answered")}
+
+
+async def run(args):
+    print(f"# {args.students} students on {','.join(args.lesson_list)}, arriving within "
+          f"{args.window:g} s, a move every {args.think} s for {args.duration:g} s, an answer "
+          f"every {args.answer_every} moves, pool {'yes' if args.pool else 'no'}", flush=True)
+    plain = await one_run(args, False)
+    with_class = await one_run(args, True)
+    ratio = with_class["p95"] / plain["p95"] if plain["p95"] else float("nan")
+    print(f"p95 with / without the class view: {ratio:.3f} (aim: at most 1.05)")
+    print("RESULT " + json.dumps({"students": args.students, "plain": plain,
+                                  "class": with_class, "p95_ratio": round(ratio, 3)}))
+
+
+def main(argv=None):
+    parser = benchmark_parser(__doc__, quick="4 students for 20 s: checks the harness, "
+                                             "measures nothing worth keeping")
+    parser.add_argument("--students", type=int, default=60,
+                        help=f"students (1..{MAX_STUDENTS})")
+    parser.add_argument("--window", type=float, default=10.0,
+                        help="arrival window: students arrive uniformly within it (s)")
+    parser.add_argument("--think", default="2,5",
+                        help="seconds between a student's slider moves, uniform in LOW,HIGH")
+    parser.add_argument("--answer-every", type=int, default=3,
+                        help="answer the step shown and go on after this many moves")
+    parser.add_argument("--duration", type=float, default=120.0,
+                        help=f"seconds from the first arrival until students stop (at most "
+                             f"{MAX_DURATION})")
+    parser.add_argument("--lessons", default=",".join(SLIDERS),
+                        help=f"lessons the students open, in turn (from {', '.join(SLIDERS)})")
+    parser.add_argument("--pool", action="store_true",
+                        help="kernels preheated (--students N --lessons ...), heated first")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the arrival times")
+    parser.add_argument("--log", default="/tmp/bpttviz-bench-class-view.log",
+                        help="where the servers' logs go (.plain and .class appended)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.students, args.duration, args.window = 4, 20.0, 2.0
+    if not 1 <= args.students <= MAX_STUDENTS:
+        parser.error(f"--students must be in [1, {MAX_STUDENTS}]; got {args.students}")
+    if not 0 < args.duration <= MAX_DURATION:
+        parser.error(f"--duration must be in (0, {MAX_DURATION}]; got {args.duration:g}")
+    if args.answer_every < 1:
+        parser.error(f"--answer-every must be >= 1; got {args.answer_every}")
+    try:
+        low, high = (float(x) for x in args.think.split(","))
+        assert 0 < low <= high
+    except (ValueError, AssertionError):
+        parser.error(f"--think must be LOW,HIGH seconds with 0 < LOW <= HIGH; got {args.think!r}")
+    args.think_range = (low, high)
+    args.lesson_list = [x.strip() for x in args.lessons.split(",") if x.strip()]
+    unknown = [x for x in args.lesson_list if x not in SLIDERS]
+    if unknown or not args.lesson_list:
+        parser.error(f"--lessons must name lessons from {', '.join(SLIDERS)}; got {unknown}")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    rng = random.Random(args.seed)
+    args.arrivals = sorted(rng.uniform(0, args.window) for _ in range(args.students))
+    with tempfile.TemporaryDirectory(prefix="bpttviz-bench-class-") as state:
+        args.state_dir = state
+        asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+// The lecturer's page: polls the class's answers every half second and updates the bars in
+// place (the focus stays on the button the lecturer pressed). The token comes in the page's
+// address once; it is then kept in this tab's sessionStorage and taken out of the address
+// bar, which a projector shows to the whole room.
+"use strict";
+(function () {
+  // The page's own address: /bpttviz/class, or under a JupyterHub service's prefix.
+  const BASE = location.pathname.replace(/\/+$/, "");
+  const POLL_MS = 500;
+  const INFO_MS = 5000;
+  const params = new URLSearchParams(location.search);
+  if (params.has("token")) {
+    sessionStorage.setItem("bpttviz-class-token", params.get("token"));
+    history.replaceState(null, "", location.pathname);
+  }
+  const token = sessionStorage.getItem("bpttviz-class-token") || "";
+  // Through JupyterHub the page is logged in by the hub's cookie, and each of its requests
+  // carries the hub's XSRF token (the hub's cookie counts only with it outside navigation).
+  const xsrf = document.querySelector("meta[name=bpttviz-xsrf]")?.content || "";
+  const $ = (id) => document.getElementById(id);
+  const status = (text) => { $("cv-status").textContent = text; };
+  let info = null;        // {lessons: {name: {pace, steps: [...]}}}
+  let summary = null;
+  let chosen = null;      // the lesson shown: picked by the lecturer, or the class's first
+
+  async function call(path, body) {
+    const options = {headers: {}, cache: "no-store", credentials: "same-origin"};
+    if (token) options.headers.Authorization = "token " + token;
+    if (xsrf) options.headers["X-XSRFToken"] = xsrf;
+    if (body !== undefined) {
+      options.method = "POST";
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    const r = await fetch(BASE + path, options);
+    if (!r.ok) {
+      let message = r.statusText;
+      try { message = (await r.json()).error; } catch (e) { /* not JSON */ }
+      throw new Error(message);
+    }
+    return path.endsWith(".csv") ? r.text() : r.json();
+  }
+
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "class") e.className = v; else e.setAttribute(k, v);
+    }
+    for (const c of children) e.append(c);
+    return e;
+  }
+
+  function lessonShown() {
+    if (chosen && info.lessons[chosen]) return chosen;
+    const names = Object.keys(info.lessons);
+    if (summary) {
+      // The lesson most pages are open on.
+      let best = null;
+      for (const n of names) {
+        const s = summary.lessons[n]?.students || 0;
+        if (s > 0 && (best === null || s > (summary.lessons[best]?.students || 0))) best = n;
+      }
+      // Kept from then on, so the page does not jump between lessons as pages come and go.
+      if (best) return (chosen = best);
+    }
+    return names[0];
+  }
+
+  function build() {
+    const name = lessonShown();
+    const select = $("cv-lesson");
+    if (select.options.length !== Object.keys(info.lessons).length) {
+      select.replaceChildren(...Object.keys(info.lessons).map((n) => el("option", {value: n}, n)));
+    }
+    select.value = name;
+    const lesson = info.lessons[name];
+    const main = $("cv-main");
+    if (main.dataset.lesson === name) return;
+    main.dataset.lesson = name;
+    const steps = lesson.steps.map((step, i) => {
+      const n = i + 1;
+      const choices = step.choices.map((text, k) => el("li",
+        {class: "cv-choice" + (k + 1 === step.answer ? " cv-right" : ""), "data-choice": k + 1},
+        el("span", {class: "cv-text"}, text,
+           ...(k + 1 === step.answer ? [" ", el("span", {class: "cv-mark"}, "✓ right answer")]
+                                     : [])),
+        el("div", {class: "cv-bar-track", "aria-hidden": "true"}, el("div", {class: "cv-bar"})),
+        el("span", {class: "cv-count", "data-choice": k + 1}, "0")));
+      const pace = el("button", {type: "button", class: "cv-pace"}, `Bring the class to step ${n}`);
+      pace.addEventListener("click", () => act("pace", name, n));
+      const reveal = el("button", {type: "button", class: "cv-reveal"}, `Reveal step ${n}`);
+      reveal.addEventListener("click", () => act("reveal", name, n));
+      return el("section", {class: "cv-step", "data-step": n, "aria-labelledby": `cv-step-${n}`},
+        el("h3", {id: `cv-step-${n}`}, `Step ${n}: ${step.title}`),
+        el("p", {class: "cv-question"}, step.question),
+        el("ul", {class: "cv-choices", "aria-label": `Answers to step ${n}`}, ...choices),
+        el("div", {class: "cv-actions"},
+           el("span", {class: "cv-answered"}, "Answered: ", el("b", {class: "cv-answered-n"}, "0")),
+           el("span", {class: "cv-here"}), pace, reveal));
+    });
+    main.replaceChildren(el("section", {class: "cv-lesson", "data-lesson": name,
+                                        "aria-labelledby": "cv-lesson-title"},
+      el("h2", {id: "cv-lesson-title"}, name, " — ",
+         el("span", {class: "cv-lesson-students"}, "0"), " pages open"),
+      ...steps));
+  }
+
+  function paint() {
+    if (!info || !summary) return;
+    build();
+    $("cv-students").textContent = summary.students;
+    const name = $("cv-main").dataset.lesson;
+    const lesson = summary.lessons[name];
+    if (!lesson) return;
+    document.querySelector(".cv-lesson-students").textContent = lesson.students;
+    const pace = info.lessons[name].pace;
+    for (const section of document.querySelectorAll(".cv-step")) {
+      const n = section.dataset.step;
+      const s = lesson.steps[n];
+      const most = Math.max(1, ...Object.values(s.answers));
+      for (const li of section.querySelectorAll(".cv-choice")) {
+        const count = s.answers[li.dataset.choice] || 0;
+        li.querySelector(".cv-count").textContent = count;
+        li.querySelector(".cv-bar").style.width = `${(100 * count) / most}%`;
+      }
+      section.querySelector(".cv-answered-n").textContent = s.answered;
+      const reveal = section.querySelector(".cv-reveal");
+      reveal.disabled = s.revealed;
+      reveal.textContent = s.revealed ? `Step ${n} revealed` : `Reveal step ${n}`;
+      section.classList.toggle("cv-paced", String(pace) === n);
+      section.querySelector(".cv-here").textContent =
+        String(pace) === n ? "The class was brought here" : "";
+    }
+  }
+
+  async function act(action, lesson, step) {
+    try {
+      const body = step === undefined ? {lesson} : {lesson, step};
+      await call(`/api/${action}`, body);
+      info = await call("/api/lessons");
+      summary = await call("/api/summary");
+      paint();
+      status(action === "pace" ? `The class was brought to step ${step}.`
+             : action === "reveal" ? `Step ${step}'s answer was revealed.`
+             : `The answers to ${lesson} were cleared.`);
+    } catch (e) {
+      status(`Could not ${action}: ${e.message}`);
+    }
+  }
+
+  async function poll() {
+    try {
+      summary = await call("/api/summary");
+      paint();
+    } catch (e) {
+      status(`The class's answers could not be read: ${e.message}`);
+    }
+    setTimeout(poll, POLL_MS);
+  }
+
+  async function refreshInfo() {
+    try {
+      info = await call("/api/lessons");
+      paint();
+    } catch (e) { /* said by poll */ }
+    setTimeout(refreshInfo, INFO_MS);
+  }
+
+  $("cv-lesson").addEventListener("change", (e) => { chosen = e.target.value; paint(); });
+  $("cv-hide-answers").addEventListener("change", (e) => {
+    document.body.classList.toggle("cv-hide", e.target.checked);
+  });
+  $("cv-export").addEventListener("click", async () => {
+    try {
+      const text = await call("/api/summary.csv");
+      const a = el("a", {href: URL.createObjectURL(new Blob([text], {type: "text/csv"})),
+                         download: "bpttviz-class.csv"});
+      document.body.append(a);
+      a.click();
+      a.remove();
+      status("The counts were exported as bpttviz-class.csv.");
+    } catch (e) {
+      status(`Could not export: ${e.message}`);
+    }
+  });
+  $("cv-clear").addEventListener("click", () => {
+    const name = $("cv-main").dataset.lesson;
+    if (name && confirm(`Forget every answer, the pace and the reveals of ${name}?`)) {
+      act("clear", name);
+    }
+  });
+
+  (async () => {
+    try {
+      info = await call("/api/lessons");
+      summary = await call("/api/summary");
+      paint();
+    } catch (e) {
+      status(`The class view could not be read: ${e.message}`);
+    }
+    setTimeout(poll, POLL_MS);
+    setTimeout(refreshInfo, INFO_MS);
+  })();
+})();

@@ -1,0 +1,81 @@
+"""A lesson app in a class with the class view, without a browser: the app reports its page's
+choices, follows the lecturer's pace (or not, switched off) and shows a revealed answer. The
+class view runs in this process (tests/test_classview.py's server); without its variables in
+the environment, the app builds nothing and sends nothing."""
+
+import time
+
+import pytest
+from test_classview import LECTURER, LESSON, SECRET, class_server, request
+
+from bpttviz.app import VanishingApp
+from bpttviz.app.classroom import SECRET_ENV, URL_ENV
+
+PAGE = f"/voila/render/{LESSON}.ipynb"
+
+
+def until(check, timeout=3.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if check():
+            return True
+        time.sleep(0.05)
+    return check()
+
+
+@pytest.fixture
+def base(tmp_path, monkeypatch):
+    with class_server(tmp_path) as url:
+        monkeypatch.setenv(URL_ENV, url + "/kernel")
+        monkeypatch.setenv(SECRET_ENV, SECRET)
+        monkeypatch.setenv("SCRIPT_NAME", PAGE)
+        yield url
+
+
+def summary_step(base, step):
+    return request(f"{base}/api/summary", auth=LECTURER)[1]["lessons"][LESSON]["steps"][str(step)]
+
+
+def test_without_the_class_view_nothing_is_built_or_started(monkeypatch):
+    monkeypatch.delenv(URL_ENV, raising=False)
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    app = VanishingApp(query="")
+    link = app.steps.classroom
+    assert not link.active and link.follow is None and link._thread is None
+    assert "bpttviz-step-follow" not in str(app.steps.widget.children)
+
+
+def test_a_page_reports_its_choice_follows_the_lecturer_and_shows_the_reveal(base):
+    app = VanishingApp(query="")
+    link = app.steps.classroom
+    assert link.active and link.follow.value is True and link.lesson == LESSON
+    assert link.follow in app.steps.widget.children
+    assert until(lambda: request(f"{base}/api/summary", auth=LECTURER)[1]["students"] == 1)
+    app.steps.go(0)
+    app.steps.choose(1)
+    assert until(lambda: summary_step(base, 1)["answers"]["2"] == 1)
+    request(f"{base}/api/pace", {"lesson": LESSON, "step": 3}, LECTURER)
+    assert until(lambda: app.steps.index == 2, 2.0)
+    request(f"{base}/api/reveal", {"lesson": LESSON, "step": 3}, LECTURER)
+    # Without a kernel's event loop the thread applies it itself: wait for the whole of it.
+    assert until(lambda: "Revealed by the lecturer" in app.steps.reveal.value, 2.0)
+    assert all(b.disabled for b in app.steps.buttons)
+    answer = app.steps.steps[2].answer
+    assert [b.button_style for b in app.steps.buttons if answer in b.description] == ["success"]
+    app.steps.choose(0)                              # closed: nothing is reported
+    time.sleep(0.3)
+    assert summary_step(base, 3)["answered"] == 0
+    link.close()
+
+
+def test_a_page_switched_off_stays_where_it_is(base):
+    app = VanishingApp(query="")
+    link = app.steps.classroom
+    link.follow.value = False
+    app.steps.go(0)
+    request(f"{base}/api/pace", {"lesson": LESSON, "step": 2}, LECTURER)
+    time.sleep(1.0)
+    assert app.steps.index == 0
+    link.follow.value = True                         # switched on again: to the lecturer's step
+    assert until(lambda: app.steps.index == 1, 2.0)
+    link.close()

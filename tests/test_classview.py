@@ -1,0 +1,336 @@
+"""The class view's HTTP API, as the lecturer's page and the kernels use it: the public contract
+(names, shapes, errors), the token and the kernels' secret, the limits, a restart and 60 pages
+answering at once. The server runs in this process on a thread of its own, on 127.0.0.1."""
+
+import asyncio
+import concurrent.futures
+import contextlib
+import json
+import logging
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from bpttviz.serve import free_port
+from bpttviz.serve.classview import (ANSWERS_PER_S, MAX_BODY, ClassStore, ClassView,
+                                     class_lessons, make_app)
+from bpttviz.serve.notebooks import lesson_names
+from bpttviz.steps import load_steps
+
+TOKEN, SECRET = "lecturer-token-1234", "kernel-secret-5678"
+LESSON = "02_vanishing_exploding"
+STEPS = load_steps("vanishing_exploding")
+
+
+@contextlib.contextmanager
+def class_server(state_dir):
+    """The class view on a free port of 127.0.0.1 in a thread; yields its base URL."""
+    port, ready, stop = free_port(), threading.Event(), {}
+
+    def run():
+        async def main():
+            view = ClassView(ClassStore(state_dir / "class.sqlite", class_lessons(lesson_names())),
+                             token=TOKEN, secret=SECRET)
+            server = make_app(view).listen(port, "127.0.0.1")
+            stop["event"], stop["loop"] = asyncio.Event(), asyncio.get_running_loop()
+            ready.set()
+            await stop["event"].wait()
+            server.stop()
+            view.store.close()
+        asyncio.run(main())
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    try:
+        yield f"http://127.0.0.1:{port}/bpttviz/class"
+    finally:
+        stop["loop"].call_soon_threadsafe(stop["event"].set)
+        thread.join(10)
+
+
+@pytest.fixture
+def base(tmp_path):
+    with class_server(tmp_path) as url:
+        yield url
+
+
+def request(url, body=None, auth=None, raw=None, method=None):
+    """(status, parsed JSON or text) of a request; ``auth`` is the Authorization header."""
+    data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+    req = urllib.request.Request(url, data=data, method=method)
+    if auth:
+        req.add_header("Authorization", auth)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            status, text, kind = r.status, r.read().decode(), r.headers["Content-Type"]
+    except urllib.error.HTTPError as e:
+        status, text, kind = e.code, e.read().decode(), e.headers["Content-Type"]
+    return status, (json.loads(text) if kind and "json" in kind else text)
+
+
+LECTURER, KERNEL = f"token {TOKEN}", f"bpttviz-kernel {SECRET}"
+
+
+def answer(base, page, step, choice, lesson=LESSON):
+    return request(f"{base}/kernel/answer", {"page": page, "lesson": lesson, "step": step,
+                                             "choice": choice}, KERNEL)
+
+
+def test_summary_has_the_shape_of_the_contract_and_counts_the_latest_answer(base):
+    assert answer(base, "page-aaaa", 1, 1)[0] == 200
+    assert answer(base, "page-bbbb", 1, 1)[0] == 200
+    assert answer(base, "page-cccc", 1, 2)[0] == 200
+    assert answer(base, "page-cccc", 1, 1)[0] == 200      # the latest answer of a page counts
+    assert answer(base, "page-cccc", 1, 2)[0] == 200
+    status, s = request(f"{base}/api/summary", auth=LECTURER)
+    assert status == 200
+    assert set(s) == {"students", "lessons"}
+    assert "index" not in s["lessons"] and LESSON in s["lessons"]
+    lesson = s["lessons"][LESSON]
+    assert set(lesson) == {"students", "steps"}
+    assert list(lesson["steps"]) == [str(i) for i in range(1, len(STEPS) + 1)]
+    step1 = lesson["steps"]["1"]
+    assert step1 == {"answers": {"1": 2, "2": 1, **{str(k): 0 for k in
+                                                    range(3, len(STEPS[0].choices) + 1)}},
+                     "answered": 3, "revealed": False}
+    # The token may also come in the query (the page's own address).
+    assert request(f"{base}/api/summary?token={TOKEN}")[1] == s
+
+
+def test_pages_open_now_are_the_kernels_waiting_for_the_state(base):
+    def wait(page):
+        return request(f"{base}/kernel/state?page={page}&lesson={LESSON}&version=-1&hold=0",
+                       auth=KERNEL)
+    status, state = wait("page-open-1")
+    assert status == 200 and state["pace"] is None and state["revealed"] == []
+    wait("page-open-2")
+    s = request(f"{base}/api/summary", auth=LECTURER)[1]
+    assert s["students"] == 2 and s["lessons"][LESSON]["students"] == 2
+    assert s["lessons"]["03_truncated_bptt"]["students"] == 0
+
+
+def test_pace_and_reveal_reach_a_waiting_kernel_at_once(base):
+    _, first = request(f"{base}/kernel/state?page=page-wait-1&lesson={LESSON}&version=-1&hold=0",
+                       auth=KERNEL)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        t0 = time.monotonic()
+        held = pool.submit(request, f"{base}/kernel/state?page=page-wait-1&lesson={LESSON}"
+                                    f"&version={first['version']}", auth=KERNEL)
+        time.sleep(0.3)
+        assert not held.done()                                  # nothing changed: it waits
+        assert request(f"{base}/api/pace", {"lesson": LESSON, "step": 2}, LECTURER)[0] == 200
+        status, state = held.result(5)
+    assert status == 200 and state["pace"] == 2 and time.monotonic() - t0 < 2
+    assert request(f"{base}/api/reveal", {"lesson": LESSON, "step": 2}, LECTURER)[0] == 200
+    _, state = request(f"{base}/kernel/state?page=page-wait-1&lesson={LESSON}"
+                       f"&version={state['version']}", auth=KERNEL)
+    assert state["revealed"] == [2]
+    s = request(f"{base}/api/summary", auth=LECTURER)[1]
+    assert s["lessons"][LESSON]["steps"]["2"]["revealed"] is True
+    assert request(f"{base}/api/lessons", auth=LECTURER)[1]["lessons"][LESSON]["pace"] == 2
+
+
+@pytest.mark.parametrize("path", ["", "/api/summary", "/api/summary.csv", "/api/lessons"])
+@pytest.mark.parametrize("auth", [None, "token wrong-token", f"bpttviz-kernel {SECRET}"])
+def test_lecturer_routes_refuse_a_missing_or_wrong_token_with_403_and_no_data(base, path, auth):
+    answer(base, "page-aaaa", 1, 1)
+    status, body = request(base + path, auth=auth)
+    assert status == 403
+    assert set(body) == {"error"} and "token" in body["error"]
+
+
+@pytest.mark.parametrize("action", ["pace", "reveal", "clear"])
+def test_lecturer_actions_refuse_a_wrong_token(base, action):
+    status, _ = request(f"{base}/api/{action}", {"lesson": LESSON, "step": 1}, "token nope")
+    assert status == 403
+    assert request(f"{base}/api/lessons", auth=LECTURER)[1]["lessons"][LESSON]["pace"] is None
+
+
+def test_the_token_is_refused_on_the_kernels_routes_and_the_secret_on_the_lecturers(base):
+    assert answer(base, "page-aaaa", 1, 1)[0] == 200
+    status, _ = request(f"{base}/kernel/answer", {"page": "page-bbbb", "lesson": LESSON,
+                                                  "step": 1, "choice": 1}, LECTURER)
+    assert status == 403
+    assert request(f"{base}/kernel/state?page=page-bbbb&lesson={LESSON}&hold=0")[0] == 403
+    assert request(f"{base}/api/summary", auth=KERNEL)[0] == 403
+
+
+@pytest.mark.parametrize("body, says", [
+    (b"{not json", "malformed body"),
+    (b"[1, 2]", "malformed body"),
+    (json.dumps({"lesson": "99_nothing", "step": 1}).encode(), "unknown lesson '99_nothing'"),
+    (json.dumps({"lesson": "index", "step": 1}).encode(), "unknown lesson 'index'"),
+    (json.dumps({"lesson": LESSON, "step": 99}).encode(), "unknown step 99"),
+    (json.dumps({"lesson": LESSON, "step": 0}).encode(), "unknown step 0"),
+    (json.dumps({"lesson": LESSON, "step": "2"}).encode(), "unknown step '2'"),
+    (json.dumps({"lesson": LESSON}).encode(), "unknown step 'missing'"),
+])
+@pytest.mark.parametrize("action", ["pace", "reveal"])
+def test_lecturer_actions_say_which_part_of_the_body_is_wrong_with_400(base, action, body, says):
+    status, reply = request(f"{base}/api/{action}", raw=body, auth=LECTURER)
+    assert status == 400
+    assert says in reply["error"]
+
+
+@pytest.mark.parametrize("body, says", [
+    ({"page": "page-aaaa", "lesson": "nope", "step": 1, "choice": 1}, "unknown lesson 'nope'"),
+    ({"page": "page-aaaa", "lesson": LESSON, "step": 42, "choice": 1}, "unknown step 42"),
+    ({"page": "page-aaaa", "lesson": LESSON, "step": 1, "choice": 9}, "unknown choice 9"),
+    ({"page": "page-aaaa", "lesson": LESSON, "step": 1, "choice": 0}, "unknown choice 0"),
+    ({"page": "page-aaaa", "lesson": LESSON, "step": 1, "choice": True}, "unknown choice True"),
+    ({"page": "x", "lesson": LESSON, "step": 1, "choice": 1}, "'page'"),
+    ({"page": "'; DROP TABLE answers; --", "lesson": LESSON, "step": 1, "choice": 1}, "'page'"),
+])
+def test_answers_say_which_part_of_the_body_is_wrong_with_400(base, body, says):
+    status, reply = request(f"{base}/kernel/answer", body, KERNEL)
+    assert status == 400
+    assert says in reply["error"]
+    s = request(f"{base}/api/summary", auth=LECTURER)[1]
+    assert s["lessons"][LESSON]["steps"]["1"]["answered"] == 0
+
+
+def test_bodies_over_4_kb_are_refused(base):
+    body = json.dumps({"lesson": LESSON, "step": 1, "pad": "x" * MAX_BODY}).encode()
+    assert request(f"{base}/api/pace", raw=body, auth=LECTURER)[0] == 413
+    big = json.dumps({"page": "page-aaaa", "lesson": LESSON, "step": 1, "choice": 1,
+                      "pad": "x" * MAX_BODY}).encode()
+    assert request(f"{base}/kernel/answer", raw=big, auth=KERNEL)[0] == 413
+    assert request(f"{base}/api/lessons", auth=LECTURER)[1]["lessons"][LESSON]["pace"] is None
+
+
+def test_a_page_may_send_at_most_10_answers_a_second(base):
+    t0 = time.monotonic()
+    codes = [answer(base, "page-fast", 1 + i % 2, 1)[0] for i in range(ANSWERS_PER_S + 3)]
+    if time.monotonic() - t0 < 1.0:            # on a very slow machine the second has passed
+        assert codes[:ANSWERS_PER_S] == [200] * ANSWERS_PER_S
+        assert set(codes[ANSWERS_PER_S:]) == {429}
+    assert answer(base, "page-other", 1, 1)[0] == 200          # another page is not limited
+    time.sleep(1.05)
+    assert answer(base, "page-fast", 1, 2)[0] == 200
+
+
+def test_csv_export_has_a_row_per_choice_with_the_counts(base):
+    answer(base, "page-aaaa", 1, 2)
+    status, text = request(f"{base}/api/summary.csv", auth=LECTURER)
+    assert status == 200
+    rows = [r.split(",") for r in text.strip().split("\n")]
+    assert rows[0][:4] == ["lesson", "step", "step_title", "choice"]
+    mine = [r for r in text.strip().split("\n")[1:] if r.startswith(f"{LESSON},1,")]
+    assert len(mine) == len(STEPS[0].choices)
+
+
+def test_clear_forgets_a_lessons_answers_pace_and_reveals(base):
+    answer(base, "page-aaaa", 1, 2)
+    request(f"{base}/api/reveal", {"lesson": LESSON, "step": 1}, LECTURER)
+    assert request(f"{base}/api/clear", {"lesson": LESSON}, LECTURER)[0] == 200
+    step1 = request(f"{base}/api/summary", auth=LECTURER)[1]["lessons"][LESSON]["steps"]["1"]
+    assert step1["answered"] == 0 and step1["revealed"] is False
+
+
+def test_a_restart_shows_the_answers_so_far(tmp_path):
+    with class_server(tmp_path) as base:
+        answer(base, "page-aaaa", 1, 1)
+        answer(base, "page-bbbb", 1, 2)
+        request(f"{base}/api/pace", {"lesson": LESSON, "step": 3}, LECTURER)
+        request(f"{base}/api/reveal", {"lesson": LESSON, "step": 1}, LECTURER)
+        before = request(f"{base}/api/summary", auth=LECTURER)[1]
+    with class_server(tmp_path) as base:
+        after = request(f"{base}/api/summary", auth=LECTURER)[1]
+        # The answers, reveals and pace are kept; which pages are open is not (none are yet).
+        assert ({k: v["steps"] for k, v in after["lessons"].items()}
+                == {k: v["steps"] for k, v in before["lessons"].items()})
+        assert after["lessons"][LESSON]["steps"]["1"]["answered"] == 2
+        assert request(f"{base}/api/lessons", auth=LECTURER)[1]["lessons"][LESSON]["pace"] == 3
+
+
+def test_60_pages_answering_within_5_s_are_counted_right_and_at_most_1_s_behind(base):
+    """Every page answers steps 1 and 2 once, at random moments within 5 s, over HTTP as
+    kernels do; the lecturer's summary, read every 0.2 s, is never more than 1 s behind."""
+    import random
+
+    rng = random.Random(18)
+    n = 60
+    plan = [(f"page-{i:04d}", step, rng.randrange(1, len(STEPS[step - 1].choices) + 1),
+             rng.uniform(0, 5)) for i in range(n) for step in (1, 2)]
+    sent = []                   # (time it was answered, step, choice)
+    lock = threading.Lock()
+    start = time.monotonic()
+
+    def send(item):
+        page, step, choice, at = item
+        time.sleep(max(0.0, start + at - time.monotonic()))
+        status, _ = answer(base, page, step, choice)
+        assert status == 200
+        with lock:
+            sent.append((time.monotonic(), step, choice))
+
+    lags = []
+    with concurrent.futures.ThreadPoolExecutor(32) as pool:
+        futures = [pool.submit(send, item) for item in plan]
+        while not all(f.done() for f in futures):
+            asked = time.monotonic()
+            s = request(f"{base}/api/summary", auth=LECTURER)[1]["lessons"][LESSON]["steps"]
+            seen = s["1"]["answered"] + s["2"]["answered"]
+            with lock:
+                # Answers acknowledged more than 1 s before the summary was asked for.
+                due = sum(1 for t, _, _ in sent if t < asked - 1.0)
+            lags.append((seen, due))
+            time.sleep(0.2)
+        for f in futures:
+            f.result()
+    assert all(seen >= due for seen, due in lags), lags
+    s = request(f"{base}/api/summary", auth=LECTURER)[1]["lessons"][LESSON]["steps"]
+    for step in (1, 2):
+        expected = {}
+        for _, st, choice, _ in plan:
+            if st == step:
+                expected[str(choice)] = expected.get(str(choice), 0) + 1
+        assert s[str(step)]["answered"] == n
+        assert {k: v for k, v in s[str(step)]["answers"].items() if v} == expected
+
+
+def test_the_token_never_reaches_the_access_log(base, caplog):
+    with caplog.at_level(logging.INFO, logger="tornado.access"):
+        request(f"{base}?token={TOKEN}")
+        request(f"{base}/api/summary?token={TOKEN}")
+        request(f"{base}/api/summary?token=wrong")
+    assert caplog.records, "the access log was not captured"
+    assert all(TOKEN not in r.getMessage() and "wrong" not in r.getMessage()
+               for r in caplog.records)
+
+
+@pytest.mark.slow
+def test_serve_class_with_students_counts_a_preheated_kernel_only_once_its_page_is_asked(
+        tmp_path):
+    """``bpttviz serve --class --students 1``: the pooled kernel, started before anyone asked,
+    is no open page; once a page takes it, it reports (and the server logs no token)."""
+    import re as re_
+
+    from bpttviz.serve import served
+
+    args = ["--class", "--class-token", TOKEN, "--state-dir", str(tmp_path), "--students", "1",
+            "--lessons", LESSON]
+    with served(extra_args=args, ready_line="Class view:", start_timeout=180) as s:
+        line = [ln for ln in s.log.read_text().splitlines() if ln.startswith("Class view:")]
+        assert line == [f"Class view: {s.url}/bpttviz/class?token={TOKEN}"]
+        deadline = time.monotonic() + 120
+        while "is filled" not in s.log.read_text() and time.monotonic() < deadline:
+            time.sleep(1)
+        time.sleep(3)
+        summary = f"{s.url}/bpttviz/class/api/summary"
+        assert request(summary, auth=LECTURER)[1]["students"] == 0
+        with urllib.request.urlopen(f"{s.url}/voila/render/{LESSON}.ipynb", timeout=120) as r:
+            assert re_.search(r'"kernelId": "[0-9a-f-]+"', r.read().decode())
+        deadline = time.monotonic() + 30
+        while (request(summary, auth=LECTURER)[1]["lessons"][LESSON]["students"] != 1
+               and time.monotonic() < deadline):
+            time.sleep(0.5)
+        assert request(summary, auth=LECTURER)[1]["lessons"][LESSON]["students"] == 1
+        assert request(f"{s.url}/bpttviz/class")[0] == 403
+        assert TOKEN not in s.log.read_text().replace(line[0], "")
