@@ -84,10 +84,21 @@ def serve_lessons(notebooks, *, host="127.0.0.1", port=8866, open_browser=False,
 
 def launch_voila(argv, config=None) -> None:
     """Run Voila with ``argv`` and ``config`` (a ``traitlets.config.Config``) until it is
-    stopped, as ``Voila.launch_instance`` does, its log without the trust warning."""
+    stopped, as ``Voila.launch_instance`` does, its log without the trust warning, its static
+    files compressed and cached (:mod:`bpttviz.serve.static`)."""
     from voila.app import Voila
 
-    app = Voila.instance(config=config)
+    from .static import add_transforms
+
+    class LessonsVoila(Voila):
+        """Voila, its static files compressed and cached (:mod:`bpttviz.serve.static`)."""
+
+        def init_handlers(self):
+            # Voila.start calls this once its Tornado application exists, before it listens.
+            add_transforms(self.app)
+            return super().init_handlers()
+
+    app = LessonsVoila.instance(config=config)
     app.initialize(argv)
     # The contents manager logs through the application's logger (its parent's).
     app.log.addFilter(_WithoutTrustWarnings())

@@ -3,9 +3,10 @@
 ``bpttviz serve`` and ``bpttviz slides`` run Voila on its own (:func:`voila_argv`);
 each JupyterHub user's Jupyter server runs it as a server extension
 (:mod:`bpttviz.hub`). Both get :func:`voila_settings`: sources stripped and
-tracebacks hidden; idle kernels culled, since a closed tab does not end its kernel
-(voila#1458) and the culler is what frees it; and the notebook executor's waits
-raised, so that a busy server is slow rather than broken.
+tracebacks hidden; lab extensions no page uses left out; idle kernels culled,
+since a closed tab does not end its kernel (voila#1458) and the culler is what
+frees it; and the notebook executor's waits raised, so that a busy server is
+slow rather than broken.
 
 Pages are served with bpttviz's page template :data:`TEMPLATE` (found in
 :func:`template_root`), which extends Voila's ``lab`` with a watchdog on lesson
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from .pools import pool_config
 
-__all__ = ["CULL_INTERVAL", "CULL_IDLE_TIMEOUT", "EXECUTOR_TIMEOUTS", "TEMPLATE",
+__all__ = ["CULL_INTERVAL", "CULL_IDLE_TIMEOUT", "EXECUTOR_TIMEOUTS", "UNUSED_EXTENSIONS", "TEMPLATE",
            "template_root", "voila_settings", "voila_argv", "voila_config"]
 
 #: Check for idle kernels every half minute; end those idle for two minutes with no tab
@@ -34,6 +35,10 @@ CULL_IDLE_TIMEOUT = 120
 #: out, and the page comes without its app. A cell's own run is not limited (``timeout``
 #: stays None): under preheating the last cell waits for its page to be asked for.
 EXECUTOR_TIMEOUTS = {"iopub_timeout": 120, "startup_timeout": 180}
+#: Lab extensions installed beside Voila that no lesson page uses, left out of the pages (each
+#: costs a page its requests): jupyterlab_pygments colours code, and the pages show none
+#: (sources stripped, no code in the narrative).
+UNUSED_EXTENSIONS = ("jupyterlab_pygments",)
 #: The page template shipped with bpttviz (``share/voila/templates/bpttviz``).
 TEMPLATE = "bpttviz"
 
@@ -57,7 +62,8 @@ def voila_settings(*, extension: bool = False) -> list:
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
         "--MappingKernelManager.cull_connected=False",
-    ] + [f"--VoilaExecutor.{k}={v}" for k, v in EXECUTOR_TIMEOUTS.items()]
+    ] + [f"--VoilaExecutor.{k}={v}" for k, v in EXECUTOR_TIMEOUTS.items()] + [
+        f"--VoilaConfiguration.extension_denylist={name}" for name in UNUSED_EXTENSIONS]
 
 
 def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False, pools=None,
