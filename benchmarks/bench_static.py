@@ -165,6 +165,36 @@ async def open_page(context, url, origin, app):
     return rec.rows(), ready
 
 
+def same_origin_files(rows, origin) -> list:
+    """The paths (with their queries) of the files a page fetched from ``origin``, in order:
+    not the page itself nor the kernel API, which a simulated student asks for on its own."""
+    return [r["url"][len(origin):] for r in rows
+            if r["url"].startswith(origin) and "/api/kernels/" not in r["url"]
+            and "/voila/render/" not in r["url"]]
+
+
+async def record_files(origin, lesson) -> list:
+    """Open ``lesson`` once in a fresh Chromium (empty cache); the files it fetched."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = await browser.new_context(viewport={"width": 1280, "height": 720})
+        rows, _ = await open_page(context, f"{origin}/voila/render/{lesson}.ipynb", origin,
+                                  app=lesson != "index")
+        await browser.close()
+    return same_origin_files(rows, origin)
+
+
+def recorded_files(lesson="02_vanishing_exploding", log=None) -> list:
+    """The files ``lesson`` fetches with an empty cache, recorded on a server of its own
+    (started and stopped here, so that the recording takes no kernel of the one measured)."""
+    from bpttviz.serve import served
+
+    with served(start_timeout=120, log=log) as server:
+        return asyncio.run(record_files(server.url, lesson))
+
+
 async def measure(args):
     from playwright.async_api import async_playwright
 
@@ -183,9 +213,7 @@ async def measure(args):
                          f"after {ready:.1f} s")
                 results[lesson] = summary(label, rows, origin, args.list)
                 if i == 0 and args.record:
-                    paths = [r["url"][len(origin):] for r in rows
-                             if r["url"].startswith(origin) and "/api/kernels/" not in r["url"]
-                             and "/voila/render/" not in r["url"]]
+                    paths = same_origin_files(rows, origin)
                     with open(args.record, "w") as f:
                         json.dump({"lesson": lesson, "recorded": time.strftime("%Y-%m-%d"),
                                    "paths": paths}, f, indent=1)
