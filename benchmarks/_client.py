@@ -332,9 +332,10 @@ def fetch_page(url, timeout=STEP_TIMEOUT * 2):
 BROWSER_CONNECTIONS = 6
 
 
-def fetch_files(base, paths, connections=BROWSER_CONNECTIONS, timeout=STEP_TIMEOUT):
+def fetch_files(base, paths, connections=BROWSER_CONNECTIONS, timeout=STEP_TIMEOUT,
+                encoding="gzip, deflate"):
     """GET every path of ``paths`` from ``base`` as a browser with an empty cache does: over
-    ``connections`` kept-alive connections at once, accepting gzip. Returns ``(bytes received
+    ``connections`` kept-alive connections at once, accepting ``encoding``. Returns ``(bytes received
     (headers and bodies as sent), failures, seconds)``; a failure is ``"<status> <path>"``."""
     import http.client
     import queue
@@ -357,7 +358,7 @@ def fetch_files(base, paths, connections=BROWSER_CONNECTIONS, timeout=STEP_TIMEO
                 except queue.Empty:
                     return
                 try:
-                    conn.request("GET", path, headers={"Accept-Encoding": "gzip, deflate"})
+                    conn.request("GET", path, headers={"Accept-Encoding": encoding})
                     r = conn.getresponse()
                     body = r.read()
                     size = len(body) + sum(len(k) + len(v) + 4 for k, v in r.getheaders())

@@ -10,7 +10,9 @@ whether the browser took it from its cache without asking the server.
 
 Printed per page: requests (to the server, from the cache, elsewhere), bytes
 received, and the server's responses grouped by URL prefix with how they may be
-cached; with ``--list``, every request. ``--record FILE`` writes the list of
+cached; with ``--list``, every request. Then (``--replay N``) the first page's files
+are fetched N times more without a browser, accepting gzip and not: the server's
+CPU seconds and the bytes per student with an empty cache. ``--record FILE`` writes the list of
 same-origin URLs the empty-cache page fetched (path and query, in order), which
 ``bench_classroom.py --static FILE`` replays for each simulated student.
 
@@ -212,6 +214,8 @@ async def measure(args):
                 label = (f"{lesson} ({'empty cache' if i == 0 else 'warm cache'}), app drawn "
                          f"after {ready:.1f} s")
                 results[lesson] = summary(label, rows, origin, args.list)
+                if i == 0:
+                    first_rows = rows
                 if i == 0 and args.record:
                     paths = same_origin_files(rows, origin)
                     with open(args.record, "w") as f:
@@ -219,7 +223,34 @@ async def measure(args):
                                    "paths": paths}, f, indent=1)
                     print(f"# {len(paths)} URLs written to {args.record}")
             await browser.close()
+        if args.replay:
+            results["replay"] = replay(server, same_origin_files(first_rows, origin),
+                                       args.replay)
     print(f"RESULT {json.dumps(results)}")
+
+
+def replay(server, files, repeat):
+    """The server's CPU seconds and the bytes per student for the files a page fetched,
+    fetched ``repeat`` times as a browser with an empty cache, compressed and not."""
+    import psutil
+
+    from benchmarks._client import cpu_of, fetch_files
+
+    proc = psutil.Process(server.pid)
+    out = {}
+    for label, encoding in (("gzip", "gzip, deflate"), ("identity", "identity")):
+        c0, t0, size = cpu_of(proc), time.perf_counter(), 0
+        for _ in range(repeat):
+            received, failed, _ = fetch_files(server.url, files, encoding=encoding)
+            size += received
+            assert not failed, failed[:3]
+        cpu = (cpu_of(proc) - c0) / repeat
+        out[label] = {"cpu_s": round(cpu, 3), "mb": round(size / repeat / 1e6, 3),
+                      "s": round((time.perf_counter() - t0) / repeat, 3)}
+        print(f"{len(files)} files fetched {repeat} times without a browser, Accept-Encoding "
+              f"{encoding}: {size / repeat / 1e6:.2f} MB and {cpu:.3f} CPU-s of the server "
+              f"per student, {(time.perf_counter() - t0) / repeat:.2f} s each")
+    return out
 
 
 def main(argv=None):
@@ -232,6 +263,10 @@ def main(argv=None):
     parser.add_argument("--record", metavar="FILE",
                         help="write the same-origin URLs the first page fetched (JSON) for "
                              "bench_classroom.py --static")
+    parser.add_argument("--replay", type=int, default=5, metavar="N",
+                        help="then fetch the first page's files N times without a browser, "
+                             "with and without gzip: the server's CPU seconds per student "
+                             "(default 5; 0 skips)")
     parser.add_argument("--log", default="/tmp/bpttviz-bench-static.log",
                         help="where the server's log goes")
     args = parser.parse_args(argv)

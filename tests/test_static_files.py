@@ -60,6 +60,12 @@ def test_a_page_and_its_files_come_compressed_and_cacheable():
         status, again, _ = get(f"{server.url}/voila/static/voila.js",
                                **{"If-None-Match": headers["ETag"]})
         assert status == 304 and again["Cache-Control"] == REVALIDATE
+        # compressed once, then sent from memory: the same bytes, with their length
+        status, second, body2 = get(f"{server.url}/voila/static/voila.js")
+        assert status == 200 and body2 == body and int(second["Content-Length"]) == len(body)
+        status, plain, text = get(f"{server.url}/voila/static/voila.js",
+                                  **{"Accept-Encoding": "identity"})
+        assert "Content-Encoding" not in plain and text == gzip.decompress(body)
 
         entry = re.search(r'"load": "(?:\./)?(static/remoteEntry\.[0-9a-f]+\.js)", '
                           r'"name": "anywidget"', html)
