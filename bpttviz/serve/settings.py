@@ -3,10 +3,11 @@
 ``bpttviz serve`` and ``bpttviz slides`` run Voila on its own (:func:`voila_argv`);
 each JupyterHub user's Jupyter server runs it as a server extension
 (:mod:`bpttviz.hub`). Both get :func:`voila_settings`: sources stripped and
-tracebacks hidden; lab extensions no page uses left out; idle kernels culled,
+tracebacks hidden; idle kernels culled,
 since a closed tab does not end its kernel (voila#1458) and the culler is what
 frees it; and the notebook executor's waits raised, so that a busy server is
-slow rather than broken.
+slow rather than broken. ``bpttviz serve`` also leaves out the lab extensions no
+page uses (:data:`UNUSED_EXTENSIONS`, in :func:`voila_config`).
 
 Pages are served with bpttviz's page template :data:`TEMPLATE` (found in
 :func:`template_root`), which extends Voila's ``lab`` with a watchdog on lesson
@@ -62,8 +63,7 @@ def voila_settings(*, extension: bool = False) -> list:
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
         "--MappingKernelManager.cull_connected=False",
-    ] + [f"--VoilaExecutor.{k}={v}" for k, v in EXECUTOR_TIMEOUTS.items()] + [
-        f"--VoilaConfiguration.extension_denylist={name}" for name in UNUSED_EXTENSIONS]
+    ] + [f"--VoilaExecutor.{k}={v}" for k, v in EXECUTOR_TIMEOUTS.items()]
 
 
 def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False, pools=None,
@@ -96,7 +96,8 @@ def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False, pools
 
 def voila_config(pools=None):
     """Voila's configuration that its command line cannot carry, a ``traitlets.config.Config``
-    to give the application beside :func:`voila_argv`.
+    to give the application beside :func:`voila_argv`: the lab extensions no page uses
+    (:data:`UNUSED_EXTENSIONS`) left out, and the pools.
 
     The pools of :func:`voila_argv` (``VoilaKernelManager.kernel_pools_config``) are a dict of
     dicts: on the command line traitlets 5 takes a dict only as ``key=value`` items, whose
@@ -106,6 +107,10 @@ def voila_config(pools=None):
     from traitlets.config import Config
 
     config = Config()
+    # A list as configuration, not on the command line: there traitlets takes a list only as
+    # repeated items, and a Jupyter server (JupyterHub's) passes Voila's settings on as
+    # strings that fail to validate as a list, and every page with them.
+    config.VoilaConfiguration.extension_denylist = list(UNUSED_EXTENSIONS)
     if pools:
         config.VoilaKernelManager.kernel_pools_config = pool_config(pools)
     return config
