@@ -20,6 +20,8 @@ from bpttviz.serve.static import IMMUTABLE, REVALIDATE, cache_control
     ("/voila/templates/bpttviz/static/9834b82ad26e2a37583d.woff2", "", IMMUTABLE),
     # Voila's version query of a template's file (Tornado's static_url hash)
     ("/voila/templates/bpttviz/static/index.css", "v=ee8de085778696b327a178e9", IMMUTABLE),
+    # Voila's scripts under the path naming their version (bpttviz serve's page loads them so)
+    ("/voila/static/v-0123456789abcdef/1187.voila.js", "", IMMUTABLE),
     # behind JupyterHub's base URL
     ("/user/ada/voila/labextensions/anywidget/static/2.3dbf81c0.js", "", IMMUTABLE),
     # named by chunk number only, or not versioned: checked with the server before each use
@@ -67,6 +69,14 @@ def test_a_page_and_its_files_come_compressed_and_cacheable():
                                   **{"Accept-Encoding": "identity"})
         assert "Content-Encoding" not in plain and text == gzip.decompress(body)
 
+        # the page loads Voila's scripts from the path naming their version: immutable
+        script = re.search(r'<script src="(/voila/static/v-[0-9a-f]{16})/voila\.js"', html)
+        assert script, "the page loads voila.js from a versioned path"
+        status, headers, body3 = get(f"{server.url}{script.group(1)}/voila.js")
+        assert status == 200 and headers["Cache-Control"] == IMMUTABLE
+        assert gzip.decompress(body3) == gzip.decompress(body)
+        assert f'"fullStaticUrl": "{script.group(1)}"' in html     # where its chunks come from
+
         entry = re.search(r'"load": "(?:\./)?(static/remoteEntry\.[0-9a-f]+\.js)", '
                           r'"name": "anywidget"', html)
         assert entry, "the page names anywidget's lab extension"
@@ -74,3 +84,16 @@ def test_a_page_and_its_files_come_compressed_and_cacheable():
         assert status == 200 and headers["Cache-Control"] == IMMUTABLE
         assert headers["Content-Encoding"] == "gzip"
         assert "jupyterlab_pygments" not in html         # UNUSED_EXTENSIONS
+
+
+def test_the_static_version_changes_with_any_file_and_only_then(tmp_path):
+    from bpttviz.serve.static import static_version
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "1187.voila.js").write_text("one")
+    (tmp_path / "a" / "voila.js").write_text("main")
+    folders = [tmp_path / "a", tmp_path / "missing"]
+    first = static_version(folders)
+    assert len(first) == 16 and static_version(folders) == first
+    (tmp_path / "a" / "1187.voila.js").write_text("two")
+    assert static_version(folders) != first

@@ -88,7 +88,10 @@ def launch_voila(argv, config=None) -> None:
     files compressed and cached (:mod:`bpttviz.serve.static`)."""
     from voila.app import Voila
 
-    from .static import add_transforms
+    from jupyter_server.utils import url_path_join
+    from voila.static_file_handler import MultiStaticFileHandler
+
+    from .static import add_transforms, static_version
 
     class LessonsVoila(Voila):
         """Voila, its static files compressed and cached (:mod:`bpttviz.serve.static`)."""
@@ -96,7 +99,16 @@ def launch_voila(argv, config=None) -> None:
         def init_handlers(self):
             # Voila.start calls this once its Tornado application exists, before it listens.
             add_transforms(self.app)
-            return super().init_handlers()
+            # Voila's scripts also under a path naming their content's hash, which the page
+            # template gives the page as its static URL (resources.static_version): then they
+            # can be cached as immutable. Before Voila's own handlers, which would match too.
+            resources = self.config.VoilaConfiguration.resources
+            resources = dict(resources) if isinstance(resources, dict) else {}
+            resources["static_version"] = static_version(self.static_paths)
+            self.config.VoilaConfiguration.resources = resources
+            versioned = (url_path_join(self.server_url, r"/voila/static/v-[0-9a-f]+/(.*)"),
+                         MultiStaticFileHandler, {"paths": self.static_paths})
+            return [versioned] + super().init_handlers()
 
     app = LessonsVoila.instance(config=config)
     app.initialize(argv)

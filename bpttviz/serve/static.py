@@ -12,9 +12,13 @@ lab extensions marked ``no-cache``, Voila's scripts with no ``Cache-Control`` at
   lab extensions' chunks and fonts, ``121.5c5a442bc10a67ee.js``; or the ``?v=`` hash
   Voila adds to its template files): ``public, max-age=31536000, immutable``. A new
   version is a new URL, so the browser never needs to ask again;
-- any other (Voila's ``/voila/static/1187.voila.js``, named by chunk number only,
-  whose content changes with Voila's version): ``no-cache``, i.e. kept, but checked
-  with the server (its ``ETag``) before each use, so a page never mixes two versions.
+- Voila's own scripts, named by chunk number only (``1187.voila.js``), whose content
+  changes with Voila's version: ``bpttviz serve`` serves them also under a path naming
+  the hash of their content, ``/voila/static/v-<hash>/`` (:func:`static_version`),
+  and its page template loads them from there: immutable too;
+- any other (the same scripts at their plain path, files without a hash):
+  ``no-cache``, i.e. kept, but checked with the server (its ``ETag``) before each use,
+  so a page never mixes two versions.
 
 and :class:`Compression` compresses text responses (scripts, style sheets, JSON,
 HTML) with gzip, as Tornado's ``compress_response`` setting would, but each static
@@ -32,7 +36,7 @@ import re
 from tornado.web import GZipContentEncoding, OutputTransform
 
 __all__ = ["IMMUTABLE", "REVALIDATE", "STATIC_PREFIXES", "cache_control", "StaticCaching",
-           "Compression", "add_transforms"]
+           "Compression", "add_transforms", "static_version"]
 
 #: A year, never revalidated: for URLs that change whenever their content does.
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -42,6 +46,8 @@ REVALIDATE = "no-cache"
 STATIC_PREFIXES = ("/voila/static/", "/voila/templates/", "/voila/labextensions/")
 #: A content hash in a file name: at least 8 hexadecimal digits between dots (or first).
 HASHED_NAME = re.compile(r"(?:^|\.)[0-9a-f]{8,}\.[A-Za-z0-9]+$")
+#: Voila's own files under a path naming their version (:func:`static_version`).
+VERSIONED_STATIC = re.compile(r"/voila/static/v-[0-9a-f]{8,}/")
 #: Voila's and JupyterLab's version query of a file (a content hash).
 HASHED_QUERY = re.compile(r"(?:^|&)v=[0-9a-f]{8,}(?:&|$)")
 
@@ -60,6 +66,8 @@ def cache_control(path: str, query: str = "") -> str | None:
     if at < 0:
         return None
     rest = path[at:]
+    if VERSIONED_STATIC.match(rest):
+        return IMMUTABLE
     name = rest.rsplit("/", 1)[-1]
     versioned = not rest.startswith("/voila/static/")   # Voila's files ignore ?v=
     if HASHED_NAME.search(name) or (versioned and HASHED_QUERY.search(query)):
@@ -143,6 +151,23 @@ class Compression(GZipContentEncoding):
         if sum(map(len, _compressed.values())) + len(body) <= COMPRESSED_CACHE_BYTES:
             _compressed[self.key] = body
         return body
+
+
+def static_version(folders) -> str:
+    """A hash of the content of every file in ``folders`` (Voila's static folders): the name
+    of their version, in the path they are served under (``/voila/static/v-<hash>/``)."""
+    import hashlib
+    from pathlib import Path
+
+    digest = hashlib.sha256()
+    for folder in folders:
+        root = Path(folder)
+        if not root.is_dir():
+            continue
+        for f in sorted(p for p in root.rglob("*") if p.is_file()):
+            digest.update(str(f.relative_to(root)).encode() + b"\0")
+            digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def add_transforms(application) -> None:
