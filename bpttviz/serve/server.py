@@ -86,9 +86,8 @@ def launch_voila(argv, config=None) -> None:
     """Run Voila with ``argv`` and ``config`` (a ``traitlets.config.Config``) until it is
     stopped, as ``Voila.launch_instance`` does, its log without the trust warning, its static
     files compressed and cached (:mod:`bpttviz.serve.static`)."""
-    from voila.app import Voila
-
     from jupyter_server.utils import url_path_join
+    from voila.app import Voila
     from voila.static_file_handler import MultiStaticFileHandler
 
     from .static import add_transforms, static_version

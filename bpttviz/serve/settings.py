@@ -3,11 +3,11 @@
 ``bpttviz serve`` and ``bpttviz slides`` run Voila on its own (:func:`voila_argv`);
 each JupyterHub user's Jupyter server runs it as a server extension
 (:mod:`bpttviz.hub`). Both get :func:`voila_settings`: sources stripped and
-tracebacks hidden; idle kernels culled,
-since a closed tab does not end its kernel (voila#1458) and the culler is what
-frees it; and the notebook executor's waits raised, so that a busy server is
-slow rather than broken. ``bpttviz serve`` also leaves out the lab extensions no
-page uses (:data:`UNUSED_EXTENSIONS`, in :func:`voila_config`).
+tracebacks hidden; idle kernels culled, since a closed tab does not end its kernel
+(voila#1458) and the culler is what frees it; and the notebook executor's waits
+raised, so that a busy server is slow rather than broken. ``bpttviz serve`` also
+leaves out the lab extensions no page uses (:data:`UNUSED_EXTENSIONS`, in
+:func:`voila_config`).
 
 Pages are served with bpttviz's page template :data:`TEMPLATE` (found in
 :func:`template_root`), which extends Voila's ``lab`` with a watchdog on lesson
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from .pools import pool_config
 
-__all__ = ["CULL_INTERVAL", "CULL_IDLE_TIMEOUT", "EXECUTOR_TIMEOUTS", "UNUSED_EXTENSIONS", "TEMPLATE",
-           "template_root", "voila_settings", "voila_argv", "voila_config"]
+__all__ = ["CULL_INTERVAL", "CULL_IDLE_TIMEOUT", "EXECUTOR_TIMEOUTS", "UNUSED_EXTENSIONS",
+           "TEMPLATE", "template_root", "voila_settings", "voila_argv", "voila_config"]
 
 #: Check for idle kernels every half minute; end those idle for two minutes with no tab
 #: connected (all side by side: :mod:`bpttviz.serve.pools`), so a closed tab's kernel ends
