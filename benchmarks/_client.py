@@ -28,6 +28,7 @@ import asyncio
 import json
 import re
 import time
+import urllib.error
 import urllib.request
 import uuid
 from datetime import datetime, timezone
@@ -303,6 +304,85 @@ def step_values(state, n):
 def fetch(url, timeout=STEP_TIMEOUT * 2):
     with urllib.request.urlopen(url, timeout=timeout) as r:
         return r.read().decode("utf-8", "replace")
+
+
+class ClassFull(Exception):
+    """The server said the class is full (HTTP 503, or a page saying so)."""
+
+
+#: How the server words a full class (the page of ``bpttviz serve --max-students``).
+FULL_WORDS = "class is full"
+
+
+def fetch_page(url, timeout=STEP_TIMEOUT * 2):
+    """A lesson page's HTML, as :func:`fetch`; raises :class:`ClassFull` for the page a full
+    server answers (503, or its words), so that a benchmark counts it apart from failures."""
+    try:
+        html = fetch(url, timeout)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 503:
+            raise ClassFull(exc.read().decode("utf-8", "replace")[:200]) from None
+        raise
+    if FULL_WORDS in html.lower() and "kernelId" not in html:
+        raise ClassFull(html[:200])
+    return html
+
+
+#: Connections a browser opens to one host over HTTP/1.1 (Chromium's limit).
+BROWSER_CONNECTIONS = 6
+
+
+def fetch_files(base, paths, connections=BROWSER_CONNECTIONS, timeout=STEP_TIMEOUT,
+                encoding="gzip, deflate"):
+    """GET every path of ``paths`` from ``base`` as a browser with an empty cache does: over
+    ``connections`` kept-alive connections at once, accepting ``encoding``. Returns ``(bytes received
+    (headers and bodies as sent), failures, seconds)``; a failure is ``"<status> <path>"``."""
+    import http.client
+    import queue
+    import threading
+    import urllib.parse
+
+    host = urllib.parse.urlsplit(base)
+    todo = queue.SimpleQueue()
+    for path in paths:
+        todo.put(path)
+    received, failures = [0], []
+    lock = threading.Lock()
+
+    def worker():
+        conn = http.client.HTTPConnection(host.hostname, host.port, timeout=timeout)
+        try:
+            while True:
+                try:
+                    path = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    conn.request("GET", path, headers={"Accept-Encoding": encoding})
+                    r = conn.getresponse()
+                    body = r.read()
+                    size = len(body) + sum(len(k) + len(v) + 4 for k, v in r.getheaders())
+                    ok = r.status == 200
+                except (OSError, http.client.HTTPException) as exc:
+                    conn.close()
+                    conn = http.client.HTTPConnection(host.hostname, host.port,
+                                                      timeout=timeout)
+                    size, ok, r = 0, False, type("R", (), {"status": type(exc).__name__})
+                with lock:
+                    received[0] += size
+                    if not ok:
+                        failures.append(f"{r.status} {path}")
+        finally:
+            conn.close()
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=worker, daemon=True)
+               for _ in range(min(connections, max(1, len(paths))))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return received[0], failures, time.perf_counter() - t0
 
 
 def kernel_id_of(html):

@@ -9,7 +9,10 @@
   (``[role=slider]``), and the Play widget's buttons are icons without names.
   No widget option reaches those elements, so a small script names them: a
   slider's handle after its label (which carries the unit, e.g. "T (steps)"),
-  an icon-only button after its icon or its tooltip. It runs again whenever
+  an icon-only button after its icon or its tooltip. It hides every button's
+  icon from assistive technology (``aria-hidden``): the icon font's glyph is
+  a private-use character, which a screen reader would otherwise read as part
+  of the name ("\\uf04b Train" for Train). It runs again whenever
   the page's widgets change (a ``MutationObserver``), in any page that shows
   a lesson: Voilà's and JupyterLab's alike, as both render an HTML widget's
   markup unchanged.
@@ -51,6 +54,9 @@ ACCESS_SCRIPT = r"""(function () {
           name(r, text + ', value'); });
       });
     document.querySelectorAll('.bpttviz-app button').forEach(function (b) {
+      // An icon is a private-use glyph of the icon font: out of the button's name.
+      b.querySelectorAll('i, .fa').forEach(function (i) {
+        if (i.getAttribute('aria-hidden') !== 'true') i.setAttribute('aria-hidden', 'true'); });
       if (b.textContent.trim()) return;
       var icon = b.querySelector('i');
       var known = icon && Object.keys(ICONS).find(function (c) {

@@ -6,6 +6,8 @@
   JupyterHub user's server), and the page template;
 - :mod:`~bpttviz.serve.pools`: kernels kept ready for a class, idle kernels culled;
 - :mod:`~bpttviz.serve.server`: one Voila server of the lessons in this process;
+- :mod:`~bpttviz.serve.static`: the files a page fetches, compressed and cached as
+  their URLs allow;
 - :mod:`~bpttviz.serve.slides`: the lecture deck cut from the lessons (reveal.js);
 - :mod:`~bpttviz.serve.classview`: the class view (``--class``): the class's answers to the
   guided steps for the lecturer, pacing and reveal;

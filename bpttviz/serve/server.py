@@ -92,19 +92,36 @@ def serve_lessons(notebooks, *, host="127.0.0.1", port=8866, open_browser=False,
 
 def launch_voila(argv, config=None, handlers=()) -> None:
     """Run Voila with ``argv`` and ``config`` (a ``traitlets.config.Config``) until it is
-    stopped, as ``Voila.launch_instance`` does, its log without the trust warning.
+    stopped, as ``Voila.launch_instance`` does, its log without the trust warning, its static
+    files compressed and cached (:mod:`bpttviz.serve.static`).
 
     ``handlers`` are more tornado routes ``(pattern, handler, kwargs)``, matched before
     Voila's own (the class view's).
     """
+    from jupyter_server.utils import url_path_join
     from voila.app import Voila
+    from voila.static_file_handler import MultiStaticFileHandler
 
-    if handlers:
-        class Voila(Voila):             # noqa: F811 (Voila's application, with more routes)
-            def init_handlers(self):
-                return list(handlers) + super().init_handlers()
+    from .static import add_transforms, static_version
 
-    app = Voila.instance(config=config)
+    class LessonsVoila(Voila):
+        """Voila with the routes ``handlers`` first, its static files compressed and cached."""
+
+        def init_handlers(self):
+            # Voila.start calls this once its Tornado application exists, before it listens.
+            add_transforms(self.app)
+            # Voila's scripts also under a path naming their content's hash, which the page
+            # template gives the page as its static URL (resources.static_version): then they
+            # can be cached as immutable. Before Voila's own handlers, which would match too.
+            resources = self.config.VoilaConfiguration.resources
+            resources = dict(resources) if isinstance(resources, dict) else {}
+            resources["static_version"] = static_version(self.static_paths)
+            self.config.VoilaConfiguration.resources = resources
+            versioned = (url_path_join(self.server_url, r"/voila/static/v-[0-9a-f]+/(.*)"),
+                         MultiStaticFileHandler, {"paths": self.static_paths})
+            return list(handlers) + [versioned] + super().init_handlers()
+
+    app = LessonsVoila.instance(config=config)
     app.initialize(argv)
     # The contents manager logs through the application's logger (its parent's).
     app.log.addFilter(_WithoutTrustWarnings())

@@ -5,7 +5,9 @@ each JupyterHub user's Jupyter server runs it as a server extension
 (:mod:`bpttviz.hub`). Both get :func:`voila_settings`: sources stripped and
 tracebacks hidden; idle kernels culled, since a closed tab does not end its kernel
 (voila#1458) and the culler is what frees it; and the notebook executor's waits
-raised, so that a busy server is slow rather than broken.
+raised, so that a busy server is slow rather than broken. ``bpttviz serve`` also
+leaves out the lab extensions no page uses (:data:`UNUSED_EXTENSIONS`, in
+:func:`voila_config`).
 
 Pages are served with bpttviz's page template :data:`TEMPLATE` (found in
 :func:`template_root`), which extends Voila's ``lab`` with a watchdog on lesson
@@ -21,8 +23,8 @@ from pathlib import Path
 
 from .pools import pool_config
 
-__all__ = ["CULL_INTERVAL", "CULL_IDLE_TIMEOUT", "EXECUTOR_TIMEOUTS", "TEMPLATE",
-           "template_root", "voila_settings", "voila_argv", "voila_config"]
+__all__ = ["CULL_INTERVAL", "CULL_IDLE_TIMEOUT", "EXECUTOR_TIMEOUTS", "UNUSED_EXTENSIONS",
+           "TEMPLATE", "template_root", "voila_settings", "voila_argv", "voila_config"]
 
 #: Check for idle kernels every half minute; end those idle for two minutes with no tab
 #: connected (all side by side: :mod:`bpttviz.serve.pools`), so a closed tab's kernel ends
@@ -34,6 +36,10 @@ CULL_IDLE_TIMEOUT = 120
 #: out, and the page comes without its app. A cell's own run is not limited (``timeout``
 #: stays None): under preheating the last cell waits for its page to be asked for.
 EXECUTOR_TIMEOUTS = {"iopub_timeout": 120, "startup_timeout": 180}
+#: Lab extensions installed beside Voila that no lesson page uses, left out of the pages (each
+#: costs a page its requests): jupyterlab_pygments colours code, and the pages show none
+#: (sources stripped, no code in the narrative).
+UNUSED_EXTENSIONS = ("jupyterlab_pygments",)
 #: The page template shipped with bpttviz (``share/voila/templates/bpttviz``).
 TEMPLATE = "bpttviz"
 
@@ -90,7 +96,8 @@ def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False, pools
 
 def voila_config(pools=None):
     """Voila's configuration that its command line cannot carry, a ``traitlets.config.Config``
-    to give the application beside :func:`voila_argv`.
+    to give the application beside :func:`voila_argv`: the lab extensions no page uses
+    (:data:`UNUSED_EXTENSIONS`) left out, and the pools.
 
     The pools of :func:`voila_argv` (``VoilaKernelManager.kernel_pools_config``) are a dict of
     dicts: on the command line traitlets 5 takes a dict only as ``key=value`` items, whose
@@ -100,6 +107,10 @@ def voila_config(pools=None):
     from traitlets.config import Config
 
     config = Config()
+    # A list as configuration, not on the command line: there traitlets takes a list only as
+    # repeated items, and a Jupyter server (JupyterHub's) passes Voila's settings on as
+    # strings that fail to validate as a list, and every page with them.
+    config.VoilaConfiguration.extension_denylist = list(UNUSED_EXTENSIONS)
     if pools:
         config.VoilaKernelManager.kernel_pools_config = pool_config(pools)
     return config
