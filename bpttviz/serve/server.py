@@ -15,7 +15,8 @@ import logging
 import os
 import socket
 
-from .pools import install_kernel_managers, pool_memory_note
+from .pools import (available_memory_mb, default_max_students, install_kernel_managers,
+                    pool_memory_note)
 from .settings import template_root, voila_argv, voila_config
 
 __all__ = ["port_problem", "serve_lessons", "launch_voila"]
@@ -59,12 +60,14 @@ def port_problem(host: str, port: int) -> str | None:
     return None
 
 
-def serve_lessons(notebooks, *, host="127.0.0.1", port=8866, open_browser=False, pools=None,
-                  extra=()) -> None:
+def serve_lessons(notebooks, *, host="127.0.0.1", port=8866, open_browser=False, students=None,
+                  max_students=None, extra=()) -> None:
     """Serve the lessons in the folder ``notebooks`` with Voila until it is stopped.
 
-    ``pools`` maps lesson names to the kernels to keep ready for each
-    (:func:`bpttviz.serve.pools.class_pools`); ``extra`` are more Voila arguments.
+    ``students`` kernels are kept warm for the class (:mod:`bpttviz.serve.warm`); at most
+    ``max_students`` lesson pages have a kernel at once (None: as many as the memory
+    available holds, :func:`bpttviz.serve.pools.default_max_students`; 0: no limit).
+    ``extra`` are more Voila arguments.
     """
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         [str(template_root())] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep)
@@ -75,11 +78,14 @@ def serve_lessons(notebooks, *, host="127.0.0.1", port=8866, open_browser=False,
     os.environ.setdefault("JUPYTER_WIDGETS_ECHO", "0")
     print(f"Serving the lessons in {notebooks} at "
           f"http://{host}:{port}/voila/render/index.ipynb", flush=True)
-    install_kernel_managers()
-    if pools:
-        print(pool_memory_note(pools), flush=True)
-    launch_voila(voila_argv(notebooks, host, port, open_browser, pools, extra),
-                 voila_config(pools))
+    available = available_memory_mb()
+    default = max_students is None
+    if default:
+        max_students = default_max_students(available, students or 0)
+    print(pool_memory_note(students, max_students or None, available, default), flush=True)
+    install_kernel_managers(warm=students or 0, max_students=max_students or None)
+    launch_voila(voila_argv(notebooks, host, port, open_browser, extra),
+                 voila_config(max_students or None))
 
 
 def launch_voila(argv, config=None) -> None:
