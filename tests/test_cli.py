@@ -250,3 +250,35 @@ def test_only_the_trust_warning_is_left_out_of_the_log():
     assert not keep(record(UNTRUSTED, "03_truncated_bptt.ipynb"))
     assert keep(record("Notebook %s is not valid", "x.ipynb"))
     assert keep(record("Kernel started: %s", "abc"))
+
+
+def test_past_max_students_a_lesson_page_is_the_class_full_page_and_it_retries(tmp_path):
+    """HTTP level: with --max-students 1, a second lesson page gets 503 and a readable page
+    that tries again by itself and offers Retry; the landing page is still served."""
+    import urllib.error
+    import urllib.request
+
+    from bpttviz.serve import served
+
+    def get(url):
+        try:
+            with urllib.request.urlopen(url, timeout=180) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
+
+    log = tmp_path / "serve.log"
+    with served(extra_args=["--max-students", "1"], log=log, start_timeout=180) as server:
+        lesson = server.url + "/voila/render/03_truncated_bptt.ipynb"
+        assert get(lesson)[0] == 200
+        status, html = get(lesson + "?k2=25")
+        assert get(server.url + "/voila/render/index.ipynb")[0] == 200
+        text = log.read_text()
+    assert status == 503
+    assert "The class is full; try again in a minute." in html
+    assert 'class="bpttviz-retry" href=""' in html and ">Retry</a>" in html
+    assert "window.location.reload()" in html and 'http-equiv="refresh"' in html
+    assert "30 + Math.floor(Math.random() * 31)" in html          # 30-60 s, spread out
+    assert "http" not in html.replace('http-equiv', '')         # nothing fetched from outside
+    assert "At most 1 student at once (--max-students)" in text
+    assert text.count("Kernel started") == 2                    # the lesson and the landing page

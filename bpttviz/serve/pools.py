@@ -144,7 +144,8 @@ def pool_memory_note(students: int | None, max_students: int | None,
     else:
         how = (f"from {available_mb / 1024:.1f} GB available, {KERNEL_MB} MB per student"
                if default else "--max-students")
-        parts.append(f"At most {max_students} students at once ({how}); past it a new page "
+        plural = "s" if max_students != 1 else ""
+        parts.append(f"At most {max_students} student{plural} at once ({how}); past it a new page "
                      f"says the class is full.")
     return " ".join(parts)
 
