@@ -32,6 +32,8 @@ CULL_IDLE_TIMEOUT = 120
 #: out, and the page comes without its app. A cell's own run is not limited (``timeout``
 #: stays None): on a loaded server a lesson's first computation may take long.
 EXECUTOR_TIMEOUTS = {"iopub_timeout": 120, "startup_timeout": 180}
+#: The kernel websocket connection of every page: a limit on the rate of widget changes.
+RATE_LIMITED = "bpttviz.serve.ratelimit.RateLimitedConnection"
 #: The page template shipped with bpttviz (``share/voila/templates/bpttviz``).
 TEMPLATE = "bpttviz"
 
@@ -76,6 +78,8 @@ def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False, extra
         # Kernels talk over Unix sockets, not TCP ports: kernels started at once can draw
         # the same free port, and the one that loses it dies with its page.
         argv.append("--KernelManager.transport=ipc")
+    # Widget changes from a page are limited per connection (bpttviz.serve.ratelimit).
+    argv.append(f"--Voila.kernel_websocket_connection_class={RATE_LIMITED}")
     if not open_browser:
         argv.append("--no-browser")
     return argv + list(extra)
