@@ -57,6 +57,9 @@ def voila_settings(*, extension: bool = False) -> list:
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
         "--MappingKernelManager.cull_connected=False",
+        # A kernel that died (killed, out of memory) is removed, not restarted: a restarted
+        # kernel has none of its page's widgets, and the page says it stopped and offers Retry.
+        "--KernelRestarter.restart_limit=0",
     ] + [f"--VoilaExecutor.{k}={v}" for k, v in EXECUTOR_TIMEOUTS.items()]
 
 

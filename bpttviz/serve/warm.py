@@ -25,14 +25,14 @@ per pool ahead and binds each kernel to a lesson).
   (:func:`bpttviz.serve.pools.refill_decision`), so replacements never compete
   with arriving students.
 * **Never culled, never handed out dead.** The idle culler skips warm kernels
-  (they wait by design); a warm kernel found dead, or restarted by the
-  restarter (its imports are gone), is dropped and ended.
+  (they wait by design); a warm kernel that died is dropped (and one found
+  dead when a page asks is never handed out).
 
 Beside the pool, the manager counts the kernels in use by pages (the landing
-page's does not count) for :func:`class_full_hook`, and ends a page's kernel
-that the restarter brought back after it died: that kernel has none of the
-page's widgets, so the page says its kernel stopped and offers Retry, which
-gets a fresh kernel.
+page's does not count) for :func:`class_full_hook`. A page's kernel that dies
+is not restarted (a restarted kernel has none of the page's widgets) but
+removed, so the page's watchdog hears it is gone, says so and offers Retry,
+which gets a fresh kernel.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ class WarmKernels:
         try:
             kernel_id = await super().start_kernel(path=self.warm_path)
             await self.run_code(kernel_id, PRELUDE)
-            self.add_restart_callback(kernel_id, lambda: self._restarted(kernel_id), "restart")
+            self.add_restart_callback(kernel_id, lambda: self._died(kernel_id), "dead")
         except Exception as exc:
             self.log.warning("bpttviz: a warm kernel failed to start (%s); it is not kept", exc)
             if kernel_id is not None and kernel_id in self:
@@ -200,15 +200,15 @@ class WarmKernels:
             client.stop_channels()
 
     # -- kernels that died ----------------------------------------------------------------
-    def _restarted(self, kernel_id):
-        """The restarter brought back a kernel that died: it has lost its imports (warm) or
-        its page's widgets (in use), so it is ended; its page says so and offers Retry."""
+    def _died(self, kernel_id):
+        """A kernel died (killed, out of memory). The server is told not to restart it
+        (``KernelRestarter.restart_limit=0``: a restarted kernel has lost its imports, or its
+        page's widgets) and removes it; here it leaves the pool and the class."""
         was = "warm" if kernel_id in self.warm else "page's"
         if kernel_id in self.warm:
             self.warm.remove(kernel_id)
         self.pages.discard(kernel_id)
-        self.log.warning("bpttviz: a %s kernel died (%s); it is ended", was, kernel_id)
-        asyncio.ensure_future(self._end(kernel_id))
+        self.log.warning("bpttviz: a %s kernel died (%s); it is dropped", was, kernel_id)
 
     async def _end(self, kernel_id):
         try:
@@ -253,7 +253,7 @@ class WarmKernels:
         if kernel_id is None:
             kernel_id = await super().start_kernel(kernel_name=kernel_name, path=path, env=env,
                                                    **kwargs)
-            self.add_restart_callback(kernel_id, lambda: self._restarted(kernel_id), "restart")
+            self.add_restart_callback(kernel_id, lambda: self._died(kernel_id), "dead")
         self.pages.add(kernel_id)
         return kernel_id
 
