@@ -3,6 +3,8 @@ change of each widget kept, the rest dropped, counted and told to the page's app
 
 import asyncio
 import json
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -10,17 +12,8 @@ from bpttviz.serve import ratelimit
 from bpttviz.serve.ratelimit import V1, TokenBucket, widget_update
 
 pytest.importorskip("jupyter_server")
-
-
-def pack(channel, parts):
-    """One message in the v1 kernel websocket framing."""
-    ch = channel.encode()
-    offsets = [8 * (1 + 1 + len(parts) + 1)]
-    offsets.append(offsets[-1] + len(ch))
-    for p in parts:
-        offsets.append(offsets[-1] + len(p))
-    head = len(offsets).to_bytes(8, "little") + b"".join(o.to_bytes(8, "little") for o in offsets)
-    return head + ch + b"".join(parts)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from _client import pack  # the v1 framing, as the benchmarks' pages speak it
 
 
 def message(msg_type, content, channel="shell"):
@@ -137,11 +130,7 @@ def test_a_burst_over_the_websocket_is_limited_and_the_app_says_so(tmp_path):
     """A real server: a client that does not wait sends 300 changes of lesson 3's slider back
     to back; the kernel gets the burst and the newest, and the app's notice says the rest
     were dropped."""
-    import sys
-    from pathlib import Path
-
     websockets = pytest.importorskip("websockets")
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     from _client import PROTOCOL, Kernel, fetch, kernel_id_of, step_values, websocket_url
 
     from bpttviz.serve import served

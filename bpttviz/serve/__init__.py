@@ -20,12 +20,13 @@ from .notebooks import LANDING, copy_lessons, lesson_names, lessons_dir, page_na
 from .pools import (KERNEL_MB, KERNEL_WAITING_MB, REFILL_HEAT_S, REFILL_INTERVAL_S,
                     REFILL_MAX_BUSY, REFILL_QUIET_S, SERVER_MB, ConcurrentCulling,
                     available_memory_mb, class_size, cpu_busy_sampler, default_max_students,
-                    install_kernel_managers, parse_lessons, pool_memory_note, refill_decision)
+                    parse_lessons, pool_memory_note, refill_decision)
 from .process import Server, ServerFailed, free_port, running, served
 from .server import launch_voila, port_problem, serve_lessons
 from .settings import (CULL_IDLE_TIMEOUT, CULL_INTERVAL, EXECUTOR_TIMEOUTS, TEMPLATE,
                        template_root, voila_argv, voila_config, voila_settings)
 from .slides import build_decks, serve_slides, slides_argv, slides_config
+from .warm import install_kernel_managers
 
 __all__ = [
     "LANDING", "lessons_dir", "page_names", "lesson_names", "copy_lessons",

@@ -19,7 +19,8 @@ Kernels that students used are culled like any other (warm kernels are not), and
 all idle kernels are ended side by side rather than one after another
 (:class:`ConcurrentCulling`), so a closed tab's kernel ends within
 ``cull_idle_timeout + cull_interval`` seconds and the time of one shutdown.
-:func:`install_kernel_managers` mixes both into the kernel manager class Voila builds.
+:func:`bpttviz.serve.warm.install_kernel_managers` mixes both into the kernel manager
+class Voila builds.
 """
 
 from __future__ import annotations
@@ -28,10 +29,8 @@ import asyncio
 import difflib
 import os
 
-from ..upstream.voila_server import wrap_kernel_manager_factory
-
 __all__ = ["parse_lessons", "class_size", "refill_decision", "cpu_busy_sampler",
-           "install_kernel_managers", "ConcurrentCulling", "KERNEL_MB", "KERNEL_WAITING_MB",
+           "ConcurrentCulling", "KERNEL_MB", "KERNEL_WAITING_MB",
            "SERVER_MB", "available_memory_mb", "default_max_students", "pool_memory_note",
            "REFILL_QUIET_S", "REFILL_MAX_BUSY", "REFILL_INTERVAL_S", "REFILL_HEAT_S"]
 
@@ -226,28 +225,3 @@ class ConcurrentCulling:
                                    kernel_id, exc)
 
         await asyncio.gather(*(one(k) for k in self.list_kernel_ids()))
-
-
-def install_kernel_managers(warm: int = 0, warm_path: str = "", max_students=None):
-    """Make Voila's kernel managers keep ``warm`` kernels warm, refuse pages past
-    ``max_students``, and cull concurrently.
-
-    Wraps Voila's kernel manager factory in this process (call it before
-    ``Voila.launch_instance``): every kernel manager is a
-    :class:`~bpttviz.serve.warm.WarmKernels` (``warm`` 0: no pool) culling idle kernels
-    concurrently (:class:`ConcurrentCulling`). ``warm_path`` is the lessons' folder (an API
-    path, "" for the server's root).
-    """
-    from .warm import WarmKernels
-
-    def wrap(original):
-        def factory(base_class, preheat_kernel, default_pool_size, page_config_hook=None):
-            cls = original(base_class, preheat_kernel, default_pool_size,
-                           page_config_hook=page_config_hook)
-            return type("BpttvizKernelManager", (WarmKernels, ConcurrentCulling, cls),
-                        {"warm_target": int(warm), "warm_path": warm_path,
-                         "max_students": max_students})
-
-        return factory
-
-    wrap_kernel_manager_factory(wrap)

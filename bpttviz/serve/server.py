@@ -15,9 +15,9 @@ import logging
 import os
 import socket
 
-from .pools import (available_memory_mb, default_max_students, install_kernel_managers,
-                    pool_memory_note)
+from .pools import available_memory_mb, default_max_students, pool_memory_note
 from .settings import template_root, voila_argv, voila_config
+from .warm import install_kernel_managers
 
 __all__ = ["port_problem", "serve_lessons", "launch_voila"]
 

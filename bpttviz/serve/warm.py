@@ -43,11 +43,13 @@ import math
 import sys
 import time
 
+from ..upstream.voila_server import wrap_kernel_manager_factory
 from .notebooks import LANDING
-from .pools import REFILL_HEAT_S, REFILL_INTERVAL_S, cpu_busy_sampler, refill_decision
+from .pools import (REFILL_HEAT_S, REFILL_INTERVAL_S, ConcurrentCulling, cpu_busy_sampler,
+                    refill_decision)
 
 __all__ = ["WarmKernels", "HEAT_AT_ONCE", "PRELUDE", "REQUEST_KEYS", "request_code",
-           "class_full_hook", "CLASS_FULL", "ADMIT_S"]
+           "class_full_hook", "CLASS_FULL", "ADMIT_S", "install_kernel_managers"]
 
 #: Kernels heated at the same time: two cores, two kernels.
 HEAT_AT_ONCE = 2
@@ -297,3 +299,26 @@ def class_full_hook(handler, notebook=None, cwd=None):
         raise HTTPError(503, CLASS_FULL)
     manager.admitted.append(time.monotonic())
     return None
+
+
+def install_kernel_managers(warm: int = 0, warm_path: str = "", max_students=None):
+    """Make Voila's kernel managers keep ``warm`` kernels warm, refuse pages past
+    ``max_students``, and cull concurrently.
+
+    Wraps Voila's kernel manager factory in this process (call it before
+    ``Voila.launch_instance``): every kernel manager is a
+    :class:`~bpttviz.serve.warm.WarmKernels` (``warm`` 0: no pool) culling idle kernels
+    concurrently (:class:`ConcurrentCulling`). ``warm_path`` is the lessons' folder (an API
+    path, "" for the server's root).
+    """
+    def wrap(original):
+        def factory(base_class, preheat_kernel, default_pool_size, page_config_hook=None):
+            cls = original(base_class, preheat_kernel, default_pool_size,
+                           page_config_hook=page_config_hook)
+            return type("BpttvizKernelManager", (WarmKernels, ConcurrentCulling, cls),
+                        {"warm_target": int(warm), "warm_path": warm_path,
+                         "max_students": max_students})
+
+        return factory
+
+    wrap_kernel_manager_factory(wrap)

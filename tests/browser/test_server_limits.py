@@ -9,7 +9,6 @@ server keeps some.
 import json
 import os
 import signal
-import time
 
 import pytest
 
