@@ -66,3 +66,43 @@ def test_a_killed_kernels_page_says_so_and_retry_gets_a_fresh_kernel(warm, page)
     page.wait_for_timeout(6000)                   # a poll or more: the new kernel is alive
     assert page.query_selector(PROBLEM) is None
     assert "kernel died" in log.read_text()
+
+
+def test_changes_sent_too_fast_are_dropped_and_the_page_says_so(warm, page):
+    """A client that does not wait (here a second connection to the page's kernel, as a
+    script would) floods the slider; the page shows the app's notice."""
+    import asyncio
+    import sys
+    import threading
+    from pathlib import Path
+
+    websockets = pytest.importorskip("websockets")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from _client import PROTOCOL, Kernel, step_values, websocket_url
+
+    url, _ = warm
+    page.goto(f"{url}/voila/render/03_truncated_bptt.ipynb")
+    page.wait_for_selector(".bpttviz-app")
+    assert page.inner_text(".bpttviz-rate-notice").strip() == ""
+    kernel = kernel_id(page)
+
+    async def flood():
+        async with websockets.connect(websocket_url(url, kernel), subprotocols=[PROTOCOL],
+                                      max_size=None) as ws:
+            client = Kernel(ws)
+            reader = asyncio.ensure_future(client.read())
+            slider, state = await client.open_widgets("bpttviz-control-k2")
+            for v in step_values(state, 300):
+                await client.set_value(slider, v)
+            await asyncio.sleep(3)
+            reader.cancel()
+
+    done = threading.Thread(target=lambda: asyncio.run(flood()))
+    done.start()
+    page.wait_for_function("() => /changes from this page were dropped/.test("
+                           "document.querySelector('.bpttviz-rate-notice').innerText)",
+                           timeout=60_000)
+    done.join(60)
+    text = page.inner_text(".bpttviz-rate-notice")
+    assert "the page sent them faster than the server takes them" in text
+    assert page.query_selector(PROBLEM) is None
