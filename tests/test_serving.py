@@ -106,6 +106,9 @@ def test_serve_uses_the_page_template_and_patient_executor_waits_and_no_preheati
     assert not [a for a in argv if a.startswith("--VoilaExecutor.timeout")]   # cells unlimited
     if os.name == "posix":             # no two kernels started at once can draw one port
         assert "--KernelManager.transport=ipc" in argv
+    assert "--KernelRestarter.restart_limit=0" in argv          # a dead kernel is removed
+    assert "--Voila.kernel_websocket_connection_class=" \
+        "bpttviz.serve.ratelimit.RateLimitedConnection" in argv
 
 
 def test_the_class_full_page_goes_through_voilas_public_prelaunch_hook_only_with_a_limit():

@@ -57,9 +57,6 @@ def voila_settings(*, extension: bool = False) -> list:
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
         "--MappingKernelManager.cull_connected=False",
-        # A kernel that died (killed, out of memory) is removed, not restarted: a restarted
-        # kernel has none of its page's widgets, and the page says it stopped and offers Retry.
-        "--KernelRestarter.restart_limit=0",
     ] + [f"--VoilaExecutor.{k}={v}" for k, v in EXECUTOR_TIMEOUTS.items()]
 
 
@@ -81,6 +78,10 @@ def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False, extra
         # Kernels talk over Unix sockets, not TCP ports: kernels started at once can draw
         # the same free port, and the one that loses it dies with its page.
         argv.append("--KernelManager.transport=ipc")
+    # A kernel that died (killed, out of memory) is removed, not restarted: a restarted kernel
+    # has none of its page's widgets, and the page says it stopped and offers Retry. (Not in
+    # voila_settings: a hub user's server also runs JupyterLab, whose kernels restart.)
+    argv.append("--KernelRestarter.restart_limit=0")
     # Widget changes from a page are limited per connection (bpttviz.serve.ratelimit).
     argv.append(f"--Voila.kernel_websocket_connection_class={RATE_LIMITED}")
     if not open_browser:
