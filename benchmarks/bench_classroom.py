@@ -138,7 +138,7 @@ def server_cpu(pid):
 @contextlib.contextmanager
 def serving(args):
     """``bpttviz serve`` on a free port of 127.0.0.1, logging to ``--log``; with ``--pool``
-    its kernels preheated. Yields its :class:`bpttviz.serve.Server` once the pool is heated;
+    its kernels kept warm. Yields its :class:`bpttviz.serve.Server` once the pool is heated;
     ends the server and its kernels afterwards."""
     from bpttviz.serve import served
 
@@ -151,14 +151,11 @@ def serving(args):
 
 
 def wait_heated(server, args, limit=300):
-    """Wait until every pool is filled and the kernels' notebooks have run (CPU quiet)."""
-    from bpttviz.serve import split_students
-
+    """Wait until the warm kernels are heated (the server says "ready for N students") and
+    the CPU is quiet."""
     t0 = time.monotonic()
-    pools = [nb for nb, n in split_students(args.students, args.lesson_list).items() if n > 0]
     while time.monotonic() - t0 < limit:
-        text = server.log.read_text()
-        if all(f"Kernel pool of {nb}.ipynb is filled" in text for nb in pools):
+        if "ready for " in server.log.read_text():
             break
         time.sleep(1)
     last = cpu_seconds(server.pid)
