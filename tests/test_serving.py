@@ -453,7 +453,7 @@ def test_warm_kernels_are_not_culled_and_a_dead_one_is_never_handed_out():
     assert m.culled == [taken] and taken not in ("k1", "k2")      # a page's kernel: culled
 
 
-def test_the_landing_page_never_takes_a_warm_kernel_nor_counts():
+def test_the_landing_page_and_other_kernel_specs_never_take_a_warm_kernel():
     import asyncio
 
     async def scenario():
@@ -462,10 +462,12 @@ def test_the_landing_page_never_takes_a_warm_kernel_nor_counts():
             await asyncio.sleep(0.01)
         env = dict(PAGE, SCRIPT_NAME="/voila/render/index.ipynb")
         await m.start_kernel("python3", path="", env=env)
+
+        await m.start_kernel("julia-1.10", path="", env=dict(PAGE))     # not our kernel spec
         return m
 
     m = asyncio.run(scenario())
-    assert m.warm == ["k1"] and m.in_use() == 0
+    assert m.warm == ["k1"] and m.in_use() == 1 and m.started_for_pages == 2
 
 
 def test_past_max_students_a_lesson_page_gets_503_and_the_landing_page_passes():

@@ -242,7 +242,10 @@ class WarmKernels:
         self.last_page = time.monotonic()
         if self.admitted:
             self.admitted.pop(0)                 # this page's place becomes its kernel
-        kernel_id = await self._take() if self.warm_target > 0 else None
+        # Warm kernels are of the default kernel spec (python3); a notebook asking for another
+        # gets its own.
+        ours = kernel_name in (None, getattr(self, "default_kernel_name", "python3"))
+        kernel_id = await self._take() if self.warm_target > 0 and ours else None
         if kernel_id is not None:
             try:
                 cwd = self.cwd_for_path(path) if path is not None else None
