@@ -119,7 +119,8 @@ class WarmKernels:
     async def _first_heat(self, n: int):
         """Bring the pool to ``n`` warm kernels, :data:`HEAT_AT_ONCE` at a time, then refill."""
         t0 = time.monotonic()
-        _say(f"heating {n} kernels for the class, {HEAT_AT_ONCE} at a time...")
+        _say(f"heating {n} kernel{'s' if n != 1 else ''} for the class, {HEAT_AT_ONCE} at a "
+             f"time...")
         started = 0
         while started < n:
             if self.heating >= HEAT_AT_ONCE:
@@ -130,9 +131,11 @@ class WarmKernels:
         while self.heating:
             await asyncio.sleep(0.1)
         took = time.monotonic() - t0
-        _say(f"ready for {n} student{'s' if n != 1 else ''} ({len(self.warm)} kernels warm, {n - len(self.warm)} "
-             f"already taken; heating took {took:.0f} s, {took * HEAT_AT_ONCE / n:.1f} s "
-             f"per kernel)")
+        # wall time of one kernel, HEAT_AT_ONCE heating side by side
+        each = took * HEAT_AT_ONCE / n
+        _say(f"ready for {n} student{'s' if n != 1 else ''} ({len(self.warm)} kernels warm, "
+             f"{self.heated - len(self.warm)} already taken; heating took {took:.0f} s, "
+             f"{each:.1f} s per kernel)")
         await self._refill_loop()
 
     def _spawn(self, progress=None):
