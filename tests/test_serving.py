@@ -317,7 +317,7 @@ def test_a_preheated_kernel_has_its_figures_before_the_page_and_they_are_a_cold_
         assert fig.spec == cold.figures[name].spec, name
 
 
-# --- warm kernels ----------------------------------------------------------------------------------
+# --- warm kernels ---------------------------------------------------------------------------------
 
 class FakeKernels:
     """Just what :class:`WarmKernels` uses of jupyter_server's kernel manager: kernels that
