@@ -490,8 +490,14 @@ def test_past_max_students_a_lesson_page_gets_503_and_the_landing_page_passes():
             class_full_hook(handler())
         assert err.value.status_code == 503 and err.value.log_message == CLASS_FULL
         class_full_hook(handler("/voila/render/index.ipynb"))
-        kernel_id = await m.start_kernel("python3", path="", env=dict(PAGE))
-        await m.start_kernel("python3", path="", env=dict(PAGE))
+        # while the two kernels start, the two places stay taken
+        starting = [asyncio.ensure_future(m.start_kernel("python3", path="", env=dict(PAGE)))
+                    for _ in range(2)]
+        await asyncio.sleep(0.01)
+        assert m.in_use() == 2
+        with pytest.raises(HTTPError):
+            class_full_hook(handler())
+        kernel_id, _ = await asyncio.gather(*starting)
         assert m.in_use() == 2
         await m.shutdown_kernel(kernel_id)             # a student left (culled)
         class_full_hook(handler())                     # room again

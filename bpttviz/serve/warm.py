@@ -243,8 +243,6 @@ class WarmKernels:
             return await super().start_kernel(kernel_name=kernel_name, path=path, env=env,
                                               **kwargs)
         self.last_page = time.monotonic()
-        if self.admitted:
-            self.admitted.pop(0)                 # this page's place becomes its kernel
         # Warm kernels are of the default kernel spec (python3); a notebook asking for another
         # gets its own.
         ours = kernel_name in (None, getattr(self, "default_kernel_name", "python3"))
@@ -263,6 +261,8 @@ class WarmKernels:
                                                    **kwargs)
             self.add_restart_callback(kernel_id, lambda: self._died(kernel_id), "dead")
         self.pages.add(kernel_id)
+        if self.admitted:                        # this page's place is now its kernel
+            self.admitted.pop(0)
         return kernel_id
 
     async def _take(self):
