@@ -453,7 +453,7 @@ def test_warm_kernels_are_not_culled_and_a_dead_one_is_never_handed_out():
     assert m.culled == [taken] and taken not in ("k1", "k2")      # a page's kernel: culled
 
 
-def test_the_landing_page_and_other_kernel_specs_never_take_a_warm_kernel():
+def test_landing_pages_share_a_kernel_and_other_kernel_specs_never_take_a_warm_one():
     import asyncio
 
     async def scenario():
@@ -461,13 +461,17 @@ def test_the_landing_page_and_other_kernel_specs_never_take_a_warm_kernel():
         while len(m.warm) < 1:
             await asyncio.sleep(0.01)
         env = dict(PAGE, SCRIPT_NAME="/voila/render/index.ipynb")
-        await m.start_kernel("python3", path="", env=env)
+        landing = await asyncio.gather(*(m.start_kernel("python3", path="", env=env)
+                                         for _ in range(3)))
+        assert len(set(landing)) == 1 and landing[0] != "k1"    # one kernel shared, not warm
+        m.kernels[landing[0]] = False                            # died (or culled)
+        assert await m.start_kernel("python3", path="", env=env) != landing[0]
 
         await m.start_kernel("julia-1.10", path="", env=dict(PAGE))     # not our kernel spec
         return m
 
     m = asyncio.run(scenario())
-    assert m.warm == ["k1"] and m.in_use() == 1 and m.started_for_pages == 2
+    assert m.warm == ["k1"] and m.in_use() == 1 and m.started_for_pages == 3
 
 
 def test_past_max_students_a_lesson_page_gets_503_and_the_landing_page_passes():

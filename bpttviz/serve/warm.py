@@ -29,7 +29,8 @@ per pool ahead and binds each kernel to a lesson).
   dead when a page asks is never handed out).
 
 Beside the pool, the manager counts the kernels in use by pages (the landing
-page's does not count) for :func:`class_full_hook`. A page's kernel that dies
+page's does not count: every landing page shares one kernel, as it has no
+code) for :func:`class_full_hook`. A page's kernel that dies
 is not restarted (a restarted kernel has none of the page's widgets) but
 removed, so the page's watchdog hears it is gone, says so and offers Retry,
 which gets a fresh kernel.
@@ -108,6 +109,8 @@ class WarmKernels:
         self.admitted = []          # monotonic times of pages let in whose kernel is starting
         self.heated = 0             # kernels heated since the server started
         self.last_page = -math.inf
+        self._landing = None        # the kernel every landing page shares
+        self._landing_lock = asyncio.Lock()
         self._last_heat = -math.inf
         self._busy = cpu_busy_sampler()
         self._tasks = []
@@ -238,7 +241,9 @@ class WarmKernels:
 
     async def start_kernel(self, kernel_name=None, path=None, env=None, **kwargs):
         """A kernel for a page: a warm one given the page's request, else a new one."""
-        page = env is not None and env.get("VOILA_PREHEAT") == "False" and not is_landing(env)
+        if env is not None and env.get("VOILA_PREHEAT") == "False" and is_landing(env):
+            return await self._landing_kernel(kernel_name, path, env, **kwargs)
+        page = env is not None and env.get("VOILA_PREHEAT") == "False"
         if not page:
             return await super().start_kernel(kernel_name=kernel_name, path=path, env=env,
                                               **kwargs)
@@ -264,6 +269,22 @@ class WarmKernels:
         if self.admitted:                        # this page's place is now its kernel
             self.admitted.pop(0)
         return kernel_id
+
+    async def _landing_kernel(self, kernel_name, path, env, **kwargs):
+        """The landing page's kernel: one shared by every landing page.
+
+        The landing page has no code and no widgets, but Voila starts a kernel for each page:
+        a class opening the landing page at once would start as many kernels at once (the
+        storm the warm kernels avoid). One kernel serves them all; once culled (idle, no tab
+        connected) or dead, the next landing page starts another.
+        """
+        async with self._landing_lock:
+            kernel_id = self._landing
+            if kernel_id is None or not await self._alive(kernel_id):
+                kernel_id = await super().start_kernel(kernel_name=kernel_name, path=path,
+                                                       env=env, **kwargs)
+                self._landing = kernel_id
+            return kernel_id
 
     async def _take(self):
         """A warm kernel now; else the next to become warm if one heating is not promised to

@@ -106,3 +106,16 @@ def test_changes_sent_too_fast_are_dropped_and_the_page_says_so(warm, page):
     text = page.inner_text(".bpttviz-rate-notice")
     assert "the page sent them faster than the server takes them" in text
     assert page.query_selector(PROBLEM) is None
+
+
+def test_landing_pages_share_one_kernel_and_each_shows_its_links(warm, page):
+    """A class opening the landing page at once starts one kernel, not one each."""
+    url, log = warm
+    other = page.context.new_page()
+    for p in (page, other):
+        p.goto(f"{url}/voila/render/index.ipynb")
+    for p in (page, other):
+        p.wait_for_selector("a[href*='03_truncated_bptt.ipynb']")
+    assert kernel_id(page) == kernel_id(other)
+    page.wait_for_timeout(1000)
+    assert not page.js_errors
