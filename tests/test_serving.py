@@ -507,3 +507,36 @@ def test_past_max_students_a_lesson_page_gets_503_and_the_landing_page_passes():
         class_full_hook(handler())                     # room again
 
     asyncio.run(scenario())
+
+
+def test_page_templates_are_compiled_once_per_process_and_again_when_edited(monkeypatch):
+    nbconvert = pytest.importorskip("nbconvert")
+    from jinja2 import DictLoader, Environment
+
+    from bpttviz.upstream import nbconvert_templates as nt
+
+    monkeypatch.setattr(nbconvert.exporters.templateexporter.TemplateExporter,
+                        "_create_environment",
+                        nbconvert.exporters.templateexporter.TemplateExporter._create_environment)
+    nt.share_compiled_templates()
+    nt.share_compiled_templates()                       # twice is once
+    env = nbconvert.HTMLExporter().environment
+    assert env.bytecode_cache is nt.SHARED
+    cache = nt.SharedBytecode()
+    compiled = []
+
+    def environment(source, **options):
+        e = Environment(loader=DictLoader({"page.html": source}), bytecode_cache=cache,
+                        **options)
+        real = e._compile
+        e._compile = lambda *a: compiled.append(1) or real(*a)
+        return e
+
+    for _ in range(3):                                  # three pages, one compilation
+        assert environment("Hello {{ name }}").get_template("page.html").render(name="a") == \
+            "Hello a"
+    assert len(compiled) == 1
+    assert environment("Bye {{ name }}").get_template("page.html").render(name="a") == "Bye a"
+    assert len(compiled) == 2                           # edited: compiled anew
+    environment("Bye {{ name }}", enable_async=True).get_template("page.html")
+    assert len(compiled) == 3                           # other options: compiled anew

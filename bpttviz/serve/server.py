@@ -84,6 +84,9 @@ def serve_lessons(notebooks, *, host="127.0.0.1", port=8866, open_browser=False,
         max_students = default_max_students(available, students or 0)
     print(pool_memory_note(students, max_students or None, available, default), flush=True)
     install_kernel_managers(warm=students or 0, max_students=max_students or None)
+    from ..upstream.nbconvert_templates import share_compiled_templates
+
+    share_compiled_templates()        # each page's templates compiled once, not per page
     launch_voila(voila_argv(notebooks, host, port, open_browser, extra),
                  voila_config(max_students or None))
 
