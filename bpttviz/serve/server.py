@@ -84,9 +84,6 @@ def serve_lessons(notebooks, *, host="127.0.0.1", port=8866, open_browser=False,
         max_students = default_max_students(available, students or 0)
     print(pool_memory_note(students, max_students or None, available, default), flush=True)
     install_kernel_managers(warm=students or 0, max_students=max_students or None)
-    from ..upstream.nbconvert_templates import share_compiled_templates
-
-    share_compiled_templates()        # each page's templates compiled once, not per page
     launch_voila(voila_argv(notebooks, host, port, open_browser, extra),
                  voila_config(max_students or None))
 
@@ -96,6 +93,9 @@ def launch_voila(argv, config=None) -> None:
     stopped, as ``Voila.launch_instance`` does, its log without the trust warning."""
     from voila.app import Voila
 
+    from ..upstream.nbconvert_templates import share_compiled_templates
+
+    share_compiled_templates()        # each page's templates compiled once, not per page
     app = Voila.instance(config=config)
     app.initialize(argv)
     # The contents manager logs through the application's logger (its parent's).
