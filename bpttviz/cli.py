@@ -162,7 +162,7 @@ messages in the page, and the kernel of a closed tab ends within three minutes.
 
 For a class, --students N keeps N kernels warm (started, bpttviz imported)
 before the students arrive, two at a time; any lesson may use any warm kernel,
-whatever the --lessons named. Plan for 160 MB of memory per student and about
+whatever the --lessons named. Plan for 120 MB of memory per student and about
 a second of heating per kernel: start the server a minute before the class.
 At most --max-students pages have a kernel at once (by default what the memory
 holds, stated at start-up); past it a new page says the class is full.""",
