@@ -12,10 +12,11 @@ lessons as a lecture deck through Voila's reveal.js template: each lesson's
 narrative as slides and its app live on a slide (:mod:`bpttviz.serve.slides`).
 
 ``bpttviz serve --students 30 --lessons 02_vanishing_exploding,03_truncated_bptt``
-keeps that many kernels of those lessons started and executed before the
-class arrives (:mod:`bpttviz.serve.pools`: how they are shared out and refilled),
-and says how much memory they take; without ``--lessons``, every lesson gets
-its share.
+keeps 30 kernels warm before the class arrives, any of them for any lesson
+(:mod:`bpttviz.serve.warm`; ``--lessons`` is checked against the lessons
+served), and says how much memory they take. ``--max-students N`` bounds the
+kernels in use (by default, what the memory available holds): past it a new
+page says the class is full.
 
 Every lesson page is served with bpttviz's page template (Voila's ``lab``
 page plus a watchdog: a lesson whose app does not appear says so and offers
@@ -43,7 +44,7 @@ import textwrap
 from pathlib import Path
 
 from .hub import hub_config_text
-from .serve import (class_pools, copy_lessons, lesson_names, lessons_dir, port_problem,
+from .serve import (class_size, copy_lessons, lesson_names, lessons_dir, port_problem,
                     serve_lessons, serve_slides)
 from .serve.classview import class_options
 
@@ -78,13 +79,17 @@ def _serve(args) -> int:
     notebooks = _notebooks("serve", args)
     if notebooks is None:
         return 2
-    pools = None
+    students = None
     if args.students is not None or args.lessons is not None:
         try:
-            pools = class_pools(args.students, args.lessons, lesson_names(notebooks))
+            students = class_size(args.students, args.lessons, lesson_names(notebooks))
         except ValueError as exc:
             print(f"bpttviz serve: {exc}", file=sys.stderr)
             return 2
+    if args.max_students is not None and not 0 <= args.max_students <= 10_000:
+        print(f"bpttviz serve: The '--max-students' option must be a whole number in the range "
+              f"[0, 10000] (0: no limit). Got {args.max_students} instead.", file=sys.stderr)
+        return 2
     class_view = None
     if args.class_view:
         try:
@@ -98,7 +103,8 @@ def _serve(args) -> int:
     if not _can_serve("serve", args):
         return 2
     serve_lessons(notebooks, host=args.host, port=args.port, open_browser=args.open,
-                  pools=pools, extra=args.voila_arg, class_view=class_view)
+                  students=students, max_students=args.max_students, extra=args.voila_arg,
+                  class_view=class_view)
     return 0
 
 
@@ -170,10 +176,12 @@ Serve the lessons with Voila, a web page each, linked from the landing page
 http://HOST:PORT/voila/render/index.ipynb. Sources are hidden, errors show as
 messages in the page, and the kernel of a closed tab ends within three minutes.
 
-For a class, --students N keeps N kernels started and their lessons run before
-the students arrive, shared out evenly between the --lessons named, or between
-every lesson without --lessons. Plan for 160 MB of memory and about a second of
-heating per kernel: start the server a minute or two before the class.""",
+For a class, --students N keeps N kernels warm (started, bpttviz imported)
+before the students arrive, two at a time; any lesson may use any warm kernel,
+whatever the --lessons named. Plan for 120 MB of memory per student and about
+a second of heating per kernel: start the server a minute before the class.
+At most --max-students pages have a kernel at once (by default what the memory
+holds, stated at start-up); past it a new page says the class is full.""",
     "slides": """\
 Serve the lessons as reveal.js lecture decks through Voila: each lesson's
 narrative cut into slides at its headings, its app live on a slide of its own.
@@ -195,7 +203,7 @@ examples:
   bpttviz serve
       the lessons at http://127.0.0.1:8866/voila/render/index.ipynb
   bpttviz serve --host 0.0.0.0 --students 30
-      a classroom: 30 kernels kept ready, shared between the lessons
+      a classroom: 30 kernels kept warm, for any lesson
   bpttviz lessons my-lessons
       copy the notebooks into my-lessons/ to edit them in JupyterLab
   bpttviz slides
@@ -208,9 +216,9 @@ examples:
       the lessons at http://127.0.0.1:8866/voila/render/index.ipynb
   bpttviz serve --host 0.0.0.0 --port 8866 --students 30 \\
       --lessons 02_vanishing_exploding,03_truncated_bptt
-      a class of 30 on two lessons: 15 kernels kept ready for each
-  bpttviz serve --students 14
-      14 kernels kept ready, shared between every lesson
+      a class of 30 on two lessons: 30 kernels kept warm, any for either
+  bpttviz serve --students 30 --max-students 40
+      30 kernels kept warm; a 41st page at once says the class is full
   bpttviz serve --notebooks my-lessons
       copies made with 'bpttviz lessons my-lessons', edited
   bpttviz serve --host 0.0.0.0 --students 30 --class
@@ -275,12 +283,16 @@ def main(argv=None) -> int:
     serve = _parser(sub, "serve", help="serve the lessons with Voila")
     _server_options(serve)
     serve.add_argument("--students", type=int, default=None, metavar="N",
-                       help="keep N kernels (1 to 500) started and run before the class "
-                            "arrives, shared out evenly between the --lessons, or between "
-                            "every lesson without --lessons")
+                       help="keep N kernels (1 to 500) warm before the class arrives; any "
+                            "lesson may use any of them")
     serve.add_argument("--lessons", default=None, metavar="NAME,NAME",
-                       help="the lessons to keep ready for --students, by notebook name, e.g. "
-                            "02_vanishing_exploding,03_truncated_bptt (default: every lesson)")
+                       help="the lessons the class will open, by notebook name, e.g. "
+                            "02_vanishing_exploding,03_truncated_bptt, checked against those "
+                            "served (with --students; the warm kernels serve any lesson)")
+    serve.add_argument("--max-students", type=int, default=None, metavar="N",
+                       help="at most N lesson pages with a kernel at once; past it a new page "
+                            "says the class is full and retries (default: what the memory "
+                            "available holds; 0: no limit)")
     serve.add_argument("--class", dest="class_view", action="store_true",
                        help="the class view: the lecturer's page of the class's answers to the "
                             "guided steps, with pacing and reveal; its address (with a token) "

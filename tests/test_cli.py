@@ -119,12 +119,14 @@ def test_help_describes_the_command_and_shows_examples_in_plain_text(command):
     assert "``" not in text and ":mod:" not in text and ":func:" not in text   # no reST
 
 
-def test_serve_help_says_students_alone_means_every_lesson():
+def test_serve_help_says_any_lesson_may_use_any_warm_kernel_and_how_big_a_class_is():
     text = " ".join(_help("serve")[1].split())          # as read, not as wrapped
-    assert "or between every lesson without --lessons" in text
-    assert "--lessons NAME,NAME the lessons to keep ready for --students" in text
-    assert "(default: every lesson)" in text
-    assert "bpttviz serve --students 14" in text and "03_truncated_bptt" in text
+    assert "any lesson may use any warm kernel" in text
+    assert "--lessons NAME,NAME the lessons the class will open" in text
+    assert "the warm kernels serve any lesson" in text
+    assert "--max-students N at most N lesson pages with a kernel at once" in text
+    assert "the class is full" in text
+    assert "bpttviz serve --students 30 --max-students 40" in text and "03_truncated_bptt" in text
 
 
 @pytest.mark.parametrize("command", [["serve"], ["slides"], ["hub-config"]])
@@ -150,7 +152,7 @@ def test_ports_1_to_65535_are_accepted(good):
 
 @pytest.fixture
 def served_pools(monkeypatch):
-    """The pools ``bpttviz serve`` would start Voila with (Voila itself not started)."""
+    """What ``bpttviz serve`` would start Voila with (Voila itself not started)."""
     import bpttviz.cli
 
     seen = []
@@ -158,22 +160,25 @@ def served_pools(monkeypatch):
     return seen
 
 
-def test_students_without_lessons_share_the_kernels_between_every_lesson(served_pools):
-    from bpttviz.serve import free_port, lesson_names, split_students
-
-    assert cli_main(["serve", "--port", str(free_port()), "--students", "14"]) == 0
-    assert served_pools[0]["pools"] == split_students(14, lesson_names())
-    assert sorted(served_pools[0]["pools"]) == lesson_names() and len(lesson_names()) >= 7
-
-
-def test_students_with_lessons_share_them_between_the_lessons_named(served_pools):
+def test_students_keep_that_many_kernels_warm_with_or_without_lessons(served_pools):
     from bpttviz.serve import free_port
 
+    assert cli_main(["serve", "--port", str(free_port()), "--students", "14"]) == 0
+    assert served_pools[0]["students"] == 14
     assert cli_main(["serve", "--port", str(free_port()), "--students", "30", "--lessons",
                      "02_vanishing_exploding,03_truncated_bptt"]) == 0
-    assert served_pools[0]["pools"] == {"02_vanishing_exploding": 15, "03_truncated_bptt": 15}
+    assert served_pools[1]["students"] == 30
     assert cli_main(["serve", "--port", str(free_port())]) == 0          # no class: no pool
-    assert served_pools[1]["pools"] is None
+    assert served_pools[2]["students"] is None and served_pools[2]["max_students"] is None
+    assert cli_main(["serve", "--port", str(free_port()), "--max-students", "40"]) == 0
+    assert served_pools[3]["max_students"] == 40
+
+
+def test_a_bad_max_students_is_refused_in_one_line(served_pools, capsys):
+    assert cli_main(["serve", "--port", "1", "--max-students", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'--max-students'" in err and "Got -1" in err
+    assert not served_pools
 
 
 @pytest.mark.parametrize("typed, meant", [
@@ -209,21 +214,26 @@ def test_two_mistyped_lessons_get_a_guess_each():
 
 # --- the lecturer's console ---------------------------------------------------------------------
 
-def test_a_class_server_prints_no_deprecation_or_trust_warning(tmp_path):
-    """The lecturer's console while a pool heats and a page without a pool is served."""
+def test_a_class_server_heats_a_few_at_a_time_says_ready_and_prints_no_warning(tmp_path):
+    """The lecturer's console while the warm kernels heat and a page is served."""
+    import re
     import urllib.request
 
     from bpttviz.serve import served
 
     log = tmp_path / "serve.log"
-    with served(extra_args=["--students", "1", "--lessons", "03_truncated_bptt"], log=log,
-                ready_line="Kernel pool of 03_truncated_bptt.ipynb is filled with 1 kernel",
-                start_timeout=180) as server:
+    with served(extra_args=["--students", "3", "--lessons", "03_truncated_bptt",
+                            "--max-students", "10"], log=log,
+                ready_line="ready for 3 students", start_timeout=180) as server:
         with urllib.request.urlopen(server.url + "/voila/render/index.ipynb", timeout=180) as r:
             assert r.status == 200
         text = log.read_text()           # while it serves (its kernels' ends are not asked)
-    assert "Keeping 1 kernels ready (03_truncated_bptt: 1)" in text    # the pool reached Voila
-    assert text.count("Kernel started") >= 2                            # pool + the index page
+    assert "Keeping 3 kernels warm for any lesson" in text
+    assert "At most 10 students at once (--max-students)" in text
+    assert "heating 3 kernels for the class, 2 at a time" in text
+    assert [int(n) for n in re.findall(r"(\d) of 3 kernels warm", text)] == [1, 2, 3]
+    assert re.search(r"ready for 3 students \(3 kernels warm, .* s per kernel\)", text)
+    assert text.count("Kernel started") == 4                          # 3 warm + the index page
     assert "Warning" not in text and "WARNING" not in text and "Traceback" not in text, text
     assert "not trusted" not in text and "deprecated" not in text, text
 
@@ -240,6 +250,38 @@ def test_only_the_trust_warning_is_left_out_of_the_log():
     assert not keep(record(UNTRUSTED, "03_truncated_bptt.ipynb"))
     assert keep(record("Notebook %s is not valid", "x.ipynb"))
     assert keep(record("Kernel started: %s", "abc"))
+
+
+def test_past_max_students_a_lesson_page_is_the_class_full_page_and_it_retries(tmp_path):
+    """HTTP level: with --max-students 1, a second lesson page gets 503 and a readable page
+    that tries again by itself and offers Retry; the landing page is still served."""
+    import urllib.error
+    import urllib.request
+
+    from bpttviz.serve import served
+
+    def get(url):
+        try:
+            with urllib.request.urlopen(url, timeout=180) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
+
+    log = tmp_path / "serve.log"
+    with served(extra_args=["--max-students", "1"], log=log, start_timeout=180) as server:
+        lesson = server.url + "/voila/render/03_truncated_bptt.ipynb"
+        assert get(lesson)[0] == 200
+        status, html = get(lesson + "?k2=25")
+        assert get(server.url + "/voila/render/index.ipynb")[0] == 200
+        text = log.read_text()
+    assert status == 503
+    assert "The class is full; try again in a minute." in html
+    assert 'class="bpttviz-retry" href=""' in html and ">Retry</a>" in html
+    assert "window.location.reload()" in html and 'http-equiv="refresh"' in html
+    assert "30 + Math.floor(Math.random() * 31)" in html          # 30-60 s, spread out
+    assert "http" not in html.replace('http-equiv', '')         # nothing fetched from outside
+    assert "At most 1 student at once (--max-students)" in text
+    assert text.count("Kernel started") == 2                    # the lesson and the landing page
 
 
 # --- the class view ----------------------------------------------------------------------------

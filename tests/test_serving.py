@@ -1,5 +1,6 @@
-"""Serving a class: the options a lecturer gives, the kernels kept ready and when they are
-refilled, Voila's arguments, the page template, and the query string reaching a preheated app."""
+"""Serving a class: the options a lecturer gives, the kernels kept warm and when they are
+refilled, the class's size, Voila's arguments, the page template, and a page's request
+reaching an app (in a warm kernel, or in one preheated by Voila)."""
 
 import json
 import os
@@ -42,28 +43,34 @@ def test_lessons_are_checked_against_those_served():
         serving.parse_lessons("", LESSONS)
 
 
-def test_students_are_shared_out_evenly_the_first_lessons_one_more():
-    assert serving.split_students(30, ["a", "b", "c"]) == {"a": 10, "b": 10, "c": 10}
-    assert serving.split_students(31, ["a", "b", "c"]) == {"a": 11, "b": 10, "c": 10}
-    assert serving.split_students(2, ["a", "b", "c"]) == {"a": 1, "b": 1, "c": 0}
-    assert sum(serving.split_students(60, LESSONS).values()) == 60
+def test_the_class_size_is_the_number_of_students_whatever_the_lessons():
+    assert serving.class_size(30, "02_vanishing_exploding,03_truncated_bptt", LESSONS) == 30
+    assert serving.class_size(7, None, LESSONS) == 7
+    with pytest.raises(ValueError, match="'--students N' too"):
+        serving.class_size(None, "03_truncated_bptt", LESSONS)
 
 
 @pytest.mark.parametrize("bad", [0, -3, 501, True, 2.5, "30"])
 def test_a_bad_number_of_students_is_refused_naming_the_option_and_range(bad):
     with pytest.raises(ValueError, match=r"'--students'.*\[1, 500\]\. Got"):
-        serving.split_students(bad, ["a"])
+        serving.class_size(bad, None, LESSONS)
 
 
-def test_only_the_named_lessons_are_preheated():
-    config = serving.pool_config({"02_vanishing_exploding": 2, "03_truncated_bptt": 0})
-    assert config == {"default": {"pool_size": 0}, "02_vanishing_exploding.ipynb": {"pool_size": 2}}
-
-
-def test_the_pool_memory_is_stated():
-    note = serving.pool_memory_note({"a": 20, "b": 10})
-    assert f"30 x {serving.KERNEL_MB} MB" in note
-    assert f"{30 * serving.KERNEL_MB / 1024:.1f} GB" in note and "a: 20, b: 10" in note
+def test_the_class_is_sized_to_the_memory_and_the_note_says_so():
+    mb = serving.KERNEL_MB
+    room = 10 * 1024
+    fits = serving.default_max_students(room, warm=0)
+    assert fits == int((room - 1024 - serving.SERVER_MB) // mb)
+    # warm kernels waiting take their share
+    assert serving.default_max_students(room, warm=30) < fits
+    assert serving.default_max_students(100, warm=0) == 1          # one always fits
+    assert serving.default_max_students(None) is None              # unknown: no limit
+    note = serving.pool_memory_note(30, fits, room, default=True)
+    assert "Keeping 30 kernels warm for any lesson" in note
+    assert f"At most {fits} students at once (from 10.0 GB available, {mb} MB per student)" \
+        in note and "class is full" in note
+    assert "(--max-students)" in serving.pool_memory_note(None, 12, room, default=False)
+    assert "No limit" in serving.pool_memory_note(None, None, None, default=True)
 
 
 @pytest.mark.parametrize("args, words", [
@@ -89,7 +96,7 @@ def test_a_server_that_exits_first_is_reported_with_its_output(tmp_path):
 
 # --- Voila's arguments ---------------------------------------------------------------------------
 
-def test_serve_uses_the_page_template_and_patient_executor_waits_without_a_pool():
+def test_serve_uses_the_page_template_and_patient_executor_waits_and_no_preheating():
     argv = voila_argv("notebooks", "127.0.0.1", 9999)
     assert "--template=bpttviz" in argv
     for key, value in EXECUTOR_TIMEOUTS.items():
@@ -99,20 +106,18 @@ def test_serve_uses_the_page_template_and_patient_executor_waits_without_a_pool(
     assert not [a for a in argv if a.startswith("--VoilaExecutor.timeout")]   # cells unlimited
     if os.name == "posix":             # no two kernels started at once can draw one port
         assert "--KernelManager.transport=ipc" in argv
+    assert "--KernelRestarter.restart_limit=0" in argv          # a dead kernel is removed
+    assert "--Voila.kernel_websocket_connection_class=" \
+        "bpttviz.serve.ratelimit.RateLimitedConnection" in argv
 
 
-def test_serve_with_a_class_preheats_the_named_lessons_and_passes_extra_arguments_last():
-    pools = {"02_vanishing_exploding": 15, "03_truncated_bptt": 15}
-    argv = voila_argv("notebooks", "127.0.0.1", 9999, pools=pools,
-                      extra=["--VoilaExecutor.iopub_timeout=5"])
-    assert "--preheat_kernel=True" in argv
+def test_the_class_full_page_goes_through_voilas_public_prelaunch_hook_only_with_a_limit():
+    from bpttviz.serve.warm import class_full_hook
+
+    argv = voila_argv("notebooks", "127.0.0.1", 9999, extra=["--VoilaExecutor.iopub_timeout=5"])
     assert argv[-1] == "--VoilaExecutor.iopub_timeout=5"
-    # The pools, a dict of dicts, go as configuration: traitlets deprecates them on the
-    # command line (tests/test_cli.py reads the server's log for the warning).
-    assert not [a for a in argv if "kernel_pools_config" in a]
-    config = serving.voila_config(pools)
-    assert config.VoilaKernelManager.kernel_pools_config == serving.pool_config(pools)
-    assert "VoilaKernelManager" not in serving.voila_config(None)
+    assert serving.voila_config(12).VoilaConfiguration.prelaunch_hook is class_full_hook
+    assert "VoilaConfiguration" not in serving.voila_config(None)
 
 
 def test_the_page_template_ships_with_the_package_and_extends_lab():
@@ -138,7 +143,7 @@ def test_every_lesson_asks_for_the_watchdog_and_follows_its_request():
 
 # --- refilling the pool --------------------------------------------------------------------------
 
-def test_refill_waits_for_a_quiet_server_and_adds_to_the_emptiest_pool_one_at_a_time():
+def test_refill_waits_for_a_quiet_server_and_adds_one_kernel_at_a_time():
     quiet = serving.REFILL_QUIET_S
     busy_ok = serving.REFILL_MAX_BUSY / 2
     missing = {"a.ipynb": 2, "b.ipynb": 5, "c.ipynb": 0}
@@ -159,22 +164,20 @@ def test_cpu_busy_sampler_gives_a_fraction():
     assert 0.0 <= sample() <= 1.0
 
 
-def test_the_kernel_managers_cull_side_by_side_and_pools_only_with_preheating(monkeypatch):
+def test_the_kernel_managers_keep_warm_kernels_and_cull_side_by_side(monkeypatch):
     voila_app = pytest.importorskip("voila.app")
     from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 
     monkeypatch.setattr(voila_app, "voila_kernel_manager_factory",
                         voila_app.voila_kernel_manager_factory)
-    serving.install_kernel_managers()
-    serving.install_kernel_managers()                   # twice is once
+    serving.install_kernel_managers(warm=3, max_students=9)
+    serving.install_kernel_managers(warm=4, max_students=9)      # again: the last one counts
     factory = voila_app.voila_kernel_manager_factory
-    pooled = factory(AsyncMappingKernelManager, True, 0)
-    names = [c.__name__ for c in pooled.__mro__]
-    assert names[:4] == ["ClassroomKernelManager", "ClassroomPools", "ConcurrentCulling",
-                         "VoilaKernelManager"]
-    plain = factory(AsyncMappingKernelManager, False, 0)
-    names = [c.__name__ for c in plain.__mro__]
-    assert "ClassroomPools" not in names and names[1] == "ConcurrentCulling"
+    cls = factory(AsyncMappingKernelManager, False, 0)
+    names = [c.__name__ for c in cls.__mro__]
+    assert names[:3] == ["BpttvizKernelManager", "WarmKernels", "ConcurrentCulling"]
+    assert "VoilaKernelManager" not in names             # Voila's preheating is not used
+    assert (cls.warm_target, cls.max_students) == (4, 9)
 
 
 def test_idle_kernels_are_culled_side_by_side():
@@ -314,49 +317,226 @@ def test_a_preheated_kernel_has_its_figures_before_the_page_and_they_are_a_cold_
         assert fig.spec == cold.figures[name].spec, name
 
 
-def test_a_pool_kernel_that_failed_while_heating_is_never_handed_out():
-    import asyncio
+# --- warm kernels ---------------------------------------------------------------------------------
+
+class FakeKernels:
+    """Just what :class:`WarmKernels` uses of jupyter_server's kernel manager: kernels that
+    take ``start_s`` seconds to start, can be killed, and record the code they run."""
+
     import logging
+    log = logging.getLogger("test")
+    start_s = 0.05
 
-    Pools = serving.ClassroomPools
+    def __init__(self, **kwargs):
+        self.kernels, self.ran, self.culled, self.ended, self.callbacks = {}, {}, [], [], {}
+        self.started_for_pages = 0
 
-    class Base:
-        log = logging.getLogger("test")
+    async def start_kernel(self, kernel_name=None, path=None, env=None, **kwargs):
+        import asyncio
 
-        def get_pool_size(self, notebook_name):
-            return len(self._pools.get(notebook_name, []))
+        await asyncio.sleep(self.start_s)
+        kernel_id = f"k{len(self.kernels) + len(self.ended) + 1}"
+        self.kernels[kernel_id] = True
+        self.started_for_pages += env is not None
+        return kernel_id
 
-        def __contains__(self, kernel_id):
-            return kernel_id in self.alive
+    def __contains__(self, kernel_id):
+        return kernel_id in self.kernels
 
-    class Manager(Pools, Base):
-        def __init__(self):           # only what the purge reads
-            self.alive = {"good", "failed-run"}
-            self.ended = []
+    def list_kernel_ids(self):
+        return list(self.kernels)
 
-        async def shutdown_kernel(self, kernel_id, now=False):
-            self.ended.append(kernel_id)
+    def get_kernel(self, kernel_id):
+        alive = self.kernels[kernel_id]
+
+        class Km:
+            async def is_alive(self):
+                return alive
+        return Km()
+
+    def add_restart_callback(self, kernel_id, callback, event="restart"):
+        self.callbacks[kernel_id] = callback
+
+    async def shutdown_kernel(self, kernel_id, now=False):
+        self.kernels.pop(kernel_id)
+        self.ended.append(kernel_id)
+
+    async def cull_kernel_if_idle(self, kernel_id):
+        self.culled.append(kernel_id)
+
+    def cwd_for_path(self, path):
+        return f"/root/{path}"
+
+    async def run_code(self, kernel_id, code):
+        self.ran.setdefault(kernel_id, []).append(code)
+
+
+def warm_manager(target, max_students=None):
+    from bpttviz.serve.warm import WarmKernels
+
+    return type("Manager", (WarmKernels, FakeKernels),
+                {"warm_target": target, "max_students": max_students, "run_code":
+                 FakeKernels.run_code})()
+
+
+PAGE = {"VOILA_PREHEAT": "False", "QUERY_STRING": "k2=25", "SERVER_NAME": "10.0.0.5",
+        "SCRIPT_NAME": "/voila/render/03_truncated_bptt.ipynb", "HOME": "/not/given"}
+
+
+def test_a_warm_kernel_takes_a_page_with_its_request_and_folder():
+    import asyncio
 
     async def scenario():
-        loop = asyncio.get_running_loop()
-        waiting = loop.create_future()                  # a healthy kernel waits for its page
-        failed = loop.create_future()
-        failed.set_exception(RuntimeError("Kernel died before replying to kernel_info"))
+        m = warm_manager(2)
+        while len(m.warm) < 2:
+            await asyncio.sleep(0.01)
+        kernel_id = await m.start_kernel("python3", path="lessons", env=dict(PAGE))
+        return m, kernel_id
 
-        def item(kernel_id, render):
-            f = loop.create_future()
-            f.set_result({"kernel_id": kernel_id, "task": render, "renderer": None})
-            return f
+    m, kernel_id = asyncio.run(scenario())
+    assert m.ran[kernel_id][0] == serving.warm.PRELUDE             # heated: bpttviz imported
+    code = m.ran[kernel_id][1]
+    namespace = {}
+    os_environ = dict(os.environ)
+    import unittest.mock
+    with unittest.mock.patch("os.chdir") as chdir, unittest.mock.patch.dict(os.environ):
+        exec(code, namespace)
+        assert os.environ["QUERY_STRING"] == "k2=25" and os.environ["SERVER_NAME"] == "10.0.0.5"
+        assert os.environ["VOILA_PREHEAT"] == "False"            # app.follow_request(): no-op
+        assert os.environ.get("HOME") == os_environ.get("HOME")  # only the request's keys
+    chdir.assert_called_once_with("/root/lessons")
+    assert m.started_for_pages == 0 and m.in_use() == 1 and m.warm == ["k2"]
 
-        m = Manager()
-        m._pools = {"a.ipynb": [item("dead", waiting), item("failed-run", failed),
-                                item("good", waiting)]}
-        size = m.get_pool_size("a.ipynb")
-        await asyncio.sleep(0)
-        kept = [t.result()["kernel_id"] for t in m._pools["a.ipynb"]]
-        waiting.cancel()
-        return size, kept, m.ended
 
-    size, kept, ended = asyncio.run(scenario())
-    assert size == 1 and kept == ["good"]
-    assert ended == ["failed-run"]          # a kernel still running is ended, not leaked
+def test_a_page_during_heating_takes_the_next_warm_kernel_and_never_waits_for_nothing():
+    import asyncio
+
+    async def scenario():
+        m = warm_manager(4)
+        m.start_s = 0.2
+        await asyncio.sleep(0.01)                  # heating: two kernels starting, none warm
+        assert m.heating == 2 and not m.warm
+        pages = [asyncio.ensure_future(m.start_kernel("python3", path="", env=dict(PAGE)))
+                 for _ in range(3)]
+        got = await asyncio.gather(*pages)
+        return m, got
+
+    m, got = asyncio.run(scenario())
+    # two pages got the two kernels heating, in order; the third had none promised and
+    # started its own at once (a pool never makes a page wait longer than no pool)
+    assert got[:2] == ["k1", "k2"] and m.started_for_pages == 1
+    assert m.in_use() == 3
+
+
+def test_warm_kernels_are_not_culled_and_a_dead_one_is_never_handed_out():
+    import asyncio
+
+    async def scenario():
+        m = warm_manager(3)
+        while len(m.warm) < 3:
+            await asyncio.sleep(0.01)
+        for kernel_id in list(m.kernels):
+            await m.cull_kernel_if_idle(kernel_id)
+        assert m.culled == []                          # waiting for students, by design
+        m.kernels["k1"] = False                        # killed while waiting
+        m.kernels.pop("k2")                            # died, removed by the server ...
+        m.callbacks["k2"]()                            # ... which tells the pool
+        await asyncio.sleep(0.01)
+        first = await m.start_kernel("python3", path="", env=dict(PAGE))
+        taken = await m.start_kernel("python3", path="", env=dict(PAGE))
+        await m.cull_kernel_if_idle(taken)
+        return m, first, taken
+
+    m, first, taken = asyncio.run(scenario())
+    assert first == "k3" and m.ended == ["k1"]           # found dead when asked: ended
+    assert "k2" not in m.warm
+    assert m.culled == [taken] and taken not in ("k1", "k2")      # a page's kernel: culled
+
+
+def test_landing_pages_share_a_kernel_and_other_kernel_specs_never_take_a_warm_one():
+    import asyncio
+
+    async def scenario():
+        m = warm_manager(1)
+        while len(m.warm) < 1:
+            await asyncio.sleep(0.01)
+        env = dict(PAGE, SCRIPT_NAME="/voila/render/index.ipynb")
+        landing = await asyncio.gather(*(m.start_kernel("python3", path="", env=env)
+                                         for _ in range(3)))
+        assert len(set(landing)) == 1 and landing[0] != "k1"    # one kernel shared, not warm
+        m.kernels[landing[0]] = False                            # died (or culled)
+        assert await m.start_kernel("python3", path="", env=env) != landing[0]
+
+        await m.start_kernel("julia-1.10", path="", env=dict(PAGE))     # not our kernel spec
+        return m
+
+    m = asyncio.run(scenario())
+    assert m.warm == ["k1"] and m.in_use() == 1 and m.started_for_pages == 3
+
+
+def test_past_max_students_a_lesson_page_gets_503_and_the_landing_page_passes():
+    import asyncio
+    from types import SimpleNamespace
+
+    from tornado.web import HTTPError
+
+    from bpttviz.serve.warm import CLASS_FULL, class_full_hook
+
+    async def scenario():
+        m = warm_manager(0, max_students=2)
+
+        def handler(path="/voila/render/03_truncated_bptt.ipynb"):
+            return SimpleNamespace(kernel_manager=m, request=SimpleNamespace(path=path))
+
+        class_full_hook(handler())
+        class_full_hook(handler())          # two pages let in at once, kernels not yet started
+        with pytest.raises(HTTPError) as err:
+            class_full_hook(handler())
+        assert err.value.status_code == 503 and err.value.log_message == CLASS_FULL
+        class_full_hook(handler("/voila/render/index.ipynb"))
+        # while the two kernels start, the two places stay taken
+        starting = [asyncio.ensure_future(m.start_kernel("python3", path="", env=dict(PAGE)))
+                    for _ in range(2)]
+        await asyncio.sleep(0.01)
+        assert m.in_use() == 2
+        with pytest.raises(HTTPError):
+            class_full_hook(handler())
+        kernel_id, _ = await asyncio.gather(*starting)
+        assert m.in_use() == 2
+        await m.shutdown_kernel(kernel_id)             # a student left (culled)
+        class_full_hook(handler())                     # room again
+
+    asyncio.run(scenario())
+
+
+def test_page_templates_are_compiled_once_per_process_and_again_when_edited(monkeypatch):
+    nbconvert = pytest.importorskip("nbconvert")
+    from jinja2 import DictLoader, Environment
+
+    from bpttviz.upstream import nbconvert_templates as nt
+
+    monkeypatch.setattr(nbconvert.exporters.templateexporter.TemplateExporter,
+                        "_create_environment",
+                        nbconvert.exporters.templateexporter.TemplateExporter._create_environment)
+    nt.share_compiled_templates()
+    nt.share_compiled_templates()                       # twice is once
+    env = nbconvert.HTMLExporter().environment
+    assert env.bytecode_cache is nt.SHARED
+    cache = nt.SharedBytecode()
+    compiled = []
+
+    def environment(source, **options):
+        e = Environment(loader=DictLoader({"page.html": source}), bytecode_cache=cache,
+                        **options)
+        real = e._compile
+        e._compile = lambda *a: compiled.append(1) or real(*a)
+        return e
+
+    for _ in range(3):                                  # three pages, one compilation
+        assert environment("Hello {{ name }}").get_template("page.html").render(name="a") == \
+            "Hello a"
+    assert len(compiled) == 1
+    assert environment("Bye {{ name }}").get_template("page.html").render(name="a") == "Bye a"
+    assert len(compiled) == 2                           # edited: compiled anew
+    environment("Bye {{ name }}", enable_async=True).get_template("page.html")
+    assert len(compiled) == 3                           # other options: compiled anew

@@ -148,6 +148,7 @@ class LessonApp:
         for c in self.controls:
             w = c.widget()
             w.add_class(f"bpttviz-control-{c.name}")
+            w.on_rate_limited = self._rate_limited
             self.widgets[c.name] = w
         self.status = widgets.HTML(layout=widgets.Layout(min_height="24px"))
         self.status.add_class("bpttviz-status")
@@ -157,6 +158,8 @@ class LessonApp:
         self.progress.add_class("bpttviz-progress")
         self.message = widgets.HTML()
         self.message.add_class("bpttviz-message")
+        self.rate_notice = widgets.HTML()
+        self.rate_notice.add_class("bpttviz-rate-notice")
         self.notes = widgets.HTML()
         self.notes.add_class("bpttviz-notes")
         self.readout = widgets.HTML()
@@ -569,6 +572,13 @@ class LessonApp:
         return (f'<span style="color:{color};font-size:14px"{number}>'
                 f'{html.escape(text)}</span>')
 
+    def _rate_limited(self, dropped: int):
+        """The server dropped ``dropped`` changes that the page sent too fast: say so."""
+        was = "change from this page was" if dropped == 1 else "changes from this page were"
+        self.rate_notice.value = notice_html(
+            [f"{dropped} {was} dropped: the page sent them faster than the server takes "
+             f"them. The newest value of each control was kept."], "warning")
+
     def _show_error(self, action, exc):
         """Show ``exc`` in the page as "Could not <action>: <message>"."""
         self.last_error = traceback.format_exc()
@@ -653,7 +663,8 @@ class LessonApp:
         side += [self.widgets[c.name] for c in self.controls]
         side += list(self.extra_controls())
         side += [self.teacher.notice, self.projector_toggle]
-        side += [self.status, self.progress, self.message, self.notes, self.readout, self.link]
+        side += [self.status, self.progress, self.message, self.rate_notice, self.notes,
+                 self.readout, self.link]
         side += [self.teacher.panel, self.page_style]
         controls = widgets.VBox(side)
         controls.add_class("bpttviz-controls")

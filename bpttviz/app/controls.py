@@ -168,6 +168,10 @@ class Lockable:
     #: asked for (None when something else was), ``request`` says what else was asked
     #: ("change its disabled, max").
     on_refusal = None
+    #: Called as ``on_rate_limited(dropped)`` when the server says it dropped ``dropped``
+    #: changes of this widget that the page sent faster than it takes them
+    #: (:mod:`bpttviz.serve.ratelimit`).
+    on_rate_limited = None
 
     def lock(self, value):
         """Keep the widget at ``value`` (and disabled) until :meth:`unlock`."""
@@ -197,6 +201,17 @@ class Lockable:
         own = getattr(super(), "_validate_disabled", None)
         value = own(proposal) if own is not None else proposal.value
         return True if self.locked else value
+
+    def _handle_custom_msg(self, content, buffers):
+        if isinstance(content, dict) and content.get("bpttviz") == "rate-limited":
+            if self.on_rate_limited is not None:
+                try:
+                    dropped = max(0, int(content.get("dropped", 0)))
+                except (TypeError, ValueError):
+                    dropped = 0
+                self.on_rate_limited(dropped)
+            return
+        super()._handle_custom_msg(content, buffers)
 
     def set_state(self, sync_data):
         """Apply a state update from the browser (ipywidgets' comm handler calls this) unless

@@ -1,55 +1,48 @@
-"""Serving a class: lessons ready before the students arrive, idle kernels ended side by side.
+"""Serving a class: how many kernels to keep warm, how many students fit, idle kernels ended.
 
-``bpttviz serve --students N --lessons A,B`` keeps ``N`` kernels of the named
-lessons started and executed ahead of time with Voila's kernel preheating
-(``--preheat_kernel``, ``VoilaKernelManager.kernel_pools_config``). Two things
-are added to Voila's own pools:
+``bpttviz serve --students N --lessons A,B`` keeps ``N`` kernels warm before the
+class arrives (:class:`bpttviz.serve.warm.WarmKernels`: started a few at a time,
+``bpttviz.app`` imported, shared by every lesson). ``--lessons`` names the lessons
+the class will open; it is checked against the lessons served (with a "did you
+mean"), but any lesson may use any warm kernel, so a class is not bound to the
+lecturer's guess of who opens what. This module holds what decides:
 
-* **How N is split.** Each student has one lesson open at a time, so the ``N``
-  kernels are shared out evenly between the lessons named (the first lessons
-  get one more when ``N`` does not divide): ``--students 30 --lessons A,B,C``
-  keeps 10 of each; without ``--lessons``, every lesson served gets its share.
-  A class that will open one lesson all at once names only that lesson.
-* **When the pool is refilled.** Voila replaces each kernel a student takes at
-  once (``fill_delay`` later), so the replacements start while the rest of the
-  class's pages connect and compete with them for the processors: pages wait,
-  and a later wave gets pages without their app. Here a kernel taken is
-  replaced later, one kernel at a time, only when the server is quiet: no page
-  asked for in the last :data:`REFILL_QUIET_S` seconds, the processors less
-  than :data:`REFILL_MAX_BUSY` busy, and no other kernel of the pool still
-  starting (:func:`refill_decision`). A pool that ran dry serves the next
-  students as without a pool, with a fresh kernel each.
+* **How many.** :func:`class_size` checks the options; :func:`default_max_students`
+  sizes the class to the memory available, from the measured sizes of the server
+  and of a kernel (:data:`SERVER_MB`, :data:`KERNEL_WAITING_MB`, :data:`KERNEL_MB`),
+  stated at start-up in one line (:func:`pool_memory_note`); past ``--max-students``
+  a new lesson page gets "the class is full" (:func:`bpttviz.serve.warm.class_full_hook`).
+* **When a taken kernel is replaced**: later, one at a time, only when the server is
+  quiet (:func:`refill_decision`), so replacements never compete with arriving students.
 
-Kernels that students used are culled like any other (the culler skips only
-kernels still waiting in the pool), and all idle kernels are ended side by
-side rather than one after another, so a closed tab's kernel ends within
+Kernels that students used are culled like any other (warm kernels are not), and
+all idle kernels are ended side by side rather than one after another
+(:class:`ConcurrentCulling`), so a closed tab's kernel ends within
 ``cull_idle_timeout + cull_interval`` seconds and the time of one shutdown.
-
-The classes :class:`ClassroomPools` and :class:`ConcurrentCulling` are mixed
-into the kernel manager class Voila builds (:func:`install_kernel_managers`).
+:func:`bpttviz.serve.warm.install_kernel_managers` mixes both into the kernel manager
+class Voila builds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import difflib
-import math
 import os
-import time
 
-from ..upstream.voila_server import preheated_pools, wrap_kernel_manager_factory
+__all__ = ["parse_lessons", "class_size", "refill_decision", "cpu_busy_sampler",
+           "ConcurrentCulling", "KERNEL_MB", "KERNEL_WAITING_MB",
+           "SERVER_MB", "available_memory_mb", "default_max_students", "pool_memory_note",
+           "REFILL_QUIET_S", "REFILL_MAX_BUSY", "REFILL_INTERVAL_S", "REFILL_HEAT_S"]
 
-__all__ = ["split_students", "parse_lessons", "class_pools", "pool_config", "refill_decision",
-           "cpu_busy_sampler", "install_kernel_managers", "ClassroomPools", "ConcurrentCulling",
-           "KERNEL_MB", "KERNEL_WAITING_MB", "SERVER_MB", "pool_memory_note", "REFILL_QUIET_S",
-           "REFILL_MAX_BUSY", "REFILL_INTERVAL_S", "REFILL_HEAT_S"]
-
-#: Resident memory to plan for (MB): a lesson kernel waiting in the pool after its first
-#: draw, the same kernel once a student moves its controls (``benchmarks/bench_kernel_start.py``
-#: and ``benchmarks/bench_classroom.py`` measure both), and the server itself.
-KERNEL_WAITING_MB = 120
-KERNEL_MB = 160
+#: Memory to plan for (MB): a warm kernel waiting for a page (``bpttviz.app`` imported:
+#: 68 MB RSS, 49 MB PSS measured), a kernel a student uses (100 students moving sliders
+#: on lessons 2-4: 7.75 GB RSS, 5.1 GB PSS for the server and 100 kernels, about 77 MB RSS
+#: each; planned half as much again, for training and longer sessions), and the server.
+KERNEL_WAITING_MB = 70
+KERNEL_MB = 120
 SERVER_MB = 110
+#: Memory left to the rest of the machine when sizing the class (MB).
+RESERVE_MB = 1024
 #: Refill only when no page was asked for during this many seconds ...
 REFILL_QUIET_S = 20.0
 #: ... and the processors were busy less than this fraction of the time ...
@@ -94,52 +87,67 @@ def _closest(name: str, available) -> str | None:
     return close[0] if close else None
 
 
-def split_students(students: int, lessons) -> dict:
-    """``{lesson: kernels}``: ``students`` shared out evenly, the first lessons one more.
-
-    Raises ``ValueError`` unless ``1 <= students <= 500``.
-    """
-    if isinstance(students, bool) or not isinstance(students, int) or not 1 <= students <= 500:
-        raise ValueError(f"The '--students' option of bpttviz serve must be a whole number in "
-                         f"the range [1, 500]. Got {students!r} instead.")
-    lessons = list(lessons)
-    if not lessons:
-        raise ValueError("The '--students' option of bpttviz serve needs '--lessons' too: "
-                         "the lessons whose kernels to keep ready.")
-    base, extra = divmod(students, len(lessons))
-    return {name: base + (i < extra) for i, name in enumerate(lessons)}
-
-
-def class_pools(students, lessons, available) -> dict:
-    """``{lesson: kernels}`` for ``--students N --lessons A,B``; ``available`` are the lessons
-    served, and all of them share the ``N`` kernels when ``lessons`` is None.
+def class_size(students, lessons, available) -> int:
+    """The warm kernels to keep for ``--students N --lessons A,B``; ``available`` are the
+    lessons served (``lessons`` None: any of them).
 
     Raises ``ValueError`` naming the option when either is wrong, or ``--students`` missing.
     """
-    names = sorted(available) if lessons is None else parse_lessons(lessons, available)
+    if lessons is not None:
+        parse_lessons(lessons, available)
     if students is None:
         raise ValueError("The '--lessons' option of bpttviz serve needs '--students N' too: how "
                          "many kernels to keep ready.")
-    return split_students(students, names)
+    if isinstance(students, bool) or not isinstance(students, int) or not 1 <= students <= 500:
+        raise ValueError(f"The '--students' option of bpttviz serve must be a whole number in "
+                         f"the range [1, 500]. Got {students!r} instead.")
+    return students
 
 
-def pool_config(split: dict) -> dict:
-    """Voila's ``kernel_pools_config``: only the named lessons are preheated."""
-    config = {"default": {"pool_size": 0}}
-    config.update({f"{name}.ipynb": {"pool_size": int(n)} for name, n in split.items() if n > 0})
-    return config
+def available_memory_mb() -> float | None:
+    """Memory the system can give without swapping (MB, ``MemAvailable``), None if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
-def pool_memory_note(split: dict) -> str:
-    """The start-up line that states the pool's memory."""
-    n = sum(split.values())
-    shares = ", ".join(f"{name}: {k}" for name, k in split.items())
-    gb = n * KERNEL_MB / 1024
-    return (f"Keeping {n} kernels ready ({shares}): plan for {n} x {KERNEL_MB} MB = {gb:.1f} GB "
-            f"of memory (a kernel holds about {KERNEL_WAITING_MB} MB while it waits, up to "
-            f"{KERNEL_MB} MB once a student uses it), plus {SERVER_MB} MB for the server and "
-            f"{KERNEL_MB} MB for each student beyond the pool. Heating them takes about "
-            f"{max(15, n)} s on 2 cores: start the server before the class arrives.")
+def default_max_students(available_mb: float | None, warm: int = 0) -> int | None:
+    """How many students fit in ``available_mb`` of memory beside ``warm`` waiting kernels
+    and the server (None when the memory is not known: no limit).
+
+    Each student's kernel is counted at :data:`KERNEL_MB`; :data:`RESERVE_MB` is left
+    to the rest of the machine. At least one student always fits.
+    """
+    if available_mb is None:
+        return None
+    room = available_mb - RESERVE_MB - SERVER_MB - warm * KERNEL_WAITING_MB
+    return max(1, int(room // KERNEL_MB))
+
+
+def pool_memory_note(students: int | None, max_students: int | None,
+                     available_mb: float | None, default: bool) -> str:
+    """The start-up line that states the class's memory and its limit."""
+    n = students or 0
+    parts = []
+    if n:
+        parts.append(f"Keeping {n} kernels warm for any lesson (about {KERNEL_WAITING_MB} MB "
+                     f"each while they wait, {KERNEL_MB} MB once a student uses one); heating "
+                     f"takes about {max(5, n)} s on 2 cores: start the server a minute early.")
+    if max_students is None:
+        parts.append("No limit on students (the memory available is not known); "
+                     "set one with --max-students N.")
+    else:
+        how = (f"from {available_mb / 1024:.1f} GB available, {KERNEL_MB} MB per student"
+               if default else "--max-students")
+        plural = "s" if max_students != 1 else ""
+        parts.append(f"At most {max_students} student{plural} at once ({how}); past it a new page "
+                     f"says the class is full.")
+    return " ".join(parts)
 
 
 def refill_decision(now: float, last_request: float, busy: float, starting: int,
@@ -200,107 +208,6 @@ def cpu_busy_sampler():
     return sample
 
 
-class ClassroomPools:
-    """Refill a preheated pool one kernel at a time, only when the server is quiet.
-
-    Mixed into the class of Voila's preheating kernel manager.
-    """
-
-    def __init__(self, **kwargs):
-        self._targets = {}
-        self._last_request = -math.inf
-        self._last_start = -math.inf
-        self._busy = cpu_busy_sampler()
-        super().__init__(**kwargs)
-        self._refiller = asyncio.get_event_loop().create_task(self._refill_loop())
-
-    def fill_if_needed(self, delay=None, notebook_name=None, extra_kernel_env_variables={},
-                       **kwargs):
-        if delay is None:         # the refill Voila asks for when a kernel is taken: later
-            return None
-        config = self.kernel_pools_config
-        entry = config.get(notebook_name, config.get("default", {}))
-        self._targets[notebook_name] = int(entry.get("pool_size", 0))
-        return super().fill_if_needed(delay=delay, notebook_name=notebook_name,
-                                      extra_kernel_env_variables=extra_kernel_env_variables,
-                                      **kwargs)
-
-    def _purge(self, notebook_name):
-        """Drop pool kernels that failed while heating (a kernel can die starting, as when
-        two kernels started at once draw the same port); a student never gets one."""
-        pool = preheated_pools(self).get(notebook_name, [])
-        for task in list(pool):
-            if not task.done():
-                continue
-            bad = task.cancelled() or task.exception() is not None
-            if not bad:
-                content = task.result()
-                render = content["task"]
-                bad = content["kernel_id"] not in self or (
-                    render.done() and (render.cancelled() or render.exception() is not None))
-                if bad and content["kernel_id"] in self:
-                    asyncio.ensure_future(self.shutdown_kernel(content["kernel_id"], now=True))
-            if bad:
-                pool.remove(task)
-                self.log.warning("bpttviz: a pool kernel of %s failed while heating; it is "
-                                 "not handed out", notebook_name)
-
-    def get_pool_size(self, notebook_name):
-        self._purge(notebook_name)
-        return super().get_pool_size(notebook_name)
-
-    async def get_rendered_notebook(self, notebook_name, extra_kernel_env_variables={},
-                                    **kwargs):
-        self._purge(notebook_name)
-        self._last_request = time.monotonic()
-        pool = preheated_pools(self).get(notebook_name, [])
-        ready = [t for t in pool if t.done() and not t.cancelled() and t.exception() is None]
-        if ready and pool[0] is not ready[0]:     # a ready kernel before one still starting
-            pool.remove(ready[0])
-            pool.insert(0, ready[0])
-        return await super().get_rendered_notebook(notebook_name,
-                                                   extra_kernel_env_variables, **kwargs)
-
-    def _starting(self) -> int:
-        """Pool kernels still starting; the last one added counts for REFILL_HEAT_S.
-
-        (A pooled kernel's notebook never finishes before its page is asked for: it
-        waits for the request in its last cell. The busy check sees the heating.)
-        """
-        n = sum(not task.done() for pool in preheated_pools(self).values() for task in pool)
-        return n + (time.monotonic() - self._last_start < REFILL_HEAT_S)
-
-    async def _refill_loop(self):
-        while True:
-            await asyncio.sleep(REFILL_INTERVAL_S)
-            try:
-                busy = self._busy()
-                missing = {nb: n - len(preheated_pools(self).get(nb, []))
-                           for nb, n in self._targets.items()}
-                nb = refill_decision(time.monotonic(), self._last_request, busy,
-                                     self._starting(), missing)
-                if nb is not None:
-                    self._start_one(nb)
-            except Exception:             # the loop must outlive any one failure
-                self.log.exception("bpttviz: refilling the kernel pool failed")
-
-    def _start_one(self, notebook_name):
-        """Start one kernel for ``notebook_name``'s pool (Voila's fill, capped at one more)."""
-        saved = self.kernel_pools_config
-        one_more = dict(saved)
-        entry = dict(saved.get(notebook_name, saved.get("default", {})))
-        entry["pool_size"] = len(preheated_pools(self).get(notebook_name, [])) + 1
-        one_more[notebook_name] = entry
-        self.kernel_pools_config = one_more
-        try:
-            super().fill_if_needed(delay=0, notebook_name=notebook_name)
-        finally:
-            self.kernel_pools_config = saved
-        self._last_start = time.monotonic()
-        self.log.info("bpttviz: one kernel added to the pool of %s (server quiet)",
-                      notebook_name)
-
-
 class ConcurrentCulling:
     """Check (and end) idle kernels concurrently.
 
@@ -319,24 +226,3 @@ class ConcurrentCulling:
                                    kernel_id, exc)
 
         await asyncio.gather(*(one(k) for k in self.list_kernel_ids()))
-
-
-def install_kernel_managers():
-    """Make Voila's kernel managers cull concurrently and refill pools as :func:`refill_decision`.
-
-    Wraps Voila's kernel manager factory in this process (call it before
-    ``Voila.launch_instance``). Every kernel manager culls idle kernels concurrently
-    (:class:`ConcurrentCulling`); with ``--preheat_kernel`` the pools are refilled one
-    kernel at a time when the server is quiet (:class:`ClassroomPools`).
-    """
-    def wrap(original):
-        def factory(base_class, preheat_kernel, default_pool_size, page_config_hook=None):
-            cls = original(base_class, preheat_kernel, default_pool_size,
-                           page_config_hook=page_config_hook)
-            if not preheat_kernel:
-                return type("BpttvizKernelManager", (ConcurrentCulling, cls), {})
-            return type("ClassroomKernelManager", (ClassroomPools, ConcurrentCulling, cls), {})
-
-        return factory
-
-    wrap_kernel_manager_factory(wrap)

@@ -15,8 +15,9 @@ import logging
 import os
 import socket
 
-from .pools import install_kernel_managers, pool_memory_note
+from .pools import available_memory_mb, default_max_students, pool_memory_note
 from .settings import template_root, voila_argv, voila_config
+from .warm import install_kernel_managers
 
 __all__ = ["port_problem", "serve_lessons", "launch_voila"]
 
@@ -59,13 +60,15 @@ def port_problem(host: str, port: int) -> str | None:
     return None
 
 
-def serve_lessons(notebooks, *, host="127.0.0.1", port=8866, open_browser=False, pools=None,
-                  extra=(), class_view=None) -> None:
+def serve_lessons(notebooks, *, host="127.0.0.1", port=8866, open_browser=False, students=None,
+                  max_students=None, extra=(), class_view=None) -> None:
     """Serve the lessons in the folder ``notebooks`` with Voila until it is stopped.
 
-    ``pools`` maps lesson names to the kernels to keep ready for each
-    (:func:`bpttviz.serve.pools.class_pools`); ``extra`` are more Voila arguments.
-    ``class_view``, a :class:`bpttviz.serve.classview.ClassOptions`, adds the class view.
+    ``students`` kernels are kept warm for the class (:mod:`bpttviz.serve.warm`); at most
+    ``max_students`` lesson pages have a kernel at once (None: as many as the memory
+    available holds, :func:`bpttviz.serve.pools.default_max_students`; 0: no limit).
+    ``extra`` are more Voila arguments. ``class_view``, a
+    :class:`bpttviz.serve.classview.ClassOptions`, adds the class view.
     """
     os.environ["JUPYTER_PATH"] = os.pathsep.join(
         [str(template_root())] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep)
@@ -76,18 +79,22 @@ def serve_lessons(notebooks, *, host="127.0.0.1", port=8866, open_browser=False,
     os.environ.setdefault("JUPYTER_WIDGETS_ECHO", "0")
     print(f"Serving the lessons in {notebooks} at "
           f"http://{host}:{port}/voila/render/index.ipynb", flush=True)
-    install_kernel_managers()
-    if pools:
-        print(pool_memory_note(pools), flush=True)
+    available = available_memory_mb()
+    default = max_students is None
+    if default:
+        max_students = default_max_students(available, students or 0)
+    print(pool_memory_note(students, max_students or None, available, default), flush=True)
     handlers = ()
     if class_view is not None:
         view, kernel_env = class_view.start(notebooks, host, port)
-        # The kernels inherit the server's environment: where to report, and the secret.
+        # The kernels inherit the server's environment (warm ones too, started after this):
+        # where to report, and the secret.
         os.environ.update(kernel_env)
         handlers = view.handlers()
         print(f"Class view: {class_view.url(host, port)}", flush=True)
-    launch_voila(voila_argv(notebooks, host, port, open_browser, pools, extra),
-                 voila_config(pools), handlers)
+    install_kernel_managers(warm=students or 0, max_students=max_students or None)
+    launch_voila(voila_argv(notebooks, host, port, open_browser, extra),
+                 voila_config(max_students or None), handlers)
 
 
 def launch_voila(argv, config=None, handlers=()) -> None:
@@ -102,7 +109,10 @@ def launch_voila(argv, config=None, handlers=()) -> None:
     from voila.app import Voila
     from voila.static_file_handler import MultiStaticFileHandler
 
+    from ..upstream.nbconvert_templates import share_compiled_templates
     from .static import add_transforms, static_version
+
+    share_compiled_templates()        # each page's templates compiled once, not per page
 
     class LessonsVoila(Voila):
         """Voila with the routes ``handlers`` first, its static files compressed and cached."""

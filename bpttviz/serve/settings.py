@@ -21,8 +21,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .pools import pool_config
-
 __all__ = ["CULL_INTERVAL", "CULL_IDLE_TIMEOUT", "EXECUTOR_TIMEOUTS", "UNUSED_EXTENSIONS",
            "TEMPLATE", "template_root", "voila_settings", "voila_argv", "voila_config"]
 
@@ -34,12 +32,14 @@ CULL_IDLE_TIMEOUT = 120
 #: Waits of Voila's notebook executor (nbclient), in seconds. nbclient's default wait for a
 #: cell's output after its reply is 4 s: on a server busy starting a class's kernels it runs
 #: out, and the page comes without its app. A cell's own run is not limited (``timeout``
-#: stays None): under preheating the last cell waits for its page to be asked for.
+#: stays None): on a loaded server a lesson's first computation may take long.
 EXECUTOR_TIMEOUTS = {"iopub_timeout": 120, "startup_timeout": 180}
 #: Lab extensions installed beside Voila that no lesson page uses, left out of the pages (each
 #: costs a page its requests): jupyterlab_pygments colours code, and the pages show none
 #: (sources stripped, no code in the narrative).
 UNUSED_EXTENSIONS = ("jupyterlab_pygments",)
+#: The kernel websocket connection of every page: a limit on the rate of widget changes.
+RATE_LIMITED = "bpttviz.serve.ratelimit.RateLimitedConnection"
 #: The page template shipped with bpttviz (``share/voila/templates/bpttviz``).
 TEMPLATE = "bpttviz"
 
@@ -66,14 +66,11 @@ def voila_settings(*, extension: bool = False) -> list:
     ] + [f"--VoilaExecutor.{k}={v}" for k, v in EXECUTOR_TIMEOUTS.items()]
 
 
-def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False, pools=None,
-               extra=()) -> list:
+def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False, extra=()) -> list:
     """Voila's command-line arguments for serving the lessons in ``notebooks``.
 
-    ``pools`` maps lesson names to the kernels to keep ready for each
-    (:func:`bpttviz.serve.pools.split_students`): it turns preheating on, and the pools
-    themselves go to Voila as configuration (:func:`voila_config`). ``extra`` are more Voila
-    arguments, last.
+    ``extra`` are more Voila arguments, last. (A class's warm kernels are not Voila's
+    preheating: :mod:`bpttviz.serve.warm`.)
     """
     argv = [
         str(notebooks),
@@ -87,30 +84,35 @@ def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False, pools
         # Kernels talk over Unix sockets, not TCP ports: kernels started at once can draw
         # the same free port, and the one that loses it dies with its page.
         argv.append("--KernelManager.transport=ipc")
-    if pools:
-        argv.append("--preheat_kernel=True")
+    # A kernel that died (killed, out of memory) is removed, not restarted: a restarted kernel
+    # has none of its page's widgets, and the page says it stopped and offers Retry. (Not in
+    # voila_settings: a hub user's server also runs JupyterLab, whose kernels restart.)
+    argv.append("--KernelRestarter.restart_limit=0")
+    # Widget changes from a page are limited per connection (bpttviz.serve.ratelimit).
+    argv.append(f"--Voila.kernel_websocket_connection_class={RATE_LIMITED}")
     if not open_browser:
         argv.append("--no-browser")
     return argv + list(extra)
 
 
-def voila_config(pools=None):
+def voila_config(max_students=None):
     """Voila's configuration that its command line cannot carry, a ``traitlets.config.Config``
     to give the application beside :func:`voila_argv`: the lab extensions no page uses
-    (:data:`UNUSED_EXTENSIONS`) left out, and the pools.
+    (:data:`UNUSED_EXTENSIONS`) left out, and the limit on students.
 
-    The pools of :func:`voila_argv` (``VoilaKernelManager.kernel_pools_config``) are a dict of
-    dicts: on the command line traitlets 5 takes a dict only as ``key=value`` items, whose
-    values stay strings, or as JSON with a DeprecationWarning printed in the lecturer's
-    console. A configuration object is traitlets' own, non-deprecated way.
+    With ``max_students``, a lesson page past that many students in use gets the "class is
+    full" page (:func:`bpttviz.serve.warm.class_full_hook`, through Voila's public
+    ``VoilaConfiguration.prelaunch_hook``).
     """
     from traitlets.config import Config
+
+    from .warm import class_full_hook
 
     config = Config()
     # A list as configuration, not on the command line: there traitlets takes a list only as
     # repeated items, and a Jupyter server (JupyterHub's) passes Voila's settings on as
     # strings that fail to validate as a list, and every page with them.
     config.VoilaConfiguration.extension_denylist = list(UNUSED_EXTENSIONS)
-    if pools:
-        config.VoilaKernelManager.kernel_pools_config = pool_config(pools)
+    if max_students:
+        config.VoilaConfiguration.prelaunch_hook = class_full_hook
     return config

@@ -1,12 +1,12 @@
-"""A page is never a silent blank, and a preheated page still follows its link.
+"""A page is never a silent blank, and a page in a warm kernel still follows its link.
 
 Lesson pages whose app cannot appear (the notebook executor gave up on a slow
 cell, the app's output was lost, or the app never shows in the browser) say so
 in words and offer Retry; the landing page, which has no app, never does. With
-``--students/--lessons`` the kernels are preheated, yet ``?k2=25`` still sets
-the slider and the figures, the figures draw (their arrays were sent before
-the page came, so the page asks for them), and the page's link keeps the
-server's address.
+``--students`` kernels are kept warm (started before the page, its lesson
+chosen by the request), and a page opened while they heat takes one: ``?k2=25``
+still sets the slider and the figures, the figures draw, and the page's link
+keeps the server's address.
 """
 
 import time
@@ -83,27 +83,25 @@ def test_the_landing_page_has_no_watchdog(troubled, page):
 
 @pytest.fixture(scope="module")
 def pooled(tmp_path_factory, chromium):
-    """The shipped lessons with one kernel of lesson 3 preheated."""
+    """The shipped lessons with 8 kernels kept warm, yielded as soon as the server answers
+    (the kernels are still heating: two at a time, a second or more each)."""
     log = tmp_path_factory.mktemp("pooled") / "voila.log"
-    with served(extra_args=["--students", "1", "--lessons", "03_truncated_bptt"], log=log,
-                ready_line="Kernel pool of 03_truncated_bptt.ipynb is filled",
+    with served(extra_args=["--students", "8", "--lessons", "03_truncated_bptt"], log=log,
                 start_timeout=START_TIMEOUT) as server:
-        time.sleep(10)          # the kernel started; let its notebook run up to the request
         yield server.url, log
 
 
-def test_a_preheated_page_follows_its_link_and_shows_its_app_with_no_warning(pooled, page):
+def test_a_page_opened_while_kernels_heat_takes_one_follows_its_link_with_no_warning(pooled,
+                                                                                      page):
     url, log = pooled
+    assert "ready for" not in log.read_text()                  # still heating
     page.goto(f"{url}/voila/render/03_truncated_bptt.ipynb?k2=25&radius=1.1")
     page.wait_for_selector(".bpttviz-app")
-    assert "Using pre-heated kernel" in log.read_text()      # the page took the pooled kernel
     page.wait_for_function("""() => { const r = document.querySelector(
         '.bpttviz-control-k2 .widget-readout'); return r && r.textContent.trim() === '25'; }""")
     link = page.inner_text(".bpttviz-link")
     assert f"{url}/voila/render/03_truncated_bptt.ipynb?" in link
     assert "k2=25" in link and "radius=1.1" in link
-    # The kernel sent its figures' arrays before the page was there: the page asks for them,
-    # and draws every figure, for the link's settings.
     wait_settled(page)
     assert set(drawn(page)) == set(LESSONS["03_truncated_bptt"][0])
     page.wait_for_function("() => document.querySelector('.bpttviz-figure-timeline .bpttviz-live')"
@@ -112,10 +110,17 @@ def test_a_preheated_page_follows_its_link_and_shows_its_app_with_no_warning(poo
         assert page.evaluate(CANVAS_DRAWN, figure), figure
     page.wait_for_timeout(1000)
     assert page.query_selector(PROBLEM) is None
+    deadline = time.monotonic() + 60
+    while "ready for 8 students" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    # the page took a kernel of the pool as it became warm: none was started beside the 8
+    text = log.read_text()
+    assert "ready for 8 students (7 kernels warm, 1 already taken" in text
+    assert text.count("Kernel started") == 8
 
 
 @pytest.mark.parametrize("lesson", ["02_vanishing_exploding", "04_training"])
-def test_a_lesson_served_without_the_pool_shows_its_app_with_no_warning(pooled, page, lesson):
+def test_any_lesson_takes_a_warm_kernel_and_shows_its_app_with_no_warning(pooled, page, lesson):
     url, _ = pooled
     page.goto(f"{url}/voila/render/{lesson}.ipynb")
     page.wait_for_selector(".bpttviz-app")
