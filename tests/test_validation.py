@@ -392,6 +392,7 @@ RECORDS = {
     "bpttviz.diagnostics.CliffPath": "built by cliff_descent",
     "bpttviz.diagnostics.EstimatorComparison": "built by compare_estimators",
     "bpttviz.diagnostics.HiddenCost": "built by cost_against_hidden",
+    "bpttviz.tasks.Columns": "built by Series.columns",
 }
 
 
