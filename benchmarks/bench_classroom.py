@@ -505,6 +505,15 @@ def report(args, recs, peaks, culled, probes, flood):
                           stuck_during_p95=pct(during, 95), stuck_outside_p95=pct(outside, 95))
         else:
             print(f"stuck key: failed: {flood.get('error', 'did not start')}")
+    else:
+        # The same window with no stuck key: a run with the same --seed, without --stuck-key,
+        # is the comparison for the others' p95 "during the flood" (the pool's refill, for one,
+        # may fall in that window too).
+        during, outside = quiet_moves(recs, {"start": args.stuck_at, "end": args.stuck_at}, args)
+        print(f"no stuck key: the slider p95 in the window a stuck key would take "
+              f"({args.stuck_at:g}-{args.stuck_at + 10:g} s) {pct(during, 95):.3f} s "
+              f"({len(during)} moves), outside it {pct(outside, 95):.3f} s ({len(outside)} moves)")
+        result.update(window_p95=pct(during, 95), window_outside_p95=pct(outside, 95))
     if growth:
         result.update(server_mb=[round(s0 / 2**20), round(s1 / 2**20)])
     if culled is not None:
