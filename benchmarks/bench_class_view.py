@@ -173,9 +173,10 @@ async def one_run(args, with_class):
     if with_class:
         extra += ["--class", "--class-token", TOKEN, "--state-dir", args.state_dir]
     log = f"{args.log}.{'class' if with_class else 'plain'}"
+    launched = time.monotonic()
     with served(extra_args=extra, log=log, start_timeout=120, stop_timeout=20) as server:
         if args.pool:
-            wait_heated(server, args)
+            wait_heated(server, args, launched)
         base = server.url
         recs, seen = [], {}
         pool = ThreadPoolExecutor(max_workers=args.students + 4)
