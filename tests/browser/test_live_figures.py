@@ -326,11 +326,6 @@ def test_a_download_is_matplotlibs_drawing_of_the_figure_the_page_shows(page, se
 
 
 # --- the network -------------------------------------------------------------------------------
-#: Requests another person's work deals with (Voila's template links Font Awesome's style
-#: sheet from a CDN): not the figures'.
-NOT_THE_FIGURES = ("fontawesome",)
-
-
 @pytest.mark.parametrize("name", ["02_vanishing_exploding", "06_error_surface"])
 def test_figures_draw_with_no_request_leaving_the_machine(page, server, name):
     outside = []
@@ -352,5 +347,5 @@ def test_figures_draw_with_no_request_leaving_the_machine(page, server, name):
     move_by_keyboard(page, control)
     wait_redrawn(page, changed, before)
     wait_settled(page)
-    assert [u for u in outside if not any(k in u for k in NOT_THE_FIGURES)] == []
+    assert outside == []
     assert_no_error_shown(page)
