@@ -64,30 +64,35 @@ def test_the_teacher_sees_paces_and_reveals_through_the_hub(browser, class_hub):
             wait_lesson_ready(page, LESSON)
             expect(page.locator(".bpttviz-step-follow input[type=checkbox]")).to_be_checked()
         teacher.wait_for_url(re.compile(rf"/user/{TEACHER}/voila/render/"))
-        teacher.goto(f"{service}/")
-        teacher.wait_for_selector(".cv-step[data-step='1']", timeout=30_000)
-        assert teacher.url.startswith(f"{service}/bpttviz/class")
-        # The students' pages, and the lesson the teacher landed on (its kernel still runs).
-        expect(teacher.locator(f".cv-lesson[data-lesson='{LESSON}'] .cv-lesson-students")
+        # The teacher's own lesson page stays open in its tab; the class view opens in another.
+        wait_lesson_ready(teacher, LESSON)
+        view = teacher.context.new_page()
+        view.js_errors = []
+        view.on("pageerror", lambda exc: view.js_errors.append(str(exc)))
+        view.goto(f"{service}/")
+        view.wait_for_selector(".cv-step[data-step='1']", timeout=30_000)
+        assert view.url.startswith(f"{service}/bpttviz/class")
+        # The students' pages, and the teacher's lesson page still open in its tab.
+        expect(view.locator(f".cv-lesson[data-lesson='{LESSON}'] .cv-lesson-students")
                ).to_have_text(str(len(USERS) + 1), timeout=10_000)
 
         for page, choice in zip(students.values(), (1, 1, 2)):
             page.get_by_role("button", name="Start guided steps").click()
             expect(page.locator(".bpttviz-step-heading")).to_contain_text("Step 1 of")
             page.locator(f".bpttviz-step-choice-{choice}").click()
-        expect(count(teacher, 1, 1)).to_have_text("2", timeout=WITHIN_MS)
-        expect(count(teacher, 1, 2)).to_have_text("1", timeout=WITHIN_MS)
+        expect(count(view, 1, 1)).to_have_text("2", timeout=WITHIN_MS)
+        expect(count(view, 1, 2)).to_have_text("1", timeout=WITHIN_MS)
 
-        teacher.get_by_role("button", name="Bring the class to step 2").click()
+        view.get_by_role("button", name="Bring the class to step 2").click()
         for page in students.values():
             expect(page.locator(".bpttviz-step-heading")).to_contain_text(
                 f"Step 2 of {len(steps)}", timeout=WITHIN_MS)
-        teacher.get_by_role("button", name="Reveal step 2").click()
+        view.get_by_role("button", name="Reveal step 2").click()
         for page in students.values():
             expect(page.locator(".bpttviz-step-revealed")).to_contain_text(
                 steps[1].answer, timeout=WITHIN_MS)
             assert_no_error_shown(page)
-        assert teacher.js_errors == []
+        assert view.js_errors == []
 
         # A student is not let in: the hub refuses them the service.
         student = next(iter(students.values()))

@@ -95,7 +95,9 @@ def test_a_click_on_the_error_surface_moves_the_start(page, server):
     canvas = page.locator(".bpttviz-figure-surface canvas")
     box = canvas.bounding_box()
     page.mouse.click(box["x"] + 0.45 * box["width"], box["y"] + 0.3 * box["height"])
+    # The click sets both: wait until each readout shows its new value.
     wait_readout(page, "w0", "(t, old) => t != old", before[0])
+    wait_readout(page, "b0", "(t, old) => t != old", before[1])
     after = float(readout(page, "w0")), float(readout(page, "b0").replace("\u2212", "-"))
     assert (readout(page, "w0"), readout(page, "b0")) != before
     # The start lies where the click was: inside the axes, left of the middle, in the upper half.
