@@ -296,7 +296,7 @@ class TrainingLesson(LessonApp):
         """Redraw the curves and the progress of ``run``; never raises."""
         t0 = time.perf_counter()
         try:
-            self.show_figures(self.draw_run(run), texts={})     # described when the run ends
+            self.show_figures(self.draw_run(run))     # described when the run ends
             done = sum(min(d, run.n_updates) for d in run.done)
             self.report_progress(done / (run.n_updates * len(run.done)), self.progress_text(run))
         except Exception as exc:

@@ -489,7 +489,7 @@ class LessonApp:
             records = self.render(self.result, values) or {}
             # The figures go first, their text alternatives after: the page draws every canvas
             # before it touches the text around them.
-            changed = self.show_figures(records, {})
+            changed = self.show_figures(records)
             self.refresh_alt_text(changed, self.result, values)
             self.readout.value = self.describe(self.result, values)
             self.notes.value = notice_html(self._notes + list(self.notes_for(self.result, values)),
@@ -506,10 +506,9 @@ class LessonApp:
                                                   TEXT_COLOURS["green"], self.updates)
         return done
 
-    def show_figures(self, records: dict, texts=None) -> list:
-        """Show each ``{name: record}`` (a guided step's marks over it) with its text alternative
-        (``texts``: ``{name: text}``, default computed from the records); return the names
-        whose page figure changed."""
+    def show_figures(self, records: dict) -> list:
+        """Show each ``{name: record}`` (a guided step's marks over it); return the names whose
+        page figure changed (their text alternatives are the caller's to refresh)."""
         unknown = set(records) - set(self.figures)
         if unknown:
             raise ValueError(f"{type(self).__name__} has no figure {', '.join(sorted(unknown))}; "
@@ -519,13 +518,7 @@ class LessonApp:
                 raise TypeError(f"A live figure shows a bpttviz.figures.Figure. Got "
                                 f"{type(record).__name__} instead for figure {name!r}.")
         self.records.update(records)
-        if texts is None:
-            texts = self.descriptions.texts(list(records), records=records)
-        changed = [name for name in records if self._show(name, texts.get(name))]
-        for name in changed:
-            if name in texts:
-                self.alt_text[name] = texts[name]
-        return changed
+        return [name for name in records if self._show(name)]
 
     def set_overlay(self, name: str, marks=()):
         """Draw ``marks`` (``(panel, mark)`` pairs) over figure ``name`` until set again."""
@@ -533,9 +526,8 @@ class LessonApp:
         if self._show(name):
             self.refresh_alt_text([name])
 
-    def _show(self, name, description=None) -> bool:
-        """Send figure ``name``'s record, with its overlay (and ``description``, its new text
-        alternative), unless the page shows it already."""
+    def _show(self, name) -> bool:
+        """Send figure ``name``'s record, with its overlay, unless the page shows it already."""
         record = self.records.get(name)
         if record is None:
             return False
@@ -544,7 +536,7 @@ class LessonApp:
         live = self.figures[name]
         if live.record is not None and records_equal(record, live.record):
             return False
-        live.show(record, description)
+        live.show(record)
         return True
 
     @contextmanager
