@@ -297,6 +297,14 @@ class Trace:
         return total
 
     @property
+    def first_overflow(self) -> int | None:
+        """First step at which the forward pass or a backward sweep stopped being finite,
+        or None."""
+        steps = [self.first_nonfinite] + [u.first_nonfinite for u in self.updates]
+        steps = [s for s in steps if s is not None]
+        return min(steps) if steps else None
+
+    @property
     def nonfinite(self) -> bool:
         """True when any recorded value or gradient stopped being finite."""
         return (self.first_nonfinite is not None

@@ -6,7 +6,7 @@
 
 Part "echo" is lesson 7's setting, small enough for every method to run in
 full: random inputs, the target from step L on is the input L steps earlier
-(bpttviz.app.lessons.beyond_truncation.echo_batch), an Elman RNN with H = 8, every method
+(bpttviz.lessons.beyond_truncation.echo_batch), an Elman RNN with H = 8, every method
 updating every k2 = 4 < L = 6 steps (RTRL and UORO online, their sensitivity
 carried across updates), trained on one fixed batch of 32 sequences and
 scored on 256 held-out ones (MSE over the steps with a target, against the
@@ -73,7 +73,7 @@ ECHO = dict(T=20, lag=6, hidden=8, k2=4, k_min=2, p=0.3, lr=0.01, clip=1.0, n_up
 
 
 def echo(quick):
-    from bpttviz.app.lessons.beyond_truncation import echo_batch
+    from bpttviz.lessons.beyond_truncation import echo_batch
     c = dict(ECHO)
     if quick:
         c.update(n_updates=300, seeds=(0,))

@@ -12,9 +12,9 @@ from bpttviz import bptt
 from bpttviz import figures as F
 from bpttviz.app import (BeyondApp, CellsApp, SurfaceApp, TrainingApp, TruncationApp,
                          UnfoldingApp, VanishingApp)
-from bpttviz.app.alt_text import (MAX_CHARS, cost_text, figure_text, flow_text, lag_norms_text,
+from bpttviz.figures.alt_text import (MAX_CHARS, cost_text, figure_text, flow_text, lag_norms_text,
                                   number, plain, position, trend, truncation_bias_text)
-from bpttviz.app.lessons.common import random_sequence, relative_flow
+from bpttviz.lessons.common import random_sequence, relative_flow
 from bpttviz.figures import lag_profile
 from bpttviz.models import ElmanRNN
 from bpttviz.schedules import tbptt

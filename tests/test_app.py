@@ -24,11 +24,12 @@ from bpttviz.app import (Control, LessonApp, TruncationApp, UnfoldingApp, Vanish
 from bpttviz.app.base import SETTLE_S
 from bpttviz.app.downloads import FigureSaver
 from bpttviz.app.live import LiveFigure
-from bpttviz.app.lessons import truncated_bptt as truncation_module
-from bpttviz.app.lessons import unfolding as unfolding_module
-from bpttviz.app.lessons import vanishing_exploding as vanishing_module
-from bpttviz.app.lessons.common import relative_flow
-from bpttviz.app.lessons.truncated_bptt import SCHEDULES, lesson_schedule
+from bpttviz.lessons import truncated_bptt as truncation_module
+from bpttviz.lessons import unfolding as unfolding_module
+from bpttviz.lessons import vanishing_exploding as vanishing_module
+from bpttviz.lessons.common import relative_flow
+from bpttviz.lessons.truncated_bptt import SCHEDULES, lesson_schedule
+from bpttviz.lessons import Lesson, Limits
 from bpttviz.cli import main as cli_main
 from bpttviz.serve import voila_argv
 from bpttviz.diagnostics import (jacobian_singular_values, lyapunov_exponent, pascanu_bound,
@@ -113,10 +114,11 @@ def versions(app):
 
 # --- the base class, on a toy lesson --------------------------------------------------
 
-class Toy(LessonApp):
+class ToyLesson(Lesson):
     """y = x * [0, 1, ..., n-1]; compute refuses x = 0 so errors can be provoked."""
 
     slug = "toy"
+    number = 99
     controls = (
         Control("n", "n (points)", "int", 3, 1, 10),
         Control("x", "x (units)", "float", 0.5, 0.0, 1.0, 0.1),
@@ -129,9 +131,9 @@ class Toy(LessonApp):
 
     figure_names = ("main",)
 
-    def __init__(self, query=None):
+    def __init__(self):
+        super().__init__()
         self.renders = []
-        super().__init__(query)
 
     def compute(self, values):
         if values["x"] == 0.0:
@@ -145,8 +147,15 @@ class Toy(LessonApp):
         # The view control moves a rule only: nothing to compute, one figure to draw.
         return {"main": record.with_mark(0, figures.Rule(values["view"], "x"))}
 
-    def constrain(self):
-        self.widgets["view"].max = self.widgets["n"].value
+    def limits(self, values):
+        return {"view": Limits(high=values["n"])}
+
+
+class Toy(LessonApp):
+    """The toy lesson's page; ``renders`` lists the view of every render."""
+
+    lesson = ToyLesson
+    renders = property(lambda self: self.lesson.renders)
 
 
 def toy_y(app):
@@ -447,7 +456,7 @@ def test_a_figure_that_cannot_be_shown_is_reported_in_the_page_and_never_raised(
     app = Toy(query="")
     fig = app.figures["main"]
     good, version = fig.record, fig.version
-    monkeypatch.setattr(app, "render", lambda result, values: rendered)
+    monkeypatch.setattr(app.lesson, "render", lambda result, values: rendered)
     app.widgets["n"].value = 5
     assert f"Could not update the lesson: {said}" in text_of(app.message.value)
     assert "failed" in app.status.value and "Error" in app.last_error

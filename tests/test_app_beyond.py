@@ -7,9 +7,9 @@ import pytest
 
 from bpttviz import rtrl
 from bpttviz.app import BeyondApp
-from bpttviz.app.lessons import beyond_truncation as beyond_module
-from bpttviz.app.lessons import beyond_truncation as training_module
-from bpttviz.app.lessons.beyond_truncation import METHOD_LABELS, RECURRENT, echo_batch
+from bpttviz.lessons import beyond_truncation as beyond_module
+from bpttviz.lessons import beyond_truncation as training_module
+from bpttviz.lessons.beyond_truncation import METHOD_LABELS, RECURRENT, echo_batch
 from bpttviz.diagnostics import compare_estimators
 from bpttviz.training import train
 from test_app import counted, labelled, no_voila_environment, text_of  # noqa: F401

@@ -13,12 +13,12 @@ import pytest
 
 from bpttviz import bptt
 from bpttviz.app import CellsApp, SurfaceApp, TrainingApp
-from bpttviz.app.lessons import error_surface as surface_module
-from bpttviz.app.lessons import rnn_lstm_gru as comparison_module
-from bpttviz.app.lessons import training as training_module
-from bpttviz.app.lessons.error_surface import VIEWS, surface_grid
-from bpttviz.app.lessons.rnn_lstm_gru import CELL_NAMES
-from bpttviz.app.lessons.training import (LESSON_TASKS, checkpoint_intervals, lesson_task,
+from bpttviz.lessons import error_surface as surface_module
+from bpttviz.lessons import rnn_lstm_gru as comparison_module
+from bpttviz.lessons import training as training_module
+from bpttviz.lessons.error_surface import VIEWS, surface_grid
+from bpttviz.lessons.rnn_lstm_gru import CELL_NAMES
+from bpttviz.lessons.training import (LESSON_TASKS, checkpoint_intervals, lesson_task,
                                           needed_spans, update_windows)
 from bpttviz.diagnostics import cliff_descent, cliff_loss
 from bpttviz.engine import run_schedule
@@ -274,7 +274,7 @@ def test_a_failing_finish_is_reported_and_train_is_enabled_again(monkeypatch):
     def broken(*args):
         raise RuntimeError("no notes today")
 
-    monkeypatch.setattr(app, "notes_for", broken)
+    monkeypatch.setattr(app.lesson, "run_notes", broken)
     app.start_button.click()                            # no event loop: trains, then finishes
     assert "Could not finish the training run: no notes today" in text_of(app.message.value)
     assert "failed" in app.status.value and "Traceback" not in app.message.value
@@ -289,7 +289,7 @@ def test_in_a_kernel_a_failing_finish_is_reported_and_train_is_enabled_again(mon
         raise RuntimeError("no notes today")
 
     async def session():
-        monkeypatch.setattr(app, "notes_for", broken)
+        monkeypatch.setattr(app.lesson, "run_notes", broken)
         run = app.start()                                # returns at once
         assert app.start_button.disabled
         await asyncio.wait_for(app.watcher, 30)          # the task itself never fails

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from bpttviz.app import TrainingApp
-from bpttviz.app.lessons import your_data as your_data_module
-from bpttviz.app.lessons.training import YOUR_DATA
-from bpttviz.app.lessons.your_data import T_LOW, read_upload, sensible_T
+from bpttviz.lessons import your_data as your_data_module
+from bpttviz.lessons.training import YOUR_DATA
+from bpttviz.lessons.your_data import T_LOW, read_upload, sensible_T
 from bpttviz.tasks import MAX_BYTES, CharLM, Series
 from test_app import no_voila_environment, text_of  # noqa: F401
 

@@ -18,11 +18,11 @@ from bpttviz.serve import free_port
 from bpttviz.serve.classview import (ANSWERS_PER_S, MAX_BODY, ClassStore, ClassView,
                                      class_lessons, make_app)
 from bpttviz.serve.notebooks import lesson_names
-from bpttviz.steps import load_steps
+from bpttviz.lessons import LESSONS
 
 TOKEN, SECRET = "lecturer-token-1234", "kernel-secret-5678"
 LESSON = "02_vanishing_exploding"
-STEPS = load_steps("vanishing_exploding")
+STEPS = LESSONS["vanishing_exploding"].steps()
 
 
 @contextlib.contextmanager

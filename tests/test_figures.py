@@ -42,7 +42,7 @@ def test_figures_import_numpy_only():
                 tops |= {a.name.split(".")[0] for a in node.names}
             elif isinstance(node, ast.ImportFrom) and not node.level:
                 tops.add(node.module.split(".")[0])
-    assert tops <= {"__future__", "dataclasses", "functools", "importlib", "json", "numpy"}
+    assert tops <= {"__future__", "dataclasses", "functools", "importlib", "json", "numpy", "re"}
 
 
 def test_records_are_values():

@@ -92,7 +92,7 @@ def test_the_evolution_strategy_reports_and_can_stop_on_divergence():
 
 
 def test_the_training_lesson_says_a_run_diverged():
-    from bpttviz.app.lessons.training import TrainingApp
+    from bpttviz.app import TrainingApp
 
     app = TrainingApp(query="task=adding&cell=gru&optimizer=sgd&lr=1&updates=30")
     run = app.start()

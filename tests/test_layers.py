@@ -26,6 +26,7 @@ LAYERS = [
     ("package", ["bpttviz"]),
     ("figures", ["bpttviz.figures", "bpttviz.plots"]),
     ("guided steps", ["bpttviz.steps"]),
+    ("lessons", ["bpttviz.lessons"]),
     ("app", ["bpttviz.app"]),
     ("serving", ["bpttviz.serve", "bpttviz.notebooks"]),
     ("command line", ["bpttviz.cli", "bpttviz.hub"]),

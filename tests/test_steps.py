@@ -10,30 +10,30 @@ import json
 import numpy as np
 import pytest
 
-import bpttviz.app
 from bpttviz import bptt, plots
 from bpttviz.app import (BeyondApp, CellsApp, LessonApp, SurfaceApp, TrainingApp,
                          TruncationApp, UnfoldingApp, VanishingApp)
 from bpttviz.app.guided import MARK_COLOR
 from bpttviz.figures import Points, Rects, Rule, Text, records_equal
 from bpttviz.models import ElmanRNN
+from bpttviz.lessons import LESSONS as REGISTRY
 from bpttviz.steps import (QUANTITIES, available, evaluate, load_steps, parse_step_option,
                            per_copy_shares, validate_steps)
 
-#: Every lesson app of the package, by slug: a lesson added later is found here too, and its
+#: Every lesson of the registry, by slug: a lesson added later is found here too, and its
 #: steps file is tested like the others'.
-APPS = {cls.slug: cls for cls in (getattr(bpttviz.app, n) for n in bpttviz.app.__all__)
-        if isinstance(cls, type) and issubclass(cls, LessonApp) and cls is not LessonApp}
+APPS = {slug: (lambda query, cls=cls: LessonApp(query, lesson=cls))
+        for slug, cls in REGISTRY.items()}
 #: The lessons that must ship steps: every lesson app of the package.
 LESSONS = tuple(sorted(APPS))
-STEPS = [(slug, i) for slug in available() for i in range(len(load_steps(slug)))]
+STEPS = [(slug, i) for slug in available() for i in range(len(REGISTRY[slug].steps()))]
 _apps = {}
 
 
 def app_for(slug):
     """One app per lesson for the whole module (building one costs a second or so)."""
     if slug not in _apps:
-        _apps[slug] = APPS[slug](query="")
+        _apps[slug] = APPS[slug]("")
     return _apps[slug]
 
 
@@ -51,7 +51,7 @@ def test_every_lesson_ships_steps():
 
 @pytest.mark.parametrize("slug", available())
 def test_a_lesson_has_three_to_six_steps(slug):
-    assert 3 <= len(load_steps(slug)) <= 6
+    assert 3 <= len(REGISTRY[slug].steps()) <= 6
 
 
 def test_every_steps_file_belongs_to_a_lesson():
@@ -61,18 +61,19 @@ def test_every_steps_file_belongs_to_a_lesson():
 @pytest.mark.parametrize("slug", available())
 def test_steps_data_fits_the_lessons_controls_and_figures(slug):
     app = app_for(slug)
-    steps = load_steps(slug)
+    steps = REGISTRY[slug].steps()
     assert validate_steps(steps, app.controls, app.figures) == []
     for step in steps:
         assert step.answer in step.choices and len(step.choices) >= 2
         assert all(c.strip() for c in step.choices)
         assert step.source.strip() and any(ch.isdigit() for ch in step.source)   # a year
         assert step.explanation.strip() and step.question.strip()
-        assert all(c.quantity in QUANTITIES for c in step.checks)
+        assert all(c.quantity in {**QUANTITIES, **REGISTRY[slug].quantities}
+                   for c in step.checks)
 
 
 def test_validation_names_a_setting_out_of_range_and_an_unknown_control():
-    steps = load_steps("vanishing_exploding")
+    steps = REGISTRY["vanishing_exploding"].steps()
     bad = [steps[0].__class__(**{**steps[0].__dict__, "settings": {"scale": 9.0, "rho": 1}})]
     problems = validate_steps(bad, VanishingApp.controls, ("lag",))
     assert any("scale must be a number in [0.1, 3]. Got 9.0" in p for p in problems)
@@ -158,7 +159,7 @@ def test_every_steps_claim_holds_and_its_mark_lands_inside_its_figure(slug, i):
     app.steps.go(i)                         # what the page does: the step's values, one update
     assert app.values() == app.steps.values_of(i)   # applied exactly, nothing clamped
     runs = app.runs
-    outcome = evaluate(step, app.result, app.values(), app.compute)
+    outcome = evaluate(step, app.result, app.values(), app.compute, app.lesson.quantities)
     assert outcome.holds, f"{slug} step {i + 1} ({step.title}): " + "; ".join(outcome.failed())
     assert app.runs == runs                 # the checks read the result, not a rerun of it
     assert step.reveal.format(**outcome.facts)
@@ -185,9 +186,9 @@ def test_every_steps_claim_holds_and_its_mark_lands_inside_its_figure(slug, i):
 def _outcome(cls, slug, i, **values):
     """Step i's checks evaluated on another configuration than the step's own."""
     app = app_for(slug)
-    step = load_steps(slug)[i]
+    step = REGISTRY[slug].steps()[i]
     values = {**{c.name: c.default for c in cls.controls}, **step.settings, **values}
-    return evaluate(step, app.compute(values), values, app.compute)
+    return evaluate(step, app.compute(values), values, app.compute, app.lesson.quantities)
 
 
 @pytest.mark.parametrize("cls, i, values", [
@@ -253,7 +254,7 @@ def test_sum_and_average_of_the_copies_updates_differ_by_k_only():
     for T in (2, 5, 8):
         values = {**app.steps.values_of(3), "T": T, "frame": 2 * T}
         r = app.compute(values)
-        f = QUANTITIES["shared_update_rules"]
+        f = REGISTRY["unfolding"].quantities["shared_update_rules"]
         assert f(r, values, measure="cosine") == pytest.approx(1.0, abs=1e-12)
         assert f(r, values, measure="ratio") == pytest.approx(T, rel=1e-12)
 

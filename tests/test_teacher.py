@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bpttviz.app import TruncationApp, VanishingApp
-from bpttviz.app.lessons import truncated_bptt as truncation_module
+from bpttviz.lessons import truncated_bptt as truncation_module
 from bpttviz.app.query import parse_names
 from bpttviz.app.teacher import PANEL_NAME
 

@@ -300,6 +300,9 @@ REGISTRY = {
     "bpttviz.diagnostics.recurrent_spectrum": Entry(lambda: dict(model=elman()),
                                                     bad={"block": [1, -1, 0.5]}),
     "bpttviz.diagnostics.gamma": Entry(lambda: dict(model=elman()), bad={"model": [lstm()]}),
+    "bpttviz.diagnostics.per_copy_shares": Entry(
+        lambda: dict(model=elman(), inputs=X, targets=Y),
+        bad={"model": [lstm()], "inputs": [X[0]], "targets": [Y[:2]]}),
     "bpttviz.diagnostics.pascanu_bound": Entry(lambda: dict(model=elman(), lags=[0, 1, 5]),
                                                bad={"lags": [[-1, 2]], "model": [lstm()]}),
     "bpttviz.diagnostics.truncation_bias": Entry(

@@ -1,22 +1,21 @@
-"""Widget apps of the lessons (ipywidgets; figures drawn by the browser, :mod:`.live`).
+"""The lessons' pages: widgets built from each lesson's declaration.
 
-Build a lesson in a notebook (Voila, JupyterLab, the classic notebook) with::
+Build a lesson's page in a notebook (Voila, JupyterLab, the classic notebook) with::
 
     from bpttviz.app import VanishingApp
     VanishingApp()
 
-Every app reads its initial settings from the page's query string under
-Voila (``?radius=1.1&T=100``). :class:`LessonApp` is the base to build new
-lessons on; the seven lessons live in :mod:`bpttviz.app.lessons`, one module
-each (:data:`bpttviz.app.lessons.LESSONS`), and the machinery they share in
-the other modules of this package.
+or, for any lesson of the registry (:data:`bpttviz.lessons.LESSONS`), ``LessonApp(lesson=slug)``.
+Every page reads its initial settings from the page's query string under Voila
+(``?radius=1.1&T=100``). :class:`LessonApp` is the page; the lessons themselves
+are declared widget-free in :mod:`bpttviz.lessons`.
 """
 
+from ..lessons.control import Control
+from .apps import (BeyondApp, CellsApp, SurfaceApp, TrainingApp, TruncationApp, UnfoldingApp,
+                   VanishingApp)
 from .base import LessonApp
-from .controls import Control
 from .downloads import FigureSaver
-from .lessons import (BeyondApp, CellsApp, SurfaceApp, TrainingApp, TruncationApp, UnfoldingApp,
-                      VanishingApp)
 from .query import parse_query
 
 __all__ = ["LessonApp", "Control", "FigureSaver", "parse_query", "UnfoldingApp", "VanishingApp",

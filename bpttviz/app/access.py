@@ -1,6 +1,6 @@
 """What makes a lesson usable with a keyboard and a screen reader, in Voilà and in JupyterLab.
 
-* Every figure has a text alternative (:mod:`.alt_text`), kept up to date
+* Every figure has a text alternative (:mod:`bpttviz.figures.alt_text`), kept up to date
   by the app (:class:`TextAlternatives`) as its live figure's
   ``description``: the page shows the figure as an image (``role="img"``)
   named by that text, and the same text in a visually hidden polite live
@@ -28,7 +28,7 @@ from __future__ import annotations
 import html
 import traceback
 
-from .alt_text import figure_text
+from ..figures.alt_text import figure_text
 
 __all__ = ["TEXT_COLOURS", "ACCESS_SCRIPT", "ACCESS_CSS", "access_markup", "TextAlternatives"]
 
@@ -109,14 +109,22 @@ def access_markup() -> str:
 
 
 class TextAlternatives:
-    """The text alternatives of a :class:`~bpttviz.app.base.LessonApp`'s figures.
+    """The text alternatives of a lesson's figures.
 
     Parameters
     ----------
-    app : LessonApp
-        Its figures are described; its ``describe_figures`` hook words the
-        figures it names, the others are described from their records
-        (:func:`bpttviz.app.alt_text.figure_text`).
+    figures : dict of str -> LiveFigure
+        The figures described (each gets its text as ``description``).
+    own : callable
+        ``own(result, values) -> {name: text}``: the lesson's own wording of
+        some figures (:meth:`bpttviz.lessons.Lesson.describe_figures`); the
+        others are described from their records
+        (:func:`bpttviz.figures.alt_text.figure_text`).
+    state : callable
+        ``state() -> (result, values)``: the last ones, used when none are given.
+    on_error : callable
+        ``on_error(traceback_text)``: an error of ``own`` is kept there, and the
+        description from the record used instead.
 
     Attributes
     ----------
@@ -124,37 +132,35 @@ class TextAlternatives:
         What each figure shows now, in words (also each live figure's ``description``).
     """
 
-    def __init__(self, app):
-        self.app = app
-        self.text = {name: "" for name in app.figures}
+    def __init__(self, figures, own, state, on_error):
+        self.figures, self.own, self.state, self.on_error = figures, own, state, on_error
+        self.text = {name: "" for name in figures}
 
     def texts(self, names, result=None, values=None, records=None) -> dict:
-        """``{name: text}`` for figures ``names``, from ``records`` (default: what the page shows).
-
-        ``result`` and ``values`` (default: the app's last ones) feed its
-        ``describe_figures``; an error there falls back on the description
-        from the figure's record (and is kept in ``app.last_error``).
-        """
-        app = self.app
-        result = app.result if result is None else result
+        """``{name: text}`` for figures ``names``, from ``records`` (default: what the page
+        shows), ``result`` and ``values`` (default: the last ones)."""
         own = {}
-        if result is not None:
-            try:
-                own = app.describe_figures(result, app.values() if values is None else values)
-            except Exception:
-                app.last_error = traceback.format_exc()
+        try:
+            if result is None or values is None:
+                last_result, last_values = self.state()
+                result = last_result if result is None else result
+                values = last_values if values is None else values
+            if result is not None:
+                own = self.own(result, values)
+        except Exception:
+            self.on_error(traceback.format_exc())
         out = {}
         for name in names:
-            record = (records or {}).get(name) or app.figures[name].record
+            record = (records or {}).get(name) or self.figures[name].record
             if record is not None:
                 out[name] = own.get(name) or figure_text(record)
         return out
 
     def refresh(self, names=None, result=None, values=None):
-        """Recompute the text alternatives of figures ``names`` (default all) from what they show."""
-        app = self.app
-        names = list(app.figures if names is None else names)
+        """Recompute the text alternatives of figures ``names`` (default all) from what they
+        show."""
+        names = list(self.figures if names is None else names)
         for name, text in self.texts(names, result, values).items():
             if text != self.text[name]:
                 self.text[name] = text
-                app.figures[name].description = text
+                self.figures[name].description = text

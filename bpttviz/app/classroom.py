@@ -51,7 +51,14 @@ class ClassLink:
 
     Parameters
     ----------
-    panel : bpttviz.app.guided.StepsPanel
+    n_steps : int
+        How many guided steps the lesson has (none: the link stays inactive).
+    on_state : callable
+        ``on_state(step)``: called on the kernel's event loop with each state heard, after
+        :attr:`revealed` is updated; ``step`` is the step (0-based) the lecturer brings the
+        class to when the page follows and it is new, else None.
+    attempt : callable
+        ``attempt(action, what)``: runs ``action``, an error shown in the page.
     environ : mapping, optional
         Default ``os.environ``.
 
@@ -65,14 +72,14 @@ class ClassLink:
         The steps (0-based) whose answer the lecturer revealed.
     """
 
-    def __init__(self, panel, environ=None):
+    def __init__(self, n_steps, on_state, attempt, environ=None):
         environ = os.environ if environ is None else environ
-        self.panel = panel
+        self.n_steps, self.on_state, self.attempt = n_steps, on_state, attempt
         self.url = environ.get(URL_ENV, "").rstrip("/")
         secret = environ.get(SECRET_ENV)
         hub = environ.get("JUPYTERHUB_API_TOKEN")
         self.auth = (f"bpttviz-kernel {secret}" if secret else f"token {hub}" if hub else None)
-        self.active = bool(self.url and self.auth and panel.steps)
+        self.active = bool(self.url and self.auth and n_steps)
         self.page = secrets.token_urlsafe(12)
         self.lesson = None
         self.revealed = set()
@@ -176,17 +183,18 @@ class ClassLink:
             self._apply_safely(state)
 
     def _apply_safely(self, state):
-        self.panel.app.attempt(lambda: self._apply(state), "follow the lecturer")
+        self.attempt(lambda: self._apply(state), "follow the lecturer")
 
     def _apply(self, state):
-        """Go to the lecturer's step (when followed and new) and show the answers revealed."""
+        """Tell the panel the lecturer's step (when followed and new); the reveals are in
+        :attr:`revealed`."""
         self.state = state
         self.revealed = {s - 1 for s in state.get("revealed", ())}
         pace = (state.get("pace"), state.get("pace_serial"))
+        step = None
         if (pace[0] is not None and self.follow.value and pace != self._applied_pace
-                and 1 <= pace[0] <= len(self.panel.steps)):
+                and 1 <= pace[0] <= self.n_steps):
             self._applied_pace = pace
-            if self.panel.index != pace[0] - 1:
-                self.panel.go(pace[0] - 1)
-        self.panel.show_revealed()
+            step = pace[0] - 1
+        self.on_state(step)
 

@@ -1,146 +1,72 @@
-"""A lesson's control, declared once: its widget, its range, its query-string form.
+"""A control's widget: made from its declaration, lockable by the kernel at one value.
 
-A control's widget can be locked by the kernel at one value (a teacher's
-link fixes controls for a class, :mod:`.teacher`): the widget classes here
-are ipywidgets' own with :class:`Lockable` mixed in, which declares its checks
-with traitlets' ``@validate`` and refuses the browser's updates in
-``set_state``.
+A control is declared once, widget-free (:class:`bpttviz.lessons.Control`);
+:func:`control_widget` makes its widget. A control's widget can be locked by the
+kernel at one value (a teacher's link fixes controls for a class, :mod:`.teacher`):
+the widget classes here are ipywidgets' own with :class:`Lockable` mixed in,
+which declares its checks with traitlets' ``@validate`` and refuses the
+browser's updates in ``set_state``.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import ipywidgets as widgets
-import numpy as np
 import traitlets
 
-__all__ = ["Control", "KINDS", "LABEL_WIDTH", "CONTROL_WIDTH", "widget_range", "Lockable",
-           "LockableIntSlider", "LockableFloatSlider", "LockableDropdown", "LockableCheckbox"]
+from ..lessons.control import KINDS, Control
 
-KINDS = ("int", "float", "option", "bool")
+__all__ = ["Control", "KINDS", "LABEL_WIDTH", "CONTROL_WIDTH", "control_widget", "play_widget",
+           "widget_range",
+           "Lockable", "LockableIntSlider", "LockableFloatSlider", "LockableDropdown",
+           "LockableCheckbox"]
+
 LABEL_WIDTH = "140px"
 CONTROL_WIDTH = "310px"
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 
 
-@dataclass(frozen=True)
-class Control:
-    """A lesson's control, declared once: its widget, its range and its query-string key.
+def control_widget(control: Control):
+    """A new widget for ``control``: labelled, at its default value, lockable
+    (:class:`Lockable`), with the class ``bpttviz-control-<name>``."""
+    c = control
+    common = dict(description=c.label, style={"description_width": LABEL_WIDTH},
+                  layout=widgets.Layout(width=CONTROL_WIDTH), tooltip=c.help or None)
+    if c.kind == "int":
+        w = LockableIntSlider(value=c.default, min=c.low, max=c.high, step=c.step or 1,
+                              continuous_update=c.continuous, **common)
+    elif c.kind == "float":
+        decimals = max(0, -int(math.floor(math.log10(c.step)))) if c.step else 2
+        w = LockableFloatSlider(value=c.default, min=c.low, max=c.high, step=c.step or 0.01,
+                                continuous_update=c.continuous, readout_format=f".{decimals}f",
+                                **common)
+    elif c.kind == "option":
+        w = LockableDropdown(options=list(c.options), value=c.default, **common)
+    else:
+        w = LockableCheckbox(value=bool(c.default), indent=False, **common)
+    w.add_class(f"bpttviz-control-{c.name}")
+    return w
 
-    Attributes
-    ----------
-    name : str
-        Key in ``app.values()``, in the query string and in ``app.widgets``.
-    label : str
-        What the control shows, units included, e.g. ``"T (steps)"``.
-    kind : {"int", "float", "option", "bool"}
-    default : int, float, str or bool
-    low, high : number, optional
-        The range of an int or float control (inclusive). A lesson can narrow
-        it at run time (``app.widgets[name].max = ...`` in ``constrain``);
-        checks always use the widget's current range.
-    step : number, optional
-        Slider step.
-    options : tuple of (label, value) pairs or of values
-        Choices of an "option" control.
-    recompute : bool
-        Whether a change needs a new engine run (False: only ``render``, e.g.
-        the frame of an animation).
-    continuous : bool
-        Fire while the slider is dragged (True) or on release only (False,
-        for anything that runs the engine).
-    help : str
-        Tooltip.
+
+def play_widget(slider):
+    """A Play button that walks ``slider`` in the browser, and the link that does it.
+
+    The animation clock runs in the browser: Play drives the slider with no kernel round
+    trip (``jslink``). Play starts at the value shown (the browser's link copies Play's
+    value to the slider when it is made, which would otherwise send a link's ``?frame=N``
+    back to 0) and follows the slider's range and the values the kernel gives it.
     """
+    play = widgets.Play(value=slider.value, min=slider.min, max=slider.max, step=1,
+                        interval=900, description="play",
+                        tooltip="Walk the forward and backward pass")
+    play.add_class("bpttviz-play")
 
-    name: str
-    label: str
-    kind: str
-    default: object
-    low: float | None = None
-    high: float | None = None
-    step: float | None = None
-    options: tuple = ()
-    recompute: bool = True
-    continuous: bool = False
-    help: str = ""
+    def follow(change):
+        play.max = slider.max
+        play.value = slider.value
 
-    def __post_init__(self):
-        if self.kind not in KINDS:
-            raise ValueError(f"The 'kind' of control {self.name!r} must be one of {KINDS}. "
-                             f"Got {self.kind!r} instead.")
-
-    @property
-    def values(self) -> tuple:
-        """The allowed values of an "option" control."""
-        return tuple(o[1] if isinstance(o, tuple) else o for o in self.options)
-
-    def widget(self):
-        """A new widget for this control, labelled and at its default value."""
-        style = {"description_width": LABEL_WIDTH}
-        layout = widgets.Layout(width=CONTROL_WIDTH)
-        common = dict(description=self.label, style=style, layout=layout, tooltip=self.help or None)
-        if self.kind == "int":
-            return LockableIntSlider(value=self.default, min=self.low, max=self.high,
-                                     step=self.step or 1, continuous_update=self.continuous,
-                                     **common)
-        if self.kind == "float":
-            decimals = max(0, -int(math.floor(math.log10(self.step)))) if self.step else 2
-            return LockableFloatSlider(value=self.default, min=self.low, max=self.high,
-                                       step=self.step or 0.01, continuous_update=self.continuous,
-                                       readout_format=f".{decimals}f", **common)
-        if self.kind == "option":
-            return LockableDropdown(options=list(self.options), value=self.default, **common)
-        return LockableCheckbox(value=bool(self.default), indent=False, **common)
-
-    def check(self, value, low=None, high=None):
-        """Return ``value`` if it is allowed (in ``[low, high]``, default the declared range).
-
-        Raises ``ValueError`` naming the control, what is allowed and what was received.
-        """
-        low = self.low if low is None else low
-        high = self.high if high is None else high
-        if self.kind == "option":
-            if value in self.values:
-                return value
-            raise ValueError(f"{self.name} must be one of {', '.join(map(str, self.values))}. "
-                             f"Got {value!r} instead.")
-        if self.kind == "bool":
-            if isinstance(value, (bool, np.bool_)):
-                return bool(value)
-            raise ValueError(f"{self.name} must be true or false. Got {value!r} instead.")
-        number = (isinstance(value, (int, np.integer)) if self.kind == "int"
-                  else isinstance(value, (int, float, np.integer, np.floating)))
-        if (number and not isinstance(value, (bool, np.bool_)) and math.isfinite(value)
-                and low <= value <= high):
-            return int(value) if self.kind == "int" else float(value)
-        what = "an integer" if self.kind == "int" else "a number"
-        raise ValueError(f"{self.name} must be {what} in [{_fmt(low)}, {_fmt(high)}]. "
-                         f"Got {value!r} instead.")
-
-    def parse(self, text: str, low=None, high=None):
-        """The value a query-string entry asks for, checked; ``ValueError`` if unusable."""
-        text = text.strip()
-        value = text                      # unparsable text fails the check below, with its range
-        if self.kind in ("int", "float"):
-            try:
-                value = int(text) if self.kind == "int" else float(text)
-            except ValueError:
-                pass
-        elif self.kind == "bool":
-            value = True if text.lower() in _TRUE else False if text.lower() in _FALSE else text
-        return self.check(value, low, high)
-
-    def format(self, value) -> str:
-        """``value`` as it goes into a query string."""
-        if self.kind == "float":
-            return _fmt(value)
-        if self.kind == "bool":
-            return "true" if value else "false"
-        return str(value)
+    slider.observe(follow, names=["max", "value"])
+    return play, widgets.jslink((play, "value"), (slider, "value"))
 
 
 class Lockable:
@@ -251,10 +177,3 @@ class LockableCheckbox(Lockable, widgets.Checkbox):
 def widget_range(w) -> tuple:
     """``(low, high)`` of a control's widget now (None for a widget without a range)."""
     return getattr(w, "min", None), getattr(w, "max", None)
-
-
-def _fmt(x) -> str:
-    """A number without trailing zeros: 1.1, 20, 0.05."""
-    if isinstance(x, (int, np.integer)):
-        return str(int(x))
-    return f"{float(x):.10g}"

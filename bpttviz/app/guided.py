@@ -20,16 +20,18 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
+from typing import Callable
 
 import ipywidgets as widgets
 import numpy as np
 
 from ..figures import OKABE_ITO, Points, Rects, Rule, Text
-from ..steps import evaluate, load_steps
+from ..steps import evaluate
 from .classroom import ClassLink
 from .notices import notice_html
 
-__all__ = ["StepsPanel", "MARK_COLOR"]
+__all__ = ["StepsPanel", "StepsHost", "MARK_COLOR"]
 
 #: Colour of the outline and the marks (Okabe-Ito orange, seen by colour-blind readers).
 MARK_COLOR = OKABE_ITO["orange"]
@@ -44,13 +46,37 @@ _STYLE = f"""<style>
 </style>"""
 
 
+@dataclass(frozen=True)
+class StepsHost:
+    """What the steps panel may do to its lesson's page: values and callbacks, no more."""
+
+    #: ``set_values(**values)``: set controls and update once.
+    set_values: Callable
+    #: ``values() -> dict``: the controls' values now.
+    values: Callable
+    #: ``result()``: what the lesson computed last.
+    result: Callable
+    #: ``compute(values)``: the lesson's engine run (for a check's baseline).
+    compute: Callable
+    #: ``record(name)``: the record figure ``name`` shows (None before it is drawn).
+    record: Callable
+    #: ``set_overlay(name, marks)``: draw ``(panel, mark)`` pairs over figure ``name``.
+    set_overlay: Callable
+    #: ``attempt(action, what)``: run a button's action, an error shown in the page.
+    attempt: Callable
+    #: ``show_link()``: show the link to the current configuration.
+    show_link: Callable
+
+
 class StepsPanel:
-    """The "Guided steps" panel of a :class:`~bpttviz.app.base.LessonApp`.
+    """The "Guided steps" panel of a lesson's page.
 
     Parameters
     ----------
-    app : LessonApp
-        Its steps are those shipped for ``app.slug`` (:func:`bpttviz.steps.load_steps`).
+    lesson : type of bpttviz.lessons.Lesson
+        Its steps (:meth:`~bpttviz.lessons.Lesson.steps`), quantities, defaults and page slug.
+    host : StepsHost
+        What the panel may do to the page.
 
     Attributes
     ----------
@@ -65,9 +91,9 @@ class StepsPanel:
         The panel; None for a lesson without steps.
     """
 
-    def __init__(self, app):
-        self.app = app
-        self.steps = load_steps(app.slug)
+    def __init__(self, lesson, host: StepsHost):
+        self.lesson, self.host = lesson, host
+        self.steps = lesson.steps()
         self.index = None
         self.choice = None
         self.outcome = None
@@ -77,7 +103,7 @@ class StepsPanel:
         self.marked = None
         self.widget = None
         #: The page's link to the class view (:mod:`.classroom`); inactive without one.
-        self.classroom = ClassLink(self)
+        self.classroom = ClassLink(len(self.steps), self._follow_lecturer, host.attempt)
         if not self.steps:
             return
         button = dict(layout=widgets.Layout(width="auto"))
@@ -91,11 +117,12 @@ class StepsPanel:
         self.next_button = widgets.Button(description="Next step", disabled=True,
                                           tooltip="Go to the next step", **button)
         self.next_button.add_class("bpttviz-step-next")
-        self.start_button.on_click(lambda _: app.attempt(self._start_or_end, "start the steps"))
-        self.prev_button.on_click(lambda _: app.attempt(lambda: self.go(self.index - 1),
-                                                        "go to the previous step"))
-        self.next_button.on_click(lambda _: app.attempt(lambda: self.go(self.index + 1),
-                                                        "go to the next step"))
+        attempt = host.attempt
+        self.start_button.on_click(lambda _: attempt(self._start_or_end, "start the steps"))
+        self.prev_button.on_click(lambda _: attempt(lambda: self.go(self.index - 1),
+                                                    "go to the previous step"))
+        self.next_button.on_click(lambda _: attempt(lambda: self.go(self.index + 1),
+                                                    "go to the next step"))
         self.heading = widgets.HTML(self._heading())
         self.heading.add_class("bpttviz-step-heading")
         self.question = widgets.HTML()
@@ -143,8 +170,7 @@ class StepsPanel:
 
     def values_of(self, index: int) -> dict:
         """Every control's value at step ``index``: the step's settings over the defaults."""
-        defaults = {c.name: c.default for c in self.app.controls}
-        return {**defaults, **self.steps[index].settings}
+        return {**self.lesson.defaults(), **self.steps[index].settings}
 
     # -- moving through the steps ----------------------------------------------------------
     def _start_or_end(self):
@@ -162,7 +188,7 @@ class StepsPanel:
         self.index, self.choice, self.outcome = index, None, None
         self.lecturer_revealed = False
         self._show()
-        self.app.set(**self.values_of(index))       # updates the figures and the link
+        self.host.set_values(**self.values_of(index))     # updates the figures and the link
         if self.buttons:
             self.buttons[0].focus()
         self.show_revealed()
@@ -173,7 +199,7 @@ class StepsPanel:
         self.index, self.choice, self.outcome = None, None, None
         self.lecturer_revealed = False
         self._show()
-        self.app.show_link()
+        self.host.show_link()
         self.start_button.focus()
 
     def choose(self, k: int):
@@ -196,14 +222,23 @@ class StepsPanel:
 
     def _evaluate_and_show(self, step):
         """Compute the step's checks on its own configuration; show the answer and the marks."""
+        host = self.host
         wanted = self.values_of(self.index)
-        moved = self.app.values() != wanted
+        moved = host.values() != wanted
         if moved:                       # the reveal is about the step's own configuration
-            self.app.set(**wanted)
-        values = self.app.values()
-        self.outcome = evaluate(step, self.app.result, values, self.app.compute)
+            host.set_values(**wanted)
+        values = host.values()
+        self.outcome = evaluate(step, host.result(), values, host.compute,
+                                self.lesson.quantities)
         self._show(moved=moved)
         self._mark(step, self.outcome.facts)
+
+    def _follow_lecturer(self, step):
+        """What the class view said: go to the lecturer's ``step`` (0-based; None: stay), and
+        show the answers revealed."""
+        if step is not None and self.index != step:
+            self.go(step)
+        self.show_revealed()
 
     def show_revealed(self):
         """Show the answer of the step shown when the lecturer revealed it (the class view).
@@ -270,8 +305,8 @@ class StepsPanel:
                     b.button_style = "danger"
                     b.description = f"✗ {text}"
             else:
-                b.on_click(lambda _, k=k: self.app.attempt(lambda: self.choose(k),
-                                                           "reveal the step"))
+                b.on_click(lambda _, k=k: self.host.attempt(lambda: self.choose(k),
+                                                            "reveal the step"))
             self.buttons.append(b)
         self.choices.children = tuple(self.buttons)
         self.reveal.value = self._reveal_html(step, moved)
@@ -320,7 +355,7 @@ class StepsPanel:
         """The title the marked figure shows (its panel's title), else its name."""
         if hl.get("name"):
             return hl["name"]
-        record = self.app.records.get(hl["figure"])
+        record = self.host.record(hl["figure"])
         if record is not None and record.panels:
             panel = record.panels[min(hl.get("axes", 0), len(record.panels) - 1)]
             title = panel.title or record.title
@@ -334,9 +369,9 @@ class StepsPanel:
         hl = step.highlight
         name = hl["figure"]
         self.highlight_style.value = (
-            f"<style>.bpttviz-{self.app.page_slug} .bpttviz-figure-{name} {{ outline: 4px solid "
-            f"{MARK_COLOR}; outline-offset: 2px; }}</style>")
-        record = self.app.records.get(name)
+            f"<style>.bpttviz-{self.lesson.page_slug()} .bpttviz-figure-{name} {{ outline: 4px "
+            f"solid {MARK_COLOR}; outline-offset: 2px; }}</style>")
+        record = self.host.record(name)
         kind = hl.get("kind", "none")
         if record is None or kind == "none":
             return
@@ -373,7 +408,7 @@ class StepsPanel:
             lo, hi = record.panels[panel].y.limits
             marks.append(Rects([x[0]], [x[1]], [lo], [hi], MARK_COLOR, 0.25))
         self.marked = name
-        self.app.set_overlay(name, [(panel, m) for m in marks])
+        self.host.set_overlay(name, [(panel, m) for m in marks])
 
     def _clear_marks(self):
         """Remove the outline and the markers of the previous step."""
@@ -381,4 +416,4 @@ class StepsPanel:
             self.highlight_style.value = ""
         if self.marked is not None:
             name, self.marked = self.marked, None
-            self.app.set_overlay(name, ())
+            self.host.set_overlay(name, ())

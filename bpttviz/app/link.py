@@ -20,12 +20,25 @@ __all__ = ["PageLink"]
 
 
 class PageLink:
-    """The "Link to this configuration" of a :class:`~bpttviz.app.base.LessonApp`.
+    """The "Link to this configuration" of a lesson's page.
 
     Parameters
     ----------
-    app : LessonApp
-        Its ``page_url`` (None: Voila's ``VOILA_REQUEST_URL``) is the page's address.
+    controls : tuple of Control
+        The lesson's controls, in the order the link lists them.
+    refusal : callable
+        ``refusal(name, value) -> str``: why a link cannot carry that value ("" when it can;
+        :meth:`bpttviz.lessons.Lesson.link_refusal`).
+    note : callable
+        ``note(values) -> str``: what the page says beside its link.
+    extra : callable
+        ``extra() -> [(key, text), ...]``: the page's own entries after the settings (the
+        guided step shown, the teacher's ``hide`` and ``lock``).
+    page_url : callable
+        ``page_url() -> str or None``: the page's address (None: Voila's
+        ``VOILA_REQUEST_URL``).
+    on_shown : callable
+        ``on_shown(values)``: called each time the link is shown (the class link follows).
 
     Attributes
     ----------
@@ -33,26 +46,26 @@ class PageLink:
         The link as the page shows it.
     """
 
-    def __init__(self, app):
-        self.app = app
+    def __init__(self, controls, refusal, note, extra, page_url, on_shown):
+        self.controls = tuple(controls)
+        self.refusal, self.note, self.extra = refusal, note, extra
+        self.page_url, self.on_shown = page_url, on_shown
         self.widget = widgets.HTML()
         self.widget.add_class("bpttviz-link")
 
     def settings(self, values: dict) -> list:
-        """``(name, text)`` of every control at ``values`` that a link can carry
-        (:meth:`~bpttviz.app.base.LessonApp.link_settings`), in the controls' order."""
-        values = self.app.link_settings(values)
-        return [(c.name, c.format(values[c.name])) for c in self.app.controls if c.name in values]
+        """``(name, text)`` of every control at ``values`` that a link can carry, in the
+        controls' order."""
+        return [(c.name, c.format(values[c.name])) for c in self.controls
+                if c.name in values and not self.refusal(c.name, values[c.name])]
 
     def query_string(self, values: dict) -> str:
         """The query string that reproduces ``values``, the step shown and the teacher's choices."""
-        app = self.app
-        return urlencode(self.settings(values) + app.steps.query_pairs()
-                         + app.teacher.link_items(), safe=",")
+        return urlencode(self.settings(values) + list(self.extra()), safe=",")
 
     def url(self, query: str) -> str:
         """This page's address with ``query``; ``"?" + query`` where the address is not known."""
-        page = self.app.page_url or os.environ.get("VOILA_REQUEST_URL", "")
+        page = self.page_url() or os.environ.get("VOILA_REQUEST_URL", "")
         if not page:
             return "?" + query
         parts = urlsplit(page)
@@ -64,10 +77,10 @@ class PageLink:
         shown = html.escape(url)
         hint = ("" if url.startswith("http") else
                 " <i>(add it to the lesson's Voilà address)</i>")
-        note = self.app.link_note(values)
+        note = self.note(values)
         note = (f'<div class="bpttviz-link-note" style="word-break:normal"><i>'
                 f'{html.escape(note)}</i></div>' if note else "")
         self.widget.value = (f'<div style="font-size:13px;word-break:break-all">'
                              f'<b>Link to this configuration:</b><br>'
                              f'<a href="{shown}" target="_blank">{shown}</a>{hint}{note}</div>')
-        self.app.teacher.refresh(values)
+        self.on_shown(values)

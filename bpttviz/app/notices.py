@@ -1,11 +1,15 @@
-"""What a lesson says in words: notices, the readout under the controls, overflow notes."""
+"""The page's notices: a coloured box with a message (an error, a note, a piece of news).
+
+The words a lesson says about its result (the readout under the controls,
+overflow notes) are the lesson's: :mod:`bpttviz.lessons.common`.
+"""
 
 from __future__ import annotations
 
 import html
 
 from ..figures import OKABE_ITO
-from ..steps import first_overflow
+from ..lessons.common import overflow_notes, readout_html
 
 __all__ = ["notice_html", "readout_html", "overflow_notes"]
 
@@ -30,19 +34,3 @@ def notice_html(lines, level="info") -> str:
     return (f'<div class="bpttviz-notice bpttviz-{level}" style="background:{bg};'
             f'border-left:5px solid {edge};padding:6px 10px;margin:4px 0;font-size:14px;'
             f'line-height:1.35;white-space:normal">{title}{body}</div>')
-
-
-def readout_html(lines) -> str:
-    """The numbers under the controls: one line each (HTML allowed, the caller escapes)."""
-    return (f"<div style='font-size:14px;line-height:1.4'>"
-            f"{'<br>'.join(x for x in lines if x)}</div>")
-
-
-def overflow_notes(trace) -> list:
-    """A sentence saying where ``trace`` overflowed, or none."""
-    step = first_overflow(trace)
-    if step is None:
-        return []
-    return [f"This run overflowed at step {step}: numbers beyond float64's range (about "
-            f"1.8e308) became inf or NaN ({trace.nonfinite_at}). The figures mark the step and "
-            "draw those values in vermillion."]

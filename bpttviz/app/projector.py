@@ -144,13 +144,17 @@ def parse_projector(text: str) -> bool:
 
 
 class ProjectorMode:
-    """Projector mode of a :class:`~bpttviz.app.base.LessonApp`: its toggle and what it changes.
+    """Projector mode of a lesson's page: its toggle and what it changes.
 
     Parameters
     ----------
-    app : LessonApp
-        Its live figures get the scale, its root widget (``app.widget``) the
+    set_scale : callable
+        ``set_scale(scale)``: draws the figures ``scale`` times bigger.
+    root : callable
+        ``root()``: the page's root widget (None while it is being built), which gets the
         ``bpttviz-projector`` class.
+    attempt : callable
+        ``attempt(action, what)``: runs the toggle's action, an error shown in the page.
 
     Attributes
     ----------
@@ -160,25 +164,23 @@ class ProjectorMode:
         The page's switch.
     """
 
-    def __init__(self, app):
-        self.app = app
+    def __init__(self, set_scale, root, attempt):
+        self.set_scale, self.root = set_scale, root
         self.on = False
         self.toggle = widgets.ToggleButton(
             value=False, description="Projector mode", icon="television",
             tooltip="Large type, thick lines, high contrast and bigger figures for a projector",
             layout=widgets.Layout(width="auto"))
         self.toggle.add_class("bpttviz-projector-toggle")
-        self.toggle.observe(lambda change: app.attempt(lambda: self.set(change["new"]),
-                                                       "switch projector mode"), names="value")
+        self.toggle.observe(lambda change: attempt(lambda: self.set(change["new"]),
+                                                   "switch projector mode"), names="value")
 
     def set(self, on: bool):
         """Turn projector mode on or off: large type, thick lines, bigger figures."""
         on = bool(on)
-        app = self.app
         if on != self.on:
             self.on = on
-            for fig in app.figures.values():
-                fig.scale = FIGURE_SCALE if on else 1.0
+            self.set_scale(FIGURE_SCALE if on else 1.0)
         self.show()
 
     def apply(self, page) -> list:
@@ -188,13 +190,13 @@ class ProjectorMode:
         return [page.projector_problem] if page.projector_problem else []
 
     def show(self):
-        """Make the page show the current mode (the toggle, the app's class, the layout)."""
+        """Make the page show the current mode (the toggle, the root's class)."""
         if self.toggle.value != self.on:
             self.toggle.value = self.on
-        widget = getattr(self.app, "widget", None)
-        if widget is None:
+        root = self.root()
+        if root is None:
             return
         if self.on:
-            widget.add_class("bpttviz-projector")
+            root.add_class("bpttviz-projector")
         else:
-            widget.remove_class("bpttviz-projector")
+            root.remove_class("bpttviz-projector")

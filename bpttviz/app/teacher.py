@@ -57,14 +57,23 @@ def _symbol(label: str) -> str:
 
 
 class TeacherLinks:
-    """The page options ``hide`` and ``lock`` of a lesson app, and its "Link for my class" panel.
+    """The page options ``hide`` and ``lock`` of a lesson's page, and its "Link for my class"
+    panel.
 
     Parameters
     ----------
-    app : LessonApp
-        The app whose controls are hidden or fixed. Build this before the app
-        registers its own observers on the controls, so a change that a fixed
-        control forbids is undone before the app sees it.
+    controls : ControlPanel
+        The controls hidden or fixed (:class:`~bpttviz.app.values.ControlPanel`). Build
+        this before the page registers its own observers on the controls, so a change
+        that a fixed control forbids is undone before the page sees it.
+    link_settings : callable
+        ``link_settings(values) -> [(name, text), ...]``: the settings a link carries.
+    link_url : callable
+        ``link_url(query) -> str``: the page's address with ``query``.
+    attempt : callable
+        ``attempt(action, what)``: runs a panel action, an error shown in the page.
+    on_fixed : callable
+        ``on_fixed(names)``: told the controls fixed now, each time they change.
 
     Attributes
     ----------
@@ -81,24 +90,27 @@ class TeacherLinks:
         first opened, so a student's page costs no extra widgets).
     """
 
-    def __init__(self, app):
-        self.app = app
+    def __init__(self, controls, link_settings, link_url, attempt, on_fixed):
+        self.controls = controls
+        self.link_settings, self.link_url = link_settings, link_url
+        self.attempt, self.on_fixed = attempt, on_fixed
         self.hidden = ()
         self.panel_hidden = False
         self.refusals = []
         self._reverting = False
         self._checking = False
         self._symbols = {}
-        symbols = [_symbol(c.label) for c in app.controls]
-        for c, s in zip(app.controls, symbols):
-            if s != c.name and symbols.count(s) == 1 and s not in app._spec:
+        spec = controls.spec
+        symbols = [_symbol(c.label) for c in controls.controls]
+        for c, s in zip(controls.controls, symbols):
+            if s != c.name and symbols.count(s) == 1 and s not in spec:
                 self._symbols[s] = c.name
-        if PANEL_NAME in app._spec:
+        if PANEL_NAME in spec:
             raise ValueError(f"A lesson control may not be named {PANEL_NAME!r}: the name "
                              f"hides the class-link panel in hide=.")
         self.notice = widgets.HTML()
         self.notice.add_class("bpttviz-lock-notice")
-        for name, w in app.widgets.items():
+        for name, w in controls.widgets.items():
             self._guard(name, w)
         self.choices = {}
         self.made = widgets.HTML()
@@ -117,7 +129,7 @@ class TeacherLinks:
     @property
     def locked(self) -> dict:
         """Controls fixed now and the value each is fixed at (control order)."""
-        return {name: w.locked_value for name, w in self.app.widgets.items() if w.locked}
+        return {name: w.locked_value for name, w in self.controls.widgets.items() if w.locked}
 
     def _guard(self, name, w):
         """Say each refusal of the control's locked widget, and keep fixed controls in range."""
@@ -129,7 +141,7 @@ class TeacherLinks:
             self._refuse(name, asked, request)
 
     def _refuse(self, name, asked, request=None):
-        spec = self.app._spec[name]
+        spec = self.controls.spec[name]
         if request is None:
             try:
                 request = f"set it to {spec.format(asked)}"
@@ -142,11 +154,10 @@ class TeacherLinks:
         """Undo a change of ``name`` that puts a fixed control outside its range."""
         if self._reverting or not self.locked or name in self.locked:
             return
-        app = self.app
+        controls = self.controls
         self._checking = True
         try:
-            with app.hold():
-                app.constrain()
+            controls.constrain()
         finally:
             self._checking = False
         broken = [n for n in self.locked if not self._in_range(n)]
@@ -155,20 +166,20 @@ class TeacherLinks:
         self._reverting = True
         try:
             self._checking = True
-            with app.hold():
-                app.widgets[name].value = change.old
-                app.constrain()
+            with controls.hold():
+                controls.widgets[name].value = change.old
+            controls.constrain()
         finally:
             self._reverting = self._checking = False
-        spec, fixed = app._spec[name], app._spec[broken[0]]
+        spec, fixed = controls.spec[name], controls.spec[broken[0]]
         self._say(f"{spec.label} = {spec.format(change.new)} would put {fixed.label} "
                   f"(fixed at {fixed.format(self.locked[broken[0]])} for this class) out of its "
                   f"range; {spec.label} stays at {spec.format(change.old)}.")
 
     def _in_range(self, name):
-        w = self.app.widgets[name]
+        w = self.controls.widgets[name]
         try:
-            self.app._spec[name].check(w.value, *widget_range(w))
+            self.controls.spec[name].check(w.value, *widget_range(w))
         except ValueError:
             return False
         return True
@@ -178,7 +189,7 @@ class TeacherLinks:
             self.refusals = self.refusals[-19:] + [refusal]
         lines = []
         if self.locked:
-            spec = self.app._spec
+            spec = self.controls.spec
             lines.append("Fixed for this class: " + ", ".join(
                 f"{spec[n].label} = {spec[n].format(v)}" for n, v in self.locked.items()) + ".")
         if refusal:
@@ -195,7 +206,7 @@ class TeacherLinks:
         """
         found, problems = set(), []
         text = page.options.get(key)
-        allowed = list(self.app._spec) + ([PANEL_NAME] if parts else [])
+        allowed = list(self.controls.spec) + ([PANEL_NAME] if parts else [])
         for name in getattr(page, key):
             target = self._symbols.get(name, name)
             if target in allowed:
@@ -209,20 +220,20 @@ class TeacherLinks:
 
     def release(self):
         """Show and free every control again, as with no ``hide``/``lock`` in the link."""
-        app = self.app
+        widgets = self.controls.widgets
         freed = list(self.locked)
         for name in freed:
-            app.widgets[name].unlock()
-            app.widgets[name].disabled = False
-            app.widgets[name].remove_class(_LOCKED_CLASS)
+            widgets[name].unlock()
+            widgets[name].disabled = False
+            widgets[name].remove_class(_LOCKED_CLASS)
         for name in self.hidden:
-            app.widgets[name].layout.display = None
+            widgets[name].layout.display = None
         self.hidden = ()
         self.panel_hidden = False
         self.panel.layout.display = None
         if freed:
-            with app.hold():
-                app.constrain()         # a lesson's own rules for disabling controls come back
+            self.controls.constrain()   # a lesson's own rules for disabling controls come back
+        self.on_fixed(frozenset())
         self._say()
 
     def apply(self, page) -> list:
@@ -236,16 +247,17 @@ class TeacherLinks:
         self.release()
         hide, problems = self.resolve(page, "hide", parts=True)
         lock, more = self.resolve(page, "lock")
-        app = self.app
+        widgets = self.controls.widgets
         self.panel_hidden = PANEL_NAME in hide
         self.hidden = tuple(n for n in hide if n != PANEL_NAME)
         for name in self.hidden:
-            app.widgets[name].layout.display = "none"
+            widgets[name].layout.display = "none"
         if self.panel_hidden:
             self.panel.layout.display = "none"
         for name in lock:
-            app.widgets[name].lock(app.widgets[name].value)
-            app.widgets[name].add_class(_LOCKED_CLASS)
+            widgets[name].lock(widgets[name].value)
+            widgets[name].add_class(_LOCKED_CLASS)
+        self.on_fixed(frozenset(self.locked))
         self._say()
         if self.choices:
             self._set_choices()
@@ -272,18 +284,18 @@ class TeacherLinks:
         values : dict, optional
             Control values (default: the current ones).
         """
-        app = self.app
+        spec = self.controls.spec
         choices = self._chosen() if choices is None else choices
         bad = {k: v for k, v in choices.items()
-               if k not in app._spec or v not in {c for _, c in CHOICES}}
+               if k not in spec or v not in {c for _, c in CHOICES}}
         if bad:
-            raise ValueError(f"choices must map controls of this lesson ({', '.join(app._spec)}) "
+            raise ValueError(f"choices must map controls of this lesson ({', '.join(spec)}) "
                              f"to one of {', '.join(c for _, c in CHOICES)}. Got {bad!r}.")
-        values = app.values() if values is None else values
-        hide = tuple(n for n in app._spec if choices.get(n) == "hidden") + (PANEL_NAME,)
-        lock = tuple(n for n in app._spec if choices.get(n) in ("fixed", "hidden"))
-        items = app.page_link.settings(values) + self._items(hide, lock)
-        return app.page_link.url(urlencode(items, safe=","))
+        values = self.controls.values() if values is None else values
+        hide = tuple(n for n in spec if choices.get(n) == "hidden") + (PANEL_NAME,)
+        lock = tuple(n for n in spec if choices.get(n) in ("fixed", "hidden"))
+        items = self.link_settings(values) + self._items(hide, lock)
+        return self.link_url(urlencode(items, safe=","))
 
     def _chosen(self):
         if self.choices:
@@ -296,10 +308,10 @@ class TeacherLinks:
 
     def _chosen_from_page(self):
         return {n: ("hidden" if n in self.hidden else "fixed" if n in self.locked else "change")
-                for n in self.app._spec}
+                for n in self.controls.spec}
 
     def _toggled(self, change):
-        self.app.attempt(lambda: self._open(change.new), "open the link for your class")
+        self.attempt(lambda: self._open(change.new), "open the link for your class")
 
     def _open(self, shown):
         if shown and not self.choices:
@@ -313,7 +325,7 @@ class TeacherLinks:
             "<div style='font-size:13px;line-height:1.35'>Set the controls as the class should "
             "start, choose what students see and may change, then copy the link. The link "
             "hides this panel.</div>")
-        for c in self.app.controls:
+        for c in self.controls.controls:
             d = widgets.Dropdown(options=list(CHOICES), value="change", description=c.label,
                                  style={"description_width": "130px"},
                                  layout=widgets.Layout(width="300px"))

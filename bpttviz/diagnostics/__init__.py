@@ -19,6 +19,8 @@ networks. The state ``s`` is the hidden state ``h`` (Elman, GRU) or ``[h, c]``
   randomized truncation, UORO and RTRL on one scale (cosine and norm ratio
   to the full gradient, spread over seeds, measured cost); :func:`cost_against_hidden`
   their counted multiply-adds per step against H.
+* The shared weight's gradient in parts: :func:`per_copy_shares` (each unrolled
+  copy's share, which BPTT sums).
 * Loss surfaces: :func:`loss_slice`, :func:`random_direction`, and the
   single-unit network whose error surface has a cliff: :func:`cliff_loss`,
   :func:`cliff_grad`, :func:`cliff_descent`.
@@ -45,6 +47,7 @@ from .truncation import (TRUNCATIONS, TruncationBias, cost_table, gradient_agree
                          schedule_cost, truncation_bias)
 from .estimators import (ESTIMATOR_KINDS, EstimatorComparison, HiddenCost, compare_estimators,
                          cost_against_hidden, engine_flops)
+from .copies import per_copy_shares
 
 
 __all__ = [
@@ -56,5 +59,5 @@ __all__ = [
     "loss_slice", "random_direction", "cliff_loss", "cliff_grad", "CliffPath",
     "cliff_descent",
     "compare_estimators", "EstimatorComparison", "ESTIMATOR_KINDS", "engine_flops",
-    "cost_against_hidden", "HiddenCost",
+    "cost_against_hidden", "HiddenCost", "per_copy_shares",
 ]

@@ -46,7 +46,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..steps import available, load_steps
+from ..lessons import lesson_of_page
 
 __all__ = ["ROUTE", "MAX_BODY", "ANSWERS_PER_S", "OPEN_S", "HOLD_S", "SECRET_ENV", "URL_ENV",
            "TOKEN_ENV", "ClassLesson", "ClassOptions", "class_options", "ClassStore", "ClassView",
@@ -114,17 +114,14 @@ class ClassLesson:
 def class_lessons(names) -> dict:
     """The lessons among page names ``names`` that have guided steps, ``{name: ClassLesson}``.
 
-    A page ``NN_slug`` is the lesson whose app has that slug (the shipped lessons, and
-    copies made with ``bpttviz lessons``, are named so).
+    A page's lesson is the registry's (:func:`bpttviz.lessons.lesson_of_page`).
     """
-    shipped = set(available())
     lessons = {}
     for name in sorted(names):
-        slug = re.sub(r"^\d+_", "", name)
-        if slug in shipped:
-            steps = load_steps(slug)
-            if steps:
-                lessons[name] = ClassLesson(name, slug, steps)
+        cls = lesson_of_page(name)
+        steps = cls.steps() if cls is not None else ()
+        if steps:
+            lessons[name] = ClassLesson(name, cls.slug, steps)
     return lessons
 
 

@@ -14,7 +14,7 @@ from test_access import blocking_violations
 from test_pages import assert_no_error_shown, open_lesson
 
 from bpttviz.serve import served
-from bpttviz.steps import load_steps
+from bpttviz.lessons import LESSONS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -54,7 +54,7 @@ def heading(student):
 
 
 def test_the_lecturer_sees_the_class_paces_it_and_reveals(browser, class_server):
-    steps = load_steps(SLUG)
+    steps = LESSONS[SLUG].steps()
     url = class_server.url
     lecturer = new_page(browser, {"width": 1280, "height": 900})
     response = lecturer.goto(f"{url}/bpttviz/class?token={TOKEN}")

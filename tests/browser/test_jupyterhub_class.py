@@ -18,7 +18,7 @@ from test_pages import assert_no_error_shown, wait_lesson_ready
 
 from bpttviz.hub import CLASS_SERVICE
 from bpttviz.serve import free_port
-from bpttviz.steps import load_steps
+from bpttviz.lessons import LESSONS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.jupyterhub]
 
@@ -48,7 +48,7 @@ def count(page, step, choice):
 
 
 def test_the_teacher_sees_paces_and_reveals_through_the_hub(browser, class_hub):
-    steps = load_steps(SLUG)
+    steps = LESSONS[SLUG].steps()
     service = f"{class_hub['url']}/services/{CLASS_SERVICE}"
     # Without a hub token the kernels' route refuses (403), and answers nothing.
     with pytest.raises(urllib.error.HTTPError) as refused:

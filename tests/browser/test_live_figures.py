@@ -20,7 +20,7 @@ from test_pages import (LESSONS, assert_no_error_shown, link_query, move_by_keyb
                         open_lesson, wait_link_names)
 
 from bpttviz import GRU, LSTM, ElmanRNN, bptt, make_task, plots
-from bpttviz.app.lessons.common import random_sequence
+from bpttviz.lessons.common import random_sequence
 from bpttviz.diagnostics import (cliff_descent, pascanu_bound, step_jacobians,
                                  truncation_bias)
 from bpttviz.schedules import tbptt

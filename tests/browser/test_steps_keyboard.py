@@ -11,7 +11,7 @@ from live import marks, record
 from test_pages import assert_no_error_shown, link_query, open_lesson, readout, screenshot
 
 from bpttviz.app.guided import MARK_COLOR
-from bpttviz.steps import load_steps
+from bpttviz.lessons import LESSONS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -67,7 +67,7 @@ def tab_to(page, text, limit=60, back=False):
 
 
 def test_the_steps_are_walked_with_the_keyboard_from_first_to_last(page, server, artifacts):
-    steps = load_steps(SLUG)
+    steps = LESSONS[SLUG].steps()
     open_lesson(page, server, LESSON)
     assert "step" not in link_query(page)
     page.locator("body").focus()
@@ -149,7 +149,7 @@ def test_the_steps_are_walked_with_the_keyboard_from_first_to_last(page, server,
 
 
 def test_a_link_opens_the_lesson_at_its_step_and_a_bad_step_is_reported(page, server):
-    steps = load_steps(SLUG)
+    steps = LESSONS[SLUG].steps()
     open_lesson(page, server, LESSON, "?step=3&T=80")
     expect(page.locator(".bpttviz-step-heading")).to_contain_text("Step 3 of 5")
     assert readout(page, "scale") == f"{steps[2].settings['scale']:.2f}"   # the step's values

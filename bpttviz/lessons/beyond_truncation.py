@@ -20,7 +20,7 @@ steps (RTRL and UORO carry their sensitivity across the updates).
 The bias-variance figure comes from :func:`bpttviz.diagnostics.compare_estimators`,
 the cost figure from :func:`bpttviz.diagnostics.cost_against_hidden` (counted
 multiply-adds), the race from four :func:`bpttviz.train` runs in background
-threads, as in lesson 4 (:mod:`bpttviz.app.background`: the kernel stays free
+threads, as in lesson 4 (:class:`~.lesson.LessonWithRuns`: the page stays free
 for the Stop button).
 """
 
@@ -31,18 +31,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ... import figures
-from ...diagnostics import (HiddenCost, compare_estimators, cost_against_hidden,
-                            truncation_bias)
-from ...models import ElmanRNN
-from ...schedules import expected_length, randomized
-from ...tasks import Batch
-from ...training import train
-from ..background import TrainingLesson, TrainingRun
-from ..controls import Control
-from ..notices import readout_html
+from .. import figures
+from ..diagnostics import (HiddenCost, compare_estimators, cost_against_hidden,
+                           truncation_bias)
+from ..models import ElmanRNN
+from ..schedules import expected_length, randomized
+from ..tasks import Batch
+from ..training import train
+from .common import readout_html
+from .control import Control
+from .lesson import LessonWithRuns, Limits
+from .runs import TrainingRun
 
-__all__ = ["BeyondApp", "METHOD_LABELS", "COST_HIDDEN", "echo_batch", "RECURRENT"]
+__all__ = ["BeyondLesson", "BeyondSetup", "METHOD_LABELS", "COST_HIDDEN", "echo_batch",
+           "RECURRENT"]
 
 #: The four estimators, in the order of every figure.
 METHOD_LABELS = ("TBPTT", "randomized", "UORO", "RTRL")
@@ -70,6 +72,17 @@ def echo_batch(T: int, lag: int, B: int, seed: int) -> Batch:
     return Batch(x, y, mask, "mse")
 
 
+def cost_exponent(result, values, method: str = "rtrl", sizes: int = 2) -> float:
+    """Lesson 7: the exponent e of ``work per step ~ H^e`` of ``method`` ("rtrl", "uoro", ...)
+    between the largest ``sizes`` hidden sizes of ``result.cost``
+    (:class:`~bpttviz.diagnostics.HiddenCost`): the least-squares slope of log(multiply-adds
+    per step) against log(H) there, where the highest power of H dominates."""
+    cost = result.cost
+    H = np.log(np.asarray(cost.hidden, dtype=float)[-sizes:])
+    f = np.log(np.asarray(cost.flops_per_step[method], dtype=float)[-sizes:])
+    return float(np.polyfit(H, f, 1)[0])
+
+
 @dataclass(frozen=True)
 class BeyondSetup:
     """What a change of the controls computes."""
@@ -83,19 +96,13 @@ class BeyondSetup:
     values: dict                # the control values all of this was computed from
 
 
-class BeyondApp(TrainingLesson):
-    """Lesson 7: TBPTT, randomized truncation, UORO and RTRL on one network.
-
-    Attributes
-    ----------
-    run : bpttviz.app.background.TrainingRun or None
-        The latest race.
-    train_runs : int
-        How many races were started.
-    """
+class BeyondLesson(LessonWithRuns):
+    """Lesson 7: TBPTT, randomized truncation, UORO and RTRL on one network, and their race."""
 
     title = "Beyond truncation"
     slug = "beyond_truncation"
+    number = 7
+    class_control = "k2"
     controls = (
         Control("T", "T (steps)", "int", 20, 6, 40, help="Length of each sequence"),
         Control("lag", "lag (steps)", "int", 6, 1, 39,
@@ -126,6 +133,7 @@ class BeyondApp(TrainingLesson):
 
     run_names = METHOD_LABELS
     figure_names = ("bias", "cost", "race")
+    quantities = {"cost_exponent": cost_exponent}
     live_figures = ("race",)
     start_label = "Race"
     start_tooltip = "Train the four methods from the same start"
@@ -135,16 +143,12 @@ class BeyondApp(TrainingLesson):
     join_seconds = 30.0
 
     # -- figures ---------------------------------------------------------------------
-    def constrain(self):
-        w = self.widgets
-        T = w["T"].value
-        w["k2"].max = T
-        w["k_min"].max = T
-        w["lag"].max = T - 1
+    def limits(self, values):
+        T = values["T"]
+        return {"k2": Limits(high=T), "k_min": Limits(high=T), "lag": Limits(high=T - 1)}
 
     # -- one computation per change ---------------------------------------------------
     def compute(self, values):
-        self.end_run()
         T, H, seed, k2 = values["T"], values["hidden"], values["seed"], values["k2"]
         batch = echo_batch(T, values["lag"], BATCH, seed)
         model = ElmanRNN(1, H, 1, "tanh", seed, radius=values["radius"])
@@ -196,17 +200,17 @@ class BeyondApp(TrainingLesson):
                                        f"UORO {cost.slopes['uoro']:.1f}",
                                   title="Cost per step against H", xlabel="H (hidden units)",
                                   ylabel="multiply-adds per step", legend="upper left"),
-            **self.draw_run(None),
+            **self.draw_run(None, setup),
         }
 
-    def draw_run(self, run):
+    def draw_run(self, run, setup):
         """The race's loss curves of ``run`` (None: empty, waiting for Race).
 
         The x-range is the length of the race drawn (or of the one the current
         setup would run), never the controls' current value: a background
         race is shown from the kernel while controls may be changing.
         """
-        n = run.n_updates if run is not None else self.result.values["updates"]
+        n = run.n_updates if run is not None else setup.values["updates"]
         rows = [run.rows(i) if run is not None else None for i in range(len(METHOD_LABELS))]
         x = [np.arange(len(r["loss"])) if r is not None else np.zeros(0) for r in rows]
         return {"race": figures.lines(x, [r["loss"] if r is not None else None for r in rows],
@@ -218,17 +222,17 @@ class BeyondApp(TrainingLesson):
                                       ylabel="loss of the update", legend="upper right")}
 
     # -- the race --------------------------------------------------------------------------
-    def new_run(self):
-        """Train the four methods from the current setup (:meth:`start` starts them).
+    def new_run(self, setup, values):
+        """Train the four methods from ``setup`` (the page starts them).
 
         Refuses when the settings shown are not those of the setup: the last
         change of the controls failed, and the race would train earlier ones.
         """
-        if self.result.values != self.values():
+        if setup.values != values:
             raise RuntimeError("The settings shown could not be computed (see the message "
                                "above), so the race would train earlier ones; change a "
                                "control first.")
-        return TrainingRun(self.result, self.result.values["updates"], train)
+        return TrainingRun(setup, setup.values["updates"], train)
 
     def progress_text(self, run):
         return "racing: " + ", ".join(f"{name} {d}" for name, d in zip(METHOD_LABELS, run.done))

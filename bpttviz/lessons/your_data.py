@@ -1,4 +1,4 @@
-"""Lesson 4's "Your data": a file the user uploads, read in the page's kernel, as a task.
+"""Lesson 4's "Your data": a file the user uploads, read in memory, as a task.
 
 A CSV (or TSV) file becomes a :class:`bpttviz.tasks.Series` of the column the
 user chooses; a text file a :class:`bpttviz.tasks.CharLM` of its characters.
@@ -11,9 +11,7 @@ on the bytes received (:data:`~bpttviz.tasks.MAX_BYTES`), then the API's own
 readers, whose ValueError says what is wrong and where. A bad file leaves
 the task, the figures and the results as they were; the page says why, once.
 
-The file input is :class:`~bpttviz.app.filechooser.FileChooser` (not ``FileUpload``, which
-drops a large file silently): of a file over MAX_BYTES it sends only MAX_BYTES + 1 bytes,
-which the kernel refuses.
+The page's upload (:mod:`bpttviz.app.upload`) hands the bytes to :func:`read_upload`.
 """
 
 from __future__ import annotations
@@ -21,18 +19,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-import ipywidgets as widgets
 import numpy as np
 
-from ... import figures
-from ..._files import MAX_BYTES, check_size
-from ...tasks import CharLM, Columns, Series
-from ..controls import CONTROL_WIDTH, LABEL_WIDTH
-from ..filechooser import FileChooser
-from ..live import LiveFigure
-from ..notices import notice_html
+from .. import figures
+from .._files import check_size
+from ..tasks import CharLM, Columns, Series
 
-__all__ = ["ACCEPT", "UserData", "read_upload", "sensible_T", "YourDataPanel"]
+__all__ = ["ACCEPT", "UserData", "read_upload", "sensible_T", "preview_record", "summary",
+           "size_text"]
 
 #: The files the upload control offers (the browser's hint; the kernel checks the name again).
 ACCEPT = ".csv,.txt,.tsv"
@@ -108,7 +102,8 @@ class UserData:
         return Series(self.task.values, T=T, name=self.task.name)
 
 
-def _size_text(n: int) -> str:
+def size_text(n: int) -> str:
+    """A file's size as people say it: 340 KB, 1.2 MB."""
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, round(n / 1024))} KB"
 
 
@@ -188,130 +183,3 @@ def summary(data: UserData) -> str:
     return (f"Read {data.filename!r}: {data.length:,} values in column "
             f"{cols.names[data.column]!r} ({numeric} of its {len(cols.names)} columns hold "
             f"numbers); the network predicts each next value.")
-
-
-class YourDataPanel:
-    """The upload control, the column choice, the preview and the message of "Your data".
-
-    Parameters
-    ----------
-    on_data : callable
-        Called with a :class:`UserData` once a file (or a column) has been
-        read without error; what it raises is shown in the panel as well.
-
-    Attributes
-    ----------
-    data : UserData or None
-        The last file read without error.
-    widget : ipywidgets.VBox
-    upload, column : the FileUpload and the column Dropdown
-    preview : LiveFigure
-    message : ipywidgets.HTML
-        The one message about the last file: what was read, or why it was refused.
-    """
-
-    def __init__(self, on_data):
-        self.on_data = on_data
-        self.data = None
-        self.uploads = 0
-        self._choosing = False          # the column menu set by the kernel, not by the user
-        style = {"description_width": LABEL_WIDTH}
-        self.intro = widgets.HTML(
-            "<div style='font-size:14px'><b>Your data</b>: a CSV or TSV file (a column of "
-            "numbers) or a .txt file (a text), at most "
-            f"{MAX_BYTES // 1024 // 1024} MB. It stays in this page's kernel; it is not saved "
-            "on the server.</div>")
-        self.upload = FileChooser(self.receive, description="Your file (.csv, .tsv, .txt)",
-                                  tooltip="Upload a .csv, .tsv or .txt file",
-                                  accept=ACCEPT, max_bytes=MAX_BYTES)
-        self.upload.add_class("bpttviz-upload")
-        self.column = widgets.Dropdown(description="column", options=[], style=style,
-                                       layout=widgets.Layout(width=CONTROL_WIDTH,
-                                                             display="none"),
-                                       tooltip="The column of numbers to predict")
-        self.column.add_class("bpttviz-upload-column")
-        # In the page only once it shows a series: an empty figure is nothing to draw.
-        self.preview = LiveFigure()
-        self.preview.add_class("bpttviz-upload-preview")
-        self.message = widgets.HTML()
-        self.message.add_class("bpttviz-upload-message")
-        self.widget = widgets.VBox([self.intro, self.upload, self.column, self.message],
-                                   layout=widgets.Layout(display="none", margin="4px 0"))
-        self.widget.add_class("bpttviz-your-data")
-        self.column.observe(self._column_chosen, names="value")
-
-    def show(self, on: bool):
-        self.widget.layout.display = None if on else "none"
-
-    # -- the user's moves ---------------------------------------------------------------------
-    def receive(self, filename, content, size=None) -> bool:
-        """Read ``content`` (the upload of ``filename``, ``size`` bytes as the browser said);
-        show the data or say why not."""
-        self.uploads += 1
-        if not isinstance(size, int) or isinstance(size, bool):
-            try:
-                size = len(content)
-            except TypeError:
-                size = None
-        if size is not None and isinstance(filename, str):
-            # A large file takes a few seconds to read: the page says so meanwhile.
-            self.message.value = notice_html(
-                [f"Reading {filename!r} ({_size_text(size)})…"], "info")
-        try:
-            data = read_upload(filename, content, key=(self.uploads,), size=size)
-            self.on_data(data)
-        except Exception as exc:
-            self.refuse(repr(filename) if isinstance(filename, str) else "the file", exc)
-            return False
-        self.accept(data)
-        return True
-
-    def _column_chosen(self, change):
-        if self._choosing or self.data is None or change["new"] is None:
-            return
-        data = self.data
-        try:
-            new = read_upload(data.filename, data.content, key=data.key[:1],
-                              column=change["new"])
-            self.on_data(new)
-        except Exception as exc:
-            self.refuse(f"column {data.columns.names[change['new']]!r} of {data.filename!r}", exc)
-            self._set_column(data)                  # the menu shows what the lesson uses
-            return
-        self.accept(new)
-
-    # -- what the panel shows --------------------------------------------------------------------
-    def accept(self, data: UserData):
-        self.data = data
-        self._set_column(data)
-        record = preview_record(data)
-        if record is not None:
-            self.preview.show(record, f"The series read: {data.length} values of column "
-                                      f"{data.columns.names[data.column]!r}.")
-        shown = [self.intro, self.upload, self.column] + (
-            [self.preview] if record is not None else []) + [self.message]
-        if list(self.widget.children) != shown:
-            self.widget.children = shown
-        self.message.value = notice_html([summary(data)], "info")
-
-    def refuse(self, what, exc):
-        kept = (f"Nothing changed: the lesson still uses {self.data.label}." if self.data else
-                "Nothing changed: the lesson still shows the task it showed.")
-        self.message.value = notice_html([f"Could not read {what}: {exc}", kept], "error")
-
-    def _set_column(self, data):
-        self._choosing = True
-        try:
-            if data.kind == "series":
-                self.column.options = [(data.columns.names[j], j) for j in data.columns.numeric]
-                self.column.value = data.column
-                self.column.layout.display = None
-            else:
-                self.column.options = []
-                self.column.layout.display = "none"
-        finally:
-            self._choosing = False
-
-    def waiting_text(self) -> str:
-        return notice_html(["Choose a file to train on your data; until then the figures show "
-                            "the task shown before."], "info")

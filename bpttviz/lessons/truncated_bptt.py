@@ -12,24 +12,23 @@ exchange for memory that grows with k2 instead of T.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from ... import figures
-from ...diagnostics import TRUNCATIONS, TruncationBias, gradient_agreement, truncation_bias
-from ...engine import bptt
-from ...models import ElmanRNN
-from ...schedules import full
-from ...steps import first_overflow
-from .. import alt_text
-from ..base import LessonApp
-from ..controls import Control
-from ..notices import overflow_notes, readout_html
-from .common import random_sequence
+from .. import figures
+from ..diagnostics import TRUNCATIONS, TruncationBias, gradient_agreement, truncation_bias
+from ..engine import bptt
+from ..figures import alt_text
+from ..models import ElmanRNN
+from ..schedules import full
+from .common import overflow_notes, random_sequence, readout_html
+from .control import Control
+from .lesson import Limits, Lesson
 
-__all__ = ["TruncationApp", "SCHEDULES", "SCHEDULE_LABELS", "lesson_schedule", "bias_grid",
-           "bias_at"]
+__all__ = ["TruncationLesson", "Truncation", "SCHEDULES", "SCHEDULE_LABELS", "lesson_schedule",
+           "bias_grid", "bias_at"]
 
 #: Scale of W_xh: small enough that tanh does not saturate and errors travel far.
 INPUT_SCALE = 0.5
@@ -108,6 +107,25 @@ def _bias_args(name, k1):
     return family, (k1 if "k1" in SCHEDULES[name] else None)
 
 
+def cost_ratio(result, values, what: str = "backward_steps") -> float:
+    """The schedule's cost ``what`` over full BPTT's (lesson 3)."""
+    return float(getattr(result.trace.cost, what) / getattr(result.reference_cost, what))
+
+
+def losses_reaching_nothing(result, values) -> float:
+    """How many losses of the schedule reach no state at all (lesson 3's timeline)."""
+    kept = np.asarray(result.schedule.kept_any, dtype=bool)
+    return float(np.sum(~kept.any(axis=1)))
+
+
+def k2_reaching(result, values, cosine: float = 0.99) -> float:
+    """The smallest k2 of the bias curve whose gradient has at least ``cosine`` with full
+    BPTT's (NaN if none)."""
+    c = result.curve
+    ok = np.flatnonzero(np.asarray(c.cosine) >= cosine)
+    return float(np.asarray(c.k2)[ok[0]]) if ok.size else math.nan
+
+
 @dataclass(frozen=True)
 class Truncation:
     """One configuration of lesson 3."""
@@ -123,7 +141,7 @@ class Truncation:
     point: object                 # diagnostics.TruncationBias at this k2
 
 
-class TruncationApp(LessonApp):
+class TruncationLesson(Lesson):
     """Lesson 3: a truncation schedule as a timeline and as a mask over the gradient flow.
 
     The bias curve over k2 depends only on the network, T, the schedule
@@ -134,6 +152,8 @@ class TruncationApp(LessonApp):
 
     title = "Truncated BPTT"
     slug = "truncated_bptt"
+    number = 3
+    class_control = "k2"
     controls = (
         Control("schedule", "schedule", "option", "tbptt",
                 options=tuple((SCHEDULE_LABELS[s], s) for s in SCHEDULES)),
@@ -147,15 +167,11 @@ class TruncationApp(LessonApp):
         Control("seed", "seed", "int", 0, 0, 99, help="Weights and data"),
     )
     figure_names = ("flow", "timeline", "bias", "cost")
+    quantities = {f.__name__: f for f in (cost_ratio, losses_reaching_nothing, k2_reaching)}
 
-    def constrain(self):
-        w = self.widgets
-        T = w["T"].value
-        w["k1"].max = T
-        w["k2"].max = T
-        uses = SCHEDULES[w["schedule"].value]
-        w["k1"].disabled = "k1" not in uses
-        w["k2"].disabled = "k2" not in uses
+    def limits(self, values):
+        T, uses = values["T"], SCHEDULES[values["schedule"]]
+        return {k: Limits(high=T, disabled=k not in uses) for k in ("k1", "k2")}
 
     def compute(self, values):
         T, name, k1, k2 = values["T"], values["schedule"], values["k1"], values["k2"]
@@ -185,7 +201,7 @@ class TruncationApp(LessonApp):
     def render(self, r, values):
         return {
             "flow": figures.flow(r.flow, kept=r.schedule.kept_any,
-                                 overflow_step=first_overflow(r.trace),
+                                 overflow_step=r.trace.first_overflow,
                                  title="Flow, and what the schedule keeps"),
             "timeline": figures.schedule(r.schedule),
             "bias": figures.truncation_bias(r.curve.k2, r.curve.cosine, r.curve.norm_ratio,
@@ -196,7 +212,7 @@ class TruncationApp(LessonApp):
 
     def describe_figures(self, r, values):
         return {"flow": alt_text.flow_text(r.flow, kept=r.schedule.kept_any,
-                                           overflow_step=first_overflow(r.trace)),
+                                           overflow_step=r.trace.first_overflow),
                 "bias": alt_text.truncation_bias_text(r.curve.k2, r.curve.cosine,
                                                       int(r.point.k2[0]),
                                                       float(r.point.cosine[0])),
@@ -215,5 +231,5 @@ class TruncationApp(LessonApp):
             f"backward steps {c.backward_steps} (full: {ref.backward_steps}); "
             f"peak stored floats {c.peak_stored_floats} (full: {ref.peak_stored_floats})"])
 
-    def notes_for(self, r, values):
+    def notes(self, r, values):
         return overflow_notes(r.trace)

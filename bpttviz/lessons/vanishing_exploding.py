@@ -13,20 +13,30 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ... import figures
-from ...cells import ACTIVATIONS
-from ...diagnostics import (gamma, lyapunov_of, pascanu_bound, recurrent_spectrum,
-                            singular_values_of, step_jacobians)
-from ...engine import bptt
-from ...models import ElmanRNN
-from ...steps import first_overflow
-from .. import alt_text
-from ..base import LessonApp
-from ..controls import Control
-from ..notices import overflow_notes, readout_html
-from .common import random_sequence, relative_flow
+from .. import figures
+from ..cells import ACTIVATIONS
+from ..diagnostics import (gamma, lyapunov_of, pascanu_bound, recurrent_spectrum,
+                           singular_values_of, step_jacobians)
+from ..engine import bptt
+from ..figures import alt_text
+from ..models import ElmanRNN
+from .common import lag_value, overflow_notes, overflow_step, random_sequence, readout_html, relative_flow
+from .control import Control
+from .lesson import Lesson
 
-__all__ = ["VanishingApp"]
+__all__ = ["VanishingLesson", "Vanishing"]
+
+
+def most_over_bound(result, values) -> float:
+    """Largest ``lag_median / bound`` over the lags: at most 1 where the bound holds."""
+    with np.errstate(all="ignore"):
+        r = np.asarray(result.lag_median) / np.asarray(result.bound)
+    return float(np.nanmax(r))
+
+
+def growth_per_step(result, values) -> float:
+    """``exp(lyapunov)``: the factor by which errors change per step along the sequence."""
+    return float(np.exp(result.lyapunov))
 
 
 @dataclass(frozen=True)
@@ -49,11 +59,13 @@ class Vanishing:
     lyapunov: float
 
 
-class VanishingApp(LessonApp):
+class VanishingLesson(Lesson):
     """Lesson 2: how the scale of W_hh and the activation make gradients vanish or explode."""
 
     title = "Vanishing and exploding gradients"
     slug = "vanishing_exploding"
+    number = 2
+    class_control = "scale"
     controls = (
         Control("scale_by", "W_hh scaled by", "option", "radius",
                 options=(("spectral radius ρ", "radius"), ("largest singular value σ", "sigma"))),
@@ -71,6 +83,8 @@ class VanishingApp(LessonApp):
         "radius": ("scale", {"scale_by": "radius"}),
         "sigma": ("scale", {"scale_by": "sigma"}),
     }
+    quantities = {f.__name__: f for f in (overflow_step, lag_value, most_over_bound,
+                                            growth_per_step)}
     presets = {
         "vanishing": dict(scale_by="radius", scale=0.6, activation="tanh", input_scale=1.0, T=60),
         "exploding": dict(scale_by="radius", scale=1.3, activation="linear", input_scale=1.0,
@@ -96,7 +110,7 @@ class VanishingApp(LessonApp):
     def render(self, r, values):
         gs = r.gamma * r.spectrum.sigma_max
         return {
-            "flow": figures.flow(r.flow, overflow_step=first_overflow(r.trace)),
+            "flow": figures.flow(r.flow, overflow_step=r.trace.first_overflow),
             "lag": figures.lag_norms(r.lags, r.lag_median, r.lag_low, r.lag_high, r.bound,
                                      note=f"γσ$_{{max}}$ = {gs:.3g}",
                                      label="relative ‖∂loss$_τ$/∂h$_s$‖"),
@@ -104,7 +118,7 @@ class VanishingApp(LessonApp):
         }
 
     def describe_figures(self, r, values):
-        return {"flow": alt_text.flow_text(r.flow, overflow_step=first_overflow(r.trace)),
+        return {"flow": alt_text.flow_text(r.flow, overflow_step=r.trace.first_overflow),
                 "lag": alt_text.lag_norms_text(r.lags, r.lag_median, r.bound,
                                                "the median relative gradient norm")}
 
@@ -120,5 +134,6 @@ class VanishingApp(LessonApp):
             f"σ<sub>max</sub> = {r.spectrum.sigma_max:.3g}, γ = {r.gamma:.3g}",
             verdict, f"Along this sequence {growth}.", f"mean loss = {r.trace.loss:.3g}"])
 
-    def notes_for(self, r, values):
+    def notes(self, r, values):
         return overflow_notes(r.trace)
+

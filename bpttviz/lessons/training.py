@@ -8,9 +8,9 @@ here). Two configurations, A and B, train from the same initial weights on
 the same data, so what differs is only what the lesson's controls set: k1,
 k2 and the clipping threshold (Pascanu, Mikolov & Bengio 2013, algorithm 1).
 
-Training is long work: :meth:`TrainingApp.start` runs the two
-:func:`bpttviz.train` calls in background threads and returns at once, the
-page following them (:mod:`bpttviz.app.background`).
+Training is long work: the page's Train runs the two :func:`bpttviz.train`
+calls in background threads (:meth:`TrainingLesson.new_run`) and returns at
+once, following them (:mod:`bpttviz.app.background`).
 
 The memory figure is the trade-off of gradient checkpointing, memory against
 recomputation, measured by the engine: one full-BPTT gradient of this network
@@ -18,8 +18,9 @@ keeping every step's cache, against storing only every m-th state and
 recomputing the rest (Chen, Xu, Zhang & Guestrin 2016; Gruslys et al. 2016).
 
 Beside the generated tasks, a real series (the Nile's flow, :func:`bpttviz.tasks.nile`)
-and "Your data": a CSV or text file the user uploads (:mod:`.your_data`),
-trained on exactly as the other tasks are.
+and "Your data": a CSV or text file the user uploads (:mod:`.your_data`; the page
+hands it to :meth:`TrainingLesson.use_data`), trained on exactly as the other
+tasks are.
 """
 
 from __future__ import annotations
@@ -29,19 +30,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ... import figures
-from ...diagnostics import cost_table
-from ...models import GRU, LSTM, ElmanRNN
-from ...schedules import tbptt
-from ...tasks import Series, make_task
-from ...training import OPTIMIZERS, train
-from ..background import TrainingLesson, TrainingRun
-from ..controls import Control
-from ..notices import readout_html
-from .your_data import T_HIGH, T_LOW, YourDataPanel, sensible_T
+from .. import figures
+from ..diagnostics import cost_table
+from ..models import GRU, LSTM, ElmanRNN
+from ..schedules import tbptt
+from ..tasks import Series, make_task
+from ..training import OPTIMIZERS, train
+from .common import readout_html
+from .control import Control
+from .lesson import LessonWithRuns, Limits
+from .runs import TrainingRun
+from .your_data import T_HIGH, T_LOW, sensible_T
 
-__all__ = ["TrainingApp", "LESSON_TASKS", "YOUR_DATA", "CELLS", "lesson_task", "needed_spans",
-           "make_model", "update_windows", "checkpoint_intervals", "memory_key"]
+__all__ = ["TrainingLesson", "Setup", "LESSON_TASKS", "YOUR_DATA", "CELLS", "lesson_task",
+           "needed_spans", "make_model", "update_windows", "checkpoint_intervals", "memory_key"]
 
 #: Tasks of the lesson: long lags first, then one with none, then a real series.
 LESSON_TASKS = ("temporal_order", "adding", "sequence_classification", "copy_memory", "sine",
@@ -157,6 +159,24 @@ def memory_key(values, data=None) -> tuple:
         values["radius"] if values["cell"] == "elman" else None, data)
 
 
+def needed_reached(result, values, config: int = 0, span: int | None = None) -> float:
+    """Fraction of the steps the targets depend on (``result.needed``) that some window of
+    configuration ``config`` (0: A, 1: B) backpropagates through (lesson 4)."""
+    spans = result.needed if span is None else [result.needed[span]]
+    steps = np.concatenate([np.arange(a, b) for a, b in spans])
+    covered = np.zeros(steps.size, dtype=bool)
+    for lo, hi, _ in result.windows[config]:
+        covered |= (steps >= lo) & (steps <= hi)
+    return float(covered.mean())
+
+
+def best_checkpoint_over_sqrt_t(result, values) -> float:
+    """The checkpoint interval m storing the fewest floats, divided by sqrt(T) (lesson 4)."""
+    peaks = [c.peak_stored_floats for c in result.checkpoint_costs]
+    m = np.asarray(result.checkpoints)[int(np.argmin(peaks))]
+    return float(m / np.sqrt(result.batch.T))
+
+
 @dataclass(frozen=True)
 class Setup:
     """What a change of the controls computes: the task, the start and the costs."""
@@ -175,7 +195,48 @@ class Setup:
     data: object = None         # the user's file read (.your_data.UserData), for "Your data"
 
 
-class TrainingApp(TrainingLesson):
+#: The lesson's controls.
+CONTROLS = (
+    Control("task", "task", "option", "temporal_order",
+            options=tuple((TASK_LABELS[t], t) for t in LESSON_TASKS + (YOUR_DATA,))),
+    Control("cell", "cell", "option", "gru",
+            options=(("Elman (tanh)", "elman"), ("LSTM", "lstm"), ("GRU", "gru"))),
+    Control("T", "T (steps)", "int", 20, 10, 60, help="Length of each sequence"),
+    Control("hidden", "H (hidden units)", "int", 16, 2, 64),
+    Control("radius", "ρ(W_hh) at start", "float", 1.0, 0.1, 2.0, 0.05,
+            help="Spectral radius of the Elman network's W_hh before training"),
+    Control("k1_a", "A: k1 (steps)", "int", 20, 1, 60, help="Steps between A's updates"),
+    Control("k2_a", "A: k2 (states)", "int", 5, 1, 60,
+            help="States each of A's updates backpropagates through"),
+    Control("clip_a", "A: clip (0 = off)", "float", 0.0, 0.0, 5.0, 0.1,
+            help="Threshold on the gradient's global norm for A"),
+    Control("k1_b", "B: k1 (steps)", "int", 20, 1, 60, help="Steps between B's updates"),
+    Control("k2_b", "B: k2 (states)", "int", 20, 1, 60,
+            help="States each of B's updates backpropagates through"),
+    Control("clip_b", "B: clip (0 = off)", "float", 0.0, 0.0, 5.0, 0.1,
+            help="Threshold on the gradient's global norm for B"),
+    Control("optimizer", "optimizer", "option", "adam", options=tuple(OPTIMIZERS)),
+    Control("lr", "learning rate", "option", "0.01", options=LEARNING_RATES),
+    Control("updates", "updates", "int", 300, 10, 3000, 10,
+            help="Parameter updates per configuration"),
+    Control("seed", "seed", "int", 0, 0, 99, help="Initial weights and data"),
+)
+
+#: Named settings: the questions the lesson is about.
+PRESETS = {
+    "k2 below / above the lag": dict(
+        task="temporal_order", cell="gru", T=20, k1_a=20, k2_a=5, clip_a=0.0, k1_b=20,
+        k2_b=20, clip_b=0.0, optimizer="adam", lr="0.01", updates=300),
+    "clipping": dict(
+        task="sine", cell="elman", radius=1.5, T=20, k1_a=20, k2_a=20, clip_a=0.0, k1_b=20,
+        k2_b=20, clip_b=1.0, optimizer="sgd", lr="1", updates=300),
+    "online updates": dict(
+        task="copy_memory", cell="lstm", T=12, k1_a=12, k2_a=12, clip_a=0.0, k1_b=1,
+        k2_b=12, clip_b=0.0, optimizer="adam", lr="0.01", updates=300),
+}
+
+
+class TrainingLesson(LessonWithRuns):
     """Lesson 4: train two TBPTT configurations side by side with live loss and gradient norms.
 
     A change of the controls (one :meth:`compute`: the task, the initial
@@ -183,154 +244,68 @@ class TrainingApp(TrainingLesson):
     changed) stops a run in progress and clears the curves; *Train* starts both
     runs, *Stop* ends them.
 
-    Attributes
-    ----------
-    run : bpttviz.app.background.TrainingRun or None
-        The latest training run.
-    train_runs : int
-        How many times training was started.
+    "Your data" (:attr:`uploads`): the page reads the user's file
+    (:class:`~.your_data.UserData`, kept as :attr:`data` for that page only).
     """
 
     title = "Training"
     slug = "training"
-    controls = (
-        Control("task", "task", "option", "temporal_order",
-                options=tuple((TASK_LABELS[t], t) for t in LESSON_TASKS + (YOUR_DATA,))),
-        Control("cell", "cell", "option", "gru",
-                options=(("Elman (tanh)", "elman"), ("LSTM", "lstm"), ("GRU", "gru"))),
-        Control("T", "T (steps)", "int", 20, 10, 60, help="Length of each sequence"),
-        Control("hidden", "H (hidden units)", "int", 16, 2, 64),
-        Control("radius", "ρ(W_hh) at start", "float", 1.0, 0.1, 2.0, 0.05,
-                help="Spectral radius of the Elman network's W_hh before training"),
-        Control("k1_a", "A: k1 (steps)", "int", 20, 1, 60, help="Steps between A's updates"),
-        Control("k2_a", "A: k2 (states)", "int", 5, 1, 60,
-                help="States each of A's updates backpropagates through"),
-        Control("clip_a", "A: clip (0 = off)", "float", 0.0, 0.0, 5.0, 0.1,
-                help="Threshold on the gradient's global norm for A"),
-        Control("k1_b", "B: k1 (steps)", "int", 20, 1, 60, help="Steps between B's updates"),
-        Control("k2_b", "B: k2 (states)", "int", 20, 1, 60,
-                help="States each of B's updates backpropagates through"),
-        Control("clip_b", "B: clip (0 = off)", "float", 0.0, 0.0, 5.0, 0.1,
-                help="Threshold on the gradient's global norm for B"),
-        Control("optimizer", "optimizer", "option", "adam", options=tuple(OPTIMIZERS)),
-        Control("lr", "learning rate", "option", "0.01", options=LEARNING_RATES),
-        Control("updates", "updates", "int", 300, 10, 3000, 10,
-                help="Parameter updates per configuration"),
-        Control("seed", "seed", "int", 0, 0, 99, help="Initial weights and data"),
-    )
-    presets = {
-        "k2 below / above the lag": dict(
-            task="temporal_order", cell="gru", T=20, k1_a=20, k2_a=5, clip_a=0.0, k1_b=20,
-            k2_b=20, clip_b=0.0, optimizer="adam", lr="0.01", updates=300),
-        "clipping": dict(
-            task="sine", cell="elman", radius=1.5, T=20, k1_a=20, k2_a=20, clip_a=0.0, k1_b=20,
-            k2_b=20, clip_b=1.0, optimizer="sgd", lr="1", updates=300),
-        "online updates": dict(
-            task="copy_memory", cell="lstm", T=12, k1_a=12, k2_a=12, clip_a=0.0, k1_b=1,
-            k2_b=12, clip_b=0.0, optimizer="adam", lr="0.01", updates=300),
-    }
+    number = 4
+    class_control = "k2_a"
+    controls = CONTROLS
+    presets = PRESETS
+    uploads = ("task", YOUR_DATA)
 
     run_names = LABELS
     figure_names = ("loss", "grad", "reach", "memory")
     live_figures = ("loss", "grad")
     start_tooltip = "Train A and B from the same start"
     stop_tooltip = "Stop both runs after their current update"
+    quantities = {f.__name__: f for f in (needed_reached, best_checkpoint_over_sqrt_t)}
 
-    def __init__(self, query=None):
-        self._shown = {}                # what each figure shows: rebuild it only when it changes
-        self._curves_shown = False      # whether the curves show a run
-        #: The upload of "Your data" (its ``data``: the file read, kept in this kernel only).
-        self.your_data = YourDataPanel(self.use_data)
-        super().__init__(query)
-
-    @property
-    def user_data(self):
-        """The user's file as last read without error (None before any)."""
-        return self.your_data.data
-
-    def constrain(self):
-        w = self.widgets
-        mine = w["task"].value == YOUR_DATA
-        data = self.user_data
+    def limits(self, values):
+        mine = values["task"] == YOUR_DATA
         # A short series or text holds fewer steps than the slider's end.
-        w["T"].max = min(T_HIGH, data.max_T) if mine and data is not None else T_HIGH
-        T = w["T"].value
-        for name in ("k1_a", "k2_a", "k1_b", "k2_b"):
-            w[name].max = T
-        w["radius"].disabled = w["cell"].value != "elman"
-        self.your_data.show(mine)
+        T_max = min(T_HIGH, self.data.max_T) if mine and self.data is not None else T_HIGH
+        T = min(values["T"], T_max)
+        return {"T": Limits(high=T_max), "radius": Limits(disabled=values["cell"] != "elman"),
+                **{name: Limits(high=T) for name in ("k1_a", "k2_a", "k1_b", "k2_b")}}
 
     # -- "Your data" --------------------------------------------------------------------------
-    def waiting_for_data(self) -> bool:
-        """Whether "Your data" is chosen and no file has been read yet."""
-        return self.widgets["task"].value == YOUR_DATA and self.user_data is None
+    def waiting(self, values) -> bool:
+        """Whether "Your data" is chosen and no file has been read yet: nothing to compute."""
+        return values["task"] == YOUR_DATA and self.data is None
 
-    def use_data(self, data):
-        """Train on ``data`` (a file read by the upload): the task becomes "Your data", T is set
-        against its length, and the lesson updates once.
+    def use_data(self, data, values) -> dict:
+        """The control values that train on ``data`` (a file read by the upload): the task
+        "Your data", T set against its length unless the page's link fixes T.
 
-        Called by the upload before the panel keeps ``data``; what it raises leaves the
-        lesson as it was.
+        Raises ``ValueError`` (before anything changes) when the link fixes the task at
+        another, or fixes T beyond what the data holds. The caller keeps ``data``
+        (:attr:`data`) and sets the values.
         """
-        w = self.widgets
-        if w["task"].locked and w["task"].locked_value != YOUR_DATA:
+        if "task" in self.fixed and values["task"] != YOUR_DATA:
             raise ValueError(f"this page's link fixes the task at "
-                             f"'{TASK_LABELS[w['task'].locked_value]}', so it cannot train on "
+                             f"'{TASK_LABELS[values['task']]}', so it cannot train on "
                              f"your data.")
-        # A teacher's link may fix T; the data must hold it.
-        T = w["T"].value if w["T"].locked else sensible_T(data.length)
+        T = values["T"] if "T" in self.fixed else sensible_T(data.length)
         if T > data.max_T:
             raise ValueError(f"this page's link fixes T at {T} steps, and the data holds at "
                              f"most {data.max_T}.")
         task = data.make_task(T)                    # checked before anything changes
         task.sample(2, np.random.default_rng(0), T)
-        self.your_data.data = data
-        with self.hold():
-            self.widgets["task"].value = YOUR_DATA
-            self.constrain()
-            self.widgets["T"].value = T
-            self.constrain()
-        self.update()
+        return {"task": YOUR_DATA, "T": T}
 
     def data_key(self, values):
         """Names the user's file read when the task is "Your data" (for caches), else None."""
-        data = self.user_data
+        data = self.data
         return data.key if values["task"] == YOUR_DATA and data is not None else None
 
-    def update(self, recompute=True) -> bool:
-        if self.waiting_for_data():
-            # Nothing to compute until a file is read: the figures keep the task shown before.
-            self.end_run()
-            with self.hold():
-                self.constrain()
-            self.your_data.message.value = self.your_data.waiting_text()
-            self.show_link()
-            return False
-        return super().update(recompute)
-
-    def start(self, wait=None):
-        if self.waiting_for_data():
-            raise ValueError("there is no file to train on yet: choose a CSV or text file "
-                             "under 'Your data' first.")
-        return super().start(wait)
-
-    def _apply_query(self, query):
-        problems = super()._apply_query(query)
-        if self.widgets["task"].value == YOUR_DATA:
-            # A link carries no file: the page opens on the default task.
-            with self.hold():
-                self.widgets["task"].value = self._spec["task"].default
-                self.constrain()
-            problems.append(f"task={YOUR_DATA}: a link cannot carry your data; choose "
-                            f"'{TASK_LABELS[YOUR_DATA]}' and upload the file again.")
-            self._notes = ["The link asked for settings this lesson cannot use:"] + [
-                p for p in problems]
-        return problems
-
-    def link_settings(self, values):
-        if values["task"] != YOUR_DATA:
-            return values
-        return {k: v for k, v in values.items() if k != "task"}
+    def link_refusal(self, name, value):
+        if name == "task" and value == YOUR_DATA:
+            return (f"a link cannot carry your data; choose '{TASK_LABELS[YOUR_DATA]}' and "
+                    f"upload the file again.")
+        return ""
 
     def link_note(self, values):
         if values["task"] != YOUR_DATA:
@@ -338,20 +313,10 @@ class TrainingApp(TrainingLesson):
         return ("This link cannot carry your data (it stays in this page): it opens the "
                 "lesson on the default task, with the other settings shown here.")
 
-    def layout(self):
-        root = super().layout()
-        # The upload right under the task menu, where "Your data" is chosen.
-        controls = root.children[0]
-        side = list(controls.children)
-        side.insert(side.index(self.widgets["task"]) + 1, self.your_data.widget)
-        controls.children = side
-        return root
-
     # -- one engine run per change ------------------------------------------------------
     def compute(self, values):
-        self.end_run()
         T, seed = values["T"], values["seed"]
-        data = self.user_data if values["task"] == YOUR_DATA else None
+        data = self.data if values["task"] == YOUR_DATA else None
         if values["task"] == YOUR_DATA and data is None:
             raise ValueError("choose a file under 'Your data' first.")
         task = data.make_task(T) if data is not None else lesson_task(values["task"], T)
@@ -379,38 +344,30 @@ class TrainingApp(TrainingLesson):
 
     def render(self, setup, values):
         T = setup.batch.T
-        # Each figure is rebuilt only when what it shows changed.
         data = self.data_key(values)
-        keys = {
-            "reach": tuple(values[k] for k in ("task", "T", "k1_a", "k2_a", "k1_b", "k2_b")),
-            "memory": memory_key(values, data),
-            "curves": tuple(values[k] for k in ("task", "T", "k1_a", "k2_a", "clip_a", "k1_b",
-                                                "k2_b", "clip_b", "updates")) + (data,),
+        reach = tuple(values[k] for k in ("task", "T", "k1_a", "k2_a", "k1_b", "k2_b")) + (data,)
+        c = setup.checkpoint_costs
+        # Each figure is built once per what it shows: the same record is not sent again.
+        return {
+            "reach": self.cached(("reach figure",) + reach, lambda: figures.reach(
+                T, setup.needed, np.flatnonzero(setup.carries), setup.windows, labels=LABELS),
+                keep=2),
+            "memory": self.cached(("memory figure",) + memory_key(values, data),
+                                  lambda: figures.checkpoint_cost(
+                                      setup.checkpoints, [x.peak_stored_floats for x in c],
+                                      [x.forward_steps for x in c],
+                                      setup.store_all.peak_stored_floats,
+                                      setup.store_all.forward_steps), keep=2),
+            **self.draw_run(None, setup),
         }
-        out = {}
-        if keys["reach"] != self._shown.get("reach"):
-            out["reach"] = figures.reach(T, setup.needed, np.flatnonzero(setup.carries),
-                                         setup.windows, labels=LABELS)
-        if keys["memory"] != self._shown.get("memory"):
-            c = setup.checkpoint_costs
-            out["memory"] = figures.checkpoint_cost(setup.checkpoints,
-                                                    [x.peak_stored_floats for x in c],
-                                                    [x.forward_steps for x in c],
-                                                    setup.store_all.peak_stored_floats,
-                                                    setup.store_all.forward_steps)
-        if keys["curves"] != self._shown.get("curves") or self._curves_shown:
-            out.update(self.draw_run(None))
-        self._shown = keys
-        return out
 
-    def draw_run(self, run):
+    def draw_run(self, run, setup):
         """The loss and gradient curves of ``run`` (None: empty, waiting for Train), labelled
         with the settings the run trains with."""
-        setup = run.setup if run is not None else self.result
+        setup = run.setup if run is not None else setup
         configs = setup.configs
         n = configs[0]["n_updates"]
         rows = [run.rows(i) if run is not None else None for i in range(len(LABELS))]
-        self._curves_shown = run is not None
         x = [np.arange(len(r["loss"])) if r is not None else np.zeros(0) for r in rows]
         marks_loss, marks_grad = [], []
         for i, r in enumerate(rows):
@@ -441,9 +398,9 @@ class TrainingApp(TrainingLesson):
         }
 
     # -- training ---------------------------------------------------------------------------
-    def new_run(self):
-        """Train A and B from the current setup (:meth:`start` starts them)."""
-        return TrainingRun(self.result, self.values()["updates"], train)
+    def new_run(self, setup, values):
+        """Train A and B from ``setup`` (the page starts them)."""
+        return TrainingRun(setup, values["updates"], train)
 
     # -- text ---------------------------------------------------------------------------------
     def describe(self, setup, values):
@@ -454,7 +411,7 @@ class TrainingApp(TrainingLesson):
             lines = [f"<i>your data: {html.escape(d.label)}, {d.length:,} "
                      f"{'characters' if d.kind == 'text' else 'values'}; predict the {what}</i>",
                      f"T = {T} steps, so a window starts at any of {d.length - T:,} places. "
-                     + ("This page's link fixes T." if self.widgets["T"].locked else
+                     + ("This page's link fixes T." if "T" in self.fixed else
                         f"Reading the file set T to {sensible_T(d.length)}: a fifth of your "
                         f"data, within {T_LOW}–{T_HIGH} (at most {min(T_HIGH, d.max_T)} "
                         f"here).")]

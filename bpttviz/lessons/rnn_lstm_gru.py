@@ -21,19 +21,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ... import figures
-from ...cells import ACTIVATIONS
-from ...diagnostics import jacobian_singular_values
-from ...engine import bptt
-from ...models import GRU, LSTM, ElmanRNN
-from ...steps import first_overflow
-from .. import alt_text
-from ..base import FIGURE_PX, LessonApp
-from ..controls import Control
-from ..notices import overflow_notes, readout_html
-from .common import random_sequence, relative_flow
+from .. import figures
+from ..cells import ACTIVATIONS
+from ..diagnostics import jacobian_singular_values
+from ..engine import bptt
+from ..figures import FIGURE_PX, alt_text
+from ..models import GRU, LSTM, ElmanRNN
+from .common import lag_value, overflow_notes, random_sequence, readout_html, relative_flow
+from .control import Control
+from .lesson import Lesson
 
-__all__ = ["CellsApp", "CELL_NAMES", "lesson_models"]
+__all__ = ["CellsLesson", "Comparison", "CellRun", "CELL_NAMES", "lesson_models"]
 
 #: The three cells, in the order of the panels.
 CELL_NAMES = ("Elman", "LSTM", "GRU")
@@ -47,6 +45,19 @@ def lesson_models(values):
     return (ElmanRNN(1, H, 1, values["activation"], seed, radius=values["radius"]),
             LSTM(1, H, 1, seed, forget_bias=values["forget_bias"]),
             GRU(1, H, 1, seed))
+
+
+def cell_ratio(result, values, lag: int, cell: int = 1, others=(0, 2)) -> float:
+    """Lesson 5: cell ``cell``'s relative gradient at ``lag`` over the largest of ``others``'."""
+    mine = lag_value(result, values, lag, run=cell)
+    rest = max(lag_value(result, values, lag, run=o) for o in others)
+    with np.errstate(all="ignore"):
+        return float(mine / rest)
+
+
+def largest_band(result, values, cells=(1, 2)) -> float:
+    """Lesson 5: the largest relative gradient (top of the band) of ``cells`` over all lags."""
+    return float(max(np.nanmax(result.runs[c].lag_high) for c in cells))
 
 
 @dataclass(frozen=True)
@@ -72,11 +83,13 @@ class Comparison:
     runs: tuple                   # CellRun per cell, in CELL_NAMES order
 
 
-class CellsApp(LessonApp):
+class CellsLesson(Lesson):
     """Lesson 5: flow heatmaps of an Elman, an LSTM and a GRU network side by side."""
 
     title = "RNN vs LSTM vs GRU"
     slug = "rnn_lstm_gru"
+    number = 5
+    class_control = "radius"
     controls = (
         Control("T", "T (steps)", "int", 60, 5, 200),
         Control("hidden", "H (hidden units)", "int", 16, 2, 64),
@@ -100,6 +113,7 @@ class CellsApp(LessonApp):
     }
     figure_names = ("flows", "lag", "jacobian")
     wide_figures = ("flows",)
+    quantities = {f.__name__: f for f in (lag_value, cell_ratio, largest_band)}
 
     def compute(self, values):
         T = values["T"]
@@ -120,7 +134,7 @@ class CellsApp(LessonApp):
         bottom = [_row_extreme(c.singular_values, np.min) for c in r.runs]
         return {
             "flows": figures.flow_panels([c.flow for c in r.runs], CELL_NAMES,
-                                         overflow_steps=[first_overflow(c.trace) for c in r.runs],
+                                         overflow_steps=[c.trace.first_overflow for c in r.runs],
                                          size=WIDE_PX),
             "lag": figures.lines(r.lags, [c.lag_median for c in r.runs], CELL_NAMES,
                                  lows=[c.lag_low for c in r.runs],
@@ -151,7 +165,7 @@ class CellsApp(LessonApp):
         lines.append("Heatmaps share one colour scale; the LSTM's state is [h, c].")
         return readout_html(lines)
 
-    def notes_for(self, r, values):
+    def notes(self, r, values):
         notes = []
         for name, c in zip(CELL_NAMES, r.runs):
             notes += [f"{name}: {n}" for n in overflow_notes(c.trace)]

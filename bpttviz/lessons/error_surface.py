@@ -23,14 +23,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ... import figures
-from ...diagnostics import cliff_descent, cliff_loss
-from ...figures import OKABE_ITO
-from ..base import LessonApp
-from ..controls import Control
-from ..notices import readout_html
+from .. import figures
+from ..diagnostics import cliff_descent, cliff_grad, cliff_loss
+from ..figures import OKABE_ITO
+from .common import readout_html
+from .control import Control
+from .lesson import Limits, Lesson
 
-__all__ = ["SurfaceApp", "VIEWS", "surface_grid"]
+__all__ = ["SurfaceLesson", "Surface", "VIEWS", "surface_grid"]
 
 #: View name -> ((w_min, w_max), (b_min, b_max)).
 VIEWS = {
@@ -54,6 +54,57 @@ def surface_grid(view: str, T: int):
     return w, b, cliff_loss(w[None, :], b[:, None], T=T)
 
 
+def path_stat(result, values, path: int = 0, what: str = "max_grad") -> float:
+    """Lesson 6: of ``result.paths[path]`` (0 unclipped, 1 clipped): its largest gradient norm
+    ("max_grad"), its last finite error ("final_loss"), how many steps clipping fired
+    ("clipped"), or how far it ends from the start ("distance")."""
+    p = result.paths[path]
+    ok = np.flatnonzero(np.isfinite(p.loss))
+    if what == "max_grad":
+        return float(np.nanmax(p.grad_norm))
+    if what == "final_loss":
+        return float(p.loss[ok[-1]])
+    if what == "clipped":
+        return float(np.sum(p.clipped))
+    if what == "distance":
+        return float(np.hypot(p.w[ok[-1]] - p.w[0], p.b[ok[-1]] - p.b[0]))
+    raise ValueError(f"what must be one of max_grad, final_loss, clipped, distance. "
+                     f"Got {what!r} instead.")
+
+
+def paths_ratio(result, values, what: str = "final_loss") -> float:
+    """Lesson 6: :func:`path_stat` ``what`` of the clipped path over the unclipped path's."""
+    with np.errstate(all="ignore"):
+        return float(path_stat(result, values, 1, what) / path_stat(result, values, 0, what))
+
+
+def paths_differ(result, values) -> float:
+    """Lesson 6: the largest distance between the two paths' parameters at the same step."""
+    a, b = result.paths
+    return float(np.nanmax(np.hypot(a.w - b.w, a.b - b.b)))
+
+
+def wall_height(result, values, zooms: int = 8) -> float:
+    """Lesson 6: the largest gradient norm of the error along b at the start's w (the wall).
+
+    The wall is far thinner than any plotting grid: the maximum is found on
+    a grid of 2001 values of b over the view, then on grids around the
+    largest value, each 250 times finer (``zooms`` of them), until it stops
+    growing.
+    """
+    lo, hi = float(np.min(result.b)), float(np.max(result.b))
+    best = 0.0
+    for _ in range(zooms):
+        b = np.linspace(lo, hi, 2001)
+        gw, gb = cliff_grad(values["w0"], b, T=values["T"])
+        g = np.hypot(gw, gb)
+        i = int(np.argmax(g))
+        best = max(best, float(g[i]))
+        half = 4 * (hi - lo) / 2000
+        lo, hi = b[i] - half, b[i] + half
+    return best
+
+
 @dataclass(frozen=True)
 class Surface:
     """One configuration of lesson 6."""
@@ -65,14 +116,21 @@ class Surface:
     paths: tuple                # (without, with clipping) bpttviz.diagnostics.CliffPath
 
 
-class SurfaceApp(LessonApp):
+class SurfaceLesson(Lesson):
     """Lesson 6: gradient descent over the cliff of a one-unit RNN, with and without clipping.
 
     Clicking the surface moves the start there.
+
+    Attributes
+    ----------
+    surface_runs : int
+        How many times the surface was computed for this page (it is kept per view and T).
     """
 
     title = "The error surface"
     slug = "error_surface"
+    number = 6
+    class_control = "w0"
     controls = (
         Control("view", "view", "option", "cliff", options=tuple(VIEWS),
                 help="Range of w and b shown"),
@@ -86,6 +144,7 @@ class SurfaceApp(LessonApp):
                 help="Gradient steps of each path"),
     )
     figure_names = ("surface", "slice", "loss", "grad")
+    quantities = {f.__name__: f for f in (path_stat, paths_ratio, paths_differ, wall_height)}
     presets = {
         "thrown off the cliff": dict(view="cliff", T=50, w0=5.0, b0=-3.0, lr=0.1, clip=0.5,
                                      steps=80),
@@ -94,21 +153,13 @@ class SurfaceApp(LessonApp):
                                   steps=80),
     }
 
-    def __init__(self, query=None):
-        self._slice_key = None
+    def __init__(self):
+        super().__init__()
         self.surface_runs = 0
-        super().__init__(query)
-        self.figures["surface"].on_click(self._clicked)
 
-    def constrain(self):
-        (w_lo, w_hi), (b_lo, b_hi) = VIEWS[self.widgets["view"].value]
-        for name, lo, hi in (("w0", w_lo, w_hi), ("b0", b_lo, b_hi)):
-            w = self.widgets[name]
-            # The start stays in the view: set the range in an order that never inverts it.
-            if lo > w.max:
-                w.max, w.min = hi, lo
-            else:
-                w.min, w.max = lo, hi
+    def limits(self, values):
+        (w_lo, w_hi), (b_lo, b_hi) = VIEWS[values["view"]]
+        return {"w0": Limits(w_lo, w_hi), "b0": Limits(b_lo, b_hi)}
 
     def _surface(self, view, T):
         self.surface_runs += 1
@@ -128,15 +179,15 @@ class SurfaceApp(LessonApp):
         out = {"surface": figures.cliff(r.w, r.b, r.loss, [(p.w, p.b) for p in r.paths],
                                         labels=PATH_LABELS, colors=PATH_COLORS,
                                         note=self._left_view(r))}
-        slice_key = (values["view"], values["T"], values["w0"], values["b0"])
-        if slice_key != self._slice_key:        # the slice depends on the start only
-            out["slice"] = figures.lines(r.b, [r.slice_loss], ["E at the start's w"], log=False,
-                                         colors=(OKABE_ITO["blue"],), mark="*",
-                                         marks=[([values["b0"]], [free.loss[0]])],
-                                         xlim=(r.b[0], r.b[-1]), ylim=(0, 0.55),
-                                         title="The cliff from the side", xlabel="bias $b$",
-                                         ylabel="error $E$", legend="upper right")
-            self._slice_key = slice_key
+        # The slice depends on the start only: the same record is shown again (and not sent).
+        out["slice"] = self.cached(
+            ("slice figure", values["view"], values["T"], values["w0"], values["b0"]),
+            lambda: figures.lines(r.b, [r.slice_loss], ["E at the start's w"], log=False,
+                                  colors=(OKABE_ITO["blue"],), mark="*",
+                                  marks=[([values["b0"]], [free.loss[0]])],
+                                  xlim=(r.b[0], r.b[-1]), ylim=(0, 0.55),
+                                  title="The cliff from the side", xlabel="bias $b$",
+                                  ylabel="error $E$", legend="upper right"), keep=2)
         steps = np.arange(values["steps"] + 1)
         # Fixed bottoms and a top in steps of three decades: the axes rarely move.
         out["loss"] = figures.lines(steps, [p.loss for p in r.paths], PATH_LABELS,
@@ -184,7 +235,7 @@ class SurfaceApp(LessonApp):
         lines.append("<i>Click the surface to start from there.</i>")
         return readout_html(lines)
 
-    def notes_for(self, r, values):
+    def notes(self, r, values):
         notes = []
         for label, p in zip(PATH_LABELS, r.paths):
             if p.first_nonfinite is not None:
@@ -192,12 +243,12 @@ class SurfaceApp(LessonApp):
                              "was not finite.")
         return notes
 
-    def _clicked(self, panel, w, b):
+    def clicked(self, figure, panel, w, b, values):
         """A click on the surface moves the start there (rounded to the sliders' step)."""
-        self.attempt(lambda: self._move_start(w, b), "move the start")
-
-    def _move_start(self, w, b):
+        if figure != "surface":
+            return {}
+        (w_lo, w_hi), (b_lo, b_hi) = VIEWS[values["view"]]
         step = 0.05
-        w0 = float(np.clip(round(w / step) * step, self.widgets["w0"].min, self.widgets["w0"].max))
-        b0 = float(np.clip(round(b / step) * step, self.widgets["b0"].min, self.widgets["b0"].max))
-        self.set(w0=round(w0, 2), b0=round(b0, 2))
+        w0 = float(np.clip(round(w / step) * step, w_lo, w_hi))
+        b0 = float(np.clip(round(b / step) * step, b_lo, b_hi))
+        return {"w0": round(w0, 2), "b0": round(b0, 2)}
