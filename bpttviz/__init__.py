@@ -10,7 +10,7 @@ from .models import GRU, LSTM, ElmanRNN, max_singular_value, spectral_radius, un
 from .schedules import Schedule, UpdatePlan
 from .trace import Cost, Trace, Update
 from .tasks import TASKS, Batch, Task, make_task
-from .training import OPTIMIZERS, History, train
+from .training import OPTIMIZERS, History, TrainConfig, train
 from .es import train_es
 from . import online
 from .online import rtrl, uoro
@@ -21,7 +21,7 @@ __all__ = [
     "bptt", "unroll", "ElmanRNN", "Trace", "Update", "Cost", "Schedule", "UpdatePlan",
     "schedules", "spectral_radius", "max_singular_value", "LSTM", "GRU",
     "tasks", "TASKS", "Task", "Batch", "make_task", "train", "training", "es", "History",
-    "OPTIMIZERS",
+    "OPTIMIZERS", "TrainConfig",
     "train_es", "diagnostics",
     "online", "rtrl", "uoro",
 ]

@@ -54,8 +54,10 @@ would still turn into steps.
 
 from __future__ import annotations
 
+import inspect
 import numbers
 import sys
+from dataclasses import dataclass, fields
 from typing import NamedTuple
 
 import numpy as np
@@ -70,8 +72,9 @@ from .tasks import Batch, Task
 from .trace import global_norm
 
 __all__ = [
-    "train", "History", "Optimizer", "SGD", "Momentum", "Adam", "OPTIMIZERS", "make_optimizer",
-    "clip_gradients", "CLIP_MODES", "BACKWARD_COST", "recurrent_matrix", "ProgressBar",
+    "train", "TrainConfig", "History", "Optimizer", "SGD", "Momentum", "Adam", "OPTIMIZERS",
+    "make_optimizer", "clip_gradients", "CLIP_MODES", "BACKWARD_COST", "recurrent_matrix",
+    "ProgressBar",
 ]
 
 # A backward step of the engine costs about two forward steps: the forward
@@ -482,6 +485,71 @@ def _progress_every(progress, total, func):
                     f"(updates between redraws). Got {describe(progress)} instead.")
 
 
+# --- the options of a run -------------------------------------------------------
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The options of a :func:`train` run as one record: ``train(model, task, config)``.
+
+    Built without checks, like the keywords it stands for: :func:`train` checks
+    it against the model and the task before any work, with the messages the
+    keywords get. ``dataclasses.replace(config, k2=20)`` gives a changed copy;
+    :func:`train` describes each option at length.
+    """
+
+    k1: int | None = None           # steps between updates, >= 1 (None: T)
+    k2: int | None = None           # states an update backpropagates through, >= 1 (None: T)
+    schedule: Schedule | None = None  # a preset for seq_len steps, not k1/k2 (all None: full BPTT)
+    optimizer: str | Optimizer = "adam"  # "sgd", "momentum", "adam" or an Optimizer (reset first)
+    lr: float | None = None         # learning rate, > 0 (None: the optimizer's default_lr)
+    clip: float | None = None       # gradient clipping threshold, > 0 (None: no clipping)
+    clip_mode: str = "norm"         # "norm": rescale by the global L2 norm; "value": clip entries
+    n_updates: int = 100            # parameter updates to apply, >= 1 (sequences drawn as needed)
+    batch_size: int | None = None   # B, sequences per batch, >= 1 (None: 32, or a fixed Batch's)
+    seq_len: int | None = None      # T, steps per sequence (None: the task's, or a fixed Batch's)
+    seed: int = 0                   # seed of the data, >= 0: sequence i is its rng's i-th draw
+    divergence_factor: float | None = 1e3  # diverged: loss > this x the first update's (None: off)
+    stop_on_divergence: bool = False  # stop where the loss diverges (False: report it, go on)
+    method: str = "bptt"            # gradient: "bptt" (the engine), "rtrl" or "uoro" (online)
+
+
+# train's keyword options, besides callback and progress
+_OPTIONS = tuple(f.name for f in fields(TrainConfig))
+
+
+def _config_of(config, options, func):
+    """The run's TrainConfig: ``config``, or one made of the keyword ``options``.
+
+    Keywords beside a config must repeat its values: a contradiction is refused
+    by name rather than settled silently one way or the other.
+    """
+    unknown = [k for k in options if k not in _OPTIONS]
+    if unknown:
+        got = ", ".join(f"{k}={describe(options[k])}" for k in unknown)
+        raise TypeError(f"{func} has no option {', '.join(map(repr, unknown))}: its options are "
+                        f"callback, progress and the fields of TrainConfig "
+                        f"({', '.join(_OPTIONS)}). Got {got}.")
+    check_instance(config, "config", func, TrainConfig, "a TrainConfig", allow_none=True)
+    if config is None:
+        return TrainConfig(**options)
+    differ = [k for k, v in options.items() if not _same(v, getattr(config, k))]
+    if differ:
+        has = ", ".join(f"{k}={describe(getattr(config, k))}" for k in differ)
+        got = ", ".join(f"{k}={describe(options[k])}" for k in differ)
+        raise ValueError(f"The keywords of {func} contradict its 'config', which has {has}: "
+                         f"give each option once, in the config (dataclasses.replace(config, "
+                         f"...) gives a changed copy) or as a keyword. Got {got}.")
+    return config
+
+
+def _same(a, b) -> bool:
+    """Whether a keyword repeats a config's value: the same object, or an equal number or str
+    (a bool is not taken for the int it equals)."""
+    plain, flag = (numbers.Number, str), (bool, np.bool_)
+    return a is b or (isinstance(a, plain) and isinstance(b, plain)
+                      and isinstance(a, flag) == isinstance(b, flag) and bool(a == b))
+
+
 # --- the loop ---------------------------------------------------------------------
 
 def check_run_options(n, n_name, seed, callback, divergence_factor, stop_on_divergence, progress,
@@ -565,10 +633,7 @@ def _finite(arrays) -> bool:
     return all(bool(np.all(np.isfinite(a))) for a in arrays)
 
 
-def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=None, clip=None,
-          clip_mode="norm", n_updates=100, batch_size=None, seq_len=None, seed=0, callback=None,
-          progress=None, divergence_factor=1e3, stop_on_divergence=False,
-          method="bptt") -> History:
+def train(model, task, config=None, *, callback=None, progress=None, **options) -> History:
     """Train ``model`` in place on ``task`` with truncated BPTT(k1, k2); return its History.
 
     Without ``k1``, ``k2`` or ``schedule`` it trains with full BPTT: one update
@@ -588,6 +653,11 @@ def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=
     task : Task or Batch
         A task from :mod:`bpttviz.tasks` (a new batch per sequence), or a fixed
         Batch used for every sequence.
+    config : TrainConfig, optional
+        The options below but ``callback`` and ``progress``, as one record
+        instead of keywords: ``train(model, task, TrainConfig(k1=10, lr=0.01))``
+        is ``train(model, task, k1=10, lr=0.01)``. A keyword given beside it
+        must repeat the config's value (a contradiction is a ValueError naming it).
     k1, k2 : int >= 1 or None
         Steps between updates and states each update backpropagates through
         (None: T, the sequence length), as in :func:`bpttviz.bptt`. The default,
@@ -649,51 +719,86 @@ def train(model, task, *, k1=None, k2=None, schedule=None, optimizer="adam", lr=
         On bad arguments, before any work.
     """
     func = "train"
-    opt = make_optimizer(optimizer, lr, func)
-    clip = check_real(clip, "clip", func, low=0, closed="right", allow_none=True)
-    clip_mode = check_option(clip_mode, "clip_mode", func, CLIP_MODES)
+    config, batches, every = _checked(_config_of(config, options, func), model, task, callback,
+                                      progress, func)
+    schedule, method, seed = config.schedule, config.method, config.seed
+    history = History(TRAIN_COLUMNS, {
+        "model": repr(model), "task": repr(task), "schedule": repr(schedule),
+        "k1": schedule.k1, "k2": schedule.k2, "method": method,
+        "optimizer": repr(config.optimizer), "clip": config.clip, "clip_mode": config.clip_mode,
+        "n_updates": config.n_updates, "batch_size": config.batch_size,
+        "seq_len": config.seq_len, "seed": seed, "divergence_factor": config.divergence_factor,
+        "stop_on_divergence": config.stop_on_divergence},
+        divergence_factor=config.divergence_factor)
+    bar = ProgressBar(config.n_updates, every)
+    noise = np.random.default_rng(np.random.SeedSequence([seed, 1])) if method == "uoro" else None
+    sequence = 0
+    with np.errstate(all="ignore"):
+        while not history.stopped and len(history) < config.n_updates:
+            batch = next(batches)
+            if method == "bptt":
+                gradients = _bptt_gradients(model, batch, _redraw(schedule, sequence))
+            else:
+                gradients = _online_gradients(model, batch, schedule, method, noise)
+            _apply_updates(model, gradients, sequence, history, bar, config, callback)
+            sequence += 1
+    bar.close(history)
+    return history
+
+
+# help() and Jupyter's tooltips read a function's signature: have them list each option of
+# train by name with its default (the record's fields), where **options alone would hide them.
+_signature = inspect.signature(train)
+train.__signature__ = _signature.replace(parameters=[
+    *(p for p in _signature.parameters.values() if p.kind != p.VAR_KEYWORD),
+    *(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default)
+      for f in fields(TrainConfig))])
+
+
+def _checked(given, model, task, callback, progress, func):
+    """Check a run's options against ``model`` and ``task`` before any work, in one order
+    whichever form they came in, so that both forms get the same messages.
+
+    Returns ``(config, batches, every)``: the TrainConfig that runs (the schedule
+    built for T in place of k1/k2, an Optimizer with its state reset in place of a
+    name and lr, the actual B and T, numbers as int and float); an iterator over
+    the run's batches, whose first one the schedule was checked against; and the
+    rows between redraws of the progress bar.
+    """
+    opt = make_optimizer(given.optimizer, given.lr, func)
+    clip = check_real(given.clip, "clip", func, low=0, closed="right", allow_none=True)
+    clip_mode = check_option(given.clip_mode, "clip_mode", func, CLIP_MODES)
     n_updates, seed, divergence_factor, stop_on_divergence, every = check_run_options(
-        n_updates, "n_updates", seed, callback, divergence_factor, stop_on_divergence, progress,
-        func)
-    method = check_option(method, "method", func, ("bptt",) + ONLINE_METHODS)
+        given.n_updates, "n_updates", given.seed, callback, given.divergence_factor,
+        given.stop_on_divergence, progress, func)
+    method = check_option(given.method, "method", func, ("bptt",) + ONLINE_METHODS)
+    k1, k2, schedule = given.k1, given.k2, given.schedule
     if method != "bptt":
         check_online_model(model, func)
         if k2 is not None or schedule is not None:
             raise ValueError(f"The 'method' {method!r} of {func} carries the gradient through "
                              f"the whole past: give only k1, not k2 or a schedule. Got "
                              f"k2={k2!r}, schedule={schedule!r}.")
-    draw, B, T = check_data(model, task, batch_size, seq_len, func)
+    draw, B, T = check_data(model, task, given.batch_size, given.seq_len, func)
     schedule = resolve_schedule(T, k1, k2, schedule, func, length="seq_len")
 
     rng = np.random.default_rng(seed)
-    batch = draw(rng)
-    if not _windows(schedule, (np.asarray(batch.mask) > 0).any(axis=1)):
+    first = draw(rng)
+    if not _windows(schedule, (np.asarray(first.mask) > 0).any(axis=1)):
         raise ValueError(f"The 'schedule' parameter of {func} must inject a loss that carries "
                          f"a target, or no update learns anything. Got {schedule!r}, which "
                          f"injects none of the steps that carry a target in {task!r}.")
 
-    history = History(TRAIN_COLUMNS, {
-        "model": repr(model), "task": repr(task), "schedule": repr(schedule),
-        "k1": schedule.k1, "k2": schedule.k2, "method": method, "optimizer": repr(opt), "clip": clip,
-        "clip_mode": clip_mode, "n_updates": n_updates, "batch_size": B, "seq_len": T,
-        "seed": seed, "divergence_factor": divergence_factor,
-        "stop_on_divergence": stop_on_divergence}, divergence_factor=divergence_factor)
-    bar = ProgressBar(n_updates, every)
-    noise = np.random.default_rng(np.random.SeedSequence([seed, 1])) if method == "uoro" else None
-    sequence = 0
-    with np.errstate(all="ignore"):
-        while not history.stopped and len(history) < n_updates:
-            if sequence > 0:
-                batch = draw(rng)
-            if method == "bptt":
-                gradients = _bptt_gradients(model, batch, _redraw(schedule, sequence))
-            else:
-                gradients = _online_gradients(model, batch, schedule, method, noise)
-            _apply_updates(model, gradients, sequence, history, bar, opt, clip, clip_mode,
-                           n_updates, callback, stop_on_divergence)
-            sequence += 1
-    bar.close(history)
-    return history
+    def batches():
+        yield first
+        while True:
+            yield draw(rng)
+
+    config = TrainConfig(schedule=schedule, optimizer=opt, clip=clip, clip_mode=clip_mode,
+                         n_updates=n_updates, batch_size=B, seq_len=T, seed=seed,
+                         divergence_factor=divergence_factor,
+                         stop_on_divergence=stop_on_divergence, method=method)
+    return config, batches(), every
 
 
 # --- the gradient sources: one sequence's updates, computed with the current weights ---
@@ -804,17 +909,16 @@ def _online_gradients(model, batch, schedule, method, rng):
 
 # --- the loop that applies them ------------------------------------------------------
 
-def _apply_updates(model, gradients, sequence, history, bar, opt, clip, clip_mode, n_updates,
-                   callback, stop_on_divergence):
+def _apply_updates(model, gradients, sequence, history, bar, config, callback):
     """Apply the updates a gradient source yields over one sequence; rows go into ``history``.
 
-    Each gradient is clipped and handed to the optimizer; a non-finite value
-    stops the run without applying it. The stops asked for (``n_updates``
-    reached, ``history.request_stop()``) are checked before the source computes
-    the next gradient.
+    Each gradient is clipped and handed to the optimizer (``config`` as :func:`_checked`
+    returns it); a non-finite value stops the run without applying it. The stops
+    asked for (``n_updates`` reached, ``history.request_stop()``) are checked before
+    the source computes the next gradient.
     """
     end = object()
-    while len(history) < n_updates:
+    while len(history) < config.n_updates:
         if history.stop_requested:
             history.mark_stopped("stop requested")
             return
@@ -837,10 +941,10 @@ def _apply_updates(model, gradients, sequence, history, bar, opt, clip, clip_mod
             row.update(grad_norm=global_norm(grads), clipped_norm=np.nan, nonfinite=True)
             return _stop_at(history, bar, row, f"non-finite {gradient.nonfinite} at {where}; "
                                                f"it was not applied")
-        clipped, before, after, fired = clip_gradients(grads, clip, clip_mode)
+        clipped, before, after, fired = clip_gradients(grads, config.clip, config.clip_mode)
         row.update(grad_norm=before, clipped_norm=after, clipped=fired)
         history.last_clipped_grads = clipped
-        new = opt.step(model.params, clipped)
+        new = config.optimizer.step(model.params, clipped)
         if not _finite(new.values()):
             row["nonfinite"] = True
             return _stop_at(history, bar, row, f"the step of {where} made the weights "
@@ -848,7 +952,7 @@ def _apply_updates(model, gradients, sequence, history, bar, opt, clip, clip_mod
         model.params.update(new)
         history.append(**row)
         bar.update(history)
-        if stop_on_divergence and history.diverged_at == u:
+        if config.stop_on_divergence and history.diverged_at == u:
             history.mark_stopped(f"{history.divergence}; the run was told to stop on divergence")
             bar.update(history, force=True)
             return

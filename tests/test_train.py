@@ -1,5 +1,7 @@
 """The training loop: schedule applied online, optimizers, clipping, history, stops, errors."""
 
+import dataclasses
+import inspect
 import io
 import warnings
 
@@ -10,7 +12,7 @@ import bpttviz
 from bpttviz import schedules
 from bpttviz.tasks import AddingProblem, Batch, CharLM, SineWave
 from bpttviz.training import (BACKWARD_COST, OPTIMIZERS, SGD, Adam, History, Momentum,
-                           ProgressBar, clip_gradients, make_optimizer, train)
+                           ProgressBar, TrainConfig, clip_gradients, make_optimizer, train)
 
 from gradcheck import Frozen
 
@@ -417,3 +419,101 @@ def test_norm_clipping_shortens_huge_finite_gradients_instead_of_erasing_them(dt
     assert fired and np.isfinite(before) and before == pytest.approx(5 / 3 * size, rel=1e-6)
     np.testing.assert_allclose(clipped["W_hh"], [[0.6, -0.8]], rtol=1e-6)
     assert after == pytest.approx(1.0, rel=1e-6)
+
+
+# --- the options as one record ------------------------------------------------------------
+
+# train's keyword defaults as documented before the record existed
+DEFAULTS = dict(k1=None, k2=None, schedule=None, optimizer="adam", lr=None, clip=None,
+                clip_mode="norm", n_updates=100, batch_size=None, seq_len=None, seed=0,
+                divergence_factor=1e3, stop_on_divergence=False, method="bptt")
+
+
+def assert_same_run(a, b, model_a, model_b):
+    """Two histories and trained models equal bit for bit."""
+    assert a.config == b.config and list(a.config) == list(b.config)
+    assert (a.stopped, a.reason, a.diverged_at) == (b.stopped, b.reason, b.diverged_at)
+    for name in a.columns:
+        assert a[name].tobytes() == b[name].tobytes(), name
+    for name in model_a.params:
+        assert model_a.params[name].tobytes() == model_b.params[name].tobytes(), name
+
+
+def test_the_records_defaults_are_trains_defaults():
+    assert dataclasses.asdict(TrainConfig()) == DEFAULTS
+    assert bpttviz.TrainConfig is TrainConfig
+    shown = inspect.signature(train).parameters            # what help() and Jupyter show
+    assert {name: shown[name].default for name in DEFAULTS} == DEFAULTS
+    assert shown["config"].default is None
+    task = SineWave(seq_len=8)
+    a, b = sine_model(7, 3), sine_model(7, 3)
+    assert_same_run(train(a, task, progress=False), train(b, task, TrainConfig(), progress=False),
+                    a, b)
+
+
+@pytest.mark.parametrize("options", [
+    dict(k1=4, k2=9, optimizer="adam", lr=0.01, clip=0.5, n_updates=25, batch_size=3, seed=5),
+    dict(k1=10, k2=4, optimizer="sgd", lr=0.1, clip=0.02, clip_mode="value", n_updates=12),
+    dict(schedule=schedules.randomized(20, 5, p=0.3, seed=1), n_updates=10, batch_size=2),
+    dict(k1=5, method="uoro", lr=0.02, n_updates=8, batch_size=2, seed=3),
+    dict(optimizer="adam", lr=10, divergence_factor=10.0, stop_on_divergence=True, n_updates=30),
+], ids=["tbptt", "value-clip", "randomized", "uoro", "diverges"])
+def test_a_config_trains_exactly_as_the_same_keywords(options):
+    task = SineWave(seq_len=20)
+    a, b = sine_model(4, 5, bpttviz.LSTM), sine_model(4, 5, bpttviz.LSTM)
+    by_keywords = train(a, task, progress=False, **options)
+    by_record = train(b, task, TrainConfig(**options), progress=False)
+    assert_same_run(by_keywords, by_record, a, b)
+    # a keyword that repeats the config's value is no contradiction
+    c = sine_model(4, 5, bpttviz.LSTM)
+    assert_same_run(by_keywords, train(c, task, TrainConfig(**options), progress=False,
+                                       **options), a, c)
+
+
+def test_an_optimizer_instance_in_a_config_is_reset_as_a_keyword_one_is():
+    task, opt = SineWave(seq_len=20), Momentum(lr=0.02, momentum=0.5)
+    a, b = sine_model(3), sine_model(3)
+    by_keywords = train(a, task, k1=5, optimizer=opt, n_updates=9, progress=False)
+    by_record = train(b, task, TrainConfig(k1=5, optimizer=opt, n_updates=9), progress=False)
+    assert_same_run(by_keywords, by_record, a, b)
+
+
+@pytest.mark.parametrize("config, options, exc, match", [
+    (TrainConfig(k1=5), dict(k1=6), ValueError,
+     (r"^The keywords of train contradict its 'config', which has k1=5: give each option once, "
+      r"in the config \(dataclasses\.replace\(config, \.\.\.\) gives a changed copy\) or as a "
+      r"keyword\. Got k1=6\.$")),
+    (TrainConfig(seed=2, lr=0.1), dict(seed=3, lr=0.1, n_updates=4), ValueError,
+     r"which has seed=2, n_updates=100: .* Got seed=3, n_updates=4\.$"),
+    (TrainConfig(stop_on_divergence=True), dict(stop_on_divergence=1), ValueError,
+     r"which has stop_on_divergence=True: .* Got stop_on_divergence=1\.$"),
+    (None, dict(k3=5), TypeError,
+     (r"^train has no option 'k3': its options are callback, progress and the fields of "
+      r"TrainConfig \(k1, k2, .*\)\. Got k3=5\.$")),
+    (TrainConfig(), dict(n_update=5), TypeError, r"no option 'n_update'"),
+    (dict(k1=5), {}, TypeError,
+     (r"^The 'config' parameter of train must be a TrainConfig or None\. "
+      r"Got a dict with keys \['k1'\] instead\.$")),
+])
+def test_keywords_that_contradict_the_config_are_named_before_any_work(config, options, exc,
+                                                                        match):
+    model, calls = sine_model(), []
+    before = {k: v.copy() for k, v in model.params.items()}
+    with pytest.raises(exc, match=match):
+        train(model, SineWave(seq_len=20), config, progress=False,
+              callback=lambda h, u: calls.append(u), **options)
+    assert calls == []
+    for k in before:
+        np.testing.assert_array_equal(model.params[k], before[k])
+
+
+@pytest.mark.parametrize("kwargs", [kw for kw, _, _ in BAD if set(kw) <= set(DEFAULTS)])
+def test_a_bad_field_gives_the_message_of_the_keyword_form(kwargs):
+    def refusal(call):
+        with pytest.raises((TypeError, ValueError)) as info:
+            call(sine_model(), SineWave(seq_len=20))
+        return info.type, str(info.value)
+
+    by_keywords = refusal(lambda m, t: train(m, t, progress=False, **kwargs))
+    by_record = refusal(lambda m, t: train(m, t, TrainConfig(**kwargs), progress=False))
+    assert by_record == by_keywords
