@@ -46,6 +46,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..class_protocol import (ANSWER_PATH, HOLD_S, KERNEL_ROUTE, KERNEL_SCHEME, PAGE_ID, ROUTE,
+                              SECRET_ENV, STATE_PATH, URL_ENV)
 from ..steps import available, load_steps
 
 __all__ = ["ROUTE", "MAX_BODY", "ANSWERS_PER_S", "OPEN_S", "HOLD_S", "SECRET_ENV", "URL_ENV",
@@ -54,20 +56,14 @@ __all__ = ["ROUTE", "MAX_BODY", "ANSWERS_PER_S", "OPEN_S", "HOLD_S", "SECRET_ENV
            "default_state_dir", "new_token", "kernel_environment", "class_url", "make_app",
            "main"]
 
-ROUTE = "/bpttviz/class"
 #: Largest request body accepted, in bytes.
 MAX_BODY = 4096
 #: Answers a page may send in one second; more are refused with 429.
 ANSWERS_PER_S = 10
 #: A page counts as open this many seconds after its kernel last asked for the class's state.
 OPEN_S = 5.0
-#: How long a kernel's request for the state is held when nothing changes (a long poll).
-HOLD_S = 20.0
-#: The kernels' environment: where to report (``.../bpttviz/class/kernel``) and the secret.
-URL_ENV, SECRET_ENV = "BPTTVIZ_CLASS_URL", "BPTTVIZ_CLASS_SECRET"
 #: The token of the lecturer's page, if not a fresh one.
 TOKEN_ENV = "BPTTVIZ_CLASS_TOKEN"
-_PAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}\Z")
 _STATIC = Path(__file__).resolve().parent / "classview_page"
 #: The lecturer's page and its files, served from the package.
 PAGE = _STATIC / "index.html"
@@ -99,7 +95,7 @@ def kernel_environment(host: str, port: int, secret: str) -> dict:
     """
     reach = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     reach = f"[{reach}]" if ":" in reach else reach
-    return {URL_ENV: f"http://{reach}:{int(port)}{ROUTE}/kernel", SECRET_ENV: secret}
+    return {URL_ENV: f"http://{reach}:{int(port)}{KERNEL_ROUTE}", SECRET_ENV: secret}
 
 
 @dataclass(frozen=True)
@@ -374,7 +370,7 @@ class ClassView:
 
     async def kernel_allowed(self, handler) -> bool:
         """Whether the request carries the kernels' secret."""
-        given = self._credential(handler, "bpttviz-kernel") or ""
+        given = self._credential(handler, KERNEL_SCHEME) or ""
         return bool(self.secret) and hmac.compare_digest(given.encode(), self.secret.encode())
 
     # -- pages open now --------------------------------------------------------------------
@@ -422,7 +418,7 @@ class ClassView:
 
     def handlers(self, prefix="") -> list:
         """Tornado's ``(pattern, handler, kwargs)`` for every route, under ``prefix``."""
-        route = prefix.rstrip("/") + ROUTE
+        route, kernel = prefix.rstrip("/") + ROUTE, prefix.rstrip("/") + KERNEL_ROUTE
         kw = {"view": self}
         h = _handler_classes(self.mixin)
         return [
@@ -432,8 +428,8 @@ class ClassView:
             (route + "/api/summary\\.csv", h["CsvHandler"], kw),
             (route + "/api/lessons", h["LessonsHandler"], kw),
             (route + "/api/(pace|reveal|clear)", h["GuideHandler"], kw),
-            (route + "/kernel/answer", h["AnswerHandler"], kw),
-            (route + "/kernel/state", h["StateHandler"], kw),
+            (kernel + ANSWER_PATH, h["AnswerHandler"], kw),
+            (kernel + STATE_PATH, h["StateHandler"], kw),
         ]
 
 
@@ -573,7 +569,7 @@ def _handlers(mixin=None):
             try:
                 data = self.json_body()
                 page = data.get("page")
-                if not isinstance(page, str) or not _PAGE_ID.match(page):
+                if not isinstance(page, str) or not PAGE_ID.match(page):
                     raise BadRequest(f"malformed body: 'page' must be 8 to 64 letters, digits, "
                                      f"'-' or '_', got {page!r}.")
                 lesson, step, choice = data.get("lesson"), data.get("step"), data.get("choice")
@@ -594,7 +590,7 @@ def _handlers(mixin=None):
             page = self.get_query_argument("page", "")
             lesson = self.get_query_argument("lesson", "")
             try:
-                if not _PAGE_ID.match(page):
+                if not PAGE_ID.match(page):
                     raise BadRequest("malformed query: 'page' must be 8 to 64 letters, digits, "
                                      "'-' or '_'.")
                 self.view.store.check(lesson)
