@@ -1,5 +1,5 @@
 """``python -m bpttviz.serve.classview``: the class view on its own (see :mod:`bpttviz.hub`)."""
 
-from . import main
+from .command import main
 
 raise SystemExit(main())
