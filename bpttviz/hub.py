@@ -23,6 +23,7 @@ import re
 import sys
 from pathlib import Path
 
+from .class_protocol import KERNEL_ROUTE, URL_ENV
 from .serve import LANDING, lessons_dir, page_names, voila_settings
 
 __all__ = ["LANDING", "CLASS_SERVICE", "landing_url", "singleuser_args", "configure",
@@ -122,8 +123,7 @@ def configure_class(c, *, teachers, hub_url, port=8867, state_dir=None, notebook
                   "scopes": [f"access:services!service={CLASS_SERVICE}"]})
     c.JupyterHub.load_roles = roles
     env = dict(c.Spawner.environment) if "environment" in c.Spawner else {}
-    env["BPTTVIZ_CLASS_URL"] = (f"{hub_url.rstrip('/')}/services/{CLASS_SERVICE}"
-                                f"/bpttviz/class/kernel")
+    env[URL_ENV] = f"{hub_url.rstrip('/')}/services/{CLASS_SERVICE}{KERNEL_ROUTE}"
     c.Spawner.environment = env
     return c
 

@@ -18,6 +18,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1] / "bpttviz"
 #: Lowest first. A module belongs to the first entry its dotted name starts with.
 LAYERS = [
     ("upstream", ["bpttviz.upstream"]),
+    ("class protocol", ["bpttviz.class_protocol"]),
     ("core", ["bpttviz._validation", "bpttviz._files", "bpttviz.cells", "bpttviz.losses",
               "bpttviz.models", "bpttviz.schedules", "bpttviz.trace", "bpttviz.engine"]),
     ("forward-mode gradients", ["bpttviz.online"]),

@@ -27,14 +27,13 @@ from pathlib import PurePosixPath
 
 import ipywidgets as widgets
 
+from ..class_protocol import (ANSWER_PATH, HOLD_S, KERNEL_SCHEME, SECRET_ENV, STATE_PATH,
+                              URL_ENV)
+
 __all__ = ["ClassLink", "URL_ENV", "SECRET_ENV", "RETRY_S"]
 
-#: The variables of the kernel's environment (:mod:`bpttviz.serve.classview` sets them).
-URL_ENV, SECRET_ENV = "BPTTVIZ_CLASS_URL", "BPTTVIZ_CLASS_SECRET"
 #: Wait after a failed request to the class view before the next one.
 RETRY_S = 2.0
-#: How long the server may hold a request for the state; the client waits a little longer.
-HOLD_S = 20.0
 
 
 def _lesson_of(environ) -> str | None:
@@ -78,7 +77,7 @@ class ClassLink:
         self.url = environ.get(URL_ENV, "").rstrip("/")
         secret = environ.get(SECRET_ENV)
         hub = environ.get("JUPYTERHUB_API_TOKEN")
-        self.auth = (f"bpttviz-kernel {secret}" if secret else f"token {hub}" if hub else None)
+        self.auth = (f"{KERNEL_SCHEME} {secret}" if secret else f"token {hub}" if hub else None)
         self.active = bool(self.url and self.auth and n_steps)
         self.page = secrets.token_urlsafe(12)
         self.lesson = None
@@ -152,7 +151,7 @@ class ClassLink:
             query = urllib.parse.urlencode({"page": self.page, "lesson": self.lesson,
                                             "version": version, "hold": HOLD_S})
             try:
-                state = self._request(f"/state?{query}", timeout=HOLD_S + 10)
+                state = self._request(f"{STATE_PATH}?{query}", timeout=HOLD_S + 10)
             except (OSError, ValueError):
                 self._stop.wait(RETRY_S)
                 continue
@@ -168,7 +167,7 @@ class ClassLink:
                 continue
             while not self._stop.is_set():
                 try:
-                    self._request("/answer", body)
+                    self._request(ANSWER_PATH, body)
                     break
                 except urllib.error.HTTPError:
                     break             # refused (too many, unknown): nothing the page can fix

@@ -1,0 +1,38 @@
+"""What a lesson's kernel and the class view agree on: where a kernel reports, how it shows
+who it is, how long the server may hold it.
+
+Both sides import these names, the kernel's link (:mod:`bpttviz.app.classroom`) and the
+server (:mod:`bpttviz.serve.classview`), so that neither writes them again. Standard library
+only: it stands below every layer.
+
+A kernel finds in its environment the address of the kernel routes (:data:`URL_ENV`,
+``http://127.0.0.1:8866/bpttviz/class/kernel``) and a secret (:data:`SECRET_ENV`), which it
+sends as ``Authorization: bpttviz-kernel S`` (:data:`KERNEL_SCHEME`; on JupyterHub it sends
+its user's own hub token, ``Authorization: token T``, instead). Then:
+
+``POST <url>/answer``   ``{"page", "lesson", "step", "choice"}``, steps and choices 1-based
+``GET  <url>/state``    ``?page=&lesson=&version=&hold=``: the pace and the reveals, held
+                        up to :data:`HOLD_S` seconds while the version stays ``version``
+
+A page is a random id that :data:`PAGE_ID` matches.
+"""
+
+import re
+
+__all__ = ["ROUTE", "KERNEL_ROUTE", "ANSWER_PATH", "STATE_PATH", "URL_ENV", "SECRET_ENV",
+           "KERNEL_SCHEME", "HOLD_S", "PAGE_ID"]
+
+#: The class view's routes on a server (under a JupyterHub service's prefix there).
+ROUTE = "/bpttviz/class"
+#: The kernels' routes, and the two paths under them.
+KERNEL_ROUTE = ROUTE + "/kernel"
+ANSWER_PATH, STATE_PATH = "/answer", "/state"
+#: The kernel's environment: where to report (``.../bpttviz/class/kernel``) and the secret.
+URL_ENV, SECRET_ENV = "BPTTVIZ_CLASS_URL", "BPTTVIZ_CLASS_SECRET"
+#: The scheme of the ``Authorization`` header that carries the kernels' secret.
+KERNEL_SCHEME = "bpttviz-kernel"
+#: How long a kernel's request for the state is held when nothing changes (a long poll); the
+#: kernel waits a little longer.
+HOLD_S = 20.0
+#: A page's id: 8 to 64 letters, digits, ``-`` or ``_``.
+PAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}\Z")

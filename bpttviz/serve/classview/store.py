@@ -1,0 +1,206 @@
+"""The class's answers, pace and reveals: SQLite in the state folder, counts in memory.
+
+Answers are kept as (a random page id, lesson, step, choice, time); the latest answer of a
+page at a step replaces its earlier one. The pace and the reveals are kept beside them. Only
+the class view's server writes, so the counts in memory stay right and a summary costs no
+query. The lessons followed are those with guided steps (:func:`class_lessons`).
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import io
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ...lessons import lesson_of_page
+
+__all__ = ["ClassLesson", "class_lessons", "BadRequest", "ClassStore"]
+
+
+@dataclass(frozen=True)
+class ClassLesson:
+    """A lesson the class view follows: its page name and its guided steps."""
+
+    name: str      #: as in the page's address, ``02_vanishing_exploding``
+    slug: str      #: the app's slug, which names its steps file
+    steps: tuple   #: of :class:`bpttviz.steps.Step`
+
+
+def class_lessons(names) -> dict:
+    """The lessons among page names ``names`` that have guided steps, ``{name: ClassLesson}``.
+
+    A page's lesson is the registry's (:func:`bpttviz.lessons.lesson_of_page`).
+    """
+    lessons = {}
+    for name in sorted(names):
+        cls = lesson_of_page(name)
+        steps = cls.steps() if cls is not None else ()
+        if steps:
+            lessons[name] = ClassLesson(name, cls.slug, steps)
+    return lessons
+
+
+class BadRequest(ValueError):
+    """A request the class view refuses, with the HTTP status and a message saying why."""
+
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.status = status
+
+
+class ClassStore:
+    """The class's answers, pace and reveals: SQLite on disk, counts in memory.
+
+    Parameters
+    ----------
+    path : path
+        The SQLite file (made, with its folder, if missing).
+    lessons : dict of str -> ClassLesson
+    """
+
+    def __init__(self, path, lessons):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.lessons = lessons
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS answers (page TEXT NOT NULL, lesson TEXT "
+                        "NOT NULL, step INTEGER NOT NULL, choice INTEGER NOT NULL, time REAL "
+                        "NOT NULL, PRIMARY KEY (page, lesson, step))")
+        self.db.execute("CREATE TABLE IF NOT EXISTS guidance (lesson TEXT NOT NULL, kind TEXT "
+                        "NOT NULL, step INTEGER NOT NULL, time REAL NOT NULL, "
+                        "PRIMARY KEY (lesson, kind, step))")
+        #: ``{(lesson, step): {page: choice}}``, steps and choices 1-based.
+        self.answers = collections.defaultdict(dict)
+        for page, lesson, step, choice in self.db.execute(
+                "SELECT page, lesson, step, choice FROM answers"):
+            self.answers[lesson, step][page] = choice
+        #: ``{lesson: (step, serial)}``: the step the lecturer chose, numbered so that choosing
+        #: the same step again brings back the pages that left it.
+        self.pace = {}
+        #: ``{lesson: set of steps}`` revealed.
+        self.revealed = collections.defaultdict(set)
+        for lesson, kind, step, when in self.db.execute(
+                "SELECT lesson, kind, step, time FROM guidance ORDER BY time"):
+            if kind == "pace":
+                self.pace[lesson] = (step, when)
+            else:
+                self.revealed[lesson].add(step)
+
+    def check(self, lesson, step=None, choice=None):
+        """Raise :class:`BadRequest` saying which of ``lesson``, ``step``, ``choice`` is unknown."""
+        if not isinstance(lesson, str) or lesson not in self.lessons:
+            raise BadRequest(f"unknown lesson {lesson!r}: the lessons with guided steps are "
+                             f"{', '.join(self.lessons) or 'none'}.")
+        steps = self.lessons[lesson].steps
+        if step is not None:
+            if not _whole(step) or not 1 <= step <= len(steps):
+                raise BadRequest(f"unknown step {step!r} of lesson {lesson!r}: a step is a whole "
+                                 f"number from 1 to {len(steps)}.")
+            if choice is not None:
+                n = len(steps[step - 1].choices)
+                if not _whole(choice) or not 1 <= choice <= n:
+                    raise BadRequest(f"unknown choice {choice!r} of step {step} of lesson "
+                                     f"{lesson!r}: a choice is a whole number from 1 to {n}.")
+
+    def answer(self, page, lesson, step, choice, when=None):
+        """Keep ``choice`` as page ``page``'s answer at ``step`` of ``lesson`` (the latest counts)."""
+        self.check(lesson, step, choice)
+        when = time.time() if when is None else when
+        self.db.execute("INSERT INTO answers (page, lesson, step, choice, time) VALUES "
+                        "(?, ?, ?, ?, ?) ON CONFLICT (page, lesson, step) DO UPDATE SET "
+                        "choice = excluded.choice, time = excluded.time",
+                        (page, lesson, step, choice, when))
+        self.answers[lesson, step][page] = choice
+
+    def set_pace(self, lesson, step):
+        """Bring the class on ``lesson`` to ``step``."""
+        self.check(lesson, step)
+        when = time.time()
+        with self.db:
+            self.db.execute("DELETE FROM guidance WHERE lesson = ? AND kind = 'pace'", (lesson,))
+            self.db.execute("INSERT INTO guidance (lesson, kind, step, time) VALUES "
+                            "(?, 'pace', ?, ?)", (lesson, step, when))
+        self.pace[lesson] = (step, when)
+
+    def reveal(self, lesson, step):
+        """Reveal the answer of ``step`` of ``lesson`` to every page at it."""
+        self.check(lesson, step)
+        self.db.execute("INSERT OR IGNORE INTO guidance (lesson, kind, step, time) VALUES "
+                        "(?, 'reveal', ?, ?)", (lesson, step, time.time()))
+        self.revealed[lesson].add(step)
+
+    def clear(self, lesson):
+        """Forget the answers, the pace and the reveals of ``lesson``."""
+        self.check(lesson)
+        with self.db:
+            self.db.execute("DELETE FROM answers WHERE lesson = ?", (lesson,))
+            self.db.execute("DELETE FROM guidance WHERE lesson = ?", (lesson,))
+        for key in [k for k in self.answers if k[0] == lesson]:
+            del self.answers[key]
+        self.pace.pop(lesson, None)
+        self.revealed.pop(lesson, None)
+
+    def summary(self, open_pages=None) -> dict:
+        """The class's answers as the summary API returns them.
+
+        ``open_pages`` maps lessons to the pages open on them now (default none).
+        """
+        open_pages = open_pages or {}
+        lessons = {}
+        for name, lesson in self.lessons.items():
+            steps = {}
+            for i, step in enumerate(lesson.steps, start=1):
+                chosen = self.answers.get((name, i), {})
+                counts = {str(k): 0 for k in range(1, len(step.choices) + 1)}
+                for choice in chosen.values():
+                    counts[str(choice)] = counts.get(str(choice), 0) + 1
+                steps[str(i)] = {"answers": counts, "answered": len(chosen),
+                                 "revealed": i in self.revealed.get(name, ())}
+            lessons[name] = {"students": open_pages.get(name, 0), "steps": steps}
+        return {"students": sum(open_pages.values()), "lessons": lessons}
+
+    def csv(self) -> str:
+        """The counts as CSV: one row per lesson, step and choice."""
+        out = io.StringIO()
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(["lesson", "step", "step_title", "choice", "choice_text", "right", "count",
+                    "answered", "revealed"])
+        summary = self.summary()
+        for name, lesson in self.lessons.items():
+            for i, step in enumerate(lesson.steps, start=1):
+                s = summary["lessons"][name]["steps"][str(i)]
+                for k, text in enumerate(step.choices, start=1):
+                    w.writerow([name, i, step.title, k, text, int(k - 1 == step.answer_index),
+                                s["answers"][str(k)], s["answered"], int(s["revealed"])])
+        return out.getvalue()
+
+    def lessons_info(self) -> dict:
+        """Each lesson's steps for the lecturer's page: titles, questions, choices, answers,
+        and the step the class was brought to."""
+        info = {}
+        for name, lesson in self.lessons.items():
+            pace = self.pace.get(name)
+            info[name] = {
+                "pace": pace[0] if pace else None,
+                "steps": [{"title": s.title, "question": s.question, "choices": list(s.choices),
+                           "answer": s.answer_index + 1} for s in lesson.steps]}
+        return {"lessons": info}
+
+    def state(self, lesson) -> dict:
+        """What a kernel on ``lesson`` is told: the pace (step and serial) and the reveals."""
+        pace = self.pace.get(lesson)
+        return {"pace": pace[0] if pace else None, "pace_serial": pace[1] if pace else None,
+                "revealed": sorted(self.revealed.get(lesson, ()))}
+
+    def close(self):
+        self.db.close()
+
+
+def _whole(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
