@@ -1,6 +1,7 @@
 # Two commands on a fresh machine (Python >= 3.10 and make):
 #   make demo   set up .venv and serve the lessons with Voila on http://127.0.0.1:8866
-#   make test   set up .venv and run the whole test suite (make test-quick: the fast part)
+#   make test   set up .venv and run the whole test suite (make test-quick: the fast part),
+#               figure.js's unit tests with node included
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -9,7 +10,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8866
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-quick lab torch bench clean slides
+.PHONY: demo test test-quick test-js lab torch bench clean slides
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "bpttviz needs Python >= 3.10: make ... PYTHON=python3.X")'
@@ -57,13 +58,34 @@ define pytest
 	exit $$status
 endef
 
+# figure.js's unit tests (tests/js) with Node.js's own test runner, after pytest (whose suite
+# runs make test itself). The files are named by the shell: node 21 and later would take the
+# folder tests/js/ for a file.
+NODE ?= node
+define nodetest
+	@if ! command -v $(NODE) >/dev/null 2>&1; then \
+	    echo "node is missing: figure.js's unit tests (tests/js) need Node.js 18 or newer" \
+	        "(on Debian: apt-get install nodejs)" >&2; exit 1; \
+	elif ! $(NODE) -e 'process.exit(+process.versions.node.split(".")[0] >= 18 ? 0 : 1)'; then \
+	    echo "node $$($(NODE) --version) is too old: figure.js's unit tests (tests/js) need" \
+	        "Node.js 18 or newer" >&2; exit 1; \
+	fi
+	$(NODE) --test tests/js/*.test.mjs
+endef
+
 # The whole suite: what CI runs.
 test: $(VENV)/.dev
 	$(call pytest)
+	$(call nodetest)
 
 # The edit-test loop: everything but the browser and the slow tests.
 test-quick: $(VENV)/.dev
 	$(call pytest,-m "not browser and not slow")
+	$(call nodetest)
+
+# figure.js's unit tests alone (no Python needed).
+test-js:
+	$(call nodetest)
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m benchmarks

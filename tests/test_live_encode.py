@@ -1,5 +1,9 @@
 """How a figure record travels to the page: named arrays, sent once, grown curves as tails."""
 
+import base64
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 import traitlets
@@ -127,3 +131,45 @@ def test_pooling_keeps_an_overflow_and_leaves_small_heatmaps_alone():
 def test_a_record_of_the_wrong_kind_is_refused_by_name():
     with pytest.raises(TypeError, match="bpttviz.figures.Figure. Got dict"):
         encode({"panels": []})
+
+
+# --- what the page's unit tests decode ------------------------------------------------------
+#: Records as encode writes them, read by tests/js/arrays.test.mjs (figure.js decodes them).
+JS_FIXTURE = Path(__file__).resolve().parent / "js" / "fixtures" / "encoded.json"
+
+
+def js_fixture() -> dict:
+    """Two records of one figure as the page receives them: ``specs`` (JSON) and ``arrays``
+    (every array either names, base64). The second has two more points on its curve: its ``y``
+    travels as the first's array plus a tail (chunks)."""
+    x, y = np.arange(4.0), np.array([1.0, 0.5, np.nan, 0.25])
+
+    def figure(n):
+        more = np.array([0.125, 0.0625])[:n - 4]
+        return F.Figure((F.Panel(marks=(
+            F.Line(np.arange(float(n)), np.append(y, more), label="loss"),
+            F.Line(x, 1e-200 * (1 + x)),                                      # beyond float32
+            F.Points([0.0, 1.0], [2.0, 3.0], color=("#ff0000", "#0000ff")),
+            F.Heatmap([[0.0, 1.0, 2.0], [3.0, np.nan, np.inf]], (0, 3, 0, 2)),
+            F.Mask([[True, False, True], [False, True, False]], (0, 3, 0, 2)))),))
+
+    first, arrays, places = encode(figure(4))
+    second, grown, _ = encode(figure(6), places)
+    everything = {**arrays, **{ref: raw for ref, raw in grown.items() if raw is not None}}
+    return {"specs": [first, second],
+            "arrays": {ref: base64.b64encode(raw).decode() for ref, raw in everything.items()}}
+
+
+def write_js_fixture():
+    JS_FIXTURE.parent.mkdir(exist_ok=True)
+    JS_FIXTURE.write_text(json.dumps(js_fixture(), indent=1) + "\n")
+
+
+def test_the_page_unit_tests_decode_what_encode_writes_now():
+    assert json.loads(JS_FIXTURE.read_text()) == json.loads(json.dumps(js_fixture())), (
+        "encode writes records differently: rewrite tests/js/fixtures/encoded.json with "
+        "`python tests/test_live_encode.py`, then run `node --test tests/js/*.test.mjs`")
+
+
+if __name__ == "__main__":
+    write_js_fixture()

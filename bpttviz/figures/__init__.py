@@ -20,15 +20,15 @@ from .costs import COST_METRICS, checkpoint_cost, cost
 from .curves import lag_norms, lag_profile, lines, singular_values
 from .heatmaps import FLOW_TITLE, flow, flow_panels, flow_range
 from .network import phase, unrolled, unrolled_frames
-from .record import (MARK_TYPES, Axis, Band, ColourScale, Figure, Heatmap, Line, Mask, Panel,
-                     Points, Rects, Rule, Segments, Text, records_equal)
+from .record import (MARK_TYPES, MARKS, Axis, Band, ColourScale, Figure, Heatmap, Line, Mask,
+                     Panel, Points, Rects, Rule, Segments, Text, records_equal)
 from .style import (FIGURE_PX, MAGNITUDE_CMAP, OKABE_ITO, SERIES_COLORS, SIGNED_CMAP, decades,
                     log_limits, positive)
 from .timelines import reach, schedule
 
 __all__ = [
     "Figure", "Panel", "Axis", "ColourScale", "Line", "Band", "Points", "Rects", "Segments",
-    "Heatmap", "Mask", "Rule", "Text", "MARK_TYPES", "records_equal",
+    "Heatmap", "Mask", "Rule", "Text", "MARKS", "MARK_TYPES", "records_equal",
     "flow", "flow_panels", "flow_range", "FLOW_TITLE", "lag_norms", "lag_profile",
     "singular_values", "lines", "schedule", "reach", "truncation_bias", "bias_variance", "cost",
     "checkpoint_cost", "COST_METRICS", "cliff", "unrolled", "unrolled_frames", "phase",

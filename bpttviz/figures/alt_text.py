@@ -20,7 +20,7 @@ import re
 
 import numpy as np
 
-from ..figures import record as R
+from . import record as R
 
 __all__ = ["number", "position", "plain", "trend", "lag_norms_text", "flow_text",
            "truncation_bias_text", "cost_text", "figure_text"]
@@ -175,42 +175,73 @@ def _position_name(xlabel: str) -> str:
     return words[-1] if len(words[-1]) <= 2 else words[0]
 
 
+# What each mark type says in a panel's text: describer(mark, panel, where) -> words, or None
+# when this mark has nothing to say; ``where`` names one position on the x axis ("lag").
+
+def _line_words(m: R.Line, panel: R.Panel, where: str):
+    # Two-point lines are levels and references: not data to describe.
+    if m.x.size < 2 or m.x.shape != m.y.shape or (m.x.size == 2 and m.y[0] == m.y[1]):
+        return None
+    axis = panel.y2 if m.axis == "y2" and panel.y2 is not None else panel.y
+    name = plain(m.label) if m.label else (plain(axis.label) or "the line")
+    xs = m.x[np.isfinite(m.x)]
+    if xs.size and np.all(xs == xs[0]):
+        # A vertical line: its values at one place, not a trend along x.
+        ys = m.y[np.isfinite(m.y)]
+        if ys.size:
+            return (f"{name} from {number(ys.min())} to {number(ys.max())} at {where} "
+                    f"{position(xs[0])}")
+        return None
+    return trend(m.y, m.x, name, where)
+
+
+def _heatmap_words(m: R.Heatmap, panel: R.Panel, where: str):
+    finite = m.values[np.isfinite(m.values)]
+    if finite.size:
+        return (f"a {m.values.shape[0]} by {m.values.shape[1]} colour map of "
+                f"values from {number(finite.min())} to {number(finite.max())}")
+    return None
+
+
+def _counted_words(m, panel: R.Panel, where: str):
+    # Named points, segments and rectangles are counted; unnamed ones are decoration.
+    n = m.x.size if isinstance(m, R.Points) else m.x0.size
+    if m.label and n:
+        return f"{plain(m.label)}: {n} mark{'s' if n != 1 else ''}"
+    return None
+
+
+def _rects_words(m: R.Rects, panel: R.Panel, where: str):
+    if m.label:
+        return _counted_words(m, panel, where)
+    # Unnamed rectangles are a bar chart's bars (each copy's share in lesson 1).
+    return f"{m.x0.size} bars" if m.x0.size else None
+
+
+def _text_words(m: R.Text, panel: R.Panel, where: str):
+    return plain(m.text).replace("\n", " ") or None
+
+
+#: Every mark type of :data:`bpttviz.figures.MARKS` and its describer; None: never described
+#: (bands, masks and rules shade or mark what other marks show).
+DESCRIBERS = {"Line": _line_words, "Band": None, "Points": _counted_words, "Rects": _rects_words,
+              "Segments": _counted_words, "Heatmap": _heatmap_words, "Mask": None, "Rule": None,
+              "Text": _text_words}
+#: Mark types whose words are notes: read when a panel has a few, counted when it has many.
+_NOTES = {"Text"}
+
+
 def _panel_text(panel: R.Panel) -> str:
     parts, texts = [], []
     title = plain(panel.title)
     xlabel, ylabel = plain(panel.x.label), plain(panel.y.label)
     where = _position_name(xlabel)
     for m in panel.marks:
-        label = getattr(m, "label", None)
-        if isinstance(m, R.Line):
-            # Two-point lines are levels and references: not data to describe.
-            if m.x.size < 2 or m.x.shape != m.y.shape or (m.x.size == 2 and m.y[0] == m.y[1]):
-                continue
-            axis = panel.y2 if m.axis == "y2" and panel.y2 is not None else panel.y
-            name = plain(label) if label else (plain(axis.label) or "the line")
-            xs = m.x[np.isfinite(m.x)]
-            if xs.size and np.all(xs == xs[0]):
-                # A vertical line: its values at one place, not a trend along x.
-                ys = m.y[np.isfinite(m.y)]
-                if ys.size:
-                    parts.append(f"{name} from {number(ys.min())} to {number(ys.max())} at "
-                                 f"{where} {position(xs[0])}")
-                continue
-            parts.append(trend(m.y, m.x, name, where))
-        elif isinstance(m, R.Heatmap):
-            finite = m.values[np.isfinite(m.values)]
-            if finite.size:
-                parts.append(f"a {m.values.shape[0]} by {m.values.shape[1]} colour map of "
-                             f"values from {number(finite.min())} to {number(finite.max())}")
-        elif isinstance(m, (R.Points, R.Segments, R.Rects)) and label:
-            n = m.x.size if isinstance(m, R.Points) else m.x0.size
-            if n:
-                parts.append(f"{plain(label)}: {n} mark{'s' if n != 1 else ''}")
-        elif isinstance(m, R.Rects) and m.x0.size:
-            # Unnamed rectangles are a bar chart's bars (each copy's share in lesson 1).
-            parts.append(f"{m.x0.size} bars")
-        elif isinstance(m, R.Text) and plain(m.text):
-            texts.append(plain(m.text).replace("\n", " "))
+        kind = type(m).__name__
+        describe = DESCRIBERS[kind]
+        words = describe(m, panel, where) if describe is not None else None
+        if words:
+            (texts if kind in _NOTES else parts).append(words)
     # A diagram's many labels (a node each) are named by their count, a plot's few notes read.
     parts += texts if len(texts) <= 4 else [f"{len(texts)} labels"]
     head = title or ylabel or "A plot"

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 
 __all__ = ["Axis", "ColourScale", "Line", "Band", "Points", "Rects", "Segments", "Heatmap",
-           "Mask", "Rule", "Text", "Panel", "Figure", "MARK_TYPES", "records_equal"]
+           "Mask", "Rule", "Text", "Panel", "Figure", "MARKS", "MARK_TYPES", "records_equal"]
 
 
 def _array(a, dtype=float):
@@ -272,7 +272,14 @@ class Text:
                              f"Got {self.coords!r} instead.")
 
 
-MARK_TYPES = (Line, Band, Points, Rects, Segments, Heatmap, Mask, Rule, Text)
+#: Every mark type by name: the one table that the renderers (Matplotlib's drawers in
+#: bpttviz.plots, figure.js's DRAWERS in the page), the text alternatives and the page's encoder
+#: dispatch through. The name is the mark's ``type`` in the page's JSON. A new mark type is its
+#: record class here, a drawer in each renderer and, if it says something, a description
+#: (tests/test_mark_table.py checks that none is missing).
+MARKS = {kind.__name__: kind for kind in (Line, Band, Points, Rects, Segments, Heatmap, Mask,
+                                          Rule, Text)}
+MARK_TYPES = tuple(MARKS.values())
 
 
 @dataclass(frozen=True)

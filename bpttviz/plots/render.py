@@ -86,77 +86,105 @@ def _colour_list(c, n):
     return list(c)
 
 
+# One drawer per mark type: drawer(ax, mark, label, panel_axes) draws ``mark`` on ``ax`` with its
+# legend ``label``; ``panel_axes`` are the axes a colour bar takes its room from.
+
+def _draw_line(ax, m: R.Line, label, panel_axes):
+    kw = {}
+    if m.halo:
+        kw["path_effects"] = [patheffects.withStroke(linewidth=m.width + 1.8, foreground=m.halo)]
+    ax.plot(m.x, m.y, color=m.color, lw=m.width, ls=_DASH[m.dash], marker=m.marker,
+            ms=m.marker_size, label=label, **kw)
+
+
+def _draw_band(ax, m: R.Band, label, panel_axes):
+    ok = np.isfinite(m.low) & np.isfinite(m.high)
+    ax.fill_between(m.x, np.where(ok, m.low, 1.0), np.where(ok, m.high, 1.0), where=ok,
+                    color=m.color, alpha=m.alpha, lw=0, label=label)
+
+
+def _draw_points(ax, m: R.Points, label, panel_axes):
+    size = np.asarray(m.size, dtype=float) ** 2
+    colour = _colour_list(m.color, len(m.x))
+    edge = _colour_list(m.edge, len(m.x))
+    if m.hollow:
+        ax.scatter(m.x, m.y, s=size, marker=m.marker, facecolors="none",
+                   edgecolors=colour, linewidths=m.edge_width, label=label, zorder=5)
+    else:
+        ax.scatter(m.x, m.y, s=size, marker=m.marker, c=colour, edgecolors=edge or "face",
+                   linewidths=m.edge_width, alpha=m.alpha, label=label, zorder=4)
+
+
+def _draw_rects(ax, m: R.Rects, label, panel_axes):
+    ax.bar(m.x0, m.y1 - m.y0, width=m.x1 - m.x0, bottom=m.y0, align="edge",
+           color=_colour_list(m.color, len(m.x0)), alpha=m.alpha,
+           edgecolor=_colour_list(m.edge, len(m.x0)) or "none", linewidth=m.edge_width,
+           label=label)
+
+
+def _draw_segments(ax, m: R.Segments, label, panel_axes):
+    n = len(m.x0)
+    colours = _colour_list(m.color, n)
+    widths = np.broadcast_to(np.asarray(m.width, dtype=float), (n,))
+    if m.arrow:
+        for i in range(n):
+            c = colours if isinstance(colours, str) else colours[i]
+            ax.add_patch(FancyArrowPatch((m.x0[i], m.y0[i]), (m.x1[i], m.y1[i]),
+                                         arrowstyle="-|>", mutation_scale=14, color=c,
+                                         lw=widths[i], shrinkA=m.shrink, shrinkB=m.shrink))
+    else:
+        from matplotlib.collections import LineCollection
+        segs = np.stack([np.c_[m.x0, m.y0], np.c_[m.x1, m.y1]], axis=1)
+        ax.add_collection(LineCollection(segs, colors=colours, linewidths=widths,
+                                         linestyles=_DASH[m.dash], label=label))
+
+
+def _draw_heatmap(ax, m: R.Heatmap, label, panel_axes):
+    s = m.scale
+    values = np.array(m.values, dtype=float)
+    values[np.isposinf(values)] = np.finfo(float).max     # the "over" colour, not a hole
+    image = ax.imshow(np.ma.masked_invalid(values), origin="lower", cmap=_cmap(s),
+                      norm=_norm(s), interpolation="nearest", extent=m.extent, aspect="auto")
+    if s.colorbar:
+        bar = ax.figure.colorbar(image, ax=panel_axes, pad=0.02, extend=s.extend,
+                                 fraction=0.05 if len(panel_axes) > 1 else 0.15)
+        bar.ax.tick_params(labelsize=10)
+        if s.label:
+            bar.set_label(s.label, fontsize=10)
+
+
+def _draw_mask(ax, m: R.Mask, label, panel_axes):
+    rgba = np.zeros((*m.where.shape, 4))
+    rgba[m.where] = (*mpl.colors.to_rgb(m.color), m.alpha)
+    ax.imshow(rgba, origin="lower", interpolation="nearest", extent=m.extent, aspect="auto")
+
+
+def _draw_rule(ax, m: R.Rule, label, panel_axes):
+    line = ax.axvline if m.axis == "x" else ax.axhline
+    line(m.value, color=m.color, lw=m.width, ls=_DASH[m.dash], label=label)
+
+
+def _draw_text(ax, m: R.Text, label, panel_axes):
+    kw = dict(ha=m.ha, va=m.va, color=m.color, fontsize=m.size)
+    if m.box or m.edge:
+        kw["bbox"] = (dict(boxstyle="round,pad=0.2", fc="white", ec=m.edge, lw=1.5) if m.edge
+                      else dict(fc="white", ec="none", alpha=0.8, pad=1))
+    where = {"data": ax.transData, "axes": ax.transAxes,
+             "x-data": blended_transform_factory(ax.transData, ax.transAxes),
+             "y-data": blended_transform_factory(ax.transAxes, ax.transData)}[m.coords]
+    ax.annotate(m.text, (m.x, m.y), xycoords=where, xytext=m.offset,
+                textcoords="offset points", **kw)
+
+
+#: Every mark type of :data:`bpttviz.figures.MARKS` and the function that draws it.
+DRAWERS = {"Line": _draw_line, "Band": _draw_band, "Points": _draw_points, "Rects": _draw_rects,
+           "Segments": _draw_segments, "Heatmap": _draw_heatmap, "Mask": _draw_mask,
+           "Rule": _draw_rule, "Text": _draw_text}
+
+
 def _draw_mark(ax, m, panel_axes):
     label = m.label if getattr(m, "label", None) else "_nolegend_"
-    if isinstance(m, R.Line):
-        kw = {}
-        if m.halo:
-            kw["path_effects"] = [patheffects.withStroke(linewidth=m.width + 1.8, foreground=m.halo)]
-        ax.plot(m.x, m.y, color=m.color, lw=m.width, ls=_DASH[m.dash], marker=m.marker,
-                ms=m.marker_size, label=label, **kw)
-    elif isinstance(m, R.Band):
-        ok = np.isfinite(m.low) & np.isfinite(m.high)
-        ax.fill_between(m.x, np.where(ok, m.low, 1.0), np.where(ok, m.high, 1.0), where=ok,
-                        color=m.color, alpha=m.alpha, lw=0, label=label)
-    elif isinstance(m, R.Points):
-        size = np.asarray(m.size, dtype=float) ** 2
-        colour = _colour_list(m.color, len(m.x))
-        edge = _colour_list(m.edge, len(m.x))
-        if m.hollow:
-            ax.scatter(m.x, m.y, s=size, marker=m.marker, facecolors="none",
-                       edgecolors=colour, linewidths=m.edge_width, label=label, zorder=5)
-        else:
-            ax.scatter(m.x, m.y, s=size, marker=m.marker, c=colour, edgecolors=edge or "face",
-                       linewidths=m.edge_width, alpha=m.alpha, label=label, zorder=4)
-    elif isinstance(m, R.Rects):
-        ax.bar(m.x0, m.y1 - m.y0, width=m.x1 - m.x0, bottom=m.y0, align="edge",
-               color=_colour_list(m.color, len(m.x0)), alpha=m.alpha,
-               edgecolor=_colour_list(m.edge, len(m.x0)) or "none", linewidth=m.edge_width,
-               label=label)
-    elif isinstance(m, R.Segments):
-        n = len(m.x0)
-        colours = _colour_list(m.color, n)
-        widths = np.broadcast_to(np.asarray(m.width, dtype=float), (n,))
-        if m.arrow:
-            for i in range(n):
-                c = colours if isinstance(colours, str) else colours[i]
-                ax.add_patch(FancyArrowPatch((m.x0[i], m.y0[i]), (m.x1[i], m.y1[i]),
-                                             arrowstyle="-|>", mutation_scale=14, color=c,
-                                             lw=widths[i], shrinkA=m.shrink, shrinkB=m.shrink))
-        else:
-            from matplotlib.collections import LineCollection
-            segs = np.stack([np.c_[m.x0, m.y0], np.c_[m.x1, m.y1]], axis=1)
-            ax.add_collection(LineCollection(segs, colors=colours, linewidths=widths,
-                                             linestyles=_DASH[m.dash], label=label))
-    elif isinstance(m, R.Heatmap):
-        s = m.scale
-        values = np.array(m.values, dtype=float)
-        values[np.isposinf(values)] = np.finfo(float).max     # the "over" colour, not a hole
-        image = ax.imshow(np.ma.masked_invalid(values), origin="lower", cmap=_cmap(s),
-                          norm=_norm(s), interpolation="nearest", extent=m.extent, aspect="auto")
-        if s.colorbar:
-            bar = ax.figure.colorbar(image, ax=panel_axes, pad=0.02, extend=s.extend,
-                                     fraction=0.05 if len(panel_axes) > 1 else 0.15)
-            bar.ax.tick_params(labelsize=10)
-            if s.label:
-                bar.set_label(s.label, fontsize=10)
-    elif isinstance(m, R.Mask):
-        rgba = np.zeros((*m.where.shape, 4))
-        rgba[m.where] = (*mpl.colors.to_rgb(m.color), m.alpha)
-        ax.imshow(rgba, origin="lower", interpolation="nearest", extent=m.extent, aspect="auto")
-    elif isinstance(m, R.Rule):
-        line = ax.axvline if m.axis == "x" else ax.axhline
-        line(m.value, color=m.color, lw=m.width, ls=_DASH[m.dash], label=label)
-    elif isinstance(m, R.Text):
-        kw = dict(ha=m.ha, va=m.va, color=m.color, fontsize=m.size)
-        if m.box or m.edge:
-            kw["bbox"] = (dict(boxstyle="round,pad=0.2", fc="white", ec=m.edge, lw=1.5) if m.edge
-                          else dict(fc="white", ec="none", alpha=0.8, pad=1))
-        where = {"data": ax.transData, "axes": ax.transAxes,
-                 "x-data": blended_transform_factory(ax.transData, ax.transAxes),
-                 "y-data": blended_transform_factory(ax.transAxes, ax.transData)}[m.coords]
-        ax.annotate(m.text, (m.x, m.y), xycoords=where, xytext=m.offset,
-                    textcoords="offset points", **kw)
+    DRAWERS[type(m).__name__](ax, m, label, panel_axes)
 
 
 def draw(record: R.Figure, fig=None, *, scale: float = 1.0):

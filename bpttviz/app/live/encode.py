@@ -124,25 +124,30 @@ class Encoder:
             return c
         return self.array(np.array([_rgba(x) for x in c], dtype=np.uint8).reshape(-1, 4), place)
 
+    def record(self, v, place, **arrays):
+        """A record as JSON: its type's name and its fields; ``arrays`` maps a field to a
+        function of its value, the array that travels in its stead (a heatmap's pooled values)."""
+        out = {"type": type(v).__name__}
+        for f in fields(v):
+            x = getattr(v, f.name)
+            where = f"{place}.{f.name}"
+            if f.name in arrays:
+                out[f.name] = self.array(arrays[f.name](x), where)
+            elif f.name in ("color", "edge") and isinstance(x, tuple):
+                out[f.name] = self.colours(x, where)
+            else:
+                out[f.name] = self.value(x, where)
+        if isinstance(v, R.ColourScale) and v.cmap not in self.luts:
+            self.luts[v.cmap] = self.array(self.lut(v.cmap), f"lut.{v.cmap}")
+        return out
+
     def value(self, v, place=""):
         if isinstance(v, np.ndarray):
             return self.array(v, place)
+        if isinstance(v, R.MARK_TYPES):
+            return ENCODERS[type(v).__name__](self, v, place)
         if is_dataclass(v):
-            out = {"type": type(v).__name__}
-            for f in fields(v):
-                x = getattr(v, f.name)
-                where = f"{place}.{f.name}"
-                if f.name in ("color", "edge") and isinstance(x, tuple):
-                    out[f.name] = self.colours(x, where)
-                elif isinstance(v, R.Heatmap) and f.name == "values":
-                    out[f.name] = self.array(pool(x), where)
-                elif isinstance(v, R.Mask) and f.name == "where":
-                    out[f.name] = self.array(pool(x.astype(float)) > 0, where)
-                else:
-                    out[f.name] = self.value(x, where)
-            if isinstance(v, R.ColourScale) and v.cmap not in self.luts:
-                self.luts[v.cmap] = self.array(self.lut(v.cmap), f"lut.{v.cmap}")
-            return out
+            return self.record(v, place)
         if isinstance(v, (tuple, list)):
             return [self.value(x, f"{place}[{i}]") for i, x in enumerate(v)]
         if isinstance(v, (np.floating, float)):
@@ -153,6 +158,19 @@ class Encoder:
         if isinstance(v, np.bool_):
             return bool(v)
         return v
+
+
+def _heatmap(enc: Encoder, m: R.Heatmap, place) -> dict:
+    return enc.record(m, place, values=pool)
+
+
+def _mask(enc: Encoder, m: R.Mask, place) -> dict:
+    return enc.record(m, place, where=lambda where: pool(where.astype(float)) > 0)
+
+
+#: Every mark type of :data:`bpttviz.figures.MARKS` and how it travels: its fields as they are,
+#: but heatmaps and masks, pooled to :data:`MAX_CELLS` a side first.
+ENCODERS = {**{name: Encoder.record for name in R.MARKS}, "Heatmap": _heatmap, "Mask": _mask}
 
 
 def colormap_lut(name: str) -> np.ndarray:

@@ -5,6 +5,12 @@
 // kept by content (a reference is a hash of the bytes), so a move that changes
 // one array sends one array. A view that misses a buffer asks for it.
 // Nothing here knows about lessons: it draws axes, marks, legends and colour bars.
+//
+// One ES module: anywidget loads it from a blob URL, where it could not import a sibling file.
+// Its parts, in order: arrays (what encode.py sends, decoded), text, scales, ticks, colour,
+// marks (one drawer per mark type, all in DRAWERS), layout (a panel's axes, frame, legend and
+// colour bar around its marks), the widget. The pure parts are named exports, for the unit tests
+// in tests/js; nothing here touches the page before a view is rendered.
 
 const FONT = '"DejaVu Sans", "Bitstream Vera Sans", Verdana, Arial, sans-serif';
 const PT = 100 / 72;               // pixels per point at 100 dpi, as the Matplotlib renderer
@@ -24,40 +30,48 @@ const DTYPES = {
 // they pass this many bytes (the arrays a figure shows now are always the most recent).
 const STORE_BYTES = 16 * 1024 * 1024;
 
+export function arrayStore() {
+  // The arrays a page holds: bytes by reference (least recently used first), arrays joined from
+  // chunks, the references asked for and the redraws waiting for them.
+  return { arrays: new Map(), joined: new Map(), bytes: 0, asked: new Set(), waiting: new Set() };
+}
+
+export function keepArray(store, ref, b) {
+  // Keeps the bytes of array `ref` (a DataView, an ArrayBuffer or a typed array).
+  const view = b instanceof DataView ? b : new DataView(b.buffer || b, b.byteOffset || 0, b.byteLength);
+  if (!store.arrays.has(ref)) store.bytes += view.byteLength;
+  store.arrays.set(ref, view);
+  store.asked.delete(ref);
+}
+
+function trimStore(store) {
+  while (store.bytes > STORE_BYTES && store.arrays.size > 1) {
+    const [oldest, view] = store.arrays.entries().next().value;
+    store.arrays.delete(oldest);
+    store.bytes -= view.byteLength;
+  }
+}
+
 function makeStore(model) {
-  const store = { arrays: new Map(), joined: new Map(), bytes: 0, asked: new Set(),
-    waiting: new Set() };
-  const keep = (ref, b) => {
-    const view = b instanceof DataView ? b : new DataView(b.buffer || b, b.byteOffset || 0, b.byteLength);
-    if (!store.arrays.has(ref)) store.bytes += view.byteLength;
-    store.arrays.set(ref, view);
-    store.asked.delete(ref);
-  };
+  const store = arrayStore();
   // New arrays come with the state that names them; arrays asked for come in a custom message.
-  const trim = () => {
-    while (store.bytes > STORE_BYTES && store.arrays.size > 1) {
-      const [oldest, view] = store.arrays.entries().next().value;
-      store.arrays.delete(oldest);
-      store.bytes -= view.byteLength;
-    }
-  };
   store.ingest = () => {
     for (const [ref, b] of Object.entries(model.get("arrays") || {})) {
-      if (!store.arrays.has(ref)) keep(ref, b);
+      if (!store.arrays.has(ref)) keepArray(store, ref, b);
     }
-    trim();
+    trimStore(store);
   };
   model.on("change:arrays", store.ingest);
   model.on("msg:custom", (msg, buffers) => {
     if (!msg || msg.type !== "arrays") return;
-    msg.refs.forEach((ref, i) => keep(ref, buffers[i]));
-    trim();
+    msg.refs.forEach((ref, i) => keepArray(store, ref, buffers[i]));
+    trimStore(store);
     for (const redraw of [...store.waiting]) redraw();
   });
   return store;
 }
 
-function typed(store, desc) {
+export function decodeArray(store, desc) {
   // The typed array a descriptor names ({ref, dtype, shape} or {chunks, dtype, shape}),
   // or undefined while a piece is missing.
   if (desc === null || desc === undefined || typeof desc !== "object") return desc;
@@ -66,7 +80,7 @@ function typed(store, desc) {
     const key = desc.chunks.map((c) => c.ref).join(",");
     const known = store.joined.get(key);
     if (known) return known;
-    const parts = desc.chunks.map((c) => typed(store, c));
+    const parts = desc.chunks.map((c) => decodeArray(store, c));
     if (parts.some((p) => p === undefined)) return undefined;
     const out = new T(parts.reduce((n, p) => n + p.length, 0));
     let o = 0;
@@ -92,7 +106,7 @@ function isArrayDesc(node) {
   return node && typeof node === "object" && "dtype" in node && ("ref" in node || "chunks" in node);
 }
 
-function missingRefs(store, node, out = []) {
+export function missingRefs(store, node, out = []) {
   if (Array.isArray(node)) {
     node.forEach((v) => missingRefs(store, v, out));
   } else if (isArrayDesc(node)) {
@@ -103,11 +117,11 @@ function missingRefs(store, node, out = []) {
   return out;
 }
 
-function resolve(store, node) {
+export function resolve(store, node) {
   // A copy of the spec with every array descriptor replaced by its typed array.
   if (Array.isArray(node)) return node.map((v) => resolve(store, v));
   if (node && typeof node === "object") {
-    if (isArrayDesc(node)) return typed(store, node);
+    if (isArrayDesc(node)) return decodeArray(store, node);
     const out = {};
     for (const [k, v] of Object.entries(node)) out[k] = resolve(store, v);
     return out;
@@ -229,7 +243,7 @@ function drawText(ctx, text, x, y, size, { ha = "left", va = "center", color = "
 
 // ---------------------------------------------------------------- scales ---
 
-function makeScale(axis, p0, p1) {
+export function makeScale(axis, p0, p1) {
   // Maps data to pixels from p0 (at limits[0]) to p1 (at limits[1]).
   const [a, b] = axis.limits;
   const kind = axis.scale;
@@ -242,20 +256,24 @@ function makeScale(axis, p0, p1) {
   return { map, f, kind, a, k, lo: Math.min(a, b), hi: Math.max(a, b), p0, p1 };
 }
 
-function invert(scale, p) {
+export function invert(scale, p) {
   // The data value at pixel p of a scale made by makeScale.
   const u = (p - scale.p0) / scale.k + scale.f(scale.a);
   return scale.kind === "log" ? 10 ** u : scale.kind === "log2" ? 2 ** u : u;
 }
 
-function niceStep(span, n) {
+// ----------------------------------------------------------------- ticks ---
+
+export function niceStep(span, n) {
+  // The round step (1, 2, 2.5 or 5 times a power of ten) that cuts span in about n.
   const raw = span / Math.max(n, 1);
   const mag = 10 ** Math.floor(Math.log10(raw));
   for (const m of [1, 2, 2.5, 5, 10]) if (m * mag >= raw * 0.999) return m * mag;
   return 10 * mag;
 }
 
-function formatNumber(v, step) {
+export function formatNumber(v, step) {
+  // A tick label: as many decimals as the step needs, a true minus sign, 1e5 and 1e−4 beyond.
   if (v === 0) return "0";
   const a = Math.abs(v);
   if (a >= 1e5 || a < 1e-4) {
@@ -269,8 +287,8 @@ function formatNumber(v, step) {
   return t.replace("-", "−");
 }
 
-function ticksOf(axis, lengthPx, spacingPx) {
-  // [{v, label, minor}] inside the limits.
+export function ticksOf(axis, lengthPx, spacingPx) {
+  // [{v, label, minor}] inside the limits, about one per spacingPx of the axis' lengthPx.
   const [a, b] = axis.limits;
   const lo = Math.min(a, b);
   const hi = Math.max(a, b);
@@ -323,7 +341,7 @@ function ticksOf(axis, lengthPx, spacingPx) {
 
 // ---------------------------------------------------------------- colour ---
 
-function rgba(hex, alpha = 1) {
+export function rgba(hex, alpha = 1) {
   if (!hex) return "rgba(0,0,0,0)";
   const h = hex.replace("#", "");
   const r = parseInt(h.slice(0, 2), 16);
@@ -333,13 +351,13 @@ function rgba(hex, alpha = 1) {
   return `rgba(${r},${g},${b},${a * alpha})`;
 }
 
-function hexBytes(hex) {
+export function hexBytes(hex) {
   const h = (hex || "#00000000").replace("#", "");
   return [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16))
     .concat([h.length >= 8 ? parseInt(h.slice(6, 8), 16) : 255]);
 }
 
-function colourOf(colors, i) {
+export function colourOf(colors, i) {
   // One colour for all, or the i-th of a per-item list (strings or an (n, 4) uint8 array).
   if (colors === null || colors === undefined) return null;
   if (typeof colors === "string") return colors;
@@ -350,7 +368,7 @@ function colourOf(colors, i) {
   return colors[i];
 }
 
-function colourIndex(scale, v) {
+export function colourIndex(scale, v) {
   // Matplotlib's Normalize / LogNorm / centred norm, then the colour map's bins.
   // Returns a bin in [0, 255], -1 for bad, 256 for over.
   if (Number.isNaN(v)) return -1;
@@ -367,6 +385,24 @@ function colourIndex(scale, v) {
   if (x > 1) return scale.over ? 256 : 255;
   if (x < 0) return 0;
   return Math.min(255, Math.floor(x * 256));
+}
+
+export function colourMapper(scale, lut) {
+  // A heatmap's colour of a value as [r, g, b, a] bytes: the colour map's (lut: its 256 colours,
+  // 768 bytes), the scale's bad colour or its over colour.
+  const bad = hexBytes(scale.bad);
+  const over = hexBytes(scale.over || "#000000");
+  return (v) => {
+    const k = colourIndex(scale, v);
+    return k < 0 ? bad : k > 255 ? over : [lut[3 * k], lut[3 * k + 1], lut[3 * k + 2], 255];
+  };
+}
+
+export function greyLut() {
+  // The colour map used while a figure's own has not arrived: 256 greys, black to white.
+  const grey = new Uint8Array(768);
+  for (let k = 0; k < 256; k++) grey.fill(k, 3 * k, 3 * k + 3);
+  return grey;
 }
 
 // ---------------------------------------------------------------- marks ---
@@ -450,39 +486,25 @@ function polyline(ctx, xs, ys, sx, sy) {
   }
 }
 
-function drawHeatmap(ctx, m, sx, sy, lut) {
-  const [rows, cols] = m.values.shape;
-  const img = new ImageData(cols, rows);
-  const bad = hexBytes(m.scale.bad);
-  const over = hexBytes(m.scale.over || "#000000");
+function cellImage(ctx, rows, cols, colourAt) {
+  // A cols x rows image whose pixel (r, c) has colourAt(r, c) ([r, g, b, a] bytes, or null for
+  // transparent); row 0 at the bottom, as the record's row 0 sits at the extent's y0.
+  const img = ctx.createImageData(cols, rows);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
-      const k = colourIndex(m.scale, m.values[r * cols + c]);
-      const o = 4 * ((rows - 1 - r) * cols + c);     // row 0 at the bottom
-      const col = k < 0 ? bad : k > 255 ? over : [lut[3 * k], lut[3 * k + 1], lut[3 * k + 2], 255];
+      const col = colourAt(r, c);
+      if (!col) continue;
+      const o = 4 * ((rows - 1 - r) * cols + c);
       img.data[o] = col[0]; img.data[o + 1] = col[1]; img.data[o + 2] = col[2]; img.data[o + 3] = col[3];
     }
   }
-  blitCells(ctx, img, m.extent, sx, sy);
-}
-
-function drawMask(ctx, m, sx, sy) {
-  const [rows, cols] = m.where.shape;
-  const img = new ImageData(cols, rows);
-  const c = hexBytes(m.color);
-  const a = Math.round(255 * m.alpha);
-  for (let r = 0; r < rows; r++) {
-    for (let q = 0; q < cols; q++) {
-      if (!m.where[r * cols + q]) continue;
-      const o = 4 * ((rows - 1 - r) * cols + q);
-      img.data[o] = c[0]; img.data[o + 1] = c[1]; img.data[o + 2] = c[2]; img.data[o + 3] = a;
-    }
-  }
-  blitCells(ctx, img, m.extent, sx, sy);
+  return img;
 }
 
 function blitCells(ctx, img, extent, sx, sy) {
-  const tmp = document.createElement("canvas");
+  // One pixel of img per cell, stretched over extent = [x0, x1, y0, y1] without smoothing. The
+  // scratch canvas comes from the document of the canvas drawn on: none is needed before a draw.
+  const tmp = ctx.canvas.ownerDocument.createElement("canvas");
   tmp.width = img.width;
   tmp.height = img.height;
   tmp.getContext("2d").putImageData(img, 0, 0);
@@ -495,110 +517,180 @@ function blitCells(ctx, img, extent, sx, sy) {
   ctx.drawImage(tmp, Math.min(px0, px1), Math.min(py0, py1), Math.abs(px1 - px0), Math.abs(py1 - py0));
 }
 
-function drawMark(ctx, m, sx, sy, z, luts) {
-  const t = m.type;
-  if (t === "Line") {
-    ctx.setLineDash(dashOf(m.dash, m.width * PT * z));
-    ctx.lineJoin = "round";
-    ctx.lineCap = m.dash === "solid" ? "butt" : "butt";
-    if (m.halo) {
-      polyline(ctx, m.x, m.y, sx, sy);
-      ctx.strokeStyle = m.halo;
-      ctx.lineWidth = (m.width + 1.8) * PT * z;
-      ctx.stroke();
-    }
+// Each drawer draws one mark: drawer(ctx, mark, plot), where plot = {box, sx, sy, z, luts} is
+// the panel's plot area in CSS pixels, the scales of the mark's x and y axes (its y2 axis' when
+// the mark says so), the zoom of type and lines, and the colour maps by name.
+
+function drawLine(ctx, m, { sx, sy, z }) {
+  ctx.setLineDash(dashOf(m.dash, m.width * PT * z));
+  ctx.lineJoin = "round";
+  ctx.lineCap = "butt";
+  if (m.halo) {
     polyline(ctx, m.x, m.y, sx, sy);
-    ctx.strokeStyle = m.color;
-    ctx.lineWidth = m.width * PT * z;
-    if (m.width > 0) ctx.stroke();
-    ctx.setLineDash([]);
-    if (m.marker) {
-      drawMarkers(ctx, m.x, m.y, sx, sy, { marker: m.marker, size: m.marker_size, color: m.color,
-        edge: m.halo, edge_width: m.halo ? 1 : 0 }, z);
+    ctx.strokeStyle = m.halo;
+    ctx.lineWidth = (m.width + 1.8) * PT * z;
+    ctx.stroke();
+  }
+  polyline(ctx, m.x, m.y, sx, sy);
+  ctx.strokeStyle = m.color;
+  ctx.lineWidth = m.width * PT * z;
+  if (m.width > 0) ctx.stroke();
+  ctx.setLineDash([]);
+  if (m.marker) {
+    drawMarkers(ctx, m.x, m.y, sx, sy, { marker: m.marker, size: m.marker_size, color: m.color,
+      edge: m.halo, edge_width: m.halo ? 1 : 0 }, z);
+  }
+}
+
+function drawBand(ctx, m, { sx, sy }) {
+  // One polygon per run of finite values.
+  const n = m.x.length;
+  let i = 0;
+  ctx.fillStyle = rgba(m.color, m.alpha);
+  while (i < n) {
+    while (i < n && !(Number.isFinite(sy.map(m.low[i])) && Number.isFinite(sy.map(m.high[i])))) i++;
+    const start = i;
+    while (i < n && Number.isFinite(sy.map(m.low[i])) && Number.isFinite(sy.map(m.high[i]))) i++;
+    if (i - start < 1) continue;
+    ctx.beginPath();
+    for (let k = start; k < i; k++) ctx.lineTo(sx.map(m.x[k]), sy.map(m.high[k]));
+    for (let k = i - 1; k >= start; k--) ctx.lineTo(sx.map(m.x[k]), sy.map(m.low[k]));
+    ctx.closePath();
+    ctx.fill();
+  }
+}
+
+function drawPoints(ctx, m, { sx, sy, z }) {
+  drawMarkers(ctx, m.x, m.y, sx, sy, m, z);
+}
+
+function spanAt(m, i, sx, sy) {
+  // Item i of a mark that spans (x0, y0) to (x1, y1), as [x0, y0, x1, y1] in pixels; null when a
+  // corner has no place on the axes (NaN, or not above zero on a log axis).
+  const p = [sx.map(m.x0[i]), sy.map(m.y0[i]), sx.map(m.x1[i]), sy.map(m.y1[i])];
+  return p.every(Number.isFinite) ? p : null;
+}
+
+function drawRects(ctx, m, { sx, sy, z }) {
+  for (let i = 0; i < m.x0.length; i++) {
+    const span = spanAt(m, i, sx, sy);
+    if (!span) continue;
+    const [a, c, b, d] = span;
+    ctx.globalAlpha = m.alpha;
+    ctx.fillStyle = colourOf(m.color, i);
+    ctx.fillRect(Math.min(a, b), Math.min(c, d), Math.abs(b - a), Math.abs(d - c));
+    ctx.globalAlpha = 1;
+    const edge = colourOf(m.edge, i);
+    if (edge && m.edge_width > 0) {
+      ctx.lineWidth = m.edge_width * PT * z;
+      ctx.strokeStyle = edge;
+      ctx.strokeRect(Math.min(a, b), Math.min(c, d), Math.abs(b - a), Math.abs(d - c));
     }
-  } else if (t === "Band") {
-    // One polygon per run of finite values.
-    const n = m.x.length;
-    let i = 0;
-    ctx.fillStyle = rgba(m.color, m.alpha);
-    while (i < n) {
-      while (i < n && !(Number.isFinite(sy.map(m.low[i])) && Number.isFinite(sy.map(m.high[i])))) i++;
-      const start = i;
-      while (i < n && Number.isFinite(sy.map(m.low[i])) && Number.isFinite(sy.map(m.high[i]))) i++;
-      if (i - start < 1) continue;
+  }
+}
+
+function drawSegments(ctx, m, { sx, sy, z }) {
+  for (let i = 0; i < m.x0.length; i++) {
+    const span = spanAt(m, i, sx, sy);
+    if (!span) continue;
+    let [ax, ay, bx, by] = span;
+    const w = (typeof m.width === "number" ? m.width : m.width[i]) * PT * z;
+    if (m.shrink) {
+      const len = Math.hypot(bx - ax, by - ay);
+      const s = (m.shrink * PT * z) / (len || 1);
+      if (2 * s >= 1) continue;
+      [ax, ay, bx, by] = [ax + (bx - ax) * s, ay + (by - ay) * s, bx - (bx - ax) * s, by - (by - ay) * s];
+    }
+    const col = colourOf(m.color, i);
+    ctx.strokeStyle = col;
+    ctx.fillStyle = col;
+    ctx.lineWidth = w;
+    ctx.setLineDash(dashOf(m.dash, w));
+    const head = m.arrow ? Math.max(8, 3 * w) * z : 0;
+    const len = Math.hypot(bx - ax, by - ay) || 1;
+    const ux = (bx - ax) / len;
+    const uy = (by - ay) / len;
+    ctx.beginPath();
+    ctx.moveTo(ax, ay);
+    ctx.lineTo(bx - ux * head * 0.8, by - uy * head * 0.8);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    if (m.arrow) {
       ctx.beginPath();
-      for (let k = start; k < i; k++) ctx.lineTo(sx.map(m.x[k]), sy.map(m.high[k]));
-      for (let k = i - 1; k >= start; k--) ctx.lineTo(sx.map(m.x[k]), sy.map(m.low[k]));
+      ctx.moveTo(bx, by);
+      ctx.lineTo(bx - ux * head - uy * head * 0.45, by - uy * head + ux * head * 0.45);
+      ctx.lineTo(bx - ux * head + uy * head * 0.45, by - uy * head - ux * head * 0.45);
       ctx.closePath();
       ctx.fill();
     }
-  } else if (t === "Points") {
-    drawMarkers(ctx, m.x, m.y, sx, sy, m, z);
-  } else if (t === "Rects") {
-    for (let i = 0; i < m.x0.length; i++) {
-      const a = sx.map(m.x0[i]);
-      const b = sx.map(m.x1[i]);
-      const c = sy.map(m.y0[i]);
-      const d = sy.map(m.y1[i]);
-      if (![a, b, c, d].every(Number.isFinite)) continue;
-      ctx.globalAlpha = m.alpha;
-      ctx.fillStyle = colourOf(m.color, i);
-      ctx.fillRect(Math.min(a, b), Math.min(c, d), Math.abs(b - a), Math.abs(d - c));
-      ctx.globalAlpha = 1;
-      const edge = colourOf(m.edge, i);
-      if (edge && m.edge_width > 0) {
-        ctx.lineWidth = m.edge_width * PT * z;
-        ctx.strokeStyle = edge;
-        ctx.strokeRect(Math.min(a, b), Math.min(c, d), Math.abs(b - a), Math.abs(d - c));
-      }
-    }
-  } else if (t === "Segments") {
-    for (let i = 0; i < m.x0.length; i++) {
-      let ax = sx.map(m.x0[i]);
-      let ay = sy.map(m.y0[i]);
-      let bx = sx.map(m.x1[i]);
-      let by = sy.map(m.y1[i]);
-      if (![ax, ay, bx, by].every(Number.isFinite)) continue;
-      const w = (typeof m.width === "number" ? m.width : m.width[i]) * PT * z;
-      if (m.shrink) {
-        const len = Math.hypot(bx - ax, by - ay);
-        const s = (m.shrink * PT * z) / (len || 1);
-        if (2 * s >= 1) continue;
-        [ax, ay, bx, by] = [ax + (bx - ax) * s, ay + (by - ay) * s, bx - (bx - ax) * s, by - (by - ay) * s];
-      }
-      const col = colourOf(m.color, i);
-      ctx.strokeStyle = col;
-      ctx.fillStyle = col;
-      ctx.lineWidth = w;
-      ctx.setLineDash(dashOf(m.dash, w));
-      const head = m.arrow ? Math.max(8, 3 * w) * z : 0;
-      const len = Math.hypot(bx - ax, by - ay) || 1;
-      const ux = (bx - ax) / len;
-      const uy = (by - ay) / len;
-      ctx.beginPath();
-      ctx.moveTo(ax, ay);
-      ctx.lineTo(bx - ux * head * 0.8, by - uy * head * 0.8);
-      ctx.stroke();
-      ctx.setLineDash([]);
-      if (m.arrow) {
-        ctx.beginPath();
-        ctx.moveTo(bx, by);
-        ctx.lineTo(bx - ux * head - uy * head * 0.45, by - uy * head + ux * head * 0.45);
-        ctx.lineTo(bx - ux * head + uy * head * 0.45, by - uy * head - ux * head * 0.45);
-        ctx.closePath();
-        ctx.fill();
-      }
-    }
-  } else if (t === "Heatmap") {
-    drawHeatmap(ctx, m, sx, sy, luts(m.scale.cmap));
-  } else if (t === "Mask") {
-    drawMask(ctx, m, sx, sy);
   }
+}
+
+function drawHeatmap(ctx, m, { sx, sy, luts }) {
+  const [rows, cols] = m.values.shape;
+  const colour = colourMapper(m.scale, luts(m.scale.cmap));
+  blitCells(ctx, cellImage(ctx, rows, cols, (r, c) => colour(m.values[r * cols + c])), m.extent, sx, sy);
+}
+
+function drawMask(ctx, m, { sx, sy }) {
+  const [rows, cols] = m.where.shape;
+  const c = hexBytes(m.color);
+  const cover = [c[0], c[1], c[2], Math.round(255 * m.alpha)];
+  blitCells(ctx, cellImage(ctx, rows, cols, (r, q) => (m.where[r * cols + q] ? cover : null)),
+    m.extent, sx, sy);
+}
+
+function drawRule(ctx, m, { box, sx, sy, z }) {
+  const v = (m.axis === "x" ? sx : sy).map(m.value);
+  if (!Number.isFinite(v)) return;
+  ctx.strokeStyle = m.color;
+  ctx.lineWidth = m.width * PT * z;
+  ctx.setLineDash(dashOf(m.dash, m.width * PT * z));
+  ctx.beginPath();
+  if (m.axis === "x") { ctx.moveTo(v, box.y); ctx.lineTo(v, box.y + box.h); }
+  else { ctx.moveTo(box.x, v); ctx.lineTo(box.x + box.w, v); }
+  ctx.stroke();
+  ctx.setLineDash([]);
+}
+
+function drawNote(ctx, m, { box, sx, sy, z }) {
+  // A Text mark: its anchor in data or in panel fractions, moved by its offset in points.
+  if (!m.text) return;
+  const xAxes = m.coords === "axes" || m.coords === "y-data";
+  const yAxes = m.coords === "axes" || m.coords === "x-data";
+  const [ox, oy] = m.offset || [0, 0];
+  const px = (xAxes ? box.x + m.x * box.w : sx.map(m.x)) + ox * PT * z;
+  const py = (yAxes ? box.y + (1 - m.y) * box.h : sy.map(m.y)) - oy * PT * z;
+  if (!Number.isFinite(px) || !Number.isFinite(py)) return;
+  const lines = String(m.text).split("\n");
+  const lh = m.size * PT * z * 1.25;
+  const top = m.va === "top" ? 0 : m.va === "bottom" ? -(lines.length - 1) * lh : -(lines.length - 1) * lh / 2;
+  lines.forEach((line, i) => drawText(ctx, line, px, py + top + i * lh, m.size * PT * z,
+    { ha: m.ha, va: m.va, color: m.color, box: m.box || !!m.edge, edge: m.edge }));
+}
+
+// Every mark type of the records (bpttviz.figures.MARKS) and its drawer. A new mark type is a
+// drawer here (tests/test_mark_table.py checks that each type has one).
+export const DRAWERS = {
+  Line: drawLine, Band: drawBand, Points: drawPoints, Rects: drawRects, Segments: drawSegments,
+  Heatmap: drawHeatmap, Mask: drawMask, Rule: drawRule, Text: drawNote,
+};
+
+// Mark types drawn after all others and outside the plot area's clip: a note may stand beside
+// the data, and stays readable over any mark.
+const ABOVE_THE_CLIP = new Set(["Text"]);
+
+function drawMark(ctx, mark, plot) {
+  const draw = DRAWERS[mark.type];
+  if (!draw) {
+    throw new Error(`no drawer for a mark of type ${mark.type}; figure.js draws ${Object.keys(DRAWERS).join(", ")}`);
+  }
+  draw(ctx, mark, plot);
 }
 
 // ---------------------------------------------------------------- layout ---
 
-function sizes(z) {
+export function sizes(z) {
   // Type in points, as the Matplotlib renderer sets it (bpttviz.plots.STYLE): the page's figure
   // reads as large as its download, and 11-point tick labels reach 18 px in projector mode.
   const t = PT * z;
@@ -638,12 +730,11 @@ function panelMargins(ctx, p, S, cell, z) {
     m.top = t.size * (1.25 * t.lines.length + 0.25) + S.pad;
   }
   const frame = p.frame !== false;
-  const heat = p.marks.find((k) => k.type === "Heatmap" && k.scale.colorbar);
+  const heat = colourbarOf(p);
   const estW = cell.w * 0.7;
   const estH = cell.h * 0.65;
   if (frame && p.y.visible !== false) {
-    const ticks = ticksOf(p.y, estH, 28 * S.tick / 11);
-    const w = Math.max(0, ...ticks.filter((t) => !t.minor).map((t) => textWidth(ctx, t.label, S.tick)));
+    const w = widestTickLabel(ctx, p.y, estH, S, S.tick);
     m.left = S.pad + (p.y.label ? S.label * 1.3 : 0) + w + S.tickLen + S.pad * 1.5;
   }
   if (frame && p.x.visible !== false) {
@@ -655,16 +746,25 @@ function panelMargins(ctx, p, S, cell, z) {
     }
   }
   if (p.y2) {
-    const ticks = ticksOf(p.y2, estH, 28 * S.tick / 11);
-    const w = Math.max(0, ...ticks.filter((t) => !t.minor).map((t) => textWidth(ctx, t.label, S.tick)));
+    const w = widestTickLabel(ctx, p.y2, estH, S, S.tick);
     m.right = S.pad + (p.y2.label ? S.label * 1.3 : 0) + w + S.tickLen + S.pad * 1.5;
   }
   if (heat) {
-    const ticks = ticksOf(scaleAxis(heat.scale), estH, 28 * S.tick / 11);
-    const w = Math.max(0, ...ticks.filter((t) => !t.minor).map((t) => textWidth(ctx, t.label, S.tick * 0.9)));
+    const w = widestTickLabel(ctx, scaleAxis(heat.scale), estH, S, S.tick * 0.9);
     m.right = S.pad * 2 + S.cbar + S.tickLen + S.pad + w + (heat.scale.label ? S.label * 1.3 : 0) + S.pad;
   }
   return m;
+}
+
+function widestTickLabel(ctx, axis, heightPx, S, size) {
+  // The width of a vertical axis' widest major tick label, set in size.
+  const ticks = ticksOf(axis, heightPx, 28 * S.tick / 11);
+  return Math.max(0, ...ticks.filter((t) => !t.minor).map((t) => textWidth(ctx, t.label, size)));
+}
+
+function colourbarOf(p) {
+  // The heatmap whose colour bar a panel shows beside its plot area, if any.
+  return p.marks.find((k) => k.type === "Heatmap" && k.scale.colorbar);
 }
 
 function scaleAxis(scale) {
@@ -751,43 +851,58 @@ function drawLegend(ctx, p, box, S0, z, sx, sy) {
     if (c === 0) cx = x + S.pad;
     const ex = x + S.pad + colW.slice(0, c).reduce((a, b) => a + b, 0) + c * S.pad;
     const ey = y + S.pad * 0.6 + r * rowH + rowH / 2;
-    legendHandle(ctx, e, ex, ey, handle, S, z);
+    (LEGEND_HANDLES[e.type] || swatchHandle)(ctx, e, ex, ey, handle, S, z);
     drawText(ctx, e.label, ex + handle + S.pad, ey, S.legend, { va: "center" });
   });
   return { x, y, w, h };
 }
 
-function legendHandle(ctx, e, x, y, w, S, z) {
-  const t = e.type;
-  if (t === "Line" || t === "Rule" || t === "Segments") {
-    const col = t === "Segments" ? colourOf(e.color, 0) : e.color;
-    const width = (t === "Segments" ? (typeof e.width === "number" ? e.width : 2) : e.width) * PT * z;
-    ctx.setLineDash(dashOf(e.dash, width));
-    if (e.halo) {
-      ctx.strokeStyle = e.halo; ctx.lineWidth = width + 1.8 * PT * z;
-      ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + w, y); ctx.stroke();
-    }
-    ctx.strokeStyle = col;
-    ctx.lineWidth = Math.min(width, 6 * z);
+// A legend entry's handle, drawn across [x, x + w] at height y, by the entry's mark type; the
+// other marks with a label (bands, bars, masks) show a swatch.
+const IDENTITY = { map: (v) => v };
+
+function strokeHandle(ctx, e, colour, width, x, y, w, z) {
+  // A stroke as the mark's line: its dash, its halo under it, no wider than 6 px.
+  ctx.setLineDash(dashOf(e.dash, width));
+  if (e.halo) {
+    ctx.strokeStyle = e.halo; ctx.lineWidth = width + 1.8 * PT * z;
     ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + w, y); ctx.stroke();
-    ctx.setLineDash([]);
-    if (t === "Line" && e.marker) {
-      const s = { map: (v) => v };
-      drawMarkers(ctx, [x + w / 2], [y], s, s, { marker: e.marker, size: e.marker_size, color: e.color,
-        edge: e.halo, edge_width: e.halo ? 1 : 0 }, z);
-    }
-  } else if (t === "Points") {
-    const s = { map: (v) => v };
-    drawMarkers(ctx, [x + w / 2], [y], s, s, { ...e, size: Math.min(typeof e.size === "number" ? e.size : 7, 10),
-      color: colourOf(e.color, 0), edge: colourOf(e.edge, 0),
-      edge_width: typeof e.edge_width === "number" ? e.edge_width : 0 }, z);
-  } else {
-    ctx.globalAlpha = e.alpha ?? 1;
-    ctx.fillStyle = colourOf(e.color, 0);
-    ctx.fillRect(x, y - S.legend * 0.4, w, S.legend * 0.8);
-    ctx.globalAlpha = 1;
   }
+  ctx.strokeStyle = colour;
+  ctx.lineWidth = Math.min(width, 6 * z);
+  ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + w, y); ctx.stroke();
+  ctx.setLineDash([]);
 }
+
+function swatchHandle(ctx, e, x, y, w, S) {
+  // A filled swatch in the mark's first colour: for areas (bands, bars, masks).
+  ctx.globalAlpha = e.alpha ?? 1;
+  ctx.fillStyle = colourOf(e.color, 0);
+  ctx.fillRect(x, y - S.legend * 0.4, w, S.legend * 0.8);
+  ctx.globalAlpha = 1;
+}
+
+const LEGEND_HANDLES = {
+  Line(ctx, e, x, y, w, S, z) {
+    strokeHandle(ctx, e, e.color, e.width * PT * z, x, y, w, z);
+    if (e.marker) {
+      drawMarkers(ctx, [x + w / 2], [y], IDENTITY, IDENTITY, { marker: e.marker, size: e.marker_size,
+        color: e.color, edge: e.halo, edge_width: e.halo ? 1 : 0 }, z);
+    }
+  },
+  Rule(ctx, e, x, y, w, S, z) {
+    strokeHandle(ctx, e, e.color, e.width * PT * z, x, y, w, z);
+  },
+  Segments(ctx, e, x, y, w, S, z) {
+    strokeHandle(ctx, e, colourOf(e.color, 0), (typeof e.width === "number" ? e.width : 2) * PT * z,
+      x, y, w, z);
+  },
+  Points(ctx, e, x, y, w, S, z) {
+    drawMarkers(ctx, [x + w / 2], [y], IDENTITY, IDENTITY, { ...e,
+      size: Math.min(typeof e.size === "number" ? e.size : 7, 10), color: colourOf(e.color, 0),
+      edge: colourOf(e.edge, 0), edge_width: typeof e.edge_width === "number" ? e.edge_width : 0 }, z);
+  },
+};
 
 function bestSpot(p, box, w, h, sx, sy, spots, S) {
   // The legend location covering the fewest data points (Matplotlib's "best", simplified).
@@ -821,12 +936,7 @@ function drawColorbar(ctx, heat, box, S, luts) {
   const y0 = box.y + tri;
   const h = box.h - tri;
   const lut = luts(sc.cmap);
-  const img = new ImageData(1, 256);
-  for (let k = 0; k < 256; k++) {
-    const o = 4 * (255 - k);
-    img.data[o] = lut[3 * k]; img.data[o + 1] = lut[3 * k + 1]; img.data[o + 2] = lut[3 * k + 2];
-    img.data[o + 3] = 255;
-  }
+  const img = cellImage(ctx, 256, 1, (k) => [lut[3 * k], lut[3 * k + 1], lut[3 * k + 2], 255]);
   blitCells(ctx, img, [0, 1, 0, 1], { map: (v) => x + v * S.cbar }, { map: (v) => y0 + v * h });
   if (ext) {
     ctx.fillStyle = sc.over || `rgb(${lut[765]},${lut[766]},${lut[767]})`;
@@ -846,20 +956,70 @@ function drawColorbar(ctx, heat, box, S, luts) {
   }
 }
 
-function drawPanel(ctx, p, cell, S, z, luts, fixed) {
-  let box;
-  if (fixed) {
-    box = fixed;
-  } else {
-    const m = panelMargins(ctx, p, S, cell, z);
-    if (p.y_side === "right") [m.left, m.right] = [Math.max(m.right, S.pad * 3), m.left];
-    box = { x: cell.x + m.left, y: cell.y + m.top, w: cell.w - m.left - m.right,
-      h: cell.h - m.top - m.bottom };
+function plotBox(ctx, p, cell, S, z) {
+  // A panel's plot area: its cell less the room its title, ticks, labels and colour bar need.
+  const m = panelMargins(ctx, p, S, cell, z);
+  if (p.y_side === "right") [m.left, m.right] = [Math.max(m.right, S.pad * 3), m.left];
+  return { x: cell.x + m.left, y: cell.y + m.top, w: cell.w - m.left - m.right,
+    h: cell.h - m.top - m.bottom };
+}
+
+function drawAxes(ctx, p, box, cell, S, z, fixed, sx, sy, sy2) {
+  // The frame, then each visible axis' ticks and label (an inset's x label under its own box).
+  ctx.strokeStyle = "#000";
+  ctx.lineWidth = 0.8 * z;
+  ctx.strokeRect(box.x, box.y, box.w, box.h);
+  if (p.x.visible !== false) {
+    drawAxisTicks(ctx, p.x, sx, "bottom", box, S, p.x.color || "#000");
+    if (p.x.label) {
+      const ly = fixed ? box.y + box.h + S.tickLen + S.label * 1.1 : cell.y + cell.h - S.pad;
+      drawText(ctx, p.x.label, box.x + box.w / 2, ly, fixed ? S.label * 0.75 : S.label,
+        { ha: "center", va: "bottom", color: p.x.color || "#000" });
+    }
   }
+  if (p.y.visible !== false) {
+    const right = p.y_side === "right";
+    drawAxisTicks(ctx, p.y, sy, right ? "right" : "left", box, S, p.y.color || "#000");
+    if (p.y.label) {
+      const lx = right ? cell.x + cell.w - S.pad - S.label * 0.6 : cell.x + S.pad + S.label * 0.6;
+      drawText(ctx, p.y.label, lx, box.y + box.h / 2, S.label,
+        { ha: "center", va: "center", rotate: -Math.PI / 2, color: p.y.color || "#000" });
+    }
+  }
+  if (p.y2) {
+    drawAxisTicks(ctx, p.y2, sy2, "right", box, S, p.y2.color || "#000");
+    if (p.y2.label) {
+      drawText(ctx, p.y2.label, cell.x + cell.w - S.pad - S.label * 0.6, box.y + box.h / 2, S.label,
+        { ha: "center", va: "center", rotate: -Math.PI / 2, color: p.y2.color || "#000" });
+    }
+  }
+}
+
+function drawPanelTitle(ctx, p, box, cell, S, z, fixed) {
+  // Above the plot area: at the top of its cell, or just over an inset's box.
+  const t = panelTitle(ctx, p, S, z, fixed ? box.w + 40 : cell.w - 4);
+  const lh = t.size * 1.25;
+  t.lines.forEach((line, i) => {
+    if (fixed) {
+      drawText(ctx, line, box.x + box.w / 2, box.y - S.pad * 0.5 - (t.lines.length - 1 - i) * lh,
+        t.size, { ha: "center", va: "bottom" });
+    } else {
+      drawText(ctx, line, box.x + box.w / 2, cell.y + S.pad * 0.5 + i * lh, t.size,
+        { ha: "center", va: "top" });
+    }
+  });
+}
+
+export function drawPanel(ctx, p, cell, S, z, luts, fixed) {
+  // Draws panel p (resolved: arrays decoded) in cell ({x, y, w, h}, CSS pixels) of a 2D context,
+  // or with its plot area at fixed (an inset); S = sizes(z); luts(name) gives a colour map's 256
+  // colours. Returns the plot area with its scales (sx, sy), for clicks.
+  const box = fixed || plotBox(ctx, p, cell, S, z);
   if (box.w < 4 || box.h < 4) return box;
   const sx = makeScale(p.x, box.x, box.x + box.w);
   const sy = makeScale(p.y, box.y + box.h, box.y);
   const sy2 = p.y2 ? makeScale(p.y2, box.y + box.h, box.y) : sy;
+  const plot = (mark) => ({ box, sx, sy: mark.axis === "y2" ? sy2 : sy, z, luts });
   const frame = p.frame !== false;
   if (frame) {
     ctx.fillStyle = "#fff";
@@ -869,84 +1029,13 @@ function drawPanel(ctx, p, cell, S, z, luts, fixed) {
   ctx.beginPath();
   ctx.rect(box.x, box.y, box.w, box.h);
   ctx.clip();
-  for (const mk of p.marks) {
-    const ys = mk.axis === "y2" ? sy2 : sy;
-    if (mk.type === "Rule") {
-      const s = mk.axis === "x" ? sx : mk.axis === "y2" ? sy2 : sy;
-      const v = s.map(mk.value);
-      if (!Number.isFinite(v)) continue;
-      ctx.strokeStyle = mk.color;
-      ctx.lineWidth = mk.width * PT * z;
-      ctx.setLineDash(dashOf(mk.dash, mk.width * PT * z));
-      ctx.beginPath();
-      if (mk.axis === "x") { ctx.moveTo(v, box.y); ctx.lineTo(v, box.y + box.h); }
-      else { ctx.moveTo(box.x, v); ctx.lineTo(box.x + box.w, v); }
-      ctx.stroke();
-      ctx.setLineDash([]);
-    } else if (mk.type !== "Text") {
-      drawMark(ctx, mk, sx, ys, z, luts);
-    }
-  }
+  for (const mark of p.marks) if (!ABOVE_THE_CLIP.has(mark.type)) drawMark(ctx, mark, plot(mark));
   ctx.restore();
-  for (const mk of p.marks) {
-    if (mk.type !== "Text" || !mk.text) continue;
-    const ys = mk.axis === "y2" ? sy2 : sy;
-    const xAxes = mk.coords === "axes" || mk.coords === "y-data";
-    const yAxes = mk.coords === "axes" || mk.coords === "x-data";
-    const [ox, oy] = mk.offset || [0, 0];
-    const px = (xAxes ? box.x + mk.x * box.w : sx.map(mk.x)) + ox * PT * z;
-    const py = (yAxes ? box.y + (1 - mk.y) * box.h : ys.map(mk.y)) - oy * PT * z;
-    if (!Number.isFinite(px) || !Number.isFinite(py)) continue;
-    const lines = String(mk.text).split("\n");
-    const lh = mk.size * PT * z * 1.25;
-    const top = mk.va === "top" ? 0 : mk.va === "bottom" ? -(lines.length - 1) * lh : -(lines.length - 1) * lh / 2;
-    lines.forEach((line, i) => drawText(ctx, line, px, py + top + i * lh, mk.size * PT * z,
-      { ha: mk.ha, va: mk.va, color: mk.color, box: mk.box || !!mk.edge, edge: mk.edge }));
-  }
-  if (frame) {
-    ctx.strokeStyle = "#000";
-    ctx.lineWidth = 0.8 * z;
-    ctx.strokeRect(box.x, box.y, box.w, box.h);
-    if (p.x.visible !== false) {
-      drawAxisTicks(ctx, p.x, sx, "bottom", box, S, p.x.color || "#000");
-      if (p.x.label) {
-        const ly = fixed ? box.y + box.h + S.tickLen + S.label * 1.1 : cell.y + cell.h - S.pad;
-        drawText(ctx, p.x.label, box.x + box.w / 2, ly, fixed ? S.label * 0.75 : S.label,
-          { ha: "center", va: "bottom", color: p.x.color || "#000" });
-      }
-    }
-    if (p.y.visible !== false) {
-      const right = p.y_side === "right";
-      drawAxisTicks(ctx, p.y, sy, right ? "right" : "left", box, S, p.y.color || "#000");
-      if (p.y.label) {
-        const lx = right ? cell.x + cell.w - S.pad - S.label * 0.6 : cell.x + S.pad + S.label * 0.6;
-        drawText(ctx, p.y.label, lx, box.y + box.h / 2, S.label,
-          { ha: "center", va: "center", rotate: -Math.PI / 2, color: p.y.color || "#000" });
-      }
-    }
-    if (p.y2) {
-      drawAxisTicks(ctx, p.y2, sy2, "right", box, S, p.y2.color || "#000");
-      if (p.y2.label) {
-        drawText(ctx, p.y2.label, cell.x + cell.w - S.pad - S.label * 0.6, box.y + box.h / 2, S.label,
-          { ha: "center", va: "center", rotate: -Math.PI / 2, color: p.y2.color || "#000" });
-      }
-    }
-  }
-  const heat = p.marks.find((k) => k.type === "Heatmap" && k.scale.colorbar);
+  for (const mark of p.marks) if (ABOVE_THE_CLIP.has(mark.type)) drawMark(ctx, mark, plot(mark));
+  if (frame) drawAxes(ctx, p, box, cell, S, z, fixed, sx, sy, sy2);
+  const heat = colourbarOf(p);
   if (heat) drawColorbar(ctx, heat, box, S, luts);
-  if (p.title) {
-    const t = panelTitle(ctx, p, S, z, fixed ? box.w + 40 : cell.w - 4);
-    const lh = t.size * 1.25;
-    t.lines.forEach((line, i) => {
-      if (fixed) {
-        drawText(ctx, line, box.x + box.w / 2, box.y - S.pad * 0.5 - (t.lines.length - 1 - i) * lh,
-          t.size, { ha: "center", va: "bottom" });
-      } else {
-        drawText(ctx, line, box.x + box.w / 2, cell.y + S.pad * 0.5 + i * lh, t.size,
-          { ha: "center", va: "top" });
-      }
-    });
-  }
+  if (p.title) drawPanelTitle(ctx, p, box, cell, S, z, fixed);
   drawLegend(ctx, p, box, S, z, sx, sy);
   box.sx = sx;
   box.sy = sy;
@@ -1049,11 +1138,7 @@ function render({ model, el }) {
 
   const luts = (name) => {
     const desc = (model.get("spec").luts || {})[name];
-    const arr = desc ? typed(store, desc) : undefined;
-    if (arr) return arr;
-    const grey = new Uint8Array(768);
-    for (let k = 0; k < 256; k++) grey.fill(k, 3 * k, 3 * k + 3);
-    return grey;
+    return (desc ? decodeArray(store, desc) : undefined) || greyLut();
   };
 
   const say = (text) => {
