@@ -47,6 +47,7 @@ from __future__ import annotations
 import json
 import math
 import operator
+import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,10 +55,11 @@ from pathlib import Path
 import numpy as np
 
 from .diagnostics import per_copy_shares as _per_copy_shares
+from .figures import Points, Rects, Rule, Text
 
 __all__ = ["Step", "Check", "Outcome", "CheckResult", "load_steps", "steps_dir", "available",
-           "validate_steps", "evaluate", "parse_step_option", "QUANTITIES", "CLAIM_OPS",
-           "HIGHLIGHT_KINDS", "per_copy_shares", "first_overflow"]
+           "validate_steps", "evaluate", "parse_step_option", "figure_title", "highlight_marks",
+           "QUANTITIES", "CLAIM_OPS", "HIGHLIGHT_KINDS", "per_copy_shares", "first_overflow"]
 
 #: Comparisons a claim may use.
 CLAIM_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
@@ -363,6 +365,59 @@ def evaluate(step: Step, result, values: dict, compute=None, quantities=None) ->
         facts[check.name] = value
         results.append(CheckResult(check, value, check.holds(value)))
     return Outcome(facts, tuple(results))
+
+
+# -- what a step marks on its figure -----------------------------------------------------------
+
+def figure_title(highlight: dict, record) -> str:
+    """What the page calls the figure a step marks: the highlight's ``name``, else the title
+    its ``record`` shows (the marked panel's, else the figure's), else the figure's name."""
+    if highlight.get("name"):
+        return highlight["name"]
+    if record is not None and record.panels:
+        panel = record.panels[min(highlight.get("axes", 0), len(record.panels) - 1)]
+        title = panel.title or record.title
+        if title:
+            return re.sub(r"[_^]\{([^}]*)\}", r"_\1", title).replace("$", "")
+    return highlight["figure"]
+
+
+def highlight_marks(highlight: dict, facts: dict, record, color: str):
+    """``(panel, marks)``: the marks a step's highlight draws over ``record`` in ``color``
+    (a point, a vertical or horizontal rule, or a span, with its label), its numbers taken
+    from ``facts`` where it names them. No marks where a number is not finite."""
+    panel = highlight.get("axes", 0)
+
+    def number(key):
+        v = highlight.get(key)
+        if isinstance(v, list):
+            return [number_of(x) for x in v]
+        return number_of(v)
+
+    def number_of(v):
+        return float(facts[v]) if isinstance(v, str) else (None if v is None else float(v))
+
+    x, y = number("x"), number("y")
+    kind, label = highlight.get("kind", "none"), highlight.get("label", "")
+    text = dict(color="#000000", size=11, edge=color)
+    finite = lambda *v: all(u is not None and np.isfinite(u) for u in v)  # noqa: E731
+    marks = []
+    if kind == "point" and finite(x, y):
+        marks.append(Points([x], [y], color, 18.0, edge_width=3.0, hollow=True))
+        if label:
+            marks.append(Text(x, y, label, offset=(14.0, 14.0), **text))
+    elif kind == "vline" and finite(x):
+        marks.append(Rule(x, "x", color, 3.0, "dashed"))
+        if label:
+            marks.append(Text(x, 1.0, label, "x-data", va="top", offset=(4.0, -4.0), **text))
+    elif kind == "hline" and finite(y):
+        marks.append(Rule(y, "y", color, 3.0, "dashed"))
+        if label:
+            marks.append(Text(0.0, y, label, "y-data", va="bottom", offset=(6.0, 6.0), **text))
+    elif kind == "span" and isinstance(x, list) and finite(*x):
+        lo, hi = record.panels[panel].y.limits
+        marks.append(Rects([x[0]], [x[1]], [lo], [hi], color, 0.25))
+    return panel, marks
 
 
 # -- the quantities ---------------------------------------------------------------------------

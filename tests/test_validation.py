@@ -389,6 +389,7 @@ RECORDS = {
     "bpttviz.Trace": "built by bptt / run_schedule",
     "bpttviz.Update": "built by bptt / run_schedule",
     "bpttviz.Cost": "built by the engine's counters",
+    "bpttviz.TrainConfig": "train's options as a record; train checks them (the bpttviz.train entry)",
     "bpttviz.Task": "the abstract base of the tasks; its sample() has an entry",
     "bpttviz.diagnostics.Spectrum": "built by recurrent_spectrum",
     "bpttviz.diagnostics.TruncationBias": "built by truncation_bias",

@@ -21,7 +21,6 @@ only moves the value it will compute.
 from __future__ import annotations
 
 import os
-import time
 
 import ipywidgets as widgets
 
@@ -29,13 +28,13 @@ from ..figures import FIGURE_PX
 from ..lessons import Lesson, LessonWithRuns, lesson as lesson_named
 from .access import ACCESS_CSS, TextAlternatives, access_markup
 from .background import TrainingPanel
-from .controls import play_widget, widget_range
+from .controls import play_widget
+from .cycle import SLOW_MS, UpdateCycle
 from .figure_panel import FigurePanel
 from .guided import StepsHost, StepsPanel
 from .link import PageLink
-from .notices import notice_html
 from .projector import PROJECTOR_CSS, ProjectorMode
-from .query import PageQuery, settings_asked
+from .query import PageQuery, apply_page
 from .request import wait_for_page
 from .settle import Settler
 from .status import Messages
@@ -48,8 +47,6 @@ __all__ = ["LessonApp", "FIGURE_PX", "SETTLE_S", "SLOW_MS"]
 #: A change from the page that comes less than this many seconds after the last computation
 #: waits this long; changes that arrive meanwhile replace its value (:mod:`.settle`).
 SETTLE_S = Settler.SETTLE_S
-#: An update that took longer than this (milliseconds) says "computing…" while the next one runs.
-SLOW_MS = 150.0
 #: What a page takes from its lesson's declaration, under the same names.
 DECLARED = ("slug", "title", "controls", "figure_names", "wide_figures", "presets", "aliases")
 
@@ -110,17 +107,18 @@ class LessonApp:
         for name in DECLARED:
             setattr(self, name, getattr(declared, name))
         self.lesson = declared()
-        self.runs = self.updates = 0
-        self.result = None
-        self.last_update_ms = float("nan")
-        self._notes = []
         self.page, self.page_url = PageQuery.parse(""), None
         owner = type(self).__name__
         self.messages = m = Messages()
         self.status, self.progress, self.message = m.status, m.progress, m.message
         self.rate_notice, self.notes, self.readout = m.rate_notice, m.notes, m.readout
-        self.control_panel = ControlPanel(declared.controls, self.lesson.limits, owner)
-        self.widgets = self.control_panel.widgets
+        # What the page says of its work: Messages.attempt, busy, report_progress, show_error.
+        self.attempt, self.busy, self.report_progress = m.attempt, m.busy, m.report_progress
+        self._show_error = m.show_error
+        self.control_panel = cp = ControlPanel(declared.controls, self.lesson.limits, owner)
+        self.widgets = cp.widgets
+        # The controls' values (checked), a block that holds updates, the lesson's limits.
+        self.values, self.hold, self.constrain = cp.values, cp.hold, cp.constrain
         for w in self.widgets.values():
             w.on_rate_limited = m.rate_limited
         self.figure_panel = fp = FigurePanel(declared.figure_names, declared.wide_figures,
@@ -134,14 +132,16 @@ class LessonApp:
                                   self.lesson.link_note, self._link_extra,
                                   lambda: self.page_url, lambda values: self.teacher.refresh(values))
         self.link = self.page_link.widget
-        self.settler = Settler(self.update)
         self.descriptions = TextAlternatives(self.figures, self.lesson.describe_figures,
                                              lambda: (self.result, self.values()),
                                              self._keep_error)
         self.alt_text = self.descriptions.text
+        # Figures shown (FigurePanel.show) and described again (TextAlternatives.refresh).
+        self.show_figures, self.refresh_alt_text = fp.show, self.descriptions.refresh
         self.widget = None
         self.projector_mode = ProjectorMode(fp.set_scale, lambda: self.widget, self.attempt)
         self.projector_toggle = self.projector_mode.toggle
+        self.set_projector = self.projector_mode.set     # large type, thick lines, big figures
         # Style sheet (projector mode, reflow) and the script that names unnamed controls.
         self.page_style = widgets.HTML(
             f"<style>{PROJECTOR_CSS}{ACCESS_CSS}</style>{access_markup()}",
@@ -150,13 +150,14 @@ class LessonApp:
         self.control_panel.constrain()
         self.steps = StepsPanel(declared, StepsHost(
             set_values=self.set, values=self.values, result=lambda: self.result,
-            compute=self.compute, record=self.records.get, set_overlay=self.set_overlay,
+            compute=lambda values: self.compute(values), record=self.records.get,
+            set_overlay=self.set_overlay,
             attempt=self.attempt, show_link=self.show_link))
         self.teacher = TeacherLinks(self.control_panel, self.page_link.settings,
                                     self.page_link.url, self.attempt, self._fixed)
         self.training = (TrainingPanel(self.lesson, m, lambda: (self.result, self.values()),
                                        self.show_figures, self.refresh_alt_text,
-                                       self._show_notes)
+                                       lambda: self.cycle.show_notes())
                          if isinstance(self.lesson, LessonWithRuns) else None)
         self.your_data = None
         if declared.uploads is not None:
@@ -164,15 +165,29 @@ class LessonApp:
             menu, choice = declared.uploads        # the upload shows while its choice is made
             self.widgets[menu].observe(lambda change: self.your_data.show(change.new == choice),
                                        names="value")
+        self.cycle = UpdateCycle(
+            self.lesson, self.control_panel, fp, self.refresh_alt_text, m, self.show_link,
+            self.training.end_run if self.training is not None else lambda: None,
+            self.training.notes if self.training is not None else lambda result: [],
+            lambda: setattr(self.your_data.message, "value", self.your_data.waiting_text()))
+        self.compute, self.update = self.cycle.compute, self.cycle.update
         self._apply_query(os.environ.get("QUERY_STRING", "") if query is None else query)
         for name, w in self.widgets.items():
-            w.observe(lambda change, name=name: self._changed(name, change["owner"]),
+            w.observe(lambda change, name=name: self.cycle.changed(name, change["owner"]),
                       names="value")
         self.widget = self.layout()
         self.widget.add_class("bpttviz-app")
         self.widget.add_class(f"bpttviz-{self.page_slug}")
         self.projector_mode.show()
         self.update()
+
+    # What the loop computed and how often (:class:`.UpdateCycle`).
+    result = property(lambda self: self.cycle.result)
+    runs = property(lambda self: self.cycle.runs)
+    updates = property(lambda self: self.cycle.updates)
+    last_update_ms = property(lambda self: self.cycle.last_update_ms,
+                              lambda self, ms: setattr(self.cycle, "last_update_ms", ms))
+    _notes = property(lambda self: self.cycle.link_notes)
 
     @property
     def page_slug(self) -> str:
@@ -196,18 +211,6 @@ class LessonApp:
         self.lesson.fixed = names
 
     # -- values ------------------------------------------------------------------------
-    def values(self) -> dict:
-        """The current control values, checked against the controls' ranges."""
-        return self.control_panel.values()
-
-    def hold(self):
-        """Within this block, changing controls does not update the app."""
-        return self.control_panel.hold()
-
-    def constrain(self):
-        """Apply the lesson's limits (``k1 <= T``) to the controls."""
-        self.control_panel.constrain()
-
     def set(self, **values):
         """Set several controls at once (in the controls' order), then update once.
 
@@ -224,12 +227,6 @@ class LessonApp:
                              f"{', '.join(self.presets)}.")
         self.set(**self.presets[name])
 
-    def compute(self, values: dict):
-        """The lesson's engine run for ``values`` (a run in progress is stopped first)."""
-        if self.training is not None:
-            self.training.end_run()
-        return self.lesson.compute(values)
-
     # -- query string and link ------------------------------------------------------------
     def apply_query(self, query: str, page_url: str | None = None) -> list:
         """Apply a page's query string to the app already built, then update once.
@@ -244,10 +241,10 @@ class LessonApp:
             self.page_url = page_url
         before = self.control_panel.raw()
         self.control_panel.reset()
-        self._notes = []
+        self.cycle.link_notes = []
         problems = self._apply_query(query)
         if self.result is not None and before == self.control_panel.raw():
-            self._show_notes()      # the same controls: the figures stand, the text follows
+            self.cycle.show_notes()     # the same controls: the figures stand, the text follows
             self.show_link()
         else:
             self.update()
@@ -264,40 +261,13 @@ class LessonApp:
             self.messages.show_error("read the page's settings", exc)
 
     def _apply_query(self, query):
-        """Set initial values from a query string; keep a note of every entry not used.
-
-        Precedence: a preset first, then a guided step's values, then the settings named
-        in the link (a setting named explicitly wins over a shortcut, of two shortcuts the
-        first), then the teacher's ``hide`` and ``lock``; a value a link cannot carry goes
-        back to its default.
-        """
-        page = PageQuery.parse(query, len(self.steps.steps))
-        self.page, panel = page, self.control_panel
-        self.teacher.release()              # the link's settings may set controls it fixed
-        problems = self.projector_mode.apply(page)
-        if page.preset is not None:
-            if page.preset in self.presets:
-                panel.assign_all(self.presets[page.preset])
-            else:
-                problems.append(f"preset={page.preset}: there is no such preset (try "
-                                f"{', '.join(self.presets) or 'none'}).")
-        panel.assign_all(self.steps.from_page(page, problems))      # settings named win
-        wanted = settings_asked(page.settings, panel.spec, self.aliases, self.presets, problems)
-        with panel.hold():
-            for name, (text, source) in wanted.items():
-                c, w = panel.spec[name], self.widgets[name]
-                try:
-                    panel.assign(name, c.parse(text, *widget_range(w)))
-                except ValueError as exc:
-                    problems.append(f"{source}: {exc} Kept {c.format(w.value)}.")
-        problems += self.teacher.apply(page)
-        for c in self.controls:
-            refusal = self.lesson.link_refusal(c.name, self.widgets[c.name].value)
-            if refusal:
-                problems.append(f"{c.name}={c.format(self.widgets[c.name].value)}: {refusal}")
-                panel.assign_all({c.name: c.default})
+        """Set initial values from a query string (:func:`.query.apply_page`); keep a note of
+        every entry not used."""
+        self.page = PageQuery.parse(query, len(self.steps.steps))
+        problems = apply_page(self.page, self.lesson, self.control_panel, self.steps,
+                              self.projector_mode, self.teacher)
         if problems:
-            self._notes = ["The link asked for settings this lesson cannot use:"] + problems
+            self.cycle.link_notes = ["The link asked for settings this lesson cannot use:"] + problems
         return problems
 
     def _link_extra(self) -> list:
@@ -315,63 +285,6 @@ class LessonApp:
         """Show the link to ``values`` (default: the current ones) in the page."""
         self.page_link.show(self.values() if values is None else values)
 
-    # -- updating ---------------------------------------------------------------------------
-    def _changed(self, name, owner=None):
-        if not self.control_panel.holding:
-            self.settler.changed(self.control_panel.spec[name].recompute,
-                                 getattr(owner, "from_page", False))
-
-    def update(self, recompute=True) -> bool:
-        """Run the engine once (unless ``recompute=False``) and redraw the figures that changed.
-
-        Never raises: an error is shown in the page, the figures keep their
-        last state, and the result is False.
-        """
-        if self.lesson.waiting(self.control_panel.raw()):
-            return self._wait_for_data()
-        t0, done = time.perf_counter(), False
-        # An update expected to be quick does not say "computing": the word would show for a
-        # few milliseconds at the cost of one more message per move.
-        with self.messages.busy("computing", say=not self.last_update_ms < SLOW_MS):
-            self.constrain()
-            values = self.values()
-            if recompute or self.result is None:
-                self.runs += 1
-                self.result = self.compute(values)
-            records = self.lesson.render(self.result, values) or {}
-            # The figures go first, their text alternatives after: the page draws every canvas
-            # before it touches the text around them.
-            changed = self.show_figures(records)
-            self.refresh_alt_text(changed, self.result, values)
-            self.readout.value = self.lesson.describe(self.result, values)
-            self._show_notes(values)
-            self.show_link(values)
-            done = True
-        self.last_update_ms = (time.perf_counter() - t0) * 1e3
-        self.settler.done()
-        if done:
-            self.updates += 1
-            self.message.value = ""
-            self.messages.say(f"✓ updated in {self.last_update_ms:.0f} ms", "green",
-                              self.updates)
-        return done
-
-    def _show_notes(self, values=None):
-        values = self.values() if values is None else values
-        notes = self._notes + list(self.lesson.notes(self.result, values))
-        if self.training is not None:
-            notes += self.training.notes(self.result)
-        self.notes.value = notice_html(notes, "warning")
-
-    def _wait_for_data(self) -> bool:
-        """Nothing to compute until the user's file is read: the figures keep what they show."""
-        if self.training is not None:
-            self.training.end_run()
-        self.constrain()
-        self.your_data.message.value = self.your_data.waiting_text()
-        self.show_link()
-        return False
-
     def _use_data(self, data):
         """Use ``data``, a file the upload read: the lesson's values for it, set at once."""
         values = self.lesson.use_data(data, self.values())
@@ -388,44 +301,15 @@ class LessonApp:
         if values:
             self.set(**values)
 
-    def show_figures(self, records: dict) -> list:
-        """Show each ``{name: record}`` (a guided step's marks over it); return the names whose
-        page figure changed (their text alternatives are the caller's to refresh)."""
-        return self.figure_panel.show(records)
-
     def set_overlay(self, name: str, marks=()):
         """Draw ``marks`` (``(panel, mark)`` pairs) over figure ``name`` until set again."""
         if self.figure_panel.set_overlay(name, marks):
             self.refresh_alt_text([name])
 
-    def busy(self, label="computing", say=True):
-        """Show ``label…`` (if ``say``) while the block runs; an error in it is shown, not raised."""
-        return self.messages.busy(label, say)
-
-    def report_progress(self, fraction: float, label: str = ""):
-        """Show a progress bar at ``fraction`` (0..1) for long work inside :meth:`busy`."""
-        self.messages.report_progress(fraction, label)
-
-    def _show_error(self, action, exc):
-        self.messages.show_error(action, exc)
-
-    def attempt(self, action, what: str):
-        """Call ``action()``; an error is shown in the page ("Could not <what>: ...")."""
-        self.messages.attempt(action, what)
-
     # -- projector mode and text alternatives ---------------------------------------------
     @property
     def projector(self) -> bool:
         return self.projector_mode.on
-
-    def set_projector(self, on: bool):
-        """Turn projector mode on or off: large type, thick lines, bigger figures."""
-        self.projector_mode.set(on)
-
-    def refresh_alt_text(self, names=None, result=None, values=None):
-        """Recompute the text alternatives of figures ``names`` (default all) from what they
-        show."""
-        self.descriptions.refresh(names, result, values)
 
     # -- widgets and layout ------------------------------------------------------------------
     def layout(self):
@@ -444,13 +328,8 @@ class LessonApp:
             side.append(self.training.widget)
         side += [self.teacher.notice, self.projector_toggle, *self.messages.children, self.link,
                  self.teacher.panel, self.page_style]
-        controls = widgets.VBox(side)
-        controls.add_class("bpttviz-controls")
-        #: The figures beside the controls.
-        self.figure_area = self.figure_panel.grid()
-        root = widgets.HBox([controls, self.figure_area])
-        root.add_class("bpttviz-layout")
-        return root
+        self.figure_area = self.figure_panel.grid()     # the figures beside the controls
+        return page_layout(side, self.figure_area)
 
     def close(self):
         """Close every widget of the app (frees the kernel's side), end a run in progress and
@@ -466,3 +345,12 @@ class LessonApp:
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def page_layout(side: list, figures):
+    """The page: the widgets ``side`` in the controls' column, ``figures`` beside them."""
+    controls = widgets.VBox(side)
+    controls.add_class("bpttviz-controls")
+    root = widgets.HBox([controls, figures])
+    root.add_class("bpttviz-layout")
+    return root

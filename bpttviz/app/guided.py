@@ -19,15 +19,13 @@ it when it appears.
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 from typing import Callable
 
 import ipywidgets as widgets
-import numpy as np
 
-from ..figures import OKABE_ITO, Points, Rects, Rule, Text
-from ..steps import evaluate
+from ..figures import OKABE_ITO
+from ..steps import evaluate, figure_title, highlight_marks
 from .classroom import ClassLink
 from .notices import notice_html
 
@@ -312,101 +310,27 @@ class StepsPanel:
         self.reveal.value = self._reveal_html(step, moved)
 
     def _verdict(self, step):
-        if self.choice is None:
-            return f"The lecturer revealed the answer: “{step.answer}”."
-        if self.choice == step.answer_index:
-            return "✓ Your prediction was right."
-        return f"✗ Not this time: the answer is “{step.answer}”."
+        return verdict(step, self.choice)
 
     def _reveal_html(self, step, moved):
         if self.choice is None and not self.lecturer_revealed:
             return ("<div class='bpttviz-step-text' role='status' aria-live='polite'>"
                     "<i>Choose your prediction.</i></div>")
-        right = self.choice == step.answer_index
-        verdict = self._verdict(step)
-        color = "#006e4f" if right else "#b03c00"     # contrast 4.5:1 or more on white
-        if self.choice is None:                       # revealed before this page chose
-            color = "#1a1a1a"
-        parts = [f"<div style='color:{color};font-weight:bold'>{html.escape(verdict)}</div>"]
-        if self.lecturer_revealed:
-            parts.append("<div class='bpttviz-step-revealed'><b>Revealed by the lecturer"
-                         f":</b> the answer is “{html.escape(step.answer)}”.</div>")
-        if moved:
-            parts.append("<div><i>The controls were set back to this step's values.</i></div>")
-        facts = self.outcome.facts
-        parts.append(f"<div><b>What happened:</b> {html.escape(step.reveal.format(**facts))}"
-                     "</div>")
-        figure = self._figure_title(step.highlight)
-        label = step.highlight.get("label")
-        parts.append(f"<div><i>Marked in orange: the figure “{html.escape(figure)}”"
-                     + (f", {html.escape(label)}" if label else "") + ".</i></div>")
-        parts.append(f"<div><b>Why:</b> {html.escape(step.explanation)}</div>")
-        parts.append(f"<div style='font-size:13px'><b>Source:</b> {html.escape(step.source)}"
-                     "</div>")
-        body = "".join(parts)
-        warning = ""
-        if not self.outcome.holds:
-            warning = notice_html(["The numbers computed here do not support this step's answer: "
-                                   + "; ".join(self.outcome.failed())], "warning")
-        return (f"<div class='bpttviz-step-text' role='status' aria-live='polite'>{body}</div>"
-                + warning)
-
-    def _figure_title(self, hl):
-        """The title the marked figure shows (its panel's title), else its name."""
-        if hl.get("name"):
-            return hl["name"]
-        record = self.host.record(hl["figure"])
-        if record is not None and record.panels:
-            panel = record.panels[min(hl.get("axes", 0), len(record.panels) - 1)]
-            title = panel.title or record.title
-            if title:
-                return re.sub(r"[_^]\{([^}]*)\}", r"_\1", title).replace("$", "")
-        return hl["figure"]
+        figure = figure_title(step.highlight, self.host.record(step.highlight["figure"]))
+        return reveal_html(step, self.choice, self.outcome, figure, self.lecturer_revealed,
+                           moved)
 
     # -- marks on the figure ---------------------------------------------------------------
     def _mark(self, step, facts):
         """Outline the step's figure and draw its marker over the figure's record."""
-        hl = step.highlight
-        name = hl["figure"]
+        name = step.highlight["figure"]
         self.highlight_style.value = (
             f"<style>.bpttviz-{self.lesson.page_slug()} .bpttviz-figure-{name} {{ outline: 4px "
             f"solid {MARK_COLOR}; outline-offset: 2px; }}</style>")
         record = self.host.record(name)
-        kind = hl.get("kind", "none")
-        if record is None or kind == "none":
+        if record is None or step.highlight.get("kind", "none") == "none":
             return
-        panel = hl.get("axes", 0)
-
-        def number(key):
-            v = hl.get(key)
-            if isinstance(v, list):
-                return [number_of(x) for x in v]
-            return number_of(v)
-
-        def number_of(v):
-            return float(facts[v]) if isinstance(v, str) else (None if v is None else float(v))
-
-        x, y = number("x"), number("y")
-        label = hl.get("label", "")
-        text = dict(color="#000000", size=11, edge=MARK_COLOR)
-        finite = lambda *v: all(u is not None and np.isfinite(u) for u in v)  # noqa: E731
-        marks = []
-        if kind == "point" and finite(x, y):
-            marks.append(Points([x], [y], MARK_COLOR, 18.0, edge_width=3.0, hollow=True))
-            if label:
-                marks.append(Text(x, y, label, offset=(14.0, 14.0), **text))
-        elif kind == "vline" and finite(x):
-            marks.append(Rule(x, "x", MARK_COLOR, 3.0, "dashed"))
-            if label:
-                marks.append(Text(x, 1.0, label, "x-data", va="top", offset=(4.0, -4.0), **text))
-        elif kind == "hline" and finite(y):
-            marks.append(Rule(y, "y", MARK_COLOR, 3.0, "dashed"))
-            if label:
-                marks.append(Text(0.0, y, label, "y-data", va="bottom", offset=(6.0, 6.0),
-                                  **text))
-        elif kind == "span" and isinstance(x, list) and finite(*x):
-            lo, hi = record.panels[panel].y.limits
-            marks.append(Rects([x[0]], [x[1]], [lo], [hi], MARK_COLOR, 0.25))
+        panel, marks = highlight_marks(step.highlight, facts, record, MARK_COLOR)
         self.marked = name
         self.host.set_overlay(name, [(panel, m) for m in marks])
 
@@ -417,3 +341,41 @@ class StepsPanel:
         if self.marked is not None:
             name, self.marked = self.marked, None
             self.host.set_overlay(name, ())
+
+
+def verdict(step, choice) -> str:
+    """What a page says of its prediction ``choice`` at ``step`` (None: it made none)."""
+    if choice is None:
+        return f"The lecturer revealed the answer: “{step.answer}”."
+    if choice == step.answer_index:
+        return "✓ Your prediction was right."
+    return f"✗ Not this time: the answer is “{step.answer}”."
+
+
+def reveal_html(step, choice, outcome, figure: str, lecturer_revealed: bool, moved: bool) -> str:
+    """A step's reveal: the verdict on ``choice``, what happened (``outcome``'s numbers), the
+    ``figure`` marked, why, and the source; a warning when the numbers do not hold."""
+    right = choice == step.answer_index
+    color = "#006e4f" if right else "#b03c00"     # contrast 4.5:1 or more on white
+    if choice is None:                            # revealed before this page chose
+        color = "#1a1a1a"
+    parts = [f"<div style='color:{color};font-weight:bold'>"
+             f"{html.escape(verdict(step, choice))}</div>"]
+    if lecturer_revealed:
+        parts.append("<div class='bpttviz-step-revealed'><b>Revealed by the lecturer"
+                     f":</b> the answer is “{html.escape(step.answer)}”.</div>")
+    if moved:
+        parts.append("<div><i>The controls were set back to this step's values.</i></div>")
+    parts.append(f"<div><b>What happened:</b> "
+                 f"{html.escape(step.reveal.format(**outcome.facts))}</div>")
+    label = step.highlight.get("label")
+    parts.append(f"<div><i>Marked in orange: the figure “{html.escape(figure)}”"
+                 + (f", {html.escape(label)}" if label else "") + ".</i></div>")
+    parts.append(f"<div><b>Why:</b> {html.escape(step.explanation)}</div>")
+    parts.append(f"<div style='font-size:13px'><b>Source:</b> {html.escape(step.source)}</div>")
+    warning = ""
+    if not outcome.holds:
+        warning = notice_html(["The numbers computed here do not support this step's answer: "
+                               + "; ".join(outcome.failed())], "warning")
+    return (f"<div class='bpttviz-step-text' role='status' aria-live='polite'>{''.join(parts)}"
+            f"</div>" + warning)

@@ -18,10 +18,11 @@ from typing import Mapping
 from urllib.parse import parse_qs
 
 from ..steps import parse_step_option
+from .controls import widget_range
 from .projector import parse_projector
 
-__all__ = ["parse_query", "parse_names", "PageQuery", "settings_asked", "IGNORED_QUERY_KEYS",
-           "PAGE_KEYS"]
+__all__ = ["parse_query", "parse_names", "PageQuery", "settings_asked", "apply_page",
+           "IGNORED_QUERY_KEYS", "PAGE_KEYS"]
 
 #: Query-string keys that belong to Voila or Jupyter, not to a lesson.
 IGNORED_QUERY_KEYS = frozenset({"template", "theme", "token", "voila-template", "voila-theme"})
@@ -166,3 +167,40 @@ def _same(control, a, b) -> bool:
         return control.parse(a, -math.inf, math.inf) == control.parse(b, -math.inf, math.inf)
     except ValueError:
         return a.strip() == b.strip()
+
+
+def apply_page(page: PageQuery, lesson, controls, steps, projector, teacher) -> list:
+    """Set a page's controls as its link asks; return a sentence for every entry not used.
+
+    Precedence: a preset first, then a guided step's values (``steps.from_page``), then the
+    settings named in the link (:func:`settings_asked`), then the teacher's ``hide`` and
+    ``lock`` (``teacher.apply``); a value that a link cannot carry
+    (``lesson.link_refusal``) goes back to its default. ``controls`` is the page's
+    :class:`~bpttviz.app.values.ControlPanel`, ``projector`` its projector mode.
+    """
+    teacher.release()                   # the link's settings may set controls it fixed
+    problems = projector.apply(page)
+    presets = lesson.presets
+    if page.preset is not None:
+        if page.preset in presets:
+            controls.assign_all(presets[page.preset])
+        else:
+            problems.append(f"preset={page.preset}: there is no such preset (try "
+                            f"{', '.join(presets) or 'none'}).")
+    controls.assign_all(steps.from_page(page, problems))       # settings named in it win
+    wanted = settings_asked(page.settings, controls.spec, lesson.aliases, presets, problems)
+    with controls.hold():
+        for name, (text, source) in wanted.items():
+            c, w = controls.spec[name], controls.widgets[name]
+            try:
+                controls.assign(name, c.parse(text, *widget_range(w)))
+            except ValueError as exc:
+                problems.append(f"{source}: {exc} Kept {c.format(w.value)}.")
+    problems += teacher.apply(page)
+    for c in controls.controls:
+        value = controls.widgets[c.name].value
+        refusal = lesson.link_refusal(c.name, value)
+        if refusal:
+            problems.append(f"{c.name}={c.format(value)}: {refusal}")
+            controls.assign_all({c.name: c.default})
+    return problems
