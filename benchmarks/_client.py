@@ -38,6 +38,15 @@ PROTOCOL = "v1.kernel.websocket.jupyter.org"
 STEP_TIMEOUT = 120          # seconds for any one wait (page, states, arrays, move)
 
 
+def lesson_sliders() -> dict:
+    """Page name -> the slider a class moves in it (``Lesson.class_control``), for every lesson
+    of the registry (:data:`bpttviz.lessons.LESSONS`), in order. Imports bpttviz (and NumPy):
+    call it after the benchmark has set its BLAS threads."""
+    from bpttviz.lessons import LESSONS
+
+    return {cls.page_name(): cls.class_control for cls in LESSONS.values()}
+
+
 # -- the kernel websocket, v1 protocol --------------------------------------------------------
 def pack(channel: str, parts: list) -> bytes:
     """One message in the v1 kernel websocket framing (jupyter_server's serialize_msg_to_ws_v1)."""

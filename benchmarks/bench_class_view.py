@@ -38,11 +38,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks._client import (PROTOCOL, STEP_TIMEOUT, WIDGET_VIEW, Kernel,  # noqa: E402
-                                fetch, kernel_id_of, other_value, pct, unpack, websocket_url)
+                                fetch, kernel_id_of, lesson_sliders, other_value, pct, unpack,
+                                websocket_url)
 from benchmarks._common import benchmark_parser  # noqa: E402
 
-#: The slider each lesson's students move (as in bench_classroom).
-SLIDERS = {"02_vanishing_exploding": "scale", "03_truncated_bptt": "k2", "04_training": "k2_a"}
+#: The slider each lesson's students move, of the lessons they open by default.
+SLIDERS = {name: control for name, control in lesson_sliders().items()
+           if name in ("02_vanishing_exploding", "03_truncated_bptt", "04_training")}
 MAX_STUDENTS = 120
 MAX_DURATION = 600
 TOKEN = "bench-class-view-token"

@@ -81,14 +81,13 @@ from concurrent.futures import ThreadPoolExecutor
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks._client import (PROTOCOL, STEP_TIMEOUT, WIDGET_VIEW, ClassFull,  # noqa: E402
                                 Kernel, cpu_of, fetch, fetch_files, fetch_page, kernel_id_of,
-                                kernel_process, other_value, pct, step_values, tree,
-                                websocket_url)
+                                kernel_process, lesson_sliders, other_value, pct, step_values,
+                                tree, websocket_url)
 from benchmarks._common import CHROMIUM, CHROMIUM_ARGS, benchmark_parser  # noqa: E402
 
-#: The slider each lesson's students move (its control name, as in the query string).
-SLIDERS = {"01_unfolding": "frame", "02_vanishing_exploding": "scale", "03_truncated_bptt": "k2",
-           "04_training": "k2_a", "05_rnn_lstm_gru": "radius", "06_error_surface": "w0",
-           "07_beyond_truncation": "k2"}
+#: The slider each lesson's students move (the lessons' registry; the server is another
+#: process, so NumPy's threads here do not matter).
+SLIDERS = lesson_sliders()
 DEFAULT_LESSONS = "02_vanishing_exploding,03_truncated_bptt,04_training"
 MAX_STUDENTS = 200
 MAX_DURATION = 600

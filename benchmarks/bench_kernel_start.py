@@ -27,11 +27,6 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks._common import benchmark_parser  # noqa: E402
 
-#: Lesson notebook -> its app's slug (bpttviz.app.lessons.LESSONS).
-SLUGS = {"01_unfolding": "unfolding", "02_vanishing_exploding": "vanishing_exploding",
-         "03_truncated_bptt": "truncated_bptt", "04_training": "training",
-         "05_rnn_lstm_gru": "rnn_lstm_gru", "06_error_surface": "error_surface",
-         "07_beyond_truncation": "beyond_truncation"}
 STEPS = ("kernel", "import bpttviz.app", "build app")
 PROBE = ("import os, time, resource\n"
          "_t = os.times()\n"
@@ -75,7 +70,7 @@ def one(lesson):
         cpu = proc.cpu_times()
         steps = {"kernel": (wall, cpu.user + cpu.system)}
         code = {"import bpttviz.app": "import bpttviz.app",
-                "build app": f"app = bpttviz.app.lessons.LESSONS[{SLUGS[lesson]!r}](query='')"}
+                "build app": f"app = bpttviz.app.LessonApp(query='', lesson={SLUGS[lesson]!r})"}
         for step, source in code.items():
             c0 = cpu_of(kc)
             t = time.perf_counter()
@@ -89,7 +84,16 @@ def one(lesson):
         km.shutdown_kernel(now=True)
 
 
+def lesson_slugs() -> dict:
+    """Lesson notebook -> its lesson's slug (the lessons' registry)."""
+    from bpttviz.lessons import LESSONS
+
+    return {cls.page_name(): slug for slug, cls in LESSONS.items()}
+
+
 def main(argv=None):
+    global SLUGS
+    SLUGS = lesson_slugs()
     parser = benchmark_parser(__doc__)
     parser.add_argument("--lessons", default="02_vanishing_exploding,03_truncated_bptt,04_training",
                         help=f"lessons, from {', '.join(SLUGS)}")

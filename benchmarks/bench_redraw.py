@@ -3,8 +3,8 @@
 Starts its own ``bpttviz serve`` on a free port of 127.0.0.1 (from a temporary folder
 holding copies of the lessons, as ``bpttviz lessons DIR`` makes them, and one extra
 notebook with a bare widget) and stops it, and its kernels, at the end. Prints figures,
-asserts nothing. Each lesson moves one slider: 01 frame, 02 scale, 03 k2, 04 k2_a,
-05 radius, 06 w0, 07 k2.
+asserts nothing. Each lesson moves the slider a class moves (its ``class_control`` in the
+lessons' registry).
 
 **Browser, one user** (headless Chromium, ``/usr/bin/chromium``, Playwright). For each
 lesson: ``--moves`` one-step moves (ArrowRight/ArrowLeft on the focused handle) and
@@ -76,16 +76,12 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks._client import (PROTOCOL, STEP_TIMEOUT, Kernel, cpu_of,  # noqa: E402
-                                fetch, kernel_id_of, kernel_process, other_value, pct,
+                                fetch, lesson_sliders, kernel_id_of, kernel_process, other_value, pct,
                                 step_values, websocket_url)
 from benchmarks._common import (CHROMIUM, CHROMIUM_ARGS, benchmark_parser,  # noqa: E402
                                 machine, parse_args)
 
 ROOT = Path(__file__).resolve().parents[1]
-#: The slider each lesson's student moves.
-SLIDERS = {"01_unfolding": "frame", "02_vanishing_exploding": "scale", "03_truncated_bptt": "k2",
-           "04_training": "k2_a", "05_rnn_lstm_gru": "radius", "06_error_surface": "w0",
-           "07_beyond_truncation": "k2"}
 PROTOCOL_LESSONS = ("02_vanishing_exploding", "03_truncated_bptt", "04_training")
 #: A jump lands at least this fraction of the slider's range away from where it was.
 JUMP = 0.25
@@ -103,9 +99,9 @@ parser = benchmark_parser(__doc__, quick="5 moves of each kind, one page per les
 parser.formatter_class = argparse.RawDescriptionHelpFormatter
 parser.epilog = __doc__.split("\n", 1)[1]
 parser.add_argument("--lessons", default="",
-                    help="comma-separated lessons, by number or name (01 ... 07, "
-                         "03_truncated_bptt); default: 01-07 in the browser, 02-04 at the "
-                         "protocol level")
+                    help="comma-separated lessons, by number or name (01, "
+                         "03_truncated_bptt); default: every lesson in the browser, 02-04 at "
+                         "the protocol level")
 parser.add_argument("--moves", type=int, default=None,
                     help="moves of each kind (steps, jumps) per lesson, 1..200 (default 20; "
                          "5 with --quick)")
@@ -124,6 +120,8 @@ parser.add_argument("--seed", type=int, default=0, help="seed of the jumps' targ
 parser.add_argument("--log", default=None,
                     help="folder for the servers' logs (default: a temporary one, removed)")
 args = parse_args(parser)
+#: The slider each lesson's student moves (the lessons' registry; after the BLAS threads).
+SLIDERS = lesson_sliders()
 N = args.moves if args.moves is not None else (5 if args.quick else 20)
 PAGES = args.pages if args.pages is not None else (1 if args.quick else 3)
 if not 1 <= N <= 200 or not 1 <= PAGES <= 10 or not 0 <= args.stuck <= 1000:
@@ -481,9 +479,9 @@ ALL_DRAWN = """(n) => { const f = document.querySelectorAll('.bpttviz-live');
 
 
 def figure_count(lesson):
-    from bpttviz.app.lessons import LESSONS
+    from bpttviz.lessons import lesson_of_page
 
-    return len(LESSONS[lesson.split("_", 1)[1]].figure_names)
+    return len(lesson_of_page(lesson).figure_names)
 
 
 def open_lesson(browser, url, lesson):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+from pathlib import Path
 
 from .beyond_truncation import BeyondLesson
 from .control import KINDS, Control
@@ -32,7 +33,7 @@ from .unfolding import UnfoldingLesson
 from .vanishing_exploding import VanishingLesson
 
 __all__ = ["LESSONS", "EXTRA_ENV", "Lesson", "LessonWithRuns", "Limits", "Control", "KINDS",
-           "lesson", "lesson_of_page", "register", "page_name", "UnfoldingLesson",
+           "lesson", "lesson_of_page", "register", "page_name", "contents", "UnfoldingLesson",
            "VanishingLesson", "TruncationLesson", "TrainingLesson", "CellsLesson",
            "SurfaceLesson", "BeyondLesson"]
 
@@ -80,6 +81,16 @@ def lesson_of_page(name: str):
     stem = name[:-len(".ipynb")] if name.endswith(".ipynb") else name
     number, _, slug = stem.partition("_")
     return LESSONS.get(slug) if number.isdigit() else None
+
+
+def contents(folder=None) -> str:
+    """The list of lessons as Markdown, each linked to its page: those of :data:`LESSONS`
+    whose notebook is in ``folder`` (default: the current folder, where Jupyter and Voila
+    run a notebook), in order."""
+    folder = Path.cwd() if folder is None else Path(folder)
+    return "\n".join(f"{cls.number}. **[{cls.title}]({cls.page_name()}.ipynb)**: {cls.summary}"
+                     for cls in LESSONS.values()
+                     if (folder / f"{cls.page_name()}.ipynb").is_file())
 
 
 def _load_extra(text: str) -> None:

@@ -100,6 +100,8 @@ class BeyondLesson(LessonWithRuns):
     """Lesson 7: TBPTT, randomized truncation, UORO and RTRL on one network, and their race."""
 
     title = "Beyond truncation"
+    summary = ("randomized truncation, UORO and RTRL against truncated BPTT on one network: bias "
+               "against variance against cost, and a race.")
     slug = "beyond_truncation"
     number = 7
     class_control = "k2"

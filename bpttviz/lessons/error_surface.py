@@ -128,6 +128,8 @@ class SurfaceLesson(Lesson):
     """
 
     title = "The error surface"
+    summary = ("the cliff of a one-unit network (Pascanu, Mikolov & Bengio 2013) and what clipping "
+               "does to a descent path over it.")
     slug = "error_surface"
     number = 6
     class_control = "w0"

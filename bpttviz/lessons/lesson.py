@@ -68,6 +68,8 @@ class Lesson:
     #: Its place in the course (1, 2, ...): the notebook's number.
     number: int = 0
     title: str = ""
+    #: One sentence on what the lesson shows, for the list of lessons (Markdown).
+    summary: str = ""
     #: The controls, in the order they are shown and applied (:class:`~.control.Control`).
     controls: tuple = ()
     #: The slider a class moves: what the browser tests and the classroom benchmark move.

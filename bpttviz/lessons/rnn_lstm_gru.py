@@ -87,6 +87,8 @@ class CellsLesson(Lesson):
     """Lesson 5: flow heatmaps of an Elman, an LSTM and a GRU network side by side."""
 
     title = "RNN vs LSTM vs GRU"
+    summary = ("the same sequence through the three cells; how the gated cells' paths carry errors "
+               "further back.")
     slug = "rnn_lstm_gru"
     number = 5
     class_control = "radius"

@@ -249,6 +249,9 @@ class TrainingLesson(LessonWithRuns):
     """
 
     title = "Training"
+    summary = ("two truncation settings trained side by side, live: what a window that does not "
+               "reach the task's lag cannot learn, what clipping saves, and what gradient "
+               "checkpointing trades for memory.")
     slug = "training"
     number = 4
     class_control = "k2_a"

@@ -151,6 +151,8 @@ class TruncationLesson(Lesson):
     """
 
     title = "Truncated BPTT"
+    summary = ("what truncation schedules, TBPTT(k1, k2) and the variants libraries use, keep and "
+               "drop; how biased their gradient is and what they save.")
     slug = "truncated_bptt"
     number = 3
     class_control = "k2"

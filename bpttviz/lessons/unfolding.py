@@ -93,6 +93,8 @@ class UnfoldingLesson(Lesson):
     """
 
     title = "Unfolding"
+    summary = ("the network unrolled over a few steps; step through the forward pass, then the "
+               "backward pass, and see the shared weight's gradient summed over its copies.")
     slug = "unfolding"
     number = 1
     class_control = "frame"

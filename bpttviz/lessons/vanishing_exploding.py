@@ -63,6 +63,9 @@ class VanishingLesson(Lesson):
     """Lesson 2: how the scale of W_hh and the activation make gradients vanish or explode."""
 
     title = "Vanishing and exploding gradients"
+    summary = ("how the scale of the recurrent matrix and the activation decide whether an error "
+               "survives the trip back through time, against the bound of Pascanu, Mikolov & Bengio "
+               "(2013).")
     slug = "vanishing_exploding"
     number = 2
     class_control = "scale"

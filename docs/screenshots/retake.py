@@ -13,9 +13,9 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from bpttviz.lessons import LESSONS
+
 HERE = Path(__file__).resolve().parent
-LESSONS = ["01_unfolding", "02_vanishing_exploding", "03_truncated_bptt", "04_training",
-           "05_rnn_lstm_gru", "06_error_surface", "07_beyond_truncation"]
 
 
 def open_lesson(browser, base, name, size=(1280, 720), query="", scale=1):
@@ -43,7 +43,7 @@ def main(argv=None):
     base = args.base.rstrip("/")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=args.chromium)
-        for name in LESSONS:
+        for name in (cls.page_name() for cls in LESSONS.values()):
             page = open_lesson(browser, base, name)
             page.screenshot(path=HERE / f"{name}.png")
             page.close()
