@@ -9,8 +9,8 @@ browser, marks over them, downloads), :mod:`.status` (what the page says),
 :mod:`.guided` (the guided steps), :mod:`.teacher` (links that hide and fix
 controls), :mod:`.background` (training runs) and :mod:`.upload` (the user's
 file). The page reads its settings from the query string (``?k1=5&k2=20``,
-:mod:`.query`), runs the lesson's ``compute`` once per change of the
-controls and ``render`` after it, and sends each figure only when it changed.
+:mod:`.query`) and redraws (:mod:`.redraw`) at each change of the controls: the
+lesson's ``compute`` once, ``render`` after it, each figure sent only when it changed.
 
 Of a burst of changes from the page (a held arrow key, a dragged slider),
 only the newest is computed: a change that comes while the kernel has just
@@ -29,7 +29,7 @@ from ..lessons import Lesson, LessonWithRuns, lesson as lesson_named
 from .access import ACCESS_CSS, TextAlternatives, access_markup
 from .background import TrainingPanel
 from .controls import play_widget
-from .cycle import SLOW_MS, UpdateCycle
+from .redraw import SLOW_MS, RedrawLoop
 from .figure_panel import FigurePanel
 from .guided import StepsHost, StepsPanel
 from .link import PageLink
@@ -77,7 +77,7 @@ class LessonApp:
     result
         What the last ``compute`` returned.
     runs, updates : int
-        How many times the lesson computed; how many updates finished (the status line
+        How many times the lesson computed; how many redraws finished (the status line
         carries the number: ``data-update``).
     page : PageQuery
         The page's query string as the app last applied it.
@@ -117,7 +117,7 @@ class LessonApp:
         self._show_error = m.show_error
         self.control_panel = cp = ControlPanel(declared.controls, self.lesson.limits, owner)
         self.widgets = cp.widgets
-        # The controls' values (checked), a block that holds updates, the lesson's limits.
+        # The controls' values (checked), a block that holds redraws, the lesson's limits.
         self.values, self.hold, self.constrain = cp.values, cp.hold, cp.constrain
         for w in self.widgets.values():
             w.on_rate_limited = m.rate_limited
@@ -157,7 +157,7 @@ class LessonApp:
                                     self.page_link.url, self.attempt, self._fixed)
         self.training = (TrainingPanel(self.lesson, m, lambda: (self.result, self.values()),
                                        self.show_figures, self.refresh_alt_text,
-                                       lambda: self.cycle.show_notes())
+                                       lambda: self.redraw_loop.show_notes())
                          if isinstance(self.lesson, LessonWithRuns) else None)
         self.your_data = None
         if declared.uploads is not None:
@@ -165,29 +165,31 @@ class LessonApp:
             menu, choice = declared.uploads        # the upload shows while its choice is made
             self.widgets[menu].observe(lambda change: self.your_data.show(change.new == choice),
                                        names="value")
-        self.cycle = UpdateCycle(
+        self.redraw_loop = RedrawLoop(
             self.lesson, self.control_panel, fp, self.refresh_alt_text, m, self.show_link,
             self.training.end_run if self.training is not None else lambda: None,
             self.training.notes if self.training is not None else lambda result: [],
             lambda: setattr(self.your_data.message, "value", self.your_data.waiting_text()))
-        self.compute, self.update = self.cycle.compute, self.cycle.update
+        # The lesson's engine run; a redraw: compute (if asked), render, show what changed.
+        self.compute, self.redraw = self.redraw_loop.compute, self.redraw_loop.redraw
+        self.update = self.redraw           # the name a redraw had before
         self._apply_query(os.environ.get("QUERY_STRING", "") if query is None else query)
         for name, w in self.widgets.items():
-            w.observe(lambda change, name=name: self.cycle.changed(name, change["owner"]),
+            w.observe(lambda change, name=name: self.redraw_loop.changed(name, change["owner"]),
                       names="value")
         self.widget = self.layout()
         self.widget.add_class("bpttviz-app")
         self.widget.add_class(f"bpttviz-{self.page_slug}")
         self.projector_mode.show()
-        self.update()
+        self.redraw()
 
-    # What the loop computed and how often (:class:`.UpdateCycle`).
-    result = property(lambda self: self.cycle.result)
-    runs = property(lambda self: self.cycle.runs)
-    updates = property(lambda self: self.cycle.updates)
-    last_update_ms = property(lambda self: self.cycle.last_update_ms,
-                              lambda self, ms: setattr(self.cycle, "last_update_ms", ms))
-    _notes = property(lambda self: self.cycle.link_notes)
+    # What the page computed and how often (:class:`.RedrawLoop`).
+    result = property(lambda self: self.redraw_loop.result)
+    runs = property(lambda self: self.redraw_loop.runs)
+    updates = property(lambda self: self.redraw_loop.updates)
+    last_update_ms = property(lambda self: self.redraw_loop.last_update_ms,
+                              lambda self, ms: setattr(self.redraw_loop, "last_update_ms", ms))
+    _notes = property(lambda self: self.redraw_loop.link_notes)
 
     @property
     def page_slug(self) -> str:
@@ -212,16 +214,16 @@ class LessonApp:
 
     # -- values ------------------------------------------------------------------------
     def set(self, **values):
-        """Set several controls at once (in the controls' order), then update once.
+        """Set several controls at once (in the controls' order), then redraw once.
 
         Raises ``ValueError`` for an unknown control or a value out of range;
         nothing is changed then.
         """
         self.control_panel.set_all(values)
-        self.update()
+        self.redraw()
 
     def apply_preset(self, name: str):
-        """Set the controls of preset ``name`` and update once."""
+        """Set the controls of preset ``name`` and redraw once."""
         if name not in self.presets:
             raise ValueError(f"{type(self).__name__} has no preset {name!r}; its presets are "
                              f"{', '.join(self.presets)}.")
@@ -229,7 +231,7 @@ class LessonApp:
 
     # -- query string and link ------------------------------------------------------------
     def apply_query(self, query: str, page_url: str | None = None) -> list:
-        """Apply a page's query string to the app already built, then update once.
+        """Apply a page's query string to the app already built, then redraw once.
 
         The controls go back to their defaults, then ``query`` is applied as the
         constructor applies it, so ``app.apply_query(q)`` leaves the app as
@@ -241,13 +243,13 @@ class LessonApp:
             self.page_url = page_url
         before = self.control_panel.raw()
         self.control_panel.reset()
-        self.cycle.link_notes = []
+        self.redraw_loop.link_notes = []
         problems = self._apply_query(query)
         if self.result is not None and before == self.control_panel.raw():
-            self.cycle.show_notes()     # the same controls: the figures stand, the text follows
+            self.redraw_loop.show_notes()     # the same controls: the figures stand, the text follows
             self.show_link()
         else:
-            self.update()
+            self.redraw()
         return problems
 
     def follow_request(self) -> None:
@@ -267,7 +269,7 @@ class LessonApp:
         problems = apply_page(self.page, self.lesson, self.control_panel, self.steps,
                               self.projector_mode, self.teacher)
         if problems:
-            self.cycle.link_notes = ["The link asked for settings this lesson cannot use:"] + problems
+            self.redraw_loop.link_notes = ["The link asked for settings this lesson cannot use:"] + problems
         return problems
 
     def _link_extra(self) -> list:
@@ -293,7 +295,7 @@ class LessonApp:
             for name, value in values.items():
                 self.widgets[name].value = value
                 self.constrain()
-        self.update()
+        self.redraw()
 
     def _clicked(self, name, panel, x, y):
         """A click inside figure ``name``'s axes: the values the lesson sets for it."""

@@ -25,39 +25,39 @@ def _running_loop():
 
 
 class Settler:
-    """When to run ``update(recompute=...)`` for changes of the controls.
+    """When to redraw (``redraw(recompute=...)``) for changes of the controls.
 
     Parameters
     ----------
-    update : callable
-        ``update(recompute=bool)``: computes (if asked) and redraws.
+    redraw : callable
+        ``redraw(recompute=bool)``: computes (if asked) and redraws.
     """
 
     #: Seconds a change from the page waits when it comes right after a computation.
     SETTLE_S = 0.05
 
-    def __init__(self, update):
-        self.update = update
+    def __init__(self, redraw):
+        self.redraw = redraw
         self.scheduled = False
         self.recompute = False
-        self.last = 0.0             # when the last update finished (time.monotonic)
+        self.last = 0.0             # when the last redraw finished (time.monotonic)
 
     def done(self):
-        """An update just finished."""
+        """A redraw just finished."""
         self.last = time.monotonic()
 
     def changed(self, recompute: bool, from_page: bool):
         """A control changed; ``from_page``: the browser changed it (else the kernel did)."""
         loop = _running_loop()
         if loop is None or not from_page:
-            self.update(recompute=recompute)
+            self.redraw(recompute=recompute)
             return
         self.recompute = self.recompute or recompute
         if self.scheduled:
             return
         if time.monotonic() - self.last > self.SETTLE_S:   # quiet: at once, as any change
             self.recompute = False
-            self.update(recompute=recompute)
+            self.redraw(recompute=recompute)
             return
         self.scheduled = True
         loop.call_later(self.SETTLE_S, self._settled)
@@ -66,4 +66,4 @@ class Settler:
         """Compute the newest of the changes that came from the page since the last."""
         recompute = self.recompute
         self.scheduled, self.recompute = False, False
-        self.update(recompute=recompute)
+        self.redraw(recompute=recompute)

@@ -1,6 +1,7 @@
-"""The page's one loop: the controls' values -> the lesson's compute -> its render -> the page.
+"""The page's redraw: the controls' values -> the lesson's compute -> its render -> the page.
 
-:class:`UpdateCycle` runs a lesson's ``compute`` once per change of the
+A *redraw* is what a change of the controls causes (never a parameter update, which is the
+engine's word). :class:`RedrawLoop` runs a lesson's ``compute`` once per change of the
 controls (none for a control that only changes what is shown) and ``render``
 after it, sends each figure that changed, then their text alternatives, the
 readout, the notes and the link. An error is shown in the page, never
@@ -16,13 +17,13 @@ import time
 from .notices import notice_html
 from .settle import Settler
 
-__all__ = ["UpdateCycle", "SLOW_MS"]
+__all__ = ["RedrawLoop", "SLOW_MS"]
 
-#: An update that took longer than this (milliseconds) says "computing…" while the next one runs.
+#: A redraw that took longer than this (milliseconds) says "computing…" while the next one runs.
 SLOW_MS = 150.0
 
 
-class UpdateCycle:
+class RedrawLoop:
     """Compute and redraw a lesson's page.
 
     Parameters
@@ -42,14 +43,14 @@ class UpdateCycle:
         ``run_notes(result) -> list``: notes about runs of that result (lessons that train).
     waiting : callable
         ``waiting()``: shows why there is nothing to compute yet (the user's file); called
-        instead of an update while the lesson waits.
+        instead of a redraw while the lesson waits.
 
     Attributes
     ----------
     result
         What the last ``compute`` returned.
     runs, updates : int
-        Computations; updates finished (the status line carries the number,
+        Computations; redraws finished (the status line carries their number,
         ``data-update``).
     last_update_ms : float
     link_notes : list of str
@@ -65,7 +66,7 @@ class UpdateCycle:
         self.runs = self.updates = 0
         self.last_update_ms = float("nan")
         self.link_notes = []
-        self.settler = Settler(self.update)
+        self.settler = Settler(self.redraw)
 
     def compute(self, values: dict):
         """The lesson's engine run for ``values`` (what must stop first, stopped)."""
@@ -78,7 +79,7 @@ class UpdateCycle:
             self.settler.changed(self.controls.spec[name].recompute,
                                  getattr(owner, "from_page", False))
 
-    def update(self, recompute=True) -> bool:
+    def redraw(self, recompute=True) -> bool:
         """Run the engine once (unless ``recompute=False``) and redraw the figures that changed.
 
         Never raises: an error is shown in the page, the figures keep their
@@ -91,7 +92,7 @@ class UpdateCycle:
             self.show_link(None)
             return False
         t0, done = time.perf_counter(), False
-        # An update expected to be quick does not say "computing": the word would show for a
+        # A redraw expected to be quick does not say "computing": the word would show for a
         # few milliseconds at the cost of one more message per move.
         with self.messages.busy("computing", say=not self.last_update_ms < SLOW_MS):
             self.controls.constrain()
