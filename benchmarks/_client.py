@@ -108,6 +108,7 @@ class Kernel:
         self.asked = set()
         self.status_id = None
         self.status_text = ""
+        self.opened = []               # comm ids of the widgets made after the states, in order
         self.closed = False
         self.tick = asyncio.Event()    # set by every message received
         self.rx_bytes = self.rx_messages = self.figure_bytes = 0
@@ -153,12 +154,36 @@ class Kernel:
                         self.idle[pid].set()
                 elif kind == "comm_msg":
                     await self.on_comm_msg(content, buffers)
+                elif kind == "comm_open":
+                    self.on_comm_open(content)
+                elif kind == "comm_close":
+                    self.on_comm_close(content)
                 self.tick.set()
         except Exception:
             pass
         finally:
             self.closed = True
             self.tick.set()
+
+    def on_comm_open(self, content):
+        """A widget the kernel made after the page asked for the states (a guided step's
+        choice, say): kept with them, as a page keeps its model."""
+        if self.states is None:
+            return
+        state = content.get("data", {}).get("state", {})
+        self.states[content.get("comm_id")] = {"model_name": state.get("_model_name"),
+                                               "state": state}
+        self.opened.append(content.get("comm_id"))
+
+    def on_comm_close(self, content):
+        """A widget the kernel closed: a page drops its model (and its view)."""
+        if self.states is not None:
+            self.states.pop(content.get("comm_id"), None)
+
+    def with_class(self, dom_class) -> list:
+        """The model ids of the widgets the page has now that carry ``dom_class``."""
+        return [m for m, s in (self.states or {}).items()
+                if dom_class in s.get("state", {}).get("_dom_classes", ())]
 
     async def on_comm_msg(self, content, buffers):
         comm_id, data = content.get("comm_id"), content.get("data", {})
@@ -190,6 +215,9 @@ class Kernel:
             if msg.get("type") == "arrays":
                 for ref, b in zip(msg.get("refs", []), buffers):
                     self.keep(ref, b)
+        if method == "update" and self.states is not None and comm_id in self.states:
+            # The page's model follows the kernel's (a button made, then given its class).
+            self.states[comm_id].setdefault("state", {}).update(data.get("state", {}))
 
     def keep(self, ref, b):
         """An array received (with a state, or asked for)."""
