@@ -34,6 +34,7 @@ from .figure_panel import FigurePanel
 from .guided import StepsHost, StepsPanel
 from .link import PageLink
 from .projector import PROJECTOR_CSS, ProjectorMode
+from .ratelimit import ChangeGate
 from .query import PageQuery, apply_page
 from .request import wait_for_page
 from .settle import Settler
@@ -64,6 +65,8 @@ class LessonApp:
     lesson : Lesson subclass or str, optional
         The lesson (or its slug); default the class attribute :attr:`lesson`
         (``VanishingApp.lesson`` is :class:`bpttviz.lessons.VanishingLesson`).
+    shared : bpttviz.app.shared.SharedResults, optional
+        Results shared by the pages of this process (a lecture hall's server).
 
     Attributes
     ----------
@@ -98,7 +101,7 @@ class LessonApp:
             for name in DECLARED:
                 setattr(cls, name, getattr(cls.lesson, name))
 
-    def __init__(self, query: str | None = None, *, lesson=None):
+    def __init__(self, query: str | None = None, *, lesson=None, shared=None):
         declared = lesson if lesson is not None else type(self).lesson
         declared = lesson_named(declared) if isinstance(declared, str) else declared
         if not (isinstance(declared, type) and issubclass(declared, Lesson)):
@@ -119,8 +122,9 @@ class LessonApp:
         self.widgets = cp.widgets
         # The controls' values (checked), a block that holds redraws, the lesson's limits.
         self.values, self.hold, self.constrain = cp.values, cp.hold, cp.constrain
+        gate = ChangeGate(m.rate_limited)   # past its rate, only the newest change waits
         for w in self.widgets.values():
-            w.on_rate_limited = m.rate_limited
+            w.gate = gate
         self.figure_panel = fp = FigurePanel(declared.figure_names, declared.wide_figures,
                                              f"bpttviz-{self.page_slug}", m.show_error, owner)
         self.figures, self.records, self.savers = fp.figures, fp.records, fp.savers
@@ -169,7 +173,8 @@ class LessonApp:
             self.lesson, self.control_panel, fp, self.refresh_alt_text, m, self.show_link,
             self.training.end_run if self.training is not None else lambda: None,
             self.training.notes if self.training is not None else lambda result: [],
-            lambda: setattr(self.your_data.message, "value", self.your_data.waiting_text()))
+            lambda: setattr(self.your_data.message, "value", self.your_data.waiting_text()),
+            shared)
         # The lesson's engine run; a redraw: compute (if asked), render, show what changed.
         self.compute, self.redraw = self.redraw_loop.compute, self.redraw_loop.redraw
         self.update = self.redraw           # the name a redraw had before

@@ -94,10 +94,9 @@ class Lockable:
     #: asked for (None when something else was), ``request`` says what else was asked
     #: ("change its disabled, max").
     on_refusal = None
-    #: Called as ``on_rate_limited(dropped)`` when the server says it dropped ``dropped``
-    #: changes of this widget that the page sent faster than it takes them
-    #: (:mod:`bpttviz.serve.ratelimit`).
-    on_rate_limited = None
+    #: The page's :class:`~bpttviz.app.ratelimit.ChangeGate` (None: changes from the page
+    #: are applied as they come): past its rate, only the newest change waits.
+    gate = None
 
     def lock(self, value):
         """Keep the widget at ``value`` (and disabled) until :meth:`unlock`."""
@@ -128,26 +127,25 @@ class Lockable:
         value = own(proposal) if own is not None else proposal.value
         return True if self.locked else value
 
-    def _handle_custom_msg(self, content, buffers):
-        if isinstance(content, dict) and content.get("bpttviz") == "rate-limited":
-            if self.on_rate_limited is not None:
-                try:
-                    dropped = max(0, int(content.get("dropped", 0)))
-                except (TypeError, ValueError):
-                    dropped = 0
-                self.on_rate_limited(dropped)
-            return
-        super()._handle_custom_msg(content, buffers)
-
     def set_state(self, sync_data):
-        """Apply a state update from the browser (ipywidgets' comm handler calls this) unless
-        locked; a locked widget tells the browser its state back."""
+        """Apply a state update from the browser (ipywidgets' comm handler calls this), through
+        the page's gate, unless locked; a locked widget tells the browser its state back."""
         if not self.locked:
-            self.from_page = True
-            try:
-                return super().set_state(sync_data)
-            finally:
-                self.from_page = False
+            if self.gate is None:
+                return self._from_page(sync_data)
+            return self.gate.admit(self, dict(sync_data), self._from_page)
+        self._refuse_state(sync_data)
+
+    def _from_page(self, sync_data):
+        if self.locked:                     # locked while the change waited at the gate
+            return self._refuse_state(sync_data)
+        self.from_page = True
+        try:
+            return super().set_state(sync_data)
+        finally:
+            self.from_page = False
+
+    def _refuse_state(self, sync_data):
         keys = [k for k in sync_data if k in self.keys]
         if "value" in sync_data:
             self._refused(sync_data["value"])

@@ -175,6 +175,12 @@ class Lesson:
         """The control values a click at data ``(x, y)`` of ``figure`` sets ({} for none)."""
         return {}
 
+    def result_key(self, values: dict):
+        """What the result of ``values`` depends on, hashable (pages with the same key share
+        it: :class:`bpttviz.app.shared.SharedResults`); None when it depends on what only
+        this page has."""
+        return tuple(sorted(values.items()))
+
     def waiting(self, values: dict) -> bool:
         """Whether there is nothing to compute yet (the user's file is chosen, none read)."""
         return False

@@ -304,6 +304,9 @@ class TrainingLesson(LessonWithRuns):
         data = self.data
         return data.key if values["task"] == YOUR_DATA and data is not None else None
 
+    def result_key(self, values):
+        return None if values["task"] == YOUR_DATA else super().result_key(values)
+
     def link_refusal(self, name, value):
         if name == "task" and value == YOUR_DATA:
             return (f"a link cannot carry your data; choose '{TASK_LABELS[YOUR_DATA]}' and "
