@@ -60,6 +60,9 @@ class ClassLink:
         ``attempt(action, what)``: runs ``action``, an error shown in the page.
     environ : mapping, optional
         Default ``os.environ``.
+    page_name : str, optional
+        The lesson's page (``02_vanishing_exploding``) when the environment does not name it:
+        a lecture-hall page, one of many in its process.
 
     Attributes
     ----------
@@ -71,9 +74,10 @@ class ClassLink:
         The steps (0-based) whose answer the lecturer revealed.
     """
 
-    def __init__(self, n_steps, on_state, attempt, environ=None):
+    def __init__(self, n_steps, on_state, attempt, environ=None, page_name=None):
         environ = os.environ if environ is None else environ
         self.n_steps, self.on_state, self.attempt = n_steps, on_state, attempt
+        self.page_name = page_name
         self.url = environ.get(URL_ENV, "").rstrip("/")
         secret = environ.get(SECRET_ENV)
         hub = environ.get("JUPYTERHUB_API_TOKEN")
@@ -104,7 +108,7 @@ class ClassLink:
         after the page's request under it)."""
         if not self.active or self._thread is not None:
             return
-        self.lesson = _lesson_of(os.environ if environ is None else environ)
+        self.lesson = _lesson_of(os.environ if environ is None else environ) or self.page_name
         if self.lesson is None:
             return
         import asyncio

@@ -101,7 +101,8 @@ class StepsPanel:
         self.marked = None
         self.widget = None
         #: The page's link to the class view (:mod:`.classroom`); inactive without one.
-        self.classroom = ClassLink(len(self.steps), self._follow_lecturer, host.attempt)
+        self.classroom = ClassLink(len(self.steps), self._follow_lecturer, host.attempt,
+                                   page_name=lesson.page_name())
         if not self.steps:
             return
         button = dict(layout=widgets.Layout(width="auto"))

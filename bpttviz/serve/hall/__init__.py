@@ -43,7 +43,13 @@ def serve_hall(notebooks, *, host="127.0.0.1", port=8866, max_students=None, cla
     computed before the server says it is "ready for N students".
     """
     os.environ.update(solara_environment(notebooks))
+    import warnings
+
     import uvicorn
+
+    # Solara says once that a cookie cannot be cross-site on plain http: nothing a lecturer
+    # acts on (the pages are not embedded in other sites' frames).
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
 
     from ...lessons import lesson_of_page
     from .web import make_app

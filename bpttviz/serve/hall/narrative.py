@@ -49,9 +49,11 @@ def markdown_html(text: str) -> str:
 
     def math(m):
         display, inline = m.group(1), m.group(2)
+        tex = display if display is not None else inline
+        # Norm bars the converter does not know by these names.
+        tex = tex.replace(r"\lVert", r"\|").replace(r"\rVert", r"\|")
         try:
-            mathml = latex_to_mathml(display if display is not None else inline,
-                                     display="block" if display is not None else "inline")
+            mathml = latex_to_mathml(tex, display="block" if display is not None else "inline")
         except Exception:                       # shown as written, never a broken page
             mathml = f"<code>{html.escape(m.group(0))}</code>"
         return keep(mathml)
