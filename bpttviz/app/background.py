@@ -49,6 +49,8 @@ class TrainingPanel:
         ``refresh_alt_text(names)``: describes figures again.
     refresh_notes : callable
         ``refresh_notes()``: writes the page's notes again (a run's end adds to them).
+    pool : bpttviz.lessons.runs.RunPool, optional
+        Where the runs train (None: threads of this process).
 
     Attributes
     ----------
@@ -62,10 +64,11 @@ class TrainingPanel:
         The buttons.
     """
 
-    def __init__(self, lesson, messages, setup, show_figures, refresh_alt_text, refresh_notes):
+    def __init__(self, lesson, messages, setup, show_figures, refresh_alt_text, refresh_notes,
+                 pool=None):
         self.lesson, self.messages, self.setup = lesson, messages, setup
         self.show_figures, self.refresh_alt_text = show_figures, refresh_alt_text
-        self.refresh_notes = refresh_notes
+        self.refresh_notes, self.pool = refresh_notes, pool
         self.run = None
         self.train_runs = 0
         self.watcher = None
@@ -122,7 +125,7 @@ class TrainingPanel:
         self.messages.message.value = ""
         self.start_button.disabled = True
         self.stop_button.disabled = False
-        run.start()
+        run.start(self.pool)
         self._show_live(run)
         if wait:
             while not run.join(REDRAW_SECONDS):

@@ -35,6 +35,7 @@ from .guided import StepsHost, StepsPanel
 from .link import PageLink
 from .projector import PROJECTOR_CSS, ProjectorMode
 from .ratelimit import ChangeGate
+from .shared import Shared
 from .query import PageQuery, apply_page
 from .request import wait_for_page
 from .settle import Settler
@@ -65,8 +66,9 @@ class LessonApp:
     lesson : Lesson subclass or str, optional
         The lesson (or its slug); default the class attribute :attr:`lesson`
         (``VanishingApp.lesson`` is :class:`bpttviz.lessons.VanishingLesson`).
-    shared : bpttviz.app.shared.SharedResults, optional
-        Results shared by the pages of this process (a lecture hall's server).
+    shared : bpttviz.app.shared.Shared, optional
+        What the pages of this process share (a lecture hall's server): results, the
+        processes that train.
 
     Attributes
     ----------
@@ -134,11 +136,10 @@ class LessonApp:
                 lambda: self._clicked(name, panel, x, y), "use the click on the figure"))
         self.page_link = PageLink(declared.controls, self.lesson.link_refusal,
                                   self.lesson.link_note, self._link_extra,
-                                  lambda: self.page_url, lambda values: self.teacher.refresh(values))
+                                  lambda: self.page_url, lambda v: self.teacher.refresh(v))
         self.link = self.page_link.widget
-        self.descriptions = TextAlternatives(self.figures, self.lesson.describe_figures,
-                                             lambda: (self.result, self.values()),
-                                             self._keep_error)
+        self.descriptions = TextAlternatives(self.figures, self.lesson.describe_figures, lambda: (
+            self.result, self.values()), self._keep_error)
         self.alt_text = self.descriptions.text
         # Figures shown (FigurePanel.show) and described again (TextAlternatives.refresh).
         self.show_figures, self.refresh_alt_text = fp.show, self.descriptions.refresh
@@ -155,13 +156,13 @@ class LessonApp:
         self.steps = StepsPanel(declared, StepsHost(
             set_values=self.set, values=self.values, result=lambda: self.result,
             compute=lambda values: self.compute(values), record=self.records.get,
-            set_overlay=self.set_overlay,
-            attempt=self.attempt, show_link=self.show_link))
+            set_overlay=self.set_overlay, attempt=self.attempt, show_link=self.show_link))
         self.teacher = TeacherLinks(self.control_panel, self.page_link.settings,
                                     self.page_link.url, self.attempt, self._fixed)
+        shared = shared or Shared(results=None)
         self.training = (TrainingPanel(self.lesson, m, lambda: (self.result, self.values()),
                                        self.show_figures, self.refresh_alt_text,
-                                       lambda: self.redraw_loop.show_notes())
+                                       lambda: self.redraw_loop.show_notes(), shared.runs)
                          if isinstance(self.lesson, LessonWithRuns) else None)
         self.your_data = None
         if declared.uploads is not None:
@@ -174,7 +175,7 @@ class LessonApp:
             self.training.end_run if self.training is not None else lambda: None,
             self.training.notes if self.training is not None else lambda result: [],
             lambda: setattr(self.your_data.message, "value", self.your_data.waiting_text()),
-            shared)
+            shared.results)
         # The lesson's engine run; a redraw: compute (if asked), render, show what changed.
         self.compute, self.redraw = self.redraw_loop.compute, self.redraw_loop.redraw
         self.update = self.redraw           # the name a redraw had before
@@ -251,7 +252,7 @@ class LessonApp:
         self.redraw_loop.link_notes = []
         problems = self._apply_query(query)
         if self.result is not None and before == self.control_panel.raw():
-            self.redraw_loop.show_notes()     # the same controls: the figures stand, the text follows
+            self.redraw_loop.show_notes()   # the same controls: the figures stand, the text goes on
             self.show_link()
         else:
             self.redraw()
@@ -274,7 +275,8 @@ class LessonApp:
         problems = apply_page(self.page, self.lesson, self.control_panel, self.steps,
                               self.projector_mode, self.teacher)
         if problems:
-            self.redraw_loop.link_notes = ["The link asked for settings this lesson cannot use:"] + problems
+            self.redraw_loop.link_notes = ["The link asked for settings this lesson cannot use:",
+                                           *problems]
         return problems
 
     def _link_extra(self) -> list:

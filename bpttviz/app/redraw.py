@@ -79,7 +79,7 @@ class RedrawLoop:
         return self.lesson.compute(values)
 
     def changed(self, name: str, owner=None):
-        """Control ``name`` changed (``owner``: its widget, which says whether the page moved it)."""
+        """Control ``name`` changed (``owner``: its widget, which says if the page moved it)."""
         if not self.controls.holding:
             self.settler.changed(self.controls.spec[name].recompute,
                                  getattr(owner, "from_page", False))

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass, field
 
-__all__ = ["SharedResults"]
+__all__ = ["SharedResults", "Shared"]
 
 
 class SharedResults:
@@ -50,3 +51,13 @@ class SharedResults:
             while len(kept) > self.size:
                 kept.popitem(last=False)
         return result
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What the pages of one process share (a lecture hall's server): results computed once,
+    and the processes that train (:class:`bpttviz.lessons.runs.RunPool`; None: each page
+    trains in threads of its own)."""
+
+    results: SharedResults = field(default_factory=SharedResults)
+    runs: object = None

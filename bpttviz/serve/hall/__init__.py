@@ -64,5 +64,8 @@ def serve_hall(notebooks, *, host="127.0.0.1", port=8866, max_students=None, cla
 
     app = make_app(Path(notebooks), max_students, class_view, on_start=ready)
     config = uvicorn.Config(app, host=host, port=int(port), log_level=log_level,
-                            ws_max_size=64 * 2**20, lifespan="on")
+                            ws_max_size=64 * 2**20, lifespan="on",
+                            # On a lecture hall's network, compressing every widget message costs
+                            # the server more than the bytes it saves.
+                            ws_per_message_deflate=False)
     uvicorn.Server(config).run()

@@ -21,16 +21,18 @@ import solara
 import solara.lab
 
 from ....app import LessonApp
-from ....app.shared import SharedResults
+from ....app.shared import Shared
 from ....lessons import LESSONS
+from ....lessons.runs import RunPool
 from ..narrative import narrative
 
 __all__ = ["routes", "Layout", "PAGES_ENV", "SHARED", "page_route", "prepare"]
 
 #: The folder of the notebooks served (their narratives); set by the server.
 PAGES_ENV = "BPTTVIZ_HALL_NOTEBOOKS"
-#: Results shared by every page of this process: the same settings computed once.
-SHARED = SharedResults()
+#: What every page of this process shares: results of the same settings computed once, and
+#: the processes that train (below the pages' priority).
+SHARED = Shared(runs=RunPool())
 
 
 def notebooks() -> Path:
@@ -116,4 +118,4 @@ def prepare(slugs) -> None:
         lesson = cls()
         values = cls.defaults()
         lesson.limits(values)
-        SHARED.result(lesson, values, lesson.compute)
+        SHARED.results.result(lesson, values, lesson.compute)
