@@ -84,10 +84,8 @@ class LessonApp:
     runs, updates : int
         How many times the lesson computed; how many redraws finished (the status line
         carries the number: ``data-update``).
-    page : PageQuery
-        The page's query string as the app last applied it.
-    page_url : str or None
-        The page's address for the link (None: Voila's ``VOILA_REQUEST_URL``).
+    page, page_url : PageQuery, str or None
+        The page's query string as last applied; its address (None: ``VOILA_REQUEST_URL``).
     alt_text : dict of str -> str
         What each figure shows, in words, updated with the figure.
     steps, teacher, training, your_data

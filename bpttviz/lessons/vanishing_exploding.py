@@ -20,7 +20,8 @@ from ..diagnostics import (gamma, lyapunov_of, pascanu_bound, recurrent_spectrum
 from ..engine import bptt
 from ..figures import alt_text
 from ..models import ElmanRNN
-from .common import lag_value, overflow_notes, overflow_step, random_sequence, readout_html, relative_flow
+from .common import (lag_value, overflow_notes, overflow_step, random_sequence, readout_html,
+                     relative_flow)
 from .control import Control
 from .lesson import Lesson
 
@@ -64,8 +65,8 @@ class VanishingLesson(Lesson):
 
     title = "Vanishing and exploding gradients"
     summary = ("how the scale of the recurrent matrix and the activation decide whether an error "
-               "survives the trip back through time, against the bound of Pascanu, Mikolov & Bengio "
-               "(2013).")
+               "survives the trip back through time, against the bound of Pascanu, Mikolov & "
+               "Bengio (2013).")
     slug = "vanishing_exploding"
     number = 2
     class_control = "scale"
