@@ -81,12 +81,14 @@ class TrainingRun:
         inbox = self.pool.submit(self.train, self.setup.model.copy(), self.setup.task,
                                  self.setup.configs[i])
         try:
+            told = False
             while True:
+                if self.stop_requested.is_set() and not told:
+                    inbox.stop()
+                    told = True
                 try:
                     kind, data = inbox.get(timeout=0.2)
                 except queue.Empty:
-                    if self.stop_requested.is_set():
-                        inbox.stop()
                     continue
                 if kind == "start":
                     from ..training import History

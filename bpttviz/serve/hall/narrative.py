@@ -45,7 +45,8 @@ def markdown_html(text: str) -> str:
         return f"\x00{len(kept) - 1}\x00"
 
     # Code spans first: a dollar in code is not math.
-    text = _CODE.sub(lambda m: keep(m.group(0)) if "$" in m.group(2) else m.group(0), text)
+    text = _CODE.sub(lambda m: keep(f"<code>{html.escape(m.group(2))}</code>")
+                     if "$" in m.group(2) else m.group(0), text)
 
     def math(m):
         display, inline = m.group(1), m.group(2)
