@@ -1,4 +1,11 @@
-"""Suite-wide order: the browser tests run last.
+"""What every test shares: the suite's order, and one Voila server and one headless Chromium
+per worker for the browser tests.
+
+Helpers are plain modules in this folder, imported by their names from any folder below it
+(this folder is on ``sys.path``): ``page_in_browser`` (a lesson's page in Chromium, driven as a
+user does), ``live`` (what the page's live figures drew), ``local_hub`` and ``gradcheck``.
+
+Suite-wide order: the browser tests (marked ``browser``, in whichever folder) run last.
 
 Playwright's sync API keeps an asyncio event loop running in the main thread for
 as long as its session lasts; tests that run their own loop (asyncio.run) or that
@@ -12,8 +19,76 @@ and Chromium, say, once on each. A fixture that must be made once per run takes 
 lock in the run's shared temporary folder (tests/test_wheel.py's wheel). xdist's
 ``--dist loadgroup`` would keep marked tests together, but with pytest 9.2 it no
 longer does (xdist 3.8 renames ``item._nodeid``, which pytest 9.2 stopped reading).
+
+Chromium is Debian's (``apt-get install chromium``; ``.ci/run`` installs it); the browser
+tests are skipped, saying why, only when it is not there.
 """
+
+import os
+import pathlib
+import sys
+
+import pytest
+
+HERE = pathlib.Path(__file__).resolve().parent
+# pytest's default import mode puts this folder on sys.path as it imports this file; said here
+# so that the helpers import the same way whatever the mode.
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+# The helpers' asserts report their values as a test's do.
+pytest.register_assert_rewrite("gradcheck", "live", "local_hub", "page_in_browser")
+
+from page_in_browser import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, NOTEBOOKS,  # noqa: E402
+                             PAGE_TIMEOUT, START_TIMEOUT, VIEWPORT)
 
 
 def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+# --- the browser tests: a server, Chromium, a page -----------------------------------------------
+@pytest.fixture(scope="session")
+def chromium():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"browser tests need Chromium at {CHROMIUM}: "
+                    "apt-get update && apt-get install -y chromium")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def server(chromium, tmp_path_factory):
+    """Base URL of ``bpttviz serve`` on a free port; the server and its kernels end afterwards."""
+    from bpttviz.serve import served
+
+    log = tmp_path_factory.mktemp("voila") / "voila.log"
+    with served(notebooks=NOTEBOOKS, log=log, start_timeout=START_TIMEOUT) as s:
+        yield s.url
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page (1280x720, like a projector); uncaught JavaScript errors are collected in
+    ``page.js_errors``."""
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    p = context.new_page()
+    p.set_default_timeout(PAGE_TIMEOUT)
+    p.js_errors = []
+    p.on("pageerror", lambda exc: p.js_errors.append(str(exc)))
+    yield p
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

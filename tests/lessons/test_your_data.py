@@ -4,17 +4,23 @@ drawn; then a bad file gets its one message and the page keeps what it showed. T
 panel passes axe like the rest of the page."""
 
 import numpy as np
-import pytest
+from live import LINE_POINTS, drawn, line_points
+from page_in_browser import blocking_violations, in_browser, open_lesson, wait_status
 from playwright.sync_api import expect
-from live import drawn
-from test_access import blocking_violations
-from test_lessons_4_6 import CURVE_POINTS, curve_points
-from test_pages import open_lesson, wait_status
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+PAGE = "04_training"
 
-QUICK = "?updates=60&T=12&k1_a=12&k2_a=3&k1_b=12&k2_b=12"
+
+#: Sixty updates: a curve long enough to be seen growing in the page.
+PAGE_QUICK = "?updates=60&T=12&k1_a=12&k2_a=3&k1_b=12&k2_b=12"
 MESSAGE = ".bpttviz-upload-message"
+#: The number of points of each curve the loss figure shows (by legend label).
+CURVE_POINTS = f"() => ({LINE_POINTS})('loss')"
+
+
+def curve_points(page):
+    """``[points of A's loss curve, points of B's]`` as the page draws them."""
+    return line_points(page, "loss", ("A:", "B:"))
 
 
 def sales_csv(n=120, period=12):
@@ -29,8 +35,9 @@ def choose_file(page, name, content, mime="text/csv"):
         files=[{"name": name, "mimeType": mime, "buffer": content}])
 
 
+@in_browser
 def test_upload_a_csv_train_on_it_then_a_bad_file_is_refused(page, server, artifacts):
-    open_lesson(page, server, "04_training", QUICK)
+    open_lesson(page, server, PAGE, PAGE_QUICK)
     panel = page.locator(".bpttviz-your-data")
     expect(panel).to_be_hidden()
     page.locator(".bpttviz-control-task select").select_option(label="Your data")
@@ -81,8 +88,9 @@ def test_upload_a_csv_train_on_it_then_a_bad_file_is_refused(page, server, artif
     assert page.js_errors == []
 
 
+@in_browser
 def test_the_upload_panel_passes_axe(page, server):
-    open_lesson(page, server, "04_training", QUICK)
+    open_lesson(page, server, PAGE, PAGE_QUICK)
     page.locator(".bpttviz-control-task select").select_option(label="Your data")
     choose_file(page, "sales.csv", sales_csv())
     expect(page.locator(".bpttviz-upload-column select")).to_be_visible()
