@@ -1,9 +1,11 @@
-"""What every test shares: the suite's order, and one Voila server and one headless Chromium
-per worker for the browser tests.
+"""What every test shares: the suite's order, a clean Voila environment, counted calls, and
+one Voila server and one headless Chromium per worker for the browser tests.
 
 Helpers are plain modules in this folder, imported by their names from any folder below it
-(this folder is on ``sys.path``): ``page_in_browser`` (a lesson's page in Chromium, driven as a
-user does), ``live`` (what the page's live figures drew), ``local_hub`` and ``gradcheck``.
+(this folder is on ``sys.path``): ``page_in_kernel`` (a lesson's page as the kernel holds it),
+``page_in_browser`` (a lesson's page in Chromium, driven as a user does), ``live`` (what the
+page's live figures drew), ``toy_lesson``, ``classview_server``, ``local_hub`` and
+``gradcheck``. No test module imports another.
 
 Suite-wide order: the browser tests (marked ``browser``, in whichever folder) run last.
 
@@ -36,14 +38,64 @@ HERE = pathlib.Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 # The helpers' asserts report their values as a test's do.
-pytest.register_assert_rewrite("gradcheck", "live", "local_hub", "page_in_browser")
+pytest.register_assert_rewrite("classview_server", "gradcheck", "live", "local_hub",
+                               "page_in_browser", "page_in_kernel", "toy_lesson")
 
 from page_in_browser import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, NOTEBOOKS,  # noqa: E402
                              PAGE_TIMEOUT, START_TIMEOUT, VIEWPORT)
 
+#: What Voila sets in a kernel's environment and a page's app reads (the page's query and
+#: address, a preheated kernel): each test starts without them and sets what it needs.
+VOILA_ENVIRONMENT = ("QUERY_STRING", "VOILA_REQUEST_URL", "VOILA_PREHEAT", "SERVER_NAME",
+                     "SERVER_PORT", "SCRIPT_NAME")
+
 
 def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(autouse=True)
+def no_voila_environment(monkeypatch):
+    for name in VOILA_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+
+
+# --- counted calls -----------------------------------------------------------------------------
+@pytest.fixture
+def counted(monkeypatch):
+    """``counted(module, name)`` wraps ``module.name``; returns the list of its calls' arguments."""
+    def wrap(module, name):
+        real = getattr(module, name)
+        calls = []
+
+        def counting(*args, **kwargs):
+            calls.append((args, kwargs))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counting)
+        return calls
+    return wrap
+
+
+@pytest.fixture
+def counted_everywhere(monkeypatch):
+    """``counted_everywhere(func)`` wraps ``func`` in every bpttviz module that holds it
+    (``bpttviz.engine``, the diagnostics, the apps...): every call is counted, whichever
+    function reached it. Returns the list of the calls' arguments."""
+    def wrap(func):
+        calls = []
+
+        def counting(*args, **kwargs):
+            calls.append((args, kwargs))
+            return func(*args, **kwargs)
+
+        holders = [m for name, m in list(sys.modules.items())
+                   if name.split(".")[0] == "bpttviz" and vars(m).get(func.__name__) is func]
+        assert holders, f"no bpttviz module holds {func.__name__}"
+        for module in holders:
+            monkeypatch.setattr(module, func.__name__, counting)
+        return calls
+    return wrap
 
 
 # --- the browser tests: a server, Chromium, a page -----------------------------------------------

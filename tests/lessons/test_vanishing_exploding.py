@@ -1,24 +1,122 @@
-"""Lesson 2, vanishing and exploding gradients, in headless Chromium (tests/page_in_browser.py):
-what its figures show after a move is what the engine computes here, a download is
-Matplotlib's drawing of the figure shown, the spectral radius shortcut sets the scale, and an
-overflow is shown where it happened until a preset recovers.
+"""Lesson 2, vanishing and exploding gradients: one BPTT run feeds the flow of the gradient,
+its profile against the lag beside Pascanu's bound, and the singular values of each step's
+Jacobian; the spectral radius shortcut, the presets, and an overflow shown where it happened.
+
+From Python, as a user drives the page (tests/page_in_kernel.py); then in headless Chromium
+(tests/page_in_browser.py): what its figures show after a move is what the engine computes
+here, a download is Matplotlib's drawing of the figure shown, the shortcut and an overflow.
 """
 
 import re
 
 import live
 import numpy as np
+import pytest
 from live import close, lower_triangle, marks, record
 from page_in_browser import (InThePage, PageCase, assert_no_error_shown, in_browser, open_lesson,
                              readout, wait_readout)
+from page_in_kernel import assert_same_as_a_fresh_page, labelled, marks_of, text_of, texts
 
-from bpttviz import ElmanRNN, bptt
-from bpttviz.diagnostics import pascanu_bound, step_jacobians
-from bpttviz.lessons.common import random_sequence
+from bpttviz import ElmanRNN, bptt, figures, max_singular_value, spectral_radius
+from bpttviz.app import VanishingApp
+from bpttviz.diagnostics import (jacobian_singular_values, lyapunov_exponent, pascanu_bound,
+                                 step_jacobians)
+from bpttviz.diagnostics import jacobians as jacobians_module
+from bpttviz.engine import run_schedule
+from bpttviz.lessons import vanishing_exploding as vanishing_module
+from bpttviz.lessons.common import random_sequence, relative_flow
+from bpttviz.steps import first_overflow as overflow_step
 
 PAGE = "02_vanishing_exploding"
 
 
+def test_vanishing_one_engine_run_per_change_feeds_every_figure(counted, counted_everywhere):
+    app = VanishingApp(query="")
+    runs = counted(vanishing_module, "bptt")
+    sweeps = counted_everywhere(run_schedule)
+    jacobians = counted_everywhere(jacobians_module._jacobians)
+    flow_before = marks_of(app, "flow", "Heatmap")[0].values
+    app.widgets["scale"].value = 1.5
+    # One BPTT run, and the step Jacobians once for both the singular values and lambda.
+    assert len(runs) == 1 and len(sweeps) == 1 and len(jacobians) == 1
+    r = app.result
+    np.testing.assert_array_equal(r.singular_values,
+                                  jacobian_singular_values(r.model, r.inputs)[:, 0, :])
+    assert r.lyapunov == lyapunov_exponent(r.model, r.inputs)
+    assert spectral_radius(r.model.params["W_hh"]) == pytest.approx(1.5)
+    below = np.tril(np.ones_like(r.flow, dtype=bool))
+    shown = marks_of(app, "flow", "Heatmap")[0].values
+    np.testing.assert_allclose(shown[below], r.flow[below])
+    assert not np.allclose(flow_before[below], shown[below])
+    lags, med, _, _ = figures.lag_profile(relative_flow(r.flow))
+    median, bound = marks_of(app, "lag", "Line")
+    np.testing.assert_allclose(median.y, med)
+    np.testing.assert_allclose(bound.y, pascanu_bound(r.model, lags))
+    points = labelled(app, "singular_values", "all singular values")
+    assert points.x.size == np.isfinite(r.singular_values).sum()
+
+
+def test_relative_flow_never_exceeds_the_pascanu_bound():
+    app = VanishingApp(query="T=40&scale_by=sigma&scale=0.9")
+    r = app.result
+    assert max_singular_value(r.model.params["W_hh"]) == pytest.approx(0.9)
+    rel = relative_flow(r.flow)
+    lag = np.subtract.outer(np.arange(40), np.arange(40))
+    below = lag >= 0
+    assert np.all(rel[below] <= pascanu_bound(r.model, lag[below]) * (1 + 1e-9))
+
+
+def test_vanishing_presets_and_radius_alias(counted):
+    app = VanishingApp(query="radius=1.1&T=100")
+    v = app.values()
+    assert (v["scale_by"], v["scale"], v["T"]) == ("radius", 1.1, 100)
+    runs = counted(vanishing_module, "bptt")
+    app.apply_preset("exploding")
+    assert len(runs) == 1
+    v = app.values()
+    assert (v["activation"], v["scale"]) == ("linear", 1.3)
+    assert app.result.lyapunov > 0
+    app.apply_preset("vanishing")
+    assert app.result.lyapunov < 0 and len(runs) == 2
+
+
+@pytest.mark.parametrize("query, scale_by, scale, dropped", [
+    ("radius=1.1&scale_by=sigma", "sigma", 1.0, "radius=1.1"),
+    ("scale_by=sigma&radius=1.1", "sigma", 1.0, "radius=1.1"),
+    ("radius=2&scale=0.5", "radius", 0.5, "radius=2"),
+    ("sigma=0.5&radius=2", "sigma", 0.5, "radius=2"),
+    ("radius=2&sigma=0.5", "radius", 2.0, "sigma=0.5"),
+])
+def test_vanishing_link_conflicts_follow_the_precedence_and_are_reported(query, scale_by, scale,
+                                                                         dropped):
+    app = VanishingApp(query=query)
+    v = app.values()
+    assert (v["scale_by"], v["scale"]) == (scale_by, scale)
+    notes = text_of(app.notes.value)
+    assert f"{dropped} (which means" in notes and notes.count("not used") == 1
+    assert app.message.value == ""
+
+
+def test_vanishing_overflow_is_shown_where_it_happened():
+    app = VanishingApp(query="activation=linear&scale=3&T=400")
+    trace = app.result.trace
+    step = overflow_step(trace)
+    # The backward sweep overflows before the forward pass does.
+    assert trace.first_nonfinite is not None and trace.updates[0].first_nonfinite is not None
+    assert step == min(trace.first_nonfinite, trace.updates[0].first_nonfinite)
+    assert f"overflowed at step {step}" in text_of(app.notes.value)
+    assert f"overflow from step {step}" in texts(app, "flow")
+    assert [m.value for m in marks_of(app, "flow", "Rule")] == [step, step]   # the cross-hair
+    assert app.message.value == ""                       # an overflow is a result, not an error
+    app.widgets["scale"].value = 0.5
+    assert app.notes.value == ""
+
+
+def test_after_changes_every_figure_shows_what_a_fresh_page_shows():
+    assert_same_as_a_fresh_page(VanishingApp, "scale", [1.05, 1.1, 1.6])
+
+
+# --- in the browser ----------------------------------------------------------------------------
 def lag_statistics(M):
     """Median, min and max of a (T, T) matrix along each lag ``tau - s`` (finite values)."""
     T = M.shape[0]
