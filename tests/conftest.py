@@ -1,10 +1,15 @@
 """What every test shares: the suite's order, a clean Voila environment, counted calls, and
 one Voila server and one headless Chromium per worker for the browser tests.
 
-Helpers are plain modules in this folder, imported by their names from any folder below it
-(this folder is on ``sys.path``): ``page_in_kernel`` (a lesson's page as the kernel holds it),
-``page_in_browser`` (a lesson's page in Chromium, driven as a user does), ``live`` (what the
-page's live figures drew), ``toy_lesson``, ``classview_server``, ``local_hub`` and
+The tests are grouped by what they test: ``lessons/test_<slug>.py`` what one lesson claims,
+from Python and in the browser (each checks its numbers and its download in the page), with
+``lessons/test_registry.py`` the one file that names the lessons (everything else reads
+``bpttviz.lessons.LESSONS``); ``app/`` the page's machinery, on a toy lesson or on every
+lesson of the registry; ``browser/`` every page served, in Chromium (accessibility, serving a
+class, JupyterHub); ``test_*.py`` here the engine and the layers below the page, serving and
+the project; ``js/`` figure.js, with node. Helpers are plain modules in this folder, imported
+by their names from any folder (this folder is on ``sys.path``): ``page_in_kernel``,
+``page_in_browser``, ``live``, ``toy_lesson``, ``classview_server``, ``local_hub`` and
 ``gradcheck``. No test module imports another.
 
 Suite-wide order: the browser tests (marked ``browser``, in whichever folder) run last.
