@@ -2,79 +2,26 @@
 (names, shapes, errors), the token and the kernels' secret, the limits, a restart and 60 pages
 answering at once. The server runs in this process on a thread of its own, on 127.0.0.1."""
 
-import asyncio
 import concurrent.futures
-import contextlib
 import json
 import logging
 import threading
 import time
-import urllib.error
 import urllib.request
 
 import pytest
+from classview_server import KERNEL, LECTURER, LESSON, SECRET, TOKEN, class_server, request
 
-from bpttviz.serve import free_port
-from bpttviz.serve.classview import (ANSWERS_PER_S, MAX_BODY, ClassStore, ClassView,
-                                     class_lessons, make_app)
-from bpttviz.serve.notebooks import lesson_names
+from bpttviz.serve.classview import ANSWERS_PER_S, MAX_BODY
 from bpttviz.lessons import LESSONS
 
-TOKEN, SECRET = "lecturer-token-1234", "kernel-secret-5678"
-LESSON = "02_vanishing_exploding"
 STEPS = LESSONS["vanishing_exploding"].steps()
-
-
-@contextlib.contextmanager
-def class_server(state_dir):
-    """The class view on a free port of 127.0.0.1 in a thread; yields its base URL."""
-    port, ready, stop = free_port(), threading.Event(), {}
-
-    def run():
-        async def main():
-            view = ClassView(ClassStore(state_dir / "class.sqlite", class_lessons(lesson_names())),
-                             token=TOKEN, secret=SECRET)
-            server = make_app(view).listen(port, "127.0.0.1")
-            stop["event"], stop["loop"] = asyncio.Event(), asyncio.get_running_loop()
-            ready.set()
-            await stop["event"].wait()
-            server.stop()
-            view.store.close()
-        asyncio.run(main())
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    try:
-        yield f"http://127.0.0.1:{port}/bpttviz/class"
-    finally:
-        stop["loop"].call_soon_threadsafe(stop["event"].set)
-        thread.join(10)
 
 
 @pytest.fixture
 def base(tmp_path):
     with class_server(tmp_path) as url:
         yield url
-
-
-def request(url, body=None, auth=None, raw=None, method=None):
-    """(status, parsed JSON or text) of a request; ``auth`` is the Authorization header."""
-    data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-    req = urllib.request.Request(url, data=data, method=method)
-    if auth:
-        req.add_header("Authorization", auth)
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            status, text, kind = r.status, r.read().decode(), r.headers["Content-Type"]
-    except urllib.error.HTTPError as e:
-        status, text, kind = e.code, e.read().decode(), e.headers["Content-Type"]
-    return status, (json.loads(text) if kind and "json" in kind else text)
-
-
-LECTURER, KERNEL = f"token {TOKEN}", f"bpttviz-kernel {SECRET}"
 
 
 def answer(base, page, step, choice, lesson=LESSON):

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from bpttviz.cli import main as cli_main
+from bpttviz.lessons import LESSONS
 from bpttviz.serve import copy_lessons, lessons_dir, port_problem
 from bpttviz.serve import lessons_dir as default_notebooks
 
@@ -165,8 +166,9 @@ def test_students_keep_that_many_kernels_warm_with_or_without_lessons(served_poo
 
     assert cli_main(["serve", "--port", str(free_port()), "--students", "14"]) == 0
     assert served_pools[0]["students"] == 14
+    two = ",".join(cls.page_name() for cls in list(LESSONS.values())[:2])
     assert cli_main(["serve", "--port", str(free_port()), "--students", "30", "--lessons",
-                     "02_vanishing_exploding,03_truncated_bptt"]) == 0
+                     two]) == 0
     assert served_pools[1]["students"] == 30
     assert cli_main(["serve", "--port", str(free_port())]) == 0          # no class: no pool
     assert served_pools[2]["students"] is None and served_pools[2]["max_students"] is None
@@ -184,13 +186,13 @@ def test_a_bad_max_students_is_refused_in_one_line(served_pools, capsys):
 @pytest.mark.parametrize("typed, meant", [
     ("03_truncation", "03_truncated_bptt"),        # the number typed decides
     ("07_truncation", "07_beyond_truncation"),
-    ("truncated_bptt", "03_truncated_bptt"),
-    ("04-training", "04_training"),
-    ("vanishing_exploding", "02_vanishing_exploding"),
+    *((cls.slug, cls.page_name()) for cls in LESSONS.values()),                  # no number
+    *((cls.page_name().replace("_", "-"), cls.page_name()) for cls in LESSONS.values()),
 ])
 def test_a_mistyped_lesson_gets_a_did_you_mean(typed, meant, served_pools, capsys):
+    first = next(iter(LESSONS.values())).page_name()
     assert cli_main(["serve", "--port", "1", "--students", "4", "--lessons",
-                     f"01_unfolding,{typed}"]) == 2
+                     f"{first},{typed}"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and not served_pools
     assert f"Got {typed} instead; did you mean {meant}?" in err

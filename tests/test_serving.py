@@ -16,13 +16,6 @@ from bpttviz.serve import EXECUTOR_TIMEOUTS, lesson_names, lessons_dir, voila_ar
 LESSONS = lesson_names(lessons_dir())
 
 
-@pytest.fixture(autouse=True)
-def no_voila_environment(monkeypatch):
-    for name in ("QUERY_STRING", "VOILA_REQUEST_URL", "VOILA_PREHEAT", "SERVER_NAME",
-                 "SERVER_PORT", "SCRIPT_NAME"):
-        monkeypatch.delenv(name, raising=False)
-
-
 # --- the lecturer's options ----------------------------------------------------------------------
 
 def test_lesson_names_are_the_notebook_stems_without_the_landing_page():
@@ -88,6 +81,11 @@ def test_serve_refuses_bad_class_options_in_one_clear_line_before_serving(args, 
         assert word in err
 
 
+def test_serve_refuses_a_missing_notebooks_directory(tmp_path, capsys):
+    assert cli_main(["serve", "--notebooks", str(tmp_path / "nowhere")]) == 2
+    assert "no notebooks directory" in capsys.readouterr().err
+
+
 def test_a_server_that_exits_first_is_reported_with_its_output(tmp_path):
     with pytest.raises(serving.ServerFailed, match="exited with 2:\n.*no notebooks directory"):
         with serving.served(notebooks=tmp_path / "nowhere", start_timeout=60):
@@ -109,6 +107,16 @@ def test_serve_uses_the_page_template_and_patient_executor_waits_and_no_preheati
     assert "--KernelRestarter.restart_limit=0" in argv          # a dead kernel is removed
     assert "--Voila.kernel_websocket_connection_class=" \
         "bpttviz.serve.ratelimit.RateLimitedConnection" in argv
+
+
+def test_serve_runs_voila_with_sources_stripped_tracebacks_hidden_and_idle_kernels_culled():
+    argv = voila_argv("notebooks", "127.0.0.1", 9999)
+    assert argv[0] == "notebooks"
+    for flag in ("--Voila.ip=127.0.0.1", "--port=9999", "--strip_sources=True",
+                 "--show_tracebacks=False", "--no-browser",
+                 "--MappingKernelManager.cull_interval=30",
+                 "--MappingKernelManager.cull_idle_timeout=120"):
+        assert flag in argv
 
 
 def test_the_class_full_page_goes_through_voilas_public_prelaunch_hook_only_with_a_limit():

@@ -1,4 +1,5 @@
-"""The guided steps: their data, every claim computed from the engine, and the panel walking them.
+"""The guided steps: their data and every claim computed from the engine. The panel walking
+them in a lesson's page: tests/app/test_guided.py.
 
 A step's claim ("falls below 1e-6") is a check computed on the result of
 exactly the settings the step applies, through the same path the page uses
@@ -10,11 +11,10 @@ import json
 import numpy as np
 import pytest
 
-from bpttviz import bptt, plots
+from bpttviz import bptt
 from bpttviz.app import (BeyondApp, CellsApp, LessonApp, SurfaceApp, TrainingApp,
                          TruncationApp, UnfoldingApp, VanishingApp)
-from bpttviz.app.guided import MARK_COLOR
-from bpttviz.figures import Points, Rects, Rule, Text, records_equal
+from bpttviz.figures import Rects, Rule
 from bpttviz.models import ElmanRNN
 from bpttviz.lessons import LESSONS as REGISTRY
 from bpttviz.steps import (QUANTITIES, available, evaluate, load_steps, parse_step_option,
@@ -257,67 +257,3 @@ def test_sum_and_average_of_the_copies_updates_differ_by_k_only():
         f = REGISTRY["unfolding"].quantities["shared_update_rules"]
         assert f(r, values, measure="cosine") == pytest.approx(1.0, abs=1e-12)
         assert f(r, values, measure="ratio") == pytest.approx(T, rel=1e-12)
-
-
-# -- the panel ---------------------------------------------------------------------------------
-
-def test_a_step_from_the_link_is_applied_after_the_app_is_built():
-    app = VanishingApp(query="")
-    assert app.steps.index is None and "step=" not in app.query_string()
-    app._apply_query("step=2&T=80")             # as a preheated page does when the request comes
-    assert app.steps.index == 1
-    assert app.values()["scale"] == 1.2 and app.values()["T"] == 80    # the link's T wins
-    app.update()
-    assert "step=2" in app.link.value and "T=80" in app.link.value
-    assert "Step 2 of 5" in app.steps.heading.value
-    app._apply_query("step=seven")
-    assert app.steps.index is None
-    assert any("step=seven: the step must be a whole number from 1 to 5" in n for n in app._notes)
-    app.update()
-    assert "step=seven" in app.notes.value and "step=" not in app.link.value
-    app.close()
-
-
-def test_choosing_reveals_marks_the_figure_and_next_removes_the_mark():
-    app = VanishingApp(query="step=2")
-    panel = app.steps
-    assert panel.reveal.value.count("Choose your prediction") == 1
-    assert [b.description for b in panel.buttons] == list(panel.steps[1].choices)
-    panel.buttons[0].click()                    # a wrong prediction
-    assert panel.choice == 0 and panel.outcome.holds
-    assert "Not this time" in panel.reveal.value and "Source:" in panel.reveal.value
-    assert "Pascanu" in panel.reveal.value and "What happened:" in panel.reveal.value
-    assert panel.next_button.tooltip.startswith("✗ Not this time") and "lag 40" in \
-        panel.next_button.tooltip              # the focused button describes the outcome
-    assert all(b.disabled for b in panel.buttons)
-    assert panel.buttons[panel.steps[1].answer_index].button_style == "success"
-    assert ".bpttviz-figure-lag" in panel.highlight_style.value
-    # The page shows the lesson's figure with the step's marks drawn last.
-    lesson, page = app.records["lag"].panels[0].marks, app.figures["lag"].record.panels[0].marks
-    assert records_equal(page[:len(lesson)], lesson)
-    added = page[len(lesson):]
-    point, = [m for m in added if isinstance(m, Points)]
-    assert point.x.tolist() == [40] and point.hollow and point.color == MARK_COLOR
-    assert point.y[0] == pytest.approx(panel.outcome.facts["lag40_after"])
-    assert [m.text for m in added if isinstance(m, Text)] == ["lag 40"]
-    # A download shows what the page shows, the marks with it.
-    assert app.savers["lag"].render("png") == plots.save(app.figures["lag"].record)
-    panel.next_button.click()
-    assert panel.index == 2 and panel.choice is None and panel.marked is None
-    assert records_equal(app.figures["lag"].record, app.records["lag"])    # the marks are gone
-    assert panel.highlight_style.value == ""
-    assert "step=3" in app.link.value
-    panel.buttons[panel.steps[2].answer_index].click()
-    assert "Your prediction was right" in panel.reveal.value
-    panel.start_button.click()                  # end the steps
-    assert panel.index is None and "step=" not in app.link.value
-    app.close()
-
-
-def test_a_choice_after_moving_the_controls_is_revealed_for_the_steps_own_values():
-    app = UnfoldingApp(query="step=2")
-    app.set(radius=0.5)
-    app.steps.choose(app.steps.steps[1].answer_index)
-    assert app.values()["radius"] == 1.5
-    assert "set back to this step's values" in app.steps.reveal.value
-    app.close()

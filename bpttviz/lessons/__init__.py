@@ -17,6 +17,7 @@ a course adds a lesson without editing bpttviz.
 
 from __future__ import annotations
 
+import html
 import importlib
 import inspect
 import os
@@ -83,14 +84,18 @@ def lesson_of_page(name: str):
     return LESSONS.get(slug) if number.isdigit() else None
 
 
-def contents(folder=None) -> str:
-    """The list of lessons as Markdown, each linked to its page: those of :data:`LESSONS`
-    whose notebook is in ``folder`` (default: the current folder, where Jupyter and Voila
-    run a notebook), in order."""
+def contents(folder=None, as_html=False) -> str:
+    """The list of lessons, each linked to its page: those of :data:`LESSONS` whose notebook
+    is in ``folder`` (default: the current folder, where Jupyter and Voila run a notebook), in
+    order; Markdown, or HTML (``as_html``: plain links, which open in the same tab)."""
     folder = Path.cwd() if folder is None else Path(folder)
+    shown = [cls for cls in LESSONS.values() if (folder / f"{cls.page_name()}.ipynb").is_file()]
+    if as_html:
+        items = "".join(f'<li><b><a href="{cls.page_name()}.ipynb">{html.escape(cls.title)}'
+                        f'</a></b>: {html.escape(cls.summary)}</li>' for cls in shown)
+        return f"<ol>{items}</ol>"
     return "\n".join(f"{cls.number}. **[{cls.title}]({cls.page_name()}.ipynb)**: {cls.summary}"
-                     for cls in LESSONS.values()
-                     if (folder / f"{cls.page_name()}.ipynb").is_file())
+                     for cls in shown)
 
 
 def _load_extra(text: str) -> None:

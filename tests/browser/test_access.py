@@ -2,20 +2,15 @@
 projector mode fits 1920x1080 and 1024x768 in large type, the figures' text alternatives
 follow the figures, and Play, Train and Stop work from the keyboard."""
 
-import pathlib
-
 import pytest
 from live import TEXT_LOG, drawn_type, record
-from test_pages import (LESSONS, assert_no_error_shown, open_lesson, screenshot, wait_readout,
-                        wait_status)
+from page_in_browser import (PAGES, assert_no_error_shown, blocking_violations, open_lesson,
+                             open_page, screenshot, wait_readout, wait_status)
 
 from bpttviz.app.projector import FIGURE_MIN, FIGURE_SCALE
+from bpttviz.lessons import LESSONS, lesson_of_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-NOTEBOOKS = pathlib.Path(__file__).resolve().parents[2] / "notebooks"
-PAGES = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
-BLOCKING = {"critical", "serious"}
 
 #: Elements that stick out of the viewport on the left or right (visually hidden text aside,
 #: which is clipped to one pixel), and the page's own horizontal scroll width.
@@ -54,31 +49,8 @@ CLIPPED = """() => [...document.querySelectorAll(
   .map(el => el.textContent.trim().slice(0, 40))"""
 
 
-def open_page(page, server, name, query=""):
-    """Open any page: a lesson of the browser suite as it waits for one, else until its app
-    (if any) says it is up to date."""
-    if name in LESSONS:
-        return open_lesson(page, server, name, query)
-    page.goto(f"{server}/voila/render/{name}.ipynb{query}")
-    page.wait_for_selector("body.jp-Notebook, .jp-Notebook")
-    if page.locator(".bpttviz-app").count() or name != "index":
-        page.wait_for_selector(".bpttviz-app .widget-readout")
-        wait_status(page, "updated|failed")
-    return page
-
-
-def blocking_violations(page):
-    from axe_playwright_python.sync_playwright import Axe
-
-    # Let the naming script run on the last changes (it waits for an animation frame).
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-    violations = Axe().run(page).response["violations"]
-    return [(v["id"], v["impact"], len(v["nodes"]), v["nodes"][0]["target"])
-            for v in violations if v["impact"] in BLOCKING]
-
-
 def test_every_page_is_audited():
-    assert {"index", *LESSONS} <= set(PAGES)
+    assert {"index", *(cls.page_name() for cls in LESSONS.values())} <= set(PAGES)
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -118,7 +90,7 @@ def assert_figures_in_large_type(page, name):
     wait_figure_widths(page, FIGURE_SCALE)
     for f in page.evaluate(FIGURE_WIDTHS, FIGURE_SCALE):
         assert f["canvas"] >= f["wanted"] - 1 or abs(f["canvas"] - f["place"]) <= 1, f
-    records = {n: record(page, n) for n in LESSONS[name][0]}
+    records = {n: record(page, n) for n in lesson_of_page(name).figure_names}
     drew = drawn_type(page, records)
     assert all(px >= 18 for px in drew["ticks"].values()), drew["ticks"]
     assert all(px >= 18 for words in drew["labels"].values() for _, px in words), drew["labels"]
@@ -135,7 +107,7 @@ CUT_IN_PROJECTOR_MODE = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(LESSONS))
+@pytest.mark.parametrize("name", [cls.page_name() for cls in LESSONS.values()])
 def test_projector_mode_fits_1920x1080_and_1024x768_in_large_type(page, server, artifacts,
                                                                   name):
     page.add_init_script(TEXT_LOG)
@@ -177,13 +149,6 @@ def test_the_projector_toggle_switches_the_page_and_back(page, server):
     page.wait_for_function(f"(w) => JSON.stringify(({FIGURE_WIDTHS})(1.0)) == JSON.stringify(w)",
                            arg=widths)
     assert_no_error_shown(page)
-
-
-def test_a_bad_projector_value_is_reported(page, server):
-    open_lesson(page, server, "03_truncated_bptt", "?projector=maybe")
-    notes = page.locator(".bpttviz-notes").inner_text()
-    assert "projector=maybe" in notes and "Kept it off" in notes
-    assert page.locator(".bpttviz-app.bpttviz-projector").count() == 0
 
 
 def test_sliders_and_icon_buttons_have_names_with_units(page, server):

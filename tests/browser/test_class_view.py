@@ -8,10 +8,9 @@ import csv
 import pathlib
 
 import pytest
-from conftest import NOTEBOOKS, START_TIMEOUT, VIEWPORT
+from page_in_browser import (NOTEBOOKS, START_TIMEOUT, VIEWPORT, assert_no_error_shown,
+                             blocking_violations, open_lesson)
 from playwright.sync_api import expect
-from test_access import blocking_violations
-from test_pages import assert_no_error_shown, open_lesson
 
 from bpttviz.serve import served
 from bpttviz.lessons import LESSONS

@@ -14,8 +14,8 @@ import time
 import nbformat
 import pytest
 from live import CANVAS_DRAWN, drawn, wait_settled
-from test_pages import LESSONS
 
+from bpttviz.lessons import lesson_of_page
 from bpttviz.serve import served
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -103,7 +103,7 @@ def test_a_page_opened_while_kernels_heat_takes_one_follows_its_link_with_no_war
     assert f"{url}/voila/render/03_truncated_bptt.ipynb?" in link
     assert "k2=25" in link and "radius=1.1" in link
     wait_settled(page)
-    assert set(drawn(page)) == set(LESSONS["03_truncated_bptt"][0])
+    assert set(drawn(page)) == set(lesson_of_page("03_truncated_bptt").figure_names)
     page.wait_for_function("() => document.querySelector('.bpttviz-figure-timeline .bpttviz-live')"
                            "?.bpttvizFigure?.panels[0].title.startsWith('tbptt(k1=5, k2=25)')")
     for figure in drawn(page):
@@ -125,6 +125,6 @@ def test_any_lesson_takes_a_warm_kernel_and_shows_its_app_with_no_warning(pooled
     page.goto(f"{url}/voila/render/{lesson}.ipynb")
     page.wait_for_selector(".bpttviz-app")
     wait_settled(page)
-    assert set(drawn(page)) == set(LESSONS[lesson][0])
+    assert set(drawn(page)) == set(lesson_of_page(lesson).figure_names)
     page.wait_for_timeout(1000)
     assert page.query_selector(PROBLEM) is None

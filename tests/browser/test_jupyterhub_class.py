@@ -3,9 +3,9 @@ three students land on lesson 2, the teacher opens the class view through the hu
 the hub's OAuth), sees the students' answers, brings them to step 2 and reveals it; a student
 cannot open the class view, and the kernels' route refuses a request without a hub token.
 
-The hub is set up as tests/browser/test_jupyterhub.py sets up its own (only 127.0.0.1 and free
-ports, a temporary folder, a marker in the environment of every process the hub starts, the
-service included)."""
+The hub is set up as tests/browser/test_jupyterhub.py sets up its own (tests/local_hub.py: only
+127.0.0.1 and free ports, a temporary folder, a marker in the environment of every process the
+hub starts, the service included)."""
 
 import re
 import urllib.error
@@ -13,8 +13,8 @@ import urllib.request
 
 import pytest
 from playwright.sync_api import expect
-from test_jupyterhub import USERS, hub_running, log_in
-from test_pages import assert_no_error_shown, wait_lesson_ready
+from local_hub import USERS, hub_running, log_in
+from page_in_browser import assert_no_error_shown, wait_lesson_ready
 
 from bpttviz.hub import CLASS_SERVICE
 from bpttviz.serve import free_port

@@ -1,12 +1,16 @@
 """Every page asks nothing of any host but the server: no CDN, no font service, no third
-party. The icons come from the server (Font Awesome 5, which Voila's voila-style.js
-carries) and stay out of the buttons' accessible names."""
+party; the live figures draw and redraw with no request leaving the machine. The icons come
+from the server (Font Awesome 5, which Voila's voila-style.js carries) and stay out of the
+buttons' accessible names."""
 
 import urllib.parse
 
 import pytest
-from test_access import PAGES, open_page
-from test_pages import assert_no_error_shown
+from live import CANVAS_DRAWN, drawn, wait_redrawn, wait_settled
+from page_in_browser import (PAGES, assert_no_error_shown, class_control_moves,
+                             move_by_keyboard, open_lesson, open_page)
+
+from bpttviz.lessons import lesson_of_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,6 +41,33 @@ def test_a_page_requests_nothing_from_another_host(page, server, name):
     open_page(page, server, name)
     page.wait_for_load_state("networkidle")
     assert page.outside == []
+    assert_no_error_shown(page)
+
+
+@pytest.mark.parametrize("name", ["02_vanishing_exploding", "06_error_surface"])
+def test_figures_draw_with_no_request_leaving_the_machine(page, server, name):
+    outside = []
+
+    def local_only(route):
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "blob:", "data:")):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    page.route("**/*", local_only)
+    open_lesson(page, server, name)
+    lesson = lesson_of_page(name)
+    figures, control = lesson.figure_names, lesson.class_control
+    changed, _ = class_control_moves(lesson)
+    for figure in figures:
+        assert page.evaluate(CANVAS_DRAWN, figure), figure
+    before = drawn(page)
+    move_by_keyboard(page, control)
+    wait_redrawn(page, changed, before)
+    wait_settled(page)
+    assert outside == []
     assert_no_error_shown(page)
 
 

@@ -8,7 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 from live import marks, record
-from test_pages import assert_no_error_shown, link_query, open_lesson, readout, screenshot
+from page_in_browser import (assert_no_error_shown, link_query, open_lesson, readout,
+                             screenshot)
 
 from bpttviz.app.guided import MARK_COLOR
 from bpttviz.lessons import LESSONS

@@ -11,11 +11,11 @@ slides and whose app draws its live figures on its slide and redraws them there.
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import NOTEBOOKS, START_TIMEOUT
 from live import CANVAS_DRAWN, drawn, record, wait_redrawn, wait_settled
-from test_pages import (LESSONS, assert_no_error_shown, open_lesson, readout, wait_readout,
-                        wait_status)
+from page_in_browser import (NOTEBOOKS, START_TIMEOUT, assert_no_error_shown, open_lesson,
+                             readout, wait_readout, wait_status)
 
+from bpttviz.lessons import LESSONS
 from bpttviz.serve import served
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -154,7 +154,7 @@ def test_the_deck_turns_with_the_arrow_keys_and_its_app_redraws(page, slides_ser
     wait_status(page, "updated|failed")
     # The deck draws the lesson's live figures on the app's slide.
     wait_settled(page)
-    assert set(drawn(page)) == set(LESSONS["02_vanishing_exploding"][0])
+    assert set(drawn(page)) == set(LESSONS["vanishing_exploding"].figure_names)
     for figure in drawn(page):
         assert page.locator(f"{PRESENT} .bpttviz-figure-{figure} .bpttviz-live").is_visible()
         page.wait_for_function(CANVAS_DRAWN, arg=figure)

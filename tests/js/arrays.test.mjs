@@ -1,6 +1,6 @@
 // Arrays: the typed arrays figure.js rebuilds from the descriptors and bytes encode.py writes
 // ({ref, dtype, shape}, or {chunks, dtype, shape} for a curve that grew), by hand and from
-// fixtures/encoded.json (written by encode.py; tests/test_live_encode.py keeps it current).
+// fixtures/encoded.json (written by encode.py; tests/app/test_live_encode.py keeps it current).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";

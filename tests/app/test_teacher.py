@@ -18,12 +18,6 @@ from bpttviz.app.query import parse_names
 from bpttviz.app.teacher import PANEL_NAME
 
 
-@pytest.fixture(autouse=True)
-def no_voila_environment(monkeypatch):
-    for name in ("QUERY_STRING", "VOILA_REQUEST_URL"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture
 def engine_runs(monkeypatch):
     """The calls of the truncation lesson's engine run (``bptt``), counted."""

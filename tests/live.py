@@ -5,7 +5,8 @@ element ``.bpttviz-live`` carries ``data-drawn``, the version of the record it l
 kernel counts the records it sends), ``data-error`` when drawing failed, and
 ``bpttvizFigure``, the record it drew with its arrays decoded to typed arrays. Tests wait for
 ``data-drawn`` to change, so a figure whose update never reaches the page fails them, then
-read the record and compare its numbers with what bpttviz computes in the test process.
+read the record and compare its numbers with what bpttviz computes in the test process
+(:func:`close`).
 """
 
 from __future__ import annotations
@@ -54,6 +55,13 @@ RECORD = """(name) => {
   };
   return {drawn: Number(el.dataset.drawn), figure: plain(el.bpttvizFigure)};
 }"""
+
+#: ``{legend label: number of points}`` of each labelled line in the first panel of figure
+#: ``name`` (a training curve grows by one point an update).
+LINE_POINTS = """(name) => {
+  const fig = document.querySelector('.bpttviz-figure-' + name + ' .bpttviz-live')?.bpttvizFigure;
+  return fig ? Object.fromEntries(fig.panels[0].marks.filter(m => m.type === 'Line' && m.label)
+    .map(m => [m.label, m.y.length])) : {}; }"""
 
 #: Whether every figure has drawn and none has changed for 400 ms (the last records the kernel
 #: sent have been drawn: a lesson may send a figure twice while it starts).
@@ -134,6 +142,13 @@ def wait_redrawn(page, names, before: dict, timeout=None):
         arg=[list(names), before], timeout=timeout)
     assert page.evaluate(ERRORS) == {}
     return drawn(page)
+
+
+def line_points(page, name, prefixes) -> list:
+    """The number of points of each line of figure ``name`` whose label starts with one of
+    ``prefixes``, in the figure's order."""
+    return [n for label, n in page.evaluate(LINE_POINTS, name).items()
+            if label.startswith(tuple(prefixes))]
 
 
 def record(page, name) -> dict:
@@ -307,6 +322,35 @@ def svg_geometry(svg: str):
     return _NUMBER.sub("#", body), numbers
 
 
-__all__ = ["CANVAS_DRAWN", "DRAWN", "LIVE", "RECORD", "TEXT_LOG", "drawn", "drawn_type",
-           "labelled", "marks", "pixels_differ", "png_pixels", "rebuild", "record",
-           "svg_geometry", "svg_images", "svg_texts", "texts", "wait_redrawn", "wait_settled"]
+def same_drawing(svg_a: str, svg_b: str) -> bool:
+    """Whether two Matplotlib SVGs draw the same: the same elements and texts, numbers equal
+    within a thousandth of a point, the same embedded images."""
+    (ka, na), (kb, nb) = svg_geometry(svg_a), svg_geometry(svg_b)
+    if ka != kb or na.shape != nb.shape or not np.allclose(na, nb, rtol=0, atol=1e-3):
+        return False
+    ia, ib = svg_images(svg_a), svg_images(svg_b)
+    return len(ia) == len(ib) and all(pixels_differ(a, b) == 0 for a, b in zip(ia, ib))
+
+
+# --- the page's numbers against the engine's ----------------------------------------------------
+#: The page's numbers are float32 where the values fit it: seven significant digits.
+RTOL = 1e-6
+
+
+def close(page_values, expected, what):
+    np.testing.assert_allclose(np.asarray(page_values, dtype=float),
+                               np.asarray(expected, dtype=float), rtol=RTOL, atol=0,
+                               equal_nan=True, err_msg=what)
+
+
+def lower_triangle(flow, vmin):
+    """A flow matrix as its heatmap shows it: the lower triangle, values below the colour
+    scale's floor at the floor, the rest blank (NaN)."""
+    T = flow.shape[0]
+    return np.where(np.tril(np.ones((T, T), dtype=bool)), np.maximum(flow, vmin), np.nan)
+
+
+__all__ = ["CANVAS_DRAWN", "DRAWN", "LINE_POINTS", "LIVE", "RECORD", "RTOL", "TEXT_LOG", "close",
+           "drawn", "drawn_type", "labelled", "line_points", "lower_triangle", "marks",
+           "pixels_differ", "png_pixels", "rebuild", "record", "same_drawing", "svg_geometry",
+           "svg_images", "svg_texts", "texts", "wait_redrawn", "wait_settled"]

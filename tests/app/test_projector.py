@@ -6,21 +6,12 @@ import re
 import numpy as np
 import pytest
 
-from bpttviz.app import (BeyondApp, CellsApp, SurfaceApp, TrainingApp, TruncationApp,
-                         UnfoldingApp, VanishingApp)
+from bpttviz.app import LessonApp, TruncationApp, UnfoldingApp, VanishingApp
 from bpttviz.app.access import TEXT_COLOURS, access_markup
 from bpttviz.app.base import FIGURE_PX
 from bpttviz.app.projector import FIGURE_MIN, FIGURE_SCALE, LAYOUT_CSS, parse_projector
 from bpttviz.figures import records_equal
-
-APPS = (UnfoldingApp, VanishingApp, TruncationApp, TrainingApp, CellsApp, SurfaceApp, BeyondApp)
-
-
-@pytest.fixture(autouse=True)
-def no_voila_environment(monkeypatch):
-    for name in ("QUERY_STRING", "VOILA_REQUEST_URL"):
-        monkeypatch.delenv(name, raising=False)
-
+from bpttviz.lessons import LESSONS
 
 def scales(app):
     """How much bigger the page draws each figure than its record's size."""
@@ -126,9 +117,9 @@ def css_rule(selector):
     return " ".join(match.group(1).split())
 
 
-@pytest.mark.parametrize("cls", APPS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", LESSONS.values(), ids=lambda cls: cls.slug)
 def test_each_figure_has_its_place_and_the_wide_ones_a_row(cls):
-    app = cls(query="")
+    app = LessonApp(query="", lesson=cls)
     boxes = app.figure_area.children
     assert len(boxes) == len(cls.figure_names)
     for name, box in zip(cls.figure_names, boxes):

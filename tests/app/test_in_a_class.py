@@ -1,12 +1,12 @@
 """A lesson app in a class with the class view, without a browser: the app reports its page's
 choices, follows the lecturer's pace (or not, switched off) and shows a revealed answer. The
-class view runs in this process (tests/test_classview.py's server); without its variables in
+class view runs in this process (tests/classview_server.py); without its variables in
 the environment, the app builds nothing and sends nothing."""
 
 import time
 
 import pytest
-from test_classview import LECTURER, LESSON, SECRET, class_server, request
+from classview_server import LECTURER, LESSON, SECRET, class_server, request
 
 from bpttviz.app import VanishingApp
 from bpttviz.app.classroom import SECRET_ENV, URL_ENV

@@ -10,25 +10,15 @@ import pytest
 
 from bpttviz import bptt
 from bpttviz import figures as F
-from bpttviz.app import (BeyondApp, CellsApp, SurfaceApp, TrainingApp, TruncationApp,
-                         UnfoldingApp, VanishingApp)
+from bpttviz.app import LessonApp, TruncationApp, VanishingApp
 from bpttviz.figures.alt_text import (MAX_CHARS, cost_text, figure_text, flow_text, lag_norms_text,
                                   number, plain, position, trend, truncation_bias_text)
+from bpttviz.lessons import LESSONS
 from bpttviz.lessons.common import random_sequence, relative_flow
 from bpttviz.figures import lag_profile
 from bpttviz.models import ElmanRNN
 from bpttviz.schedules import tbptt
 from bpttviz.steps import first_overflow as overflow_step
-
-ALL_APPS = (UnfoldingApp, VanishingApp, TruncationApp, TrainingApp, CellsApp, SurfaceApp,
-            BeyondApp)
-
-
-@pytest.fixture(autouse=True)
-def no_voila_environment(monkeypatch):
-    for name in ("QUERY_STRING", "VOILA_REQUEST_URL"):
-        monkeypatch.delenv(name, raising=False)
-
 
 def run(radius, T=40, activation="tanh", seed=0):
     model = ElmanRNN(1, 8, 1, activation, seed, radius=radius)
@@ -211,9 +201,9 @@ def test_positions_in_a_lessons_text_alternatives_read_as_plain_numbers():
     app.close()
 
 
-@pytest.mark.parametrize("cls", ALL_APPS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", LESSONS.values(), ids=lambda cls: cls.slug)
 def test_every_figure_of_every_lesson_has_a_text_alternative(cls):
-    app = cls(query="")
+    app = LessonApp(query="", lesson=cls)
     assert set(app.alt_text) == set(app.figures)
     for name, text in app.alt_text.items():
         assert len(text) > 20, (name, text)

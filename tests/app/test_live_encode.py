@@ -135,7 +135,7 @@ def test_a_record_of_the_wrong_kind_is_refused_by_name():
 
 # --- what the page's unit tests decode ------------------------------------------------------
 #: Records as encode writes them, read by tests/js/arrays.test.mjs (figure.js decodes them).
-JS_FIXTURE = Path(__file__).resolve().parent / "js" / "fixtures" / "encoded.json"
+JS_FIXTURE = Path(__file__).resolve().parents[1] / "js" / "fixtures" / "encoded.json"
 
 
 def js_fixture() -> dict:
@@ -168,7 +168,7 @@ def write_js_fixture():
 def test_the_page_unit_tests_decode_what_encode_writes_now():
     assert json.loads(JS_FIXTURE.read_text()) == json.loads(json.dumps(js_fixture())), (
         "encode writes records differently: rewrite tests/js/fixtures/encoded.json with "
-        "`python tests/test_live_encode.py`, then run `node --test tests/js/*.test.mjs`")
+        "`python tests/app/test_live_encode.py`, then run `node --test tests/js/*.test.mjs`")
 
 
 if __name__ == "__main__":

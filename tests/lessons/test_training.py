@@ -1,47 +1,42 @@
-"""Lessons 4-6 driven from Python as a user drives them from the page.
+"""Lesson 4, training with truncated BPTT: two windows (A and B) trained from the same start on
+a task with long lags, what each update of theirs reaches of the task's dependencies, and the
+memory one gradient costs; training runs in the background, redrawn live, and Stop ends it.
+The user's own data: test_your_data.py.
 
-Setting a widget's value is what the browser does when a user moves a
-control; clicking a button calls its handlers. Engine and training runs are
-counted by wrapping the function each lesson module calls. What a figure
-shows is read from the record its live figure shows.
+From Python, as a user drives the page (tests/page_in_kernel.py); then in headless Chromium
+(tests/page_in_browser.py): training redraws live and stops on the button, an explosion is
+reported, the address sets the controls, what its figures show after a move is what the
+engine computes here, and a download is Matplotlib's drawing of the figure shown.
 """
 
 import asyncio
+import re
 
+import live
 import numpy as np
 import pytest
+from live import LINE_POINTS, close, line_points, marks, record
+from page_in_browser import (InThePage, PageCase, assert_no_error_shown,
+                             assert_query_sets_the_controls, in_browser, open_lesson, screenshot,
+                             wait_status)
+from page_in_kernel import (assert_same_as_a_fresh_page, assert_sends_only, curves, labelled,
+                            marks_of, text_of, texts)
+from playwright.sync_api import expect
 
-from bpttviz import bptt
-from bpttviz.app import CellsApp, SurfaceApp, TrainingApp
-from bpttviz.lessons import error_surface as surface_module
-from bpttviz.lessons import rnn_lstm_gru as comparison_module
-from bpttviz.lessons import training as training_module
-from bpttviz.lessons.error_surface import VIEWS, surface_grid
-from bpttviz.lessons.rnn_lstm_gru import CELL_NAMES
-from bpttviz.lessons.training import (LESSON_TASKS, checkpoint_intervals, lesson_task,
-                                          needed_spans, update_windows)
-from bpttviz.diagnostics import cliff_descent, cliff_loss
+from bpttviz import bptt, make_task
+from bpttviz.app import TrainingApp
 from bpttviz.engine import run_schedule
+from bpttviz.lessons import training as training_module
+from bpttviz.lessons.training import (LESSON_TASKS, checkpoint_intervals, lesson_task,
+                                      needed_spans, update_windows)
 from bpttviz.schedules import tbptt
 from bpttviz.training import train
-# The same helpers as lessons 1-3: QUERY_STRING cleared, calls counted, text of HTML, the
-# marks a figure shows, clicks from the page, and a changed page compared with a fresh one.
-from test_app import (click, counted, counted_everywhere, labelled, marks_of,  # noqa: F401
-                      no_voila_environment, text_of, texts, versions)
-from test_app import \
-    test_after_changes_every_figure_shows_what_a_fresh_page_shows as same_as_a_fresh_page
 
-
+PAGE = "04_training"
 QUICK = "updates=40&T=12&k1_a=12&k2_a=3&k1_b=12&k2_b=12"
 
 
-def curves(app, name):
-    """The labelled data lines of a figure the page shows (one per series)."""
-    return [m for m in marks_of(app, name, "Line") if m.label and m.dash == "solid"]
-
-
-# --- lesson 4: the task, the windows and the memory -----------------------------------------
-
+# --- the task, the windows and the memory ------------------------------------------------------
 @pytest.mark.parametrize("name", LESSON_TASKS)
 def test_needed_spans_hold_every_input_the_targets_depend_on(name):
     T = 24
@@ -157,8 +152,24 @@ def test_training_query_sets_the_controls_and_reports_what_it_cannot_use():
     assert app.widgets["radius"].disabled                     # only the Elman network uses it
 
 
-# --- lesson 4: training ------------------------------------------------------------------
+@pytest.mark.parametrize("control, values", [("k2_a", [6, 12]),
+                                             ("task", ["sine", "copy_memory"])],
+                         ids=["k2", "task"])
+def test_after_changes_every_figure_shows_what_a_fresh_page_shows(control, values):
+    assert_same_as_a_fresh_page(TrainingApp, control, values)
 
+
+@pytest.mark.parametrize("control, value, redrawn", [
+    ("k2_a", 8, {"reach", "loss", "grad"}),
+    ("hidden", 8, {"memory"}),
+    ("seed", 3, set()),              # new weights, the same figures: none sent
+    ("T", 30, {"reach", "memory"}),  # the empty curves do not depend on T
+])
+def test_a_change_sends_only_the_figures_it_changes(control, value, redrawn):
+    assert_sends_only(TrainingApp, control, value, redrawn)
+
+
+# --- training -----------------------------------------------------------------------------------
 def test_start_trains_A_and_B_from_the_same_start_and_the_curves_show_their_histories(
         monkeypatch):
     app = TrainingApp(query=QUICK)
@@ -334,208 +345,88 @@ def test_a_failing_run_is_reported_in_the_page(monkeypatch):
     assert "Traceback" not in app.message.value and not app.start_button.disabled
 
 
-# --- lesson 5: RNN vs LSTM vs GRU --------------------------------------------------------------
-
-def test_cells_one_change_runs_each_cell_once_and_every_panel_shows_its_flow(counted):
-    app = CellsApp(query="T=30")
-    runs = counted(comparison_module, "bptt")
-    app.widgets["hidden"].value = 8
-    assert len(runs) == 3 and app.runs == 2
-    assert [type(args[0]).__name__ for args, _ in runs] == ["ElmanRNN", "LSTM", "GRU"]
-    panels = app.figures["flows"].record.panels
-    heatmaps = [marks_of(app, "flows", "Heatmap", panel=i)[0] for i in range(len(panels))]
-    assert [p.title for p in panels] == list(CELL_NAMES)
-    scale = heatmaps[0].scale
-    below = np.tril(np.ones((30, 30), dtype=bool))
-    for heatmap, c in zip(heatmaps, app.result.runs):
-        same = (heatmap.scale.norm, heatmap.scale.vmin, heatmap.scale.vmax)
-        assert same == (scale.norm, scale.vmin, scale.vmax)     # one colour scale for the three
-        ok = below & (c.flow > scale.vmin)
-        np.testing.assert_allclose(heatmap.values[ok], c.flow[ok])
-        assert np.all(c.flow[below] <= scale.vmax)
-    assert [m.scale.colorbar for m in heatmaps] == [False, False, True]     # one colour bar
-    assert [line.label for line in curves(app, "lag")] == list(CELL_NAMES)
+# --- in the browser ----------------------------------------------------------------------------
+#: The number of points of each curve the loss figure shows (by legend label).
+CURVE_POINTS = f"() => ({LINE_POINTS})('loss')"
 
 
-def test_elman_controls_change_only_the_elman_panel_and_forget_bias_only_the_lstm():
-    app = CellsApp(query="T=30")
-    before = [c.flow.copy() for c in app.result.runs]
-    app.widgets["radius"].value = 1.3
-    after = [c.flow for c in app.result.runs]
-    assert not np.allclose(before[0], after[0], equal_nan=True)
-    np.testing.assert_array_equal(before[1], after[1])
-    np.testing.assert_array_equal(before[2], after[2])
-    app.widgets["forget_bias"].value = -2.0
-    again = [c.flow for c in app.result.runs]
-    np.testing.assert_array_equal(after[0], again[0])
-    assert not np.allclose(after[1], again[1])
-    np.testing.assert_array_equal(after[2], again[2])
-    assert app.result.runs[1].model.forget_bias == -2.0
+def curve_points(page):
+    """``[points of A's loss curve, points of B's]`` as the page draws them."""
+    return line_points(page, "loss", ("A:", "B:"))
 
 
-def test_the_lstm_carries_errors_further_and_forgets_when_its_gate_closes():
-    app = CellsApp(query="T=100")
-    elman, lstm, gru = (c.lag_median[-1] for c in app.result.runs)
-    assert lstm > 1e3 * max(elman, gru)
-    app.apply_preset("LSTM that forgets")
-    assert app.result.runs[1].lag_median[-1] < 1e-3 * lstm
+@in_browser
+def test_training_redraws_live_and_the_stop_button_ends_it(page, server, artifacts):
+    open_lesson(page, server, PAGE, "?updates=3000")
+    assert curve_points(page) == [0, 0]
+    bar = page.locator(".bpttviz-app .bpttviz-progress")
+    assert bar.count() == 1 and not bar.is_visible()          # in the page, hidden until Train
+    page.locator(".bpttviz-start").click()
+    wait_status(page, r"training: A \d+/3000")
+    # The curves grow while the runs train (each redraw sends only the new points).
+    page.wait_for_function(f"() => Object.values(({CURVE_POINTS})()).some(n => n > 0)")
+    grown = curve_points(page)
+    page.wait_for_function(f"(n) => Math.max(...Object.values(({CURVE_POINTS})())) > n",
+                           arg=max(grown))
+    bar.wait_for(state="visible")
+    screenshot(page, artifacts, "04_training-live")
+    page.locator(".bpttviz-stop").click()           # the kernel must still hear the button
+    status = wait_status(page, r"stopped")
+    done = [int(n) for n in re.findall(r"[AB] (\d+) updates", status)]
+    assert len(done) == 2 and all(0 < n < 3000 for n in done)
+    # The last redraw shows every update each run made, one point each.
+    page.wait_for_function(f"(done) => JSON.stringify(Object.values(({CURVE_POINTS})())"
+                           ".slice(0, 2)) == JSON.stringify(done)", arg=done)
+    loss = record(page, "loss")
+    for label, n in zip(("A:", "B:"), done):
+        line = next(m for m in loss["panels"][0]["marks"]
+                    if m["type"] == "Line" and (m["label"] or "").startswith(label))
+        assert list(line["x"]) == list(range(n))
+    bar.wait_for(state="hidden")
+    expect(page.locator(".bpttviz-start")).to_be_enabled()
+    expect(page.locator(".bpttviz-stop")).to_be_disabled()
+    assert_no_error_shown(page)
 
 
-def test_cells_lag_plot_and_jacobian_plot_show_the_runs():
-    app = CellsApp(query="T=20&activation=relu")
-    for line, c in zip(curves(app, "lag"), app.result.runs):
-        np.testing.assert_allclose(line.y, np.where(c.lag_median > 0, c.lag_median, np.nan))
-    for line, c in zip(curves(app, "jacobian"), app.result.runs):
-        np.testing.assert_allclose(line.y, c.singular_values.max(axis=1))
-    assert app.result.runs[0].model.activation == "relu"
+@in_browser
+def test_an_exploding_run_is_reported_at_its_update(page, server):
+    open_lesson(page, server, PAGE, "?preset=clipping")
+    page.locator(".bpttviz-start").click()
+    wait_status(page, r"trained", timeout=60_000)
+    notes = page.locator(".bpttviz-notes").inner_text()
+    assert re.search(r"A stopped: non-finite loss or gradient at update \d+", notes)
+    assert "B stopped" not in notes
+    assert_no_error_shown(page)
 
 
-# --- lesson 6: the error surface -------------------------------------------------------------
-
-def test_the_surface_is_computed_once_per_range_and_the_paths_once_per_change(counted):
-    app = SurfaceApp(query="")
-    descents = counted(surface_module, "cliff_descent")
-    slices = counted(surface_module, "cliff_loss")
-    assert app.surface_runs == 1
-    # What each change computes: (paths without clipping, paths with it, slices).
-    for name, value, work in (("lr", 0.2, (1, 1, 0)), ("clip", 1.0, (0, 1, 0)),
-                              ("steps", 50, (1, 1, 0)), ("w0", 5.5, (1, 1, 1)),
-                              ("b0", -2.0, (1, 1, 0)), ("clip", 0.5, (0, 1, 0))):
-        before = len(descents), len(slices)
-        app.widgets[name].value = value
-        new = descents[before[0]:]
-        assert (sum("clip" not in kw for _, kw in new), sum("clip" in kw for _, kw in new),
-                len(slices) - before[1]) == work, name
-    assert app.surface_runs == 1
-    app.widgets["view"].value = "wide"
-    assert app.surface_runs == 2
-    app.widgets["view"].value = "cliff"                         # kept from before
-    app.widgets["T"].value = 30
-    assert app.surface_runs == 3 and app.runs == 10
+@in_browser
+def test_query_parameters_set_the_controls(page, server):
+    assert_query_sets_the_controls(page, server, PAGE, "?task=adding&k2_a=7&updates=500",
+                                   {"k2_a": "7", "updates": "500"})
 
 
-def test_what_a_new_threshold_keeps_is_what_it_would_compute():
-    app = SurfaceApp(query="")
-    free = app.result.paths[0]
-    app.widgets["clip"].value = 2.0
-    assert app.result.paths[0] is free                           # kept, not recomputed
-    v = app.values()
-    start = dict(lr=v["lr"], steps=v["steps"], T=v["T"])
-    again = cliff_descent(v["w0"], v["b0"], **start)
-    clipped = cliff_descent(v["w0"], v["b0"], clip=2.0, **start)
-    for kept, fresh in ((app.result.paths[0], again), (app.result.paths[1], clipped)):
-        np.testing.assert_array_equal(kept.w, fresh.w)
-        np.testing.assert_array_equal(kept.loss, fresh.loss)
-    np.testing.assert_array_equal(app.result.slice_loss, cliff_loss(v["w0"], app.result.b,
-                                                                     T=v["T"]))
-    np.testing.assert_array_equal(labelled(app, "surface", "with clipping").x, clipped.w)
-    assert app.widgets["steps"].description == "gradient steps"
+def expected_numbers(s, page):
+    """Lesson 4: what each update of A and B reaches of the task's dependencies."""
+    T, seed = int(s["T"]), int(s["seed"])
+    assert s["task"] == "temporal_order"
+    batch = make_task("temporal_order", seq_len=T).sample(32, np.random.default_rng(seed), T)
+    carries = (np.asarray(batch.mask) > 0).any(axis=1)
+    reach = page["reach"]
+    close(live.labelled(reach, "loss with a target")["x"], np.flatnonzero(carries),
+          "steps with targets")
+    bars = marks(reach, 0, "Segments")
+    for row, run in enumerate("ab"):
+        k1, k2 = int(s[f"k1_{run}"]), int(s[f"k2_{run}"])
+        windows = []
+        for p in tbptt(T, k1, k2).updates:
+            carried = carries[p.losses]
+            if carried.any():
+                windows.append((p.starts[carried].min(), p.losses[carried].max()))
+        close(bars[row]["x0"], [lo - 0.45 for lo, _ in windows], f"{run}'s windows' starts")
+        close(bars[row]["x1"], [hi + 0.45 for _, hi in windows], f"{run}'s windows' ends")
+    # The curves' legends name the window they will train with.
+    live.labelled(page["loss"], f"A: k1={s['k1_a']}, k2={s['k2_a']}")
 
 
-def test_the_figures_show_the_surface_and_both_paths():
-    app = SurfaceApp(query="w0=5&b0=-3&lr=0.1&clip=0.5&steps=60")
-    w, b, loss = surface_grid("cliff", 50)
-    np.testing.assert_allclose(marks_of(app, "surface", "Heatmap")[0].values, loss)
-    np.testing.assert_allclose(loss[7, 11], cliff_loss(w[11], b[7]))
-    free = cliff_descent(5.0, -3.0, lr=0.1, steps=60)
-    clipped = cliff_descent(5.0, -3.0, lr=0.1, steps=60, clip=0.5)
-    for label, p in zip(("without clipping", "with clipping"), (free, clipped)):
-        line = labelled(app, "surface", label)
-        np.testing.assert_allclose(line.x, p.w)
-        np.testing.assert_allclose(line.y, p.b)
-    fired = np.flatnonzero(clipped.clipped)
-    assert fired.size > 0
-    marked, = marks_of(app, "grad", "Points")           # only the clipped path has marks
-    np.testing.assert_array_equal(marked.x, fired)
-    threshold = [m for m in marks_of(app, "grad", "Line") if m.dash == "dotted" and m.x.size]
-    assert [m.y.tolist() for m in threshold] == [[0.5, 0.5]]
-    np.testing.assert_allclose(labelled(app, "slice", "E at the start's w").y, cliff_loss(5.0, b))
-
-
-def test_the_default_shows_the_cliff_throwing_the_unclipped_path_away():
-    app = SurfaceApp(query="")
-    free, clipped = app.result.paths
-    assert np.nanmax(free.grad_norm) > 100 * app.values()["clip"]
-    assert clipped.loss[-1] < 0.1 * free.loss[-1]
-    assert "without clipping: leaves the view at step" in texts(app, "surface")
-    assert "with clipping: leaves" not in texts(app, "surface")
-
-
-def test_a_view_keeps_the_start_inside_it():
-    app = SurfaceApp(query="w0=9&b0=1")
-    app.widgets["view"].value = "close-up"
-    (w_lo, w_hi), (b_lo, b_hi) = VIEWS["close-up"]
-    v = app.values()
-    assert w_lo <= v["w0"] <= w_hi and b_lo <= v["b0"] <= b_hi
-    assert app.widgets["w0"].min == w_lo and app.widgets["w0"].max == w_hi
-    app.widgets["view"].value = "wide"
-    assert app.widgets["b0"].min == VIEWS["wide"][1][0] and app.message.value == ""
-
-
-def test_a_click_on_the_surface_moves_the_start(counted):
-    app = SurfaceApp(query="")
-    descents = counted(surface_module, "cliff_descent")
-    click(app.figures["surface"], {"type": "click", "panel": 0, "x": 6.012, "y": -2.49})
-    assert (app.values()["w0"], app.values()["b0"]) == (6.0, -2.5) and len(descents) == 2
-    start = labelled(app, "surface", "start")
-    assert (start.x.tolist(), start.y.tolist()) == ([6.0], [-2.5])
-    assert "w0=6&b0=-2.5" in app.query_string()
-    click(app.figures["loss"], {"type": "click", "panel": 0, "x": 5.0, "y": 0.1})
-    click(app.figures["surface"], {"type": "click", "panel": 1, "x": 5.0, "y": -3.0})
-    assert len(descents) == 2 and app.message.value == ""      # elsewhere: nothing happens
-    click(app.figures["surface"], {"type": "click", "panel": 0, "x": 99.0, "y": -99.0})
-    (w_lo, w_hi), (b_lo, b_hi) = VIEWS["cliff"]
-    assert (app.values()["w0"], app.values()["b0"]) == (w_hi, b_lo)   # kept inside the view
-
-
-def test_surface_query_and_errors_in_the_page():
-    app = SurfaceApp(query="view=wide&w0=11&lr=5")
-    v = app.values()
-    assert v["view"] == "wide" and v["w0"] == 11.0 and "lr=5" in text_of(app.notes.value)
-
-
-# --- every lesson -----------------------------------------------------------------------------
-
-@pytest.mark.parametrize("cls, control, values", [
-    (TrainingApp, "k2_a", [6, 12]),
-    (TrainingApp, "task", ["sine", "copy_memory"]),
-    (CellsApp, "radius", [1.2, 0.8]),
-    (SurfaceApp, "w0", [5.5, 7.0]),
-    (SurfaceApp, "view", ["wide"]),
-], ids=["training-k2", "training-task", "cells-radius", "surface-w0", "surface-view"])
-def test_after_changes_every_figure_shows_what_a_fresh_page_shows(cls, control, values):
-    same_as_a_fresh_page(cls, control, values)
-
-
-@pytest.mark.parametrize("cls", [TrainingApp, CellsApp, SurfaceApp])
-def test_every_preset_runs_without_an_error(cls):
-    app = cls(query="")
-    for name in cls.presets:
-        app.apply_preset(name)
-        assert app.message.value == "", (name, app.message.value)
-
-
-@pytest.mark.parametrize("cls", [TrainingApp, CellsApp, SurfaceApp])
-def test_figures_download_and_the_link_reproduces_the_configuration(cls):
-    app = cls(query="")
-    name = next(iter(app.figures))
-    assert app.savers[name].render("png").startswith(b"\x89PNG")
-    assert cls(query=app.query_string()).values() == app.values()
-
-
-@pytest.mark.parametrize("cls, control, value, redrawn", [
-    (TrainingApp, "k2_a", 8, {"reach", "loss", "grad"}),
-    (TrainingApp, "hidden", 8, {"memory"}),
-    (TrainingApp, "seed", 3, set()),              # new weights, the same figures: none sent
-    (TrainingApp, "T", 30, {"reach", "memory"}),  # the empty curves do not depend on T
-    (SurfaceApp, "lr", 0.2, {"surface", "loss", "grad"}),
-    (SurfaceApp, "b0", -2.0, {"surface", "slice", "loss", "grad"}),
-])
-def test_a_change_sends_only_the_figures_it_changes(cls, control, value, redrawn):
-    app = cls(query="")
-    before = versions(app)
-    app.widgets[control].value = value
-    after = versions(app)
-    assert {name for name in after if after[name] != before[name]} == redrawn
-    assert all(after[name] - before[name] <= 1 for name in after)       # each sent once
-    assert app.message.value == ""
+class TestInThePage(InThePage):
+    case = PageCase(PAGE, "", ("reach", "loss"), expected_numbers, download="reach")
