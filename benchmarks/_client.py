@@ -183,6 +183,7 @@ class PageClient:
         self.figure_updates = self.updated = self.statuses = 0
         self.last_rx = time.perf_counter()
         self.landing = None            # the page's request (:class:`Landing`), if known
+        self.sent = []                 # (msg_type, content) of every message sent
 
     # -- the transport's part ------------------------------------------------------------------
     def frame(self, channel, header, content, metadata, buffers):
@@ -204,6 +205,7 @@ class PageClient:
                   "date": datetime.now(timezone.utc).isoformat(), "msg_type": msg_type,
                   "version": "5.3"}
         self.idle[msg_id] = asyncio.Event()
+        self.sent.append((msg_type, content))
         await self.ws.send(self.frame(channel, header, content, metadata or {}, buffers))
         return msg_id
 
@@ -455,8 +457,9 @@ class PageClient:
         msg = await self.click(model_id)
         await self.until(self.idle[msg].is_set, what="a button's answer")
 
-    async def leave(self):
-        """Close the tab: the websocket, then the server told (the hall's close beacon)."""
+    async def leave(self, beacon=True):
+        """Close the tab: the websocket, then (``beacon``) the server told, as a browser tells
+        it when a tab closes (the hall's close beacon); without, a tab that ended silently."""
         with contextlib.suppress(Exception):
             await self.ws.close()
 
@@ -485,6 +488,7 @@ class Hall(PageClient):
     def __init__(self, ws, keep_arrays=False, session=None, path="/"):
         super().__init__(ws, keep_arrays, session)
         self.path = path               # the page's path and query, as the browser has them
+        self.app_comm = str(uuid.uuid4())      # the solara.control comm
         self.finished = False
 
     def frame(self, channel, header, content, metadata, buffers):
@@ -495,7 +499,7 @@ class Hall(PageClient):
         return unpack_json(data)
 
     async def on_comm_msg(self, content, buffers):
-        if content.get("comm_id") == self.control:
+        if content.get("comm_id") == self.app_comm:
             if content.get("data", {}).get("method") == "finished":
                 self.finished = True
             return
@@ -505,17 +509,17 @@ class Hall(PageClient):
         """What Solara's page does: a ``solara.control`` comm, then ``run`` with the page's
         path and query; the page is built when the server says ``finished`` and is idle."""
         self.states = {}
-        await self.send("comm_open", {"comm_id": self.control, "target_name": "solara.control",
+        await self.send("comm_open", {"comm_id": self.app_comm, "target_name": "solara.control",
                                       "data": {}})
-        msg = await self.comm(self.control, {"method": "run", "args": {
+        msg = await self.comm(self.app_comm, {"method": "run", "args": {
             "path": self.path, "dark": False, "themes": {}, "appName": None}})
         await self.until(lambda: self.finished and self.idle[msg].is_set(),
                          what="the page built by the server")
 
-    async def leave(self):
+    async def leave(self, beacon=True):
         await super().leave()
         landing = self.landing
-        if landing is not None and landing.kernel_id:
+        if beacon and landing is not None and landing.kernel_id:
             url = (f"{landing.base}/_solara/api/close/{landing.kernel_id}?"
                    + urllib.parse.urlencode({"session_id": self.session}))
             loop = asyncio.get_running_loop()
