@@ -23,9 +23,10 @@ Two servers (``--server``):
   what a page costs is the server's memory and CPU.
 * ``voila``: a Voila server, a kernel per page, to measure the old server on the same
   harness: an older checkout's ``bpttviz serve`` started by this script with
-  ``--program "PYTHON -m bpttviz.cli"`` (its pool of ``--students`` kernels heated before
-  the class arrives, unless ``--cold``), or any Voila server already running
-  (``--base-url``, e.g. ``voila notebooks/``; ``--server-pid`` to measure it).
+  ``--program "env PYTHONPATH=OLD PYTHON -P -m bpttviz.cli"`` (its pool of ``--students``
+  kernels heated before the class arrives, unless ``--cold``), or any Voila server
+  already running (``--base-url``, e.g. ``voila notebooks/``; ``--server-pid`` to
+  measure it).
 
 As a real class, by default: each student chooses a lesson at random among
 ``--lessons`` (``--mix turns``: in turn), and moves the slider by jumps (a value at
@@ -39,7 +40,9 @@ Harder rooms: ``--training N`` (N more students on lessons 04_training and
 ended (the status line says "trained", "raced" or "stopped"), for the whole run,
 while the others move their sliders: the others' slider p95 is to be compared with
 a run of the same class without ``--training``); ``--late-start S`` (the first
-student arrives S seconds after the server was launched, before it is ready);
+student arrives S seconds after the server was launched, without waiting for it to say
+it is ready; the hall answers no request before its lessons are prepared, so its class
+then arrives as soon as it answers);
 ``--stuck-key`` (one more student sends 300 one-step updates back to back at
 ``--stuck-at``; the others' slider latency is reported during the flood and outside
 it); ``--stay LOW,HIGH`` (churn: each student leaves after LOW..HIGH seconds, closing
@@ -84,7 +87,7 @@ Usage::
     python -m benchmarks.bench_classroom --students 30 --stuck-key
     python -m benchmarks.bench_classroom --students 30 --stay 120,300 --duration 1200 --cull-check
     python -m benchmarks.bench_classroom --browser-check --lessons 03_truncated_bptt
-    python -m benchmarks.bench_classroom --server voila --program "OLD/.venv/bin/python -m bpttviz.cli"
+    python -m benchmarks.bench_classroom --server voila --program "env PYTHONPATH=OLD .venv/bin/python -P -m bpttviz.cli"
     python -m benchmarks.bench_classroom --server voila --base-url http://127.0.0.1:8866 --server-pid PID
 """
 
@@ -1188,7 +1191,9 @@ def main(argv=None):
                         help="more arguments of bpttviz serve, e.g. '--max-students 60'")
     parser.add_argument("--program", metavar="CMD",
                         help="how to run bpttviz for the server, e.g. an older checkout's "
-                             "'OLD/.venv/bin/python -m bpttviz.cli' (with --server voila)")
+                             "'env PYTHONPATH=OLD .venv/bin/python -P -m bpttviz.cli' (with "
+                             "--server voila; -P: not this checkout's bpttviz from the current "
+                             "folder)")
     add_running_server(parser, "its memory and CPU seconds (and Voila's kernels' CPU)")
     parser.add_argument("--cull-check", action="store_true",
                         help="after the run, wait until every session (hall) or kernel "
@@ -1220,8 +1225,9 @@ def main(argv=None):
         parser.error("--workers is the hall's (bpttviz serve --workers); a Voila server runs "
                      "one process and a kernel per page")
     if args.server == "voila" and not (args.program or args.base_url):
-        parser.error("--server voila needs a Voila server: --program 'OLD/.venv/bin/python -m "
-                     "bpttviz.cli' (bpttviz serve of a checkout before the lecture hall) or "
+        parser.error("--server voila needs a Voila server: --program 'env PYTHONPATH=OLD "
+                     ".venv/bin/python -P -m bpttviz.cli' (bpttviz serve of a checkout before "
+                     "the lecture hall) or "
                      "--base-url URL (one already running, e.g. 'voila notebooks/')")
     if args.base_url and (args.program or args.workers > 1 or args.server_args):
         parser.error("--base-url measures a server already running: --program, --workers and "
