@@ -1,29 +1,36 @@
 """The class view's cost to a class: the same simulated class with and without ``--class``.
 
-Two runs of ``bpttviz serve`` on 127.0.0.1, one after the other, with the same students, the
-same arrival times and the same actions (seeded): first without the class view, then with
-``--class`` and a simulated lecturer's page reading the summary every 0.5 s, as the real page
-does. Each student opens a lesson at its first guided step (``?step=1``), at the protocol
-level as ``benchmarks/bench_classroom.py`` does (``benchmarks/_client.py``), then, every
-``--think`` seconds, moves the lesson's slider (timed: slider -> all figures) and, after
-every ``--answer-every`` moves, answers the step shown (a click on one of its choices, at
-random) and goes to the next step (a click on "Next step"), so both runs do the same work in
-the kernels and only the class view differs: with it, each answer is also reported to the
-server and each kernel waits on the server for the lecturer's pace (a held request).
+Two runs of ``bpttviz serve`` (the lecture hall) on 127.0.0.1, one after the other, with the
+same students, the same arrival times and the same actions (seeded): first without the class
+view, then with ``--class`` and a simulated lecturer's page reading the summary
+(``/bpttviz/class/api/summary``) every 0.5 s, as the real page does. Each student opens a
+lesson at its first guided step (``?step=1``), at the protocol level as
+``benchmarks/bench_classroom.py`` does (``benchmarks/_client.py``), then, every ``--think``
+seconds, moves the lesson's slider (timed: slider -> all figures) and, after every
+``--answer-every`` moves, answers the step shown (a click on one of its choices, at random)
+and goes to the next step (a click on "Next step"), so both runs do the same work in the
+server and only the class view differs: with it, each answer is also reported to the class
+view and each page waits on it for the lecturer's pace (a held request).
 
-Printed per run: slider -> all figures median and p95, moves, answers clicked, failures, the
-server's CPU seconds; then the ratio of the p95s (the aim: within 5 %) and the answers the
-lecturer's summary counted. Bounded: at most 120 students and 600 s of interaction per run;
-only 127.0.0.1 is contacted.
+The server is prepared for the class (``--students N --lessons ...``; it is ready when it
+says so) unless ``--cold``; ``--workers N`` runs N processes behind nginx (the class view
+then in a process of its own). ``--server voila --program CMD`` measures an older
+checkout's ``bpttviz serve`` (Voila, a kernel per page) the same way.
+
+Printed per run: slider -> figures median and p95, moves, answers clicked, failures, the
+server's CPU seconds (every process of it); then the ratio of the p95s (the aim: within
+5 %) and the answers the lecturer's summary counted. Bounded: at most 120 students and 600 s
+of interaction per run; only 127.0.0.1 is contacted.
 
 Usage::
 
-    python -m benchmarks.bench_class_view --students 60 --window 10 --duration 120 --pool
+    python -m benchmarks.bench_class_view --students 60 --window 10 --duration 120
     python -m benchmarks.bench_class_view --quick      # 4 students, 20 s: the harness works
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -37,10 +44,10 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from benchmarks._client import (PROTOCOL, STEP_TIMEOUT, WIDGET_VIEW, Kernel,  # noqa: E402
-                                fetch, kernel_id_of, lesson_sliders, other_value, pct, unpack,
-                                websocket_url)
+from benchmarks._client import (STEP_TIMEOUT, connected, lesson_sliders,  # noqa: E402
+                                load_page, other_value, pct)
 from benchmarks._common import benchmark_parser  # noqa: E402
+from benchmarks.bench_classroom import range_option  # noqa: E402
 
 #: The slider each lesson's students move, of the lessons they open by default.
 SLIDERS = {name: control for name, control in lesson_sliders().items()
@@ -50,43 +57,6 @@ MAX_DURATION = 600
 TOKEN = "bench-class-view-token"
 
 
-class Watched:
-    """The kernel's websocket, noting the widgets opened after the page loaded (a new step's
-    choices) and the values the kernel gives the slider (a step sets the controls)."""
-
-    def __init__(self, ws):
-        self.ws = ws
-        self.opened = {}                # DOM class -> model id of the newest widget with it
-        self.values = {}                # model id -> value the kernel set
-
-    async def send(self, data):
-        await self.ws.send(data)
-
-    def __aiter__(self):
-        return self._messages()
-
-    async def _messages(self):
-        async for data in self.ws:
-            if not isinstance(data, str):
-                _, header, _, content, _ = unpack(data)
-                kind = header.get("msg_type")
-                if kind == "comm_open":
-                    state = content.get("data", {}).get("state", {})
-                    for c in state.get("_dom_classes", ()):
-                        self.opened[c] = content.get("comm_id")
-                elif kind == "comm_msg":
-                    data_ = content.get("data", {})
-                    if data_.get("method") == "update" and "value" in data_.get("state", {}):
-                        self.values[content.get("comm_id")] = data_["state"]["value"]
-            yield data
-
-
-async def click(k, model_id):
-    """What a page sends when a button is pressed; waits until the kernel is idle again."""
-    msg = await k.comm(model_id, {"method": "custom", "content": {"event": "click"}})
-    await k.until(k.idle[msg].is_set, what="a button's answer")
-
-
 async def student(i, lesson, base, t_start, args, pool, out):
     rng = random.Random(1000 + i)
     await asyncio.sleep(max(0.0, t_start + args.arrivals[i] - time.monotonic()))
@@ -94,46 +64,37 @@ async def student(i, lesson, base, t_start, args, pool, out):
     out.append(rec)
     loop = asyncio.get_running_loop()
     try:
-        html = await loop.run_in_executor(pool, fetch, f"{base}/voila/render/{lesson}.ipynb?step=1")
-        kernel_id = kernel_id_of(html)
-        if kernel_id is None or WIDGET_VIEW not in html:
+        landing = await loop.run_in_executor(pool, load_page, args.server, base, lesson, "step=1")
+        if not landing.has_app():
             raise RuntimeError("the page came without its app")
-        import websockets
-        async with websockets.connect(websocket_url(base, kernel_id), subprotocols=[PROTOCOL],
-                                      max_size=None, open_timeout=STEP_TIMEOUT,
-                                      ping_interval=None) as ws:
-            watched = Watched(ws)
-            k = Kernel(watched)
-            reader = asyncio.create_task(k.read())
+        async with connected(landing) as k:
             slider = await k.open_widgets(f"bpttviz-control-{SLIDERS[lesson]}")
             if slider is None:
                 raise RuntimeError("no slider in the page")
-            buttons = {}
-            for model_id, s in k.states.items():
-                for c in s.get("state", {}).get("_dom_classes", ()):
-                    buttons[c] = model_id
             model_id, state = slider
             moves = 0
             while True:
                 await asyncio.sleep(rng.uniform(*args.think_range))
                 if time.monotonic() - t_start > args.duration:
                     break
-                state["value"] = watched.values.get(model_id, state["value"])
-                state["value"] = other_value(state, rng)
+                # The slider's state follows the server's (a step sets the controls).
+                state["value"] = other_value(k.states[model_id]["state"], rng)
                 at = time.monotonic() - t_start
                 rec["moves"].append((at, await k.move(model_id, state["value"])))
                 moves += 1
                 if moves % args.answer_every == 0:
-                    buttons.update(watched.opened)
-                    n = sum(1 for c in buttons if c.startswith("bpttviz-step-choice-"))
-                    choice = buttons.get(f"bpttviz-step-choice-{rng.randint(1, max(n, 1))}")
+                    # The step shown now: its newest choices (the previous step's are closed).
+                    n = len({c for s in k.states.values() for c in
+                             s.get("state", {}).get("_dom_classes", ())
+                             if c.startswith("bpttviz-step-choice-")})
+                    choice = k.newest(f"bpttviz-step-choice-{rng.randint(1, max(n, 1))}")
                     if choice is not None:
-                        await click(k, choice)
+                        await k.press(choice)
                         rec["answers"] += 1
-                    await click(k, buttons["bpttviz-step-next"])
+                    await k.press(k.newest("bpttviz-step-next"))
                     # The step's settings reach the figures before the next move is timed.
                     await asyncio.sleep(1.0)
-            reader.cancel()
+            await k.leave()
     except Exception as exc:            # a failure is a figure of the benchmark, not a crash
         rec["error"] = f"{type(exc).__name__}: {exc}"[:200]
 
@@ -159,26 +120,14 @@ async def lecturer(base, stop, pool, seen):
         await asyncio.sleep(0.5)
 
 
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def one_run(args, with_class):
-    from bpttviz.serve import served
+    from benchmarks.bench_classroom import cpu_seconds, serving
 
-    from benchmarks.bench_classroom import wait_heated
-
-    extra = (["--students", str(args.students), "--lessons", ",".join(args.lesson_list)]
-             if args.pool else [])
-    if with_class:
-        extra += ["--class", "--class-token", TOKEN, "--state-dir", args.state_dir]
-    log = f"{args.log}.{'class' if with_class else 'plain'}"
-    launched = time.monotonic()
-    with served(extra_args=extra, log=log, start_timeout=120, stop_timeout=20) as server:
-        if args.pool:
-            wait_heated(server, args, launched)
+    run_args = argparse.Namespace(**vars(args))
+    run_args.server_args = (["--class", "--class-token", TOKEN, "--state-dir", args.state_dir]
+                            if with_class else [])
+    run_args.log = f"{args.log}.{'class' if with_class else 'plain'}"
+    with serving(run_args) as (server, _):
         base = server.url
         recs, seen = [], {}
         pool = ThreadPoolExecutor(max_workers=args.students + 4)
@@ -222,7 +171,9 @@ async def one_run(args, with_class):
 async def run(args):
     print(f"# {args.students} students on {','.join(args.lesson_list)}, arriving within "
           f"{args.window:g} s, a move every {args.think} s for {args.duration:g} s, an answer "
-          f"every {args.answer_every} moves, pool {'yes' if args.pool else 'no'}", flush=True)
+          f"every {args.answer_every} moves, server {args.server}"
+          f"{f' ({args.workers} workers)' if args.workers > 1 else ''}"
+          f"{', cold' if args.cold else ', prepared for the class'}", flush=True)
     plain = await one_run(args, False)
     with_class = await one_run(args, True)
     ratio = with_class["p95"] / plain["p95"] if plain["p95"] else float("nan")
@@ -247,8 +198,16 @@ def main(argv=None):
                              f"{MAX_DURATION})")
     parser.add_argument("--lessons", default=",".join(SLIDERS),
                         help=f"lessons the students open, in turn (from {', '.join(SLIDERS)})")
-    parser.add_argument("--pool", action="store_true",
-                        help="kernels preheated (--students N --lessons ...), heated first")
+    parser.add_argument("--cold", action="store_true",
+                        help="start the server without --students/--lessons (nothing prepared)")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="bpttviz serve --workers N (N processes behind nginx)")
+    parser.add_argument("--server", choices=("hall", "voila"), default="hall",
+                        help="hall: bpttviz serve (default); voila: --program's, a kernel per "
+                             "page")
+    parser.add_argument("--program", metavar="CMD",
+                        help="how to run bpttviz for the server, e.g. an older checkout's "
+                             "'env PYTHONPATH=OLD .venv/bin/python -P -m bpttviz.cli'")
     parser.add_argument("--seed", type=int, default=0, help="seed of the arrival times")
     parser.add_argument("--log", default="/tmp/bpttviz-bench-class-view.log",
                         help="where the servers' logs go (.plain and .class appended)")
@@ -261,12 +220,9 @@ def main(argv=None):
         parser.error(f"--duration must be in (0, {MAX_DURATION}]; got {args.duration:g}")
     if args.answer_every < 1:
         parser.error(f"--answer-every must be >= 1; got {args.answer_every}")
-    try:
-        low, high = (float(x) for x in args.think.split(","))
-        assert 0 < low <= high
-    except (ValueError, AssertionError):
-        parser.error(f"--think must be LOW,HIGH seconds with 0 < LOW <= HIGH; got {args.think!r}")
-    args.think_range = (low, high)
+    if args.server == "voila" and not args.program:
+        parser.error("--server voila needs --program: an older checkout's bpttviz")
+    args.think_range = range_option(parser, args.think, "--think")
     args.lesson_list = [x.strip() for x in args.lessons.split(",") if x.strip()]
     unknown = [x for x in args.lesson_list if x not in SLIDERS]
     if unknown or not args.lesson_list:
@@ -274,6 +230,9 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     rng = random.Random(args.seed)
     args.arrivals = sorted(rng.uniform(0, args.window) for _ in range(args.students))
+    # What bench_classroom's server takes: this class, on these lessons, started here.
+    args.base_url, args.late_start = None, None
+    args.class_size, args.all_lessons = args.students, args.lesson_list
     with tempfile.TemporaryDirectory(prefix="bpttviz-bench-class-") as state:
         args.state_dir = state
         asyncio.run(run(args))
