@@ -192,7 +192,10 @@ def test_a_long_poll_through_asgi_returns_when_the_lecturer_paces(class_app):
 def test_nginx_keeps_a_session_on_its_worker_and_routes_the_class_view():
     conf = nginx_config("0.0.0.0", 8866, [9001, 9002], class_port=8867, folder="/tmp/x")
     sessions = conf[conf.index("upstream sessions"):conf.index("upstream pages")]
-    assert "hash $request_uri consistent" in sessions
+    assert "hash $session consistent" in sessions
+    assert "~^/jupyter/api/kernels/(?<id>[^/]+) $id" in conf           # the session's id ...
+    assert "~^/_solara/api/close/(?<closed>[^/]+) $closed" in conf    # ... also when it closes
+    assert "location /_solara/api/close/ {\n            proxy_pass http://sessions" in conf
     assert "127.0.0.1:9001" in sessions and "127.0.0.1:9002" in sessions
     assert "least_conn" in conf[conf.index("upstream pages"):]
     assert "location /jupyter/" in conf and "proxy_set_header Upgrade $http_upgrade" in conf

@@ -12,18 +12,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["serve_hall", "solara_environment", "SESSION_KEEP"]
+__all__ = ["serve_hall", "solara_environment", "SESSION_KEEP", "PAGES_ENV"]
 
 #: How long a page's session is kept after its websocket closed, for a page that
 #: reconnects (a network blip, a laptop waking up); a closed tab frees its memory then.
 SESSION_KEEP = "60s"
+#: The folder of the notebooks served (their narratives), for the pages' module.
+PAGES_ENV = "BPTTVIZ_HALL_NOTEBOOKS"
 
 
 def solara_environment(notebooks) -> dict:
-    """The environment Solara reads when it is imported: this app, production mode, the
-    front end from the installed assets (no other host), no badge, no telemetry."""
-    from .pages import PAGES_ENV
-
+    """The environment Solara reads when it is imported (so: before anything imports it):
+    this app, production mode, the front end from the installed assets (no other host), no
+    badge, no telemetry."""
     return {"SOLARA_APP": "bpttviz.serve.hall.pages", "SOLARA_MODE": "production",
             "SOLARA_THEME_SHOW_BANNER": "False", "SOLARA_THEME_LOADER": "plain",
             "SOLARA_THEME_TITLE": "bpttviz", "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
@@ -55,7 +56,7 @@ def serve_hall(notebooks, *, host="127.0.0.1", port=8866, max_students=None, cla
     from .web import make_app
 
     def ready():
-        from .pages import prepare, routes  # noqa: F401  (the pages' module, imported once)
+        from .pages import prepare
 
         if students:
             names = lessons or [p.stem for p in Path(notebooks).glob("*.ipynb")]

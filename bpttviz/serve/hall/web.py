@@ -172,6 +172,7 @@ def make_app(folder: Path, max_pages: int | None = None, class_view=None, on_sta
     import contextlib
 
     from starlette.applications import Starlette
+    from starlette.middleware.gzip import GZipMiddleware
     from starlette.responses import HTMLResponse
     from starlette.routing import Route
 
@@ -185,12 +186,16 @@ def make_app(folder: Path, max_pages: int | None = None, class_view=None, on_sta
     @contextlib.asynccontextmanager
     async def lifespan(app):
         async with solara_web.lifespan(app):
+            # The server answers at once; what it prepares, it prepares meanwhile.
             if on_start is not None:
-                await asyncio.to_thread(on_start)
+                asyncio.get_running_loop().run_in_executor(None, on_start)
             yield
 
     routes = [Route(p, landing) for p in LANDING_PATHS]
     app = Starlette(routes=routes + list(solara_web.routes), lifespan=lifespan)
+    # Pages (their HTML differs by session) gzipped as they go, a millisecond each; static
+    # files are gzipped once by Precompressed, which asks for them uncompressed.
+    app = GZipMiddleware(app, minimum_size=1000, compresslevel=5)
     app = Precompressed(ClassFull(app, max_pages))
     if class_view is not None:
         from ...class_protocol import ROUTE

@@ -7,11 +7,13 @@ when ``--class`` is on (so every worker's pages report to the same one), and ngi
 the public address in front of them all (Debian's ``nginx`` package; the same
 configuration serves behind any nginx, and docs/deployment.md shows Kubernetes).
 
-nginx sends a page's session to one worker for its whole life: a session is its
-websocket, ``/jupyter/api/kernels/<id>/...``, and nginx hashes that address
-(``hash $request_uri consistent``), so a page that reconnects (a network blip) reaches
-the worker that holds its widgets. Page requests and files go to the least busy worker.
-Each worker admits ``--max-students / N`` pages.
+nginx sends a page's session to one worker for its whole life: a session is named by
+the id in its websocket's address (``/jupyter/api/kernels/<id>/...``) and in the beacon
+a closing tab sends (``/_solara/api/close/<id>``), and nginx hashes that id (``hash
+$session consistent``), so a page that reconnects (a network blip) reaches the worker
+that holds its widgets, and a closed tab's session is freed where it lives. Page
+requests and files go to the least busy worker. Each worker admits ``--max-students /
+N`` pages.
 
 Everything started here is stopped with it; a child that exits stops the others, with
 its output in the log.
@@ -62,9 +64,15 @@ http {{
     uwsgi_temp_path {folder}/uwsgi;
     scgi_temp_path {folder}/scgi;
     map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
-    # A page's session (its websocket) always to the worker that holds it.
+    # The session a request belongs to: the id in its address.
+    map $uri $session {{
+        ~^/jupyter/api/kernels/(?<id>[^/]+) $id;
+        ~^/_solara/api/close/(?<closed>[^/]+) $closed;
+        default $uri;
+    }}
+    # A page's session (its websocket, its closing beacon) always to the worker that holds it.
     upstream sessions {{
-        hash $request_uri consistent;
+        hash $session consistent;
 {servers}
     }}
     upstream pages {{
@@ -74,6 +82,10 @@ http {{
     server {{
         listen {listen};
         client_max_body_size 8m;
+        location /_solara/api/close/ {{
+            proxy_pass http://sessions;
+            proxy_set_header Host $http_host;
+        }}
         location /jupyter/ {{
             proxy_pass http://sessions;
             proxy_http_version 1.1;

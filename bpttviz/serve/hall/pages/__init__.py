@@ -24,12 +24,10 @@ from ....app import LessonApp
 from ....app.shared import Shared
 from ....lessons import LESSONS
 from ....lessons.runs import RunPool
+from .. import PAGES_ENV
 from ..narrative import narrative
 
-__all__ = ["routes", "Layout", "PAGES_ENV", "SHARED", "page_route", "prepare"]
-
-#: The folder of the notebooks served (their narratives); set by the server.
-PAGES_ENV = "BPTTVIZ_HALL_NOTEBOOKS"
+__all__ = ["routes", "Layout", "SHARED", "page_route", "prepare"]
 #: What every page of this process shares: results of the same settings computed once, and
 #: the processes that train (below the pages' priority).
 SHARED = Shared(runs=RunPool())
