@@ -108,9 +108,10 @@ def _serve(args) -> int:
         print(f"bpttviz serve: {problem}", file=sys.stderr)
         return 2
     lessons = parse_lessons(args.lessons, lesson_names(notebooks)) if args.lessons else None
-    return serve_lessons(notebooks, host=args.host, port=args.port, open_browser=args.open,
-                         students=students, lessons=lessons, max_students=args.max_students,
-                         class_view=class_view, workers=args.workers)
+    status = serve_lessons(notebooks, host=args.host, port=args.port, open_browser=args.open,
+                           students=students, lessons=lessons, max_students=args.max_students,
+                           class_view=class_view, workers=args.workers)
+    return status or 0
 
 
 def _slides(args) -> int:

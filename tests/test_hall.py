@@ -255,7 +255,7 @@ def test_stop_ends_a_pooled_run_after_its_current_update():
     try:
         run = lesson.new_run(setup, values).start(pool)
         deadline = time.monotonic() + 60
-        while run.done[0] < 5 and time.monotonic() < deadline:    # training, rows arriving
+        while min(run.done) < 5 and time.monotonic() < deadline:   # training, rows arriving
             time.sleep(0.05)
         run.stop()
         assert run.join(60)
