@@ -282,31 +282,3 @@ def test_an_error_in_a_pooled_run_is_the_runs_error():
 
 
 # -- the gate on a page's changes ------------------------------------------------------------------
-
-class Clock:
-    def __init__(self):
-        self.t = 0.0
-
-    def __call__(self):
-        return self.t
-
-
-def test_past_its_rate_a_pages_changes_wait_and_only_the_newest_is_applied():
-    clock, pending, told, applied = Clock(), [], [], []
-    gate = ChangeGate(told.append, rate=10, burst=3, clock=clock,
-                      later=lambda delay, f: pending.append((delay, f)))
-    slider, menu = object(), object()
-    for v in range(3):                                  # the burst: applied at once
-        gate.admit(slider, {"value": v}, applied.append)
-    for v in range(3, 8):                               # past it: each replaces the one waiting
-        gate.admit(slider, {"value": v}, applied.append)
-    gate.admit(menu, {"value": "b"}, applied.append)
-    assert applied == [{"value": 0}, {"value": 1}, {"value": 2}]
-    assert len(pending) == 1 and pending[0][0] == pytest.approx(0.1)
-    clock.t += 0.1                                      # one token: the slider's newest
-    pending.pop()[1]()
-    assert applied[-1] == {"value": 7} and told == []
-    clock.t += 0.1
-    pending.pop()[1]()
-    assert applied[-1] == {"value": "b"}
-    assert told == [4] and pending == []               # 3, 4, 5, 6 dropped; said once

@@ -59,9 +59,16 @@ def serve_hall(notebooks, *, host="127.0.0.1", port=8866, max_students=None, cla
         from .pages import prepare
 
         if students:
+            import time
+
             names = lessons or [p.stem for p in Path(notebooks).glob("*.ipynb")]
-            prepare([cls.slug for cls in map(lesson_of_page, names) if cls is not None])
-            print(f"ready for {students} students", flush=True)
+            slugs = [cls.slug for cls in map(lesson_of_page, names) if cls is not None]
+            start = time.perf_counter()
+            prepare(slugs)
+            took = time.perf_counter() - start
+            print(f"ready for {students} student{'s' if students != 1 else ''} "
+                  f"({len(slugs)} lesson"
+                  f"{'s' if len(slugs) != 1 else ''} prepared in {took:.1f} s)", flush=True)
 
     app = make_app(Path(notebooks), max_students, class_view, on_start=ready)
     config = uvicorn.Config(app, host=host, port=int(port), log_level=log_level,
