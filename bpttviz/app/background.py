@@ -21,6 +21,7 @@ import time
 import ipywidgets as widgets
 
 from ..lessons.runs import TrainingRun
+from ..upstream.ipywidgets_classes import classed
 from .notices import notice_html
 
 __all__ = ["TrainingRun", "TrainingPanel", "REDRAW_SECONDS", "WATCH_SECONDS"]
@@ -73,14 +74,13 @@ class TrainingPanel:
         self.train_runs = 0
         self.watcher = None
         self._live_ms = []
-        self.start_button = widgets.Button(description=lesson.start_label, icon="play",
-                                           button_style="success", tooltip=lesson.start_tooltip,
-                                           layout=widgets.Layout(width="120px"))
-        self.start_button.add_class("bpttviz-start")
-        self.stop_button = widgets.Button(description="Stop", icon="stop", disabled=True,
-                                          tooltip=lesson.stop_tooltip,
-                                          layout=widgets.Layout(width="120px"))
-        self.stop_button.add_class("bpttviz-stop")
+        self.start_button = classed(widgets.Button, "bpttviz-start",
+                                    description=lesson.start_label, icon="play",
+                                    button_style="success", tooltip=lesson.start_tooltip,
+                                    layout=widgets.Layout(width="120px"))
+        self.stop_button = classed(widgets.Button, "bpttviz-stop", description="Stop",
+                                   icon="stop", disabled=True, tooltip=lesson.stop_tooltip,
+                                   layout=widgets.Layout(width="120px"))
         actions = lesson.actions
         self.start_button.on_click(lambda _: messages.attempt(self.start, actions["start"]))
         self.stop_button.on_click(lambda _: messages.attempt(self.stop, actions["stop"]))

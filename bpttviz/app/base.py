@@ -26,6 +26,7 @@ import ipywidgets as widgets
 
 from ..figures import FIGURE_PX
 from ..lessons import Lesson, LessonWithRuns, lesson as lesson_named
+from ..upstream.ipywidgets_classes import classed
 from .access import ACCESS_CSS, TextAlternatives, access_markup
 from .background import TrainingPanel
 from .controls import play_widget
@@ -146,10 +147,10 @@ class LessonApp:
         self.projector_toggle = self.projector_mode.toggle
         self.set_projector = self.projector_mode.set     # large type, thick lines, big figures
         # Style sheet (projector mode, reflow) and the script that names unnamed controls.
-        self.page_style = widgets.HTML(
-            f"<style>{PROJECTOR_CSS}{ACCESS_CSS}</style>{access_markup()}",
+        self.page_style = classed(
+            widgets.HTML, "bpttviz-page-style",
+            value=f"<style>{PROJECTOR_CSS}{ACCESS_CSS}</style>{access_markup()}",
             layout=widgets.Layout(display="none"))
-        self.page_style.add_class("bpttviz-page-style")
         self.control_panel.constrain()
         self.steps = StepsPanel(declared, StepsHost(
             set_values=self.set, values=self.values, result=lambda: self.result,
@@ -182,8 +183,6 @@ class LessonApp:
             w.observe(lambda change, name=name: self.redraw_loop.changed(name, change["owner"]),
                       names="value")
         self.widget = self.layout()
-        self.widget.add_class("bpttviz-app")
-        self.widget.add_class(f"bpttviz-{self.page_slug}")
         self.projector_mode.show()
         self.redraw()
 
@@ -336,7 +335,8 @@ class LessonApp:
         side += [self.teacher.notice, self.projector_toggle, *self.messages.children, self.link,
                  self.teacher.panel, self.page_style]
         self.figure_area = self.figure_panel.grid()     # the figures beside the controls
-        return page_layout(side, self.figure_area)
+        return page_layout(side, self.figure_area,
+                           classes=("bpttviz-app", f"bpttviz-{self.page_slug}"))
 
     def close(self):
         """Close every widget of the app (frees the kernel's side), end a run in progress and
@@ -354,10 +354,9 @@ class LessonApp:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
-def page_layout(side: list, figures):
-    """The page: the widgets ``side`` in the controls' column, ``figures`` beside them."""
-    controls = widgets.VBox(side)
-    controls.add_class("bpttviz-controls")
-    root = widgets.HBox([controls, figures])
-    root.add_class("bpttviz-layout")
+def page_layout(side: list, figures, classes=()):
+    """The page (with the DOM classes ``classes``): the widgets ``side`` in the controls'
+    column, ``figures`` beside them."""
+    controls = classed(widgets.VBox, "bpttviz-controls", children=side)
+    root = classed(widgets.HBox, "bpttviz-layout", *classes, children=[controls, figures])
     return root

@@ -29,6 +29,7 @@ import ipywidgets as widgets
 
 from ..class_protocol import (ANSWER_PATH, HOLD_S, KERNEL_SCHEME, SECRET_ENV, STATE_PATH,
                               URL_ENV)
+from ..upstream.ipywidgets_classes import classed
 
 __all__ = ["ClassLink", "URL_ENV", "SECRET_ENV", "RETRY_S"]
 
@@ -96,10 +97,9 @@ class ClassLink:
         self.state = None
         if not self.active:
             return
-        self.follow = widgets.Checkbox(value=True, description="Follow the lecturer",
-                                       indent=False,
-                                       tooltip="Go to the step the lecturer brings the class to")
-        self.follow.add_class("bpttviz-step-follow")
+        self.follow = classed(widgets.Checkbox, "bpttviz-step-follow", value=True,
+                              description="Follow the lecturer", indent=False,
+                              tooltip="Go to the step the lecturer brings the class to")
         self.follow.observe(self._follow_changed, names="value")
 
     # -- starting, once the page is known --------------------------------------------------

@@ -16,6 +16,7 @@ import ipywidgets as widgets
 import traitlets
 
 from ..lessons.control import KINDS, Control
+from ..upstream.ipywidgets_classes import classed
 
 __all__ = ["Control", "KINDS", "LABEL_WIDTH", "CONTROL_WIDTH", "control_widget", "play_widget",
            "widget_range",
@@ -32,20 +33,19 @@ def control_widget(control: Control):
     c = control
     common = dict(description=c.label, style={"description_width": LABEL_WIDTH},
                   layout=widgets.Layout(width=CONTROL_WIDTH), tooltip=c.help or None)
+    dom_class = f"bpttviz-control-{c.name}"
     if c.kind == "int":
-        w = LockableIntSlider(value=c.default, min=c.low, max=c.high, step=c.step or 1,
-                              continuous_update=c.continuous, **common)
-    elif c.kind == "float":
+        return classed(LockableIntSlider, dom_class, value=c.default, min=c.low, max=c.high,
+                       step=c.step or 1, continuous_update=c.continuous, **common)
+    if c.kind == "float":
         decimals = max(0, -int(math.floor(math.log10(c.step)))) if c.step else 2
-        w = LockableFloatSlider(value=c.default, min=c.low, max=c.high, step=c.step or 0.01,
-                                continuous_update=c.continuous, readout_format=f".{decimals}f",
-                                **common)
-    elif c.kind == "option":
-        w = LockableDropdown(options=list(c.options), value=c.default, **common)
-    else:
-        w = LockableCheckbox(value=bool(c.default), indent=False, **common)
-    w.add_class(f"bpttviz-control-{c.name}")
-    return w
+        return classed(LockableFloatSlider, dom_class, value=c.default, min=c.low, max=c.high,
+                       step=c.step or 0.01, continuous_update=c.continuous,
+                       readout_format=f".{decimals}f", **common)
+    if c.kind == "option":
+        return classed(LockableDropdown, dom_class, options=list(c.options), value=c.default,
+                       **common)
+    return classed(LockableCheckbox, dom_class, value=bool(c.default), indent=False, **common)
 
 
 def play_widget(slider):
@@ -56,10 +56,9 @@ def play_widget(slider):
     value to the slider when it is made, which would otherwise send a link's ``?frame=N``
     back to 0) and follows the slider's range and the values the kernel gives it.
     """
-    play = widgets.Play(value=slider.value, min=slider.min, max=slider.max, step=1,
-                        interval=900, description="play",
-                        tooltip="Walk the forward and backward pass")
-    play.add_class("bpttviz-play")
+    play = classed(widgets.Play, "bpttviz-play", value=slider.value, min=slider.min,
+                   max=slider.max, step=1, interval=900, description="play",
+                   tooltip="Walk the forward and backward pass")
 
     def follow(change):
         play.max = slider.max

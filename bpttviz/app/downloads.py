@@ -7,6 +7,8 @@ import html
 
 import ipywidgets as widgets
 
+from ..upstream.ipywidgets_classes import classed
+
 __all__ = ["FigureSaver"]
 
 
@@ -25,15 +27,14 @@ class FigureSaver:
         self.link = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px"))
         buttons = []
         for fmt in self.FORMATS:
-            b = widgets.Button(description=fmt.upper(), icon="download",
-                               tooltip=f"Save this figure as {fmt.upper()}",
-                               # As wide as its label in any type size (projector, slides).
-                               layout=widgets.Layout(width="auto"))
-            b.add_class(f"bpttviz-save-{fmt}")
+            b = classed(widgets.Button, f"bpttviz-save-{fmt}", description=fmt.upper(),
+                        icon="download", tooltip=f"Save this figure as {fmt.upper()}",
+                        # As wide as its label in any type size (projector, slides).
+                        layout=widgets.Layout(width="auto"))
             b.on_click(lambda _, fmt=fmt: self._clicked(fmt))
             buttons.append(b)
-        self.widget = widgets.HBox([widgets.Label("Save as"), *buttons, self.link])
-        self.widget.add_class("bpttviz-saver")
+        self.widget = classed(widgets.HBox, "bpttviz-saver",
+                              children=[widgets.Label("Save as"), *buttons, self.link])
 
     def render(self, fmt: str) -> bytes:
         """The figure as ``fmt`` ("png" or "svg") bytes."""

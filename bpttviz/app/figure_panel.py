@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ..figures import Figure, records_equal
+from ..upstream.ipywidgets_classes import classed
 from .downloads import FigureSaver
 from .live import LiveFigure
 
@@ -100,16 +101,14 @@ class FigurePanel:
 
     def box(self, name):
         """A figure (with its text alternative) and its save buttons."""
-        box = widgets.VBox([self.figures[name], self.savers[name].widget])
-        box.add_class("bpttviz-figure")
-        box.add_class(f"bpttviz-figure-{name}")
-        if name in self.wide:
-            box.add_class("bpttviz-figure-wide")
+        wide = ("bpttviz-figure-wide",) if name in self.wide else ()
+        box = classed(widgets.VBox, "bpttviz-figure", f"bpttviz-figure-{name}", *wide,
+                      children=[self.figures[name], self.savers[name].widget])
         return box
 
     def grid(self):
         """The figures, two per row where two fit, else one (the style sheet of
         :mod:`.projector` sizes them)."""
-        area = widgets.HBox([self.box(name) for name in self.figures])
-        area.add_class("bpttviz-figures")
+        area = classed(widgets.HBox, "bpttviz-figures",
+                       children=[self.box(name) for name in self.figures])
         return area

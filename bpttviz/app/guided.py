@@ -26,6 +26,7 @@ import ipywidgets as widgets
 
 from ..figures import OKABE_ITO
 from ..steps import evaluate, figure_title, highlight_marks
+from ..upstream.ipywidgets_classes import classed
 from .classroom import ClassLink
 from .notices import notice_html
 
@@ -106,42 +107,39 @@ class StepsPanel:
         if not self.steps:
             return
         button = dict(layout=widgets.Layout(width="auto"))
-        self.start_button = widgets.Button(description="Start guided steps",
-                                           tooltip="Predict, then see what happens",
-                                           button_style="info", **button)
-        self.start_button.add_class("bpttviz-step-start")
-        self.prev_button = widgets.Button(description="Previous step", disabled=True,
-                                          tooltip="Go back one step", **button)
-        self.prev_button.add_class("bpttviz-step-previous")
-        self.next_button = widgets.Button(description="Next step", disabled=True,
-                                          tooltip="Go to the next step", **button)
-        self.next_button.add_class("bpttviz-step-next")
+        self.start_button = classed(widgets.Button, "bpttviz-step-start",
+                                    description="Start guided steps",
+                                    tooltip="Predict, then see what happens",
+                                    button_style="info", **button)
+        self.prev_button = classed(widgets.Button, "bpttviz-step-previous",
+                                   description="Previous step", disabled=True,
+                                   tooltip="Go back one step", **button)
+        self.next_button = classed(widgets.Button, "bpttviz-step-next",
+                                   description="Next step", disabled=True,
+                                   tooltip="Go to the next step", **button)
         attempt = host.attempt
         self.start_button.on_click(lambda _: attempt(self._start_or_end, "start the steps"))
         self.prev_button.on_click(lambda _: attempt(lambda: self.go(self.index - 1),
                                                     "go to the previous step"))
         self.next_button.on_click(lambda _: attempt(lambda: self.go(self.index + 1),
                                                     "go to the next step"))
-        self.heading = widgets.HTML(self._heading())
-        self.heading.add_class("bpttviz-step-heading")
-        self.question = widgets.HTML()
-        self.question.add_class("bpttviz-step-question")
-        self.choices = widgets.VBox(layout=widgets.Layout(width="100%"))
-        self.choices.add_class("bpttviz-step-choices")
-        self.reveal = widgets.HTML()
-        self.reveal.add_class("bpttviz-step-reveal")
+        self.heading = classed(widgets.HTML, "bpttviz-step-heading", value=self._heading())
+        self.question = classed(widgets.HTML, "bpttviz-step-question")
+        self.choices = classed(widgets.VBox, "bpttviz-step-choices",
+                               layout=widgets.Layout(width="100%"))
+        self.reveal = classed(widgets.HTML, "bpttviz-step-reveal")
         self.style = widgets.HTML(_STYLE)
         self.highlight_style = widgets.HTML()
         self.buttons = []
-        self.widget = widgets.VBox(
-            [self.style, self.highlight_style, self.heading,
-             widgets.HBox([self.start_button, self.prev_button, self.next_button],
-                          layout=widgets.Layout(flex_flow="row wrap", grid_gap="4px")),
-             *([self.classroom.follow] if self.classroom.active else []),
-             self.question, self.choices, self.reveal],
+        self.widget = classed(
+            widgets.VBox, "bpttviz-steps",
+            children=[self.style, self.highlight_style, self.heading,
+                      widgets.HBox([self.start_button, self.prev_button, self.next_button],
+                                   layout=widgets.Layout(flex_flow="row wrap", grid_gap="4px")),
+                      *([self.classroom.follow] if self.classroom.active else []),
+                      self.question, self.choices, self.reveal],
             layout=widgets.Layout(width="310px", border="1px solid #767676", padding="4px 6px",
                                   margin="0 0 6px 0"))
-        self.widget.add_class("bpttviz-steps")
 
     # -- the page's link -------------------------------------------------------------------
     def query_pairs(self) -> list:
@@ -291,10 +289,9 @@ class StepsPanel:
         self.question.value = (f"<div class='bpttviz-step-text'>"
                                f"{html.escape(step.question)}</div>")
         for k, text in enumerate(step.choices):
-            b = widgets.Button(description=text, tooltip=text,
-                               layout=widgets.Layout(width="100%", height="auto"))
-            b.add_class("bpttviz-step-choice")
-            b.add_class(f"bpttviz-step-choice-{k + 1}")
+            b = classed(widgets.Button, "bpttviz-step-choice", f"bpttviz-step-choice-{k + 1}",
+                        description=text, tooltip=text,
+                        layout=widgets.Layout(width="100%", height="auto"))
             if self.choice is not None or self.lecturer_revealed:
                 b.disabled = True
                 if k == step.answer_index:

@@ -16,6 +16,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import ipywidgets as widgets
 
+from ..upstream.ipywidgets_classes import classed
+
 __all__ = ["PageLink"]
 
 
@@ -50,8 +52,7 @@ class PageLink:
         self.controls = tuple(controls)
         self.refusal, self.note, self.extra = refusal, note, extra
         self.page_url, self.on_shown = page_url, on_shown
-        self.widget = widgets.HTML()
-        self.widget.add_class("bpttviz-link")
+        self.widget = classed(widgets.HTML, "bpttviz-link")
 
     def settings(self, values: dict) -> list:
         """``(name, text)`` of every control at ``values`` that a link can carry, in the

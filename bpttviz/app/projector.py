@@ -26,6 +26,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ..figures import FIGURE_PX
+from ..upstream.ipywidgets_classes import classed
 
 __all__ = ["FIGURE_SCALE", "FIGURE_MIN", "LAYOUT_CSS", "PROJECTOR_CSS", "parse_projector",
            "ProjectorMode"]
@@ -167,11 +168,11 @@ class ProjectorMode:
     def __init__(self, set_scale, root, attempt):
         self.set_scale, self.root = set_scale, root
         self.on = False
-        self.toggle = widgets.ToggleButton(
+        self.toggle = classed(
+            widgets.ToggleButton, "bpttviz-projector-toggle",
             value=False, description="Projector mode", icon="television",
             tooltip="Large type, thick lines, high contrast and bigger figures for a projector",
             layout=widgets.Layout(width="auto"))
-        self.toggle.add_class("bpttviz-projector-toggle")
         self.toggle.observe(lambda change: attempt(lambda: self.set(change["new"]),
                                                    "switch projector mode"), names="value")
 
