@@ -31,8 +31,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 VIEWPORT = {"width": 1280, "height": 720}
-START_TIMEOUT = 90          # seconds for Voila to answer
-PAGE_TIMEOUT = 90_000       # milliseconds for a lesson's kernel to start and render
+START_TIMEOUT = 90          # seconds for a server to answer
+PAGE_TIMEOUT = 90_000       # milliseconds for a lesson's page to be built and drawn
 
 #: Every page served: each lesson's and the landing page (``index``).
 PAGES = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
@@ -48,6 +48,13 @@ READOUT = """(control) => {
 
 #: The status line's text ('' while it is not there).
 STATUS = "(document.querySelector('.bpttviz-status')?.innerText ?? '')"
+
+#: The page's own model of the widget with DOM class ``bpttviz-control-<name>`` (a promise),
+#: found through the page's widget manager (Solara's page exposes it as
+#: ``solara.debug.widgetManager()``): what a script in the page reaches.
+CONTROL_MODEL = """async (name) => {
+  const models = await Promise.all(Object.values(solara.debug.widgetManager()._models));
+  return models.find(m => (m.get('_dom_classes') || []).includes('bpttviz-control-' + name)); }"""
 
 
 def in_browser(test):
@@ -65,7 +72,7 @@ def open_lesson(page, server, name, query=""):
 
 def wait_lesson_ready(page, name):
     """Wait until the lesson ``name`` loaded in ``page`` has computed and drawn every figure
-    (the last records the kernel sent)."""
+    (the last records the server sent)."""
     page.wait_for_selector(".bpttviz-app .widget-readout")
     figures = lesson_of_page(name).figure_names
     page.wait_for_function(
@@ -78,15 +85,12 @@ def wait_lesson_ready(page, name):
 
 
 def open_page(page, server, name, query=""):
-    """Open any page: a lesson as :func:`open_lesson` waits for one, else until its app (if
-    any) says it is up to date."""
+    """Open any page: a lesson as :func:`open_lesson` waits for one, the landing page until it
+    lists the lessons."""
     if lesson_of_page(name) is not None:
         return open_lesson(page, server, name, query)
     page.goto(f"{server}/voila/render/{name}.ipynb{query}")
-    page.wait_for_selector("body.jp-Notebook, .jp-Notebook")
-    if page.locator(".bpttviz-app").count() or name != "index":
-        page.wait_for_selector(".bpttviz-app .widget-readout")
-        wait_status(page, "updated|failed")
+    page.wait_for_selector("main a[href$='.ipynb']")
     return page
 
 
@@ -130,7 +134,11 @@ def wait_link_names(page, control, value_text):
 
 
 def assert_no_error_shown(page):
+    """No error in words (the page's, Voila's, a traceback), no "this lesson could not start"
+    or "has stopped" notice, no uncaught JavaScript error."""
     assert page.locator(".voila-error").count() == 0
+    assert page.locator(".bpttviz-page-problem").count() == 0, \
+        page.locator(".bpttviz-page-problem").inner_text()
     assert page.locator(".bpttviz-error").count() == 0, page.locator(".bpttviz-error").inner_text()
     body = page.inner_text("body")
     assert "Traceback" not in body and "Error:" not in body

@@ -125,6 +125,11 @@ PROJECTOR_CSS = LAYOUT_CSS + """
 .jp-Notebook:has(.bpttviz-app.bpttviz-projector) .jp-RenderedMarkdown { font-size: 20px; }
 .jp-Notebook:has(.bpttviz-app.bpttviz-projector) .jp-RenderedMarkdown * {
   font-size: max(18px, 1em); }
+/* The lecture hall's page of a lesson in projector mode: its narrative in large type too
+   (its code too, which Solara's style sets in 14 px, important). */
+.bpttviz-page:has(.bpttviz-app.bpttviz-projector) .bpttviz-narrative { font-size: 20px; }
+.bpttviz-page:has(.bpttviz-app.bpttviz-projector) .bpttviz-narrative * {
+  font-size: max(18px, 1em) !important; }
 """
 
 

@@ -62,10 +62,13 @@ def build(cls, query: str, address: str):
     return app
 
 
-PROBLEM = ("<div class='bpttviz-page-problem' role='alert'><p style='margin:0'>This lesson "
-           "could not start: an error occurred on the server, so the interactive part is "
-           "missing. Retry loads the page again.</p><button class='bpttviz-retry' "
-           "onclick='window.location.reload()'>Retry</button></div>")
+#: What a page says when its lesson's app could not be built; ``data-kind`` tells the page's
+#: watchdog (templates/index.html.j2) that the page has said why its app is missing.
+PROBLEM = ("<div class='bpttviz-page-problem' role='alert' data-kind='failed'>"
+           "<p style='margin:0'>This lesson could not start: an error occurred on the server, "
+           "so the interactive part is missing. Retry loads the page again.</p>"
+           "<button class='bpttviz-retry' onclick='window.location.reload()'>Retry</button>"
+           "</div>")
 
 
 def page_route(cls):
