@@ -87,6 +87,9 @@ def open_page(page, server, name, query=""):
     if page.locator(".bpttviz-app").count() or name != "index":
         page.wait_for_selector(".bpttviz-app .widget-readout")
         wait_status(page, "updated|failed")
+    else:
+        # The landing page's list of lessons is a widget: it arrives after the narrative.
+        page.wait_for_selector(".jp-Notebook li a[href$='.ipynb']")
     return page
 
 
