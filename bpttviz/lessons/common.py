@@ -22,7 +22,8 @@ def relative_flow(flow):
 
     By the chain rule it is at most ``||dh_tau/dh_s||_2``, hence below the
     bound of :func:`bpttviz.diagnostics.pascanu_bound`. NaN where loss tau's
-    error is zero or not finite.
+    error is zero or not finite, and in the rows of losses without a target
+    (NaN in ``trace.flow``): a lag profile then takes only losses that exist.
     """
     flow = np.asarray(flow, dtype=float)
     d = np.diag(flow)

@@ -136,6 +136,7 @@ class CellsLesson(Lesson):
         bottom = [_row_extreme(c.singular_values, np.min) for c in r.runs]
         return {
             "flows": figures.flow_panels([c.flow for c in r.runs], CELL_NAMES,
+                                         carries=[c.trace.carries for c in r.runs],
                                          overflow_steps=[c.trace.first_overflow for c in r.runs],
                                          size=WIDE_PX),
             "lag": figures.lines(r.lags, [c.lag_median for c in r.runs], CELL_NAMES,

@@ -202,7 +202,7 @@ class TruncationLesson(Lesson):
 
     def render(self, r, values):
         return {
-            "flow": figures.flow(r.flow, kept=r.schedule.kept_any,
+            "flow": figures.flow(r.flow, carries=r.trace.carries, kept=r.schedule.kept_any,
                                  overflow_step=r.trace.first_overflow,
                                  title="Flow, and what the schedule keeps"),
             "timeline": figures.schedule(r.schedule),
@@ -214,7 +214,8 @@ class TruncationLesson(Lesson):
 
     def describe_figures(self, r, values):
         return {"flow": alt_text.flow_text(r.flow, kept=r.schedule.kept_any,
-                                           overflow_step=r.trace.first_overflow),
+                                           overflow_step=r.trace.first_overflow,
+                                           carries=r.trace.carries),
                 "bias": alt_text.truncation_bias_text(r.curve.k2, r.curve.cosine,
                                                       int(r.point.k2[0]),
                                                       float(r.point.cosine[0])),

@@ -114,7 +114,8 @@ class VanishingLesson(Lesson):
     def render(self, r, values):
         gs = r.gamma * r.spectrum.sigma_max
         return {
-            "flow": figures.flow(r.flow, overflow_step=r.trace.first_overflow),
+            "flow": figures.flow(r.flow, carries=r.trace.carries,
+                                 overflow_step=r.trace.first_overflow),
             "lag": figures.lag_norms(r.lags, r.lag_median, r.lag_low, r.lag_high, r.bound,
                                      note=f"γσ$_{{max}}$ = {gs:.3g}",
                                      label="relative ‖∂loss$_τ$/∂h$_s$‖"),
@@ -122,7 +123,8 @@ class VanishingLesson(Lesson):
         }
 
     def describe_figures(self, r, values):
-        return {"flow": alt_text.flow_text(r.flow, overflow_step=r.trace.first_overflow),
+        return {"flow": alt_text.flow_text(r.flow, overflow_step=r.trace.first_overflow,
+                                           carries=r.trace.carries),
                 "lag": alt_text.lag_norms_text(r.lags, r.lag_median, r.bound,
                                                "the median relative gradient norm")}
 

@@ -882,6 +882,9 @@ function swatchHandle(ctx, e, x, y, w, S) {
   ctx.globalAlpha = 1;
 }
 
+// The outline of a mask's swatch: bpttviz/figures/style.py's GREY, as Matplotlib's renderer draws it.
+const SWATCH_EDGE = "#9a9a9a";
+
 const LEGEND_HANDLES = {
   Line(ctx, e, x, y, w, S, z) {
     strokeHandle(ctx, e, e.color, e.width * PT * z, x, y, w, z);
@@ -896,6 +899,14 @@ const LEGEND_HANDLES = {
   Segments(ctx, e, x, y, w, S, z) {
     strokeHandle(ctx, e, colourOf(e.color, 0), (typeof e.width === "number" ? e.width : 2) * PT * z,
       x, y, w, z);
+  },
+  Mask(ctx, e, x, y, w, S, z) {
+    // A mask's colour is pale (white dims, the empty cells' grey blanks), near the legend's
+    // white: its swatch is outlined.
+    swatchHandle(ctx, e, x, y, w, S);
+    ctx.strokeStyle = SWATCH_EDGE;
+    ctx.lineWidth = 0.8 * PT * z;
+    ctx.strokeRect(x, y - S.legend * 0.4, w, S.legend * 0.8);
   },
   Points(ctx, e, x, y, w, S, z) {
     drawMarkers(ctx, [x + w / 2], [y], IDENTITY, IDENTITY, { ...e,
