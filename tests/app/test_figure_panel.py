@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 import pytest
-from page_in_kernel import click, descendants, text_of, versions
+from page_in_kernel import click, descendants, press_save, text_of, versions
 from toy_lesson import Toy, toy_y
 
 from bpttviz import figures, plots
@@ -111,6 +111,11 @@ def test_a_failed_save_is_reported_in_the_page():
     assert ("Could not save the figure as PNG: The figure has not been drawn yet"
             in text_of(app.message.value))
     assert saver.link.value == "" and "failed" in app.status.value
+
+
+def test_a_figure_with_no_saver_says_it_cannot_be_saved():
+    assert press_save(LiveFigure(), "png") == [
+        ({"type": "save-error", "text": "This figure cannot be saved."}, [])]
 
 
 # --- clicks on a figure ----------------------------------------------------------------------
