@@ -9,7 +9,6 @@ and its declaration found in the registry (:func:`bpttviz.lessons.lesson_of_page
 
 from __future__ import annotations
 
-import base64
 import functools
 import pathlib
 import re
@@ -20,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from live import (drawn, pixels_differ, png_pixels, rebuild, record, same_drawing, svg_texts,
                   texts, wait_redrawn, wait_settled)
+from page_in_kernel import SIGNATURES
 
 from bpttviz import plots
 from bpttviz.lessons import lesson_of_page
@@ -229,20 +229,34 @@ def move_and_read(page, name, figures):
 
 
 # --- what each lesson's page is checked for -----------------------------------------------------
-def download(page, name, figure, fmt):
-    """Click the figure's save button as a user, then the link it offers; the file's bytes."""
+def download(page, name, figure, fmt, by_keyboard=False):
+    """Press the figure's save button as a user (the figure draws it under its canvas) with the
+    mouse, or ``by_keyboard`` (focused, then Enter), then the link it offers once the kernel
+    sent the file; the file's bytes."""
     box = page.locator(f".bpttviz-figure-{figure}")
-    box.locator(f".bpttviz-save-{fmt}").click()
-    mime = "image/png" if fmt == "png" else "image/svg+xml"
-    link = box.locator(f"a.bpttviz-download[href^='data:{mime};base64,']")
-    link.wait_for()
-    href = link.get_attribute("href")
+    slug = name.split("_", 1)[1].replace("_", "-")
+    filename = f"bpttviz-{slug}-{figure}.{fmt}"
+    link = box.locator(f".bpttviz-saver a.bpttviz-download[download='{filename}']")
+    old = link.get_attribute("href") if link.count() else None
+    button = box.locator(f".bpttviz-saver button.bpttviz-save-{fmt}")
+    assert button.get_attribute("title") == f"Save this figure as {fmt.upper()}"
+    if by_keyboard:
+        button.focus()
+        page.keyboard.press("Enter")
+    else:
+        button.click()
+    # The link of this press: a new file (an object URL of the bytes the kernel sent).
+    page.wait_for_function("([f, n, old]) => { const a = document.querySelector("
+                           "'.bpttviz-figure-' + f + ' a.bpttviz-download');"
+                           "return !!a && a.download === n && a.getAttribute('href') !== old; }",
+                           arg=[figure, filename, old])
+    assert link.get_attribute("href").startswith("blob:")
     with page.expect_download() as d:
         link.click()
-    slug = name.split("_", 1)[1].replace("_", "-")
-    assert d.value.suggested_filename == f"bpttviz-{slug}-{figure}.{fmt}"
+    assert d.value.suggested_filename == filename
     data = pathlib.Path(d.value.path()).read_bytes()
-    assert data == base64.b64decode(href.split(",", 1)[1])
+    assert data.startswith(SIGNATURES[fmt]), data[:16]
+    assert link.inner_text() == f"Download {filename} ({len(data) / 1024:.0f} kB)"
     return data
 
 
@@ -296,7 +310,7 @@ class InThePage:
         # ... and not of the record shown before the move (the check tells them apart).
         assert pixels_differ(png, png_pixels(plots.save(old, fmt="png"))) > 5e-4
 
-        svg = download(page, name, figure, "svg").decode()
+        svg = download(page, name, figure, "svg", by_keyboard=True).decode()
         words = set(svg_texts(svg))
         assert set(texts(records[figure])) <= words, set(texts(records[figure])) - words
         assert same_drawing(svg, plots.save(shown, fmt="svg").decode())

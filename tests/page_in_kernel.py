@@ -1,7 +1,8 @@
 """A lesson's page as the kernel holds it, driven from Python as a user drives it from the page.
 
 Setting a widget's value is what the browser does when a user moves a control; a click on a
-figure arrives as the custom message :func:`click` sends. What a figure shows is read from
+figure arrives as the custom message :func:`click` sends, a press on its save button as the
+one :func:`press_save` sends. What a figure shows is read from
 the record its live figure shows (``app.figures[name].record``): the numbers the page draws.
 The calls a change makes are counted with conftest.py's ``counted`` fixtures.
 """
@@ -61,6 +62,34 @@ def click(fig, content):
     """What ipywidgets does with a custom message from the page."""
     fig._handle_msg({"content": {"data": {"method": "custom", "content": content}},
                      "buffers": []})
+
+
+#: What a saved file starts with: a PNG's signature, an SVG's XML declaration.
+SIGNATURES = {"png": b"\x89PNG\r\n\x1a\n", "svg": b"<?xml"}
+
+
+def press_save(fig, fmt):
+    """What the page sends when its user presses the live figure's save button for ``fmt``;
+    returns the custom messages the kernel answered with, as its comm sent them: a list of
+    ``(content, buffers)``, the buffers as bytes."""
+    sent = []
+    comm = fig.comm
+    own = vars(comm).get("send")        # a send of its own (another test's), put back after
+    real = comm.send
+
+    def send(data=None, metadata=None, buffers=None):
+        sent.append((data, [bytes(b) for b in buffers or ()]))
+        return real(data=data, metadata=metadata, buffers=buffers)
+
+    comm.send = send
+    try:
+        click(fig, {"type": "save", "format": fmt})
+    finally:
+        if own is None:
+            del comm.send
+        else:
+            comm.send = own
+    return [(data["content"], buffers) for data, buffers in sent if data["method"] == "custom"]
 
 
 # --- what every lesson's page is checked for ----------------------------------------------------

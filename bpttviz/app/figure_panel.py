@@ -1,5 +1,10 @@
 """A lesson's figures in the page: a live figure each, what it shows, marks over it, downloads.
 
+Each figure is one widget, its live figure: it carries the figure's classes in the page
+(``bpttviz-figure``, ``bpttviz-figure-<name>``, ``bpttviz-figure-wide`` for a wide one),
+which the layout's style sheet (:mod:`.projector`) sizes, and draws its own save buttons
+(:class:`.FigureSaver` answers them).
+
 :class:`FigurePanel` keeps, per figure, the record the lesson last rendered
 and the marks drawn over it (a guided step's), and sends a live figure a
 record only when what the page would show changes: the same record object
@@ -47,13 +52,16 @@ class FigurePanel:
 
     def __init__(self, names, wide, stem: str, on_error, owner: str):
         self.names, self.wide, self.owner = tuple(names), tuple(wide), owner
-        self.figures = {name: LiveFigure() for name in self.names}
+        self.figures = {name: classed(LiveFigure, "bpttviz-figure", f"bpttviz-figure-{name}",
+                                      *(("bpttviz-figure-wide",) if name in self.wide else ()),
+                                      saveable=True)
+                        for name in self.names}
         self.records = {}
         self.overlays = {}
         self._sent = {}             # name -> (record, overlay) last sent
-        self.savers = {name: FigureSaver(lambda name=name: self.figures[name].record,
-                                         f"{stem}-{name}", on_error)
-                       for name in self.names}
+        self.savers = {name: FigureSaver(lambda fig=fig: fig.record, f"{stem}-{name}", on_error,
+                                         figure=fig)
+                       for name, fig in self.figures.items()}
 
     def show(self, records: dict) -> list:
         """Show each ``{name: record}`` (with its overlay); return the names whose page figure
@@ -100,15 +108,13 @@ class FigurePanel:
             fig.scale = scale
 
     def box(self, name):
-        """A figure (with its text alternative) and its save buttons."""
-        wide = ("bpttviz-figure-wide",) if name in self.wide else ()
-        box = classed(widgets.VBox, "bpttviz-figure", f"bpttviz-figure-{name}", *wide,
-                      children=[self.figures[name], self.savers[name].widget])
-        return box
+        """A figure's place in the page: its live figure, which carries the figure's classes
+        and draws its text alternative and its save buttons."""
+        return self.figures[name]
 
     def grid(self):
         """The figures, two per row where two fit, else one (the style sheet of
         :mod:`.projector` sizes them)."""
         area = classed(widgets.HBox, "bpttviz-figures",
-                       children=[self.box(name) for name in self.figures])
+                       children=[self.box(name) for name in self.names])
         return area
