@@ -1,7 +1,7 @@
 """ipywidgets' DOM classes given when a widget is made, not added after.
 
 A widget opens its comm (a message to the page with its whole state) as it is made;
-``add_class`` afterwards sends a second message. A lesson page makes about 190 widgets,
+``add_class`` afterwards sends a second message. A lesson page makes about 100-170 widgets,
 50 of them with a class: in the lecture hall, where every message of every page passes
 through one process, the second messages were a fifth of a page's. The trait that
 ``add_class`` sets, ``_dom_classes``, is given to the constructor instead.
