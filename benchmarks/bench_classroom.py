@@ -640,6 +640,9 @@ def report(args, recs, peaks, ended, probes, flood):
     no_app = sum(r["no_app"] for r in recs)
     full = sum(r["full"] for r in recs)
     errors = [r["error"] for r in recs if r["error"]]
+    # A page whose front end did not load does not work in a browser, whatever its websocket
+    # did: each file not answered 200 is a failure (its status and address, query cut).
+    errors += [f"static file {f.split('?')[0]}" for r in recs for f in r["static_failures"]]
     static = [r for r in recs if r["static_bytes"] is not None]
     measured = bool(args.pid)
     conditions(args, recs)

@@ -5,13 +5,15 @@ Students are simulated at the protocol level (the page's HTTP request, then its 
 as ``benchmarks/_client.py`` does for the benchmarks) and one real page runs in Chromium.
 What must hold behind the load balancer: every page works; a page's session lives on one
 worker, and both its reconnection (a network blip) and its closing beacon reach that
-worker, never the other; the pages of both workers report to the one class view.
+worker, never the other; the pages of both workers report to the one class view; the
+front end's files are answered by nginx once a worker has answered them.
 """
 
 import asyncio
 import re
 import sys
 import time
+import urllib.request
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -117,3 +119,19 @@ def test_a_page_in_chromium_works_behind_nginx_and_the_class_view_opens(hall, pa
     assert page.goto(f"{url}/bpttviz/class?token={TOKEN}").status == 200
     page.wait_for_selector("h1")
     assert not page.js_errors
+
+
+def test_the_front_ends_files_come_from_nginx_once_a_worker_has_answered(hall):
+    url, _ = hall
+    page = load_page("hall", url, LESSON).html
+    # A script the page loads from a worker's static files (its address names its version).
+    path = re.search(r'src="(/static/[^"]+\.js[^"]*)"', page).group(1)
+    seen = []
+    for encoding in ("gzip", "gzip", "identity", "identity"):
+        request = urllib.request.Request(url + path, headers={"Accept-Encoding": encoding})
+        with urllib.request.urlopen(request, timeout=30) as r:
+            seen.append((r.headers.get("X-Cache"), r.headers.get("Content-Encoding"),
+                         len(r.read())))
+    # The second request of each encoding is nginx's: gzipped when asked, plain when not.
+    assert [s[:2] for s in seen[1::2]] == [("HIT", "gzip"), ("HIT", None)], seen
+    assert seen[3][2] > seen[1][2] and seen[0][1] == "gzip", seen

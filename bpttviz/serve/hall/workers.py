@@ -41,6 +41,9 @@ NGINX_HELP = ("--workers N (N > 1) runs the workers behind nginx, which is not i
 def nginx_config(host: str, port: int, workers, class_port=None, folder="/tmp") -> str:
     """nginx's configuration: ``host:port`` in front of the worker ports ``workers`` (and the
     class view's ``class_port``), its files in ``folder``."""
+    from .web import STATIC_PREFIXES
+
+    static = "/(" + "|".join(p.strip("/") for p in STATIC_PREFIXES) + ")"
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=0;" for p in workers)
     listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     class_view = "" if class_port is None else f"""
@@ -64,6 +67,10 @@ http {{
     uwsgi_temp_path {folder}/uwsgi;
     scgi_temp_path {folder}/scgi;
     map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    # The front end's files, kept by nginx: a worker answers each file once (gzipped or not).
+    proxy_cache_path {folder}/static levels=1:2 keys_zone=static:4m max_size=256m
+                     inactive=1d use_temp_path=off;
+    map $http_accept_encoding $gzip_asked {{ ~gzip gzip; default plain; }}
     # The session a request belongs to: the id in its address.
     map $uri $session {{
         ~^/jupyter/api/kernels/(?<id>[^/]+) $id;
@@ -82,6 +89,20 @@ http {{
     server {{
         listen {listen};
         client_max_body_size 8m;
+        # Their addresses name their versions (the workers say "immutable"): every student
+        # of a class arriving with an empty cache is answered by nginx, not by Python.
+        location ~ ^{static}/ {{
+            proxy_pass http://pages;
+            proxy_http_version 1.1;
+            proxy_set_header Host $http_host;
+            proxy_set_header Connection "";
+            proxy_cache static;
+            proxy_cache_key "$request_uri $gzip_asked";
+            proxy_ignore_headers Vary;
+            proxy_cache_valid 200 1d;
+            proxy_cache_lock on;
+            add_header X-Cache $upstream_cache_status;
+        }}
         location /_solara/api/close/ {{
             proxy_pass http://sessions;
             proxy_set_header Host $http_host;
@@ -125,6 +146,9 @@ def serve_workers(notebooks, *, host, port, workers, max_students=None, class_op
         print(f"bpttviz serve: {NGINX_HELP}", file=sys.stderr)
         return 2
     folder = Path(tempfile.mkdtemp(prefix="bpttviz-workers-"))
+    # nginx started by root serves as an unprivileged user, which must reach the folders nginx
+    # makes for it here (its cache and buffers, given to that user): it may pass, not list.
+    folder.chmod(0o711)
     ports = _free_ports(workers + (1 if class_options is not None else 0))
     class_port = ports.pop() if class_options is not None else None
     env = dict(os.environ)
