@@ -25,8 +25,7 @@ __all__ = ["CULL_INTERVAL", "CULL_IDLE_TIMEOUT", "EXECUTOR_TIMEOUTS", "UNUSED_EX
            "TEMPLATE", "template_root", "voila_settings", "voila_argv", "voila_config"]
 
 #: Check for idle kernels every half minute; end those idle for two minutes with no tab
-#: connected (all side by side: :mod:`bpttviz.serve.pools`), so a closed tab's kernel ends
-#: within three minutes.
+#: connected, so a closed tab's kernel ends within three minutes.
 CULL_INTERVAL = 30
 CULL_IDLE_TIMEOUT = 120
 #: Waits of Voila's notebook executor (nbclient), in seconds. nbclient's default wait for a
