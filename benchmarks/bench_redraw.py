@@ -16,7 +16,8 @@ attribute of the ``.bpttviz-live`` elements; the move is over when the status li
 said "updated in" and no figure has drawn for 250 ms). Interleaved with them, in a
 second tab of the same browser, the bare widget round trip: a key press on an
 ``IntSlider`` whose observer in the kernel sets a ``Label``, until the label changes.
-Median and 95th percentile of each, and the medians' difference to the bare round trip.
+Median and 95th percentile of each, and the medians' difference to the bare round trip;
+then each other lesson's median of every move (steps and jumps) over that of lessons 02-04.
 
 **Kernel per move, at the protocol level** (no browser; the client of
 ``benchmarks/_client.py``): lessons 02-04 unless ``--lessons`` says otherwise, the
@@ -557,6 +558,7 @@ def browser_part(browser, url, lessons):
             bare_press(bare, 1)
     rng = random.Random(args.seed)
     every = {"steps": [], "jumps": [], "bare": []}
+    moved = {}                      # lesson -> every move's seconds (steps and jumps)
     for lesson in lessons:
         slider = SLIDERS[lesson]
         try:
@@ -588,6 +590,7 @@ def browser_part(browser, url, lessons):
         page.close()
         for k in every:
             every[k] += times[k]
+        moved[lesson] = times["steps"] + times["jumps"]
         base = statistics.median(times["bare"]) if times["bare"] else float("nan")
         diff = {k: (statistics.median(times[k]) - base) * 1e3 if times[k] else float("nan")
                 for k in ("steps", "jumps")}
@@ -599,6 +602,14 @@ def browser_part(browser, url, lessons):
             for k in ("steps", "jumps")]
     print(f"{'all lessons':<36}{ms(every['steps']):>15}{ms(every['jumps']):>15}"
           f"{ms(every['bare']):>15}{diff[0]:12.0f}{diff[1]:12.0f}")
+    reference = [t for lesson in PROTOCOL_LESSONS for t in moved.get(lesson, [])]
+    others = [lesson for lesson in moved if lesson not in PROTOCOL_LESSONS and moved[lesson]]
+    if reference and others:
+        base = statistics.median(reference)
+        print(f"every move (steps and jumps), median, against that of "
+              f"{', '.join(x[:2] for x in PROTOCOL_LESSONS)} ({base * 1e3:.0f} ms): "
+              + ", ".join(f"{lesson[:2]} {statistics.median(moved[lesson]) * 1e3:.0f} ms = "
+                          f"{statistics.median(moved[lesson]) / base:.2f}x" for lesson in others))
     if bare is not None:
         bare.close()
 

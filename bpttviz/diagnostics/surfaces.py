@@ -173,6 +173,7 @@ def _cliff_args(w, b, T, x0, target, func):
 
 
 def _cliff_run(w, b, T, x0, target, grad):
+    """The error, or ``(error, dE/dw, dE/db)`` with ``grad``: one forward-mode run."""
     with np.errstate(all="ignore"):
         x = np.broadcast_to(np.float64(x0), np.broadcast_shapes(w.shape, b.shape))
         dw = db = 0.0
@@ -188,7 +189,8 @@ def _cliff_run(w, b, T, x0, target, grad):
         if not grad:
             return err * err
         c = 2.0 * err * sx * (1.0 - sx)
-        return np.broadcast_to(c * dw, x.shape).copy(), np.broadcast_to(c * db, x.shape).copy()
+        return (err * err, np.broadcast_to(c * dw, x.shape).copy(),
+                np.broadcast_to(c * db, x.shape).copy())
 
 
 def cliff_loss(w, b, T=CLIFF_T, x0=CLIFF_X0, target=CLIFF_TARGET):
@@ -228,7 +230,7 @@ def cliff_grad(w, b, T=CLIFF_T, x0=CLIFF_X0, target=CLIFF_TARGET):
         Both of the broadcast shape of ``w`` and ``b``.
     """
     w, b, T, x0, target = _cliff_args(w, b, T, x0, target, "cliff_grad")
-    return _cliff_run(w, b, T, x0, target, grad=True)
+    return _cliff_run(w, b, T, x0, target, grad=True)[1:]
 
 
 @dataclass(frozen=True, eq=False)
@@ -292,10 +294,12 @@ def cliff_descent(w0, b0, *, lr, steps, clip=None, T=CLIFF_T, x0=CLIFF_X0,
         for i in range(steps + 1):
             wa, ba = np.array(w), np.array(b)
             ws[i], bs[i] = w, b
-            losses[i] = float(_cliff_run(wa, ba, T, x0, target, grad=False))
             if i == steps:
+                losses[i] = float(_cliff_run(wa, ba, T, x0, target, grad=False))
                 break
-            gw, gb = (float(g) for g in _cliff_run(wa, ba, T, x0, target, grad=True))
+            # The error and its gradient from one run: the same operations as each alone.
+            loss, gw, gb = (float(g) for g in _cliff_run(wa, ba, T, x0, target, grad=True))
+            losses[i] = loss
             norm = float(np.hypot(gw, gb))
             norms[i] = norm
             if not np.isfinite(norm):
