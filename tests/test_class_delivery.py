@@ -154,3 +154,17 @@ def test_an_answer_refused_as_wrong_is_said_and_the_next_one_still_goes(tmp_path
         assert "unknown choice 9" in link.delivery.value
         assert summary_step(base, 1)["answered"] == 0 and summary_step(base, 2)["answered"] == 1
         link.close()
+
+
+def test_a_page_closed_while_its_answer_waits_still_delivers_it(tmp_path, monkeypatch):
+    outage = tmp_path / "outage"
+    outage.touch()
+    monkeypatch.setenv(OUTAGE_ENV, str(outage))
+    with class_server(tmp_path) as base:
+        waits = Waits(then={1: outage.unlink})
+        link = a_link(base, waits)
+        link.page_known(environ={})
+        link.chose(2, 0)
+        link.close()                     # the tab closed; the server's process goes on
+        assert until(lambda: link.delivered == 1)
+        assert summary_step(base, 3)["answered"] == 1

@@ -11,7 +11,8 @@ applied on the kernel's event loop, where the widgets live (they are not thread-
 
 No answer is lost on the way: each carries an id of its own (:data:`ANSWER_ID`), and a
 thread sends them in order, each until the class view acknowledges it (2xx), waiting
-longer after each failure (:data:`ANSWER_RETRY_S` doubling up to :data:`ANSWER_RETRY_MAX_S`).
+longer after each failure (:data:`ANSWER_RETRY_S` doubling up to :data:`ANSWER_RETRY_MAX_S`;
+a page closed meanwhile goes on for :data:`CLOSE_GRACE_S`).
 The class view stores an answer once by its id, so one sent again counts once. While the
 class view cannot be reached (or answers 5xx) the page says so (:data:`WAITING`), and it
 clears that once the answers are delivered; an answer the class view refuses as wrong (a
@@ -29,10 +30,11 @@ import queue
 import random
 import secrets
 import threading
-import uuid
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from pathlib import PurePosixPath
 
 import ipywidgets as widgets
@@ -51,6 +53,8 @@ RETRY_S = 2.0
 #: Each wait is drawn between half and all of that, so that a class's pages spread their
 #: tries once the class view is back.
 ANSWER_RETRY_S, ANSWER_RETRY_MAX_S = 0.5, 15.0
+#: How long a closed page goes on sending the answers still waiting (s).
+CLOSE_GRACE_S = 300.0
 #: What the page says while an answer waits for the class view.
 WAITING = "Your answer will be sent when the class view can be reached."
 
@@ -83,8 +87,8 @@ class ClassLink:
         The lesson's page (``02_vanishing_exploding``) when the environment does not name it:
         a lecture-hall page, one of many in its process.
     wait : callable, optional
-        ``wait(seconds)`` between two tries of an answer (default: a wait that ends when the
-        link closes); tests give their own.
+        ``wait(seconds)`` between two tries of an answer (default ``time.sleep``); tests give
+        their own.
 
     Attributes
     ----------
@@ -117,7 +121,8 @@ class ClassLink:
         self._applied_pace = None
         self._outbox = queue.Queue()
         self._stop = threading.Event()
-        self._wait = self._stop.wait if wait is None else wait
+        self._wait = time.sleep if wait is None else wait
+        self._closed_at = None
         self._rng = random.Random()
         self._unsent = 0              # answers queued or on their way, not yet acknowledged
         self._count = threading.Lock()
@@ -155,7 +160,16 @@ class ClassLink:
         self._thread.start()
 
     def close(self):
+        """Stop following the lecturer; answers still waiting are sent for
+        :data:`CLOSE_GRACE_S` more seconds (the server's process outlives the page)."""
+        self._closed_at = time.monotonic()
         self._stop.set()
+
+    def _sending(self) -> bool:
+        """Whether to go on sending answers: until closed, then while some wait, for a while."""
+        if not self._stop.is_set():
+            return True
+        return self._unsent > 0 and time.monotonic() - self._closed_at < CLOSE_GRACE_S
 
     # -- what the page does ----------------------------------------------------------------
     def chose(self, index, k):
@@ -205,7 +219,7 @@ class ClassLink:
 
     def _answers_loop(self):
         """Send the answers queued, in order, each until the class view takes it."""
-        while not self._stop.is_set():
+        while self._sending():
             try:
                 body = self._outbox.get(timeout=1.0)
             except queue.Empty:
@@ -216,7 +230,7 @@ class ClassLink:
         """Send ``body`` until the class view acknowledges it (2xx) or refuses the answer
         itself (a 4xx not in RETRY_STATUSES), waiting longer after each failed try."""
         tries = 0
-        while not self._stop.is_set():
+        while self._sending():
             try:
                 status, reply = self._post(ANSWER_PATH, body), None
             except urllib.error.HTTPError as exc:
