@@ -22,26 +22,41 @@ server's CPU seconds (every process of it); then the ratio of the p95s (the aim:
 5 %) and the answers the lecturer's summary counted. Bounded: at most 120 students and 600 s
 of interaction per run; only 127.0.0.1 is contacted.
 
+``--delivery`` measures instead whether every answer reaches the class view through an
+outage: one run, with ``--class``, where each student opens lesson 2 at its first guided
+step and goes through its first five steps: at each, waits for the step's choice buttons
+(those made after its last click on "Next step": a click hits a button the page shows now),
+moves the slider half of the time, chooses at random, then presses "Next step". From
+``--outage START,LENGTH`` (seconds after the first arrival) the class view answers 503 to
+every kernel (a switch of the server for benchmarks, ``BPTTVIZ_CLASS_OUTAGE_FILE``). The
+students stay until the class view has counted their answers (or 90 s after the last one
+chose). Printed: the answers clicked (and how many during the outage), those the lecturer's
+summary counts, those the class view stored by id; the aim: none lost, none twice.
+
 Usage::
 
     python -m benchmarks.bench_class_view --students 60 --window 10 --duration 120
     python -m benchmarks.bench_class_view --quick      # 4 students, 20 s: the harness works
+    python -m benchmarks.bench_class_view --delivery --students 50 --outage 15,5
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
 import signal
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks._client import (STEP_TIMEOUT, connected, lesson_sliders,  # noqa: E402
@@ -97,6 +112,166 @@ async def student(i, lesson, base, t_start, args, pool, out):
             await k.leave()
     except Exception as exc:            # a failure is a figure of the benchmark, not a crash
         rec["error"] = f"{type(exc).__name__}: {exc}"[:200]
+
+
+#: ``--delivery``: the lesson and how many of its guided steps each student goes through.
+DELIVERY_LESSON, DELIVERY_STEPS = "02_vanishing_exploding", 5
+#: ``--delivery``: how long the students wait for the class view to count their answers (s).
+DELIVERY_WAIT = 90.0
+
+
+def _classes(k, model_id):
+    return k.states.get(model_id, {}).get("state", {}).get("_dom_classes", ())
+
+
+async def guided_student(i, base, t_start, args, pool, out, counted):
+    """``--delivery``: one student through the first guided steps of lesson 2; stays until
+    ``counted`` is set (the class view counted the class's answers, or the wait ended)."""
+    from bpttviz.lessons import lesson_of_page
+
+    steps = lesson_of_page(DELIVERY_LESSON).steps()[:DELIVERY_STEPS]
+    rng = random.Random(1000 + i)
+    await asyncio.sleep(max(0.0, t_start + args.arrivals[i] - time.monotonic()))
+    rec = {"moves": [], "answers": 0, "clicked_at": [], "done": False, "error": None}
+    out.append(rec)
+    loop = asyncio.get_running_loop()
+    try:
+        landing = await loop.run_in_executor(pool, load_page, args.server, base,
+                                             DELIVERY_LESSON, "step=1")
+        if not landing.has_app():
+            raise RuntimeError("the page came without its app")
+        async with connected(landing) as k:
+            slider = await k.open_widgets(f"bpttviz-control-{SLIDERS[DELIVERY_LESSON]}")
+            if slider is None:
+                raise RuntimeError("no slider in the page")
+            model_id = slider[0]
+            shown = k.with_class("bpttviz-step-choice")          # step 1's, there at load
+            for index, step in enumerate(steps):
+                n = len(step.choices)
+                if index:
+                    # "Next step", then the next step's choices: made after this click, open.
+                    mark = len(k.opened)
+                    await k.press(k.newest("bpttviz-step-next"))
+
+                    def made(mark=mark):
+                        return [m for m in k.opened[mark:] if m in k.states
+                                and "bpttviz-step-choice" in _classes(k, m)]
+
+                    await k.until(lambda n=n, made=made: len(made()) >= n,
+                                  what=f"the choices of step {index + 1}")
+                    shown = made()
+                if len(shown) != n:
+                    raise RuntimeError(f"step {index + 1} shows {len(shown)} choices, not {n}")
+                await asyncio.sleep(rng.uniform(*args.think_range))
+                if rng.random() < 0.5:
+                    value = other_value(k.states[model_id]["state"], rng)
+                    at = time.monotonic() - t_start
+                    rec["moves"].append((at, await k.move(model_id, value)))
+                # Counted once sent: the server has the click even if its reply comes late.
+                rec["clicked_at"].append(time.monotonic() - t_start)
+                msg = await k.click(shown[rng.randrange(n)])
+                rec["answers"] += 1
+                await k.until(k.idle[msg].is_set, what="a choice's answer")
+            rec["done"] = True
+            await counted.wait()
+            await k.leave()
+    except Exception as exc:            # a failure is a figure of the benchmark, not a crash
+        rec["error"] = f"{type(exc).__name__}: {exc}"[:200]
+
+
+async def outage(t_start, args):
+    """The class view out of service (503 to every kernel) from ``START`` for ``LENGTH`` s."""
+    start, length = args.outage_range
+    await asyncio.sleep(max(0.0, t_start + start - time.monotonic()))
+    args.outage_file.touch()
+    print(f"# the class view answers 503 from {time.monotonic() - t_start:.1f} s", flush=True)
+    await asyncio.sleep(length)
+    args.outage_file.unlink()
+    print(f"# ... until {time.monotonic() - t_start:.1f} s", flush=True)
+
+
+def stored_by_id(state_dir):
+    """The answers the class view stored by their ids (in its SQLite file)."""
+    with contextlib.closing(sqlite3.connect(f"file:{state_dir}/class.sqlite?mode=ro",
+                                            uri=True)) as db:
+        return db.execute("SELECT COUNT(*) FROM received WHERE lesson = ?",
+                          (DELIVERY_LESSON,)).fetchone()[0]
+
+
+def counted_answers(base):
+    steps = summary(base)["lessons"][DELIVERY_LESSON]["steps"]
+    return sum(st["answered"] for st in steps.values())
+
+
+async def delivery_run(args):
+    """``--delivery``: the class through the outage; every answer clicked, counted, stored."""
+    from bpttviz.serve.classview.view import OUTAGE_ENV
+
+    from benchmarks.bench_classroom import cpu_seconds, serving
+
+    print(f"# {args.students} students on {DELIVERY_LESSON}, arriving within {args.window:g} s, "
+          f"{DELIVERY_STEPS} guided steps each ({args.think} s before each choice, the slider "
+          f"moved half of the time), the class view answering 503 for "
+          f"{args.outage_range[1]:g} s from {args.outage_range[0]:g} s", flush=True)
+    run_args = argparse.Namespace(**vars(args))
+    run_args.server_args = ["--class", "--class-token", TOKEN, "--state-dir", args.state_dir]
+    run_args.log = f"{args.log}.delivery"
+    run_args.all_lessons = [DELIVERY_LESSON]
+    os.environ[OUTAGE_ENV] = str(args.outage_file)
+    with serving(run_args) as (server, _):
+        base = server.url
+        recs, counted = [], asyncio.Event()
+        pool = ThreadPoolExecutor(max_workers=args.students + 4)
+        cpu0 = cpu_seconds(server.pid)
+        t_start = time.monotonic()
+        down = asyncio.create_task(outage(t_start, args))
+        tasks = [asyncio.create_task(guided_student(i, base, t_start, args, pool, recs, counted))
+                 for i in range(args.students)]
+        loop = asyncio.get_running_loop()
+        limit = t_start + args.window + DELIVERY_STEPS * (args.think_range[1] + 30) + 60
+        n = 0
+
+        def all_chose():
+            return len(recs) == args.students and all(
+                r["done"] or r["error"] for r in recs)
+
+        while time.monotonic() < limit and not all_chose():
+            await asyncio.sleep(0.5)
+        chose = time.monotonic()
+        clicked = sum(r["answers"] for r in recs)
+        while time.monotonic() - chose < DELIVERY_WAIT:
+            n = await loop.run_in_executor(pool, counted_answers, base)
+            if n >= clicked and down.done():
+                break
+            await asyncio.sleep(0.5)
+        delivered_after = time.monotonic() - chose
+        counted.set()
+        await asyncio.wait(tasks, timeout=60)
+        await down
+        clicked = sum(r["answers"] for r in recs)
+        cpu = cpu_seconds(server.pid) - cpu0
+        n = await loop.run_in_executor(pool, counted_answers, base)
+        stored = stored_by_id(args.state_dir)
+        pool.shutdown(wait=False, cancel_futures=True)
+    errors = [r["error"] for r in recs if r["error"]]
+    start, length = args.outage_range
+    during = sum(1 for r in recs for t in r["clicked_at"] if start <= t < start + length)
+    moves = [lat for r in recs for _, lat in r["moves"]]
+    refused = sum(1 for line in Path(run_args.log).read_text().splitlines()
+                  if "503 POST /bpttviz/class/kernel/answer" in line)
+    print(f"answers clicked {clicked} ({during} while the class view answered 503; "
+          f"{refused} tries answered 503), counted by the lecturer's summary "
+          f"{n}, stored by id {stored}: lost {max(0, clicked - n)}, counted twice "
+          f"{max(0, stored - clicked)}", flush=True)
+    print(f"the last answer counted {delivered_after:.1f} s after the last student chose; "
+          f"{len(errors)} failures; slider -> figures p95 {pct(moves, 95):.3f} s over "
+          f"{len(moves)} moves; server {cpu:.1f} CPU-s", flush=True)
+    for e in sorted(set(errors))[:3]:
+        print(f"  {errors.count(e)} x {e}")
+    print("RESULT " + json.dumps({"students": args.students, "clicked": clicked,
+                                  "during_outage": during, "tries_503": refused,
+                                  "counted": n, "stored": stored, "failures": len(errors),
+                                  "delivered_after_s": round(delivered_after, 1)}))
 
 
 def summary(base):
@@ -208,6 +383,14 @@ def main(argv=None):
     parser.add_argument("--program", metavar="CMD",
                         help="how to run bpttviz for the server, e.g. an older checkout's "
                              "'env PYTHONPATH=OLD .venv/bin/python -P -m bpttviz.cli'")
+    parser.add_argument("--delivery", action="store_true",
+                        help=f"one run with --class: each student through {DELIVERY_STEPS} "
+                             f"guided steps of {DELIVERY_LESSON} while the class view is out "
+                             "of service for a while (--outage); prints the answers clicked, "
+                             "counted and stored")
+    parser.add_argument("--outage", default="15,5", metavar="START,LENGTH",
+                        help="with --delivery: the class view answers 503 from START s after "
+                             "the first arrival, for LENGTH s (default 15,5)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the arrival times")
     parser.add_argument("--log", default="/tmp/bpttviz-bench-class-view.log",
                         help="where the servers' logs go (.plain and .class appended)")
@@ -233,9 +416,18 @@ def main(argv=None):
     # What bench_classroom's server takes: this class, on these lessons, started here.
     args.base_url, args.late_start = None, None
     args.class_size, args.all_lessons = args.students, args.lesson_list
+    try:
+        args.outage_range = tuple(float(x) for x in args.outage.split(","))
+        assert len(args.outage_range) == 2 and args.outage_range[0] >= 0 < args.outage_range[1]
+    except (ValueError, AssertionError):
+        parser.error(f"--outage must be START,LENGTH seconds with START >= 0 and LENGTH > 0; "
+                     f"got {args.outage!r}")
+    if args.delivery and args.server != "hall":
+        parser.error("--delivery measures the lecture hall (--server hall)")
     with tempfile.TemporaryDirectory(prefix="bpttviz-bench-class-") as state:
         args.state_dir = state
-        asyncio.run(run(args))
+        args.outage_file = Path(state) / "outage"
+        asyncio.run(delivery_run(args) if args.delivery else run(args))
 
 
 if __name__ == "__main__":

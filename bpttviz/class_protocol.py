@@ -10,17 +10,20 @@ A kernel finds in its environment the address of the kernel routes (:data:`URL_E
 sends as ``Authorization: bpttviz-kernel S`` (:data:`KERNEL_SCHEME`; on JupyterHub it sends
 its user's own hub token, ``Authorization: token T``, instead). Then:
 
-``POST <url>/answer``   ``{"page", "lesson", "step", "choice"}``, steps and choices 1-based
+``POST <url>/answer``   ``{"id", "page", "lesson", "step", "choice"}``, steps and choices
+                        1-based; ``id`` (:data:`ANSWER_ID`) names the answer, so that one sent
+                        again (its acknowledgement lost) is stored once; 2xx: kept; a 4xx
+                        other than :data:`RETRY_STATUSES`: the answer itself is refused
 ``GET  <url>/state``    ``?page=&lesson=&version=&hold=``: the pace and the reveals, held
                         up to :data:`HOLD_S` seconds while the version stays ``version``
 
-A page is a random id that :data:`PAGE_ID` matches.
+A page is a random id that :data:`PAGE_ID` matches; an answer's id matches it too.
 """
 
 import re
 
 __all__ = ["ROUTE", "KERNEL_ROUTE", "ANSWER_PATH", "STATE_PATH", "URL_ENV", "SECRET_ENV",
-           "KERNEL_SCHEME", "HOLD_S", "PAGE_ID"]
+           "KERNEL_SCHEME", "HOLD_S", "PAGE_ID", "ANSWER_ID", "RETRY_STATUSES"]
 
 #: The class view's routes on a server (under a JupyterHub service's prefix there).
 ROUTE = "/bpttviz/class"
@@ -36,3 +39,10 @@ KERNEL_SCHEME = "bpttviz-kernel"
 HOLD_S = 20.0
 #: A page's id: 8 to 64 letters, digits, ``-`` or ``_``.
 PAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}\Z")
+#: The field of an answer's body that names it (unique per page and answer: a random id made
+#: by the page); the class view stores an answer once by it.
+ANSWER_ID = "id"
+#: The 4xx statuses a page sends an answer again after: they say nothing about the answer
+#: (credentials not checked now, a timeout, too many at once). Any other 4xx says the answer
+#: itself is wrong; every 5xx, and no answer at all, is retried.
+RETRY_STATUSES = frozenset({401, 403, 408, 425, 429})

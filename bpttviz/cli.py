@@ -88,12 +88,13 @@ def _serve(args) -> int:
     class_view = None
     if args.class_view:
         try:
-            class_view = class_options(args.class_token, args.state_dir)
+            class_view = class_options(args.class_token, args.state_dir, args.new_class)
         except ValueError as exc:
             print(f"bpttviz serve: {exc}", file=sys.stderr)
             return 2
-    elif args.class_token or args.state_dir:
-        print("bpttviz serve: --class-token and --state-dir go with --class.", file=sys.stderr)
+    elif args.class_token or args.state_dir or args.new_class:
+        print("bpttviz serve: --class-token, --state-dir and --new-class go with --class.",
+              file=sys.stderr)
         return 2
     if not 1 <= args.workers <= 64:
         print(f"bpttviz serve: The '--workers' option must be a whole number in the range "
@@ -231,7 +232,10 @@ examples:
   bpttviz serve --notebooks my-lessons
       copies made with 'bpttviz lessons my-lessons', edited
   bpttviz serve --host 0.0.0.0 --students 30 --class
-      a class with the class view: open the 'Class view:' link it prints
+      a class with the class view: open the 'Class view:' link it prints; a restart
+      continues the class (its answers, pace and reveals)
+  bpttviz serve --host 0.0.0.0 --students 30 --class --new-class
+      the next class: no pace, no reveals (the last class's answers kept for export)
 
 {lessons}""",
     "slides": """\
@@ -315,6 +319,11 @@ def main(argv=None) -> int:
     serve.add_argument("--state-dir", default=None, metavar="DIR",
                        help="folder of the class view's answers (default "
                             "$XDG_DATA_HOME/bpttviz, else ~/.local/share/bpttviz)")
+    serve.add_argument("--new-class", action="store_true",
+                       help="with --class: start a new class, the pace and reveals of the last "
+                            "one cleared (its answers stay for export until cleared on the "
+                            "lecturer's page); without it a restart continues the class, unless "
+                            "no page was open and nothing was paced or revealed for an hour")
     serve.add_argument("--voila-arg", action="append", default=[], metavar="ARG",
                        help="ignored: bpttviz serve no longer runs Voila (serve a folder of "
                             "notebooks with Voila's own 'voila DIR' to give it arguments)")

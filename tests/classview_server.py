@@ -19,9 +19,10 @@ LECTURER, KERNEL = f"token {TOKEN}", f"bpttviz-kernel {SECRET}"
 
 
 @contextlib.contextmanager
-def class_server(state_dir):
-    """The class view on a free port of 127.0.0.1 in a thread; yields its base URL."""
-    port, ready, stop = free_port(), threading.Event(), {}
+def class_server(state_dir, port=None):
+    """The class view on ``port`` (else a free one) of 127.0.0.1 in a thread; yields its base
+    URL."""
+    port, ready, stop = port or free_port(), threading.Event(), {}
 
     def run():
         async def main():

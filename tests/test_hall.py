@@ -160,7 +160,7 @@ def test_the_class_views_handlers_answer_through_asgi(class_app):
 
     refused, counted, summary, too_big, lecturer_page = asyncio.run(run())
     assert refused.status_code == 403 and "token" in refused.json()["error"]
-    assert counted.json() == {"ok": True}
+    assert counted.json() == {"ok": True, "new": True}
     steps = summary.json()["lessons"]["02_vanishing_exploding"]["steps"]
     assert steps["1"]["answers"] == {"1": 0, "2": 1, "3": 0}
     assert too_big.status_code == 413

@@ -136,7 +136,8 @@ class StepsPanel:
             children=[self.style, self.highlight_style, self.heading,
                       widgets.HBox([self.start_button, self.prev_button, self.next_button],
                                    layout=widgets.Layout(flex_flow="row wrap", grid_gap="4px")),
-                      *([self.classroom.follow] if self.classroom.active else []),
+                      *([self.classroom.follow, self.classroom.delivery] if self.classroom.active
+                        else []),
                       self.question, self.choices, self.reveal],
             layout=widgets.Layout(width="310px", border="1px solid #767676", padding="4px 6px",
                                   margin="0 0 6px 0"))

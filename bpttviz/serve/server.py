@@ -78,6 +78,9 @@ def serve_lessons(notebooks, *, host="127.0.0.1", port=8866, open_browser=False,
     if default:
         max_students = default_max_students(available, workers)
     print(capacity_note(students, max_students or None, available, default), flush=True)
+    if class_view is not None:
+        # A restart in the middle of a class, or a new class: said before anyone comes.
+        print(class_view.begin(notebooks), flush=True)
     if workers > 1:
         from .hall.workers import serve_workers
 

@@ -16,7 +16,8 @@ from typing import NamedTuple
 
 import tornado.web
 
-from ...class_protocol import ANSWER_PATH, HOLD_S, KERNEL_ROUTE, PAGE_ID, ROUTE, STATE_PATH
+from ...class_protocol import (ANSWER_ID, ANSWER_PATH, HOLD_S, KERNEL_ROUTE, PAGE_ID, ROUTE,
+                               STATE_PATH)
 from .store import BadRequest
 
 __all__ = ["MAX_BODY", "PAGE", "ClassHandler", "PageHandler", "FileHandler", "SummaryHandler",
@@ -31,6 +32,9 @@ PAGE = _STATIC / "index.html"
 _FILES = {"classview.js": "application/javascript", "classview.css": "text/css"}
 #: What a page id must be (:data:`~bpttviz.class_protocol.PAGE_ID`), as a refusal says it.
 _PAGE_RULE = "'page' must be 8 to 64 letters, digits, '-' or '_'"
+_ID_RULE = f"'{ANSWER_ID}', if given, must be 8 to 64 letters, digits, '-' or '_'"
+#: What a kernel is told while the class view is out of service (:meth:`ClassView.out_of_service`).
+_OUTAGE = "the class view is out of service for a moment: send it again."
 
 
 @tornado.web.stream_request_body
@@ -157,27 +161,35 @@ class GuideHandler(ClassHandler):
 
 class AnswerHandler(ClassHandler):
     async def post(self):
+        if self.view.out_of_service():
+            return self.fail(503, _OUTAGE)
         if not await self.view.kernel_allowed(self):
             return self.fail(403, "only a lesson's kernel may report answers.")
         try:
             data = self.json_body()
-            page = data.get("page")
+            page, answer_id = data.get("page"), data.get(ANSWER_ID)
             if not isinstance(page, str) or not PAGE_ID.match(page):
                 raise BadRequest(f"malformed body: {_PAGE_RULE}, got {page!r}.")
+            if answer_id is not None and (not isinstance(answer_id, str)
+                                          or not PAGE_ID.match(answer_id)):
+                raise BadRequest(f"malformed body: {_ID_RULE}, got {answer_id!r}.")
             lesson, step, choice = data.get("lesson"), data.get("step"), data.get("choice")
             self.view.store.check(lesson, step if step is not None else "missing",
                                   choice if choice is not None else "missing")
             if self.view.rate_limited(page):
                 raise BadRequest(self.view.too_fast, 429)
-            self.view.store.answer(page, lesson, step, choice)
+            new = self.view.store.answer(page, lesson, step, choice, answer_id=answer_id)
         except BadRequest as exc:
             return self.fail(exc.status, str(exc))
         self.view.seen(page, lesson)
-        self.send_json({"ok": True})
+        # "new": False for an answer already stored by its id (sent again): counted once.
+        self.send_json({"ok": True, "new": new})
 
 
 class StateHandler(ClassHandler):
     async def get(self):
+        if self.view.out_of_service():
+            return self.fail(503, _OUTAGE)
         if not await self.view.kernel_allowed(self):
             return self.fail(403, "only a lesson's kernel may ask for the class's state.")
         page = self.get_query_argument("page", "")
