@@ -92,6 +92,9 @@ def test_a_page_switched_off_stays_where_it_is(base):
     request(f"{base}/api/pace", {"lesson": LESSON, "step": 2}, LECTURER)
     until(lambda: 2 in heard, "the page hears the lecturer's step 2")
     assert app.steps.index == 0
+    # What the page heard is marked on its switch, for the browser's tests to wait on.
+    assert {"bpttviz-follow-off", "bpttviz-lecturer-step-2"} <= set(link.follow._dom_classes)
     link.follow.value = True                         # switched on again: to the lecturer's step
     until(lambda: app.steps.index == 1, "the page goes to the lecturer's step 2")
+    assert "bpttviz-follow-off" not in link.follow._dom_classes
     link.close()
