@@ -15,7 +15,7 @@ import textwrap
 
 import pytest
 from live import CANVAS_DRAWN, drawn, wait_settled
-from page_in_browser import START_TIMEOUT, assert_no_error_shown
+from page_in_browser import START_TIMEOUT, assert_no_error_shown, watchdog_done
 
 from bpttviz.lessons import lesson_of_page
 from bpttviz.serve import served
@@ -65,12 +65,6 @@ class LateLesson(Troubled):
         super().__init__()
 '''
 PAGES = {"broken": "21_broken", "late": "22_late"}
-
-
-def watchdog_done(page):
-    """Wait until the page's watchdog has seen the app and stopped watching: it says nothing
-    about a slow app after that."""
-    page.wait_for_selector("html[data-bpttviz-watchdog=done]", state="attached")
 
 
 def notebook(path, title, code=()):
