@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -18,16 +19,26 @@ LESSON = "02_vanishing_exploding"
 LECTURER, KERNEL = f"token {TOKEN}", f"bpttviz-kernel {SECRET}"
 
 
+class Clock:
+    """A clock that stands still until the test moves it (``clock.now``, seconds)."""
+
+    def __init__(self, now=1000.0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
 @contextlib.contextmanager
-def class_server(state_dir, port=None):
+def class_server(state_dir, port=None, clock=time.monotonic):
     """The class view on ``port`` (else a free one) of 127.0.0.1 in a thread; yields its base
-    URL."""
+    URL. ``clock``: the view's clock, the real one or a :class:`Clock` the test holds."""
     port, ready, stop = port or free_port(), threading.Event(), {}
 
     def run():
         async def main():
             view = ClassView(ClassStore(state_dir / "class.sqlite", class_lessons(lesson_names())),
-                             token=TOKEN, secret=SECRET)
+                             token=TOKEN, secret=SECRET, clock=clock)
             server = make_app(view).listen(port, "127.0.0.1")
             stop["event"], stop["loop"] = asyncio.Event(), asyncio.get_running_loop()
             ready.set()

@@ -95,6 +95,12 @@ def open_page(page, server, name, query=""):
 
 
 # --- reading it ---------------------------------------------------------------------------------
+def watchdog_done(page):
+    """Wait until the page's watchdog has seen its app and stopped watching
+    (``data-bpttviz-watchdog``): it says nothing about a slow app after that."""
+    page.wait_for_selector("html[data-bpttviz-watchdog=done]", state="attached")
+
+
 def wait_status(page, pattern, timeout=None):
     """Wait until the status line matches the regular expression ``pattern``; return its text."""
     page.wait_for_function(f"(p) => new RegExp(p).test({STATUS})", arg=pattern,

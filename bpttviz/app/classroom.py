@@ -141,6 +141,17 @@ class ClassLink:
         self.follow.observe(self._follow_changed, names="value")
         self.delivery = classed(widgets.HTML, "bpttviz-class-delivery")
 
+    def _mark(self):
+        """Say on the switch what this kernel made of it and heard, as classes a test can wait
+        for: ``bpttviz-follow-off`` while it is off, ``bpttviz-lecturer-step-N`` once the
+        lecturer's step N is heard."""
+        pace = (self.state or {}).get("pace")
+        kept = [c for c in self.follow._dom_classes
+                if c != "bpttviz-follow-off" and not c.startswith("bpttviz-lecturer-step-")]
+        kept += [] if self.follow.value else ["bpttviz-follow-off"]
+        kept += [] if pace is None else [f"bpttviz-lecturer-step-{pace}"]
+        self.follow._dom_classes = tuple(kept)
+
     # -- starting, once the page is known --------------------------------------------------
     def page_known(self, environ=None):
         """Start reporting once this kernel's page is known (at once without preheating,
@@ -186,6 +197,7 @@ class ClassLink:
         return self._unsent
 
     def _follow_changed(self, change):
+        self._mark()
         if change["new"]:
             # Switched on again: go to the lecturer's step now.
             self._applied_pace = None
@@ -297,6 +309,7 @@ class ClassLink:
         """Tell the panel the lecturer's step (when followed and new); the reveals are in
         :attr:`revealed`."""
         self.state = state
+        self._mark()
         self.revealed = {s - 1 for s in state.get("revealed", ())}
         pace = (state.get("pace"), state.get("pace_serial"))
         step = None

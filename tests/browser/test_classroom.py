@@ -15,7 +15,7 @@ import textwrap
 
 import pytest
 from live import CANVAS_DRAWN, drawn, wait_settled
-from page_in_browser import START_TIMEOUT, assert_no_error_shown
+from page_in_browser import START_TIMEOUT, assert_no_error_shown, watchdog_done
 
 from bpttviz.lessons import lesson_of_page
 from bpttviz.serve import served
@@ -122,6 +122,7 @@ def test_a_page_whose_app_has_not_appeared_says_so_and_the_app_still_comes(troub
     release.touch()                              # the server builds the app at last
     page.wait_for_selector(".bpttviz-app .widget-readout")
     page.wait_for_selector(PROBLEM, state="detached")
+    watchdog_done(page)
 
 
 @pytest.mark.parametrize("path", ["/", "/voila/render/index.ipynb"])
@@ -156,7 +157,7 @@ def test_a_page_of_a_prepared_lesson_follows_its_link_with_no_warning(prepared, 
                            "?.bpttvizFigure?.panels[0].title.startsWith('tbptt(k1=5, k2=25)')")
     for figure in drawn(page):
         assert page.evaluate(CANVAS_DRAWN, figure), figure
-    page.wait_for_timeout(1000)
+    watchdog_done(page)
     assert page.query_selector(PROBLEM) is None
     assert_no_error_shown(page)
 
@@ -167,6 +168,6 @@ def test_a_lesson_not_prepared_shows_its_app_with_no_warning(prepared, page, les
     page.wait_for_selector(".bpttviz-app")
     wait_settled(page)
     assert set(drawn(page)) == set(lesson_of_page(lesson).figure_names)
-    page.wait_for_timeout(1000)
+    watchdog_done(page)
     assert page.query_selector(PROBLEM) is None
     assert_no_error_shown(page)

@@ -17,7 +17,7 @@ from live import drawn, wait_redrawn
 from page_in_browser import (CONTROL_MODEL, PAGE_TIMEOUT, START_TIMEOUT, VIEWPORT,
                              assert_no_error_shown, blocking_violations, class_control_moves,
                              move_by_keyboard, open_lesson, readout, wait_lesson_ready,
-                             wait_link_names)
+                             wait_link_names, watchdog_done)
 
 from bpttviz.app.ratelimit import BURST
 from bpttviz.lessons import lesson_of_page
@@ -80,7 +80,7 @@ def test_a_page_whose_session_ended_says_so_and_retry_brings_a_working_page(page
         before = drawn(page)
         move_by_keyboard(page, lesson.class_control)
         wait_redrawn(page, changed, before)
-        page.wait_for_timeout(1000)
+        watchdog_done(page)
         assert page.query_selector(PROBLEM) is None
         assert_no_error_shown(page)
 

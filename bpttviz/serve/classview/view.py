@@ -39,6 +39,9 @@ class ClassView:
         The lecturer's token; None when :attr:`lecturer_allowed` is replaced (JupyterHub).
     secret : str or None
         The kernels' secret; None when :attr:`kernel_allowed` is replaced (JupyterHub).
+    clock : callable, optional
+        The seconds of a monotonic clock, by which pages are open and answers counted per
+        second; default :func:`time.monotonic` (the tests hold their own).
     """
 
     #: What a request without the lecturer's credentials is told.
@@ -46,8 +49,9 @@ class ClassView:
     #: What a page that sends answers faster than :data:`ANSWERS_PER_S` a second is told.
     too_fast = f"at most {ANSWERS_PER_S} answers a second per page."
 
-    def __init__(self, store, *, token=None, secret=None):
+    def __init__(self, store, *, token=None, secret=None, clock=time.monotonic):
         self.store = store
+        self.clock = clock
         self.token = token
         self.secret = secret
         #: ``{page: (lesson, last seen, requests waiting)}``
@@ -91,13 +95,13 @@ class ClassView:
         """Note that ``page`` on ``lesson`` asked now; ``waiting`` changes its held requests.
         A pace and reveals left from an hour with nothing happening expire first."""
         _, _, held = self.pages.get(page, (lesson, 0.0, 0))
-        self.pages[page] = (lesson, time.monotonic(), max(0, held + waiting))
+        self.pages[page] = (lesson, self.clock(), max(0, held + waiting))
         if self.store.page_open():
             self.changed()
 
     def open_pages(self) -> dict:
         """``{lesson: pages open now}``; pages gone quiet are forgotten."""
-        now, counts = time.monotonic(), collections.Counter()
+        now, counts = self.clock(), collections.Counter()
         for page, (lesson, last, held) in list(self.pages.items()):
             if held or now - last <= OPEN_S:
                 counts[lesson] += 1
@@ -108,7 +112,7 @@ class ClassView:
 
     def rate_limited(self, page) -> bool:
         """Whether ``page`` has sent :data:`ANSWERS_PER_S` answers in the last second already."""
-        now, times = time.monotonic(), self._recent[page]
+        now, times = self.clock(), self._recent[page]
         while times and now - times[0] >= 1.0:
             times.popleft()
         if len(times) >= ANSWERS_PER_S:
