@@ -30,7 +30,7 @@ class Clock:
 
 
 @contextlib.contextmanager
-def class_server(state_dir, port=None, clock=time.monotonic):
+def class_server(state_dir, clock=time.monotonic, port=None):
     """The class view on ``port`` (else a free one) of 127.0.0.1 in a thread; yields its base
     URL. ``clock``: the view's clock, the real one or a :class:`Clock` the test holds."""
     port, ready, stop = port or free_port(), threading.Event(), {}

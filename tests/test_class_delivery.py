@@ -124,7 +124,7 @@ def test_an_unreachable_class_view_gets_the_answers_once_it_is_back_in_order(tmp
     port = free_port()                   # nothing listens there yet: connection refused
     url = f"http://127.0.0.1:{port}/bpttviz/class"
     with contextlib.ExitStack() as stack:
-        waits = Waits(then={2: lambda: stack.enter_context(class_server(tmp_path, port))})
+        waits = Waits(then={2: lambda: stack.enter_context(class_server(tmp_path, port=port))})
         link = a_link(url, waits)
         link.page_known(environ={})
         link.chose(0, 0)
