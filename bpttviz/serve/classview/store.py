@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...lessons import lesson_of_page
+from .teaching import Teaching
 
 __all__ = ["ClassLesson", "class_lessons", "BadRequest", "ClassStore"]
 
@@ -91,6 +92,8 @@ class ClassStore:
                 self.pace[lesson] = (step, when)
             else:
                 self.revealed[lesson].add(step)
+        #: Votes in rounds, pauses and class experiments (:mod:`.teaching`).
+        self.teaching = Teaching(self.db, self.check, BadRequest)
 
     def check(self, lesson, step=None, choice=None):
         """Raise :class:`BadRequest` saying which of ``lesson``, ``step``, ``choice`` is unknown."""
@@ -108,10 +111,13 @@ class ClassStore:
                     raise BadRequest(f"unknown choice {choice!r} of step {step} of lesson "
                                      f"{lesson!r}: a choice is a whole number from 1 to {n}.")
 
-    def answer(self, page, lesson, step, choice, when=None):
-        """Keep ``choice`` as page ``page``'s answer at ``step`` of ``lesson`` (the latest counts)."""
+    def answer(self, page, lesson, step, choice, when=None, round_=None):
+        """Keep ``choice`` as page ``page``'s answer at ``step`` of ``lesson`` (the latest counts);
+        in a round of its vote when the step has one (``round_``, default the open round)."""
         self.check(lesson, step, choice)
         when = time.time() if when is None else when
+        if self.teaching.take(page, lesson, step, choice, round_, when):
+            return
         self.db.execute("INSERT INTO answers (page, lesson, step, choice, time) VALUES "
                         "(?, ?, ?, ?, ?) ON CONFLICT (page, lesson, step) DO UPDATE SET "
                         "choice = excluded.choice, time = excluded.time",
@@ -145,6 +151,7 @@ class ClassStore:
             del self.answers[key]
         self.pace.pop(lesson, None)
         self.revealed.pop(lesson, None)
+        self.teaching.clear(lesson)
 
     def summary(self, open_pages=None) -> dict:
         """The class's answers as the summary API returns them.
@@ -162,22 +169,30 @@ class ClassStore:
                     counts[str(choice)] = counts.get(str(choice), 0) + 1
                 steps[str(i)] = {"answers": counts, "answered": len(chosen),
                                  "revealed": i in self.revealed.get(name, ())}
+                votes = self.teaching.step_rounds(name, i, len(step.choices))
+                if votes["rounds"]:             # a step with a vote: its latest round
+                    steps[str(i)].update(votes["rounds"][-1])
+                steps[str(i)].update(votes)
             lessons[name] = {"students": open_pages.get(name, 0), "steps": steps}
         return {"students": sum(open_pages.values()), "lessons": lessons}
 
     def csv(self) -> str:
-        """The counts as CSV: one row per lesson, step and choice."""
+        """The counts as CSV: one row per lesson, step, choice and round of a vote (``round``
+        empty for a step without a vote)."""
         out = io.StringIO()
         w = csv.writer(out, lineterminator="\n")
         w.writerow(["lesson", "step", "step_title", "choice", "choice_text", "right", "count",
-                    "answered", "revealed"])
+                    "answered", "revealed", "round"])
         summary = self.summary()
         for name, lesson in self.lessons.items():
             for i, step in enumerate(lesson.steps, start=1):
                 s = summary["lessons"][name]["steps"][str(i)]
-                for k, text in enumerate(step.choices, start=1):
-                    w.writerow([name, i, step.title, k, text, int(k - 1 == step.answer_index),
-                                s["answers"][str(k)], s["answered"], int(s["revealed"])])
+                rounds = list(enumerate(s["rounds"], start=1)) or [("", s)]
+                for r, counted in rounds:
+                    for k, text in enumerate(step.choices, start=1):
+                        w.writerow([name, i, step.title, k, text,
+                                    int(k - 1 == step.answer_index), counted["answers"][str(k)],
+                                    counted["answered"], int(s["revealed"]), r])
         return out.getvalue()
 
     def lessons_info(self) -> dict:
@@ -196,7 +211,8 @@ class ClassStore:
         """What a kernel on ``lesson`` is told: the pace (step and serial) and the reveals."""
         pace = self.pace.get(lesson)
         return {"pace": pace[0] if pace else None, "pace_serial": pace[1] if pace else None,
-                "revealed": sorted(self.revealed.get(lesson, ()))}
+                "revealed": sorted(self.revealed.get(lesson, ())),
+                **self.teaching.state(lesson)}
 
     def close(self):
         self.db.close()

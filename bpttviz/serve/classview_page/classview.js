@@ -90,13 +90,19 @@
       pace.addEventListener("click", () => act("pace", name, n));
       const reveal = el("button", {type: "button", class: "cv-reveal"}, `Reveal step ${n}`);
       reveal.addEventListener("click", () => act("reveal", name, n));
+      const vote = el("button", {type: "button", class: "cv-vote"}, `Open a vote on step ${n}`);
+      vote.addEventListener("click", () => {
+        const open = !summary.lessons[name].steps[n].open;
+        act("vote", name, n, {open});
+      });
       return el("section", {class: "cv-step", "data-step": n, "aria-labelledby": `cv-step-${n}`},
         el("h3", {id: `cv-step-${n}`}, `Step ${n}: ${step.title}`),
         el("p", {class: "cv-question"}, step.question),
         el("ul", {class: "cv-choices", "aria-label": `Answers to step ${n}`}, ...choices),
         el("div", {class: "cv-actions"},
            el("span", {class: "cv-answered"}, "Answered: ", el("b", {class: "cv-answered-n"}, "0")),
-           el("span", {class: "cv-here"}), pace, reveal));
+           el("span", {class: "cv-here"}), pace, vote, reveal),
+        el("div", {class: "cv-rounds"}));
     });
     main.replaceChildren(el("section", {class: "cv-lesson", "data-lesson": name,
                                         "aria-labelledby": "cv-lesson-title"},
@@ -118,11 +124,14 @@
       const n = section.dataset.step;
       const s = lesson.steps[n];
       const most = Math.max(1, ...Object.values(s.answers));
+      // While a vote is open the class's split is not shown (the page may be projected).
+      const hidden = Boolean(s.open);
       for (const li of section.querySelectorAll(".cv-choice")) {
         const count = s.answers[li.dataset.choice] || 0;
-        li.querySelector(".cv-count").textContent = count;
-        li.querySelector(".cv-bar").style.width = `${(100 * count) / most}%`;
+        li.querySelector(".cv-count").textContent = hidden ? "–" : count;
+        li.querySelector(".cv-bar").style.width = hidden ? "0%" : `${(100 * count) / most}%`;
       }
+      paintVote(section, n, s, info.lessons[name].steps[n - 1].choices);
       section.querySelector(".cv-answered-n").textContent = s.answered;
       const reveal = section.querySelector(".cv-reveal");
       reveal.disabled = s.revealed;
@@ -133,15 +142,56 @@
     }
   }
 
-  async function act(action, lesson, step) {
+  // The vote's button and the rounds side by side, with the shift from the first to the last.
+  function paintVote(section, n, s, texts) {
+    const rounds = s.rounds || [];
+    const last = rounds.length;
+    const vote = section.querySelector(".cv-vote");
+    vote.textContent = s.open ? `Close the vote on step ${n}`
+      : last ? `Open round ${last + 1} of step ${n}` : `Open a vote on step ${n}`;
+    section.classList.toggle("cv-voting", Boolean(s.open));
+    const box = section.querySelector(".cv-rounds");
+    const key = JSON.stringify([rounds, s.open]);
+    if (box.dataset.key === key) return;
+    box.dataset.key = key;
+    if (!last) { box.replaceChildren(); return; }
+    const heads = rounds.map((_, r) => el("th", {scope: "col"}, `Round ${r + 1}`));
+    const shown = (r) => !(s.open && r === last - 1);
+    const choices = Object.keys(rounds[0].answers);
+    const rows = choices.map((c) => {
+      const cells = rounds.map((round, r) => el("td", {"data-round": r + 1},
+        shown(r) ? String(round.answers[c]) : "vote open"));
+      const row = el("tr", {"data-choice": c}, el("th", {scope: "row"}, texts[c - 1] || c),
+                     ...cells);
+      if (last > 1) {
+        const d = s.open ? null : rounds[last - 1].answers[c] - rounds[0].answers[c];
+        row.append(el("td", {class: "cv-shift"},
+          d === null ? "" : d > 0 ? `+${d}` : String(d)));
+      }
+      return row;
+    });
+    const answered = el("tr", {}, el("th", {scope: "row"}, "Answered"),
+      ...rounds.map((round) => el("td", {}, String(round.answered))),
+      ...(last > 1 ? [el("td", {})] : []));
+    box.replaceChildren(el("table", {class: "cv-rounds-table"},
+      el("caption", {}, s.open ? `Step ${n}: round ${last} is open; its split is hidden`
+                               : `Step ${n}: the vote's rounds`),
+      el("thead", {}, el("tr", {}, el("td", {}), ...heads,
+                         ...(last > 1 ? [el("th", {scope: "col"}, "Shift")] : []))),
+      el("tbody", {}, ...rows, answered)));
+  }
+
+  async function act(action, lesson, step, more) {
     try {
-      const body = step === undefined ? {lesson} : {lesson, step};
+      const body = step === undefined ? {lesson, ...more} : {lesson, step, ...more};
       await call(`/api/${action}`, body);
       info = await call("/api/lessons");
       summary = await call("/api/summary");
       paint();
       status(action === "pace" ? `The class was brought to step ${step}.`
              : action === "reveal" ? `Step ${step}'s answer was revealed.`
+             : action === "vote" ? (more.open ? `A vote on step ${step} is open.`
+                                              : `The vote on step ${step} is closed.`)
              : `The answers to ${lesson} were cleared.`);
     } catch (e) {
       status(`Could not ${action}: ${e.message}`);
