@@ -203,6 +203,8 @@ class ClassStore:
             pace = self.pace.get(name)
             info[name] = {
                 "pace": pace[0] if pace else None,
+                "paused": name in self.teaching.switches["paused"],
+                "experiment": name in self.teaching.switches["experiment"],
                 "steps": [{"title": s.title, "question": s.question, "choices": list(s.choices),
                            "answer": s.answer_index + 1} for s in lesson.steps]}
         return {"lessons": info}

@@ -104,11 +104,33 @@
            el("span", {class: "cv-here"}), pace, vote, reveal),
         el("div", {class: "cv-rounds"}));
     });
+    const pause = el("button", {type: "button", class: "cv-pause"}, "Pause this lesson");
+    pause.addEventListener("click", () => act("pause", name, undefined,
+                                              {paused: !info.lessons[name].paused}));
+    const experiment = el("button", {type: "button", class: "cv-experiment"},
+                          "Start a class experiment");
+    experiment.addEventListener("click", () => act("experiment", name, undefined,
+                                                   {running: !info.lessons[name].experiment}));
     main.replaceChildren(el("section", {class: "cv-lesson", "data-lesson": name,
                                         "aria-labelledby": "cv-lesson-title"},
       el("h2", {id: "cv-lesson-title"}, name, " — ",
          el("span", {class: "cv-lesson-students"}, "0"), " pages open"),
+      el("div", {class: "cv-actions cv-lesson-actions"}, pause, experiment,
+         el("span", {class: "cv-paused-note"})),
+      el("section", {class: "cv-experiment-box", "aria-labelledby": "cv-experiment-title"},
+         el("h3", {id: "cv-experiment-title"}, "Class experiment"),
+         el("div", {class: "cv-axes"},
+            el("label", {for: "cv-x"}, "x"), el("select", {id: "cv-x", class: "cv-axis"}),
+            el("label", {for: "cv-y"}, "y"), el("select", {id: "cv-y", class: "cv-axis"})),
+         el("div", {class: "cv-plot"})),
       ...steps));
+    for (const s of main.querySelectorAll(".cv-axis")) {
+      s.addEventListener("change", () => {
+        s.dataset.chosen = s.value;
+        plotKey = null;
+        paintExperiment();
+      });
+    }
   }
 
   function paint() {
@@ -119,6 +141,14 @@
     const lesson = summary.lessons[name];
     if (!lesson) return;
     document.querySelector(".cv-lesson-students").textContent = lesson.students;
+    const paused = Boolean(info.lessons[name].paused);
+    document.querySelector(".cv-pause").textContent =
+      paused ? "Resume this lesson" : "Pause this lesson";
+    document.querySelector(".cv-paused-note").textContent =
+      paused ? "Paused: the students' controls are held." : "";
+    document.querySelector(".cv-experiment").textContent = info.lessons[name].experiment
+      ? "Stop the class experiment" : "Start a class experiment";
+    paintExperiment();
     const pace = info.lessons[name].pace;
     for (const section of document.querySelectorAll(".cv-step")) {
       const n = section.dataset.step;
@@ -181,6 +211,121 @@
       el("tbody", {}, ...rows, answered)));
   }
 
+  // The class experiment: one point per page, drawn as an SVG scatter; a point is a link to
+  // its page's configuration.
+  let points = null;      // {lesson, running, points}
+  let plotKey = null;
+  const SVG = "http://www.w3.org/2000/svg";
+  function svg(tag, attrs, ...children) {
+    const e = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    for (const c of children) e.append(c);
+    return e;
+  }
+  const numeric = (pts, part) => {
+    const keys = [];
+    for (const p of pts) {
+      for (const [k, v] of Object.entries(p[part])) {
+        if (typeof v === "number" && !keys.includes(k)) keys.push(k);
+      }
+    }
+    return keys;
+  };
+  const fmt = (v) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3)
+    ? v.toExponential(2) : String(Math.round(v * 1000) / 1000));
+
+  // An axis keeps what the lecturer chose; until then it follows what differs between points.
+  function fillAxis(select, options, preferred) {
+    const values = options.map((o) => o.join(":"));
+    if (select.dataset.options !== values.join("|")) {
+      select.dataset.options = values.join("|");
+      select.replaceChildren(...options.map(([part, k]) =>
+        el("option", {value: `${part}:${k}`}, `${k} (${part})`)));
+    }
+    const chosen = select.dataset.chosen;
+    select.value = chosen && values.includes(chosen) ? chosen : preferred;
+  }
+
+  function paintExperiment() {
+    const box = document.querySelector(".cv-experiment-box");
+    const name = $("cv-main").dataset.lesson;
+    if (!box || !points || points.lesson !== name) return;
+    const pts = points.points;
+    box.hidden = !points.running && pts.length === 0;
+    const options = [...numeric(pts, "settings").map((k) => ["settings", k]),
+                     ...numeric(pts, "result").map((k) => ["result", k])];
+    // By default the setting and the result that differ between the points.
+    const varying = (part) => numeric(pts, part).find((k) =>
+      new Set(pts.map((p) => p[part][k])).size > 1) || numeric(pts, part)[0];
+    const varies = varying("settings");
+    const firstResult = varying("result");
+    fillAxis($("cv-x"), options, `settings:${varies}`);
+    fillAxis($("cv-y"), options, firstResult ? `result:${firstResult}` : `settings:${varies}`);
+    const [xp, xk] = $("cv-x").value.split(":");
+    const [yp, yk] = $("cv-y").value.split(":");
+    const key = JSON.stringify([pts, xp, xk, yp, yk, points.running]);
+    if (key === plotKey) return;
+    plotKey = key;
+    const plot = box.querySelector(".cv-plot");
+    const usable = pts.filter((p) => typeof p[xp]?.[xk] === "number" &&
+                                     typeof p[yp]?.[yk] === "number");
+    const W = 720, H = 360, L = 90, R = 20, T = 16, B = 60;
+    const xs = usable.map((p) => p[xp][xk]), ys = usable.map((p) => p[yp][yk]);
+    const logY = ys.length > 0 && Math.min(...ys) > 0 && Math.max(...ys) / Math.min(...ys) > 100;
+    const ty = (v) => (logY ? Math.log10(v) : v);
+    const span = (a) => {
+      let lo = Math.min(...a), hi = Math.max(...a);
+      if (!(hi > lo)) { lo -= 1; hi += 1; }
+      const pad = (hi - lo) * 0.08;
+      return [lo - pad, hi + pad];
+    };
+    const [x0, x1] = usable.length ? span(xs) : [0, 1];
+    const [y0, y1] = usable.length ? span(ys.map(ty)) : [0, 1];
+    const px = (v) => L + ((v - x0) / (x1 - x0)) * (W - L - R);
+    const py = (v) => H - B - ((ty(v) - y0) / (y1 - y0)) * (H - T - B);
+    const ticks = (lo, hi) => [0, 0.25, 0.5, 0.75, 1].map((f) => lo + f * (hi - lo));
+    const axes = svg("g", {class: "cv-plot-axes"},
+      svg("line", {x1: L, y1: H - B, x2: W - R, y2: H - B}),
+      svg("line", {x1: L, y1: T, x2: L, y2: H - B}),
+      ...ticks(x0, x1).map((v) => svg("text", {x: px(v), y: H - B + 24, "text-anchor": "middle"},
+                                      fmt(v))),
+      ...ticks(y0, y1).map((v) => svg("text", {x: L - 8, y: H - B - ((v - y0) / (y1 - y0)) *
+                                               (H - T - B) + 6, "text-anchor": "end"},
+                                      fmt(logY ? 10 ** v : v))),
+      svg("text", {x: (L + W - R) / 2, y: H - 10, "text-anchor": "middle"}, xk),
+      svg("text", {x: 18, y: (T + H - B) / 2, "text-anchor": "middle",
+                   transform: `rotate(-90 18 ${(T + H - B) / 2})`},
+          yk + (logY ? " (log scale)" : "")));
+    const marks = usable.map((p, i) => {
+      const said = `Point ${i + 1}: ${xk} ${fmt(p[xp][xk])}, ${yk} ${fmt(p[yp][yk])}; ` +
+                   "opens its configuration";
+      return svg("a", {href: p.link, target: "_blank", rel: "noopener", class: "cv-point",
+                       "data-point": i + 1, "aria-label": said},
+        svg("title", {}, said),
+        svg("circle", {cx: px(p[xp][xk]), cy: py(p[yp][yk]), r: 11}));
+    });
+    plot.replaceChildren(
+      el("p", {class: "cv-plot-count", role: "status"},
+         `${pts.length} point${pts.length === 1 ? "" : "s"}` +
+         (points.running ? " so far: students press Send my result." : ".") +
+         (usable.length < pts.length ? ` ${pts.length - usable.length} without both values.`
+                                     : "")),
+      svg("svg", {viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "group",
+                  "aria-label": `The class's points: ${yk} against ${xk}`}, axes, ...marks));
+  }
+
+  async function pollExperiment() {
+    const name = info && $("cv-main").dataset.lesson;
+    if (name && (info.lessons[name]?.experiment || !points || points.lesson !== name)) {
+      try {
+        const got = await call(`/api/experiment?lesson=${encodeURIComponent(name)}`);
+        points = {lesson: name, ...got};
+        paintExperiment();
+      } catch (e) { /* said by poll */ }
+    }
+    setTimeout(pollExperiment, POLL_MS * 2);
+  }
+
   async function act(action, lesson, step, more) {
     try {
       const body = step === undefined ? {lesson, ...more} : {lesson, step, ...more};
@@ -192,6 +337,9 @@
              : action === "reveal" ? `Step ${step}'s answer was revealed.`
              : action === "vote" ? (more.open ? `A vote on step ${step} is open.`
                                               : `The vote on step ${step} is closed.`)
+             : action === "pause" ? (more.paused ? `${lesson} is paused.` : `${lesson} resumed.`)
+             : action === "experiment" ? (more.running ? "The class experiment runs."
+                                                       : "The class experiment stopped.")
              : `The answers to ${lesson} were cleared.`);
     } catch (e) {
       status(`Could not ${action}: ${e.message}`);
@@ -250,5 +398,6 @@
     }
     setTimeout(poll, POLL_MS);
     setTimeout(refreshInfo, INFO_MS);
+    pollExperiment();
   })();
 })();
