@@ -269,7 +269,7 @@
     const plot = box.querySelector(".cv-plot");
     const usable = pts.filter((p) => typeof p[xp]?.[xk] === "number" &&
                                      typeof p[yp]?.[yk] === "number");
-    const W = 720, H = 360, L = 90, R = 20, T = 16, B = 60;
+    const W = 760, H = 360, L = 140, R = 44, T = 16, B = 60;
     const xs = usable.map((p) => p[xp][xk]), ys = usable.map((p) => p[yp][yk]);
     const logY = ys.length > 0 && Math.min(...ys) > 0 && Math.max(...ys) / Math.min(...ys) > 100;
     const ty = (v) => (logY ? Math.log10(v) : v);
@@ -295,7 +295,7 @@
       svg("text", {x: (L + W - R) / 2, y: H - 10, "text-anchor": "middle"}, xk),
       svg("text", {x: 18, y: (T + H - B) / 2, "text-anchor": "middle",
                    transform: `rotate(-90 18 ${(T + H - B) / 2})`},
-          yk + (logY ? " (log scale)" : "")));
+          yk + (logY ? " (log)" : "")));
     const marks = usable.map((p, i) => {
       const said = `Point ${i + 1}: ${xk} ${fmt(p[xp][xk])}, ${yk} ${fmt(p[yp][yk])}; ` +
                    "opens its configuration";
