@@ -15,21 +15,27 @@ its user's own hub token, ``Authorization: token T``, instead). Then:
                         again (its acknowledgement lost) is stored once; 2xx: kept; a 4xx
                         other than :data:`RETRY_STATUSES`: the answer itself is refused
 ``GET  <url>/state``    ``?page=&lesson=&version=&hold=``: the pace and the reveals, held
-                        up to :data:`HOLD_S` seconds while the version stays ``version``
+                        up to :data:`HOLD_S` seconds while the version stays ``version``;
+                        also the votes (``{"N": {"round", "open"}}``), ``paused`` and
+                        ``experiment`` (:mod:`bpttviz.serve.classview.teaching`)
+``POST <url>/result``   ``{"page", "lesson", "settings", "result", "link"}``: the page's
+                        point in its lesson's class experiment
+
+An answer may carry ``"round"``: the round of the step's vote the page chose in (1-based).
 
 A page is a random id that :data:`PAGE_ID` matches; an answer's id matches it too.
 """
 
 import re
 
-__all__ = ["ROUTE", "KERNEL_ROUTE", "ANSWER_PATH", "STATE_PATH", "URL_ENV", "SECRET_ENV",
-           "KERNEL_SCHEME", "HOLD_S", "PAGE_ID", "ANSWER_ID", "RETRY_STATUSES"]
+__all__ = ["ROUTE", "KERNEL_ROUTE", "ANSWER_PATH", "STATE_PATH", "RESULT_PATH", "URL_ENV",
+           "SECRET_ENV", "KERNEL_SCHEME", "HOLD_S", "PAGE_ID", "ANSWER_ID", "RETRY_STATUSES"]
 
 #: The class view's routes on a server (under a JupyterHub service's prefix there).
 ROUTE = "/bpttviz/class"
 #: The kernels' routes, and the two paths under them.
 KERNEL_ROUTE = ROUTE + "/kernel"
-ANSWER_PATH, STATE_PATH = "/answer", "/state"
+ANSWER_PATH, STATE_PATH, RESULT_PATH = "/answer", "/state", "/result"
 #: The kernel's environment: where to report (``.../bpttviz/class/kernel``) and the secret.
 URL_ENV, SECRET_ENV = "BPTTVIZ_CLASS_URL", "BPTTVIZ_CLASS_SECRET"
 #: The scheme of the ``Authorization`` header that carries the kernels' secret.

@@ -57,7 +57,7 @@ def test_summary_has_the_shape_of_the_contract_and_counts_the_latest_answer(base
     step1 = lesson["steps"]["1"]
     assert step1 == {"answers": {"1": 2, "2": 1, **{str(k): 0 for k in
                                                     range(3, len(STEPS[0].choices) + 1)}},
-                     "answered": 3, "revealed": False}
+                     "answered": 3, "revealed": False, "open": False, "rounds": []}
     # The token may also come in the query (the page's own address).
     assert request(f"{base}/api/summary?token={TOKEN}")[1] == s
 

@@ -29,6 +29,7 @@ from ..lessons import Lesson, LessonWithRuns, lesson as lesson_named
 from ..upstream.ipywidgets_classes import classed
 from .access import ACCESS_CSS, TextAlternatives, access_markup
 from .background import TrainingPanel
+from .class_teaching import ClassTeaching
 from .controls import play_widget
 from .redraw import SLOW_MS, RedrawLoop
 from .figure_panel import FigurePanel
@@ -158,6 +159,9 @@ class LessonApp:
             set_overlay=self.set_overlay, attempt=self.attempt, show_link=self.show_link))
         self.teacher = TeacherLinks(self.control_panel, self.page_link.settings,
                                     self.page_link.url, self.attempt, self._fixed)
+        # The lecturer's pause and class experiment (nothing without the class view).
+        self.class_teaching = ClassTeaching(self.steps.classroom, self.control_panel,
+                                            self.experiment_point, self.attempt)
         shared = shared or Shared(results=None)
         self.training = (TrainingPanel(self.lesson, m, lambda: (self.result, self.values()),
                                        self.show_figures, self.refresh_alt_text,
@@ -287,6 +291,14 @@ class LessonApp:
         """The full link to this configuration when served by Voila, else ``"?" + query``."""
         return self.page_link.url(self.query_string(values))
 
+    def experiment_point(self) -> dict:
+        """What the page sends to a class experiment: its settings, the lesson's result
+        (:meth:`~bpttviz.lessons.Lesson.experiment_result`) and its link."""
+        values = self.values()
+        run = self.training.run if self.training is not None else None
+        return {"settings": values, "result": self.lesson.experiment_result(self.result, run),
+                "link": self.link_url(values)}
+
     def show_link(self, values=None):
         """Show the link to ``values`` (default: the current ones) in the page."""
         self.page_link.show(self.values() if values is None else values)
@@ -321,8 +333,9 @@ class LessonApp:
     def layout(self):
         """Controls on the left, figures on the right (1280 pixels); figures under the
         controls where the page is narrower (the style sheet of :mod:`.projector`)."""
-        side = [w for w in (self.steps.widget, preset_buttons(self.presets, self.apply_preset,
-                                                               self.attempt)) if w is not None]
+        side = [w for w in (self.class_teaching.widget, self.steps.widget,
+                            preset_buttons(self.presets, self.apply_preset, self.attempt))
+                if w is not None]
         for c in self.controls:
             side.append(self.widgets[c.name])
             if self.your_data is not None and c.name == self.lesson.uploads[0]:

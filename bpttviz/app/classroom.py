@@ -103,6 +103,8 @@ class ClassLink:
         The answers the class view acknowledged.
     revealed : set of int
         The steps (0-based) whose answer the lecturer revealed.
+    votes : dict of int -> (int, bool)
+        The steps (0-based) with a vote: its latest round (1-based) and whether it is open.
     """
 
     def __init__(self, n_steps, on_state, attempt, environ=None, page_name=None, wait=None):
@@ -117,6 +119,10 @@ class ClassLink:
         self.page = secrets.token_urlsafe(12)
         self.lesson = None
         self.revealed = set()
+        self.votes = {}
+        #: Called as ``listener(state)`` after :attr:`on_state` with each state heard (on the
+        #: kernel's event loop): the pause and the experiment (:mod:`.class_teaching`).
+        self.listeners = []
         self.follow = None
         self._applied_pace = None
         self._outbox = queue.Queue()
@@ -183,13 +189,17 @@ class ClassLink:
         return self._unsent > 0 and time.monotonic() - self._closed_at < CLOSE_GRACE_S
 
     # -- what the page does ----------------------------------------------------------------
-    def chose(self, index, k):
-        """Report that the page chose ``k`` (0-based) at step ``index`` (0-based)."""
+    def chose(self, index, k, round_=None):
+        """Report that the page chose ``k`` (0-based) at step ``index`` (0-based), in round
+        ``round_`` of the step's vote (1-based; None: no vote)."""
         if self.active and self.lesson is not None:
+            body = {ANSWER_ID: uuid.uuid4().hex, "page": self.page, "lesson": self.lesson,
+                    "step": index + 1, "choice": k + 1}
+            if round_ is not None:
+                body["round"] = round_
             with self._count:
                 self._unsent += 1
-            self._outbox.put({ANSWER_ID: uuid.uuid4().hex, "page": self.page,
-                              "lesson": self.lesson, "step": index + 1, "choice": k + 1})
+            self._outbox.put(body)
 
     @property
     def unsent(self) -> int:
@@ -311,6 +321,8 @@ class ClassLink:
         self.state = state
         self._mark()
         self.revealed = {s - 1 for s in state.get("revealed", ())}
+        self.votes = {int(s) - 1: (v["round"], v["open"])
+                      for s, v in state.get("votes", {}).items()}
         pace = (state.get("pace"), state.get("pace_serial"))
         step = None
         if (pace[0] is not None and self.follow.value and pace != self._applied_pace
@@ -318,6 +330,8 @@ class ClassLink:
             self._applied_pace = pace
             step = pace[0] - 1
         self.on_state(step)
+        for listener in self.listeners:
+            listener(state)
 
 
 def _error_of(reply) -> str:

@@ -79,6 +79,10 @@ class Lockable:
     :attr:`on_refusal`. Unlocked, the widget is the ipywidgets widget it
     extends.
 
+    A pause (:meth:`pause`: the lecturer paused the lesson for a discussion) holds the widget
+    at the value it has the same way, on its own flag, so that a teacher's link's locks are
+    neither counted nor freed by it.
+
     While a state update from the browser is applied, :attr:`from_page` is
     true: the app computes only the newest of many such updates (a held key).
     """
@@ -89,6 +93,9 @@ class Lockable:
     #: Whether the widget is locked, and at which value.
     locked = False
     locked_value = None
+    #: Whether the widget is paused (:meth:`pause`), and at which value.
+    paused = False
+    paused_value = None
     #: Called as ``on_refusal(asked, request)`` for each refusal: ``asked`` is the value
     #: asked for (None when something else was), ``request`` says what else was asked
     #: ("change its disabled, max").
@@ -107,6 +114,23 @@ class Lockable:
         """Let the widget move again (it stays disabled until told otherwise)."""
         self.locked, self.locked_value = False, None
 
+    def pause(self):
+        """Hold the widget at its value (and disabled) until :meth:`resume`."""
+        self.paused, self.paused_value = True, self.value
+        self.disabled = True
+
+    def resume(self):
+        """End the pause (the widget stays disabled until told otherwise)."""
+        self.paused, self.paused_value = False, None
+
+    @property
+    def held(self) -> bool:
+        """Whether the widget refuses to move: locked or paused."""
+        return self.locked or self.paused
+
+    def _held_value(self):
+        return self.locked_value if self.locked else self.paused_value
+
     def _refused(self, asked, request=None):
         if self.on_refusal is not None:
             self.on_refusal(asked, request)
@@ -115,28 +139,29 @@ class Lockable:
     def _validate_value(self, proposal):
         own = getattr(super(), "_validate_value", None)     # the widget's own (range) check
         value = own(proposal) if own is not None else proposal.value
-        if self.locked and value != self.locked_value:
+        if self.held and value != self._held_value():
             self._refused(value)
-            return self.locked_value
+            return self._held_value()
         return value
 
     @traitlets.validate("disabled")
     def _validate_disabled(self, proposal):
         own = getattr(super(), "_validate_disabled", None)
         value = own(proposal) if own is not None else proposal.value
-        return True if self.locked else value
+        return True if self.held else value
 
     def set_state(self, sync_data):
         """Apply a state update from the browser (ipywidgets' comm handler calls this), through
-        the page's gate, unless locked; a locked widget tells the browser its state back."""
-        if not self.locked:
+        the page's gate, unless locked or paused; a held widget tells the browser its state
+        back."""
+        if not self.held:
             if self.gate is None:
                 return self._from_page(sync_data)
             return self.gate.admit(self, dict(sync_data), self._from_page)
         self._refuse_state(sync_data)
 
     def _from_page(self, sync_data):
-        if self.locked:                     # locked while the change waited at the gate
+        if self.held:                       # held while the change waited at the gate
             return self._refuse_state(sync_data)
         self.from_page = True
         try:

@@ -33,13 +33,15 @@ from ..upstream.ipywidgets_classes import classed
 from .controls import widget_range
 from .notices import notice_html
 
-__all__ = ["TeacherLinks", "PANEL_NAME", "CHOICES"]
+__all__ = ["TeacherLinks", "PANEL_NAME", "CHOICES", "PAUSED"]
 
 #: The name that hides the "Link for my class" panel in ``hide=``.
 PANEL_NAME = "class_link"
 #: What the panel offers for each control: (label, choice).
 CHOICES = (("students may change it", "change"), ("shown, fixed", "fixed"), ("hidden", "hidden"))
 _LOCKED_CLASS = "bpttviz-locked"
+#: What a page paused by the lecturer says (:mod:`.class_teaching`).
+PAUSED = "Paused by the lecturer"
 
 # Copies the link beside the button: the clipboard API where the page is a secure context
 # (https or localhost), else the selection with execCommand, which Chromium and Firefox still
@@ -146,6 +148,11 @@ class TeacherLinks:
                 request = f"set it to {spec.format(asked)}"
             except (TypeError, ValueError):
                 request = f"set it to {asked!r}"
+        w = self.controls.widgets[name]
+        if w.paused and not w.locked:
+            self._say(f"{PAUSED}: {spec.label} stays at {spec.format(w.paused_value)}; a "
+                      f"request to {request} was refused.")
+            return
         self._say(f"{spec.label} is fixed at {spec.format(self.locked[name])} for this class; "
                   f"a request to {request} was refused.")
 

@@ -7,8 +7,14 @@ import math
 
 import numpy as np
 
-__all__ = ["random_sequence", "relative_flow", "readout_html", "overflow_notes",
+__all__ = ["finite_or_none", "random_sequence", "relative_flow", "readout_html", "overflow_notes",
            "overflow_step", "lag_value"]
+
+
+def finite_or_none(x):
+    """``float(x)``, or None where it is not finite (a result sent as JSON)."""
+    x = float(x)
+    return x if math.isfinite(x) else None
 
 
 def random_sequence(T: int, seed: int, stream: int):

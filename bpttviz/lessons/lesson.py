@@ -163,6 +163,15 @@ class Lesson:
         the others are described from their records."""
         return {}
 
+    def experiment_result(self, result, run=None) -> dict:
+        """What a page sends to a class experiment besides its settings: ``{name: number}``
+        of ``result`` (and of the page's last training ``run``, for a lesson with runs).
+
+        A number that is not finite is sent as None. Raise ``ValueError`` saying why when
+        the page has nothing to send yet. Default: nothing beyond the settings.
+        """
+        return {}
+
     def link_refusal(self, name: str, value) -> str:
         """Why a link cannot carry control ``name`` at ``value`` ("" when it can)."""
         return ""

@@ -23,7 +23,7 @@ from ..engine import bptt
 from ..figures import alt_text
 from ..models import ElmanRNN
 from ..schedules import full
-from .common import overflow_notes, random_sequence, readout_html
+from .common import finite_or_none, overflow_notes, random_sequence, readout_html
 from .control import Control
 from .lesson import Limits, Lesson
 
@@ -170,6 +170,12 @@ class TruncationLesson(Lesson):
     )
     figure_names = ("flow", "timeline", "bias", "cost")
     quantities = {f.__name__: f for f in (cost_ratio, losses_reaching_nothing, k2_reaching)}
+
+    def experiment_result(self, r, run=None):
+        """The truncation bias at this k2: the cosine of the schedule's gradient with full
+        BPTT's (1: unbiased in direction) and their norm ratio."""
+        return {"cosine_to_full": finite_or_none(r.point.cosine[0]),
+                "norm_ratio": finite_or_none(r.point.norm_ratio[0])}
 
     def limits(self, values):
         T, uses = values["T"], SCHEDULES[values["schedule"]]

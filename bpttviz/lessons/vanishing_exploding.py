@@ -20,8 +20,8 @@ from ..diagnostics import (gamma, lyapunov_of, pascanu_bound, recurrent_spectrum
 from ..engine import bptt
 from ..figures import alt_text
 from ..models import ElmanRNN
-from .common import (lag_value, overflow_notes, overflow_step, random_sequence, readout_html,
-                     relative_flow)
+from .common import (finite_or_none, lag_value, overflow_notes, overflow_step, random_sequence,
+                     readout_html, relative_flow)
 from .control import Control
 from .lesson import Lesson
 
@@ -110,6 +110,11 @@ class VanishingLesson(Lesson):
         return Vanishing(model, x, y, trace, flow, lags, med, low, high, pascanu_bound(model, lags),
                          singular_values_of(J)[:, 0, :], recurrent_spectrum(model),
                          gamma(model), lyapunov_of(J))
+
+    def experiment_result(self, r, run=None):
+        """The gradient at the largest lag: the median relative norm of ∂loss_τ/∂h_s there."""
+        return {"largest_lag": int(r.lags[-1]),
+                "grad_norm_at_largest_lag": finite_or_none(r.lag_median[-1])}
 
     def render(self, r, values):
         gs = r.gamma * r.spectrum.sigma_max

@@ -16,12 +16,14 @@ from typing import NamedTuple
 
 import tornado.web
 
-from ...class_protocol import (ANSWER_ID, ANSWER_PATH, HOLD_S, KERNEL_ROUTE, PAGE_ID, ROUTE,
+from ...class_protocol import (ANSWER_ID, ANSWER_PATH, HOLD_S, KERNEL_ROUTE, PAGE_ID,
+                               RESULT_PATH, ROUTE,
                                STATE_PATH)
 from .store import BadRequest
 
 __all__ = ["MAX_BODY", "PAGE", "ClassHandler", "PageHandler", "FileHandler", "SummaryHandler",
            "CsvHandler", "LessonsHandler", "GuideHandler", "AnswerHandler", "StateHandler",
+           "TeachingHandler", "ExperimentHandler", "ResultHandler",
            "Handlers", "HANDLERS", "routes", "make_app"]
 
 #: Largest request body accepted, in bytes.
@@ -178,7 +180,8 @@ class AnswerHandler(ClassHandler):
                                   choice if choice is not None else "missing")
             if self.view.rate_limited(page):
                 raise BadRequest(self.view.too_fast, 429)
-            new = self.view.store.answer(page, lesson, step, choice, answer_id=answer_id)
+            new = self.view.store.answer(page, lesson, step, choice, answer_id=answer_id,
+                                         round_=data.get("round"))
         except BadRequest as exc:
             return self.fail(exc.status, str(exc))
         self.view.seen(page, lesson)
@@ -224,6 +227,73 @@ class StateHandler(ClassHandler):
             wait.cancel()
 
 
+class TeachingHandler(ClassHandler):
+    """``POST api/vote`` (``{"lesson", "step", "open"}``) and ``api/pause``
+    (``{"lesson", "paused"}``): a round of a vote opened or closed, a lesson paused or resumed."""
+
+    def post(self, action):
+        if not self.lecturer():
+            return
+        teaching = self.view.store.teaching
+        try:
+            data = self.json_body()
+            lesson = data.get("lesson")
+            if action == "vote":
+                teaching.vote(lesson, data.get("step"), data.get("open"))
+            else:
+                teaching.switch("paused", lesson, data.get("paused"))
+        except BadRequest as exc:
+            return self.fail(exc.status, str(exc))
+        self.view.changed()
+        self.send_json({"ok": True, **self.view.store.state(lesson)})
+
+
+class ExperimentHandler(ClassHandler):
+    """``GET api/experiment?lesson=L``: the points; ``POST`` ``{"lesson", "running"}``."""
+
+    def get(self):
+        if not self.lecturer():
+            return
+        try:
+            self.send_json(self.view.store.teaching.experiment(
+                self.get_query_argument("lesson", None)))
+        except BadRequest as exc:
+            self.fail(exc.status, str(exc))
+
+    def post(self):
+        if not self.lecturer():
+            return
+        try:
+            data = self.json_body()
+            lesson = data.get("lesson")
+            self.view.store.teaching.switch("experiment", lesson, data.get("running"))
+        except BadRequest as exc:
+            return self.fail(exc.status, str(exc))
+        self.view.changed()
+        self.send_json({"ok": True, **self.view.store.teaching.experiment(lesson)})
+
+
+class ResultHandler(ClassHandler):
+    """``POST kernel/result``: a page's point in its lesson's class experiment."""
+
+    async def post(self):
+        if not await self.view.kernel_allowed(self):
+            return self.fail(403, "only a lesson's kernel may send results.")
+        try:
+            data = self.json_body()
+            page = data.pop("page", None)
+            if not isinstance(page, str) or not PAGE_ID.match(page):
+                raise BadRequest(f"malformed body: {_PAGE_RULE}, got {page!r}.")
+            lesson = data.pop("lesson", None)
+            self.view.store.check(lesson)
+            if self.view.rate_limited(page):
+                raise BadRequest(self.view.too_fast, 429)
+            self.view.store.teaching.send_point(page, lesson, data)
+        except BadRequest as exc:
+            return self.fail(exc.status, str(exc))
+        self.send_json({"ok": True})
+
+
 class Handlers(NamedTuple):
     """The handler class of each route (:data:`HANDLERS`; JupyterHub's are subclasses)."""
 
@@ -235,6 +305,9 @@ class Handlers(NamedTuple):
     guide: type
     answer: type
     state: type
+    teaching: type = TeachingHandler
+    experiment: type = ExperimentHandler
+    result: type = ResultHandler
 
 
 HANDLERS = Handlers(PageHandler, FileHandler, SummaryHandler, CsvHandler, LessonsHandler,
@@ -254,6 +327,9 @@ def routes(view, prefix="", handlers=HANDLERS) -> list:
         (route + "/api/(pace|reveal|clear)", handlers.guide, kw),
         (kernel + ANSWER_PATH, handlers.answer, kw),
         (kernel + STATE_PATH, handlers.state, kw),
+        (route + "/api/(vote|pause)", handlers.teaching, kw),
+        (route + "/api/experiment", handlers.experiment, kw),
+        (kernel + RESULT_PATH, handlers.result, kw),
     ]
 
 

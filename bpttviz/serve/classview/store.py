@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...lessons import lesson_of_page
+from .teaching import Teaching
 
 __all__ = ["ClassLesson", "class_lessons", "BadRequest", "ClassStore", "PACE_EXPIRES_S",
            "SCHEMA_VERSION"]
@@ -114,6 +115,8 @@ class ClassStore:
                 self.pace[lesson] = (step, when)
             else:
                 self.revealed[lesson].add(step)
+        #: Votes in rounds, pauses and class experiments (:mod:`.teaching`).
+        self.teaching = Teaching(self.db, self.check, BadRequest)
         row = self.db.execute("SELECT value FROM meta WHERE key = 'last_open'").fetchone()
         #: When a page was last open (s since the epoch; None: never since version 2).
         self.last_open = row[0] if row else None
@@ -149,8 +152,9 @@ class ClassStore:
                     raise BadRequest(f"unknown choice {choice!r} of step {step} of lesson "
                                      f"{lesson!r}: a choice is a whole number from 1 to {n}.")
 
-    def answer(self, page, lesson, step, choice, when=None, answer_id=None) -> bool:
-        """Keep ``choice`` as page ``page``'s answer at ``step`` of ``lesson`` (the latest counts).
+    def answer(self, page, lesson, step, choice, when=None, answer_id=None, round_=None) -> bool:
+        """Keep ``choice`` as page ``page``'s answer at ``step`` of ``lesson`` (the latest counts);
+        in a round of its vote when the step has one (``round_``, default the open round).
 
         ``answer_id`` names the answer: one already stored is not stored again (a page sent it
         again, its acknowledgement lost). Returns whether the answer was new.
@@ -161,14 +165,17 @@ class ClassStore:
         with self.db:
             new = self.db.execute("INSERT OR IGNORE INTO received (id, lesson, time) VALUES "
                                   "(?, ?, ?)", (answer_id, lesson, when)).rowcount == 1
-            if new:
-                self.db.execute("INSERT INTO answers (page, lesson, step, choice, time) VALUES "
-                                "(?, ?, ?, ?, ?) ON CONFLICT (page, lesson, step) DO UPDATE "
-                                "SET choice = excluded.choice, time = excluded.time",
-                                (page, lesson, step, choice, when))
-        if new:
-            self.answers[lesson, step][page] = choice
-        return new
+            if not new:
+                return False
+            # A vote's answer is the round's (a closed round refuses it, and the id with it).
+            if self.teaching.take(page, lesson, step, choice, round_, when):
+                return True
+            self.db.execute("INSERT INTO answers (page, lesson, step, choice, time) VALUES "
+                            "(?, ?, ?, ?, ?) ON CONFLICT (page, lesson, step) DO UPDATE "
+                            "SET choice = excluded.choice, time = excluded.time",
+                            (page, lesson, step, choice, when))
+        self.answers[lesson, step][page] = choice
+        return True
 
     def set_pace(self, lesson, step):
         """Bring the class on ``lesson`` to ``step``."""
@@ -197,6 +204,7 @@ class ClassStore:
             del self.answers[key]
         self.pace.pop(lesson, None)
         self.revealed.pop(lesson, None)
+        self.teaching.clear(lesson)
 
     # -- one class, then the next ----------------------------------------------------------
     def new_class(self):
@@ -260,22 +268,30 @@ class ClassStore:
                     counts[str(choice)] = counts.get(str(choice), 0) + 1
                 steps[str(i)] = {"answers": counts, "answered": len(chosen),
                                  "revealed": i in self.revealed.get(name, ())}
+                votes = self.teaching.step_rounds(name, i, len(step.choices))
+                if votes["rounds"]:             # a step with a vote: its latest round
+                    steps[str(i)].update(votes["rounds"][-1])
+                steps[str(i)].update(votes)
             lessons[name] = {"students": open_pages.get(name, 0), "steps": steps}
         return {"students": sum(open_pages.values()), "lessons": lessons}
 
     def csv(self) -> str:
-        """The counts as CSV: one row per lesson, step and choice."""
+        """The counts as CSV: one row per lesson, step, choice and round of a vote (``round``
+        empty for a step without a vote)."""
         out = io.StringIO()
         w = csv.writer(out, lineterminator="\n")
         w.writerow(["lesson", "step", "step_title", "choice", "choice_text", "right", "count",
-                    "answered", "revealed"])
+                    "answered", "revealed", "round"])
         summary = self.summary()
         for name, lesson in self.lessons.items():
             for i, step in enumerate(lesson.steps, start=1):
                 s = summary["lessons"][name]["steps"][str(i)]
-                for k, text in enumerate(step.choices, start=1):
-                    w.writerow([name, i, step.title, k, text, int(k - 1 == step.answer_index),
-                                s["answers"][str(k)], s["answered"], int(s["revealed"])])
+                rounds = list(enumerate(s["rounds"], start=1)) or [("", s)]
+                for r, counted in rounds:
+                    for k, text in enumerate(step.choices, start=1):
+                        w.writerow([name, i, step.title, k, text,
+                                    int(k - 1 == step.answer_index), counted["answers"][str(k)],
+                                    counted["answered"], int(s["revealed"]), r])
         return out.getvalue()
 
     def lessons_info(self) -> dict:
@@ -286,6 +302,8 @@ class ClassStore:
             pace = self.pace.get(name)
             info[name] = {
                 "pace": pace[0] if pace else None,
+                "paused": name in self.teaching.switches["paused"],
+                "experiment": name in self.teaching.switches["experiment"],
                 "steps": [{"title": s.title, "question": s.question, "choices": list(s.choices),
                            "answer": s.answer_index + 1} for s in lesson.steps]}
         return {"lessons": info}
@@ -294,7 +312,8 @@ class ClassStore:
         """What a kernel on ``lesson`` is told: the pace (step and serial) and the reveals."""
         pace = self.pace.get(lesson)
         return {"pace": pace[0] if pace else None, "pace_serial": pace[1] if pace else None,
-                "revealed": sorted(self.revealed.get(lesson, ()))}
+                "revealed": sorted(self.revealed.get(lesson, ())),
+                **self.teaching.state(lesson)}
 
     def close(self):
         if self.last_open is not None and self.last_open != self._written_open:
