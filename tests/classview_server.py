@@ -71,3 +71,12 @@ def request(url, body=None, auth=None, raw=None, method=None):
     except urllib.error.HTTPError as e:
         status, text, kind = e.code, e.read().decode(), e.headers["Content-Type"]
     return status, (json.loads(text) if kind and "json" in kind else text)
+
+
+def until(check, what, timeout=60):
+    """Return once ``check()`` is true; fail, saying ``what`` did not happen, after ``timeout``
+    seconds (generous: it happens at once)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"not so after {timeout} s: {what}"
+        time.sleep(0.05)

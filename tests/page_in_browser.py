@@ -57,6 +57,15 @@ CONTROL_MODEL = """async (name) => {
   return models.find(m => (m.get('_dom_classes') || []).includes('bpttviz-control-' + name)); }"""
 
 
+#: Send ``{"method": "update", "state": state}`` on the comm of the widget with DOM class
+#: ``bpttviz-control-<name>``, through the page's own widget manager: the message a crafted
+#: script sends, whatever the page's disabled slider allows.
+FORGE = f"""async ([name, state]) => {{
+  const m = await ({CONTROL_MODEL})(name);
+  m.comm.send({{method: 'update', state: state, buffer_paths: []}});
+  return m.model_id; }}"""
+
+
 def in_browser(test):
     """Mark ``test`` as one that drives a page in Chromium: ``browser`` (the suite runs those
     last) and ``slow``."""

@@ -117,3 +117,18 @@ def assert_sends_only(cls, control, value, redrawn):
     assert {name for name in after if after[name] != before[name]} == redrawn
     assert all(after[name] - before[name] <= 1 for name in after)       # each sent once
     assert app.message.value == ""
+
+
+# --- messages to and from the browser ----------------------------------------------------------
+def forged_update(widget, **state):
+    """Deliver ``{"method": "update", "state": state}`` to ``widget`` as ipywidgets' comm
+    handler delivers a message from the browser: the path a forged message takes."""
+    widget._handle_msg({"content": {"data": {"method": "update", "state": state,
+                                             "buffer_paths": []}}, "buffers": []})
+
+
+def sent_messages(widget, monkeypatch):
+    """The messages the widget sends to the browser from now on."""
+    sent = []
+    monkeypatch.setattr(widget, "_send", lambda msg, buffers=None: sent.append(msg))
+    return sent

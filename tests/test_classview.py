@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from classview_server import (KERNEL, LECTURER, LESSON, SECRET, TOKEN, Clock, class_server,
-                              request)
+                              request, until)
 
 from bpttviz.lessons import LESSONS
 from bpttviz.serve.classview import ANSWERS_PER_S, MAX_BODY, OPEN_S, ClassView, handlers
@@ -25,15 +25,6 @@ STEPS = LESSONS["vanishing_exploding"].steps()
 def base(tmp_path):
     with class_server(tmp_path) as url:
         yield url
-
-
-def until(check, what, timeout=60):
-    """Return once ``check()`` is true; fail, saying ``what`` did not happen, after ``timeout``
-    seconds (generous: it happens at once)."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"not so after {timeout} s: {what}"
-        time.sleep(0.05)
 
 
 def answer(base, page, step, choice, lesson=LESSON):

@@ -4,12 +4,13 @@ counts in the round it was made in, and the lecturer's reveal shows it right or 
 class view runs in this process (tests/classview_server.py)."""
 
 import pytest
-from classview_server import LECTURER, LESSON, SECRET, class_server, request
-from test_in_a_class import PAGE, until
-from test_teacher import forged_update, sent_messages, text_of
+from classview_server import LECTURER, LESSON, SECRET, class_server, request, until
+from page_in_kernel import forged_update, sent_messages, text_of
 
 from bpttviz.app import VanishingApp
 from bpttviz.app.classroom import SECRET_ENV, URL_ENV
+
+PAGE = f"/voila/render/{LESSON}.ipynb"
 
 
 @pytest.fixture
@@ -35,25 +36,28 @@ def test_a_page_votes_in_two_rounds_and_sees_the_answer_only_when_revealed(base)
     steps, link = app.steps, app.steps.classroom
     steps.go(0)
     vote(base, True)
-    assert until(lambda: "Vote open" in steps.reveal.value)
+    until(lambda: "Vote open" in steps.reveal.value, "'Vote open' in steps.reveal.value")
     steps.choose(0)
     steps.choose(1)                                  # changed its mind while open
     assert steps.choice is None and "What happened" not in steps.reveal.value
     assert "Your vote" in steps.buttons[1].description and not steps.buttons[1].disabled
-    assert until(lambda: step1(base)["answers"]["2"] == 1 and step1(base)["answered"] == 1)
+    until(lambda: step1(base)["answers"]["2"] == 1 and step1(base)["answered"] == 1,
+          "step1(base)['answers']['2'] == 1 and step1(base)['answered'] == 1")
     vote(base, False)
-    assert until(lambda: "Vote closed" in steps.reveal.value)
+    until(lambda: "Vote closed" in steps.reveal.value, "'Vote closed' in steps.reveal.value")
     assert all(b.disabled for b in steps.buttons)
     with pytest.raises(ValueError, match="closed"):
         steps.choose(2)                              # what a crafted click would ask for
     vote(base, True)
-    assert until(lambda: "round 2" in steps.reveal.value)
+    until(lambda: "round 2" in steps.reveal.value, "'round 2' in steps.reveal.value")
     assert steps.my_vote() is None and not steps.buttons[0].disabled
     steps.choose(0)
-    assert until(lambda: step1(base)["rounds"][1]["answers"]["1"] == 1)
+    until(lambda: step1(base)["rounds"][1]["answers"]["1"] == 1,
+          "step1(base)['rounds'][1]['answers']['1'] == 1")
     assert step1(base)["rounds"][0]["answers"]["2"] == 1
     request(f"{base}/api/reveal", {"lesson": LESSON, "step": 1}, LECTURER)
-    assert until(lambda: "Revealed by the lecturer" in steps.reveal.value)
+    until(lambda: "Revealed by the lecturer" in steps.reveal.value,
+          "'Revealed by the lecturer' in steps.reveal.value")
     assert steps.choice == 0 and all(b.disabled for b in steps.buttons)
     right = steps.steps[0].answer_index
     assert steps.buttons[right].button_style == "success"
@@ -70,7 +74,7 @@ def test_a_paused_page_refuses_changes_in_its_python_a_crafted_message_included(
     teaching, scale, T = app.class_teaching, app.widgets["scale"], app.widgets["T"]
     runs = app.runs
     pause(base, True)
-    assert until(lambda: teaching.paused)
+    until(lambda: teaching.paused, "teaching.paused")
     assert "Paused by the lecturer" in teaching.notice.value
     assert all(w.disabled for w in app.widgets.values())
     before = scale.value
@@ -86,7 +90,7 @@ def test_a_paused_page_refuses_changes_in_its_python_a_crafted_message_included(
     text = text_of(app.teacher.notice.value)
     assert "Paused by the lecturer" in text and "was refused" in text
     pause(base, False)
-    assert until(lambda: not teaching.paused)
+    until(lambda: not teaching.paused, "not teaching.paused")
     assert teaching.notice.value == ""
     forged_update(scale, value=2.5)
     assert scale.value == 2.5 and not scale.disabled
@@ -99,7 +103,7 @@ def test_a_pause_holds_only_its_own_lesson(base):
     pause(base, True, lesson="03_truncated_bptt")
     # The page heard the state (its other fields) and stays free.
     request(f"{base}/api/pace", {"lesson": LESSON, "step": 1}, LECTURER)
-    assert until(lambda: app.steps.index == 0)
+    until(lambda: app.steps.index == 0, "app.steps.index == 0")
     assert not app.class_teaching.paused and not app.widgets["scale"].disabled
     app.steps.classroom.close()
 
@@ -118,9 +122,10 @@ def test_send_my_result_shows_while_an_experiment_runs_and_sends_the_pages_point
     with pytest.raises(ValueError, match="No class experiment"):
         teaching.send()
     experiment(base, True)
-    assert until(lambda: teaching.experiment_box.layout.display is None)
+    until(lambda: teaching.experiment_box.layout.display is None,
+          "teaching.experiment_box.layout.display is None")
     teaching.send()
-    assert until(lambda: "Sent" in teaching.sent.value)
+    until(lambda: "Sent" in teaching.sent.value, "'Sent' in teaching.sent.value")
     got = request(f"{base}/api/experiment?lesson={LESSON}", auth=LECTURER)[1]
     assert got["running"] is True and len(got["points"]) == 1
     p = got["points"][0]
@@ -129,7 +134,8 @@ def test_send_my_result_shows_while_an_experiment_runs_and_sends_the_pages_point
                            "grad_norm_at_largest_lag": float(app.result.lag_median[-1])}
     assert p["link"].startswith(f"http://127.0.0.1:8866{PAGE}?") and "scale=1.4" in p["link"]
     experiment(base, False)
-    assert until(lambda: teaching.experiment_box.layout.display == "none")
+    until(lambda: teaching.experiment_box.layout.display == "none",
+          "teaching.experiment_box.layout.display == 'none'")
     app.steps.classroom.close()
 
 

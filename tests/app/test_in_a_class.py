@@ -6,21 +6,12 @@ the environment, the app builds nothing and sends nothing."""
 import time
 
 import pytest
-from classview_server import LECTURER, LESSON, SECRET, class_server, request
+from classview_server import LECTURER, LESSON, SECRET, class_server, request, until
 
 from bpttviz.app import VanishingApp
 from bpttviz.app.classroom import SECRET_ENV, URL_ENV
 
 PAGE = f"/voila/render/{LESSON}.ipynb"
-
-
-def until(check, what, timeout=60):
-    """Return once ``check()`` is true; fail, saying ``what`` did not happen, after ``timeout``
-    seconds (generous: it happens at once)."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"not so after {timeout} s: {what}"
-        time.sleep(0.05)
 
 
 def states_heard(link):

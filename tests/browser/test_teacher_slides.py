@@ -12,8 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from live import CANVAS_DRAWN, drawn, record, wait_redrawn, wait_settled
-from page_in_browser import (CONTROL_MODEL, NOTEBOOKS, START_TIMEOUT, assert_no_error_shown,
-                             open_lesson, readout, wait_readout, wait_status)
+from page_in_browser import (CONTROL_MODEL, FORGE, NOTEBOOKS, START_TIMEOUT,
+                             assert_no_error_shown, open_lesson, readout, wait_readout,
+                             wait_status)
 
 from bpttviz.lessons import LESSONS
 from bpttviz.serve import served
@@ -24,14 +25,6 @@ TEACHER_QUERY = "?T=50&hide=seed,H&lock=T"
 
 
 # --- a message forged in the page -----------------------------------------------------------------
-#: Send ``{"method": "update", "state": state}`` on the comm of the widget with DOM class
-#: ``bpttviz-control-<name>``, through the page's own widget manager: the message a crafted
-#: script sends, whatever the page's disabled slider allows.
-FORGE = f"""async ([name, state]) => {{
-  const m = await ({CONTROL_MODEL})(name);
-  m.comm.send({{method: 'update', state: state, buffer_paths: []}});
-  return m.model_id; }}"""
-
 #: The page's copy of a widget's state (the server's last word on it).
 MODEL_STATE = f"async ([name, key]) => (await ({CONTROL_MODEL})(name)).get(key)"
 
