@@ -38,7 +38,6 @@ from .projector import PROJECTOR_CSS, ProjectorMode
 from .ratelimit import ChangeGate
 from .shared import Shared
 from .query import PageQuery, apply_page
-from .request import wait_for_page
 from .settle import Settler
 from .status import Messages
 from .teacher import TeacherLinks
@@ -238,8 +237,8 @@ class LessonApp:
 
         The controls go back to their defaults, then ``query`` is applied as the
         constructor applies it, so ``app.apply_query(q)`` leaves the app as
-        ``App(query=q)`` would (under Voila's kernel preheating the app is built before
-        its page is asked for). ``page_url``: the page's address without its query.
+        ``App(query=q)`` would (for an app built before its page's link was known).
+        ``page_url``: the page's address without its query.
         Returns the entries not used, with why (also shown in the page's notes).
         """
         if page_url:
@@ -254,16 +253,6 @@ class LessonApp:
         else:
             self.redraw()
         return problems
-
-    def follow_request(self) -> None:
-        """Under Voila's kernel preheating, wait for the page's request and apply its query
-        (a lesson notebook's last cell; at once where the kernel was not preheated)."""
-        try:
-            request = wait_for_page()
-            if request is not None:
-                self.apply_query(*request)
-        except Exception as exc:
-            self.messages.show_error("read the page's settings", exc)
 
     def _apply_query(self, query):
         """Set initial values from a query string (:func:`.query.apply_page`); keep a note of
