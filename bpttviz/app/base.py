@@ -309,9 +309,11 @@ class LessonApp:
     # -- widgets and layout ------------------------------------------------------------------
     def layout(self):
         """Controls on the left, figures on the right (1280 pixels); figures under the
-        controls where the page is narrower (the style sheet of :mod:`.projector`)."""
-        side = [w for w in (self.steps.widget, preset_buttons(self.presets, self.apply_preset,
-                                                               self.attempt)) if w is not None]
+        controls where the page is narrower (the style sheet of :mod:`.projector`). The
+        controls and their buttons come first, the guided steps after them: a lesson scrolled
+        into view shows its controls, buttons and first figures on a laptop or projector."""
+        presets = preset_buttons(self.presets, self.apply_preset, self.attempt)
+        side = [presets] if presets is not None else []
         for c in self.controls:
             side.append(self.widgets[c.name])
             if self.your_data is not None and c.name == self.lesson.uploads[0]:
@@ -321,6 +323,8 @@ class LessonApp:
             side.append(widgets.HBox([widgets.Label("walk the passes"), self.play]))
         if self.training is not None:
             side.append(self.training.widget)
+        if self.steps.widget is not None:
+            side.append(self.steps.widget)
         side += [self.teacher.notice, self.projector_toggle, *self.messages.children, self.link,
                  self.teacher.panel, self.page_style]
         self.figure_area = self.figure_panel.grid()     # the figures beside the controls
