@@ -52,9 +52,8 @@ from page_in_browser import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, NOTEBOOKS,  # n
                              PAGE_TIMEOUT, START_TIMEOUT, VIEWPORT)
 
 #: What Voila sets in a kernel's environment and a page's app reads (the page's query and
-#: address, a preheated kernel): each test starts without them and sets what it needs.
-VOILA_ENVIRONMENT = ("QUERY_STRING", "VOILA_REQUEST_URL", "VOILA_PREHEAT", "SERVER_NAME",
-                     "SERVER_PORT", "SCRIPT_NAME")
+#: address): each test starts without them and sets what it needs.
+VOILA_ENVIRONMENT = ("QUERY_STRING", "VOILA_REQUEST_URL")
 
 
 def pytest_collection_modifyitems(items):

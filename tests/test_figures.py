@@ -115,6 +115,41 @@ def test_flow_panels_share_one_colour_scale_and_one_bar():
         F.flow_panels([a, b], ["one"])
 
 
+@pytest.mark.parametrize("given, error, got", [
+    (np.ones((3, 4)), ValueError, r"Got an array of shape \(3, 4\) instead"),
+    (np.ones(5), ValueError, r"Got an array of shape \(5,\) instead"),
+    (np.ones((2, 2, 2)), ValueError, r"Got an array of shape \(2, 2, 2\) instead"),
+    (0.5, ValueError, r"Got 0.5, of shape \(\) instead"),
+    ([[1.0, 2.0]], ValueError, r"Got \[\[1.0, 2.0\]\], of shape \(1, 2\) instead"),
+    (None, TypeError, "Got None instead"),
+    ("flow", TypeError, "Got 'flow' instead"),
+])
+def test_a_flow_that_is_not_a_square_matrix_is_refused_by_name(given, error, got):
+    expected = (r"The 'flow' parameter of figures.flow must be a square \(T, T\) matrix of "
+                r"gradient norms, losses τ by states s \(as trace.flow holds\)\. ")
+    with pytest.raises(error, match=expected + got):
+        F.flow(given)
+
+
+def test_the_flows_of_side_by_side_heatmaps_and_their_options_are_checked_by_name():
+    square = flow_of(T=4)
+    with pytest.raises(ValueError, match=r"'flows\[1\]' parameter of figures.flow_panels must "
+                                         r"be a square \(T, T\) .* shape \(4, 3\) instead"):
+        F.flow_panels([square, square[:, :3]], ["one", "two"])
+    with pytest.raises(ValueError, match=r"'flows\[0\]' parameter of figures.flow_range .* "
+                                         r"shape \(5,\) instead"):
+        F.flow_range([np.ones(5)])
+    with pytest.raises(ValueError, match=r"'kept' parameter of figures.flow must have shape "
+                                         r"\(T=4, T=4\). Got shape \(4, 3\)"):
+        F.flow(square, kept=np.ones((4, 3), bool))
+    with pytest.raises(ValueError, match=r"'overflow_step' parameter of figures.flow must be an "
+                                         r"int in the range \[0, 3\] or None .* Got 4 instead"):
+        F.flow(square, overflow_step=4)
+    with pytest.raises(ValueError, match="'flow' parameter of figures.flow must not be empty"):
+        F.flow(np.ones((0, 0)))
+    assert F.records_equal(F.flow(square.tolist()), F.flow(square))    # a nested list is fine
+
+
 def adding_trace(T=12, seed=0):
     """A run on the adding problem: the losses carry a target at the last step only."""
     task = AddingProblem(lag=T // 2, seq_len=T)

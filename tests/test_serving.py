@@ -4,12 +4,12 @@ request reaching an app."""
 
 import json
 import os
+import pathlib
 
 import pytest
 
 from bpttviz import serve as serving
 from bpttviz.app import TruncationApp
-from bpttviz.app.request import page_url_from, preheated
 from bpttviz.cli import main as cli_main
 from bpttviz.serve import EXECUTOR_TIMEOUTS, lesson_names, lessons_dir, voila_argv
 
@@ -122,15 +122,18 @@ def test_the_hall_page_template_ships_with_the_package_and_has_the_watchdog():
     assert not [u for u in ("https://", "http://", "//cdn") if f'src="{u}' in page]
 
 
-def test_every_lesson_asks_for_the_watchdog_and_follows_its_request():
+def test_every_lesson_asks_for_the_watchdog_and_shows_its_student_only_the_app():
     import nbformat
 
-    for name in LESSONS:
-        nb = nbformat.read(lessons_dir() / f"{name}.ipynb", as_version=4)
+    notebooks = pathlib.Path(__file__).resolve().parents[1] / "notebooks"    # this checkout's
+    for name in lesson_names(notebooks):
+        nb = nbformat.read(notebooks / f"{name}.ipynb", as_version=4)
         assert nb.metadata["bpttviz"]["app"] is True, name
         code = [c.source for c in nb.cells if c.cell_type == "code"]
-        assert any("app.follow_request()" in c for c in code), name
-    index = nbformat.read(lessons_dir() / "index.ipynb", as_version=4)
+        # The hall builds the page in the server: no plumbing for a student to read.
+        assert code[0].startswith("from bpttviz.app import") and code[0].endswith("\napp"), name
+        assert not [c for c in code[1:] if "app." in c or "follow_request" in c], name
+    index = nbformat.read(notebooks / "index.ipynb", as_version=4)
     assert not index.metadata.get("bpttviz", {}).get("app")      # no app, no watchdog
 
 
@@ -170,7 +173,7 @@ def test_voilas_page_template_ships_with_the_package_and_extends_lab():
         assert needed in page
 
 
-# --- the query string of a preheated page ---------------------------------------------------------
+# --- the query string applied to an app already built -----------------------------------------
 
 def test_apply_query_leaves_the_app_as_building_it_with_that_query_would():
     query = "k2=25&radius=1.1&projector=1&nonsense=3"
@@ -194,86 +197,6 @@ def test_apply_query_without_a_change_keeps_the_figures_and_sets_the_link():
     app.apply_query("", page_url=page)
     assert app.runs == 1                                       # nothing recomputed
     assert app.link_url().startswith(page + "?") and page in app.link.value
-
-
-def test_follow_request_does_nothing_where_the_kernel_was_not_preheated():
-    app = TruncationApp(query="")
-    os.environ["QUERY_STRING"] = "k2=25"       # already read at build time in plain Voila
-    try:
-        app.follow_request()
-    finally:
-        del os.environ["QUERY_STRING"]
-    assert not preheated() and app.runs == 1 and app.values()["k2"] == 10
-
-
-def test_follow_request_applies_the_request_a_preheated_kernel_waited_for(monkeypatch):
-    voila_utils = pytest.importorskip("voila.utils")
-    app = TruncationApp(query="")                 # built before anyone asked for the page
-    calls = []
-
-    def request_arrives(url=None):
-        calls.append(url)
-        os.environ.update({"QUERY_STRING": "k2=25&step=2", "SERVER_NAME": "10.0.0.5",
-                           "SERVER_PORT": "8866",
-                           "SCRIPT_NAME": "/voila/render/03_truncated_bptt.ipynb"})
-
-    monkeypatch.setattr(voila_utils, "wait_for_request", request_arrives)
-    monkeypatch.setenv("VOILA_PREHEAT", "True")
-    # Voila hands the preheated kernel the address of another request; it must not be used.
-    monkeypatch.setenv("VOILA_REQUEST_URL", "http://elsewhere:1/voila/render/x.ipynb?k2=3")
-    try:
-        app.follow_request()
-    finally:
-        for name in ("QUERY_STRING", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME"):
-            os.environ.pop(name, None)
-    assert calls == [None]
-    assert app.values()["k2"] == 25 and app.page_options == {"step": "2"}
-    assert app.link_url().startswith("http://10.0.0.5:8866/voila/render/03_truncated_bptt.ipynb?")
-    assert "k2=25" in app.link_url() and app.message.value == ""
-
-
-def test_follow_request_shows_a_failed_wait_in_the_page(monkeypatch):
-    voila_utils = pytest.importorskip("voila.utils")
-
-    def broken(url=None):
-        raise ConnectionError("the server went away")
-
-    monkeypatch.setattr(voila_utils, "wait_for_request", broken)
-    monkeypatch.setenv("VOILA_PREHEAT", "True")
-    app = TruncationApp(query="")
-    app.follow_request()
-    assert "read the page" in app.message.value and "the server went away" in app.message.value
-
-
-@pytest.mark.parametrize("environ, url", [
-    ({"SERVER_NAME": "h", "SERVER_PORT": "8866", "SCRIPT_NAME": "/voila/render/a.ipynb"},
-     "http://h:8866/voila/render/a.ipynb"),
-    ({"SERVER_NAME": "h", "SERVER_PORT": "80", "SCRIPT_NAME": "/voila/render/a.ipynb"},
-     "http://h/voila/render/a.ipynb"),
-    ({"SERVER_NAME": "h", "SERVER_PORT": "443", "SCRIPT_NAME": "/p/a.ipynb",
-      "VOILA_REQUEST_URL": "https://h/p/b.ipynb"}, "https://h/p/a.ipynb"),
-    ({"SERVER_NAME": "", "SCRIPT_NAME": "/a.ipynb"}, ""),
-])
-def test_the_page_address_is_rebuilt_from_the_request(environ, url):
-    assert page_url_from(environ) == url
-
-
-def test_a_preheated_kernel_has_its_figures_before_the_page_and_they_are_a_cold_pages(
-        monkeypatch):
-    from bpttviz.figures import records_equal
-    voila_utils = pytest.importorskip("voila.utils")
-    monkeypatch.setattr(voila_utils, "wait_for_request", lambda url=None: None)
-    monkeypatch.setenv("VOILA_PREHEAT", "True")
-    warm, cold = TruncationApp(query=""), TruncationApp(query="")
-    # Computed and encoded while the kernel waits: the page draws from the state it is sent.
-    ready = {name: (fig.version, fig.bytes_sent) for name, fig in warm.figures.items()}
-    assert all(version == 1 and sent > 0 for version, sent in ready.values())
-    warm.follow_request()                       # a page with no settings takes the kernel
-    assert warm.runs == 1 and warm.message.value == ""
-    assert {name: (fig.version, fig.bytes_sent) for name, fig in warm.figures.items()} == ready
-    for name, fig in warm.figures.items():
-        assert records_equal(fig.record, cold.figures[name].record), name
-        assert fig.spec == cold.figures[name].spec, name
 
 
 def test_page_templates_are_compiled_once_per_process_and_again_when_edited(monkeypatch):

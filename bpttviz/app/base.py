@@ -39,7 +39,6 @@ from .projector import PROJECTOR_CSS, ProjectorMode
 from .ratelimit import ChangeGate
 from .shared import Shared
 from .query import PageQuery, apply_page
-from .request import wait_for_page
 from .settle import Settler
 from .status import Messages
 from .teacher import TeacherLinks
@@ -242,8 +241,8 @@ class LessonApp:
 
         The controls go back to their defaults, then ``query`` is applied as the
         constructor applies it, so ``app.apply_query(q)`` leaves the app as
-        ``App(query=q)`` would (under Voila's kernel preheating the app is built before
-        its page is asked for). ``page_url``: the page's address without its query.
+        ``App(query=q)`` would (for an app built before its page's link was known).
+        ``page_url``: the page's address without its query.
         Returns the entries not used, with why (also shown in the page's notes).
         """
         if page_url:
@@ -258,16 +257,6 @@ class LessonApp:
         else:
             self.redraw()
         return problems
-
-    def follow_request(self) -> None:
-        """Under Voila's kernel preheating, wait for the page's request and apply its query
-        (a lesson notebook's last cell; at once where the kernel was not preheated)."""
-        try:
-            request = wait_for_page()
-            if request is not None:
-                self.apply_query(*request)
-        except Exception as exc:
-            self.messages.show_error("read the page's settings", exc)
 
     def _apply_query(self, query):
         """Set initial values from a query string (:func:`.query.apply_page`); keep a note of
@@ -332,10 +321,11 @@ class LessonApp:
     # -- widgets and layout ------------------------------------------------------------------
     def layout(self):
         """Controls on the left, figures on the right (1280 pixels); figures under the
-        controls where the page is narrower (the style sheet of :mod:`.projector`)."""
-        side = [w for w in (self.class_teaching.widget, self.steps.widget,
-                            preset_buttons(self.presets, self.apply_preset, self.attempt))
-                if w is not None]
+        controls where the page is narrower (the style sheet of :mod:`.projector`). The
+        controls and their buttons come first, the guided steps after them: a lesson scrolled
+        into view shows its controls, buttons and first figures on a laptop or projector."""
+        presets = preset_buttons(self.presets, self.apply_preset, self.attempt)
+        side = [presets] if presets is not None else []
         for c in self.controls:
             side.append(self.widgets[c.name])
             if self.your_data is not None and c.name == self.lesson.uploads[0]:
@@ -345,6 +335,8 @@ class LessonApp:
             side.append(widgets.HBox([widgets.Label("walk the passes"), self.play]))
         if self.training is not None:
             side.append(self.training.widget)
+        # The class's parts (a pause, Send my result; the guided steps) after the buttons.
+        side += [w for w in (self.class_teaching.widget, self.steps.widget) if w is not None]
         side += [self.teacher.notice, self.projector_toggle, *self.messages.children, self.link,
                  self.teacher.panel, self.page_style]
         self.figure_area = self.figure_panel.grid()     # the figures beside the controls

@@ -160,8 +160,7 @@ class ClassLink:
 
     # -- starting, once the page is known --------------------------------------------------
     def page_known(self, environ=None):
-        """Start reporting once this kernel's page is known (at once without preheating,
-        after the page's request under it)."""
+        """Start reporting once this page's lesson is known."""
         if not self.active or self._thread is not None:
             return
         self.lesson = _lesson_of(os.environ if environ is None else environ) or self.page_name

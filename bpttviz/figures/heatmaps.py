@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import check_array, check_int, describe
 from .record import Axis, ColourScale, Figure, Heatmap, Mask, Panel, Rule, Text
 from .style import EMPTY, FIGURE_PX, HUGE, MAGNITUDE_CMAP, OVERFLOW, decades
 
@@ -49,6 +50,25 @@ def no_target_rows(flow, carries=None):
     return f, absent
 
 
+#: What a flow heatmap draws, as its error messages say it.
+FLOW_MATRIX = "a square (T, T) matrix of gradient norms, losses τ by states s (as trace.flow holds)"
+
+
+def _checked_flow(value, name, func):
+    """``value`` as a (T, T) float array, or an error naming ``name`` of ``func``, the matrix
+    expected and what was received (a TypeError for what holds no numbers)."""
+    if value is None or isinstance(value, (str, bytes, dict, set)):
+        raise TypeError(f"The {name!r} parameter of {func} must be {FLOW_MATRIX}. "
+                        f"Got {describe(value)} instead.")
+    f = check_array(value, name, func, kind="float", finite=False)   # NaN: no loss; inf: overflow
+    if f.ndim != 2 or f.shape[0] != f.shape[1]:
+        got = f"an array of shape {f.shape}" if isinstance(value, np.ndarray) else \
+            f"{describe(value)}, of shape {f.shape}"
+        raise ValueError(f"The {name!r} parameter of {func} must be {FLOW_MATRIX}. "
+                         f"Got {got} instead.")
+    return f
+
+
 def _no_loss_marks(absent, extent, label=NO_LOSS):
     """The rows of losses without a target in the empty cells' colour, over any dimming,
     named by ``label`` in the legend: none when every loss has a target."""
@@ -61,8 +81,8 @@ def flow_range(flows):
     """``(vmin, vmax)``: whole decades spanning the positive finite lower triangles of
     ``flows`` (one colour scale for several heatmaps)."""
     vals = []
-    for f in flows:
-        f = np.asarray(f, dtype=float)
+    for i, f in enumerate(flows):
+        f = _checked_flow(f, f"flows[{i}]", "figures.flow_range")
         below = np.tril(np.ones(f.shape, dtype=bool))
         v = f[below & np.isfinite(f) & (f > 0)]
         if v.size:
@@ -113,8 +133,14 @@ def flow(flow, *, carries=None, kept=None, overflow_step=None, title=FLOW_TITLE,
     ``kept`` (T, T) bool whitens the pairs a truncation schedule drops;
     ``overflow_step`` draws a cross-hair where values stopped being finite.
     """
+    flow = _checked_flow(flow, "flow", "figures.flow")
+    T = flow.shape[0]
+    if kept is not None:
+        kept = check_array(kept, "kept", "figures.flow", kind="weights",
+                           shape=(("T", T), ("T", T)))
+    overflow_step = check_int(overflow_step, "overflow_step", "figures.flow", 0, T - 1,
+                              allow_none=True, why=f"a step of the {T} steps")
     f, absent = no_target_rows(flow, carries)
-    T = f.shape[0]
     vmin, vmax = flow_range([f])
     shown, below = _cells(f, vmin, absent)
     ext = (-0.5, T - 0.5, -0.5, T - 0.5)
@@ -137,7 +163,8 @@ def flow_panels(flows, titles, *, carries=None, overflow_steps=None,
     ``carries``: one (T,) bool or None per flow, as :func:`flow` takes it; the first panel
     with rows of losses without a target names them in its legend.
     """
-    flows = list(flows)
+    flows = [_checked_flow(f, f"flows[{i}]", "figures.flow_panels")
+             for i, f in enumerate(flows)]
     if len(titles) != len(flows):
         raise ValueError(f"The 'titles' must have one entry per flow ({len(flows)}). "
                          f"Got {len(titles)} instead.")

@@ -142,4 +142,5 @@ def test_figures_share_a_row_two_at_a_time_never_narrower_than_their_minimum():
     big = css_rule(".bpttviz-app.bpttviz-projector .bpttviz-figure")
     assert f"max-width: {round(FIGURE_PX[0] * FIGURE_SCALE)}px" in big
     controls = css_rule(".bpttviz-app .bpttviz-controls")
-    assert "position: sticky" in controls and "width: 320px" in controls
+    assert "width: 320px" in controls and "overflow: visible" in controls
+    assert "max-height" not in controls and "sticky" not in controls   # no scroll box of its own
