@@ -80,3 +80,13 @@ def until(check, what, timeout=60):
     while not check():
         assert time.monotonic() < deadline, f"not so after {timeout} s: {what}"
         time.sleep(0.05)
+
+
+def as_a_class_page(monkeypatch, url, page):
+    """Make this process's lesson apps pages of a class: they report to the class view at
+    ``url`` with its secret, as the page ``page`` (its path) of a served lesson."""
+    from bpttviz.app.classroom import SECRET_ENV, URL_ENV
+
+    monkeypatch.setenv(URL_ENV, url + "/kernel")
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    monkeypatch.setenv("SCRIPT_NAME", page)

@@ -232,6 +232,16 @@ def class_control_moves(cls) -> tuple:
             tuple(n for n in cls.figure_names if not any(n in c for c in changes)))
 
 
+def step_class_control(page, name):
+    """Move the class control of the lesson page ``name`` one step with the keyboard and wait
+    until every figure that move changes is drawn again."""
+    lesson = lesson_of_page(name)
+    changed, _ = class_control_moves(lesson)
+    before = drawn(page)
+    move_by_keyboard(page, lesson.class_control)
+    wait_redrawn(page, changed, before)
+
+
 def move_and_read(page, name, figures):
     """Move the lesson's class control one step from the keyboard; once each figure drew the
     record of the new value, return the page's settings and records."""

@@ -4,7 +4,7 @@ counts in the round it was made in, and the lecturer's reveal shows it right or 
 class view runs in this process (tests/classview_server.py)."""
 
 import pytest
-from classview_server import LECTURER, LESSON, SECRET, class_server, request, until
+from classview_server import LECTURER, LESSON, as_a_class_page, class_server, request, until
 from page_in_kernel import forged_update, sent_messages, text_of
 
 from bpttviz.app import VanishingApp
@@ -16,9 +16,7 @@ PAGE = f"/voila/render/{LESSON}.ipynb"
 @pytest.fixture
 def base(tmp_path, monkeypatch):
     with class_server(tmp_path) as url:
-        monkeypatch.setenv(URL_ENV, url + "/kernel")
-        monkeypatch.setenv(SECRET_ENV, SECRET)
-        monkeypatch.setenv("SCRIPT_NAME", PAGE)
+        as_a_class_page(monkeypatch, url, PAGE)
         yield url
 
 

@@ -3,10 +3,9 @@ choices, follows the lecturer's pace (or not, switched off) and shows a revealed
 class view runs in this process (tests/classview_server.py); without its variables in
 the environment, the app builds nothing and sends nothing."""
 
-import time
 
 import pytest
-from classview_server import LECTURER, LESSON, SECRET, class_server, request, until
+from classview_server import LECTURER, LESSON, as_a_class_page, class_server, request, until
 
 from bpttviz.app import VanishingApp
 from bpttviz.app.classroom import SECRET_ENV, URL_ENV
@@ -29,9 +28,7 @@ def states_heard(link):
 @pytest.fixture
 def base(tmp_path, monkeypatch):
     with class_server(tmp_path) as url:
-        monkeypatch.setenv(URL_ENV, url + "/kernel")
-        monkeypatch.setenv(SECRET_ENV, SECRET)
-        monkeypatch.setenv("SCRIPT_NAME", PAGE)
+        as_a_class_page(monkeypatch, url, PAGE)
         yield url
 
 

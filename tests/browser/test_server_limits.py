@@ -15,12 +15,10 @@ import time
 import pytest
 from live import drawn, wait_redrawn
 from page_in_browser import (CONTROL_MODEL, PAGE_TIMEOUT, START_TIMEOUT, VIEWPORT,
-                             assert_no_error_shown, blocking_violations, class_control_moves,
-                             move_by_keyboard, open_lesson, readout, wait_lesson_ready,
-                             wait_link_names, watchdog_done)
+                             assert_no_error_shown, blocking_violations, open_lesson, readout,
+                             step_class_control, wait_lesson_ready, wait_link_names, watchdog_done)
 
 from bpttviz.app.ratelimit import BURST
-from bpttviz.lessons import lesson_of_page
 from bpttviz.serve import free_port, served
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -75,11 +73,7 @@ def test_a_page_whose_session_ended_says_so_and_retry_brings_a_working_page(page
         with page.expect_navigation():
             page.click(".bpttviz-retry")
         wait_lesson_ready(page, LESSON)
-        lesson = lesson_of_page(LESSON)
-        changed, _ = class_control_moves(lesson)
-        before = drawn(page)
-        move_by_keyboard(page, lesson.class_control)
-        wait_redrawn(page, changed, before)
+        step_class_control(page, LESSON)
         watchdog_done(page)
         assert page.query_selector(PROBLEM) is None
         assert_no_error_shown(page)
@@ -125,11 +119,7 @@ def test_past_max_students_a_new_page_is_told_the_class_is_full_and_gets_in_late
         assert requests == [response.url]
         assert blocking_violations(late) == []
         # The student in still works.
-        lesson = lesson_of_page(LESSON)
-        changed, _ = class_control_moves(lesson)
-        before = drawn(page)
-        move_by_keyboard(page, lesson.class_control)
-        wait_redrawn(page, changed, before)
+        step_class_control(page, LESSON)
         assert_no_error_shown(page)
         # Once that student has left, Retry gets the page asked for (the place of a page just
         # opened is held a while for it, so this may take more than one Retry).

@@ -19,9 +19,7 @@ from pathlib import Path
 
 import pytest
 from classview_server import LECTURER, TOKEN, request
-from live import drawn, wait_redrawn
-from page_in_browser import (assert_no_error_shown, class_control_moves, move_by_keyboard,
-                             open_lesson)
+from page_in_browser import assert_no_error_shown, open_lesson, step_class_control
 
 from bpttviz.lessons import lesson_of_page
 from bpttviz.serve import served
@@ -110,11 +108,7 @@ def test_pages_keep_their_worker_and_report_to_one_class_view(hall):
 def test_a_page_in_chromium_works_behind_nginx_and_the_class_view_opens(hall, page):
     url, _ = hall
     open_lesson(page, url, LESSON)
-    lesson = lesson_of_page(LESSON)
-    changed, _ = class_control_moves(lesson)
-    before = drawn(page)
-    move_by_keyboard(page, lesson.class_control)
-    wait_redrawn(page, changed, before)
+    step_class_control(page, LESSON)
     assert_no_error_shown(page)
     assert page.goto(f"{url}/bpttviz/class?token={TOKEN}").status == 200
     page.wait_for_selector("h1")
