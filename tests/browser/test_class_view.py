@@ -2,10 +2,10 @@
 students' pages on lesson 2. Two students choose the first answer of step 1 and one the second;
 the lecturer's page shows 2 and 1; the lecturer brings the class to step 2 and the two pages
 that follow go there while the one switched off stays; the lecturer reveals step 2 and the pages
-at it show the answer. The lecturer's page passes axe-core and is kept as a screenshot.
+at it show the answer. The lecturer's page passes axe-core and is kept as screenshots (the
+README's).
 
-Peer instruction: ``bpttviz serve --class``, the lecturer's page and
-three students' pages on lesson 2. The lecturer opens a vote on step 1: the students' pages say
+Peer instruction, the same way: the lecturer opens a vote on step 1: the students' pages say
 "Vote open", the lecturer's page hides the split; the lecturer closes it (the students' choices
 disabled, "Vote closed"), projects the split, opens round 2, and the class votes again; both
 rounds are shown side by side with the shift; the reveal shows each page its answer.
@@ -212,6 +212,7 @@ def test_three_students_and_the_lecturer_go_through_two_rounds(browser, class_se
     for s in students:
         expect(s.locator(".bpttviz-step-revealed")).to_contain_text(steps[0].answer,
                                                                     timeout=WAIT_MS)
+    step.screenshot(path=str(SCREENSHOT.with_name("class-rounds.png")))
     assert blocking_violations(lecturer) == []
     for s in students:
         assert_no_error_shown(s)
@@ -251,6 +252,7 @@ def test_a_class_experiment_plots_three_points_and_a_click_opens_one(browser, cl
     # The points go left to right with the scale; the middle one is the scale 1.0 page.
     xs = [float(points.nth(i).locator("circle").get_attribute("cx")) for i in range(3)]
     assert xs == sorted(xs) and len(set(xs)) == 3
+    lecturer.locator(".cv-plot").screenshot(path=str(SCREENSHOT.with_name("class-experiment.png")))
     with lecturer.context.expect_page() as opened:
         points.nth(1).click()
     page = opened.value
