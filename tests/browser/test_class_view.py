@@ -213,6 +213,10 @@ def test_three_students_and_the_lecturer_go_through_two_rounds(browser, class_se
         expect(s.locator(".bpttviz-step-revealed")).to_contain_text(steps[0].answer,
                                                                     timeout=WAIT_MS)
     step.screenshot(path=str(SCREENSHOT.with_name("class-rounds.png")))
+    # On a 1024x768 projector the page fits its width: nothing to scroll sideways.
+    lecturer.set_viewport_size({"width": 1024, "height": 768})
+    assert lecturer.evaluate("() => document.documentElement.scrollWidth "
+                             "<= document.documentElement.clientWidth")
     assert blocking_violations(lecturer) == []
     for s in students:
         assert_no_error_shown(s)
