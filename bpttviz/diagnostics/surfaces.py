@@ -196,7 +196,7 @@ def _cliff_run(w, b, T, x0, target, grad):
 def _cliff_point(w, b, T, x0, target):
     """``(error, dE/dw, dE/db)`` at one point, as floats: :func:`_cliff_run`'s operations in
     the same order on Python floats (``np.tanh`` as there), so the same numbers to the last
-    bit, about ten times sooner than on 0-d arrays."""
+    bit, about nine times sooner than on 0-d arrays."""
     tanh = np.tanh
     x, dw, db = float(x0), 0.0, 0.0
     for _ in range(T):
