@@ -248,6 +248,31 @@ def test_a_lag_profile_takes_only_the_losses_that_exist():
     assert np.all(np.isfinite(relative)) and relative[0] == 1.0
 
 
+def _lag_profile_one_lag_at_a_time(M):
+    out = np.full((3, len(M)), np.nan)
+    for lag in range(len(M)):
+        d = np.diagonal(M, -lag)
+        d = d[np.isfinite(d)]
+        if d.size:
+            out[:, lag] = np.median(d), d.min(), d.max()
+    return out
+
+
+@pytest.mark.parametrize("T", [1, 2, 7, 60])
+def test_a_lag_profile_is_each_lags_median_min_and_max_to_the_last_bit(T):
+    rng = np.random.default_rng(T)
+    M = np.exp(rng.normal(scale=20, size=(T, T)))            # from 1e-30 to 1e30 and beyond
+    M[rng.random((T, T)) < 0.2] = np.nan
+    M[rng.random((T, T)) < 0.05] = np.inf
+    M[rng.random((T, T)) < 0.05] = 0.0
+    M[T // 2:, 0] = np.nan                                   # lags with one value or none
+    for m in (M, relative_flow(M)):
+        lags, med, lo, hi = F.lag_profile(m)
+        np.testing.assert_array_equal(lags, np.arange(T))
+        np.testing.assert_array_equal(np.array([med, lo, hi]),
+                                      _lag_profile_one_lag_at_a_time(m))
+
+
 def test_lag_norms_show_median_band_and_bound():
     lags = np.arange(6)
     med = 0.5 ** lags

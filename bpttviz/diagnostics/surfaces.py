@@ -193,6 +193,24 @@ def _cliff_run(w, b, T, x0, target, grad):
                 np.broadcast_to(c * db, x.shape).copy())
 
 
+def _cliff_point(w, b, T, x0, target):
+    """``(error, dE/dw, dE/db)`` at one point, as floats: :func:`_cliff_run`'s operations in
+    the same order on Python floats (``np.tanh`` as there), so the same numbers to the last
+    bit, about nine times sooner than on 0-d arrays."""
+    tanh = np.tanh
+    x, dw, db = float(x0), 0.0, 0.0
+    for _ in range(T):
+        sx = 0.5 * (1.0 + float(tanh(0.5 * x)))
+        jac = w * sx * (1.0 - sx)
+        dw = sx + jac * dw
+        db = 1.0 + jac * db
+        x = w * sx + b
+    sx = 0.5 * (1.0 + float(tanh(0.5 * x)))
+    err = sx - target
+    c = 2.0 * err * sx * (1.0 - sx)
+    return err * err, c * dw, c * db
+
+
 def cliff_loss(w, b, T=CLIFF_T, x0=CLIFF_X0, target=CLIFF_TARGET):
     """Error ``(sigmoid(x_T) - target)^2`` of the single-unit RNN ``x_t = w sigmoid(x_{t-1}) + b``.
 
@@ -292,14 +310,12 @@ def cliff_descent(w0, b0, *, lr, steps, clip=None, T=CLIFF_T, x0=CLIFF_X0,
     first_bad = None
     with np.errstate(all="ignore"):
         for i in range(steps + 1):
-            wa, ba = np.array(w), np.array(b)
             ws[i], bs[i] = w, b
-            if i == steps:
-                losses[i] = float(_cliff_run(wa, ba, T, x0, target, grad=False))
-                break
             # The error and its gradient from one run: the same operations as each alone.
-            loss, gw, gb = (float(g) for g in _cliff_run(wa, ba, T, x0, target, grad=True))
+            loss, gw, gb = _cliff_point(w, b, T, x0, target)
             losses[i] = loss
+            if i == steps:
+                break
             norm = float(np.hypot(gw, gb))
             norms[i] = norm
             if not np.isfinite(norm):

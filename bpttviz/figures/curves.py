@@ -25,12 +25,19 @@ def lag_profile(M):
     """
     M = np.asarray(M, dtype=float)
     T = M.shape[0]
-    median, low, high = (np.full(T, np.nan) for _ in range(3))
-    for lag in range(T):
-        d = np.diagonal(M, -lag)            # M[lag + i, i]
-        d = d[np.isfinite(d)]
-        if d.size:
-            median[lag], low[lag], high[lag] = np.median(d), d.min(), d.max()
+    # Row ``lag`` of D holds M's diagonal ``-lag`` (M[lag + i, i]), its finite values sorted
+    # first: every lag's statistics at once, the same numbers as np.median, min and max of
+    # the finite values, one lag at a time.
+    tau, s = np.tril_indices(T)
+    D = np.full((T, T), np.nan)
+    D[tau - s, s] = np.where(np.isfinite(M[tau, s]), M[tau, s], np.nan)
+    D.sort(axis=1)                          # NaN last
+    n = np.count_nonzero(~np.isnan(D), axis=1)
+    rows, some = np.arange(T), n > 0
+    hi_mid, lo_mid = D[rows, n // 2], D[rows, np.maximum(n - 1, 0) // 2]
+    median = np.where(some, np.where(n % 2 == 1, hi_mid, (lo_mid + hi_mid) / 2), np.nan)
+    low = np.where(some, D[:, 0], np.nan)
+    high = np.where(some, D[rows, np.maximum(n - 1, 0)], np.nan)
     return np.arange(T), median, low, high
 
 
