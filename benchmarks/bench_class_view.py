@@ -33,11 +33,27 @@ students stay until the class view has counted their answers (or 90 s after the 
 chose). Printed: the answers clicked (and how many during the outage), those the lecturer's
 summary counts, those the class view stored by id; the aim: none lost, none twice.
 
+``--votes`` measures peer instruction: two runs as above, without and with ``--class``, where
+each student opens lesson 2 at its first guided step and moves the slider every ``--think``
+seconds until the end (at least ``--duration`` s; with the class view, until the lecturer is
+done). With the class view, once every page is in, the lecturer (the benchmark, with the
+token) opens a vote on step 1 (``POST /bpttviz/class/api/vote``); each student waits until
+the step's choice buttons made since then are in the page's widget states, enabled and not
+hidden (a click hits a button the page shows now), thinks, chooses at random; the lecturer
+closes the vote once the summary counts the answers sent (or after 60 s), waits 5 s (the
+discussion), runs round 2 the same way, then starts a class experiment
+(``POST /bpttviz/class/api/experiment``): each student waits until its page shows "Send my
+result" and presses it; the lecturer stops it once ``GET /bpttviz/class/api/experiment``
+returns as many points as were sent (or after 60 s). Printed: per round the answers sent and
+those the summary counts (``rounds``), the results sent and the points returned, and both
+runs' slider -> figures p95 and their ratio (the aim: within 5 %).
+
 Usage::
 
     python -m benchmarks.bench_class_view --students 60 --window 10 --duration 120
     python -m benchmarks.bench_class_view --quick      # 4 students, 20 s: the harness works
     python -m benchmarks.bench_class_view --delivery --students 50 --outage 15,5
+    python -m benchmarks.bench_class_view --votes --students 60 --window 10 --duration 120
 """
 
 from __future__ import annotations
@@ -357,6 +373,290 @@ async def run(args):
                                   "class": with_class, "p95_ratio": round(ratio, 3)}))
 
 
+#: ``--votes``: the lesson, and the guided step (from 1) the lecturer's vote is on.
+VOTES_LESSON, VOTES_STEP = "02_vanishing_exploding", 1
+#: ``--votes``: how long the lecturer waits for the answers or points sent to be counted (s).
+VOTES_WAIT = 60.0
+#: ``--votes``: seconds between closing round 1 and opening round 2 (the class discusses).
+DISCUSSION = 5.0
+
+
+def model_ref(model_id):
+    return f"IPY_MODEL_{model_id}"
+
+
+def shown_now(k, model_id) -> bool:
+    """Whether the page shows the button ``model_id`` now, enabled: in its widget states, not
+    disabled, and neither its layout nor any box holding it has ``display: none``."""
+    states = k.states or {}
+    if model_id not in states or states[model_id].get("state", {}).get("disabled"):
+        return False
+    parents = {}
+    for m, s in states.items():
+        for child in s.get("state", {}).get("children", ()) or ():
+            parents[child] = m
+    seen, node = set(), model_id
+    while node is not None and node not in seen:
+        seen.add(node)
+        layout = str(states.get(node, {}).get("state", {}).get("layout", ""))
+        if states.get(layout[len("IPY_MODEL_"):], {}).get("state", {}).get("display") == "none":
+            return False
+        node = parents.get(model_ref(node))
+    return True
+
+
+async def vote_actions(k, rng, args, todo, rec, n_choices):
+    """What a student does when the lecturer asks: choose in a round of the vote, or press
+    "Send my result". ``todo`` gives ``("vote", round, mark)`` (``mark``: how many widgets the
+    page had made when the lecturer opened the round: its choices come after) or
+    ``("result", None, None)``; None ends."""
+    while (what := await todo.get()) is not None:
+        kind, round_, mark = what
+        if kind == "vote":
+            def shown(mark=mark):
+                return [m for m in k.opened[mark:] if "bpttviz-step-choice" in _classes(k, m)
+                        and shown_now(k, m)]
+
+            await k.until(lambda: len(shown()) >= n_choices,
+                          what=f"the choices of round {round_}")
+            await asyncio.sleep(rng.uniform(*args.think_range))
+            pick = f"bpttviz-step-choice-{rng.randint(1, n_choices)}"
+            # The newest button of that choice still shown, enabled (the round still open).
+            await k.until(lambda pick=pick: any(pick in _classes(k, m) for m in shown()),
+                          what=f"the choices of round {round_}")
+            button = [m for m in shown() if pick in _classes(k, m)][-1]
+        else:
+            def send_button():
+                return [m for m in k.with_class("bpttviz-send-result") if shown_now(k, m)]
+
+            await k.until(lambda: bool(send_button()), what="the Send my result button")
+            await asyncio.sleep(rng.uniform(*args.think_range))
+            button = send_button()[-1]
+        msg = await k.click(button)
+        rec["sent"][f"{kind} {round_}"] = True       # counted once sent
+        await k.until(k.idle[msg].is_set, what="a button's answer")
+        rec["done"] += 1
+
+
+async def vote_student(i, base, t_start, args, pool, out, stop, todo):
+    """``--votes``: one student on lesson 2 at its first guided step, moving the slider every
+    ``--think`` s until ``stop``; with the class view, also does what ``todo`` asks."""
+    from bpttviz.lessons import lesson_of_page
+
+    n_choices = len(lesson_of_page(VOTES_LESSON).steps()[VOTES_STEP - 1].choices)
+    rng = random.Random(1000 + i)
+    await asyncio.sleep(max(0.0, t_start + args.arrivals[i] - time.monotonic()))
+    rec = {"moves": [], "sent": {}, "done": 0, "client": None, "todo": todo, "error": None}
+    out.append(rec)
+    loop = asyncio.get_running_loop()
+    actions = None
+    try:
+        landing = await loop.run_in_executor(pool, load_page, args.server, base, VOTES_LESSON,
+                                             f"step={VOTES_STEP}")
+        async with connected(landing) as k:
+            slider = await k.open_widgets(f"bpttviz-control-{SLIDERS[VOTES_LESSON]}")
+            if slider is None:
+                raise RuntimeError("no slider in the page")
+            model_id = slider[0]
+            rec["client"] = k
+            actions = asyncio.create_task(vote_actions(k, rng, args, todo, rec, n_choices))
+            while not stop.is_set():
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), rng.uniform(*args.think_range))
+                if stop.is_set():
+                    break
+                if actions.done() and actions.exception() is not None:
+                    raise actions.exception()
+                # The page's model takes the value it sends (the server echoes nothing back).
+                state = k.states[model_id]["state"]
+                state["value"] = other_value(state, rng)
+                at = time.monotonic() - t_start
+                rec["moves"].append((at, await k.move(model_id, state["value"])))
+            todo.put_nowait(None)
+            await asyncio.wait_for(actions, STEP_TIMEOUT)
+            await k.leave()
+    except Exception as exc:            # a failure is a figure of the benchmark, not a crash
+        rec["error"] = f"{type(exc).__name__}: {exc}"[:200]
+    finally:
+        rec["client"] = None
+        if actions is not None and not actions.done():
+            actions.cancel()
+
+
+def lecturer_post(base, path, body):
+    """POST ``body`` to the class view's API with the lecturer's token; the reply's JSON."""
+    req = urllib.request.Request(f"{base}/bpttviz/class/api/{path}", method="POST",
+                                 data=json.dumps(body).encode(),
+                                 headers={"Authorization": f"token {TOKEN}",
+                                          "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def experiment_points(base):
+    req = urllib.request.Request(
+        f"{base}/bpttviz/class/api/experiment?lesson={VOTES_LESSON}",
+        headers={"Authorization": f"token {TOKEN}"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return len(json.loads(r.read())["points"])
+
+
+def round_counts(base):
+    """The pages counted in each round of the vote, round 1 first (the lecturer's summary)."""
+    step = summary(base)["lessons"][VOTES_LESSON]["steps"][str(VOTES_STEP)]
+    return [r["answered"] for r in step["rounds"]]
+
+
+async def peer_instruction(base, t_start, args, pool, recs, log):
+    """The lecturer: once the class is in, two rounds of a vote on step 1 (each closed once the
+    summary counts the answers sent, or after :data:`VOTES_WAIT` s), then a class experiment
+    until the points returned match the results sent. Returns what was sent per phase."""
+    loop = asyncio.get_running_loop()
+    limit = t_start + args.window + STEP_TIMEOUT + 30
+
+    def settled(phase):
+        return len(recs) == args.students and all(r["error"] or r["done"] > phase
+                                                  for r in recs)
+
+    while time.monotonic() < limit and not (
+            len(recs) == args.students and all(r["error"] or r["client"] for r in recs)):
+        await asyncio.sleep(0.5)
+
+    def sent(key):
+        return sum(1 for r in recs if r["sent"].get(key))
+
+    async def ask(kind, round_, phase, count):
+        t0 = time.monotonic()
+        # Every page's mark is taken before the request: what it makes next comes after.
+        for r in recs:
+            if r["client"] is not None and not r["error"]:
+                r["todo"].put_nowait((kind, round_, len(r["client"].opened)))
+        if kind == "vote":
+            await loop.run_in_executor(pool, lecturer_post, base, "vote",
+                                       {"lesson": VOTES_LESSON, "step": VOTES_STEP, "open": True})
+        else:
+            await loop.run_in_executor(pool, lecturer_post, base, "experiment",
+                                       {"lesson": VOTES_LESSON, "running": True})
+        while not settled(phase) and time.monotonic() - t0 < STEP_TIMEOUT * 2:
+            await asyncio.sleep(0.5)
+        chose = time.monotonic()
+        n = sent(f"{kind} {round_}")
+        while time.monotonic() - chose < VOTES_WAIT:
+            got = await loop.run_in_executor(pool, count)
+            if got >= n:
+                break
+            await asyncio.sleep(0.5)
+        log.append({"phase": f"{kind} {round_}" if round_ else kind, "sent": n,
+                    "all_in_s": round(chose - t0, 1),
+                    "counted_after_s": round(time.monotonic() - chose, 1)})
+        print(f"# {log[-1]['phase']}: asked at {t0 - t_start:.1f} s, {n} sent within "
+              f"{chose - t0:.1f} s, counted {time.monotonic() - chose:.1f} s later", flush=True)
+
+    for phase, round_ in enumerate((1, 2)):
+        if round_ == 2:
+            await asyncio.sleep(DISCUSSION)
+
+        def counted(round_=round_):
+            return round_counts(base)[round_ - 1]
+
+        await ask("vote", round_, phase, counted)
+        await loop.run_in_executor(pool, lecturer_post, base, "vote",
+                                   {"lesson": VOTES_LESSON, "step": VOTES_STEP, "open": False})
+    await ask("result", None, 2, lambda: experiment_points(base))
+    await loop.run_in_executor(pool, lecturer_post, base, "experiment",
+                               {"lesson": VOTES_LESSON, "running": False})
+
+
+async def votes_run_once(args, with_class):
+    """``--votes``: one run, with the class view and the lecturer's script or without both."""
+    from benchmarks.bench_classroom import cpu_seconds, serving
+
+    run_args = argparse.Namespace(**vars(args))
+    run_args.server_args = (["--class", "--class-token", TOKEN, "--state-dir", args.state_dir]
+                            if with_class else [])
+    run_args.log = f"{args.log}.votes-{'class' if with_class else 'plain'}"
+    run_args.all_lessons = [VOTES_LESSON]
+    out = {}
+    with serving(run_args) as (server, _):
+        base = server.url
+        recs, seen, log = [], {}, []
+        todos = [asyncio.Queue() for _ in range(args.students)]
+        pool = ThreadPoolExecutor(max_workers=args.students + 4)
+        stop, stop_watch = asyncio.Event(), asyncio.Event()
+        cpu0 = cpu_seconds(server.pid)
+        t_start = time.monotonic()
+        tasks = [asyncio.create_task(vote_student(i, base, t_start, args, pool, recs, stop,
+                                                  todos[i]))
+                 for i in range(args.students)]
+        watcher = (asyncio.create_task(lecturer(base, stop_watch, pool, seen))
+                   if with_class else None)
+        script = (asyncio.create_task(peer_instruction(base, t_start, args, pool, recs, log))
+                  if with_class else None)
+        await asyncio.sleep(max(0.0, t_start + args.duration - time.monotonic()))
+        if script is not None:
+            try:
+                await script
+            except Exception as exc:    # the lecturer's failure is a figure too
+                out["lecturer_error"] = f"{type(exc).__name__}: {exc}"[:200]
+                print(f"  the lecturer's script failed: {out['lecturer_error']}", flush=True)
+        length = time.monotonic() - t_start
+        stop.set()
+        _, pending = await asyncio.wait(tasks, timeout=STEP_TIMEOUT + 30)
+        for t in pending:
+            t.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        cpu = cpu_seconds(server.pid) - cpu0
+        if with_class:
+            stop_watch.set()
+            await watcher
+            loop = asyncio.get_running_loop()
+            counted = await loop.run_in_executor(pool, round_counts, base)
+            points = await loop.run_in_executor(pool, experiment_points, base)
+            out.update(rounds=[{"sent": sum(1 for r in recs if r["sent"].get(f"vote {n}")),
+                                "counted": counted[n - 1] if n <= len(counted) else None}
+                               for n in (1, 2)],
+                       results_sent=sum(1 for r in recs if r["sent"].get("result None")),
+                       points=points, phases=log)
+        pool.shutdown(wait=False, cancel_futures=True)
+    moves = [lat for r in recs for _, lat in r["moves"]]
+    errors = [r["error"] for r in recs if r["error"]]
+    name = "with the class view" if with_class else "without it"
+    print(f"{name:22s} slider -> figures median "
+          f"{statistics.median(moves) if moves else float('nan'):.3f} s  p95 {pct(moves, 95):.3f} s"
+          f"  ({len(moves)} moves in {length:.0f} s, {len(errors)} failures, server "
+          f"{cpu:.1f} CPU-s)", flush=True)
+    for e in sorted(set(errors))[:3]:
+        print(f"  {errors.count(e)} x {e}")
+    if with_class:
+        for n, r in enumerate(out["rounds"], start=1):
+            print(f"  round {n}: answers sent {r['sent']}, counted by the summary "
+                  f"{r['counted']}", flush=True)
+        print(f"  results sent {out['results_sent']}, points returned {out['points']}",
+              flush=True)
+    out.update(p95=pct(moves, 95), median=statistics.median(moves) if moves else None,
+               moves=len(moves), failures=len(errors), cpu=round(cpu, 1),
+               seconds=round(length, 1))
+    return out
+
+
+async def votes_run(args):
+    """``--votes``: the class without the class view, then with it and the lecturer."""
+    print(f"# {args.students} students on {VOTES_LESSON} at step {VOTES_STEP}, arriving within "
+          f"{args.window:g} s, a move every {args.think} s for at least {args.duration:g} s; "
+          f"with --class the lecturer runs two rounds of a vote on step {VOTES_STEP}, then a "
+          f"class experiment", flush=True)
+    plain = await votes_run_once(args, False)
+    with_class = await votes_run_once(args, True)
+    ratio = with_class["p95"] / plain["p95"] if plain["p95"] else float("nan")
+    lost = sum(max(0, r["sent"] - (r["counted"] or 0)) for r in with_class["rounds"])
+    lost += max(0, with_class["results_sent"] - with_class["points"])
+    print(f"p95 with / without the class view: {ratio:.3f} (aim: at most 1.05); answers and "
+          f"results sent but not counted: {lost}")
+    print("RESULT " + json.dumps({"students": args.students, "plain": plain,
+                                  "class": with_class, "p95_ratio": round(ratio, 3),
+                                  "not_counted": lost}))
+
+
 def main(argv=None):
     parser = benchmark_parser(__doc__, quick="4 students for 20 s: checks the harness, "
                                              "measures nothing worth keeping")
@@ -391,6 +691,12 @@ def main(argv=None):
     parser.add_argument("--outage", default="15,5", metavar="START,LENGTH",
                         help="with --delivery: the class view answers 503 from START s after "
                              "the first arrival, for LENGTH s (default 15,5)")
+    parser.add_argument("--votes", action="store_true",
+                        help=f"peer instruction: the students on {VOTES_LESSON} at step "
+                             f"{VOTES_STEP} move the slider while the lecturer runs two rounds "
+                             "of a vote on the step and a class experiment; prints the answers "
+                             "and results sent and counted, and the slider p95 with and "
+                             "without the class view")
     parser.add_argument("--seed", type=int, default=0, help="seed of the arrival times")
     parser.add_argument("--log", default="/tmp/bpttviz-bench-class-view.log",
                         help="where the servers' logs go (.plain and .class appended)")
@@ -424,10 +730,20 @@ def main(argv=None):
                      f"got {args.outage!r}")
     if args.delivery and args.server != "hall":
         parser.error("--delivery measures the lecture hall (--server hall)")
+    if args.votes:
+        if args.delivery:
+            parser.error("--votes and --delivery are two benchmarks: give one of them")
+        if args.server != "hall":
+            parser.error("--votes measures the lecture hall (--server hall); got --server "
+                         f"{args.server}")
+        if args.lessons != parser.get_default("lessons"):
+            parser.error(f"--votes runs {VOTES_LESSON} only; --lessons does not apply "
+                         f"(got {args.lessons!r})")
     with tempfile.TemporaryDirectory(prefix="bpttviz-bench-class-") as state:
         args.state_dir = state
         args.outage_file = Path(state) / "outage"
-        asyncio.run(delivery_run(args) if args.delivery else run(args))
+        asyncio.run(delivery_run(args) if args.delivery else
+                    votes_run(args) if args.votes else run(args))
 
 
 if __name__ == "__main__":
