@@ -38,10 +38,13 @@ slides: $(VENV)/.app
 # JupyterLab refuses to start without --allow-root.
 LAB_DIR ?= .lab
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+LAB_SERVER = --no-browser --ServerApp.ip=$(HOST) --ServerApp.port=$(PORT) --ServerApp.port_retries=0
 
+# On HOST:PORT like the lessons (make lab PORT=8871); no browser is opened (a container or a
+# server has none): open the address JupyterLab prints, with its token.
 lab: $(VENV)/.app
 	$(BIN)/bpttviz lessons $(LAB_DIR) --keep-existing
-	$(BIN)/jupyter lab $(LAB_ROOT) $(LAB_DIR)
+	$(BIN)/jupyter lab $(LAB_ROOT) $(LAB_SERVER) $(LAB_DIR)
 
 # Optional: the CPU PyTorch used only as an independent cross-check.
 torch: | $(BIN)/python

@@ -49,6 +49,18 @@ def benchmark_parser(doc: str, *, quick: str | None = None,
     return parser
 
 
+def add_running_server(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--base-url`` and ``--server-pid``: measure a server already running (a Voila server,
+    an older checkout's) instead of the ``bpttviz serve`` the script starts; ``what`` says
+    what is measured only with its process."""
+    parser.add_argument("--base-url", metavar="URL",
+                        help="the server already running at URL (e.g. 'voila notebooks/', or "
+                             "bpttviz serve of an older checkout): nothing is started or stopped")
+    parser.add_argument("--server-pid", type=int, metavar="PID",
+                        help=f"with --base-url: the server's process (its children counted "
+                             f"with it), for {what}")
+
+
 def parse_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
     """Parse the command line (``--help`` exits here, before anything is measured), then pin
     the BLAS threads and clear a page's query from the environment (it would set the

@@ -6,15 +6,24 @@ cache now warm), a second lesson page, as a student who opens the next lesson.
 Every request is watched through the Chrome DevTools protocol: its URL, status,
 bytes received (``encodedDataLength``: headers and body as sent, so compressed if
 the server compressed), ``Content-Encoding``, ``Cache-Control`` and ``ETag``, and
-whether the browser took it from its cache without asking the server.
+whether the browser took it from its cache without asking the server. URLs the page
+makes itself (``blob:``, ``data:``) are not requests and are left out.
 
 Printed per page: requests (to the server, from the cache, elsewhere), bytes
 received, and the server's responses grouped by URL prefix with how they may be
-cached; with ``--list``, every request. Then (``--replay N``) the first page's files
-are fetched N times more without a browser, accepting gzip and not: the server's
-CPU seconds and the bytes per student with an empty cache. ``--record FILE`` writes the list of
-same-origin URLs the empty-cache page fetched (path and query, in order), which
-``bench_classroom.py --static FILE`` replays for each simulated student.
+cached (the lecture hall's page fetches Solara's front end under ``/_solara/cdn``,
+its fonts, and the widgets' scripts under ``/jupyter/nbextensions``; a Voila page,
+``/voila/static`` and ``/voila/labextensions``); with ``--list``, every request. Then
+(``--replay N``) the first page's files are fetched N times more without a browser,
+accepting gzip and not: the server's CPU seconds and the bytes per student with an
+empty cache. ``--record FILE`` writes the list of same-origin URLs the empty-cache page
+fetched (path and query, in order; not the page itself, its websocket or the
+session's API), which ``bench_classroom.py --static FILE`` replays for each simulated
+student.
+
+The server is ``bpttviz serve`` (the lecture hall), started on a free port and
+stopped at the end; ``--base-url`` measures a server already running instead (a Voila
+server, say, for a list its pages fetch; ``--replay`` then needs ``--server-pid``).
 
 Any request that leaves the server (another host) is listed and counted: a page
 of the lessons should make none.
@@ -22,11 +31,13 @@ of the lessons should make none.
 Usage::
 
     python -m benchmarks.bench_static [--lessons 02_vanishing_exploding,04_training]
+    python -m benchmarks.bench_static --record /tmp/page-files.json --replay 0
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -35,7 +46,8 @@ import urllib.parse
 from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from benchmarks._common import CHROMIUM, CHROMIUM_ARGS, benchmark_parser  # noqa: E402
+from benchmarks._common import (CHROMIUM, CHROMIUM_ARGS, add_running_server,  # noqa: E402
+                                benchmark_parser)
 
 #: A page is loaded when its app's live figures are all drawn (or, for a page without an
 #: app, when the network has been idle); then this many seconds more for late requests.
@@ -45,10 +57,15 @@ DRAWN = ("() => { const f = document.querySelectorAll('.bpttviz-live'); "
          "return f.length > 0 && [...f].every(el => el.dataset.drawn); }")
 
 
+#: URL prefixes whose next part (a package, ``@scope/name`` two) names a group of their own.
+PACKAGE_PREFIXES = (["voila", "labextensions"], ["_solara", "cdn"], ["jupyter", "nbextensions"])
+
+
 def group_of(path: str) -> str:
-    """The URL prefix a request is counted under (``/voila/static``, ``/voila/labextensions/x``)."""
+    """The URL prefix a request is counted under (``/voila/static``, ``/voila/labextensions/x``,
+    ``/_solara/cdn/<package>``, ``/jupyter/nbextensions/<widgets>``)."""
     parts = [p for p in path.split("/") if p]
-    if parts[:2] == ["voila", "labextensions"] and len(parts) > 2:
+    if parts[:2] in PACKAGE_PREFIXES and len(parts) > 2:
         n = 4 if parts[2].startswith("@") else 3
         return "/" + "/".join(parts[:n])
     if parts[:2] == ["voila", "templates"]:
@@ -167,12 +184,15 @@ async def open_page(context, url, origin, app):
     return rec.rows(), ready
 
 
+#: What a simulated student asks for on its own, not as a file: the page, its kernel's or
+#: session's API (the hall's close beacon among them).
+NOT_FILES = ("/api/kernels/", "/voila/render/", "/_solara/api/")
+
+
 def same_origin_files(rows, origin) -> list:
-    """The paths (with their queries) of the files a page fetched from ``origin``, in order:
-    not the page itself nor the kernel API, which a simulated student asks for on its own."""
+    """The paths (with their queries) of the files a page fetched from ``origin``, in order."""
     return [r["url"][len(origin):] for r in rows
-            if r["url"].startswith(origin) and "/api/kernels/" not in r["url"]
-            and "/voila/render/" not in r["url"]]
+            if r["url"].startswith(origin) and not any(p in r["url"] for p in NOT_FILES)]
 
 
 async def record_files(origin, lesson) -> list:
@@ -188,21 +208,34 @@ async def record_files(origin, lesson) -> list:
     return same_origin_files(rows, origin)
 
 
-def recorded_files(lesson="02_vanishing_exploding", log=None) -> list:
+def recorded_files(lesson="02_vanishing_exploding", log=None, program=None, base=None) -> list:
     """The files ``lesson`` fetches with an empty cache, recorded on a server of its own
-    (started and stopped here, so that the recording takes no kernel of the one measured)."""
+    (started and stopped here, so that the recording takes nothing of the one measured):
+    ``bpttviz serve``, or ``program`` run as it (an older checkout's ``bpttviz``); with
+    ``base``, on the server already running there."""
+    with server_at(base, None, program=program, log=log) as server:
+        return asyncio.run(record_files(server.url, lesson))
+
+
+@contextlib.contextmanager
+def server_at(base, pid, program=None, log=None):
+    """The server at ``base`` (already running; ``pid`` its process, if known), else
+    ``bpttviz serve`` (``program`` run as ``bpttviz``) on a free port, stopped afterwards."""
+    if base:
+        from bpttviz.serve.process import Server
+
+        yield Server(url=base.rstrip("/"), pid=pid, log=None)
+        return
     from bpttviz.serve import served
 
-    with served(start_timeout=120, log=log) as server:
-        return asyncio.run(record_files(server.url, lesson))
+    with served(start_timeout=120, log=log, program=program) as server:
+        yield server
 
 
 async def measure(args):
     from playwright.async_api import async_playwright
 
-    from bpttviz.serve import served
-
-    with served(start_timeout=120, log=args.log) as server:
+    with server_at(args.base_url, args.server_pid, log=args.log) as server:
         origin = server.url
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -223,7 +256,7 @@ async def measure(args):
                                    "paths": paths}, f, indent=1)
                     print(f"# {len(paths)} URLs written to {args.record}")
             await browser.close()
-        if args.replay:
+        if args.replay and server.pid is not None:
             results["replay"] = replay(server, same_origin_files(first_rows, origin),
                                        args.replay)
     print(f"RESULT {json.dumps(results)}")
@@ -232,19 +265,18 @@ async def measure(args):
 def replay(server, files, repeat):
     """The server's CPU seconds and the bytes per student for the files a page fetched,
     fetched ``repeat`` times as a browser with an empty cache, compressed and not."""
-    import psutil
+    from benchmarks._client import cpu_of, fetch_files, tree
 
-    from benchmarks._client import cpu_of, fetch_files
-
-    proc = psutil.Process(server.pid)
+    # Every process of the server: its workers and nginx with --workers.
+    procs = tree(server.pid)
     out = {}
     for label, encoding in (("gzip", "gzip, deflate"), ("identity", "identity")):
-        c0, t0, size = cpu_of(proc), time.perf_counter(), 0
+        c0, t0, size = sum(map(cpu_of, procs)), time.perf_counter(), 0
         for _ in range(repeat):
             received, failed, _ = fetch_files(server.url, files, encoding=encoding)
             size += received
             assert not failed, failed[:3]
-        cpu = (cpu_of(proc) - c0) / repeat
+        cpu = (sum(map(cpu_of, procs)) - c0) / repeat
         out[label] = {"cpu_s": round(cpu, 3), "mb": round(size / repeat / 1e6, 3),
                       "s": round((time.perf_counter() - t0) / repeat, 3)}
         print(f"{len(files)} files fetched {repeat} times without a browser, Accept-Encoding "
@@ -269,6 +301,7 @@ def main(argv=None):
                              "(default 5; 0 skips)")
     parser.add_argument("--log", default="/tmp/bpttviz-bench-static.log",
                         help="where the server's log goes")
+    add_running_server(parser, "--replay's CPU seconds (without it --replay is skipped)")
     args = parser.parse_args(argv)
     args.lesson_list = [x.strip() for x in args.lessons.split(",") if x.strip()]
     if not args.lesson_list:

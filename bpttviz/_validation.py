@@ -85,17 +85,21 @@ def _range_text(low, high, closed: str = "both") -> str:
     return f"{left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
 
 
-def check_int(value, name: str, func: str, low=None, high=None, allow_none=False):
-    """Return ``value`` as an int if it is an integer in ``[low, high]``."""
+def check_int(value, name: str, func: str, low=None, high=None, allow_none=False, why=""):
+    """Return ``value`` as an int if it is an integer in ``[low, high]``.
+
+    ``why``: what sets the range when another parameter does (said in the message).
+    """
     if value is None and allow_none:
         return None
     ok = isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
     if ok and (low is None or value >= low) and (high is None or value <= high):
         return int(value)
     extra = " or None" if allow_none else ""
+    because = f" ({why})" if why else ""
     raise (ValueError if ok else TypeError)(
         f"The {name!r} parameter of {func} must be an int in the range "
-        f"{_range_text(low, high)}{extra}. Got {describe(value)} instead."
+        f"{_range_text(low, high)}{extra}{because}. Got {describe(value)} instead."
     )
 
 

@@ -1,9 +1,9 @@
 """The ``bpttviz`` command.
 
 ``bpttviz serve [--host 127.0.0.1] [--port 8866] [--notebooks DIR]`` serves
-the lessons with Voila: sources stripped, tracebacks hidden, and idle kernels
-culled (a closed tab does not end its kernel, voila#1458, so the culler is
-what frees it). The lessons are installed with the package
+the lessons as a lecture hall (:mod:`bpttviz.serve.hall`): every student's page
+in the server's process, no kernel per student; ``--workers N`` runs N such
+processes behind nginx. The lessons are installed with the package
 (:func:`bpttviz.serve.lessons_dir`), so it works from any folder once bpttviz
 is installed.
 
@@ -12,16 +12,11 @@ lessons as a lecture deck through Voila's reveal.js template: each lesson's
 narrative as slides and its app live on a slide (:mod:`bpttviz.serve.slides`).
 
 ``bpttviz serve --students 30 --lessons 02_vanishing_exploding,03_truncated_bptt``
-keeps 30 kernels warm before the class arrives, any of them for any lesson
-(:mod:`bpttviz.serve.warm`; ``--lessons`` is checked against the lessons
-served), and says how much memory they take. ``--max-students N`` bounds the
-kernels in use (by default, what the memory available holds): past it a new
-page says the class is full.
-
-Every lesson page is served with bpttviz's page template (Voila's ``lab``
-page plus a watchdog: a lesson whose app does not appear says so and offers
-to retry), and with the notebook executor's waits raised so that a busy
-server is slow rather than broken (:mod:`bpttviz.serve.settings`).
+prepares those lessons before it says it is ready (``--lessons`` is checked
+against the lessons served), and says how much memory a class takes.
+``--max-students N`` bounds the lesson pages open at once (by default, what the
+memory available holds): past it a new page says the class is full. A page
+whose app does not appear, or whose session ends, says so and offers Retry.
 
 ``bpttviz lessons DIR`` copies the lesson notebooks to ``DIR`` for editing in
 JupyterLab; ``bpttviz serve --notebooks DIR`` then serves the edited copies.
@@ -44,8 +39,8 @@ import textwrap
 from pathlib import Path
 
 from .hub import hub_config_text
-from .serve import (class_size, copy_lessons, lesson_names, lessons_dir, port_problem,
-                    serve_lessons, serve_slides)
+from .serve import (class_size, copy_lessons, lesson_names, lessons_dir, parse_lessons,
+                    port_problem, serve_lessons, serve_slides)
 from .serve.classview import class_options
 
 __all__ = ["main"]
@@ -93,19 +88,31 @@ def _serve(args) -> int:
     class_view = None
     if args.class_view:
         try:
-            class_view = class_options(args.class_token, args.state_dir)
+            class_view = class_options(args.class_token, args.state_dir, args.new_class)
         except ValueError as exc:
             print(f"bpttviz serve: {exc}", file=sys.stderr)
             return 2
-    elif args.class_token or args.state_dir:
-        print("bpttviz serve: --class-token and --state-dir go with --class.", file=sys.stderr)
+    elif args.class_token or args.state_dir or args.new_class:
+        print("bpttviz serve: --class-token, --state-dir and --new-class go with --class.",
+              file=sys.stderr)
         return 2
-    if not _can_serve("serve", args):
+    if not 1 <= args.workers <= 64:
+        print(f"bpttviz serve: The '--workers' option must be a whole number in the range "
+              f"[1, 64]. Got {args.workers} instead.", file=sys.stderr)
         return 2
-    serve_lessons(notebooks, host=args.host, port=args.port, open_browser=args.open,
-                  students=students, max_students=args.max_students, extra=args.voila_arg,
-                  class_view=class_view)
-    return 0
+    if args.voila_arg:
+        print("bpttviz serve: --voila-arg is ignored: bpttviz serve no longer runs Voila "
+              "(serve a folder of notebooks with 'voila DIR' to give Voila arguments).",
+              file=sys.stderr)
+    problem = port_problem(args.host, args.port)
+    if problem:
+        print(f"bpttviz serve: {problem}", file=sys.stderr)
+        return 2
+    lessons = parse_lessons(args.lessons, lesson_names(notebooks)) if args.lessons else None
+    status = serve_lessons(notebooks, host=args.host, port=args.port, open_browser=args.open,
+                           students=students, lessons=lessons, max_students=args.max_students,
+                           class_view=class_view, workers=args.workers)
+    return status or 0
 
 
 def _slides(args) -> int:
@@ -172,16 +179,17 @@ k2, the sequence length or the weights and watch gradients vanish, explode and
 get cut off, each a web page whose controls run an exact NumPy engine live,
 served with Voila.""",
     "serve": """\
-Serve the lessons with Voila, a web page each, linked from the landing page
-http://HOST:PORT/voila/render/index.ipynb. Sources are hidden, errors show as
-messages in the page, and the kernel of a closed tab ends within three minutes.
+Serve the lessons, a web page each, linked from the landing page
+http://HOST:PORT/voila/render/index.ipynb. Every student's page lives in the
+server's process (no kernel per student): plan for about 10 MB of memory per
+student. Errors show as messages in the page; a closed tab's page is freed
+within a minute.
 
-For a class, --students N keeps N kernels warm (started, bpttviz imported)
-before the students arrive, two at a time; any lesson may use any warm kernel,
-whatever the --lessons named. Plan for 120 MB of memory per student and about
-a second of heating per kernel: start the server a minute before the class.
-At most --max-students pages have a kernel at once (by default what the memory
-holds, stated at start-up); past it a new page says the class is full.""",
+For a class, --students N prepares the lessons (--lessons: those named) before
+the server says "ready for N students". At most --max-students pages are open
+at once (by default what the memory holds, stated at start-up); past it a new
+page says the class is full. --workers N runs N server processes behind nginx
+(one per core of the machine: a page's work is Python, one core per process).""",
     "slides": """\
 Serve the lessons as reveal.js lecture decks through Voila: each lesson's
 narrative cut into slides at its headings, its app live on a slide of its own.
@@ -202,8 +210,8 @@ EXAMPLES = {
 examples:
   bpttviz serve
       the lessons at http://127.0.0.1:8866/voila/render/index.ipynb
-  bpttviz serve --host 0.0.0.0 --students 30
-      a classroom: 30 kernels kept warm, for any lesson
+  bpttviz serve --host 0.0.0.0 --students 200 --workers 2
+      a lecture hall: 200 students, two server processes
   bpttviz lessons my-lessons
       copy the notebooks into my-lessons/ to edit them in JupyterLab
   bpttviz slides
@@ -216,13 +224,18 @@ examples:
       the lessons at http://127.0.0.1:8866/voila/render/index.ipynb
   bpttviz serve --host 0.0.0.0 --port 8866 --students 30 \\
       --lessons 02_vanishing_exploding,03_truncated_bptt
-      a class of 30 on two lessons: 30 kernels kept warm, any for either
+      a class of 30 on two lessons, prepared before it arrives
   bpttviz serve --students 30 --max-students 40
-      30 kernels kept warm; a 41st page at once says the class is full
+      a 41st page at once says the class is full
+  bpttviz serve --host 0.0.0.0 --workers 2
+      two server processes behind nginx (Debian's package), one per core
   bpttviz serve --notebooks my-lessons
       copies made with 'bpttviz lessons my-lessons', edited
   bpttviz serve --host 0.0.0.0 --students 30 --class
-      a class with the class view: open the 'Class view:' link it prints
+      a class with the class view: open the 'Class view:' link it prints; a restart
+      continues the class (its answers, pace and reveals)
+  bpttviz serve --host 0.0.0.0 --students 30 --class --new-class
+      the next class: no pace, no reveals (the last class's answers kept for export)
 
 {lessons}""",
     "slides": """\
@@ -280,19 +293,22 @@ def main(argv=None) -> int:
     """Entry point of the ``bpttviz`` script."""
     parser = _parser(None, "bpttviz")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    serve = _parser(sub, "serve", help="serve the lessons with Voila")
+    serve = _parser(sub, "serve", help="serve the lessons, a lecture hall of them")
     _server_options(serve)
     serve.add_argument("--students", type=int, default=None, metavar="N",
-                       help="keep N kernels (1 to 500) warm before the class arrives; any "
-                            "lesson may use any of them")
+                       help="prepare for N students (1 to 500): the lessons computed before "
+                            "the server says it is ready")
     serve.add_argument("--lessons", default=None, metavar="NAME,NAME",
                        help="the lessons the class will open, by notebook name, e.g. "
                             "02_vanishing_exploding,03_truncated_bptt, checked against those "
-                            "served (with --students; the warm kernels serve any lesson)")
+                            "served (with --students; a student may open any lesson)")
     serve.add_argument("--max-students", type=int, default=None, metavar="N",
-                       help="at most N lesson pages with a kernel at once; past it a new page "
-                            "says the class is full and retries (default: what the memory "
-                            "available holds; 0: no limit)")
+                       help="at most N lesson pages at once; past it a new page says the class "
+                            "is full and retries (default: what the memory available holds; "
+                            "0: no limit)")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="server processes (1 to 64, default 1): with more than one, nginx "
+                            "spreads the pages over them and the class view runs beside them")
     serve.add_argument("--class", dest="class_view", action="store_true",
                        help="the class view: the lecturer's page of the class's answers to the "
                             "guided steps, with pacing and reveal; its address (with a token) "
@@ -303,9 +319,14 @@ def main(argv=None) -> int:
     serve.add_argument("--state-dir", default=None, metavar="DIR",
                        help="folder of the class view's answers (default "
                             "$XDG_DATA_HOME/bpttviz, else ~/.local/share/bpttviz)")
+    serve.add_argument("--new-class", action="store_true",
+                       help="with --class: start a new class, the pace and reveals of the last "
+                            "one cleared (its answers stay for export until cleared on the "
+                            "lecturer's page); without it a restart continues the class, unless "
+                            "no page was open and nothing was paced or revealed for an hour")
     serve.add_argument("--voila-arg", action="append", default=[], metavar="ARG",
-                       help="one more argument for Voila, e.g. "
-                            "--voila-arg=--VoilaExecutor.iopub_timeout=300 (repeatable)")
+                       help="ignored: bpttviz serve no longer runs Voila (serve a folder of "
+                            "notebooks with Voila's own 'voila DIR' to give it arguments)")
     lessons = _parser(sub, "lessons", help="copy the lesson notebooks to a folder for editing")
     lessons.add_argument("dir", metavar="DIR", help="folder to copy them into (made if missing)")
     existing = lessons.add_mutually_exclusive_group()

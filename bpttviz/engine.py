@@ -544,7 +544,8 @@ def flow_matrix(pb: Problem):
     """(T, T) ``flow[tau, s] = ||d loss_tau / d s_s||`` over the (B, S) state, untruncated.
 
     Every loss is pulled back separately (one row per loss, all rows in one
-    matrix product per step): O(T^2 B S^2) time, O(T B S) memory.
+    matrix product per step): O(T^2 B S^2) time, O(T B S) memory. The rows of
+    the steps that carry no target (``pb.carries`` false) are NaN.
     """
     cell, P = pb.cell, pb.params
     T, H = pb.T, cell.n_hidden
@@ -560,6 +561,9 @@ def flow_matrix(pb: Problem):
             flow[s:, s] = row_norms(rows)
             if s > 0:
                 G[s:] = cell.vjp(P, cache, s, rows)[1]
+    # A step without a target has no loss to differentiate: its zero row would read as an
+    # error that vanished, so it is NaN (a loss whose error is exactly 0 keeps its zeros).
+    flow[~pb.carries] = np.nan
     return flow
 
 

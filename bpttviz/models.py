@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import (check_array, check_instance, check_int, check_option, check_real,
-                          check_state, is_real)
+                          check_state, describe, is_real)
 from .cells import ElmanCell, GRUCell, LSTMCell
 
 DTYPES = {"float64": np.float64, "float32": np.float32}
@@ -200,6 +200,10 @@ class LSTM(RNN):
         by remembering (Gers et al. 2000; Jozefowicz et al. 2015 recommend 1).
     dtype : {"float64", "float32"}
         Floating type of parameters and computation (float64 by default).
+    activation : None
+        Not chosen: the gates are logistic sigmoids and the cell uses tanh. Any other
+        value is refused with a message that says so (:class:`ElmanRNN` chooses its
+        activation).
 
     Notes
     -----
@@ -210,7 +214,9 @@ class LSTM(RNN):
 
     name = "LSTM"
 
-    def __init__(self, n_in, n_hidden, n_out, seed=0, *, forget_bias=1.0, dtype="float64"):
+    def __init__(self, n_in, n_hidden, n_out, seed=0, *, forget_bias=1.0, dtype="float64",
+                 activation=None):
+        _no_activation(activation, "LSTM")
         cell = LSTMCell(n_in, n_hidden)
         super().__init__(cell, n_out, seed, dtype)
         self.forget_bias = check_real(forget_bias, "forget_bias", self.name)
@@ -238,6 +244,10 @@ class GRU(RNN):
         Seed of the initialization.
     dtype : {"float64", "float32"}
         Floating type of parameters and computation (float64 by default).
+    activation : None
+        Not chosen: the gates are logistic sigmoids and the candidate uses tanh. Any
+        other value is refused with a message that says so (:class:`ElmanRNN` chooses its
+        activation).
 
     Notes
     -----
@@ -248,10 +258,24 @@ class GRU(RNN):
 
     name = "GRU"
 
-    def __init__(self, n_in, n_hidden, n_out, seed=0, *, dtype="float64"):
+    def __init__(self, n_in, n_hidden, n_out, seed=0, *, dtype="float64", activation=None):
+        _no_activation(activation, "GRU")
         cell = GRUCell(n_in, n_hidden)
         super().__init__(cell, n_out, seed, dtype)
         self._set_params(_uniform_init(self.rng, cell.param_shapes(), self.n_hidden))
+
+
+_GATED = {"LSTM": "an LSTM's gates are logistic sigmoids and its cell uses tanh",
+          "GRU": "a GRU's gates are logistic sigmoids and its candidate state uses tanh"}
+
+
+def _no_activation(activation, func):
+    """Refuse an activation for a gated network, whose nonlinearities are part of the cell."""
+    if activation is not None:
+        raise ValueError(
+            f"The 'activation' parameter of {func} must be None: {_GATED[func]}, as the "
+            f"architecture defines them (ElmanRNN takes an activation). "
+            f"Got {describe(activation)} instead.")
 
 
 def _uniform_init(rng, shapes, H):

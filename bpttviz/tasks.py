@@ -581,7 +581,10 @@ class AddingProblem(Task):
         self.lag = check_int(lag, "lag", func, low=0)
         self.min_seq_len = self.lag + 2
         self.seq_len = (self.lag + 10 if seq_len is None
-                        else check_int(seq_len, "seq_len", func, low=self.min_seq_len))
+                        else check_int(seq_len, "seq_len", func, low=self.min_seq_len,
+                                       why=f"at least lag + 2 = {self.min_seq_len}: both "
+                                           f"markers lie at least lag={self.lag} steps "
+                                           f"before the last"))
 
     def _generate(self, B, T, rng):
         values = rng.uniform(0.0, 1.0, size=(T, B))
@@ -644,10 +647,15 @@ class CopyMemory(Task):
         func = "CopyMemory"
         self.n_symbols = check_int(n_symbols, "n_symbols", func, low=1)
         self.n_classes = check_int(n_classes, "n_classes", func, low=1)
-        self.lag = check_int(lag, "lag", func, low=self.n_symbols + 1)
+        self.lag = check_int(lag, "lag", func, low=self.n_symbols + 1,
+                             why=f"more than n_symbols = {self.n_symbols}: the symbols are "
+                                 f"recalled after they have all been read")
         self.min_seq_len = self.lag + self.n_symbols
         self.seq_len = (self.min_seq_len if seq_len is None
-                        else check_int(seq_len, "seq_len", func, low=self.min_seq_len))
+                        else check_int(seq_len, "seq_len", func, low=self.min_seq_len,
+                                       why=f"at least lag + n_symbols = {self.min_seq_len}: "
+                                           f"the recall ends lag={self.lag} steps after the "
+                                           f"{self.n_symbols} symbols"))
         self.n_in = self.n_classes + 2
         self.n_out = self.n_classes + 1
 
@@ -772,7 +780,10 @@ class SequenceClassification(Task):
         self.noise = check_real(noise, "noise", func, low=0)
         self.min_seq_len = self.lag + self.key_len
         self.seq_len = (self.min_seq_len if seq_len is None
-                        else check_int(seq_len, "seq_len", func, low=self.min_seq_len))
+                        else check_int(seq_len, "seq_len", func, low=self.min_seq_len,
+                                       why=f"at least lag + key_len = {self.min_seq_len}: the "
+                                           f"{self.key_len}-step key lies lag={self.lag} steps "
+                                           f"before the end"))
         self.n_out = self.n_classes
 
     @property

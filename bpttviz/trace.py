@@ -323,7 +323,10 @@ class Trace:
     def flow(self):
         """(T, T) ``flow[tau, s] = ||d loss_tau / d h_s||`` over the whole (B, S) state.
 
-        Full and untruncated, whatever the schedule; 0 where ``s > tau``.
+        Full and untruncated, whatever the schedule; 0 where ``s > tau``. The
+        row of a step that carries no target (``carries[tau]`` false: its mask
+        weight is 0 for every example) is NaN: there is no loss there to
+        differentiate. A loss whose error is exactly 0 keeps its row of zeros.
         """
         return self._lazy("flow", "flow")
 

@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -18,15 +19,26 @@ LESSON = "02_vanishing_exploding"
 LECTURER, KERNEL = f"token {TOKEN}", f"bpttviz-kernel {SECRET}"
 
 
+class Clock:
+    """A clock that stands still until the test moves it (``clock.now``, seconds)."""
+
+    def __init__(self, now=1000.0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
 @contextlib.contextmanager
-def class_server(state_dir):
-    """The class view on a free port of 127.0.0.1 in a thread; yields its base URL."""
-    port, ready, stop = free_port(), threading.Event(), {}
+def class_server(state_dir, clock=time.monotonic, port=None):
+    """The class view on ``port`` (else a free one) of 127.0.0.1 in a thread; yields its base
+    URL. ``clock``: the view's clock, the real one or a :class:`Clock` the test holds."""
+    port, ready, stop = port or free_port(), threading.Event(), {}
 
     def run():
         async def main():
             view = ClassView(ClassStore(state_dir / "class.sqlite", class_lessons(lesson_names())),
-                             token=TOKEN, secret=SECRET)
+                             token=TOKEN, secret=SECRET, clock=clock)
             server = make_app(view).listen(port, "127.0.0.1")
             stop["event"], stop["loop"] = asyncio.Event(), asyncio.get_running_loop()
             ready.set()
@@ -59,3 +71,22 @@ def request(url, body=None, auth=None, raw=None, method=None):
     except urllib.error.HTTPError as e:
         status, text, kind = e.code, e.read().decode(), e.headers["Content-Type"]
     return status, (json.loads(text) if kind and "json" in kind else text)
+
+
+def until(check, what, timeout=60):
+    """Return once ``check()`` is true; fail, saying ``what`` did not happen, after ``timeout``
+    seconds (generous: it happens at once)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"not so after {timeout} s: {what}"
+        time.sleep(0.05)
+
+
+def as_a_class_page(monkeypatch, url, page):
+    """Make this process's lesson apps pages of a class: they report to the class view at
+    ``url`` with its secret, as the page ``page`` (its path) of a served lesson."""
+    from bpttviz.app.classroom import SECRET_ENV, URL_ENV
+
+    monkeypatch.setenv(URL_ENV, url + "/kernel")
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    monkeypatch.setenv("SCRIPT_NAME", page)

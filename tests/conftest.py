@@ -1,16 +1,18 @@
 """What every test shares: the suite's order, a clean Voila environment, counted calls, and
-one Voila server and one headless Chromium per worker for the browser tests.
+one lesson server (``bpttviz serve``, the lecture hall) and one headless Chromium per worker
+for the browser tests.
 
 The tests are grouped by what they test: ``lessons/test_<slug>.py`` what one lesson claims,
 from Python and in the browser (each checks its numbers and its download in the page), with
 ``lessons/test_registry.py`` the one file that names the lessons (everything else reads
 ``bpttviz.lessons.LESSONS``); ``app/`` the page's machinery, on a toy lesson or on every
 lesson of the registry; ``browser/`` every page served, in Chromium (accessibility, serving a
-class, JupyterHub); ``test_*.py`` here the engine and the layers below the page, serving and
-the project; ``js/`` figure.js, with node. Helpers are plain modules in this folder, imported
-by their names from any folder (this folder is on ``sys.path``): ``page_in_kernel``,
-``page_in_browser``, ``live``, ``toy_lesson``, ``classview_server``, ``local_hub`` and
-``gradcheck``. No test module imports another.
+class, JupyterHub); ``serve/`` the server as deployed (several workers behind nginx);
+``test_*.py`` here the engine and the layers below the page, serving and the project; ``js/``
+figure.js, with node. Helpers are plain modules in this folder, imported by their names from
+any folder (this folder is on ``sys.path``): ``page_in_kernel``, ``page_in_browser``, ``live``,
+``toy_lesson``, ``classview_server``, ``local_hub`` and ``gradcheck``. No test module imports
+another.
 
 Suite-wide order: the browser tests (marked ``browser``, in whichever folder) run last.
 
@@ -50,9 +52,8 @@ from page_in_browser import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, NOTEBOOKS,  # n
                              PAGE_TIMEOUT, START_TIMEOUT, VIEWPORT)
 
 #: What Voila sets in a kernel's environment and a page's app reads (the page's query and
-#: address, a preheated kernel): each test starts without them and sets what it needs.
-VOILA_ENVIRONMENT = ("QUERY_STRING", "VOILA_REQUEST_URL", "VOILA_PREHEAT", "SERVER_NAME",
-                     "SERVER_PORT", "SCRIPT_NAME")
+#: address): each test starts without them and sets what it needs.
+VOILA_ENVIRONMENT = ("QUERY_STRING", "VOILA_REQUEST_URL")
 
 
 def pytest_collection_modifyitems(items):
@@ -114,10 +115,10 @@ def chromium():
 
 @pytest.fixture(scope="session")
 def server(chromium, tmp_path_factory):
-    """Base URL of ``bpttviz serve`` on a free port; the server and its kernels end afterwards."""
+    """Base URL of ``bpttviz serve`` on a free port; the server ends afterwards."""
     from bpttviz.serve import served
 
-    log = tmp_path_factory.mktemp("voila") / "voila.log"
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
     with served(notebooks=NOTEBOOKS, log=log, start_timeout=START_TIMEOUT) as s:
         yield s.url
 

@@ -2,7 +2,7 @@
 
 Each figure of a lesson is a live figure widget in a box ``.bpttviz-figure-<name>``; its
 element ``.bpttviz-live`` carries ``data-drawn``, the version of the record it last drew (the
-kernel counts the records it sends), ``data-error`` when drawing failed, and
+server counts the records it sends), ``data-error`` when drawing failed, and
 ``bpttvizFigure``, the record it drew with its arrays decoded to typed arrays. Tests wait for
 ``data-drawn`` to change, so a figure whose update never reaches the page fails them, then
 read the record and compare its numbers with what bpttviz computes in the test process
@@ -63,7 +63,7 @@ LINE_POINTS = """(name) => {
   return fig ? Object.fromEntries(fig.panels[0].marks.filter(m => m.type === 'Line' && m.label)
     .map(m => [m.label, m.y.length])) : {}; }"""
 
-#: Whether every figure has drawn and none has changed for 400 ms (the last records the kernel
+#: Whether every figure has drawn and none has changed for 400 ms (the last records the server
 #: sent have been drawn: a lesson may send a figure twice while it starts).
 SETTLED = f"""() => {{
   const key = JSON.stringify(({DRAWN})());

@@ -9,7 +9,6 @@ and its declaration found in the registry (:func:`bpttviz.lessons.lesson_of_page
 
 from __future__ import annotations
 
-import base64
 import functools
 import pathlib
 import re
@@ -20,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from live import (drawn, pixels_differ, png_pixels, rebuild, record, same_drawing, svg_texts,
                   texts, wait_redrawn, wait_settled)
+from page_in_kernel import SIGNATURES
 
 from bpttviz import plots
 from bpttviz.lessons import lesson_of_page
@@ -31,8 +31,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 VIEWPORT = {"width": 1280, "height": 720}
-START_TIMEOUT = 90          # seconds for Voila to answer
-PAGE_TIMEOUT = 90_000       # milliseconds for a lesson's kernel to start and render
+START_TIMEOUT = 90          # seconds for a server to answer
+PAGE_TIMEOUT = 90_000       # milliseconds for a lesson's page to be built and drawn
 
 #: Every page served: each lesson's and the landing page (``index``).
 PAGES = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
@@ -48,6 +48,22 @@ READOUT = """(control) => {
 
 #: The status line's text ('' while it is not there).
 STATUS = "(document.querySelector('.bpttviz-status')?.innerText ?? '')"
+
+#: The page's own model of the widget with DOM class ``bpttviz-control-<name>`` (a promise),
+#: found through the page's widget manager (Solara's page exposes it as
+#: ``solara.debug.widgetManager()``): what a script in the page reaches.
+CONTROL_MODEL = """async (name) => {
+  const models = await Promise.all(Object.values(solara.debug.widgetManager()._models));
+  return models.find(m => (m.get('_dom_classes') || []).includes('bpttviz-control-' + name)); }"""
+
+
+#: Send ``{"method": "update", "state": state}`` on the comm of the widget with DOM class
+#: ``bpttviz-control-<name>``, through the page's own widget manager: the message a crafted
+#: script sends, whatever the page's disabled slider allows.
+FORGE = f"""async ([name, state]) => {{
+  const m = await ({CONTROL_MODEL})(name);
+  m.comm.send({{method: 'update', state: state, buffer_paths: []}});
+  return m.model_id; }}"""
 
 
 def in_browser(test):
@@ -65,7 +81,7 @@ def open_lesson(page, server, name, query=""):
 
 def wait_lesson_ready(page, name):
     """Wait until the lesson ``name`` loaded in ``page`` has computed and drawn every figure
-    (the last records the kernel sent)."""
+    (the last records the server sent)."""
     page.wait_for_selector(".bpttviz-app .widget-readout")
     figures = lesson_of_page(name).figure_names
     page.wait_for_function(
@@ -78,22 +94,22 @@ def wait_lesson_ready(page, name):
 
 
 def open_page(page, server, name, query=""):
-    """Open any page: a lesson as :func:`open_lesson` waits for one, else until its app (if
-    any) says it is up to date."""
+    """Open any page: a lesson as :func:`open_lesson` waits for one, the landing page until it
+    lists the lessons."""
     if lesson_of_page(name) is not None:
         return open_lesson(page, server, name, query)
     page.goto(f"{server}/voila/render/{name}.ipynb{query}")
-    page.wait_for_selector("body.jp-Notebook, .jp-Notebook")
-    if page.locator(".bpttviz-app").count() or name != "index":
-        page.wait_for_selector(".bpttviz-app .widget-readout")
-        wait_status(page, "updated|failed")
-    else:
-        # The landing page's list of lessons is a widget: it arrives after the narrative.
-        page.wait_for_selector(".jp-Notebook li a[href$='.ipynb']")
+    page.wait_for_selector("main a[href$='.ipynb']")
     return page
 
 
 # --- reading it ---------------------------------------------------------------------------------
+def watchdog_done(page):
+    """Wait until the page's watchdog has seen its app and stopped watching
+    (``data-bpttviz-watchdog``): it says nothing about a slow app after that."""
+    page.wait_for_selector("html[data-bpttviz-watchdog=done]", state="attached")
+
+
 def wait_status(page, pattern, timeout=None):
     """Wait until the status line matches the regular expression ``pattern``; return its text."""
     page.wait_for_function(f"(p) => new RegExp(p).test({STATUS})", arg=pattern,
@@ -133,7 +149,11 @@ def wait_link_names(page, control, value_text):
 
 
 def assert_no_error_shown(page):
+    """No error in words (the page's, Voila's, a traceback), no "this lesson could not start"
+    or "has stopped" notice, no uncaught JavaScript error."""
     assert page.locator(".voila-error").count() == 0
+    assert page.locator(".bpttviz-page-problem").count() == 0, \
+        page.locator(".bpttviz-page-problem").inner_text()
     assert page.locator(".bpttviz-error").count() == 0, page.locator(".bpttviz-error").inner_text()
     body = page.inner_text("body")
     assert "Traceback" not in body and "Error:" not in body
@@ -212,6 +232,16 @@ def class_control_moves(cls) -> tuple:
             tuple(n for n in cls.figure_names if not any(n in c for c in changes)))
 
 
+def step_class_control(page, name):
+    """Move the class control of the lesson page ``name`` one step with the keyboard and wait
+    until every figure that move changes is drawn again."""
+    lesson = lesson_of_page(name)
+    changed, _ = class_control_moves(lesson)
+    before = drawn(page)
+    move_by_keyboard(page, lesson.class_control)
+    wait_redrawn(page, changed, before)
+
+
 def move_and_read(page, name, figures):
     """Move the lesson's class control one step from the keyboard; once each figure drew the
     record of the new value, return the page's settings and records."""
@@ -224,20 +254,34 @@ def move_and_read(page, name, figures):
 
 
 # --- what each lesson's page is checked for -----------------------------------------------------
-def download(page, name, figure, fmt):
-    """Click the figure's save button as a user, then the link it offers; the file's bytes."""
+def download(page, name, figure, fmt, by_keyboard=False):
+    """Press the figure's save button as a user (the figure draws it under its canvas) with the
+    mouse, or ``by_keyboard`` (focused, then Enter), then the link it offers once the kernel
+    sent the file; the file's bytes."""
     box = page.locator(f".bpttviz-figure-{figure}")
-    box.locator(f".bpttviz-save-{fmt}").click()
-    mime = "image/png" if fmt == "png" else "image/svg+xml"
-    link = box.locator(f"a.bpttviz-download[href^='data:{mime};base64,']")
-    link.wait_for()
-    href = link.get_attribute("href")
+    slug = name.split("_", 1)[1].replace("_", "-")
+    filename = f"bpttviz-{slug}-{figure}.{fmt}"
+    link = box.locator(f".bpttviz-saver a.bpttviz-download[download='{filename}']")
+    old = link.get_attribute("href") if link.count() else None
+    button = box.locator(f".bpttviz-saver button.bpttviz-save-{fmt}")
+    assert button.get_attribute("title") == f"Save this figure as {fmt.upper()}"
+    if by_keyboard:
+        button.focus()
+        page.keyboard.press("Enter")
+    else:
+        button.click()
+    # The link of this press: a new file (an object URL of the bytes the kernel sent).
+    page.wait_for_function("([f, n, old]) => { const a = document.querySelector("
+                           "'.bpttviz-figure-' + f + ' a.bpttviz-download');"
+                           "return !!a && a.download === n && a.getAttribute('href') !== old; }",
+                           arg=[figure, filename, old])
+    assert link.get_attribute("href").startswith("blob:")
     with page.expect_download() as d:
         link.click()
-    slug = name.split("_", 1)[1].replace("_", "-")
-    assert d.value.suggested_filename == f"bpttviz-{slug}-{figure}.{fmt}"
+    assert d.value.suggested_filename == filename
     data = pathlib.Path(d.value.path()).read_bytes()
-    assert data == base64.b64decode(href.split(",", 1)[1])
+    assert data.startswith(SIGNATURES[fmt]), data[:16]
+    assert link.inner_text() == f"Download {filename} ({len(data) / 1024:.0f} kB)"
     return data
 
 
@@ -291,7 +335,7 @@ class InThePage:
         # ... and not of the record shown before the move (the check tells them apart).
         assert pixels_differ(png, png_pixels(plots.save(old, fmt="png"))) > 5e-4
 
-        svg = download(page, name, figure, "svg").decode()
+        svg = download(page, name, figure, "svg", by_keyboard=True).decode()
         words = set(svg_texts(svg))
         assert set(texts(records[figure])) <= words, set(texts(records[figure])) - words
         assert same_drawing(svg, plots.save(shown, fmt="svg").decode())

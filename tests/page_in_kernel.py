@@ -1,7 +1,8 @@
 """A lesson's page as the kernel holds it, driven from Python as a user drives it from the page.
 
 Setting a widget's value is what the browser does when a user moves a control; a click on a
-figure arrives as the custom message :func:`click` sends. What a figure shows is read from
+figure arrives as the custom message :func:`click` sends, a press on its save button as the
+one :func:`press_save` sends. What a figure shows is read from
 the record its live figure shows (``app.figures[name].record``): the numbers the page draws.
 The calls a change makes are counted with conftest.py's ``counted`` fixtures.
 """
@@ -63,6 +64,34 @@ def click(fig, content):
                      "buffers": []})
 
 
+#: What a saved file starts with: a PNG's signature, an SVG's XML declaration.
+SIGNATURES = {"png": b"\x89PNG\r\n\x1a\n", "svg": b"<?xml"}
+
+
+def press_save(fig, fmt):
+    """What the page sends when its user presses the live figure's save button for ``fmt``;
+    returns the custom messages the kernel answered with, as its comm sent them: a list of
+    ``(content, buffers)``, the buffers as bytes."""
+    sent = []
+    comm = fig.comm
+    own = vars(comm).get("send")        # a send of its own (another test's), put back after
+    real = comm.send
+
+    def send(data=None, metadata=None, buffers=None):
+        sent.append((data, [bytes(b) for b in buffers or ()]))
+        return real(data=data, metadata=metadata, buffers=buffers)
+
+    comm.send = send
+    try:
+        click(fig, {"type": "save", "format": fmt})
+    finally:
+        if own is None:
+            del comm.send
+        else:
+            comm.send = own
+    return [(data["content"], buffers) for data, buffers in sent if data["method"] == "custom"]
+
+
 # --- what every lesson's page is checked for ----------------------------------------------------
 def assert_same_as_a_fresh_page(cls, control, values):
     """After each change of ``control`` to the next of ``values``, every figure of a page of
@@ -88,3 +117,18 @@ def assert_sends_only(cls, control, value, redrawn):
     assert {name for name in after if after[name] != before[name]} == redrawn
     assert all(after[name] - before[name] <= 1 for name in after)       # each sent once
     assert app.message.value == ""
+
+
+# --- messages to and from the browser ----------------------------------------------------------
+def forged_update(widget, **state):
+    """Deliver ``{"method": "update", "state": state}`` to ``widget`` as ipywidgets' comm
+    handler delivers a message from the browser: the path a forged message takes."""
+    widget._handle_msg({"content": {"data": {"method": "update", "state": state,
+                                             "buffer_paths": []}}, "buffers": []})
+
+
+def sent_messages(widget, monkeypatch):
+    """The messages the widget sends to the browser from now on."""
+    sent = []
+    monkeypatch.setattr(widget, "_send", lambda msg, buffers=None: sent.append(msg))
+    return sent

@@ -5,15 +5,18 @@ answering at once. The server runs in this process on a thread of its own, on 12
 import concurrent.futures
 import json
 import logging
+import sys
 import threading
 import time
-import urllib.request
+from fractions import Fraction
+from pathlib import Path
 
 import pytest
-from classview_server import KERNEL, LECTURER, LESSON, SECRET, TOKEN, class_server, request
+from classview_server import (KERNEL, LECTURER, LESSON, SECRET, TOKEN, Clock, class_server,
+                              request, until)
 
-from bpttviz.serve.classview import ANSWERS_PER_S, MAX_BODY
 from bpttviz.lessons import LESSONS
+from bpttviz.serve.classview import ANSWERS_PER_S, MAX_BODY, OPEN_S, ClassView, handlers
 
 STEPS = LESSONS["vanishing_exploding"].steps()
 
@@ -45,7 +48,7 @@ def test_summary_has_the_shape_of_the_contract_and_counts_the_latest_answer(base
     step1 = lesson["steps"]["1"]
     assert step1 == {"answers": {"1": 2, "2": 1, **{str(k): 0 for k in
                                                     range(3, len(STEPS[0].choices) + 1)}},
-                     "answered": 3, "revealed": False}
+                     "answered": 3, "revealed": False, "open": False, "rounds": []}
     # The token may also come in the query (the page's own address).
     assert request(f"{base}/api/summary?token={TOKEN}")[1] == s
 
@@ -62,25 +65,32 @@ def test_pages_open_now_are_the_kernels_waiting_for_the_state(base):
     assert s["lessons"]["03_truncated_bptt"]["students"] == 0
 
 
-def test_pace_and_reveal_reach_a_waiting_kernel_at_once(base):
-    _, first = request(f"{base}/kernel/state?page=page-wait-1&lesson={LESSON}&version=-1&hold=0",
-                       auth=KERNEL)
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        t0 = time.monotonic()
-        held = pool.submit(request, f"{base}/kernel/state?page=page-wait-1&lesson={LESSON}"
-                                    f"&version={first['version']}", auth=KERNEL)
-        time.sleep(0.3)
-        assert not held.done()                                  # nothing changed: it waits
+def test_pace_and_reveal_reach_a_waiting_kernel_at_once(tmp_path, monkeypatch):
+    # The server may hold a kernel longer than the test lasts: only the pace can answer it.
+    monkeypatch.setattr(handlers, "HOLD_S", 3600.0)
+    clock = Clock()
+    state_of_page = f"/kernel/state?page=page-wait-1&lesson={LESSON}&hold=3600&version="
+    with class_server(tmp_path, clock) as base, concurrent.futures.ThreadPoolExecutor(1) as pool:
+        def students():
+            return request(f"{base}/api/summary", auth=LECTURER)[1]["students"]
+
+        _, first = request(f"{base}{state_of_page}-1", auth=KERNEL)
+        clock.now += 10 * OPEN_S                # long quiet: the page is no longer open
+        assert students() == 0
+        held = pool.submit(request, f"{base}{state_of_page}{first['version']}", auth=KERNEL)
+        until(lambda: students() == 1, "the kernel's request reached the server")
+        clock.now += 10 * OPEN_S                # quiet again: open only while its request is held
+        assert students() == 1 and not held.done()              # nothing changed: it waits
         assert request(f"{base}/api/pace", {"lesson": LESSON, "step": 2}, LECTURER)[0] == 200
-        status, state = held.result(5)
-    assert status == 200 and state["pace"] == 2 and time.monotonic() - t0 < 2
-    assert request(f"{base}/api/reveal", {"lesson": LESSON, "step": 2}, LECTURER)[0] == 200
-    _, state = request(f"{base}/kernel/state?page=page-wait-1&lesson={LESSON}"
-                       f"&version={state['version']}", auth=KERNEL)
-    assert state["revealed"] == [2]
-    s = request(f"{base}/api/summary", auth=LECTURER)[1]
-    assert s["lessons"][LESSON]["steps"]["2"]["revealed"] is True
-    assert request(f"{base}/api/lessons", auth=LECTURER)[1]["lessons"][LESSON]["pace"] == 2
+        status, state = held.result(60)
+        assert status == 200 and state["pace"] == 2 and state["version"] == first["version"] + 1
+        assert request(f"{base}/api/reveal", {"lesson": LESSON, "step": 2}, LECTURER)[0] == 200
+        _, state = request(f"{base}/kernel/state?page=page-wait-1&lesson={LESSON}"
+                           f"&version={state['version']}", auth=KERNEL)
+        assert state["revealed"] == [2]
+        s = request(f"{base}/api/summary", auth=LECTURER)[1]
+        assert s["lessons"][LESSON]["steps"]["2"]["revealed"] is True
+        assert request(f"{base}/api/lessons", auth=LECTURER)[1]["lessons"][LESSON]["pace"] == 2
 
 
 @pytest.mark.parametrize("path", ["", "/api/summary", "/api/summary.csv", "/api/lessons"])
@@ -151,15 +161,37 @@ def test_bodies_over_4_kb_are_refused(base):
     assert request(f"{base}/api/lessons", auth=LECTURER)[1]["lessons"][LESSON]["pace"] is None
 
 
-def test_a_page_may_send_at_most_10_answers_a_second(base):
-    t0 = time.monotonic()
-    codes = [answer(base, "page-fast", 1 + i % 2, 1)[0] for i in range(ANSWERS_PER_S + 3)]
-    if time.monotonic() - t0 < 1.0:            # on a very slow machine the second has passed
-        assert codes[:ANSWERS_PER_S] == [200] * ANSWERS_PER_S
-        assert set(codes[ANSWERS_PER_S:]) == {429}
-    assert answer(base, "page-other", 1, 1)[0] == 200          # another page is not limited
-    time.sleep(1.05)
-    assert answer(base, "page-fast", 1, 2)[0] == 200
+def test_a_page_may_send_at_most_10_answers_a_second(tmp_path):
+    clock = Clock()                       # stands still: every answer in the same instant
+    with class_server(tmp_path, clock) as base:
+        codes = [answer(base, "page-fast", 1 + i % 2, 1)[0] for i in range(ANSWERS_PER_S + 3)]
+        assert codes == [200] * ANSWERS_PER_S + [429] * 3
+        assert answer(base, "page-other", 1, 1)[0] == 200      # another page is not limited
+        clock.now += 0.5
+        status, reply = answer(base, "page-fast", 1, 2)
+        assert status == 429 and reply["error"] == ClassView.too_fast
+        clock.now += 0.5                                        # a second after the ten
+        codes = [answer(base, "page-fast", 1, 2)[0] for _ in range(ANSWERS_PER_S + 1)]
+        assert codes == [200] * ANSWERS_PER_S + [429]
+
+
+def test_the_limit_counts_each_pages_answers_over_the_last_second():
+    clock = Clock(0.0)
+    view = ClassView(store=None, clock=clock)
+    assert [view.rate_limited("page-a") for _ in range(ANSWERS_PER_S)] == [False] * ANSWERS_PER_S
+    assert view.rate_limited("page-a") and not view.rate_limited("page-b")
+    clock.now = 0.5
+    assert view.rate_limited("page-a")                  # the ten are still within the second
+    clock.now = 1.0                                     # they are a second old: let go
+    assert [view.rate_limited("page-a") for _ in range(ANSWERS_PER_S)] == [False] * ANSWERS_PER_S
+    assert view.rate_limited("page-a")
+    # A page answering 10 a second for a minute is never refused.
+    steady = ClassView(store=None, clock=clock)
+    refused = []
+    for i in range(60 * ANSWERS_PER_S):
+        clock.now = 10 + Fraction(i, ANSWERS_PER_S)      # exact, as 0.1 is not
+        refused.append(steady.rate_limited("page-c"))
+    assert not any(refused)
 
 
 def test_csv_export_has_a_row_per_choice_with_the_counts(base):
@@ -196,9 +228,10 @@ def test_a_restart_shows_the_answers_so_far(tmp_path):
         assert request(f"{base}/api/lessons", auth=LECTURER)[1]["lessons"][LESSON]["pace"] == 3
 
 
-def test_60_pages_answering_within_5_s_are_counted_right_and_at_most_1_s_behind(base):
+def test_60_pages_answering_within_5_s_are_counted_right_and_never_behind(base):
     """Every page answers steps 1 and 2 once, at random moments within 5 s, over HTTP as
-    kernels do; the lecturer's summary, read every 0.2 s, is never more than 1 s behind."""
+    kernels do; the lecturer's summary, read every 0.2 s, counts every answer the server
+    had acknowledged before the summary was asked for."""
     import random
 
     rng = random.Random(18)
@@ -225,8 +258,8 @@ def test_60_pages_answering_within_5_s_are_counted_right_and_at_most_1_s_behind(
             s = request(f"{base}/api/summary", auth=LECTURER)[1]["lessons"][LESSON]["steps"]
             seen = s["1"]["answered"] + s["2"]["answered"]
             with lock:
-                # Answers acknowledged more than 1 s before the summary was asked for.
-                due = sum(1 for t, _, _ in sent if t < asked - 1.0)
+                # Answers acknowledged before the summary was asked for.
+                due = sum(1 for t, _, _ in sent if t < asked)
             lags.append((seen, due))
             time.sleep(0.2)
         for f in futures:
@@ -253,31 +286,37 @@ def test_the_token_never_reaches_the_access_log(base, caplog):
 
 
 @pytest.mark.slow
-def test_serve_class_with_students_counts_a_preheated_kernel_only_once_its_page_is_asked(
-        tmp_path):
-    """``bpttviz serve --class --students 1``: the pooled kernel, started before anyone asked,
-    is no open page; once a page takes it, it reports (and the server logs no token)."""
-    import re as re_
+def test_serve_class_counts_a_page_once_its_app_runs_and_logs_no_token(tmp_path):
+    """``bpttviz serve --class --students 1``: lessons prepared before anyone came are no
+    open page; a page's HTML alone is none either; once its app runs, it reports."""
+    import asyncio
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from _client import connected, load_page
 
     from bpttviz.serve import served
 
     args = ["--class", "--class-token", TOKEN, "--state-dir", str(tmp_path), "--students", "1",
             "--lessons", LESSON]
-    with served(extra_args=args, ready_line="Class view:", start_timeout=180) as s:
+    with served(extra_args=args, ready_line="ready for 1 student", start_timeout=180) as s:
         line = [ln for ln in s.log.read_text().splitlines() if ln.startswith("Class view:")]
         assert line == [f"Class view: {s.url}/bpttviz/class?token={TOKEN}"]
-        deadline = time.monotonic() + 120
-        while "is filled" not in s.log.read_text() and time.monotonic() < deadline:
-            time.sleep(1)
-        time.sleep(3)
         summary = f"{s.url}/bpttviz/class/api/summary"
         assert request(summary, auth=LECTURER)[1]["students"] == 0
-        with urllib.request.urlopen(f"{s.url}/voila/render/{LESSON}.ipynb", timeout=120) as r:
-            assert re_.search(r'"kernelId": "[0-9a-f-]+"', r.read().decode())
-        deadline = time.monotonic() + 30
-        while (request(summary, auth=LECTURER)[1]["lessons"][LESSON]["students"] != 1
-               and time.monotonic() < deadline):
-            time.sleep(0.5)
-        assert request(summary, auth=LECTURER)[1]["lessons"][LESSON]["students"] == 1
+        landing = load_page("hall", s.url, LESSON)
+        assert request(summary, auth=LECTURER)[1]["students"] == 0
+
+        async def a_student():
+            async with connected(landing) as page:
+                await page.open_widgets("bpttviz-control-k2")
+                deadline = time.monotonic() + 30
+                while (request(summary, auth=LECTURER)[1].get("lessons", {})
+                       .get(LESSON, {}).get("students") != 1
+                       and time.monotonic() < deadline):
+                    await asyncio.sleep(0.5)
+                return request(summary, auth=LECTURER)[1]
+
+        seen = asyncio.run(a_student())
+        assert seen["lessons"][LESSON]["students"] == 1
         assert request(f"{s.url}/bpttviz/class")[0] == 403
         assert TOKEN not in s.log.read_text().replace(line[0], "")

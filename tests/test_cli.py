@@ -120,13 +120,14 @@ def test_help_describes_the_command_and_shows_examples_in_plain_text(command):
     assert "``" not in text and ":mod:" not in text and ":func:" not in text   # no reST
 
 
-def test_serve_help_says_any_lesson_may_use_any_warm_kernel_and_how_big_a_class_is():
+def test_serve_help_says_what_a_student_costs_and_how_big_a_class_is():
     text = " ".join(_help("serve")[1].split())          # as read, not as wrapped
-    assert "any lesson may use any warm kernel" in text
+    assert "no kernel per student" in text and "about 10 MB of memory per student" in text
     assert "--lessons NAME,NAME the lessons the class will open" in text
-    assert "the warm kernels serve any lesson" in text
-    assert "--max-students N at most N lesson pages with a kernel at once" in text
+    assert "a student may open any lesson" in text
+    assert "--max-students N at most N lesson pages at once" in text
     assert "the class is full" in text
+    assert "--workers N server processes" in text and "nginx" in text
     assert "bpttviz serve --students 30 --max-students 40" in text and "03_truncated_bptt" in text
 
 
@@ -153,7 +154,7 @@ def test_ports_1_to_65535_are_accepted(good):
 
 @pytest.fixture
 def served_pools(monkeypatch):
-    """What ``bpttviz serve`` would start Voila with (Voila itself not started)."""
+    """What ``bpttviz serve`` would serve with (the server itself not started)."""
     import bpttviz.cli
 
     seen = []
@@ -161,7 +162,7 @@ def served_pools(monkeypatch):
     return seen
 
 
-def test_students_keep_that_many_kernels_warm_with_or_without_lessons(served_pools):
+def test_students_lessons_and_the_limit_reach_the_server(served_pools):
     from bpttviz.serve import free_port
 
     assert cli_main(["serve", "--port", str(free_port()), "--students", "14"]) == 0
@@ -216,28 +217,36 @@ def test_two_mistyped_lessons_get_a_guess_each():
 
 # --- the lecturer's console ---------------------------------------------------------------------
 
-def test_a_class_server_heats_a_few_at_a_time_says_ready_and_prints_no_warning(tmp_path):
-    """The lecturer's console while the warm kernels heat and a page is served."""
+def test_a_class_server_prepares_says_ready_and_prints_no_warning(tmp_path):
+    """The lecturer's console while the class's lessons are prepared and a page is served."""
+    import asyncio
     import re
     import urllib.request
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from _client import connected, load_page
 
     from bpttviz.serve import served
+
+    async def open_lesson(url):
+        async with connected(load_page("hall", url, "03_truncated_bptt")) as page:
+            return await page.open_widgets("bpttviz-control-k2")
 
     log = tmp_path / "serve.log"
     with served(extra_args=["--students", "3", "--lessons", "03_truncated_bptt",
                             "--max-students", "10"], log=log,
                 ready_line="ready for 3 students", start_timeout=180) as server:
         with urllib.request.urlopen(server.url + "/voila/render/index.ipynb", timeout=180) as r:
-            assert r.status == 200
-        text = log.read_text()           # while it serves (its kernels' ends are not asked)
-    assert "Keeping 3 kernels warm for any lesson" in text
+            assert r.status == 200 and b"03_truncated_bptt" in r.read()
+        slider = asyncio.run(open_lesson(server.url))
+        assert slider is not None and slider[1]["value"] == 10     # lesson 3's app, built
+        text = log.read_text()           # while it serves
+    assert "Preparing for 3 students" in text
     assert "At most 10 students at once (--max-students)" in text
-    assert "heating 3 kernels for the class, 2 at a time" in text
-    assert [int(n) for n in re.findall(r"(\d) of 3 kernels warm", text)] == [1, 2, 3]
-    assert re.search(r"ready for 3 students \(3 kernels warm, .* s per kernel\)", text)
-    assert text.count("Kernel started") == 4                          # 3 warm + the index page
+    assert re.search(r"ready for 3 students \(1 lesson prepared in \d+\.\d s\)", text)
     assert "Warning" not in text and "WARNING" not in text and "Traceback" not in text, text
-    assert "not trusted" not in text and "deprecated" not in text, text
+    assert "deprecated" not in text.lower(), text
 
 
 def test_only_the_trust_warning_is_left_out_of_the_log():
@@ -283,7 +292,6 @@ def test_past_max_students_a_lesson_page_is_the_class_full_page_and_it_retries(t
     assert "30 + Math.floor(Math.random() * 31)" in html          # 30-60 s, spread out
     assert "http" not in html.replace('http-equiv', '')         # nothing fetched from outside
     assert "At most 1 student at once (--max-students)" in text
-    assert text.count("Kernel started") == 2                    # the lesson and the landing page
 
 
 # --- the class view ----------------------------------------------------------------------------

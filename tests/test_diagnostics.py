@@ -10,6 +10,7 @@ import bpttviz
 from bpttviz import diagnostics as D
 from bpttviz import schedules
 from bpttviz.diagnostics import lyapunov_of, singular_values_of, step_jacobians
+from bpttviz.diagnostics.surfaces import CLIFF_TARGET, CLIFF_X0, _cliff_run
 
 
 # --- small networks whose answers can be written by hand -----------------------
@@ -694,6 +695,46 @@ def test_descent_without_clipping_is_plain_gradient_descent():
         w, b = w - 0.3 * gw, b - 0.3 * gb
     assert path.loss[-1] == pytest.approx(D.cliff_loss(w, b), rel=1e-14)
     assert not path.clipped.any() and path.first_nonfinite is None
+
+
+def _descent_on_arrays(w, b, lr, steps, clip, T):
+    """Gradient descent as cliff_descent did before its own loop on floats: each step's error
+    and gradient from the run that cliff_loss and cliff_grad make on arrays, here 0-d."""
+    ws, bs, losses, norms, clipped = [], [], [], [], []
+    for i in range(steps + 1):
+        with np.errstate(all="ignore"):
+            run = _cliff_run(np.array(w), np.array(b), T, CLIFF_X0, CLIFF_TARGET, grad=True)
+        loss, gw, gb = (float(v) for v in run)
+        ws.append(w), bs.append(b), losses.append(loss)
+        if i == steps:
+            break
+        norm = float(np.hypot(gw, gb))
+        norms.append(norm), clipped.append(clip is not None and norm >= clip)
+        if not np.isfinite(norm):
+            return ws, bs, losses, norms, clipped, i
+        if clipped[-1]:
+            gw, gb = gw * clip / norm, gb * clip / norm
+        w, b = w - lr * gw, b - lr * gb
+    return ws, bs, losses, norms, clipped, None
+
+
+@pytest.mark.parametrize("w0,b0,lr,steps,clip,T", [
+    (5.0, -3.0, 0.1, 80, None, 50), (5.0, -3.0, 0.1, 80, 0.5, 50),      # lesson 6's presets
+    (6.0, -4.5, 1.0, 80, 0.5, 50), (8.0, -4.3, 0.5, 80, 0.5, 50),
+    (8.0, -4.47967464961485, 0.1, 30, 1.0, 50),                          # on the wall
+    (11.0, -7.0, 3.0, 300, 0.05, 100), (-1.5, 5.0, 2.5, 40, 4.0, 5),
+    (8.0, -4.47967464961485, 1e300, 10, None, 50),                       # thrown to infinity
+])
+def test_descent_is_the_one_on_arrays_to_the_last_bit(w0, b0, lr, steps, clip, T):
+    path = D.cliff_descent(w0, b0, lr=lr, steps=steps, clip=clip, T=T)
+    ws, bs, losses, norms, clipped, bad = _descent_on_arrays(w0, b0, lr, steps, clip, T)
+    n = len(ws)
+    for got, want in ((path.w, ws), (path.b, bs), (path.loss, losses)):
+        np.testing.assert_array_equal(got[:n], want)
+        assert np.isnan(got[n:]).all()
+    np.testing.assert_array_equal(path.grad_norm[:len(norms)], norms)
+    np.testing.assert_array_equal(path.clipped[:len(clipped)], clipped)
+    assert not path.clipped[len(clipped):].any() and path.first_nonfinite == bad
 
 
 def test_clipping_keeps_steps_short_at_the_wall():

@@ -7,6 +7,7 @@ import pytest
 
 import bpttviz
 from bpttviz import schedules
+from bpttviz.tasks import AddingProblem, SequenceClassification, TemporalOrder
 from gradcheck import numerical_grads, rel_error
 
 ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear"]
@@ -412,6 +413,79 @@ def test_flow_obeys_the_pascanu_bound(activation, gamma):
     bound = (sigma * gamma) ** (tau - s) * flow[tau, tau]
     assert np.all(flow[tau, s] <= bound * (1 + 1e-12))
     assert flow[29, 0] < 1e-2 * flow[29, 29]          # and the lesson: it vanishes
+
+
+def flow_by_finite_differences(P, x, y, m, activation, loss, tau):
+    """(T,) ``||d loss_tau / d h_s||`` for every s <= tau by centred differences: h_s nudged,
+    steps s+1 .. tau run again by the textbook loop (h0 = 0), loss_tau as documented."""
+    phi = PHI[activation][0]
+    _, h = reference_forward(P, x, np.zeros((x.shape[1], P["W_hh"].shape[0])), activation)
+
+    def loss_tau(h_s, s):
+        for t in range(s + 1, tau + 1):
+            h_s = phi(x[t] @ P["W_xh"].T + h_s @ P["W_hh"].T + P["b_h"])
+        return reference_step_loss(P, h_s, y[tau], m[tau], loss)[0]
+
+    return np.array([np.linalg.norm(numerical_grads(lambda q: loss_tau(q["h"], s),
+                                                    {"h": h[s].copy()})["h"])
+                     for s in range(tau + 1)])
+
+
+def test_flow_rows_of_a_scalar_network_scored_at_its_last_step_only():
+    # h_t = w h_{t-1}, yhat_t = h_t, a target at step 2 only with yhat_2 - y_2 = 1:
+    # d loss_2 / d h_s = w^(2 - s) = 0.04, 0.2, 1. Losses 0 and 1 do not exist: NaN, not 0.
+    flow = scalar_run().flow
+    assert np.isnan(flow[:2]).all()
+    assert flow[2] == pytest.approx([0.04, 0.2, 1.0], rel=1e-12)
+
+
+NO_TARGET_BEFORE_THE_END = {
+    "adding": AddingProblem(lag=4, seq_len=8),
+    "temporal_order": TemporalOrder(seq_len=10),
+    "sequence_classification": SequenceClassification(lag=4, key_len=2, seq_len=8),
+}
+
+
+@pytest.mark.parametrize("name", list(NO_TARGET_BEFORE_THE_END))
+def test_flow_rows_of_losses_without_a_target_are_nan_and_the_scored_row_is_exact(name):
+    # These tasks score the last step only: every other loss is identically 0, and a row of
+    # zeros would read as a gradient that vanished. There is no loss there: the row is NaN.
+    task = NO_TARGET_BEFORE_THE_END[name]
+    batch = task.sample(3, np.random.default_rng(0))
+    model = bpttviz.ElmanRNN(task.n_in, 4, task.n_out, seed=1)
+    trace = bpttviz.bptt(model, batch.inputs, batch.targets, loss=batch.loss, mask=batch.mask)
+    T = batch.T
+    assert trace.carries.tolist() == [False] * (T - 1) + [True]
+    assert np.isnan(trace.flow[:-1]).all()
+    fd = flow_by_finite_differences(model.params, batch.inputs, batch.targets, batch.mask,
+                                    "tanh", batch.loss, T - 1)
+    np.testing.assert_allclose(trace.flow[-1], fd, rtol=1e-6)
+    assert np.all(trace.flow[-1] > 0)
+
+
+def test_a_mask_only_blanks_rows_and_changes_no_number():
+    # Each row is its own loss's gradient: dropping the other targets leaves it bit for bit.
+    model, x, y, h0 = make_data()
+    dense = bpttviz.bptt(model, x, y, h0=h0).flow
+    assert np.isfinite(dense).all() and np.all(np.triu(dense, 1) == 0)
+    np.testing.assert_array_equal(bpttviz.bptt(model, x, y, h0=h0, mask=np.ones(9)).flow, dense)
+    mask = np.ones((9, 3))
+    mask[[2, 5]] = 0                                # no example has a target at steps 2 and 5
+    mask[7, :2] = 0                                 # step 7: one example has one
+    sparse = bpttviz.bptt(model, x, y, h0=h0, mask=mask).flow
+    assert np.isnan(sparse[[2, 5]]).all()
+    rows = [0, 1, 3, 4, 6, 8]
+    np.testing.assert_array_equal(sparse[rows], dense[rows])
+    assert np.isfinite(sparse[7]).all() and np.all(sparse[7, :8] > 0)
+
+
+def test_a_loss_whose_error_is_exactly_zero_keeps_its_zeros():
+    # A target met exactly is a loss with a zero gradient: that is a gradient of 0, drawn so.
+    model = scalar_model()
+    x, h0 = np.zeros((3, 1, 1)), np.array([[0.9]])
+    y = bpttviz.unroll(model, x, h0=h0).hidden              # yhat_t = h_t: every target met
+    flow = bpttviz.bptt(model, x, y, h0=h0).flow
+    assert np.array_equal(flow, np.zeros((3, 3)))
 
 
 def test_error_norms_per_update_and_for_the_full_gradient():

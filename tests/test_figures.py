@@ -10,7 +10,9 @@ import pytest
 from bpttviz import Cost, ElmanRNN, bptt
 from bpttviz import figures as F
 import bpttviz.figures.style  # noqa: F401  (F.style)
+from bpttviz.lessons.common import relative_flow
 from bpttviz.schedules import last_loss, per_loss, tbptt
+from bpttviz.tasks import AddingProblem
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -113,6 +115,113 @@ def test_flow_panels_share_one_colour_scale_and_one_bar():
         F.flow_panels([a, b], ["one"])
 
 
+@pytest.mark.parametrize("given, error, got", [
+    (np.ones((3, 4)), ValueError, r"Got an array of shape \(3, 4\) instead"),
+    (np.ones(5), ValueError, r"Got an array of shape \(5,\) instead"),
+    (np.ones((2, 2, 2)), ValueError, r"Got an array of shape \(2, 2, 2\) instead"),
+    (0.5, ValueError, r"Got 0.5, of shape \(\) instead"),
+    ([[1.0, 2.0]], ValueError, r"Got \[\[1.0, 2.0\]\], of shape \(1, 2\) instead"),
+    (None, TypeError, "Got None instead"),
+    ("flow", TypeError, "Got 'flow' instead"),
+])
+def test_a_flow_that_is_not_a_square_matrix_is_refused_by_name(given, error, got):
+    expected = (r"The 'flow' parameter of figures.flow must be a square \(T, T\) matrix of "
+                r"gradient norms, losses τ by states s \(as trace.flow holds\)\. ")
+    with pytest.raises(error, match=expected + got):
+        F.flow(given)
+
+
+def test_the_flows_of_side_by_side_heatmaps_and_their_options_are_checked_by_name():
+    square = flow_of(T=4)
+    with pytest.raises(ValueError, match=r"'flows\[1\]' parameter of figures.flow_panels must "
+                                         r"be a square \(T, T\) .* shape \(4, 3\) instead"):
+        F.flow_panels([square, square[:, :3]], ["one", "two"])
+    with pytest.raises(ValueError, match=r"'flows\[0\]' parameter of figures.flow_range .* "
+                                         r"shape \(5,\) instead"):
+        F.flow_range([np.ones(5)])
+    with pytest.raises(ValueError, match=r"'kept' parameter of figures.flow must have shape "
+                                         r"\(T=4, T=4\). Got shape \(4, 3\)"):
+        F.flow(square, kept=np.ones((4, 3), bool))
+    with pytest.raises(ValueError, match=r"'overflow_step' parameter of figures.flow must be an "
+                                         r"int in the range \[0, 3\] or None .* Got 4 instead"):
+        F.flow(square, overflow_step=4)
+    with pytest.raises(ValueError, match="'flow' parameter of figures.flow must not be empty"):
+        F.flow(np.ones((0, 0)))
+    assert F.records_equal(F.flow(square.tolist()), F.flow(square))    # a nested list is fine
+
+
+def adding_trace(T=12, seed=0):
+    """A run on the adding problem: the losses carry a target at the last step only."""
+    task = AddingProblem(lag=T // 2, seq_len=T)
+    batch = task.sample(4, np.random.default_rng(seed))
+    return bptt(ElmanRNN(task.n_in, 8, task.n_out, seed=seed), batch.inputs, batch.targets,
+                mask=batch.mask)
+
+
+def test_rows_of_losses_without_a_target_are_blank_and_named_not_dark():
+    # Eleven of the twelve losses do not exist: their rows are NaN in the heatmap (the empty
+    # triangle's colour), not pushed to vmin as a zero is (the colour of a vanished gradient).
+    trace = adding_trace()
+    fig = F.flow(trace.flow)
+    heat, = marks_of(fig, "Heatmap")
+    assert np.isnan(heat.values[:-1]).all()
+    np.testing.assert_allclose(heat.values[-1], trace.flow[-1])
+    assert heat.values[-1].min() > heat.scale.vmin
+    no_loss, = marks_of(fig, "Mask")
+    assert (no_loss.label, no_loss.color, no_loss.alpha) == ("no loss at this step",
+                                                             heat.scale.bad, 1.0)
+    assert heat.scale.bad == F.style.EMPTY
+    assert np.array_equal(no_loss.where, np.repeat(~trace.carries[:, None], 12, axis=1))
+    assert fig.panels[0].legend == "lower right"      # over the blank triangle s > tau
+    assert F.records_equal(fig, F.flow(trace.flow, carries=trace.carries))
+
+
+def test_losses_without_a_target_do_not_count_in_the_colour_scale():
+    trace = adding_trace()
+    filled = trace.flow.copy()
+    filled[:-1] = np.tril(np.full((11, 12), 1e12))   # whatever a row without a loss holds
+    shown = F.flow(filled, carries=trace.carries)
+    assert F.records_equal(shown, F.flow(trace.flow))
+    both = F.flow_panels([filled, trace.flow], ["given", "NaN"], carries=[trace.carries, None])
+    scales = [marks_of(both, "Heatmap", i)[0].scale for i in (0, 1)]
+    assert (scales[0].vmin, scales[0].vmax) == F.flow_range([trace.flow]) \
+        == (scales[1].vmin, scales[1].vmax)
+    with pytest.raises(ValueError, match=r"'carries' .* shape \(T,\) = \(12,\).* Got shape \(3,\)"):
+        F.flow(trace.flow, carries=[True] * 3)
+
+
+def test_flow_panels_name_the_rows_without_a_target_once():
+    trace, dense = adding_trace(T=10), flow_of(T=10)
+    fig = F.flow_panels([dense, trace.flow, trace.flow], ["dense", "adding", "again"])
+    masks = [marks_of(fig, "Mask", i) for i in range(3)]
+    assert masks[0] == [] and [m.label for m in masks[1] + masks[2]] == ["no loss at this step",
+                                                                          None]
+    assert [p.legend for p in fig.panels] == [None, "lower right", None]
+    assert np.isnan(marks_of(fig, "Heatmap", 2)[0].values[:-1]).all()
+
+
+def test_a_flow_with_a_target_at_every_step_draws_as_it_did():
+    flow = flow_of()
+    fig = F.flow(flow)
+    assert not marks_of(fig, "Mask") and fig.panels[0].legend is None
+    assert F.records_equal(fig, F.flow(flow, carries=np.ones(15, dtype=bool)))
+    # A last loss that overflowed to NaN throughout is an overflow when the targets are named,
+    # and without them when an earlier loss overflowed too.
+    flow[-1] = np.nan
+    heat, = marks_of(F.flow(flow, carries=np.ones(15, dtype=bool)), "Heatmap")
+    assert np.isposinf(heat.values[-1]).all()
+    flow[12:, :3] = np.inf
+    fig = F.flow(flow, overflow_step=12)
+    assert np.isposinf(marks_of(fig, "Heatmap")[0].values[-1]).all() and not marks_of(fig, "Mask")
+
+
+def test_a_row_without_a_target_stays_blank_under_a_schedules_dimming():
+    trace = adding_trace()
+    fig = F.flow(trace.flow, kept=tbptt(12, 3, 4).kept_any)
+    dimming, no_loss = marks_of(fig, "Mask")
+    assert dimming.label is None and no_loss.label == "no loss at this step"   # drawn last
+
+
 # --- curves -------------------------------------------------------------------------------
 
 def test_lag_profile_of_a_hand_worked_matrix():
@@ -120,6 +229,48 @@ def test_lag_profile_of_a_hand_worked_matrix():
     lags, med, lo, hi = F.lag_profile(M)
     assert lags.tolist() == [0, 1]
     assert med.tolist() == [5.0, 4.0] and lo.tolist() == [1.0, 4.0] and hi.tolist() == [9.0, 4.0]
+
+
+def test_a_lag_profile_takes_only_the_losses_that_exist():
+    # Targets at steps 5 and 11 only: each lag's median is over those two rows (one beyond
+    # lag 5), never pulled to 0 by the losses that do not exist.
+    rng = np.random.default_rng(0)
+    mask = np.zeros(12)
+    mask[[5, 11]] = 1
+    flow = bptt(ElmanRNN(1, 4, 1, seed=0), rng.normal(size=(12, 2, 1)),
+                rng.normal(size=(12, 2, 1)), mask=mask).flow
+    lags, med, lo, hi = F.lag_profile(flow)
+    rows = [np.array([flow[t, t - lag] for t in (5, 11) if t >= lag]) for lag in lags]
+    np.testing.assert_allclose(med, [np.median(r) for r in rows], rtol=1e-15)
+    np.testing.assert_array_equal(lo, [r.min() for r in rows])
+    assert np.all(med > 0)
+    relative = F.lag_profile(relative_flow(flow))[1]
+    assert np.all(np.isfinite(relative)) and relative[0] == 1.0
+
+
+def _lag_profile_one_lag_at_a_time(M):
+    out = np.full((3, len(M)), np.nan)
+    for lag in range(len(M)):
+        d = np.diagonal(M, -lag)
+        d = d[np.isfinite(d)]
+        if d.size:
+            out[:, lag] = np.median(d), d.min(), d.max()
+    return out
+
+
+@pytest.mark.parametrize("T", [1, 2, 7, 60])
+def test_a_lag_profile_is_each_lags_median_min_and_max_to_the_last_bit(T):
+    rng = np.random.default_rng(T)
+    M = np.exp(rng.normal(scale=20, size=(T, T)))            # from 1e-30 to 1e30 and beyond
+    M[rng.random((T, T)) < 0.2] = np.nan
+    M[rng.random((T, T)) < 0.05] = np.inf
+    M[rng.random((T, T)) < 0.05] = 0.0
+    M[T // 2:, 0] = np.nan                                   # lags with one value or none
+    for m in (M, relative_flow(M)):
+        lags, med, lo, hi = F.lag_profile(m)
+        np.testing.assert_array_equal(lags, np.arange(T))
+        np.testing.assert_array_equal(np.array([med, lo, hi]),
+                                      _lag_profile_one_lag_at_a_time(m))
 
 
 def test_lag_norms_show_median_band_and_bound():

@@ -29,6 +29,10 @@ def test_make_lab_opens_a_git_ignored_working_copy_never_notebooks():
     assert lab.split()[-1] == ".lab"
     assert "notebooks" not in copy + lab                      # the tracked lessons stay shut
     assert ("--allow-root" in lab) == (os.geteuid() == 0)     # JupyterLab refuses root without
+    assert "--no-browser" in lab                               # a container has none
+    assert "--ServerApp.port=8866" in lab and "--ServerApp.port_retries=0" in lab
+    lab = next(c for c in dry_run("lab", PORT=8871).splitlines() if "jupyter lab" in c)
+    assert "--ServerApp.port=8871" in lab and "--ServerApp.ip=127.0.0.1" in lab
     ignored = [line.strip() for line in (ROOT / ".gitignore").read_text().splitlines()]
     assert ".lab/" in ignored
 

@@ -52,11 +52,12 @@ def read_project_dependencies(text):
     """
     def strings(block):
         return re.findall(r'"([^"]+)"', block)
-    deps = strings(re.search(r"^dependencies = \[(.*?)\]", text, re.S | re.M).group(1))
+    # An array ends at a "]" that ends its line ("bpttviz[app]" inside one does not).
+    deps = strings(re.search(r"^dependencies = \[(.*?)\]\s*$", text, re.S | re.M).group(1))
     extras_text = text[text.index("[project.optional-dependencies]"):]
     extras_text = extras_text[:extras_text.find("\n[", 1)]
     extras = {m.group(1): strings(m.group(2))
-              for m in re.finditer(r"^(\w+) = \[(.*?)\]", extras_text, re.S | re.M)}
+              for m in re.finditer(r"^(\w+) = \[(.*?)\]\s*$", extras_text, re.S | re.M)}
     return {"project": {"dependencies": deps, "optional-dependencies": extras}}
 
 

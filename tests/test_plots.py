@@ -7,7 +7,8 @@ import re
 import numpy as np
 import pytest
 from matplotlib.collections import PathCollection
-from matplotlib.image import AxesImage
+from matplotlib.colors import to_rgb, to_rgba
+from matplotlib.image import AxesImage, imread
 from matplotlib.lines import Line2D
 
 from bpttviz import Cost, ElmanRNN, bptt
@@ -15,6 +16,7 @@ from bpttviz import figures as F
 from bpttviz import plots
 from bpttviz.plots import draw, save
 from bpttviz.schedules import tbptt
+from bpttviz.tasks import AddingProblem
 
 
 def flow_of(T=12, seed=0):
@@ -65,6 +67,43 @@ def test_the_heatmap_drawn_holds_the_records_values():
     np.testing.assert_array_equal(shown[finite], values[finite])
     assert shown.mask[np.isnan(values)].all()
     assert image.norm.vmin == record.panels[0].marks[0].scale.vmin
+
+
+def adding_flow(T=12):
+    """The flow of a run on the adding problem: a target at the last step only."""
+    task = AddingProblem(lag=T // 2, seq_len=T)
+    batch = task.sample(4, np.random.default_rng(0))
+    return bptt(ElmanRNN(task.n_in, 8, task.n_out, seed=0), batch.inputs, batch.targets,
+                mask=batch.mask).flow
+
+
+def test_a_png_draws_rows_without_a_target_in_the_empty_triangles_colour():
+    record = F.flow(adding_flow(), kept=tbptt(12, 3, 4).kept_any)
+    image = imread(io.BytesIO(save(record, fmt="png")))[..., :3]
+    fig = draw(record)
+    fig.draw_without_rendering()                    # the layout the saved file has
+    ax = fig.axes[0]
+
+    def pixel(s, tau):
+        x, y = ax.transData.transform((s, tau)) * image.shape[0] / fig.bbox.height
+        return image[int(image.shape[0] - y), int(x)]
+
+    empty = to_rgb(F.style.EMPTY)
+    np.testing.assert_allclose(pixel(10, 7), empty, atol=1 / 255)       # s > tau: no meaning
+    for s, tau in [(1, 6), (0, 0), (5, 9), (2, 10)]:                     # losses that do not exist
+        np.testing.assert_allclose(pixel(s, tau), empty, atol=1 / 255)
+    assert np.abs(pixel(2, 11) - empty).max() > 0.1                      # the one loss there is
+
+
+def test_a_named_mask_has_its_swatch_in_the_legend():
+    fig = draw(F.flow(adding_flow()))
+    legend = fig.axes[0].get_legend()
+    entry, = legend.get_texts()
+    assert entry.get_text() == "no loss at this step"
+    swatch, = legend.legend_handles
+    np.testing.assert_allclose(swatch.get_facecolor(), to_rgba(F.style.EMPTY))
+    np.testing.assert_allclose(swatch.get_edgecolor(), to_rgba(F.style.GREY))
+    assert draw(F.flow(flow_of())).axes[0].get_legend() is None
 
 
 def test_the_lines_drawn_hold_the_records_numbers_and_limits():

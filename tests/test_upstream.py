@@ -47,3 +47,16 @@ def test_the_private_name_still_exists_upstream(module, path, attr):
     owners = inspect.getmro(owner) if inspect.isclass(owner) else (owner,)
     assert any(re.search(rf"\.{re.escape(attr)}\b", source(o)) for o in owners), \
         f"{path} no longer has or sets {attr} (used by {module})"
+
+
+def test_a_widget_made_with_its_classes_carries_them_from_its_first_state():
+    import ipywidgets as widgets
+
+    from bpttviz.upstream.ipywidgets_classes import classed
+
+    made = classed(widgets.Button, "a", "b", "a", description="x")
+    added = widgets.Button(description="x")
+    added.add_class("a")
+    added.add_class("b")
+    assert made.get_state()["_dom_classes"] == added.get_state()["_dom_classes"] == ("a", "b")
+    assert made.description == "x"

@@ -136,9 +136,10 @@ REGISTRY = {
                                    "activation": ["softmax"]}),
     "bpttviz.LSTM": Entry(lambda: dict(n_in=I, n_hidden=H, n_out=O),
                           bad={"n_in": [0], "n_hidden": [0], "dtype": [32],
-                               "forget_bias": [np.inf]}),
+                               "forget_bias": [np.inf], "activation": ["relu"]}),
     "bpttviz.GRU": Entry(lambda: dict(n_in=I, n_hidden=H, n_out=O),
-                         bad={"n_hidden": [0], "dtype": [64], "seed": [-2]}),
+                         bad={"n_hidden": [0], "dtype": [64], "seed": [-2],
+                              "activation": ["tanh"]}),
     "bpttviz.spectral_radius": Entry(lambda: dict(W=np.eye(3)),
                                      bad={"W": [np.ones((2, 3)), np.ones(3),
                                                 np.full((2, 2), np.inf)]}),
@@ -723,3 +724,29 @@ def test_a_schedule_that_reaches_no_target_gives_a_short_message():
 def test_a_fixed_batch_is_described_not_printed():
     b = tasks.AddingProblem(lag=200).sample(64, 0)
     assert len(repr(b)) < 100 and "T=210" in repr(b) and "B=64" in repr(b)
+
+
+@pytest.mark.parametrize("call, says", [
+    (lambda: tasks.AddingProblem(lag=50, seq_len=20),
+     "'seq_len' parameter of AddingProblem must be an int in the range [52, inf) (at least "
+     "lag + 2 = 52"),
+    (lambda: tasks.CopyMemory(lag=20, seq_len=10),
+     "(at least lag + n_symbols = 30"),
+    (lambda: tasks.CopyMemory(lag=5), "(more than n_symbols = 10"),
+    (lambda: tasks.SequenceClassification(lag=20, seq_len=5), "(at least lag + key_len = 23"),
+])
+def test_a_range_set_by_another_parameter_says_which(call, says):
+    _, message = _error(call)
+    assert says in message and "Got" in message
+
+
+@pytest.mark.parametrize("model, cell", [(bpttviz.LSTM, "its cell uses tanh"),
+                                         (bpttviz.GRU, "its candidate state uses tanh")])
+def test_a_gated_network_refuses_an_activation_and_says_whose_it_is(model, cell):
+    kind, message = _error(lambda: model(I, H, O, activation="relu"))
+    assert kind is ValueError
+    assert f"The 'activation' parameter of {model.__name__} must be None" in message
+    assert cell in message and "ElmanRNN takes an activation" in message
+    assert "Got 'relu' instead." in message
+    assert model(I, H, O, activation=None).n_hidden == H
+

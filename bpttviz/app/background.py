@@ -21,6 +21,7 @@ import time
 import ipywidgets as widgets
 
 from ..lessons.runs import TrainingRun
+from ..upstream.ipywidgets_classes import classed
 from .notices import notice_html
 
 __all__ = ["TrainingRun", "TrainingPanel", "REDRAW_SECONDS", "WATCH_SECONDS"]
@@ -49,6 +50,8 @@ class TrainingPanel:
         ``refresh_alt_text(names)``: describes figures again.
     refresh_notes : callable
         ``refresh_notes()``: writes the page's notes again (a run's end adds to them).
+    pool : bpttviz.lessons.runs.RunPool, optional
+        Where the runs train (None: threads of this process).
 
     Attributes
     ----------
@@ -62,22 +65,22 @@ class TrainingPanel:
         The buttons.
     """
 
-    def __init__(self, lesson, messages, setup, show_figures, refresh_alt_text, refresh_notes):
+    def __init__(self, lesson, messages, setup, show_figures, refresh_alt_text, refresh_notes,
+                 pool=None):
         self.lesson, self.messages, self.setup = lesson, messages, setup
         self.show_figures, self.refresh_alt_text = show_figures, refresh_alt_text
-        self.refresh_notes = refresh_notes
+        self.refresh_notes, self.pool = refresh_notes, pool
         self.run = None
         self.train_runs = 0
         self.watcher = None
         self._live_ms = []
-        self.start_button = widgets.Button(description=lesson.start_label, icon="play",
-                                           button_style="success", tooltip=lesson.start_tooltip,
-                                           layout=widgets.Layout(width="120px"))
-        self.start_button.add_class("bpttviz-start")
-        self.stop_button = widgets.Button(description="Stop", icon="stop", disabled=True,
-                                          tooltip=lesson.stop_tooltip,
-                                          layout=widgets.Layout(width="120px"))
-        self.stop_button.add_class("bpttviz-stop")
+        self.start_button = classed(widgets.Button, "bpttviz-start",
+                                    description=lesson.start_label, icon="play",
+                                    button_style="success", tooltip=lesson.start_tooltip,
+                                    layout=widgets.Layout(width="120px"))
+        self.stop_button = classed(widgets.Button, "bpttviz-stop", description="Stop",
+                                   icon="stop", disabled=True, tooltip=lesson.stop_tooltip,
+                                   layout=widgets.Layout(width="120px"))
         actions = lesson.actions
         self.start_button.on_click(lambda _: messages.attempt(self.start, actions["start"]))
         self.stop_button.on_click(lambda _: messages.attempt(self.stop, actions["stop"]))
@@ -122,7 +125,7 @@ class TrainingPanel:
         self.messages.message.value = ""
         self.start_button.disabled = True
         self.stop_button.disabled = False
-        run.start()
+        run.start(self.pool)
         self._show_live(run)
         if wait:
             while not run.join(REDRAW_SECONDS):

@@ -26,16 +26,19 @@ import ipywidgets as widgets
 
 from ..figures import FIGURE_PX
 from ..lessons import Lesson, LessonWithRuns, lesson as lesson_named
+from ..upstream.ipywidgets_classes import classed
 from .access import ACCESS_CSS, TextAlternatives, access_markup
 from .background import TrainingPanel
+from .class_teaching import ClassTeaching
 from .controls import play_widget
 from .redraw import SLOW_MS, RedrawLoop
 from .figure_panel import FigurePanel
 from .guided import StepsHost, StepsPanel
 from .link import PageLink
 from .projector import PROJECTOR_CSS, ProjectorMode
+from .ratelimit import ChangeGate
+from .shared import Shared
 from .query import PageQuery, apply_page
-from .request import wait_for_page
 from .settle import Settler
 from .status import Messages
 from .teacher import TeacherLinks
@@ -64,6 +67,9 @@ class LessonApp:
     lesson : Lesson subclass or str, optional
         The lesson (or its slug); default the class attribute :attr:`lesson`
         (``VanishingApp.lesson`` is :class:`bpttviz.lessons.VanishingLesson`).
+    shared : bpttviz.app.shared.Shared, optional
+        What the pages of this process share (a lecture hall's server): results, the
+        processes that train.
 
     Attributes
     ----------
@@ -79,10 +85,8 @@ class LessonApp:
     runs, updates : int
         How many times the lesson computed; how many redraws finished (the status line
         carries the number: ``data-update``).
-    page : PageQuery
-        The page's query string as the app last applied it.
-    page_url : str or None
-        The page's address for the link (None: Voila's ``VOILA_REQUEST_URL``).
+    page, page_url : PageQuery, str or None
+        The page's query string as last applied; its address (None: ``VOILA_REQUEST_URL``).
     alt_text : dict of str -> str
         What each figure shows, in words, updated with the figure.
     steps, teacher, training, your_data
@@ -98,7 +102,7 @@ class LessonApp:
             for name in DECLARED:
                 setattr(cls, name, getattr(cls.lesson, name))
 
-    def __init__(self, query: str | None = None, *, lesson=None):
+    def __init__(self, query: str | None = None, *, lesson=None, shared=None):
         declared = lesson if lesson is not None else type(self).lesson
         declared = lesson_named(declared) if isinstance(declared, str) else declared
         if not (isinstance(declared, type) and issubclass(declared, Lesson)):
@@ -119,8 +123,9 @@ class LessonApp:
         self.widgets = cp.widgets
         # The controls' values (checked), a block that holds redraws, the lesson's limits.
         self.values, self.hold, self.constrain = cp.values, cp.hold, cp.constrain
+        gate = ChangeGate(m.rate_limited)   # past its rate, only the newest change waits
         for w in self.widgets.values():
-            w.on_rate_limited = m.rate_limited
+            w.gate = gate
         self.figure_panel = fp = FigurePanel(declared.figure_names, declared.wide_figures,
                                              f"bpttviz-{self.page_slug}", m.show_error, owner)
         self.figures, self.records, self.savers = fp.figures, fp.records, fp.savers
@@ -130,11 +135,10 @@ class LessonApp:
                 lambda: self._clicked(name, panel, x, y), "use the click on the figure"))
         self.page_link = PageLink(declared.controls, self.lesson.link_refusal,
                                   self.lesson.link_note, self._link_extra,
-                                  lambda: self.page_url, lambda values: self.teacher.refresh(values))
+                                  lambda: self.page_url, lambda v: self.teacher.refresh(v))
         self.link = self.page_link.widget
-        self.descriptions = TextAlternatives(self.figures, self.lesson.describe_figures,
-                                             lambda: (self.result, self.values()),
-                                             self._keep_error)
+        self.descriptions = TextAlternatives(self.figures, self.lesson.describe_figures, lambda: (
+            self.result, self.values()), self._keep_error)
         self.alt_text = self.descriptions.text
         # Figures shown (FigurePanel.show) and described again (TextAlternatives.refresh).
         self.show_figures, self.refresh_alt_text = fp.show, self.descriptions.refresh
@@ -143,21 +147,24 @@ class LessonApp:
         self.projector_toggle = self.projector_mode.toggle
         self.set_projector = self.projector_mode.set     # large type, thick lines, big figures
         # Style sheet (projector mode, reflow) and the script that names unnamed controls.
-        self.page_style = widgets.HTML(
-            f"<style>{PROJECTOR_CSS}{ACCESS_CSS}</style>{access_markup()}",
+        self.page_style = classed(
+            widgets.HTML, "bpttviz-page-style",
+            value=f"<style>{PROJECTOR_CSS}{ACCESS_CSS}</style>{access_markup()}",
             layout=widgets.Layout(display="none"))
-        self.page_style.add_class("bpttviz-page-style")
         self.control_panel.constrain()
         self.steps = StepsPanel(declared, StepsHost(
             set_values=self.set, values=self.values, result=lambda: self.result,
             compute=lambda values: self.compute(values), record=self.records.get,
-            set_overlay=self.set_overlay,
-            attempt=self.attempt, show_link=self.show_link))
+            set_overlay=self.set_overlay, attempt=self.attempt, show_link=self.show_link))
         self.teacher = TeacherLinks(self.control_panel, self.page_link.settings,
                                     self.page_link.url, self.attempt, self._fixed)
+        # The lecturer's pause and class experiment (nothing without the class view).
+        self.class_teaching = ClassTeaching(self.steps.classroom, self.control_panel,
+                                            self.experiment_point, self.attempt)
+        shared = shared or Shared(results=None)
         self.training = (TrainingPanel(self.lesson, m, lambda: (self.result, self.values()),
                                        self.show_figures, self.refresh_alt_text,
-                                       lambda: self.redraw_loop.show_notes())
+                                       lambda: self.redraw_loop.show_notes(), shared.runs)
                          if isinstance(self.lesson, LessonWithRuns) else None)
         self.your_data = None
         if declared.uploads is not None:
@@ -169,7 +176,8 @@ class LessonApp:
             self.lesson, self.control_panel, fp, self.refresh_alt_text, m, self.show_link,
             self.training.end_run if self.training is not None else lambda: None,
             self.training.notes if self.training is not None else lambda result: [],
-            lambda: setattr(self.your_data.message, "value", self.your_data.waiting_text()))
+            lambda: setattr(self.your_data.message, "value", self.your_data.waiting_text()),
+            shared.results)
         # The lesson's engine run; a redraw: compute (if asked), render, show what changed.
         self.compute, self.redraw = self.redraw_loop.compute, self.redraw_loop.redraw
         self.update = self.redraw           # the name a redraw had before
@@ -178,8 +186,6 @@ class LessonApp:
             w.observe(lambda change, name=name: self.redraw_loop.changed(name, change["owner"]),
                       names="value")
         self.widget = self.layout()
-        self.widget.add_class("bpttviz-app")
-        self.widget.add_class(f"bpttviz-{self.page_slug}")
         self.projector_mode.show()
         self.redraw()
 
@@ -235,8 +241,8 @@ class LessonApp:
 
         The controls go back to their defaults, then ``query`` is applied as the
         constructor applies it, so ``app.apply_query(q)`` leaves the app as
-        ``App(query=q)`` would (under Voila's kernel preheating the app is built before
-        its page is asked for). ``page_url``: the page's address without its query.
+        ``App(query=q)`` would (for an app built before its page's link was known).
+        ``page_url``: the page's address without its query.
         Returns the entries not used, with why (also shown in the page's notes).
         """
         if page_url:
@@ -246,21 +252,11 @@ class LessonApp:
         self.redraw_loop.link_notes = []
         problems = self._apply_query(query)
         if self.result is not None and before == self.control_panel.raw():
-            self.redraw_loop.show_notes()     # the same controls: the figures stand, the text follows
+            self.redraw_loop.show_notes()   # the same controls: the figures stand, the text goes on
             self.show_link()
         else:
             self.redraw()
         return problems
-
-    def follow_request(self) -> None:
-        """Under Voila's kernel preheating, wait for the page's request and apply its query
-        (a lesson notebook's last cell; at once where the kernel was not preheated)."""
-        try:
-            request = wait_for_page()
-            if request is not None:
-                self.apply_query(*request)
-        except Exception as exc:
-            self.messages.show_error("read the page's settings", exc)
 
     def _apply_query(self, query):
         """Set initial values from a query string (:func:`.query.apply_page`); keep a note of
@@ -269,7 +265,8 @@ class LessonApp:
         problems = apply_page(self.page, self.lesson, self.control_panel, self.steps,
                               self.projector_mode, self.teacher)
         if problems:
-            self.redraw_loop.link_notes = ["The link asked for settings this lesson cannot use:"] + problems
+            self.redraw_loop.link_notes = ["The link asked for settings this lesson cannot use:",
+                                           *problems]
         return problems
 
     def _link_extra(self) -> list:
@@ -282,6 +279,14 @@ class LessonApp:
     def link_url(self, values=None) -> str:
         """The full link to this configuration when served by Voila, else ``"?" + query``."""
         return self.page_link.url(self.query_string(values))
+
+    def experiment_point(self) -> dict:
+        """What the page sends to a class experiment: its settings, the lesson's result
+        (:meth:`~bpttviz.lessons.Lesson.experiment_result`) and its link."""
+        values = self.values()
+        run = self.training.run if self.training is not None else None
+        return {"settings": values, "result": self.lesson.experiment_result(self.result, run),
+                "link": self.link_url(values)}
 
     def show_link(self, values=None):
         """Show the link to ``values`` (default: the current ones) in the page."""
@@ -316,9 +321,11 @@ class LessonApp:
     # -- widgets and layout ------------------------------------------------------------------
     def layout(self):
         """Controls on the left, figures on the right (1280 pixels); figures under the
-        controls where the page is narrower (the style sheet of :mod:`.projector`)."""
-        side = [w for w in (self.steps.widget, preset_buttons(self.presets, self.apply_preset,
-                                                               self.attempt)) if w is not None]
+        controls where the page is narrower (the style sheet of :mod:`.projector`). The
+        controls and their buttons come first, the guided steps after them: a lesson scrolled
+        into view shows its controls, buttons and first figures on a laptop or projector."""
+        presets = preset_buttons(self.presets, self.apply_preset, self.attempt)
+        side = [presets] if presets is not None else []
         for c in self.controls:
             side.append(self.widgets[c.name])
             if self.your_data is not None and c.name == self.lesson.uploads[0]:
@@ -328,10 +335,13 @@ class LessonApp:
             side.append(widgets.HBox([widgets.Label("walk the passes"), self.play]))
         if self.training is not None:
             side.append(self.training.widget)
+        # The class's parts (a pause, Send my result; the guided steps) after the buttons.
+        side += [w for w in (self.class_teaching.widget, self.steps.widget) if w is not None]
         side += [self.teacher.notice, self.projector_toggle, *self.messages.children, self.link,
                  self.teacher.panel, self.page_style]
         self.figure_area = self.figure_panel.grid()     # the figures beside the controls
-        return page_layout(side, self.figure_area)
+        return page_layout(side, self.figure_area,
+                           classes=("bpttviz-app", f"bpttviz-{self.page_slug}"))
 
     def close(self):
         """Close every widget of the app (frees the kernel's side), end a run in progress and
@@ -349,10 +359,9 @@ class LessonApp:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
-def page_layout(side: list, figures):
-    """The page: the widgets ``side`` in the controls' column, ``figures`` beside them."""
-    controls = widgets.VBox(side)
-    controls.add_class("bpttviz-controls")
-    root = widgets.HBox([controls, figures])
-    root.add_class("bpttviz-layout")
+def page_layout(side: list, figures, classes=()):
+    """The page (with the DOM classes ``classes``): the widgets ``side`` in the controls'
+    column, ``figures`` beside them."""
+    controls = classed(widgets.VBox, "bpttviz-controls", children=side)
+    root = classed(widgets.HBox, "bpttviz-layout", *classes, children=[controls, figures])
     return root

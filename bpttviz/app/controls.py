@@ -16,6 +16,7 @@ import ipywidgets as widgets
 import traitlets
 
 from ..lessons.control import KINDS, Control
+from ..upstream.ipywidgets_classes import classed
 
 __all__ = ["Control", "KINDS", "LABEL_WIDTH", "CONTROL_WIDTH", "control_widget", "play_widget",
            "widget_range",
@@ -32,20 +33,19 @@ def control_widget(control: Control):
     c = control
     common = dict(description=c.label, style={"description_width": LABEL_WIDTH},
                   layout=widgets.Layout(width=CONTROL_WIDTH), tooltip=c.help or None)
+    dom_class = f"bpttviz-control-{c.name}"
     if c.kind == "int":
-        w = LockableIntSlider(value=c.default, min=c.low, max=c.high, step=c.step or 1,
-                              continuous_update=c.continuous, **common)
-    elif c.kind == "float":
+        return classed(LockableIntSlider, dom_class, value=c.default, min=c.low, max=c.high,
+                       step=c.step or 1, continuous_update=c.continuous, **common)
+    if c.kind == "float":
         decimals = max(0, -int(math.floor(math.log10(c.step)))) if c.step else 2
-        w = LockableFloatSlider(value=c.default, min=c.low, max=c.high, step=c.step or 0.01,
-                                continuous_update=c.continuous, readout_format=f".{decimals}f",
-                                **common)
-    elif c.kind == "option":
-        w = LockableDropdown(options=list(c.options), value=c.default, **common)
-    else:
-        w = LockableCheckbox(value=bool(c.default), indent=False, **common)
-    w.add_class(f"bpttviz-control-{c.name}")
-    return w
+        return classed(LockableFloatSlider, dom_class, value=c.default, min=c.low, max=c.high,
+                       step=c.step or 0.01, continuous_update=c.continuous,
+                       readout_format=f".{decimals}f", **common)
+    if c.kind == "option":
+        return classed(LockableDropdown, dom_class, options=list(c.options), value=c.default,
+                       **common)
+    return classed(LockableCheckbox, dom_class, value=bool(c.default), indent=False, **common)
 
 
 def play_widget(slider):
@@ -56,10 +56,9 @@ def play_widget(slider):
     value to the slider when it is made, which would otherwise send a link's ``?frame=N``
     back to 0) and follows the slider's range and the values the kernel gives it.
     """
-    play = widgets.Play(value=slider.value, min=slider.min, max=slider.max, step=1,
-                        interval=900, description="play",
-                        tooltip="Walk the forward and backward pass")
-    play.add_class("bpttviz-play")
+    play = classed(widgets.Play, "bpttviz-play", value=slider.value, min=slider.min,
+                   max=slider.max, step=1, interval=900, description="play",
+                   tooltip="Walk the forward and backward pass")
 
     def follow(change):
         play.max = slider.max
@@ -80,6 +79,10 @@ class Lockable:
     :attr:`on_refusal`. Unlocked, the widget is the ipywidgets widget it
     extends.
 
+    A pause (:meth:`pause`: the lecturer paused the lesson for a discussion) holds the widget
+    at the value it has the same way, on its own flag, so that a teacher's link's locks are
+    neither counted nor freed by it.
+
     While a state update from the browser is applied, :attr:`from_page` is
     true: the app computes only the newest of many such updates (a held key).
     """
@@ -90,14 +93,16 @@ class Lockable:
     #: Whether the widget is locked, and at which value.
     locked = False
     locked_value = None
+    #: Whether the widget is paused (:meth:`pause`), and at which value.
+    paused = False
+    paused_value = None
     #: Called as ``on_refusal(asked, request)`` for each refusal: ``asked`` is the value
     #: asked for (None when something else was), ``request`` says what else was asked
     #: ("change its disabled, max").
     on_refusal = None
-    #: Called as ``on_rate_limited(dropped)`` when the server says it dropped ``dropped``
-    #: changes of this widget that the page sent faster than it takes them
-    #: (:mod:`bpttviz.serve.ratelimit`).
-    on_rate_limited = None
+    #: The page's :class:`~bpttviz.app.ratelimit.ChangeGate` (None: changes from the page
+    #: are applied as they come): past its rate, only the newest change waits.
+    gate = None
 
     def lock(self, value):
         """Keep the widget at ``value`` (and disabled) until :meth:`unlock`."""
@@ -109,6 +114,23 @@ class Lockable:
         """Let the widget move again (it stays disabled until told otherwise)."""
         self.locked, self.locked_value = False, None
 
+    def pause(self):
+        """Hold the widget at its value (and disabled) until :meth:`resume`."""
+        self.paused, self.paused_value = True, self.value
+        self.disabled = True
+
+    def resume(self):
+        """End the pause (the widget stays disabled until told otherwise)."""
+        self.paused, self.paused_value = False, None
+
+    @property
+    def held(self) -> bool:
+        """Whether the widget refuses to move: locked or paused."""
+        return self.locked or self.paused
+
+    def _held_value(self):
+        return self.locked_value if self.locked else self.paused_value
+
     def _refused(self, asked, request=None):
         if self.on_refusal is not None:
             self.on_refusal(asked, request)
@@ -117,37 +139,37 @@ class Lockable:
     def _validate_value(self, proposal):
         own = getattr(super(), "_validate_value", None)     # the widget's own (range) check
         value = own(proposal) if own is not None else proposal.value
-        if self.locked and value != self.locked_value:
+        if self.held and value != self._held_value():
             self._refused(value)
-            return self.locked_value
+            return self._held_value()
         return value
 
     @traitlets.validate("disabled")
     def _validate_disabled(self, proposal):
         own = getattr(super(), "_validate_disabled", None)
         value = own(proposal) if own is not None else proposal.value
-        return True if self.locked else value
-
-    def _handle_custom_msg(self, content, buffers):
-        if isinstance(content, dict) and content.get("bpttviz") == "rate-limited":
-            if self.on_rate_limited is not None:
-                try:
-                    dropped = max(0, int(content.get("dropped", 0)))
-                except (TypeError, ValueError):
-                    dropped = 0
-                self.on_rate_limited(dropped)
-            return
-        super()._handle_custom_msg(content, buffers)
+        return True if self.held else value
 
     def set_state(self, sync_data):
-        """Apply a state update from the browser (ipywidgets' comm handler calls this) unless
-        locked; a locked widget tells the browser its state back."""
-        if not self.locked:
-            self.from_page = True
-            try:
-                return super().set_state(sync_data)
-            finally:
-                self.from_page = False
+        """Apply a state update from the browser (ipywidgets' comm handler calls this), through
+        the page's gate, unless locked or paused; a held widget tells the browser its state
+        back."""
+        if not self.held:
+            if self.gate is None:
+                return self._from_page(sync_data)
+            return self.gate.admit(self, dict(sync_data), self._from_page)
+        self._refuse_state(sync_data)
+
+    def _from_page(self, sync_data):
+        if self.held:                       # held while the change waited at the gate
+            return self._refuse_state(sync_data)
+        self.from_page = True
+        try:
+            return super().set_state(sync_data)
+        finally:
+            self.from_page = False
+
+    def _refuse_state(self, sync_data):
         keys = [k for k in sync_data if k in self.keys]
         if "value" in sync_data:
             self._refused(sync_data["value"])

@@ -2,44 +2,45 @@
 
 from __future__ import annotations
 
-import base64
-import html
+import reprlib
+from typing import NamedTuple
 
-import ipywidgets as widgets
+__all__ = ["FigureSaver", "SavedFile"]
 
-__all__ = ["FigureSaver"]
+
+class SavedFile(NamedTuple):
+    """A figure as a file, as it was sent to the page."""
+
+    name: str       #: the name the browser saves it under (``<stem>.<format>``)
+    mime: str
+    data: bytes
 
 
 class FigureSaver:
-    """Buttons that turn a figure into a PNG or SVG file the browser downloads.
+    """A live figure's save buttons: the figure as the PNG or SVG file the browser downloads.
 
-    A click draws the record the page shows (``record()`` returns it) with
-    Matplotlib in the kernel and offers the file as a link (a ``data:`` URL
-    with a ``download`` name), which works the same in Voila and JupyterLab.
+    The buttons are the live figure's own (``figure``, a
+    :class:`~bpttviz.app.live.LiveFigure`, made ``saveable``: its page draws them, no
+    widget of their own). A press draws the record the page shows (``record()`` returns
+    it) with Matplotlib in the kernel and sends the file to the page, which offers it as
+    a link named ``<stem>.<format>``; the same in Voila, JupyterLab and the lecture hall.
+    A save that fails is said beside the buttons and passed to ``on_error(action, exc)``
+    (the app's message).
     """
 
     FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 
-    def __init__(self, record, stem: str, on_error=None):
-        self.record, self.stem, self.on_error = record, stem, on_error
-        self.link = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px"))
-        buttons = []
-        for fmt in self.FORMATS:
-            b = widgets.Button(description=fmt.upper(), icon="download",
-                               tooltip=f"Save this figure as {fmt.upper()}",
-                               # As wide as its label in any type size (projector, slides).
-                               layout=widgets.Layout(width="auto"))
-            b.add_class(f"bpttviz-save-{fmt}")
-            b.on_click(lambda _, fmt=fmt: self._clicked(fmt))
-            buttons.append(b)
-        self.widget = widgets.HBox([widgets.Label("Save as"), *buttons, self.link])
-        self.widget.add_class("bpttviz-saver")
+    def __init__(self, record, stem: str, on_error=None, figure=None):
+        self.record, self.stem, self.on_error, self.figure = record, stem, on_error, figure
+        if figure is not None:
+            figure.on_save(self._asked)
+            figure.saveable = True
 
     def render(self, fmt: str) -> bytes:
         """The figure as ``fmt`` ("png" or "svg") bytes."""
-        if fmt not in self.FORMATS:
+        if not isinstance(fmt, str) or fmt not in self.FORMATS:
             raise ValueError(f"A figure can be saved as {' or '.join(self.FORMATS)}. "
-                             f"Got {fmt!r} instead.")
+                             f"Got {reprlib.repr(fmt)} instead.")    # a page's, kept short
         record = self.record()
         if record is None:
             raise ValueError("The figure has not been drawn yet: there is nothing to save.")
@@ -48,20 +49,23 @@ class FigureSaver:
         from ..plots import save
         return save(record, fmt=fmt)
 
-    def offer(self, fmt: str) -> str:
-        """Render the figure and show a download link for it; returns the link's HTML."""
+    def offer(self, fmt: str) -> SavedFile:
+        """Render the figure as ``fmt`` and send the file to the page, whose save row links it
+        for download; returns the file sent (its name, type and bytes)."""
+        if self.figure is None:
+            raise ValueError("This saver has no live figure to offer its file in.")
         data = self.render(fmt)
-        name = f"{self.stem}.{fmt}"
-        url = f"data:{self.FORMATS[fmt]};base64,{base64.b64encode(data).decode('ascii')}"
-        self.link.value = (f'<a href="{url}" download="{html.escape(name)}" '
-                           f'class="bpttviz-download">Download {html.escape(name)} '
-                           f'({len(data) / 1024:.0f} kB)</a>')
-        return self.link.value
+        file = SavedFile(f"{self.stem}.{fmt}", self.FORMATS[fmt], data)
+        self.figure.send_file(fmt, file.name, file.mime, file.data)
+        return file
 
-    def _clicked(self, fmt):
+    def _asked(self, fmt):
+        """A save button pressed in the page: the file, or why not, said in the page and never
+        raised into the comm handler."""
         try:
             self.offer(fmt)
-        except Exception as exc:  # shown in the page, never raised into the comm handler
-            self.link.value = ""
+        except Exception as exc:
+            action = f"save the figure as {str(fmt)[:12].upper()}"
+            self.figure.send_save_error(f"Could not {action}: {str(exc) or type(exc).__name__}")
             if self.on_error is not None:
-                self.on_error(f"save the figure as {fmt.upper()}", exc)
+                self.on_error(action, exc)

@@ -1,5 +1,10 @@
 """A lesson's figures in the page: a live figure each, what it shows, marks over it, downloads.
 
+Each figure is one widget, its live figure: it carries the figure's classes in the page
+(``bpttviz-figure``, ``bpttviz-figure-<name>``, ``bpttviz-figure-wide`` for a wide one),
+which the layout's style sheet (:mod:`.projector`) sizes, and draws its own save buttons
+(:class:`.FigureSaver` answers them).
+
 :class:`FigurePanel` keeps, per figure, the record the lesson last rendered
 and the marks drawn over it (a guided step's), and sends a live figure a
 record only when what the page would show changes: the same record object
@@ -11,6 +16,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ..figures import Figure, records_equal
+from ..upstream.ipywidgets_classes import classed
 from .downloads import FigureSaver
 from .live import LiveFigure
 
@@ -46,13 +52,16 @@ class FigurePanel:
 
     def __init__(self, names, wide, stem: str, on_error, owner: str):
         self.names, self.wide, self.owner = tuple(names), tuple(wide), owner
-        self.figures = {name: LiveFigure() for name in self.names}
+        self.figures = {name: classed(LiveFigure, "bpttviz-figure", f"bpttviz-figure-{name}",
+                                      *(("bpttviz-figure-wide",) if name in self.wide else ()),
+                                      saveable=True)
+                        for name in self.names}
         self.records = {}
         self.overlays = {}
         self._sent = {}             # name -> (record, overlay) last sent
-        self.savers = {name: FigureSaver(lambda name=name: self.figures[name].record,
-                                         f"{stem}-{name}", on_error)
-                       for name in self.names}
+        self.savers = {name: FigureSaver(lambda fig=fig: fig.record, f"{stem}-{name}", on_error,
+                                         figure=fig)
+                       for name, fig in self.figures.items()}
 
     def show(self, records: dict) -> list:
         """Show each ``{name: record}`` (with its overlay); return the names whose page figure
@@ -99,17 +108,13 @@ class FigurePanel:
             fig.scale = scale
 
     def box(self, name):
-        """A figure (with its text alternative) and its save buttons."""
-        box = widgets.VBox([self.figures[name], self.savers[name].widget])
-        box.add_class("bpttviz-figure")
-        box.add_class(f"bpttviz-figure-{name}")
-        if name in self.wide:
-            box.add_class("bpttviz-figure-wide")
-        return box
+        """A figure's place in the page: its live figure, which carries the figure's classes
+        and draws its text alternative and its save buttons."""
+        return self.figures[name]
 
     def grid(self):
         """The figures, two per row where two fit, else one (the style sheet of
         :mod:`.projector` sizes them)."""
-        area = widgets.HBox([self.box(name) for name in self.figures])
-        area.add_class("bpttviz-figures")
+        area = classed(widgets.HBox, "bpttviz-figures",
+                       children=[self.box(name) for name in self.names])
         return area

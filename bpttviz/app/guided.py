@@ -26,6 +26,7 @@ import ipywidgets as widgets
 
 from ..figures import OKABE_ITO
 from ..steps import evaluate, figure_title, highlight_marks
+from ..upstream.ipywidgets_classes import classed
 from .classroom import ClassLink
 from .notices import notice_html
 
@@ -99,48 +100,51 @@ class StepsPanel:
         self.lecturer_revealed = False
         #: The figure the step's marks are drawn over (None: none is).
         self.marked = None
+        #: ``{step: (round, choice)}``: the page's latest choice in a vote (0-based step and
+        #: choice, 1-based round); a vote's choice reveals nothing until the lecturer does.
+        self.voted = {}
+        self._vote_shown = None
         self.widget = None
         #: The page's link to the class view (:mod:`.classroom`); inactive without one.
-        self.classroom = ClassLink(len(self.steps), self._follow_lecturer, host.attempt)
+        self.classroom = ClassLink(len(self.steps), self._follow_lecturer, host.attempt,
+                                   page_name=lesson.page_name())
         if not self.steps:
             return
         button = dict(layout=widgets.Layout(width="auto"))
-        self.start_button = widgets.Button(description="Start guided steps",
-                                           tooltip="Predict, then see what happens",
-                                           button_style="info", **button)
-        self.start_button.add_class("bpttviz-step-start")
-        self.prev_button = widgets.Button(description="Previous step", disabled=True,
-                                          tooltip="Go back one step", **button)
-        self.prev_button.add_class("bpttviz-step-previous")
-        self.next_button = widgets.Button(description="Next step", disabled=True,
-                                          tooltip="Go to the next step", **button)
-        self.next_button.add_class("bpttviz-step-next")
+        self.start_button = classed(widgets.Button, "bpttviz-step-start",
+                                    description="Start guided steps",
+                                    tooltip="Predict, then see what happens",
+                                    button_style="info", **button)
+        self.prev_button = classed(widgets.Button, "bpttviz-step-previous",
+                                   description="Previous step", disabled=True,
+                                   tooltip="Go back one step", **button)
+        self.next_button = classed(widgets.Button, "bpttviz-step-next",
+                                   description="Next step", disabled=True,
+                                   tooltip="Go to the next step", **button)
         attempt = host.attempt
         self.start_button.on_click(lambda _: attempt(self._start_or_end, "start the steps"))
         self.prev_button.on_click(lambda _: attempt(lambda: self.go(self.index - 1),
                                                     "go to the previous step"))
         self.next_button.on_click(lambda _: attempt(lambda: self.go(self.index + 1),
                                                     "go to the next step"))
-        self.heading = widgets.HTML(self._heading())
-        self.heading.add_class("bpttviz-step-heading")
-        self.question = widgets.HTML()
-        self.question.add_class("bpttviz-step-question")
-        self.choices = widgets.VBox(layout=widgets.Layout(width="100%"))
-        self.choices.add_class("bpttviz-step-choices")
-        self.reveal = widgets.HTML()
-        self.reveal.add_class("bpttviz-step-reveal")
+        self.heading = classed(widgets.HTML, "bpttviz-step-heading", value=self._heading())
+        self.question = classed(widgets.HTML, "bpttviz-step-question")
+        self.choices = classed(widgets.VBox, "bpttviz-step-choices",
+                               layout=widgets.Layout(width="100%"))
+        self.reveal = classed(widgets.HTML, "bpttviz-step-reveal")
         self.style = widgets.HTML(_STYLE)
         self.highlight_style = widgets.HTML()
         self.buttons = []
-        self.widget = widgets.VBox(
-            [self.style, self.highlight_style, self.heading,
-             widgets.HBox([self.start_button, self.prev_button, self.next_button],
-                          layout=widgets.Layout(flex_flow="row wrap", grid_gap="4px")),
-             *([self.classroom.follow] if self.classroom.active else []),
-             self.question, self.choices, self.reveal],
+        self.widget = classed(
+            widgets.VBox, "bpttviz-steps",
+            children=[self.style, self.highlight_style, self.heading,
+                      widgets.HBox([self.start_button, self.prev_button, self.next_button],
+                                   layout=widgets.Layout(flex_flow="row wrap", grid_gap="4px")),
+                      *([self.classroom.follow, self.classroom.delivery] if self.classroom.active
+                        else []),
+                      self.question, self.choices, self.reveal],
             layout=widgets.Layout(width="310px", border="1px solid #767676", padding="4px 6px",
                                   margin="0 0 6px 0"))
-        self.widget.add_class("bpttviz-steps")
 
     # -- the page's link -------------------------------------------------------------------
     def query_pairs(self) -> list:
@@ -208,6 +212,9 @@ class StepsPanel:
         if not 0 <= k < len(step.choices):
             raise ValueError(f"The choice must be from 0 to {len(step.choices) - 1}. "
                              f"Got {k} instead.")
+        if self.vote() is not None:
+            self._cast(k)
+            return
         self.choice = k
         self.classroom.chose(self.index, k)
         self._evaluate_and_show(step)
@@ -237,6 +244,9 @@ class StepsPanel:
         if step is not None and self.index != step:
             self.go(step)
         self.show_revealed()
+        if (self.widget is not None and self.vote() != self._vote_shown
+                and self.choice is None and not self.lecturer_revealed):
+            self._show()
 
     def show_revealed(self):
         """Show the answer of the step shown when the lecturer revealed it (the class view).
@@ -250,9 +260,43 @@ class StepsPanel:
         self.lecturer_revealed = True
         step = self.steps[self.index]
         if self.choice is None:
+            self.choice = self.my_vote()       # None without a vote in its latest round
             self._evaluate_and_show(step)
         else:
             self.reveal.value = self._reveal_html(step, False)
+
+    # -- votes in rounds (peer instruction) ----------------------------------------------------
+    def vote(self):
+        """``(round, open)`` of the lecturer's vote on the step shown; None without one."""
+        return None if self.index is None else self.classroom.votes.get(self.index)
+
+    def my_vote(self):
+        """The page's choice (0-based) in the latest round of the step shown; None if none."""
+        vote, mine = self.vote(), self.voted.get(self.index)
+        return mine[1] if vote is not None and mine is not None and mine[0] == vote[0] else None
+
+    def _cast(self, k):
+        """Vote ``k`` in the open round (the latest choice counts); refused once it is closed."""
+        round_, is_open = self.vote()
+        if not is_open:
+            raise ValueError(f"The vote on step {self.index + 1} is closed: choices are counted "
+                             f"only while the lecturer has it open.")
+        self.voted[self.index] = (round_, k)
+        self.classroom.chose(self.index, k, round_)
+        self._show()
+
+    def _vote_html(self):
+        round_, is_open = self.vote()
+        mine = self.my_vote()
+        said = ("" if mine is None else
+                f" Your vote: “{html.escape(self.steps[self.index].choices[mine])}”.")
+        if is_open:
+            head = (f"<b>Vote open</b> (round {round_}): choose your answer; you may change it "
+                    "until the lecturer closes the vote.")
+        else:
+            head = f"<b>Vote closed</b> (round {round_}). The lecturer shows the class's split."
+        return ("<div class='bpttviz-step-text bpttviz-step-vote' role='status' "
+                f"aria-live='polite'>{head}{said}</div>")
 
     # -- what the panel shows --------------------------------------------------------------
     def _heading(self):
@@ -289,11 +333,15 @@ class StepsPanel:
         step = self.steps[self.index]
         self.question.value = (f"<div class='bpttviz-step-text'>"
                                f"{html.escape(step.question)}</div>")
+        vote = None if self.choice is not None or self.lecturer_revealed else self.vote()
+        self._vote_shown = self.vote()
+        if vote is not None:
+            self._show_vote(step, vote[1])
+            return
         for k, text in enumerate(step.choices):
-            b = widgets.Button(description=text, tooltip=text,
-                               layout=widgets.Layout(width="100%", height="auto"))
-            b.add_class("bpttviz-step-choice")
-            b.add_class(f"bpttviz-step-choice-{k + 1}")
+            b = classed(widgets.Button, "bpttviz-step-choice", f"bpttviz-step-choice-{k + 1}",
+                        description=text, tooltip=text,
+                        layout=widgets.Layout(width="100%", height="auto"))
             if self.choice is not None or self.lecturer_revealed:
                 b.disabled = True
                 if k == step.answer_index:
@@ -308,6 +356,20 @@ class StepsPanel:
             self.buttons.append(b)
         self.choices.children = tuple(self.buttons)
         self.reveal.value = self._reveal_html(step, moved)
+
+    def _show_vote(self, step, is_open):
+        """The choices of a step with a vote: open, the page's vote marked; closed, disabled."""
+        mine = self.my_vote()
+        for k, text in enumerate(step.choices):
+            b = classed(widgets.Button, "bpttviz-step-choice", f"bpttviz-step-choice-{k + 1}",
+                        description=f"Your vote: {text}" if k == mine else text, tooltip=text,
+                        disabled=not is_open, button_style="info" if k == mine else "",
+                        layout=widgets.Layout(width="100%", height="auto"))
+            if is_open:
+                b.on_click(lambda _, k=k: self.host.attempt(lambda: self.choose(k), "vote"))
+            self.buttons.append(b)
+        self.choices.children = tuple(self.buttons)
+        self.reveal.value = self._vote_html()
 
     def _verdict(self, step):
         return verdict(step, self.choice)

@@ -3,9 +3,9 @@
 Every setting of the lesson goes into the link's query string (in the
 controls' order), with the guided step shown and the teacher's ``hide`` and
 ``lock`` choices, so that opening the link builds the same app
-(``App(query=...)``). Under Voila the link is the page's own address; without
-it (JupyterLab, a script) only the query string, to add to the lesson's
-address.
+(``App(query=...)``). Served (``bpttviz serve``, Voila) the link is the page's own
+address; where no address is known (JupyterLab, a script) the page shows the query
+string with how to use it: a query added to JupyterLab's address does nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import os
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import ipywidgets as widgets
+
+from ..upstream.ipywidgets_classes import classed
 
 __all__ = ["PageLink"]
 
@@ -50,8 +52,7 @@ class PageLink:
         self.controls = tuple(controls)
         self.refusal, self.note, self.extra = refusal, note, extra
         self.page_url, self.on_shown = page_url, on_shown
-        self.widget = widgets.HTML()
-        self.widget.add_class("bpttviz-link")
+        self.widget = classed(widgets.HTML, "bpttviz-link")
 
     def settings(self, values: dict) -> list:
         """``(name, text)`` of every control at ``values`` that a link can carry, in the
@@ -75,12 +76,15 @@ class PageLink:
         """Show the link to ``values`` in the page, and the class link made from them."""
         url = self.url(self.query_string(values))
         shown = html.escape(url)
-        hint = ("" if url.startswith("http") else
-                " <i>(add it to the lesson's Voilà address)</i>")
+        if url.startswith("?"):
+            link = ('<span style="word-break:normal">Open this lesson with <code>bpttviz '
+                    f'serve</code> and add this to its address:</span> <code>{shown}</code>')
+        else:
+            link = f'<a href="{shown}" target="_blank">{shown}</a>'
         note = self.note(values)
         note = (f'<div class="bpttviz-link-note" style="word-break:normal"><i>'
                 f'{html.escape(note)}</i></div>' if note else "")
         self.widget.value = (f'<div style="font-size:13px;word-break:break-all">'
                              f'<b>Link to this configuration:</b><br>'
-                             f'<a href="{shown}" target="_blank">{shown}</a>{hint}{note}</div>')
+                             f'{link}{note}</div>')
         self.on_shown(values)

@@ -13,10 +13,12 @@ the class that switches the style sheet.
 
 The same style sheet lays the lesson out (:data:`LAYOUT_CSS`): the figures
 sit beside the controls while two figures at their narrowest fit there, two
-per row, and the controls stay in view while the figures scroll (they stick
-to the top of the page); where the page is narrower still (a narrow
-JupyterLab notebook, a 1024-pixel projector) the figures go under the
-controls. A live figure draws itself at the width its place allows (never
+per row; where the page is narrower still (a narrow JupyterLab notebook) the
+figures go under the controls. Nothing in the lesson scrolls by itself: the
+page scrolls, once, and a lesson scrolled into view shows its controls, its
+buttons and its first row of figures on a 1280x800 laptop and on a 1024x768
+projector in projector mode (the guided steps and the page's link come after
+the buttons). A live figure draws itself at the width its place allows (never
 below :data:`FIGURE_MIN` pixels), so a narrower figure is a smaller one,
 never a cut one.
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from ..figures import FIGURE_PX
+from ..upstream.ipywidgets_classes import classed
 
 __all__ = ["FIGURE_SCALE", "FIGURE_MIN", "LAYOUT_CSS", "PROJECTOR_CSS", "parse_projector",
            "ProjectorMode"]
@@ -45,9 +48,7 @@ LAYOUT_CSS = f"""
   flex-flow: row wrap !important; align-items: flex-start !important; gap: 8px 16px;
   max-width: 100%; overflow: visible; }}
 .bpttviz-app .bpttviz-controls {{ flex: 0 0 {CONTROLS_PX}px; width: {CONTROLS_PX}px;
-  position: sticky; top: 0; z-index: 2; background: #fff;
-  max-height: max(300px, calc(100vh - 130px)); overflow-y: auto;
-  overflow-x: hidden; }}
+  overflow: visible; }}
 .bpttviz-app .bpttviz-controls > * {{ flex-shrink: 0; }}
 .bpttviz-app .bpttviz-figures {{ display: flex; flex-flow: row wrap !important;
   flex: 1 1 {FIGURE_MIN}px; min-width: {FIGURE_MIN}px; max-width: 100%; gap: 4px 8px;
@@ -62,12 +63,6 @@ LAYOUT_CSS = f"""
   flex-basis: {round(FIGURE_MIN * FIGURE_SCALE)}px; min-width: {round(FIGURE_MIN * FIGURE_SCALE)}px; }}
 .bpttviz-app.bpttviz-projector .bpttviz-figure.bpttviz-figure-wide {{ flex-basis: 100%;
   max-width: 100%; }}
-/* Where the figures cannot sit beside the controls, they go under them, and the controls no
-   longer stick: stuck on top they would cover the figures. */
-@container (max-width: {CONTROLS_PX + 16 + FIGURE_MIN - 1}px) {{
-  .bpttviz-app .bpttviz-controls {{ position: static; max-height: none; }} }}
-@container (max-width: {PROJECTOR_CONTROLS_PX + 16 + round(FIGURE_MIN * FIGURE_SCALE) - 1}px) {{
-  .bpttviz-app.bpttviz-projector .bpttviz-controls {{ position: static; max-height: none; }} }}
 /* JupyterLab's output area scrolls sideways by itself, which would hold the controls in it:
    an output that shows a lesson lets the notebook scroll. */
 .jp-OutputArea:has(.bpttviz-app), .jp-OutputArea-output:has(.bpttviz-app),
@@ -124,6 +119,11 @@ PROJECTOR_CSS = LAYOUT_CSS + """
 .jp-Notebook:has(.bpttviz-app.bpttviz-projector) .jp-RenderedMarkdown { font-size: 20px; }
 .jp-Notebook:has(.bpttviz-app.bpttviz-projector) .jp-RenderedMarkdown * {
   font-size: max(18px, 1em); }
+/* The lecture hall's page of a lesson in projector mode: its narrative in large type too
+   (its code too, which Solara's style sets in 14 px, important). */
+.bpttviz-page:has(.bpttviz-app.bpttviz-projector) .bpttviz-narrative { font-size: 20px; }
+.bpttviz-page:has(.bpttviz-app.bpttviz-projector) .bpttviz-narrative * {
+  font-size: max(18px, 1em) !important; }
 """
 
 
@@ -167,11 +167,11 @@ class ProjectorMode:
     def __init__(self, set_scale, root, attempt):
         self.set_scale, self.root = set_scale, root
         self.on = False
-        self.toggle = widgets.ToggleButton(
+        self.toggle = classed(
+            widgets.ToggleButton, "bpttviz-projector-toggle",
             value=False, description="Projector mode", icon="television",
             tooltip="Large type, thick lines, high contrast and bigger figures for a projector",
             layout=widgets.Layout(width="auto"))
-        self.toggle.add_class("bpttviz-projector-toggle")
         self.toggle.observe(lambda change: attempt(lambda: self.set(change["new"]),
                                                    "switch projector mode"), names="value")
 

@@ -44,6 +44,8 @@ class RedrawLoop:
     waiting : callable
         ``waiting()``: shows why there is nothing to compute yet (the user's file); called
         instead of a redraw while the lesson waits.
+    shared : bpttviz.app.shared.SharedResults, optional
+        Results shared with the other pages of this process (a lecture hall's server).
 
     Attributes
     ----------
@@ -58,10 +60,11 @@ class RedrawLoop:
     """
 
     def __init__(self, lesson, controls, figures, describe, messages, show_link,
-                 before_compute, run_notes, waiting):
+                 before_compute, run_notes, waiting, shared=None):
         self.lesson, self.controls, self.figures = lesson, controls, figures
         self.describe, self.messages, self.show_link = describe, messages, show_link
         self.before_compute, self.run_notes, self.waiting = before_compute, run_notes, waiting
+        self.shared = shared
         self.result = None
         self.runs = self.updates = 0
         self.last_update_ms = float("nan")
@@ -71,10 +74,12 @@ class RedrawLoop:
     def compute(self, values: dict):
         """The lesson's engine run for ``values`` (what must stop first, stopped)."""
         self.before_compute()
+        if self.shared is not None:
+            return self.shared.result(self.lesson, values, self.lesson.compute)
         return self.lesson.compute(values)
 
     def changed(self, name: str, owner=None):
-        """Control ``name`` changed (``owner``: its widget, which says whether the page moved it)."""
+        """Control ``name`` changed (``owner``: its widget, which says if the page moved it)."""
         if not self.controls.holding:
             self.settler.changed(self.controls.spec[name].recompute,
                                  getattr(owner, "from_page", False))

@@ -31,20 +31,24 @@ class Settler:
     ----------
     redraw : callable
         ``redraw(recompute=bool)``: computes (if asked) and redraws.
+    clock : callable, optional
+        The seconds of the clock the event loop keeps its timers by (a test holds its own);
+        default :func:`time.monotonic`, asyncio's.
     """
 
     #: Seconds a change from the page waits when it comes right after a computation.
     SETTLE_S = 0.05
 
-    def __init__(self, redraw):
+    def __init__(self, redraw, clock=time.monotonic):
         self.redraw = redraw
+        self.clock = clock
         self.scheduled = False
         self.recompute = False
-        self.last = 0.0             # when the last redraw finished (time.monotonic)
+        self.last = 0.0             # when the last redraw finished (by :attr:`clock`)
 
     def done(self):
         """A redraw just finished."""
-        self.last = time.monotonic()
+        self.last = self.clock()
 
     def changed(self, recompute: bool, from_page: bool):
         """A control changed; ``from_page``: the browser changed it (else the kernel did)."""
@@ -55,7 +59,7 @@ class Settler:
         self.recompute = self.recompute or recompute
         if self.scheduled:
             return
-        if time.monotonic() - self.last > self.SETTLE_S:   # quiet: at once, as any change
+        if self.clock() - self.last > self.SETTLE_S:       # quiet: at once, as any change
             self.recompute = False
             self.redraw(recompute=recompute)
             return

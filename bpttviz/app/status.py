@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 import ipywidgets as widgets
 
+from ..upstream.ipywidgets_classes import classed
 from .access import TEXT_COLOURS
 from .controls import CONTROL_WIDTH
 from .notices import notice_html
@@ -44,10 +45,8 @@ class Messages:
     def __init__(self):
         self.last_error = None
         self.status = self._html("bpttviz-status", min_height="24px")
-        self.progress = widgets.FloatProgress(value=0, min=0, max=1,
-                                              layout=widgets.Layout(width=CONTROL_WIDTH,
-                                                                    display="none"))
-        self.progress.add_class("bpttviz-progress")
+        self.progress = classed(widgets.FloatProgress, "bpttviz-progress", value=0, min=0, max=1,
+                                layout=widgets.Layout(width=CONTROL_WIDTH, display="none"))
         self.message = self._html("bpttviz-message")
         self.rate_notice = self._html("bpttviz-rate-notice")
         self.notes = self._html("bpttviz-notes")
@@ -55,9 +54,9 @@ class Messages:
 
     @staticmethod
     def _html(cls, **layout):
-        w = widgets.HTML(layout=widgets.Layout(**layout)) if layout else widgets.HTML()
-        w.add_class(cls)
-        return w
+        if layout:
+            return classed(widgets.HTML, cls, layout=widgets.Layout(**layout))
+        return classed(widgets.HTML, cls)
 
     @property
     def children(self) -> list:

@@ -29,16 +29,19 @@ from urllib.parse import urlencode
 
 import ipywidgets as widgets
 
+from ..upstream.ipywidgets_classes import classed
 from .controls import widget_range
 from .notices import notice_html
 
-__all__ = ["TeacherLinks", "PANEL_NAME", "CHOICES"]
+__all__ = ["TeacherLinks", "PANEL_NAME", "CHOICES", "PAUSED"]
 
 #: The name that hides the "Link for my class" panel in ``hide=``.
 PANEL_NAME = "class_link"
 #: What the panel offers for each control: (label, choice).
 CHOICES = (("students may change it", "change"), ("shown, fixed", "fixed"), ("hidden", "hidden"))
 _LOCKED_CLASS = "bpttviz-locked"
+#: What a page paused by the lecturer says (:mod:`.class_teaching`).
+PAUSED = "Paused by the lecturer"
 
 # Copies the link beside the button: the clipboard API where the page is a secure context
 # (https or localhost), else the selection with execCommand, which Chromium and Firefox still
@@ -108,13 +111,11 @@ class TeacherLinks:
         if PANEL_NAME in spec:
             raise ValueError(f"A lesson control may not be named {PANEL_NAME!r}: the name "
                              f"hides the class-link panel in hide=.")
-        self.notice = widgets.HTML()
-        self.notice.add_class("bpttviz-lock-notice")
+        self.notice = classed(widgets.HTML, "bpttviz-lock-notice")
         for name, w in controls.widgets.items():
             self._guard(name, w)
         self.choices = {}
-        self.made = widgets.HTML()
-        self.made.add_class("bpttviz-class-link-made")
+        self.made = classed(widgets.HTML, "bpttviz-class-link-made")
         self.toggle = widgets.ToggleButton(
             value=False, description="Link for my class", icon="link",
             tooltip="Choose which controls your students see and may change, and copy the link",
@@ -122,8 +123,8 @@ class TeacherLinks:
         self.body = widgets.VBox([self.made], layout=widgets.Layout(display="none",
                                                                     width="310px"))
         self.toggle.observe(self._toggled, names="value")
-        self.panel = widgets.VBox([self.toggle, self.body])
-        self.panel.add_class("bpttviz-class-link")
+        self.panel = classed(widgets.VBox, "bpttviz-class-link",
+                             children=[self.toggle, self.body])
 
     # -- the kernel's side of a fixed control ------------------------------------------------
     @property
@@ -147,6 +148,11 @@ class TeacherLinks:
                 request = f"set it to {spec.format(asked)}"
             except (TypeError, ValueError):
                 request = f"set it to {asked!r}"
+        w = self.controls.widgets[name]
+        if w.paused and not w.locked:
+            self._say(f"{PAUSED}: {spec.label} stays at {spec.format(w.paused_value)}; a "
+                      f"request to {request} was refused.")
+            return
         self._say(f"{spec.label} is fixed at {spec.format(self.locked[name])} for this class; "
                   f"a request to {request} was refused.")
 
@@ -326,10 +332,10 @@ class TeacherLinks:
             "start, choose what students see and may change, then copy the link. The link "
             "hides this panel.</div>")
         for c in self.controls.controls:
-            d = widgets.Dropdown(options=list(CHOICES), value="change", description=c.label,
-                                 style={"description_width": "130px"},
-                                 layout=widgets.Layout(width="300px"))
-            d.add_class(f"bpttviz-class-link-{c.name}")
+            d = classed(widgets.Dropdown, f"bpttviz-class-link-{c.name}", options=list(CHOICES),
+                        value="change", description=c.label,
+                        style={"description_width": "130px"},
+                        layout=widgets.Layout(width="300px"))
             d.observe(lambda change: self.refresh(), names="value")
             self.choices[c.name] = d
         self._set_choices()

@@ -12,6 +12,7 @@ import ipywidgets as widgets
 
 from .._files import MAX_BYTES
 from ..lessons.your_data import ACCEPT, UserData, preview_record, read_upload, size_text, summary
+from ..upstream.ipywidgets_classes import classed
 from .controls import CONTROL_WIDTH, LABEL_WIDTH
 from .filechooser import FileChooser
 from .live import LiveFigure
@@ -55,19 +56,17 @@ class YourDataPanel:
                                   tooltip="Upload a .csv, .tsv or .txt file",
                                   accept=ACCEPT, max_bytes=MAX_BYTES)
         self.upload.add_class("bpttviz-upload")
-        self.column = widgets.Dropdown(description="column", options=[], style=style,
-                                       layout=widgets.Layout(width=CONTROL_WIDTH,
-                                                             display="none"),
-                                       tooltip="The column of numbers to predict")
-        self.column.add_class("bpttviz-upload-column")
+        self.column = classed(widgets.Dropdown, "bpttviz-upload-column", description="column",
+                              options=[], style=style,
+                              layout=widgets.Layout(width=CONTROL_WIDTH, display="none"),
+                              tooltip="The column of numbers to predict")
         # In the page only once it shows a series: an empty figure is nothing to draw.
         self.preview = LiveFigure()
         self.preview.add_class("bpttviz-upload-preview")
-        self.message = widgets.HTML()
-        self.message.add_class("bpttviz-upload-message")
-        self.widget = widgets.VBox([self.intro, self.upload, self.column, self.message],
-                                   layout=widgets.Layout(display="none", margin="4px 0"))
-        self.widget.add_class("bpttviz-your-data")
+        self.message = classed(widgets.HTML, "bpttviz-upload-message")
+        self.widget = classed(widgets.VBox, "bpttviz-your-data",
+                              children=[self.intro, self.upload, self.column, self.message],
+                              layout=widgets.Layout(display="none", margin="4px 0"))
         self.column.observe(self._column_chosen, names="value")
 
     def show(self, on: bool):

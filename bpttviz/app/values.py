@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import ipywidgets as widgets
 
+from ..upstream.ipywidgets_classes import classed
 from .controls import control_widget, widget_range
 
 __all__ = ["ControlPanel", "preset_buttons"]
@@ -140,9 +141,9 @@ def preset_buttons(presets: dict, apply, attempt):
         return None
     buttons = []
     for name in presets:
-        b = widgets.Button(description=name, layout=widgets.Layout(width="auto"),
-                           tooltip=f"Set the controls to the {name!r} preset")
-        b.add_class(f"bpttviz-preset-{name.replace(' ', '-')}")
+        b = classed(widgets.Button, f"bpttviz-preset-{name.replace(' ', '-')}",
+                    description=name, layout=widgets.Layout(width="auto"),
+                    tooltip=f"Set the controls to the {name!r} preset")
         b.on_click(lambda _, name=name: attempt(lambda: apply(name),
                                                 f"apply the preset {name!r}"))
         buttons.append(b)

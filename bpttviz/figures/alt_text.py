@@ -21,6 +21,7 @@ import re
 import numpy as np
 
 from . import record as R
+from .heatmaps import no_target_rows
 
 __all__ = ["number", "position", "plain", "trend", "lag_norms_text", "flow_text",
            "truncation_bias_text", "cost_text", "figure_text"]
@@ -117,13 +118,14 @@ def lag_norms_text(lags, median, bound=None, quantity="median gradient norm") ->
     return text + "."
 
 
-def flow_text(flow, kept=None, overflow_step=None) -> str:
+def flow_text(flow, kept=None, overflow_step=None, carries=None) -> str:
     """The flow heatmap ``flow[tau, s]`` (T, T): how the norms change away from the diagonal.
 
     ``kept`` (T, T) of bool marks the pairs a truncation schedule keeps;
-    ``overflow_step`` the first step that overflowed, if any.
+    ``overflow_step`` the first step that overflowed, if any; ``carries`` (T,) of bool the
+    losses with a target, as :func:`bpttviz.figures.flow` takes it (the others carry no loss).
     """
-    flow = np.asarray(flow, dtype=float)
+    flow, absent = no_target_rows(flow, carries)
     T = flow.shape[0]
     lower = flow[np.tril_indices(T)]
     finite = lower[np.isfinite(lower)]
@@ -131,10 +133,14 @@ def flow_text(flow, kept=None, overflow_step=None) -> str:
     if finite.size:
         diagonal = np.nanmedian(np.where(np.isfinite(np.diag(flow)), np.diag(flow), np.nan)) \
             if np.isfinite(np.diag(flow)).any() else np.nan
-        far = flow[T - 1, 0]
+        last = int(np.flatnonzero(~absent)[-1])          # the farthest pair that has a loss
+        far = flow[last, 0]
         text += (f": median {number(diagonal)} on the diagonal (lag 0), {number(far)} at the "
-                 f"farthest pair (lag {T - 1}); values from {number(finite.min())} to "
+                 f"farthest pair (lag {last}); values from {number(finite.min())} to "
                  f"{number(finite.max())}")
+    if absent.any():
+        text += (f"; losses at {int(absent.sum())} of {T} steps have no target (no loss), their "
+                 f"rows left blank")
     if kept is not None:
         kept = np.asarray(kept, dtype=bool)
         share = kept[np.tril_indices(T)].mean()
@@ -222,11 +228,22 @@ def _text_words(m: R.Text, panel: R.Panel, where: str):
     return plain(m.text).replace("\n", " ") or None
 
 
+def _mask_words(m: R.Mask, panel: R.Panel, where: str):
+    # An unnamed mask only dims what the marks under it show; a named one says what it covers:
+    # whole rows (a flow's losses without a target) by their count, else its cells.
+    if not m.label or not m.where.any():
+        return None
+    rows = m.where.all(axis=1)
+    if np.array_equal(m.where, np.broadcast_to(rows[:, None], m.where.shape)):
+        return f"{plain(m.label)} in {int(rows.sum())} of {rows.size} rows"
+    return f"{plain(m.label)} in {int(m.where.sum())} of {m.where.size} cells"
+
+
 #: Every mark type of :data:`bpttviz.figures.MARKS` and its describer; None: never described
-#: (bands, masks and rules shade or mark what other marks show).
+#: (bands and rules shade or mark what other marks show).
 DESCRIBERS = {"Line": _line_words, "Band": None, "Points": _counted_words, "Rects": _rects_words,
-              "Segments": _counted_words, "Heatmap": _heatmap_words, "Mask": None, "Rule": None,
-              "Text": _text_words}
+              "Segments": _counted_words, "Heatmap": _heatmap_words, "Mask": _mask_words,
+              "Rule": None, "Text": _text_words}
 #: Mark types whose words are notes: read when a panel has a few, counted when it has many.
 _NOTES = {"Text"}
 

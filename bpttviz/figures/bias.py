@@ -9,6 +9,25 @@ from .style import FIGURE_PX, MARK, OKABE_ITO, SERIES_COLORS, log_limits, positi
 
 __all__ = ["truncation_bias", "bias_variance"]
 
+#: The room above cosine 1 in :func:`bias_variance`, as a fraction of the data's span: the
+#: legend's (its three rows take about a third of the panel).
+LEGEND_ROOM = 0.75
+#: The least distance between two k2 labels, as a fraction of the y axis (an 8-point label is
+#: about a twentieth of a panel's height).
+LABEL_GAP = 0.07
+#: The first estimator's marker width (points), and how much smaller each next one is.
+MARKER_SIZE, MARKER_STEP = 13.0, 1.5
+
+
+def _apart(picks, y, gap):
+    """The indices of ``picks`` whose ``y`` lies at least ``gap`` from every one kept before
+    (labels that would print over each other are left out, the first kept)."""
+    kept = []
+    for j in picks:
+        if np.isfinite(y[j]) and all(abs(y[j] - y[k]) >= gap for k in kept):
+            kept.append(int(j))
+    return kept
+
 
 def truncation_bias(k2, cosine, norm_ratio, *, current_k2=None, current_cosine=None,
                     size=FIGURE_PX):
@@ -57,46 +76,47 @@ def bias_variance(spread, mean_cosine, cosine_of_mean, labels, *, curve_k2=None,
     n = len(labels)
     spread, mean_cosine = series(spread, n, "spread"), series(mean_cosine, n, "mean_cosine")
     cosine_of_mean = series(cosine_of_mean, n, "cosine_of_mean")
+    cos = (np.asarray(curve_cosine, dtype=float) if curve_k2 is not None else np.zeros(0))
+    ys = [*cos, *[m for s, m in zip(spread, mean_cosine) if s is not None], *cosine_of_mean]
+    ys = np.asarray([y for y in ys if y is not None], dtype=float)
+    ys = ys[np.isfinite(ys)]
+    lo = float(ys.min()) if ys.size else 0.0
+    # Limits in steps of 0.1 so a small change of the data does not move the axes; the top
+    # 40% of the panel above 1 is the legend's (two columns, three rows), clear of the data.
+    bottom = float(min(np.floor(lo * 10) / 10, 0.9))
+    top = 1.0 + LEGEND_ROOM * (1.0 - bottom)
     marks = [Rule(1.0, "y", MARK, 1.0, "dashed")]
-    ys = []
     if curve_k2 is not None:
-        k2, cos = np.asarray(curve_k2), np.asarray(curve_cosine, dtype=float)
+        k2 = np.asarray(curve_k2)
         marks.append(Line(np.zeros_like(cos), cos, "#999999", 1.2, marker="o", marker_size=3,
                           label="TBPTT, every k2 (no spread)"))
-        ys += list(cos)
         picks = np.unique(np.linspace(0, len(k2) - 1, min(len(k2), 4)).astype(int))
         marks += [Text(0.0, float(cos[j]), f"  k2={int(k2[j])}", ha="left", va="top",
-                       color="#555555", size=8) for j in picks if np.isfinite(cos[j])]
+                       color="#555555", size=8)
+                  for j in _apart(picks, cos, LABEL_GAP * (top - bottom))]
     else:
         marks.append(Line(np.zeros(0), np.zeros(0), "#999999", 1.2, marker="o", marker_size=3,
                           label="TBPTT, every k2 (no spread)"))
     for i in range(n):
         c = colors[i % len(colors)]
         ok = spread[i] is not None and mean_cosine[i] is not None
-        marks.append(Points([spread[i]] if ok else [], [mean_cosine[i]] if ok else [], c, 10.0,
-                            edge=MARK, edge_width=0.8, label=labels[i]))
-        if ok:
-            ys.append(mean_cosine[i])
+        # Each estimator's marker smaller than the one before: where two coincide (a long
+        # TBPTT and RTRL at (0, 1)), the one drawn first shows as a ring around the other.
+        marks.append(Points([spread[i]] if ok else [], [mean_cosine[i]] if ok else [], c,
+                            MARKER_SIZE - MARKER_STEP * i, edge=MARK, edge_width=0.8,
+                            label=labels[i]))
         has_mean = cosine_of_mean[i] is not None
         marks.append(Points([0.0] if has_mean else [], [cosine_of_mean[i]] if has_mean else [],
                             c, 9.0, "D", edge_width=2.0, hollow=True))
-        if has_mean:
-            ys.append(cosine_of_mean[i])
     marks.append(Points([], [], MARK, 8.0, "D", edge_width=1.5, hollow=True,
                         label="mean of the samples"))
     if note:
         marks.append(Text(0.98, 0.03, note, "axes", "right", "bottom", size=9, box=True))
-    ys = np.asarray([y for y in ys if y is not None], dtype=float)
-    ys = ys[np.isfinite(ys)]
-    lo = float(ys.min()) if ys.size else 0.0
-    # Limits in steps of 0.1 so a small change of the data does not move the axes.
-    bottom = min(np.floor(lo * 10) / 10, 0.9)
     xs = np.asarray([s for s in spread if s is not None], dtype=float)
     xs = xs[np.isfinite(xs)]
     right = float(xs.max()) if xs.size else 0.0
     panel = Panel(Axis("spread of the cosine over seeds (sd)",
                        (-0.02, max(np.ceil(right * 10) / 10, 0.1) + 0.02)),
-                  Axis("mean cosine to the full gradient",
-                       (float(bottom), float(1.0 + 0.45 * (1.0 - bottom)))),    # legend room
+                  Axis("mean cosine to the full gradient", (bottom, float(top))),
                   marks, title="Bias against variance", legend="upper center", legend_columns=2)
     return Figure((panel,), *size)

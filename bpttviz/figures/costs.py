@@ -57,7 +57,7 @@ def checkpoint_cost(m, peak_floats, forward_steps, store_all_floats, store_all_f
     top = max(float(peak.max()), float(store_all_floats))
     # Whole steps of a quarter of the top's decade: the limits rarely move.
     step = 10.0 ** np.floor(np.log10(top)) / 4
-    ylim = (0.0, float(step * np.ceil(top * 1.7 / step)))   # room for the legend
+    ylim = (0.0, float(step * np.ceil(top * 2.2 / step)))   # room for the legend
     marks = [Line(np.array([lo_x, hi_x]), np.array([store_all_floats] * 2), MARK, 1.2, "dashed",
                   label="every state's cache kept"),
              Line(m, peak, OKABE_ITO["blue"], marker="o", label="checkpoint every m steps"),
@@ -67,9 +67,10 @@ def checkpoint_cost(m, peak_floats, forward_steps, store_all_floats, store_all_f
     lift = (ylim[1] - ylim[0]) * 0.035
     marks += [Text(mk, pk + lift, f"{f:.0f}", ha="center", va="bottom", color=OKABE_ITO["blue"],
                    size=9) for mk, pk, f in zip(m, peak, fwd)]
-    marks.append(Text(0.02, 0.03, f"numbers: forward steps (kept caches: {store_all_forward:.0f})",
-                      "axes", "left", "bottom", size=9))
+    # Under the legend (top left), in the room above the data: never on a point.
+    marks.append(Text(0.02, 0.61, f"numbers: forward steps (kept caches: {store_all_forward:.0f})",
+                      "axes", "left", "top", size=9))
     panel = Panel(Axis("checkpoint interval $m$ (steps)", (lo_x, hi_x), "log2"),
                   Axis("peak stored floats", ylim), marks,
-                  title="Memory of one gradient, and its price", legend="upper center")
+                  title="Memory of one gradient, and its price", legend="upper left")
     return Figure((panel,), *size)

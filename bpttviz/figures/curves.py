@@ -13,6 +13,9 @@ from .style import (FIGURE_PX, LOG_CEIL, LOG_FLOOR, MARK, OKABE_ITO, SERIES_COLO
 
 __all__ = ["lag_norms", "singular_values", "lines", "lag_profile"]
 
+#: The share of :func:`lag_norms`' panel height kept for its legend (three rows) under the data.
+LEGEND_ROOM = 0.3
+
 
 def lag_profile(M):
     """Statistics of a (T, T) matrix ``M[tau, s]`` along each lag ``tau - s``.
@@ -22,12 +25,19 @@ def lag_profile(M):
     """
     M = np.asarray(M, dtype=float)
     T = M.shape[0]
-    median, low, high = (np.full(T, np.nan) for _ in range(3))
-    for lag in range(T):
-        d = np.diagonal(M, -lag)            # M[lag + i, i]
-        d = d[np.isfinite(d)]
-        if d.size:
-            median[lag], low[lag], high[lag] = np.median(d), d.min(), d.max()
+    # Row ``lag`` of D holds M's diagonal ``-lag`` (M[lag + i, i]), its finite values sorted
+    # first: every lag's statistics at once, the same numbers as np.median, min and max of
+    # the finite values, one lag at a time.
+    tau, s = np.tril_indices(T)
+    D = np.full((T, T), np.nan)
+    D[tau - s, s] = np.where(np.isfinite(M[tau, s]), M[tau, s], np.nan)
+    D.sort(axis=1)                          # NaN last
+    n = np.count_nonzero(~np.isnan(D), axis=1)
+    rows, some = np.arange(T), n > 0
+    hi_mid, lo_mid = D[rows, n // 2], D[rows, np.maximum(n - 1, 0) // 2]
+    median = np.where(some, np.where(n % 2 == 1, hi_mid, (lo_mid + hi_mid) / 2), np.nan)
+    low = np.where(some, D[:, 0], np.nan)
+    high = np.where(some, D[rows, np.maximum(n - 1, 0)], np.nan)
     return np.arange(T), median, low, high
 
 
@@ -49,6 +59,8 @@ def lag_norms(lags, median, low, high, bound=None, *, note="", label="‖∂h$_�
             lo = min(lo, finite.min() / 3)
     if note:
         marks.append(Text(0.98, 0.97, note, "axes", "right", "top", size=10))
+    # The bottom LEGEND_ROOM of the panel is the legend's (lower left): the data keep above it.
+    lo = lo * (lo / hi) ** (LEGEND_ROOM / (1 - LEGEND_ROOM))
     ylim = decades(max(lo, 1e-300), min(hi, 1e300))
     xmax = max(float(lags[-1]), 1.0) if lags.size else 1.0
     panel = Panel(Axis("lag $τ - s$ (steps)", (0.0, xmax)), Axis("norm", ylim, "log"), marks,
@@ -171,8 +183,11 @@ def lines(x, ys, labels, *, title="", xlabel="", ylabel="", log=True, lows=None,
             out.append(Points(mx, np.minimum(my, ylim[1]), colors[i % len(colors)], 10.0,
                               marker=mark, edge=MARK, edge_width=1.0))
     if note and not shown_x:
-        # A plot with no data yet: its message in the middle, where nothing else is.
-        out.append(Text(0.5, 0.5, note, "axes", "center", "center", size=11, box=True))
+        # A plot with no data yet: its message across the middle, on the side away from the
+        # legend, between it and a level near the other edge.
+        low = not legend.startswith("lower")
+        out.append(Text(0.5, 0.35 if low else 0.65, note, "axes", "center", "center", size=11,
+                        box=True))
     elif note:
         # Opposite the legend across the top, so that neither covers the other.
         left = legend in ("upper right", "center right", "right")

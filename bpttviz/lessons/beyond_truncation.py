@@ -21,13 +21,15 @@ The bias-variance figure comes from :func:`bpttviz.diagnostics.compare_estimator
 the cost figure from :func:`bpttviz.diagnostics.cost_against_hidden` (counted
 multiply-adds), the race from four :func:`bpttviz.train` runs in background
 threads, as in lesson 4 (:class:`~.lesson.LessonWithRuns`: the page stays free
-for the Stop button).
+for the Stop button). UORO's and RTRL's rows do not depend on k2 (the weights are
+fixed: the mean of their updates' gradients is that of every loss's, however the
+updates split the steps) and are kept while k2 moves.
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -70,6 +72,21 @@ def echo_batch(T: int, lag: int, B: int, seed: int) -> Batch:
     mask = np.zeros((T, B))
     mask[lag:] = 1.0
     return Batch(x, y, mask, "mse")
+
+
+def _joined(first, second):
+    """One :class:`~bpttviz.diagnostics.EstimatorComparison` of the rows of ``first`` then
+    ``second`` (the same model, data, samples and full gradient); ``k1`` is ``first``'s."""
+    if first.full_norm != second.full_norm or first.n_seeds != second.n_seeds:
+        raise ValueError("Only comparisons of the same full gradient and samples join.")
+    joined = {f.name: getattr(first, f.name) for f in fields(first)}
+    for f in fields(first):
+        a, b = getattr(first, f.name), getattr(second, f.name)
+        if isinstance(a, tuple):
+            joined[f.name] = a + b
+        elif isinstance(a, np.ndarray):
+            joined[f.name] = np.concatenate([a, b])
+    return type(first)(**joined)
 
 
 def cost_exponent(result, values, method: str = "rtrl", sizes: int = 2) -> float:
@@ -155,31 +172,42 @@ class BeyondLesson(LessonWithRuns):
         batch = echo_batch(T, values["lag"], BATCH, seed)
         model = ElmanRNN(1, H, 1, "tanh", seed, radius=values["radius"])
         args = (model, batch.inputs, batch.targets)
-        comparison = compare_estimators(*args, mask=batch.mask, k1=k2, k2_values=(k2,),
-                                        n_seeds=values["samples"], k_min=values["k_min"],
-                                        p=values["p"], seed=seed, params=RECURRENT)
+        common = dict(mask=batch.mask, n_seeds=values["samples"], k_min=values["k_min"],
+                      p=values["p"], seed=seed, params=RECURRENT)
+        truncations = compare_estimators(*args, k1=k2, k2_values=(k2,),
+                                         methods=("tbptt", "randomized"), **common)
+        # UORO's and RTRL's rows do not depend on k2: the weights stay fixed, so the
+        # loss-weighted mean of their updates' gradients is the mean of every loss's gradient
+        # however the updates split the steps (their cost is counted per step). Computed once
+        # per network, data and samples, with one update at the end.
+        online = self.cached(("online rows", T, values["lag"], H, values["radius"], seed,
+                              values["samples"]),
+                             lambda: compare_estimators(*args, methods=("uoro", "rtrl"),
+                                                        **common))
+        comparison = _joined(truncations, online)
         curve = truncation_bias(*args, np.arange(1, T + 1), k1=k2, mask=batch.mask,
                                 combine="mean", params=RECURRENT)
         sizes = tuple(sorted(set(COST_HIDDEN) | {H}))
         # RTRL's and UORO's cost depend on H only: counted once; the truncations' on k2 too.
         online = self.cached(("online cost", sizes),
                              lambda: cost_against_hidden(sizes, T=COST_T, methods=("rtrl", "uoro")))
-        truncated = self.cached(("truncated cost", sizes, k2, values["k_min"], values["p"]),
-                                lambda: cost_against_hidden(sizes, T=COST_T, k2=min(k2, COST_T),
-                                                            k_min=min(values["k_min"], COST_T),
-                                                            p=values["p"],
-                                                            methods=("tbptt", "randomized")))
+        k2_cost, k_min_cost = min(k2, COST_T), min(values["k_min"], COST_T)
+        truncated = self.cached(("truncated cost", sizes, k2_cost, k_min_cost, values["p"]),
+                                lambda: cost_against_hidden(sizes, T=COST_T, k2=k2_cost,
+                                                            k_min=k_min_cost, p=values["p"],
+                                                            methods=("tbptt", "randomized")),
+                                keep=COST_T)
         cost = HiddenCost(online.hidden, online.methods + truncated.methods,
                           {**online.flops_per_step, **truncated.flops_per_step},
                           {**online.peak_stored_floats, **truncated.peak_stored_floats},
                           {**online.slopes, **truncated.slopes})
-        common = dict(optimizer="adam", lr=float(values["lr"]), clip=1.0,
-                      n_updates=values["updates"], seed=seed)
-        configs = (dict(k1=k2, k2=k2, **common),
+        race = dict(optimizer="adam", lr=float(values["lr"]), clip=1.0,
+                    n_updates=values["updates"], seed=seed)
+        configs = (dict(k1=k2, k2=k2, **race),
                    dict(schedule=randomized(T, k2, k_min=values["k_min"], p=values["p"],
-                                            seed=seed), **common),
-                   dict(k1=k2, method="uoro", **common),
-                   dict(k1=k2, method="rtrl", **common))
+                                            seed=seed), **race),
+                   dict(k1=k2, method="uoro", **race),
+                   dict(k1=k2, method="rtrl", **race))
         return BeyondSetup(batch, model, comparison, curve, cost, configs, dict(values))
 
     def render(self, setup, values):
@@ -221,7 +249,7 @@ class BeyondLesson(LessonWithRuns):
                                       xlim=(0, n), ymax=1e4,
                                       note="press Race to start" if run is None else "",
                                       title="Training race (echo)", xlabel="update",
-                                      ylabel="loss of the update", legend="upper right")}
+                                      ylabel="loss of the update", legend="lower left")}
 
     # -- the race --------------------------------------------------------------------------
     def new_run(self, setup, values):

@@ -7,8 +7,14 @@ import math
 
 import numpy as np
 
-__all__ = ["random_sequence", "relative_flow", "readout_html", "overflow_notes",
+__all__ = ["finite_or_none", "random_sequence", "relative_flow", "readout_html", "overflow_notes",
            "overflow_step", "lag_value"]
+
+
+def finite_or_none(x):
+    """``float(x)``, or None where it is not finite (a result sent as JSON)."""
+    x = float(x)
+    return x if math.isfinite(x) else None
 
 
 def random_sequence(T: int, seed: int, stream: int):
@@ -22,7 +28,8 @@ def relative_flow(flow):
 
     By the chain rule it is at most ``||dh_tau/dh_s||_2``, hence below the
     bound of :func:`bpttviz.diagnostics.pascanu_bound`. NaN where loss tau's
-    error is zero or not finite.
+    error is zero or not finite, and in the rows of losses without a target
+    (NaN in ``trace.flow``): a lag profile then takes only losses that exist.
     """
     flow = np.asarray(flow, dtype=float)
     d = np.diag(flow)

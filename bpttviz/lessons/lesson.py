@@ -163,6 +163,15 @@ class Lesson:
         the others are described from their records."""
         return {}
 
+    def experiment_result(self, result, run=None) -> dict:
+        """What a page sends to a class experiment besides its settings: ``{name: number}``
+        of ``result`` (and of the page's last training ``run``, for a lesson with runs).
+
+        A number that is not finite is sent as None. Raise ``ValueError`` saying why when
+        the page has nothing to send yet. Default: nothing beyond the settings.
+        """
+        return {}
+
     def link_refusal(self, name: str, value) -> str:
         """Why a link cannot carry control ``name`` at ``value`` ("" when it can)."""
         return ""
@@ -174,6 +183,12 @@ class Lesson:
     def clicked(self, figure: str, panel: int, x: float, y: float, values: dict) -> dict:
         """The control values a click at data ``(x, y)`` of ``figure`` sets ({} for none)."""
         return {}
+
+    def result_key(self, values: dict):
+        """What the result of ``values`` depends on, hashable (pages with the same key share
+        it: :class:`bpttviz.app.shared.SharedResults`); None when it depends on what only
+        this page has."""
+        return tuple(sorted(values.items()))
 
     def waiting(self, values: dict) -> bool:
         """Whether there is nothing to compute yet (the user's file is chosen, none read)."""

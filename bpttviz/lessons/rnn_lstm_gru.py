@@ -12,7 +12,8 @@ through ``z_t``. Chung et al. (2014) compare the gated cells empirically.
 
 One full-BPTT run per cell on the same random sequence; the flow heatmaps
 share one colour scale. For the LSTM the state is ``[h, c]``, so its flow is
-the error reaching both.
+the error reaching both. Each cell's run is kept for the controls it depends on
+(:data:`CELL_CONTROLS`): moving an Elman control runs the Elman network alone.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from .common import lag_value, overflow_notes, random_sequence, readout_html, re
 from .control import Control
 from .lesson import Lesson
 
-__all__ = ["CellsLesson", "Comparison", "CellRun", "CELL_NAMES", "lesson_models"]
+__all__ = ["CellsLesson", "Comparison", "CellRun", "CELL_NAMES", "CELL_CONTROLS",
+           "cell_model", "lesson_models"]
 
 #: The three cells, in the order of the panels.
 CELL_NAMES = ("Elman", "LSTM", "GRU")
@@ -39,12 +41,25 @@ CELL_NAMES = ("Elman", "LSTM", "GRU")
 WIDE_PX = (2 * FIGURE_PX[0], FIGURE_PX[1])
 
 
+#: The controls each cell depends on beside the sequence (T, seed, input scale) and H.
+CELL_CONTROLS = {"Elman": ("radius", "activation"), "LSTM": ("forget_bias",), "GRU": ()}
+#: What every cell's run depends on.
+SHARED_CONTROLS = ("T", "hidden", "input_scale", "seed")
+
+
+def cell_model(name, values):
+    """The network of cell ``name`` (1 input, H units, 1 output) the controls describe."""
+    H, seed = values["hidden"], values["seed"]
+    if name == "Elman":
+        return ElmanRNN(1, H, 1, values["activation"], seed, radius=values["radius"])
+    if name == "LSTM":
+        return LSTM(1, H, 1, seed, forget_bias=values["forget_bias"])
+    return GRU(1, H, 1, seed)
+
+
 def lesson_models(values):
     """The Elman, LSTM and GRU networks (1 input, H units, 1 output) the controls describe."""
-    H, seed = values["hidden"], values["seed"]
-    return (ElmanRNN(1, H, 1, values["activation"], seed, radius=values["radius"]),
-            LSTM(1, H, 1, seed, forget_bias=values["forget_bias"]),
-            GRU(1, H, 1, seed))
+    return tuple(cell_model(name, values) for name in CELL_NAMES)
 
 
 def cell_ratio(result, values, lag: int, cell: int = 1, others=(0, 2)) -> float:
@@ -121,14 +136,13 @@ class CellsLesson(Lesson):
         T = values["T"]
         x, y = random_sequence(T, values["seed"], stream=5)
         x = x * values["input_scale"]
-        runs = []
-        for model in lesson_models(values):
-            trace = bptt(model, x, y)
-            flow = trace.flow
-            _, med, low, high = figures.lag_profile(relative_flow(flow))
-            runs.append(CellRun(model, trace, flow, med, low, high,
-                                jacobian_singular_values(model, x)[:, 0, :]))
-        return Comparison(x, y, np.arange(T), tuple(runs))
+        # A cell's run depends on the sequence and its own controls: the Elman controls (the
+        # slider a class moves) leave the LSTM's and the GRU's runs as they are.
+        runs = tuple(self.cached((name,) + tuple(values[c] for c in SHARED_CONTROLS)
+                                 + tuple(values[c] for c in CELL_CONTROLS[name]),
+                                 lambda name=name: _cell_run(cell_model(name, values), x, y))
+                     for name in CELL_NAMES)
+        return Comparison(x, y, np.arange(T), runs)
 
     def render(self, r, values):
         steps = np.arange(len(r.inputs))
@@ -136,6 +150,7 @@ class CellsLesson(Lesson):
         bottom = [_row_extreme(c.singular_values, np.min) for c in r.runs]
         return {
             "flows": figures.flow_panels([c.flow for c in r.runs], CELL_NAMES,
+                                         carries=[c.trace.carries for c in r.runs],
                                          overflow_steps=[c.trace.first_overflow for c in r.runs],
                                          size=WIDE_PX),
             "lag": figures.lines(r.lags, [c.lag_median for c in r.runs], CELL_NAMES,
@@ -172,6 +187,14 @@ class CellsLesson(Lesson):
         for name, c in zip(CELL_NAMES, r.runs):
             notes += [f"{name}: {n}" for n in overflow_notes(c.trace)]
         return notes
+
+
+def _cell_run(model, x, y):
+    """One cell's full-BPTT run on ``x``, ``y`` and its diagnostics."""
+    trace = bptt(model, x, y)
+    flow = trace.flow
+    _, med, low, high = figures.lag_profile(relative_flow(flow))
+    return CellRun(model, trace, flow, med, low, high, jacobian_singular_values(model, x)[:, 0, :])
 
 
 def _row_extreme(a, reduce):

@@ -36,7 +36,7 @@ from ..models import GRU, LSTM, ElmanRNN
 from ..schedules import tbptt
 from ..tasks import Series, make_task
 from ..training import OPTIMIZERS, train
-from .common import readout_html
+from .common import finite_or_none, readout_html
 from .control import Control
 from .lesson import LessonWithRuns, Limits
 from .runs import TrainingRun
@@ -304,6 +304,9 @@ class TrainingLesson(LessonWithRuns):
         data = self.data
         return data.key if values["task"] == YOUR_DATA and data is not None else None
 
+    def result_key(self, values):
+        return None if values["task"] == YOUR_DATA else super().result_key(values)
+
     def link_refusal(self, name, value):
         if name == "task" and value == YOUR_DATA:
             return (f"a link cannot carry your data; choose '{TASK_LABELS[YOUR_DATA]}' and "
@@ -399,6 +402,14 @@ class TrainingLesson(LessonWithRuns):
                                   note=waiting, title="Gradient norm before clipping",
                                   xlabel="update", ylabel="‖g‖", legend="lower right"),
         }
+
+    def experiment_result(self, setup, run=None):
+        """The final loss (the last finite one) of each network after a run."""
+        if run is None or run.alive():
+            raise ValueError("Train first, and wait for the run to end: this lesson's result "
+                             "is each network's final loss.")
+        return {f"final_loss_{label.lower()}": finite_or_none(_last_finite(run.rows(i)["loss"]))
+                for i, label in enumerate(LABELS)}
 
     # -- training ---------------------------------------------------------------------------
     def new_run(self, setup, values):

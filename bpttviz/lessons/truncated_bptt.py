@@ -23,7 +23,7 @@ from ..engine import bptt
 from ..figures import alt_text
 from ..models import ElmanRNN
 from ..schedules import full
-from .common import overflow_notes, random_sequence, readout_html
+from .common import finite_or_none, overflow_notes, random_sequence, readout_html
 from .control import Control
 from .lesson import Limits, Lesson
 
@@ -171,6 +171,12 @@ class TruncationLesson(Lesson):
     figure_names = ("flow", "timeline", "bias", "cost")
     quantities = {f.__name__: f for f in (cost_ratio, losses_reaching_nothing, k2_reaching)}
 
+    def experiment_result(self, r, run=None):
+        """The truncation bias at this k2: the cosine of the schedule's gradient with full
+        BPTT's (1: unbiased in direction) and their norm ratio."""
+        return {"cosine_to_full": finite_or_none(r.point.cosine[0]),
+                "norm_ratio": finite_or_none(r.point.norm_ratio[0])}
+
     def limits(self, values):
         T, uses = values["T"], SCHEDULES[values["schedule"]]
         return {k: Limits(high=T, disabled=k not in uses) for k in ("k1", "k2")}
@@ -202,7 +208,7 @@ class TruncationLesson(Lesson):
 
     def render(self, r, values):
         return {
-            "flow": figures.flow(r.flow, kept=r.schedule.kept_any,
+            "flow": figures.flow(r.flow, carries=r.trace.carries, kept=r.schedule.kept_any,
                                  overflow_step=r.trace.first_overflow,
                                  title="Flow, and what the schedule keeps"),
             "timeline": figures.schedule(r.schedule),
@@ -214,7 +220,8 @@ class TruncationLesson(Lesson):
 
     def describe_figures(self, r, values):
         return {"flow": alt_text.flow_text(r.flow, kept=r.schedule.kept_any,
-                                           overflow_step=r.trace.first_overflow),
+                                           overflow_step=r.trace.first_overflow,
+                                           carries=r.trace.carries),
                 "bias": alt_text.truncation_bias_text(r.curve.k2, r.curve.cosine,
                                                       int(r.point.k2[0]),
                                                       float(r.point.cosine[0])),

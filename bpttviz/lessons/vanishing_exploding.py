@@ -20,7 +20,8 @@ from ..diagnostics import (gamma, lyapunov_of, pascanu_bound, recurrent_spectrum
 from ..engine import bptt
 from ..figures import alt_text
 from ..models import ElmanRNN
-from .common import lag_value, overflow_notes, overflow_step, random_sequence, readout_html, relative_flow
+from .common import (finite_or_none, lag_value, overflow_notes, overflow_step, random_sequence,
+                     readout_html, relative_flow)
 from .control import Control
 from .lesson import Lesson
 
@@ -64,8 +65,8 @@ class VanishingLesson(Lesson):
 
     title = "Vanishing and exploding gradients"
     summary = ("how the scale of the recurrent matrix and the activation decide whether an error "
-               "survives the trip back through time, against the bound of Pascanu, Mikolov & Bengio "
-               "(2013).")
+               "survives the trip back through time, against the bound of Pascanu, Mikolov & "
+               "Bengio (2013).")
     slug = "vanishing_exploding"
     number = 2
     class_control = "scale"
@@ -110,10 +111,16 @@ class VanishingLesson(Lesson):
                          singular_values_of(J)[:, 0, :], recurrent_spectrum(model),
                          gamma(model), lyapunov_of(J))
 
+    def experiment_result(self, r, run=None):
+        """The gradient at the largest lag: the median relative norm of ∂loss_τ/∂h_s there."""
+        return {"largest_lag": int(r.lags[-1]),
+                "grad_norm_at_largest_lag": finite_or_none(r.lag_median[-1])}
+
     def render(self, r, values):
         gs = r.gamma * r.spectrum.sigma_max
         return {
-            "flow": figures.flow(r.flow, overflow_step=r.trace.first_overflow),
+            "flow": figures.flow(r.flow, carries=r.trace.carries,
+                                 overflow_step=r.trace.first_overflow),
             "lag": figures.lag_norms(r.lags, r.lag_median, r.lag_low, r.lag_high, r.bound,
                                      note=f"γσ$_{{max}}$ = {gs:.3g}",
                                      label="relative ‖∂loss$_τ$/∂h$_s$‖"),
@@ -121,7 +128,8 @@ class VanishingLesson(Lesson):
         }
 
     def describe_figures(self, r, values):
-        return {"flow": alt_text.flow_text(r.flow, overflow_step=r.trace.first_overflow),
+        return {"flow": alt_text.flow_text(r.flow, overflow_step=r.trace.first_overflow,
+                                           carries=r.trace.carries),
                 "lag": alt_text.lag_norms_text(r.lags, r.lag_median, r.bound,
                                                "the median relative gradient norm")}
 

@@ -16,11 +16,12 @@ from matplotlib.colors import LogNorm, Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.patches import FancyArrowPatch
 from matplotlib import patheffects
+from matplotlib.collections import PolyCollection
 from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator
 from matplotlib.transforms import blended_transform_factory
 
 from ..figures import record as R
-from ..figures.style import OKABE_ITO
+from ..figures.style import GREY, OKABE_ITO
 
 __all__ = ["draw", "save", "STYLE", "FORMATS"]
 
@@ -157,6 +158,13 @@ def _draw_mask(ax, m: R.Mask, label, panel_axes):
     rgba = np.zeros((*m.where.shape, 4))
     rgba[m.where] = (*mpl.colors.to_rgb(m.color), m.alpha)
     ax.imshow(rgba, origin="lower", interpolation="nearest", extent=m.extent, aspect="auto")
+    if m.label:
+        # An image has no legend handle: an empty collection carries the mask's swatch. A
+        # mask's colour is pale, near the legend's white, so the swatch is outlined (as the
+        # page outlines it).
+        ax.add_collection(PolyCollection([], facecolors=[mpl.colors.to_rgba(m.color, m.alpha)],
+                                         edgecolors=[GREY], linewidths=0.8, label=label),
+                          autolim=False)
 
 
 def _draw_rule(ax, m: R.Rule, label, panel_axes):

@@ -1,11 +1,10 @@
-"""One Voila server of the lessons, run in this process until it is stopped.
+"""Serving the lessons in this process until stopped: the lecture hall, and Voila for the slides.
 
-``bpttviz serve`` checks its port first (:func:`port_problem`), so that a busy
-port is one clear line rather than Voila's traceback, then calls
-:func:`serve_lessons`: the page template put on Voila's path, the kernel
-managers of :mod:`bpttviz.serve.pools` installed, the settings of
-:mod:`bpttviz.serve.settings` given. :func:`launch_voila` runs Voila for it and
-for ``bpttviz slides``, with a console that shows only what a lecturer can act on.
+``bpttviz serve`` checks its port first (:func:`port_problem`), so that a busy port is
+one clear line rather than a traceback, then calls :func:`serve_lessons`: the lecture-hall
+server (:mod:`bpttviz.serve.hall`), every student's page in this process, the class view
+beside them. ``bpttviz slides`` still runs Voila (its reveal.js template) through
+:func:`launch_voila`, with a console that shows only what a lecturer can act on.
 """
 
 from __future__ import annotations
@@ -15,9 +14,6 @@ import logging
 import os
 import socket
 
-from .pools import available_memory_mb, default_max_students, pool_memory_note
-from .settings import template_root, voila_argv, voila_config
-from .warm import install_kernel_managers
 
 __all__ = ["port_problem", "serve_lessons", "launch_voila"]
 
@@ -61,77 +57,63 @@ def port_problem(host: str, port: int) -> str | None:
 
 
 def serve_lessons(notebooks, *, host="127.0.0.1", port=8866, open_browser=False, students=None,
-                  max_students=None, extra=(), class_view=None) -> None:
-    """Serve the lessons in the folder ``notebooks`` with Voila until it is stopped.
+                  lessons=None, max_students=None, class_view=None, workers=1) -> int:
+    """Serve the lessons in the folder ``notebooks`` until stopped (the lecture hall).
 
-    ``students`` kernels are kept warm for the class (:mod:`bpttviz.serve.warm`); at most
-    ``max_students`` lesson pages have a kernel at once (None: as many as the memory
-    available holds, :func:`bpttviz.serve.pools.default_max_students`; 0: no limit).
-    ``extra`` are more Voila arguments. ``class_view``, a
-    :class:`bpttviz.serve.classview.ClassOptions`, adds the class view.
+    ``students`` (with ``lessons``, the lessons they will open; None: all) are prepared for
+    before the server says it is ready; at most ``max_students`` lesson pages are open at
+    once (None: as many as the memory available holds,
+    :func:`bpttviz.serve.hall.capacity.default_max_students`; 0: no limit).
+    ``class_view``, a :class:`bpttviz.serve.classview.ClassOptions`, adds the class view.
+    ``workers`` > 1: that many server processes behind nginx (:mod:`bpttviz.serve.hall.workers`).
+    Returns the exit status.
     """
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(
-        [str(template_root())] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep)
-                                  if p])
-    # A lesson page shows each widget once: ipywidgets' echo of every change back to the page
-    # (kept in step with other views of the same widget, as JupyterLab may have) would be one
-    # more message per slider move, to no one. The kernels inherit this environment.
-    os.environ.setdefault("JUPYTER_WIDGETS_ECHO", "0")
+    from .hall import serve_hall
+    from .hall.capacity import available_memory_mb, capacity_note, default_max_students
+
     print(f"Serving the lessons in {notebooks} at "
           f"http://{host}:{port}/voila/render/index.ipynb", flush=True)
     available = available_memory_mb()
     default = max_students is None
     if default:
-        max_students = default_max_students(available, students or 0)
-    print(pool_memory_note(students, max_students or None, available, default), flush=True)
-    handlers = ()
+        max_students = default_max_students(available, workers)
+    print(capacity_note(students, max_students or None, available, default), flush=True)
     if class_view is not None:
-        view, kernel_env = class_view.start(notebooks, host, port)
-        # The kernels inherit the server's environment (warm ones too, started after this):
-        # where to report, and the secret.
-        os.environ.update(kernel_env)
-        handlers = view.handlers()
+        # A restart in the middle of a class, or a new class: said before anyone comes.
+        print(class_view.begin(notebooks), flush=True)
+    if workers > 1:
+        from .hall.workers import serve_workers
+
+        return serve_workers(notebooks, host=host, port=port, workers=workers,
+                             max_students=max_students, class_options=class_view,
+                             students=students, lessons=lessons)
+    view = None
+    if class_view is not None:
+        view, page_env = class_view.start(notebooks, host, port)
+        # The pages, in this process, report to the class view with this environment.
+        os.environ.update(page_env)
         print(f"Class view: {class_view.url(host, port)}", flush=True)
-    install_kernel_managers(warm=students or 0, max_students=max_students or None)
-    launch_voila(voila_argv(notebooks, host, port, open_browser, extra),
-                 voila_config(max_students or None), handlers)
+    if open_browser:
+        import threading
+        import webbrowser
+
+        threading.Timer(2.0, webbrowser.open,
+                        [f"http://{host}:{port}/voila/render/index.ipynb"]).start()
+    serve_hall(notebooks, host=host, port=port, max_students=max_students or None,
+               class_view=view, students=students, lessons=lessons)
+    return 0
 
 
-def launch_voila(argv, config=None, handlers=()) -> None:
+def launch_voila(argv, config=None) -> None:
     """Run Voila with ``argv`` and ``config`` (a ``traitlets.config.Config``) until it is
-    stopped, as ``Voila.launch_instance`` does, its log without the trust warning, its static
-    files compressed and cached (:mod:`bpttviz.serve.static`).
-
-    ``handlers`` are more tornado routes ``(pattern, handler, kwargs)``, matched before
-    Voila's own (the class view's).
-    """
-    from jupyter_server.utils import url_path_join
+    stopped, as ``Voila.launch_instance`` does, its log without the trust warning
+    (``bpttviz slides``)."""
     from voila.app import Voila
-    from voila.static_file_handler import MultiStaticFileHandler
 
     from ..upstream.nbconvert_templates import share_compiled_templates
-    from .static import add_transforms, static_version
 
     share_compiled_templates()        # each page's templates compiled once, not per page
-
-    class LessonsVoila(Voila):
-        """Voila with the routes ``handlers`` first, its static files compressed and cached."""
-
-        def init_handlers(self):
-            # Voila.start calls this once its Tornado application exists, before it listens.
-            add_transforms(self.app)
-            # Voila's scripts also under a path naming their content's hash, which the page
-            # template gives the page as its static URL (resources.static_version): then they
-            # can be cached as immutable. Before Voila's own handlers, which would match too.
-            resources = self.config.VoilaConfiguration.resources
-            resources = dict(resources) if isinstance(resources, dict) else {}
-            resources["static_version"] = static_version(self.static_paths)
-            self.config.VoilaConfiguration.resources = resources
-            versioned = (url_path_join(self.server_url, r"/voila/static/v-[0-9a-f]+/(.*)"),
-                         MultiStaticFileHandler, {"paths": self.static_paths})
-            return list(handlers) + [versioned] + super().init_handlers()
-
-    app = LessonsVoila.instance(config=config)
+    app = Voila.instance(config=config)
     app.initialize(argv)
     # The contents manager logs through the application's logger (its parent's).
     app.log.addFilter(_WithoutTrustWarnings())

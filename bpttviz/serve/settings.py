@@ -1,13 +1,13 @@
 """Voila's settings for every server of the lessons, written once.
 
-``bpttviz serve`` and ``bpttviz slides`` run Voila on its own (:func:`voila_argv`);
-each JupyterHub user's Jupyter server runs it as a server extension
-(:mod:`bpttviz.hub`). Both get :func:`voila_settings`: sources stripped and
-tracebacks hidden; idle kernels culled, since a closed tab does not end its kernel
-(voila#1458) and the culler is what frees it; and the notebook executor's waits
-raised, so that a busy server is slow rather than broken. ``bpttviz serve`` also
-leaves out the lab extensions no page uses (:data:`UNUSED_EXTENSIONS`, in
-:func:`voila_config`).
+``bpttviz slides`` runs Voila on its own (:func:`voila_argv`); each JupyterHub
+user's Jupyter server runs it as a server extension (:mod:`bpttviz.hub`). Both get
+:func:`voila_settings`: sources stripped and tracebacks hidden; idle kernels culled,
+since a closed tab does not end its kernel (voila#1458) and the culler is what frees
+it; and the notebook executor's waits raised, so that a busy server is slow rather
+than broken. ``bpttviz slides`` also leaves out the lab extensions no page uses
+(:data:`UNUSED_EXTENSIONS`, in :func:`voila_config`). (``bpttviz serve`` runs no
+Voila: :mod:`bpttviz.serve.hall`.)
 
 Pages are served with bpttviz's page template :data:`TEMPLATE` (found in
 :func:`template_root`), which extends Voila's ``lab`` with a watchdog on lesson
@@ -25,8 +25,7 @@ __all__ = ["CULL_INTERVAL", "CULL_IDLE_TIMEOUT", "EXECUTOR_TIMEOUTS", "UNUSED_EX
            "TEMPLATE", "template_root", "voila_settings", "voila_argv", "voila_config"]
 
 #: Check for idle kernels every half minute; end those idle for two minutes with no tab
-#: connected (all side by side: :mod:`bpttviz.serve.pools`), so a closed tab's kernel ends
-#: within three minutes.
+#: connected, so a closed tab's kernel ends within three minutes.
 CULL_INTERVAL = 30
 CULL_IDLE_TIMEOUT = 120
 #: Waits of Voila's notebook executor (nbclient), in seconds. nbclient's default wait for a
@@ -38,8 +37,6 @@ EXECUTOR_TIMEOUTS = {"iopub_timeout": 120, "startup_timeout": 180}
 #: costs a page its requests): jupyterlab_pygments colours code, and the pages show none
 #: (sources stripped, no code in the narrative).
 UNUSED_EXTENSIONS = ("jupyterlab_pygments",)
-#: The kernel websocket connection of every page: a limit on the rate of widget changes.
-RATE_LIMITED = "bpttviz.serve.ratelimit.RateLimitedConnection"
 #: The page template shipped with bpttviz (``share/voila/templates/bpttviz``).
 TEMPLATE = "bpttviz"
 
@@ -69,8 +66,7 @@ def voila_settings(*, extension: bool = False) -> list:
 def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False, extra=()) -> list:
     """Voila's command-line arguments for serving the lessons in ``notebooks``.
 
-    ``extra`` are more Voila arguments, last. (A class's warm kernels are not Voila's
-    preheating: :mod:`bpttviz.serve.warm`.)
+    ``extra`` are more Voila arguments, last.
     """
     argv = [
         str(notebooks),
@@ -88,31 +84,20 @@ def voila_argv(notebooks, host="127.0.0.1", port=8866, open_browser=False, extra
     # has none of its page's widgets, and the page says it stopped and offers Retry. (Not in
     # voila_settings: a hub user's server also runs JupyterLab, whose kernels restart.)
     argv.append("--KernelRestarter.restart_limit=0")
-    # Widget changes from a page are limited per connection (bpttviz.serve.ratelimit).
-    argv.append(f"--Voila.kernel_websocket_connection_class={RATE_LIMITED}")
     if not open_browser:
         argv.append("--no-browser")
     return argv + list(extra)
 
 
-def voila_config(max_students=None):
+def voila_config():
     """Voila's configuration that its command line cannot carry, a ``traitlets.config.Config``
     to give the application beside :func:`voila_argv`: the lab extensions no page uses
-    (:data:`UNUSED_EXTENSIONS`) left out, and the limit on students.
-
-    With ``max_students``, a lesson page past that many students in use gets the "class is
-    full" page (:func:`bpttviz.serve.warm.class_full_hook`, through Voila's public
-    ``VoilaConfiguration.prelaunch_hook``).
-    """
+    (:data:`UNUSED_EXTENSIONS`) left out."""
     from traitlets.config import Config
-
-    from .warm import class_full_hook
 
     config = Config()
     # A list as configuration, not on the command line: there traitlets takes a list only as
     # repeated items, and a Jupyter server (JupyterHub's) passes Voila's settings on as
     # strings that fail to validate as a list, and every page with them.
     config.VoilaConfiguration.extension_denylist = list(UNUSED_EXTENSIONS)
-    if max_students:
-        config.VoilaConfiguration.prelaunch_hook = class_full_hook
     return config

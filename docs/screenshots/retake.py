@@ -24,7 +24,10 @@ def open_lesson(browser, base, name, size=(1280, 720), query="", scale=1):
     page.goto(f"{base}/voila/render/{name}.ipynb{query}")
     page.wait_for_selector(".bpttviz-app", timeout=90_000)
     wait_drawn(page)
-    page.evaluate("document.querySelector('.bpttviz-app').scrollIntoView()")
+    # At once: the page scrolls smoothly, and a screenshot taken meanwhile is of the narrative.
+    page.evaluate("document.querySelector('.bpttviz-app')"
+                  ".scrollIntoView({block: 'start', behavior: 'instant'})")
+    page.wait_for_timeout(300)
     return page
 
 
@@ -55,6 +58,10 @@ def main(argv=None):
         page.locator(".bpttviz-step-choice").nth(1).click()
         page.wait_for_timeout(1500)
         wait_drawn(page)
+        # The steps panel is under the controls: the step, its answer and the figures beside.
+        page.evaluate("document.querySelector('.bpttviz-step-choice')"
+                      ".scrollIntoView({block: 'center', behavior: 'instant'})")
+        page.wait_for_timeout(300)
         page.screenshot(path=HERE / "guided-step.png")
         page.close()
         print("guided-step")

@@ -19,6 +19,7 @@ from bpttviz.figures import lag_profile
 from bpttviz.models import ElmanRNN
 from bpttviz.schedules import tbptt
 from bpttviz.steps import first_overflow as overflow_step
+from bpttviz.tasks import TemporalOrder
 
 def run(radius, T=40, activation="tanh", seed=0):
     model = ElmanRNN(1, 8, 1, activation, seed, radius=radius)
@@ -114,6 +115,29 @@ def test_flow_sentence_names_the_extremes_the_kept_share_and_the_overflow():
     assert step is not None
     assert f"values overflowed from step {step} (marked)" in flow_text(boom.flow,
                                                                          overflow_step=step)
+
+
+def test_flow_sentence_says_which_losses_carry_no_target():
+    # Temporal order scores the last step only: 29 of the 30 losses do not exist.
+    task = TemporalOrder(seq_len=30)
+    batch = task.sample(4, np.random.default_rng(0))
+    trace = bptt(ElmanRNN(task.n_in, 8, task.n_out, seed=0), batch.inputs, batch.targets,
+                 loss=batch.loss, mask=batch.mask)
+    text = flow_text(trace.flow)
+    assert "; losses at 29 of 30 steps have no target (no loss), their rows left blank" in text
+    assert f"{number(trace.flow[29, 0])} at the farthest pair (lag 29)" in text
+    assert text == flow_text(trace.flow, carries=trace.carries)
+    described = figure_text(F.flow(trace.flow))
+    assert described.endswith("; no loss at this step in 29 of 30 rows.")
+    # A run whose every loss has a target says nothing of the kind, even where it overflowed.
+    dense = run(0.5)[3]
+    big = ElmanRNN(1, 8, 1, "linear", 0, radius=3.0)
+    xb, yb = random_sequence(800, 0, stream=2)
+    boom = bptt(big, xb, yb).flow                   # its last loss is NaN at every state
+    assert np.isnan(boom[-1]).all()
+    for flow in (dense.flow, boom):
+        assert "no target" not in flow_text(flow)
+        assert "no loss" not in figure_text(F.flow(flow))
 
 
 def test_truncation_sentences_follow_the_app_run():

@@ -3,6 +3,7 @@ each of its presets applies without an error, its figures download, and its link
 its configuration."""
 
 import pytest
+from page_in_kernel import press_save
 
 from bpttviz.app import LessonApp
 from bpttviz.lessons import LESSONS
@@ -22,5 +23,7 @@ def test_every_preset_runs_without_an_error(cls):
 def test_figures_download_and_the_link_reproduces_the_configuration(cls):
     app = LessonApp(query="", lesson=cls)
     name = next(iter(app.figures))
-    assert app.savers[name].render("png").startswith(b"\x89PNG")
+    (answer, [data]), = press_save(app.figures[name], "png")      # the page's PNG button
+    assert answer["name"] == f"bpttviz-{app.page_slug}-{name}.png" and answer["type"] == "file"
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
     assert LessonApp(query=app.query_string(), lesson=cls).values() == app.values()

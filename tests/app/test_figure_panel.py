@@ -4,17 +4,16 @@ page, downloads that are Matplotlib's drawing of what the page shows, and clicks
 reaching the lesson in data coordinates. On the toy lesson (tests/toy_lesson.py), and on
 lesson 3 for what a real figure sends."""
 
-import base64
-import re
-
 import numpy as np
 import pytest
-from page_in_kernel import click, descendants, text_of, versions
+from live import same_drawing
+from page_in_kernel import SIGNATURES, click, descendants, press_save, text_of, versions
 from toy_lesson import Toy, toy_y
 
 from bpttviz import figures, plots
 from bpttviz.app import TruncationApp
-from bpttviz.app.downloads import FigureSaver
+from bpttviz.app.downloads import FigureSaver, SavedFile
+from bpttviz.app.figure_panel import FigurePanel
 from bpttviz.app.live import LiveFigure
 
 
@@ -82,17 +81,56 @@ def test_a_live_figure_outside_an_app_raises_its_errors():
 
 # --- downloads --------------------------------------------------------------------------------
 
+def test_a_figure_is_one_widget_that_carries_its_classes_and_draws_its_save_buttons():
+    from ipywidgets.widgets.widget import _instances
+    before = set(_instances)
+    panel = FigurePanel(("a", "b"), ("b",), "bpttviz-x", on_error=None, owner="X")
+    made = [_instances[k] for k in set(_instances) - before]
+    # Each figure costs the page its live figure and that widget's layout: nothing more.
+    assert sorted(type(w).__name__ for w in made) == ["Layout"] * 2 + ["LiveFigure"] * 2
+    a, b = panel.figures["a"], panel.figures["b"]
+    assert a._dom_classes == ("bpttviz-figure", "bpttviz-figure-a")
+    assert b._dom_classes == ("bpttviz-figure", "bpttviz-figure-b", "bpttviz-figure-wide")
+    assert a.saveable and b.saveable and panel.savers["b"].figure is b
+    assert panel.grid().children == (a, b) and panel.box("a") is a
+    assert not LiveFigure().saveable                # a figure with no saver: no save row
+
+
 def test_figures_save_as_png_and_svg_for_download():
     app = Toy(query="")
     saver = app.savers["main"]
-    assert saver.render("png").startswith(b"\x89PNG\r\n\x1a\n")
-    assert b"<svg" in saver.render("svg")
-    link = saver.offer("svg")
-    assert 'download="bpttviz-toy-main.svg"' in link
-    data = re.search(r'href="data:image/svg\+xml;base64,([^"]+)"', link).group(1)
-    assert b"<svg" in base64.b64decode(data)
-    with pytest.raises(ValueError, match="png or svg"):
-        saver.render("pdf")
+    assert saver.render("png").startswith(SIGNATURES["png"])
+    svg = saver.render("svg")
+    assert svg.startswith(SIGNATURES["svg"]) and b"<svg" in svg
+    offered = saver.offer("png")
+    assert offered == SavedFile("bpttviz-toy-main.png", "image/png", saver.render("png"))
+    assert saver.offer("svg")[:2] == ("bpttviz-toy-main.svg", "image/svg+xml")
+    for fmt in ("pdf", None, ["png"]):
+        with pytest.raises(ValueError, match="png or svg"):
+            saver.render(fmt)
+    with pytest.raises(ValueError, match="no live figure"):            # nowhere to send it
+        FigureSaver(saver.record, "x").offer("png")
+
+
+@pytest.mark.parametrize("fmt, mime", [("png", "image/png"), ("svg", "image/svg+xml")])
+def test_a_press_on_a_save_button_is_answered_with_the_bytes_render_gives(monkeypatch, fmt, mime):
+    app = Toy(query="n=6")
+    app.widgets["view"].value = 2
+    fig, saver = app.figures["main"], app.savers["main"]
+    rendered = []
+    render = saver.render
+    monkeypatch.setattr(saver, "render", lambda f: rendered.append(render(f)) or rendered[-1])
+    answers = press_save(fig, fmt)
+    assert len(rendered) == 1 and rendered[0].startswith(SIGNATURES[fmt])
+    assert answers == [({"type": "file", "format": fmt, "name": f"bpttviz-toy-main.{fmt}",
+                         "mime": mime}, rendered)]
+    # ... Matplotlib's drawing of the record the page shows (an SVG carries the time it was
+    # made and ids of its own: drawn twice, it is the same drawing, not the same bytes).
+    if fmt == "png":
+        assert rendered[0] == plots.save(fig.record, fmt="png")
+    else:
+        assert same_drawing(rendered[0].decode(), plots.save(fig.record, fmt="svg").decode())
+    assert app.message.value == ""
 
 
 def test_a_download_is_matplotlibs_drawing_of_the_record_the_page_shows():
@@ -103,14 +141,32 @@ def test_a_download_is_matplotlibs_drawing_of_the_record_the_page_shows():
     assert app.savers["main"].render("png") == plots.save(app.figures["main"].record, fmt="png")
 
 
-def test_a_failed_save_is_reported_in_the_page():
+def test_a_failed_save_is_said_by_the_buttons_and_in_the_apps_message():
     app = Toy(query="")
-    saver = FigureSaver(lambda: None, "x", on_error=app._show_error)     # nothing drawn yet
-    png = next(w for w in descendants(saver.widget) if "bpttviz-save-png" in w._dom_classes)
-    png.click()
-    assert ("Could not save the figure as PNG: The figure has not been drawn yet"
-            in text_of(app.message.value))
-    assert saver.link.value == "" and "failed" in app.status.value
+    fig = LiveFigure()                                                   # nothing drawn yet
+    FigureSaver(lambda: fig.record, "x", on_error=app._show_error, figure=fig)
+    assert fig.saveable
+    (answer, buffers), = press_save(fig, "png")
+    said = "Could not save the figure as PNG: The figure has not been drawn yet"
+    assert answer["type"] == "save-error" and answer["text"].startswith(said) and buffers == []
+    assert said in text_of(app.message.value) and "failed" in app.status.value
+
+
+@pytest.mark.parametrize("fmt", ["pdf", 3, None, {"x": 1}, "p" * 10_000])
+def test_a_save_message_for_no_format_we_make_is_answered_with_an_error(fmt):
+    app = Toy(query="")
+    (answer, buffers), = press_save(app.figures["main"], fmt)
+    assert answer["type"] == "save-error" and buffers == []
+    assert "A figure can be saved as png or svg" in answer["text"] and len(answer["text"]) < 200
+    assert "Could not save the figure as" in text_of(app.message.value)
+    if fmt == "pdf":
+        assert answer["text"] == ("Could not save the figure as PDF: A figure can be saved as "
+                                  "png or svg. Got 'pdf' instead.")
+
+
+def test_a_figure_with_no_saver_says_it_cannot_be_saved():
+    assert press_save(LiveFigure(), "png") == [
+        ({"type": "save-error", "text": "This figure cannot be saved."}, [])]
 
 
 # --- clicks on a figure ----------------------------------------------------------------------

@@ -4,6 +4,7 @@ removed at the next step, and a choice after the controls moved revealed for the
 values. The steps' data and their claims: tests/test_steps.py."""
 
 import pytest
+from page_in_kernel import press_save
 
 from bpttviz import plots
 from bpttviz.app import UnfoldingApp, VanishingApp
@@ -51,7 +52,8 @@ def test_choosing_reveals_marks_the_figure_and_next_removes_the_mark():
     assert point.y[0] == pytest.approx(panel.outcome.facts["lag40_after"])
     assert [m.text for m in added if isinstance(m, Text)] == ["lag 40"]
     # A download shows what the page shows, the marks with it.
-    assert app.savers["lag"].render("png") == plots.save(app.figures["lag"].record)
+    (_, [png]), = press_save(app.figures["lag"], "png")
+    assert png == plots.save(app.figures["lag"].record)
     panel.next_button.click()
     assert panel.index == 2 and panel.choice is None and panel.marked is None
     assert records_equal(app.figures["lag"].record, app.records["lag"])    # the marks are gone

@@ -3,10 +3,9 @@ choices, follows the lecturer's pace (or not, switched off) and shows a revealed
 class view runs in this process (tests/classview_server.py); without its variables in
 the environment, the app builds nothing and sends nothing."""
 
-import time
 
 import pytest
-from classview_server import LECTURER, LESSON, SECRET, class_server, request
+from classview_server import LECTURER, LESSON, as_a_class_page, class_server, request, until
 
 from bpttviz.app import VanishingApp
 from bpttviz.app.classroom import SECRET_ENV, URL_ENV
@@ -14,21 +13,22 @@ from bpttviz.app.classroom import SECRET_ENV, URL_ENV
 PAGE = f"/voila/render/{LESSON}.ipynb"
 
 
-def until(check, timeout=3.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if check():
-            return True
-        time.sleep(0.05)
-    return check()
+def states_heard(link):
+    """The paces of the states ``link`` has applied, each once the page has acted on it."""
+    heard, on_state = [], link.on_state
+
+    def hearing(step):
+        on_state(step)
+        heard.append(link.state.get("pace"))
+
+    link.on_state = hearing
+    return heard
 
 
 @pytest.fixture
 def base(tmp_path, monkeypatch):
     with class_server(tmp_path) as url:
-        monkeypatch.setenv(URL_ENV, url + "/kernel")
-        monkeypatch.setenv(SECRET_ENV, SECRET)
-        monkeypatch.setenv("SCRIPT_NAME", PAGE)
+        as_a_class_page(monkeypatch, url, PAGE)
         yield url
 
 
@@ -50,20 +50,23 @@ def test_a_page_reports_its_choice_follows_the_lecturer_and_shows_the_reveal(bas
     link = app.steps.classroom
     assert link.active and link.follow.value is True and link.lesson == LESSON
     assert link.follow in app.steps.widget.children
-    assert until(lambda: request(f"{base}/api/summary", auth=LECTURER)[1]["students"] == 1)
+    until(lambda: request(f"{base}/api/summary", auth=LECTURER)[1]["students"] == 1,
+          "the page is counted open")
     app.steps.go(0)
     app.steps.choose(1)
-    assert until(lambda: summary_step(base, 1)["answers"]["2"] == 1)
+    until(lambda: summary_step(base, 1)["answers"]["2"] == 1, "the choice is counted")
     request(f"{base}/api/pace", {"lesson": LESSON, "step": 3}, LECTURER)
-    assert until(lambda: app.steps.index == 2, 2.0)
+    until(lambda: app.steps.index == 2, "the page goes to the lecturer's step 3")
     request(f"{base}/api/reveal", {"lesson": LESSON, "step": 3}, LECTURER)
     # Without a kernel's event loop the thread applies it itself: wait for the whole of it.
-    assert until(lambda: "Revealed by the lecturer" in app.steps.reveal.value, 2.0)
+    until(lambda: "Revealed by the lecturer" in app.steps.reveal.value, "the reveal is shown")
     assert all(b.disabled for b in app.steps.buttons)
     answer = app.steps.steps[2].answer
     assert [b.button_style for b in app.steps.buttons if answer in b.description] == ["success"]
     app.steps.choose(0)                              # closed: nothing is reported
-    time.sleep(0.3)
+    app.steps.go(3)
+    app.steps.choose(0)                              # reported after anything queued before
+    until(lambda: summary_step(base, 4)["answered"] == 1, "the choice at step 4 is counted")
     assert summary_step(base, 3)["answered"] == 0
     link.close()
 
@@ -71,11 +74,15 @@ def test_a_page_reports_its_choice_follows_the_lecturer_and_shows_the_reveal(bas
 def test_a_page_switched_off_stays_where_it_is(base):
     app = VanishingApp(query="")
     link = app.steps.classroom
+    heard = states_heard(link)
     link.follow.value = False
     app.steps.go(0)
     request(f"{base}/api/pace", {"lesson": LESSON, "step": 2}, LECTURER)
-    time.sleep(1.0)
+    until(lambda: 2 in heard, "the page hears the lecturer's step 2")
     assert app.steps.index == 0
+    # What the page heard is marked on its switch, for the browser's tests to wait on.
+    assert {"bpttviz-follow-off", "bpttviz-lecturer-step-2"} <= set(link.follow._dom_classes)
     link.follow.value = True                         # switched on again: to the lecturer's step
-    assert until(lambda: app.steps.index == 1, 2.0)
+    until(lambda: app.steps.index == 1, "the page goes to the lecturer's step 2")
+    assert "bpttviz-follow-off" not in link.follow._dom_classes
     link.close()

@@ -128,6 +128,22 @@ def test_pooling_keeps_an_overflow_and_leaves_small_heatmaps_alone():
     assert np.isnan(out[0, -1])
 
 
+def test_a_pooled_mask_covers_a_block_only_when_it_covers_all_of_it():
+    # 400 losses, a target at the last only: pooled two rows a block, the last block holds a
+    # loss without a target and the one with; the page must still show the one with.
+    T = 400
+    flow = np.full((T, T), np.nan)
+    flow[-1] = np.geomspace(1e-6, 1.0, T)
+    spec, arrays, _ = encode(F.flow(flow))
+    heat, no_loss = spec["panels"][0]["marks"]
+    assert no_loss["label"] == "no loss at this step"
+    where, values = decode(no_loss["where"], arrays), decode(heat["values"], arrays)
+    assert where.shape == values.shape == (200, 200)
+    assert where[:-1].all() and not where[-1].any()
+    np.testing.assert_allclose(values[-1], flow[-1].reshape(200, 2).max(axis=1),
+                               rtol=1e-6)                          # sent as float32
+
+
 def test_a_record_of_the_wrong_kind_is_refused_by_name():
     with pytest.raises(TypeError, match="bpttviz.figures.Figure. Got dict"):
         encode({"panels": []})

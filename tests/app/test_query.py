@@ -89,3 +89,20 @@ def test_link_reproduces_the_configuration(monkeypatch):
                               "?n=6&x=0.7&mode=a&flag=true&view=0")
     app.widgets["n"].value = 2
     assert "n=2" in app.link.value
+    assert '<a href="http://127.0.0.1:8866/' in app.link.value
+
+
+def test_a_link_where_the_page_has_no_address_says_how_to_use_its_query():
+    # In JupyterLab a query added to the notebook's address does nothing: no bare "?n=6" link.
+    app = Toy(query="")
+    app.set(n=6)
+    query = app.query_string()
+    assert app.link_url() == "?" + query and query.startswith("n=6&")
+    assert text_of(app.link.value) == ("Link to this configuration:Open this lesson with "
+                                       f"bpttviz serve and add this to its address: ?{query}")
+    assert "<a " not in app.link.value and "<code>bpttviz serve</code>" in app.link.value
+    app.page_url = "http://10.0.0.5:8765/lesson/toy"       # served: the page's own address
+    app.show_link()
+    url = f"http://10.0.0.5:8765/lesson/toy?{query}"
+    assert text_of(app.link.value) == f"Link to this configuration:{url}"
+    assert f'<a href="{url.replace("&", "&amp;")}"' in app.link.value

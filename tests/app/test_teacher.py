@@ -11,6 +11,7 @@ from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from page_in_kernel import forged_update, sent_messages, text_of
 
 from bpttviz.app import TruncationApp, VanishingApp
 from bpttviz.lessons import truncated_bptt as truncation_module
@@ -18,6 +19,7 @@ from bpttviz.app.query import parse_names
 from bpttviz.app.teacher import PANEL_NAME
 
 
+# --- the query string ---------------------------------------------------------------------------
 @pytest.fixture
 def engine_runs(monkeypatch):
     """The calls of the truncation lesson's engine run (``bptt``), counted."""
@@ -32,24 +34,6 @@ def engine_runs(monkeypatch):
     return calls
 
 
-def text_of(html):
-    return unescape(re.sub(r"<[^>]+>", " ", html))
-
-
-def forged_update(widget, **state):
-    """Deliver ``{"method": "update", "state": state}`` as a message from the browser would come."""
-    widget._handle_msg({"content": {"data": {"method": "update", "state": state,
-                                             "buffer_paths": []}}, "buffers": []})
-
-
-def sent_messages(widget, monkeypatch):
-    """The messages the widget sends to the browser from now on."""
-    sent = []
-    monkeypatch.setattr(widget, "_send", lambda msg, buffers=None: sent.append(msg))
-    return sent
-
-
-# --- the query string ---------------------------------------------------------------------------
 def test_parse_names_splits_on_commas_drops_blanks_and_repeats():
     assert parse_names(" seed, H,,seed ,T") == ["seed", "H", "T"]
     assert parse_names("") == [] and parse_names(None) == []

@@ -4,11 +4,11 @@ status line, and of a burst of changes from the page only the first and the newe
 
 Engine runs are counted by the page itself (``app.runs``) and the lesson's renders by the toy;
 a change from the page arrives as ipywidgets delivers it (:func:`from_page`), on a running
-event loop as in a kernel (:func:`in_a_kernel`).
+event loop as in a kernel (:func:`in_a_kernel`) whose clock the test moves: the settle time is
+kept by that clock, so what is computed when does not depend on the machine's speed.
 """
 
 import asyncio
-import time
 
 import numpy as np
 from page_in_kernel import panel_marks, text_of
@@ -97,24 +97,45 @@ def from_page(widget, **state):
                                              "buffer_paths": []}}, "buffers": []})
 
 
+class HeldLoop(asyncio.SelectorEventLoop):
+    """An event loop as a kernel's, whose clock stands still until the test moves it."""
+
+    def __init__(self, now):
+        super().__init__()
+        self.now = now
+
+    def time(self):
+        return self.now
+
+    async def after(self, seconds=0.0):
+        """Move the clock ``seconds`` on and let the loop run what falls due by then."""
+        self.now += seconds
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+
 def in_a_kernel(app, moves):
-    """Run ``moves()`` (a coroutine function) on a running event loop, as a kernel does, once
-    the app has been quiet for a while; returns what it returns."""
-    async def session():
-        await asyncio.sleep(2 * SETTLE_S)
-        return await moves()
-    return asyncio.run(session())
+    """Run ``moves(loop)`` (a coroutine function) on a :class:`HeldLoop`, as a kernel does,
+    the app's settle time kept by the loop's clock; the app has been quiet for a while.
+    Returns what ``moves`` returns."""
+    settler = app.redraw_loop.settler
+    loop = HeldLoop(settler.last + 2 * SETTLE_S)
+    settler.clock = loop.time
+    try:
+        return loop.run_until_complete(moves(loop))
+    finally:
+        loop.close()
 
 
 def test_of_a_burst_of_changes_from_the_page_the_first_and_the_newest_are_computed():
     app = Toy(query="")
     values = [1 + (7 * i) % 10 for i in range(60)] + [7]
 
-    async def held_key():                   # queued messages, handled back to back
+    async def held_key(loop):               # queued messages, handled back to back
         before = app.runs
         for v in values:
             from_page(app.widgets["n"], value=v)
-        await asyncio.sleep(4 * SETTLE_S)
+        await loop.after(SETTLE_S)
         return app.runs - before
 
     # The first at once (the kernel was quiet: it cannot know more follow), then the newest.
@@ -126,29 +147,43 @@ def test_of_a_burst_of_changes_from_the_page_the_first_and_the_newest_are_comput
 
 def test_changes_between_which_the_kernel_is_free_cost_one_computation_per_settle_time():
     app = Toy(query="")
+    dt = SETTLE_S / 10.5            # a move every 1/10.5 settle time: none when a timer falls
+    computed = []                   # (the clock, n) of each computation
 
-    async def dragged_slider():
-        before, t0 = app.runs, time.monotonic()
+    async def dragged_slider(loop):
+        compute = app.redraw_loop.compute
+
+        def counting(values):
+            computed.append((loop.now, values["n"]))
+            return compute(values)
+
+        app.redraw_loop.compute = counting
+        start = loop.now
         for i in range(100):
+            loop.now = start + i * dt
             from_page(app.widgets["n"], value=1 + i % 10)
-            await asyncio.sleep(0)          # the loop runs between two messages
-        elapsed = time.monotonic() - t0
-        await asyncio.sleep(4 * SETTLE_S)
-        return app.runs - before, elapsed
+            await loop.after()              # the loop runs between two moves
+        dragging = list(computed)
+        await loop.after(SETTLE_S)
+        return start, dragging
 
-    ran, elapsed = in_a_kernel(app, dragged_slider)
-    assert 1 <= ran <= 2 + elapsed / SETTLE_S and ran < 100 / 4
-    assert app.values()["n"] == 10 and len(app.result) == 10       # the last move wins
+    start, dragging = in_a_kernel(app, dragged_slider)
+    assert dragging[0] == (start, 1)                            # the first move at once
+    # Then one computation a settle time: the next move waits it out (and the timer is
+    # seen at the move after it falls), the moves in between only replace its value.
+    gaps = np.diff([t for t, _ in dragging])
+    assert len(gaps) > 0 and all(SETTLE_S <= g <= SETTLE_S + 2 * dt for g in gaps), gaps
+    assert computed[-1][1] == 10 and app.values()["n"] == 10     # the last move wins
     np.testing.assert_array_equal(toy_y(app), np.arange(10) * 0.5)
 
 
 def test_a_single_change_from_the_page_is_computed_at_once():
     app = Toy(query="")
 
-    async def one_move():
+    async def one_move(loop):
         before = app.runs
         from_page(app.widgets["n"], value=6)
-        await asyncio.sleep(SETTLE_S / 5)   # well before a settle time has passed
+        await loop.after(SETTLE_S / 5)      # well before a settle time has passed
         return app.runs - before
 
     assert in_a_kernel(app, one_move) == 1 and len(app.result) == 6
@@ -158,10 +193,10 @@ def test_a_burst_of_view_changes_computes_nothing_and_draws_the_newest():
     app = Toy(query="n=10")
     runs, renders = app.runs, len(app.renders)
 
-    async def frames():
+    async def frames(loop):
         for v in range(1, 11):
             from_page(app.widgets["view"], value=v)
-        await asyncio.sleep(4 * SETTLE_S)
+        await loop.after(SETTLE_S)
 
     in_a_kernel(app, frames)
     assert app.runs == runs and app.renders[renders:] == [1, 10]
@@ -171,7 +206,7 @@ def test_a_burst_of_view_changes_computes_nothing_and_draws_the_newest():
 def test_changes_made_from_python_are_computed_at_once_in_a_kernel_too():
     app = Toy(query="")
 
-    async def script():
+    async def script(loop):
         counts = [app.runs]
         app.set(n=4)
         counts.append(app.runs)

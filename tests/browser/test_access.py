@@ -27,10 +27,12 @@ OVERFLOW = """() => {
   return {width: W, scroll: document.documentElement.scrollWidth, out: out.slice(0, 10)};
 }"""
 
-#: Visible text (of the notebook: narrative and app) set smaller than ``min`` px.
+#: Visible text of the lesson's page (its narrative and its app) set smaller than ``min`` px.
 SMALL_TEXT = """(min) => {
   const out = [];
-  document.querySelectorAll('.jp-Notebook *').forEach(el => {
+  const texts = document.querySelectorAll('.bpttviz-page *');
+  if (!texts.length) return ['no .bpttviz-page in this page'];
+  texts.forEach(el => {
     if (el.closest('.bpttviz-alt')) return;
     if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) return;
     const r = el.getBoundingClientRect();

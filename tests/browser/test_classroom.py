@@ -1,100 +1,149 @@
-"""A page is never a silent blank, and a page in a warm kernel still follows its link.
+"""A page is never a silent blank, and a page of a prepared class still follows its link.
 
-Lesson pages whose app cannot appear (the notebook executor gave up on a slow
-cell, the app's output was lost, or the app never shows in the browser) say so
-in words and offer Retry; the landing page, which has no app, never does. With
-``--students`` kernels are kept warm (started before the page, its lesson
-chosen by the request), and a page opened while they heat takes one: ``?k2=25``
-still sets the slider and the figures, the figures draw, and the page's link
-keeps the server's address.
+A lesson page whose app cannot appear says so in words and offers Retry: the server says it
+when the lesson's app could not be built, the page's watchdog when the app has not appeared
+after its wait (and the app still appears there if it comes late); the landing page, which has
+no app, has no watchdog. With ``--students`` the lessons named are computed before the server
+says it is ready, their results shared by the pages of the same settings: a page whose address
+asks for other settings (``?k2=25``) still shows them, its figures drawn and its link keeping
+the server's address, and a lesson that was not prepared shows its app too.
 """
 
-import time
+import json
+import os
+import textwrap
 
-import nbformat
 import pytest
 from live import CANVAS_DRAWN, drawn, wait_settled
+from page_in_browser import START_TIMEOUT, assert_no_error_shown, watchdog_done
 
 from bpttviz.lessons import lesson_of_page
 from bpttviz.serve import served
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-START_TIMEOUT = 120
 PROBLEM = ".bpttviz-page-problem"
+#: Lessons of a course whose apps cannot appear: one whose app cannot be built, one whose app
+#: is built only once the test lets it (the file ``release`` beside the module exists).
+TROUBLED = '''
+import time
+from pathlib import Path
+
+from bpttviz import figures
+from bpttviz.lessons import Control, Lesson
+
+RELEASE = Path(__file__).with_name("release")
 
 
-def lesson_notebook(path, *sources, wait_seconds=None):
-    """A notebook marked as a lesson page (the watchdog watches it) with these code cells."""
-    meta = {"app": True} if wait_seconds is None else {"app": True, "wait_seconds": wait_seconds}
-    nb = nbformat.v4.new_notebook(metadata={"bpttviz": meta, "kernelspec": {
-        "name": "python3", "display_name": "Python 3", "language": "python"}})
-    nb.cells = [nbformat.v4.new_markdown_cell("# A lesson")]
-    nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
-    nbformat.write(nb, path)
+class Troubled(Lesson):
+    controls = (Control("gain", "gain", "float", 0.9, 0.1, 2.0, 0.1),)
+    class_control = "gain"
+    figure_names = ("echo",)
+    summary = "a lesson in trouble."
+
+    def compute(self, values):
+        return [values["gain"]] * 3
+
+    def render(self, result, values):
+        return {"echo": figures.lines([0, 1, 2], [result], ["gain"], title="Echo")}
+
+
+class BrokenLesson(Troubled):
+    slug, number, title = "broken", 21, "Broken"
+
+    def __init__(self):
+        raise RuntimeError("this lesson cannot be built")
+
+
+class LateLesson(Troubled):
+    slug, number, title = "late", 22, "Late"
+
+    def __init__(self):
+        deadline = time.monotonic() + 120
+        while not RELEASE.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        super().__init__()
+'''
+PAGES = {"broken": "21_broken", "late": "22_late"}
+
+
+def notebook(path, title, code=()):
+    cells = [{"cell_type": "markdown", "id": "intro", "metadata": {}, "source": [title]}]
+    cells += [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {},
+               "outputs": [], "source": [source]} for i, source in enumerate(code)]
+    path.write_text(json.dumps({"cells": cells, "metadata": {"bpttviz": {"app": True}},
+                                "nbformat": 4, "nbformat_minor": 5}))
 
 
 @pytest.fixture(scope="module")
 def troubled(tmp_path_factory, chromium):
-    """A server of lesson pages whose apps cannot appear, its cells limited to 3 s."""
-    folder = tmp_path_factory.mktemp("troubled")
-    # slower than the executor allows: Voila gives up on the cell
-    lesson_notebook(folder / "sleepy.ipynb", "import time\ntime.sleep(30)",
-                    "import ipywidgets\nipywidgets.Label('never here')")
-    # the app's output comes after the cell's end, as on a saturated server: it is lost
-    lesson_notebook(folder / "late.ipynb",
-                    "import threading, time\nfrom IPython.display import display\n"
-                    "from bpttviz.app import VanishingApp\napp = VanishingApp()\n"
-                    "threading.Thread(target=lambda: (time.sleep(2), display(app))).start()")
-    # widgets arrive, but no lesson app ever shows in the browser
-    lesson_notebook(folder / "never.ipynb", "import ipywidgets\nipywidgets.Label('no app')",
-                    wait_seconds=3)
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Home")],
-                                            metadata={"kernelspec": {"name": "python3",
-                                                                     "display_name": "Python 3",
-                                                                     "language": "python"}}),
-                   folder / "index.ipynb")
-    log = tmp_path_factory.mktemp("troubled-log") / "voila.log"
-    with served(notebooks=folder, extra_args=["--voila-arg=--VoilaExecutor.timeout=3"],
-                log=log, start_timeout=START_TIMEOUT) as server:
-        yield server.url
+    """A server of lessons whose apps cannot appear; yields its URL and the file that lets
+    the late lesson's app be built."""
+    root = tmp_path_factory.mktemp("troubled")
+    (root / "troubled_lessons.py").write_text(textwrap.dedent(TROUBLED))
+    folder = root / "notebooks"
+    folder.mkdir()
+    for slug, page in PAGES.items():
+        notebook(folder / f"{page}.ipynb", f"# {slug.title()}",
+                 [f'from bpttviz.app import LessonApp\nLessonApp(lesson="{slug}")'])
+    notebook(folder / "index.ipynb", "# Home")
+    env = {**os.environ, "BPTTVIZ_LESSONS": "troubled_lessons",
+           "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    with served(notebooks=folder, env=env, log=root / "serve.log",
+                start_timeout=START_TIMEOUT) as server:
+        yield server.url, root / "release"
 
 
-@pytest.mark.parametrize("name, kind", [("sleepy", "failed"), ("late", "failed"),
-                                        ("never", "slow")])
-def test_a_page_whose_app_does_not_appear_says_so_and_offers_retry(troubled, page, name, kind):
-    page.goto(f"{troubled}/voila/render/{name}.ipynb")
-    box = page.wait_for_selector(PROBLEM, state="visible", timeout=90_000)
-    assert box.get_attribute("role") == "alert" and box.get_attribute("data-kind") == kind
-    text = box.inner_text()
-    assert ("could not start" if kind == "failed" else "has not appeared") in text
+def test_a_page_whose_app_cannot_be_built_says_so_and_retry_loads_it_again(troubled, page):
+    url, _ = troubled
+    page.goto(f"{url}/voila/render/{PAGES['broken']}.ipynb")
+    box = page.wait_for_selector(PROBLEM, state="visible")
+    assert box.get_attribute("role") == "alert" and box.get_attribute("data-kind") == "failed"
+    assert "could not start" in box.inner_text()
     assert page.query_selector(".bpttviz-app") is None
-    # Retry loads the page again (and, the cause being the same, says so again)
-    with page.expect_navigation(timeout=90_000):
+    page.evaluate("window.__before_retry = true")
+    # Retry loads the page again (and, the cause being the same, it says so again).
+    with page.expect_navigation():
         page.click(".bpttviz-retry")
-    page.wait_for_selector(PROBLEM, state="visible", timeout=90_000)
+    box = page.wait_for_selector(PROBLEM, state="visible")
+    assert box.get_attribute("data-kind") == "failed"
+    assert page.evaluate("window.__before_retry") is None
 
 
-def test_the_landing_page_has_no_watchdog(troubled, page):
-    page.goto(f"{troubled}/voila/render/index.ipynb")
+def test_a_page_whose_app_has_not_appeared_says_so_and_the_app_still_comes(troubled, page):
+    url, release = troubled
+    page.goto(f"{url}/voila/render/{PAGES['late']}.ipynb")
+    # The watchdog's wait is 30 s.
+    box = page.wait_for_selector(PROBLEM, state="visible", timeout=90_000)
+    assert box.get_attribute("role") == "alert" and box.get_attribute("data-kind") == "slow"
+    assert "has not appeared" in box.inner_text() and "may still appear" in box.inner_text()
+    assert page.locator(".bpttviz-retry").is_visible()
+    assert page.query_selector(".bpttviz-app") is None
+    release.touch()                              # the server builds the app at last
+    page.wait_for_selector(".bpttviz-app .widget-readout")
+    page.wait_for_selector(PROBLEM, state="detached")
+    watchdog_done(page)
+
+
+@pytest.mark.parametrize("path", ["/", "/voila/render/index.ipynb"])
+def test_the_landing_page_has_no_watchdog(troubled, page, path):
+    url, _ = troubled
+    page.goto(url + path)
     page.wait_for_selector("text=Home")
     assert "bpttviz-page-problem" not in page.content()
 
 
 @pytest.fixture(scope="module")
-def pooled(tmp_path_factory, chromium):
-    """The shipped lessons with 8 kernels kept warm, yielded as soon as the server answers
-    (the kernels are still heating: two at a time, a second or more each)."""
-    log = tmp_path_factory.mktemp("pooled") / "voila.log"
+def prepared(tmp_path_factory, chromium):
+    """The shipped lessons, lesson 3 prepared for 8 students before the server is ready."""
+    log = tmp_path_factory.mktemp("prepared") / "serve.log"
     with served(extra_args=["--students", "8", "--lessons", "03_truncated_bptt"], log=log,
-                start_timeout=START_TIMEOUT) as server:
-        yield server.url, log
+                ready_line="ready for 8 students", start_timeout=START_TIMEOUT) as server:
+        yield server.url
 
 
-def test_a_page_opened_while_kernels_heat_takes_one_follows_its_link_with_no_warning(pooled,
-                                                                                      page):
-    url, log = pooled
-    assert "ready for" not in log.read_text()                  # still heating
+def test_a_page_of_a_prepared_lesson_follows_its_link_with_no_warning(prepared, page):
+    url = prepared
     page.goto(f"{url}/voila/render/03_truncated_bptt.ipynb?k2=25&radius=1.1")
     page.wait_for_selector(".bpttviz-app")
     page.wait_for_function("""() => { const r = document.querySelector(
@@ -108,23 +157,17 @@ def test_a_page_opened_while_kernels_heat_takes_one_follows_its_link_with_no_war
                            "?.bpttvizFigure?.panels[0].title.startsWith('tbptt(k1=5, k2=25)')")
     for figure in drawn(page):
         assert page.evaluate(CANVAS_DRAWN, figure), figure
-    page.wait_for_timeout(1000)
+    watchdog_done(page)
     assert page.query_selector(PROBLEM) is None
-    deadline = time.monotonic() + 60
-    while "ready for 8 students" not in log.read_text() and time.monotonic() < deadline:
-        time.sleep(0.5)
-    # the page took a kernel of the pool as it became warm: none was started beside the 8
-    text = log.read_text()
-    assert "ready for 8 students (7 kernels warm, 1 already taken" in text
-    assert text.count("Kernel started") == 8
+    assert_no_error_shown(page)
 
 
 @pytest.mark.parametrize("lesson", ["02_vanishing_exploding", "04_training"])
-def test_any_lesson_takes_a_warm_kernel_and_shows_its_app_with_no_warning(pooled, page, lesson):
-    url, _ = pooled
-    page.goto(f"{url}/voila/render/{lesson}.ipynb")
+def test_a_lesson_not_prepared_shows_its_app_with_no_warning(prepared, page, lesson):
+    page.goto(f"{prepared}/voila/render/{lesson}.ipynb")
     page.wait_for_selector(".bpttviz-app")
     wait_settled(page)
     assert set(drawn(page)) == set(lesson_of_page(lesson).figure_names)
-    page.wait_for_timeout(1000)
+    watchdog_done(page)
     assert page.query_selector(PROBLEM) is None
+    assert_no_error_shown(page)

@@ -1,7 +1,7 @@
 """Every page asks nothing of any host but the server: no CDN, no font service, no third
 party; the live figures draw and redraw with no request leaving the machine. The icons come
-from the server (Font Awesome 5, which Voila's voila-style.js carries) and stay out of the
-buttons' accessible names."""
+from the server (Font Awesome 4, which Solara's front end carries, served from the installed
+assets) and stay out of the buttons' accessible names."""
 
 import urllib.parse
 
@@ -75,25 +75,26 @@ def test_figures_draw_with_no_request_leaving_the_machine(page, server, name):
 PLAY_ICON = """() => {
   const i = document.querySelector('.bpttviz-play button i');
   const before = getComputedStyle(i, '::before');
-  const solid = [...document.fonts].filter(f => f.family.replace(/"/g, '') ===
-    'Font Awesome 5 Free' && f.weight === '900');
-  return {family: before.fontFamily, content: before.content, width: i.getBoundingClientRect().width,
-          loaded: solid.some(f => f.status === 'loaded'), hidden: i.getAttribute('aria-hidden')};
+  const icons = [...document.fonts].filter(f => f.family.replace(/"/g, '') === 'FontAwesome');
+  return {family: before.fontFamily, content: before.content,
+          width: i.getBoundingClientRect().width, loaded: icons.some(f => f.status === 'loaded'),
+          hidden: i.getAttribute('aria-hidden')};
 }"""
 
 
 def test_icons_render_from_a_font_the_server_sent(page, server):
     stay_local(page)
     fonts = []
-    page.on("response", lambda r: r.url.endswith(".woff2") and fonts.append((r.url, r.status)))
+    page.on("response", lambda r: urllib.parse.urlsplit(r.url).path.endswith(".woff2")
+            and fonts.append((r.url, r.status)))
     open_page(page, server, "01_unfolding")
     page.wait_for_function(f"() => ({PLAY_ICON})().loaded")
     icon = page.evaluate(PLAY_ICON)
-    assert "Font Awesome 5 Free" in icon["family"]
+    assert "FontAwesome" in icon["family"]
     assert icon["content"] == '"\uf04b"'            # fa-play
     assert icon["width"] > 0 and icon["hidden"] == "true"
-    assert fonts and all(url.startswith(server + "/") and status == 200
-                         for url, status in fonts), fonts
+    assert any("fontawesome-webfont" in url for url, _ in fonts), fonts
+    assert all(url.startswith(server + "/") and status == 200 for url, status in fonts), fonts
     assert page.outside == []
 
 

@@ -3,7 +3,7 @@
 A teacher link hides and fixes the controls it names; a widget message forged at the protocol
 level (sent on the widget's comm through the page's own widget manager, as a script in the
 page could) to a fixed control changes nothing, while the same message to a free control moves
-it, so the forgery is known to reach the kernel. The "Link for my class" panel makes and
+it, so the forgery is known to reach the server. The "Link for my class" panel makes and
 copies a link that hides itself. ``bpttviz slides`` serves a deck whose arrow keys turn the
 slides and whose app draws its live figures on its slide and redraws them there.
 """
@@ -12,8 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from live import CANVAS_DRAWN, drawn, record, wait_redrawn, wait_settled
-from page_in_browser import (NOTEBOOKS, START_TIMEOUT, assert_no_error_shown, open_lesson,
-                             readout, wait_readout, wait_status)
+from page_in_browser import (CONTROL_MODEL, FORGE, NOTEBOOKS, START_TIMEOUT,
+                             assert_no_error_shown, open_lesson, readout, wait_readout,
+                             wait_status)
 
 from bpttviz.lessons import LESSONS
 from bpttviz.serve import served
@@ -24,20 +25,8 @@ TEACHER_QUERY = "?T=50&hide=seed,H&lock=T"
 
 
 # --- a message forged in the page -----------------------------------------------------------------
-#: Send ``{"method": "update", "state": state}`` on the comm of the widget with DOM class
-#: ``bpttviz-control-<name>``, through the page's own widget manager (Voila's app exposes it):
-#: the message a crafted script sends, whatever the page's disabled slider allows.
-FORGE = """async ([name, state]) => {
-  const models = await Promise.all(Object.values(window.jupyterapp.widgetManager._models));
-  const m = models.find(m => (m.get('_dom_classes') || []).includes('bpttviz-control-' + name));
-  m.comm.send({method: 'update', state: state, buffer_paths: []});
-  return m.model_id; }"""
-
-#: The page's copy of a widget's state (the kernel's last word on it).
-MODEL_STATE = """async ([name, key]) => {
-  const models = await Promise.all(Object.values(window.jupyterapp.widgetManager._models));
-  const m = models.find(m => (m.get('_dom_classes') || []).includes('bpttviz-control-' + name));
-  return m.get(key); }"""
+#: The page's copy of a widget's state (the server's last word on it).
+MODEL_STATE = f"async ([name, key]) => (await ({CONTROL_MODEL})(name)).get(key)"
 
 
 def visible(page, control):
@@ -75,7 +64,7 @@ def test_a_forged_widget_message_to_a_locked_control_changes_nothing(page, serve
                                         "set it to 150 was refused.")
     page.evaluate(FORGE, ["T", {"disabled": False}])
     page.wait_for_function(notice, arg="a request to change its disabled was refused.")
-    # The same forgery to a free control does reach the kernel: its figures follow it.
+    # The same forgery to a free control does reach the server: its figures follow it.
     page.evaluate(FORGE, ["k2", {"value": 17}])
     wait_redrawn(page, ["timeline"], before)
     assert record(page, "timeline")["panels"][0]["title"].startswith("tbptt(k1=5, k2=17)")

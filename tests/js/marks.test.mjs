@@ -275,6 +275,25 @@ test("a panel's heatmap with a colour bar draws the colour map beside the plot a
   assert.ok(ctx.find("fillText").some((t) => t.text === "norm"));
 });
 
+test("a named mask shows in the legend as a swatch of its colour, outlined in grey; an unnamed one not", () => {
+  // A flow's losses without a target: blanked in the empty cells' colour, near the legend's white.
+  const blank = (label) => panel([mark.Mask({ where: grid(u8(1, 1, 0, 0), [2, 2]), extent: f32(0, 10, 0, 1),
+    color: "#eeeeee", alpha: 1, label })], { legend: "lower right" });
+  const ctx = new FakeContext();
+  drawPanel(ctx, blank("no loss at this step"), box, sizes(1), 1, plot.luts, { ...box });
+  const [swatch] = ctx.find("fillRect").filter((o) => o.fillStyle === "#eeeeee");
+  const [outline] = ctx.find("strokeRect").filter((o) => o.strokeStyle === "#9a9a9a");
+  assert.equal(swatch.globalAlpha, 1);
+  assert.deepEqual(outline.rect, swatch.rect);
+  near([outline.lineWidth], [0.8 * PT], "outline of 0.8 points");
+  const [entry] = ctx.find("fillText").filter((t) => t.text === "no loss at this step");
+  assert.ok(entry.origin[0] + entry.x > swatch.rect[0] + swatch.rect[2], "the words right of the swatch");
+  const unnamed = new FakeContext();
+  drawPanel(unnamed, blank(null), box, sizes(1), 1, plot.luts, { ...box });
+  assert.equal(unnamed.find("fillRect").filter((o) => o.fillStyle === "#eeeeee").length, 0);
+  assert.equal(unnamed.find("strokeRect").filter((o) => o.strokeStyle === "#9a9a9a").length, 0);
+});
+
 test("a mark of a type figure.js cannot draw fails by its name", () => {
   assert.throws(() => drawPanel(new FakeContext(), panel([{ type: "Violin" }]), box, sizes(1), 1, plot.luts,
     { ...box }), /no drawer for a mark of type Violin/);

@@ -69,9 +69,7 @@ NOTEBOOK = {
         {"cell_type": "markdown", "id": "intro", "metadata": {}, "source": ["# 8 · Echo"]},
         {"cell_type": "code", "execution_count": None, "id": "app", "metadata": {},
          "outputs": [], "source": ['from bpttviz.app import LessonApp\n', '\n',
-                                   'app = LessonApp(lesson="echo")\n', 'app']},
-        {"cell_type": "code", "execution_count": None, "id": "request", "metadata": {},
-         "outputs": [], "source": ["app.follow_request()"]}],
+                                   'app = LessonApp(lesson="echo")\n', 'app']}],
     "metadata": {"bpttviz": {"app": True},
                  "kernelspec": {"display_name": "Python 3", "language": "python",
                                 "name": "python3"}},
@@ -123,29 +121,23 @@ def test_the_registry_and_the_landing_page_list_it(course):
 
 
 def test_it_is_served_redrawn_and_counted_by_the_class_view(course):
-    websockets = pytest.importorskip("websockets")
-    from _client import PROTOCOL, Kernel, fetch, kernel_id_of, websocket_url
+    from _client import connected, load_page
 
     from bpttviz.serve import served
 
     root, notebooks, env = course
 
     async def student(url):
-        html = fetch(f"{url}/voila/render/{PAGE}.ipynb")
-        async with websockets.connect(websocket_url(url, kernel_id_of(html)),
-                                      subprotocols=[PROTOCOL], max_size=None) as ws:
-            k = Kernel(ws)
-            reader = asyncio.ensure_future(k.read())
+        async with connected(load_page("hall", url, PAGE)) as k:
             model_id, state = await k.open_widgets("bpttviz-control-gain")
             assert set(k.figures) and state["value"] == 0.9
             versions = [f["version"] for f in k.figures.values()]
             await k.move(model_id, 1.5)                 # redrawn: a new record of the figure
             assert [f["version"] for f in k.figures.values()] > versions
             (start,) = k.with_class("bpttviz-step-start")
-            await click(k, start)
+            await k.press(start)
             await k.until(lambda: k.with_class("bpttviz-step-choice-1"), what="the step's choices")
-            await click(k, k.with_class("bpttviz-step-choice-1")[0])
-            reader.cancel()
+            await k.press(k.with_class("bpttviz-step-choice-1")[0])
 
     with served(notebooks=notebooks, extra_args=["--class"], env=env,
                 start_timeout=120) as server:
@@ -160,12 +152,6 @@ def test_it_is_served_redrawn_and_counted_by_the_class_view(course):
                 break
             asyncio.run(asyncio.sleep(0.2))
     assert summary["lessons"][PAGE]["steps"]["1"]["answers"] == {"1": 1, "2": 0}
-
-
-async def click(k, model_id):
-    """What a page sends when a button is pressed; waits until the kernel is idle again."""
-    msg = await k.comm(model_id, {"method": "custom", "content": {"event": "click"}})
-    await k.until(k.idle[msg].is_set, what="a button's answer")
 
 
 def test_the_classroom_benchmark_drives_it(course):

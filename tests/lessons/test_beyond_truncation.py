@@ -24,6 +24,7 @@ from playwright.sync_api import expect
 from bpttviz import ElmanRNN, rtrl
 from bpttviz.app import BeyondApp
 from bpttviz.diagnostics import compare_estimators, truncation_bias
+from bpttviz.figures import records_equal
 from bpttviz.lessons import beyond_truncation as beyond_module
 from bpttviz.lessons import beyond_truncation as training_module
 from bpttviz.lessons.beyond_truncation import METHOD_LABELS, RECURRENT, echo_batch
@@ -42,7 +43,8 @@ def test_echo_batch_targets_are_the_inputs_lag_steps_back():
 def test_the_figures_show_what_the_diagnostics_compute(counted):
     calls = counted(beyond_module, "compare_estimators")
     app = BeyondApp(query=QUICK)
-    assert app.message.value == "" and len(calls) == 1
+    # One comparison of the truncations, one of the online methods (kept while k2 moves).
+    assert app.message.value == "" and len(calls) == 2
     c = app.result.comparison
     assert c.kinds == ("tbptt", "randomized", "uoro", "rtrl")
     b = app.result.task
@@ -62,6 +64,37 @@ def test_the_figures_show_what_the_diagnostics_compute(counted):
     np.testing.assert_allclose(rtrl.y, cost.flops_per_step["rtrl"])
     assert cost.slopes["rtrl"] > cost.slopes["uoro"] + 1
     assert "RTRL: cosine 1.000" in text_of(app.readout.value)
+
+
+def test_the_rows_kept_while_k2_moves_are_those_computed_for_each_k2(counted):
+    # UORO's and RTRL's rows are computed once per network, data and samples: for every k2
+    # the comparison shown is the one compare_estimators gives with updates every k2 steps.
+    calls = counted(beyond_module, "compare_estimators")
+    app = BeyondApp(query=QUICK)
+    for name, value, computed in (("k2", 5, 1), ("k2", 1, 1), ("k2", 12, 1), ("samples", 5, 2),
+                                  ("radius", 0.8, 2), ("lag", 7, 2), ("hidden", 4, 2),
+                                  ("T", 14, 2), ("seed", 2, 2), ("k2", 3, 1)):
+        before = len(calls)
+        app.widgets[name].value = value
+        assert len(calls) - before == computed, name
+        v, b = app.values(), app.result.task
+        ref = compare_estimators(app.result.model, b.inputs, b.targets, mask=b.mask, k1=v["k2"],
+                                 k2_values=(v["k2"],), n_seeds=v["samples"], k_min=v["k_min"],
+                                 p=v["p"], seed=v["seed"], params=RECURRENT)
+        c = app.result.comparison
+        assert (c.labels, c.kinds, c.k1, c.full_norm) == (ref.labels, ref.kinds, ref.k1,
+                                                         ref.full_norm)
+        for field in ("cosine_mean", "cosine_sd", "norm_ratio_mean", "norm_ratio_sd",
+                      "mean_cosine", "flops", "forward_steps", "backward_steps",
+                      "peak_stored_floats"):
+            np.testing.assert_allclose(getattr(c, field), getattr(ref, field), rtol=1e-12,
+                                       atol=1e-15, err_msg=f"{field} after {name}={value}")
+        fresh = BeyondApp(query=app.query_string())
+        for figure in app.figures:
+            assert records_equal(app.figures[figure].record,
+                                 fresh.figures[figure].record), (name, figure)
+        fresh.close()
+    app.close()
 
 
 def test_race_trains_the_four_methods_from_the_same_start_and_shows_their_losses(monkeypatch):

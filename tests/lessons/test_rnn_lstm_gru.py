@@ -15,6 +15,7 @@ from page_in_kernel import assert_same_as_a_fresh_page, curves, marks_of
 
 from bpttviz import GRU, LSTM, ElmanRNN, bptt
 from bpttviz.app import CellsApp
+from bpttviz.figures import records_equal
 from bpttviz.lessons import rnn_lstm_gru as comparison_module
 from bpttviz.lessons.common import random_sequence
 from bpttviz.lessons.rnn_lstm_gru import CELL_NAMES
@@ -78,6 +79,28 @@ def test_cells_lag_plot_and_jacobian_plot_show_the_runs():
 
 def test_after_changes_every_figure_shows_what_a_fresh_page_shows():
     assert_same_as_a_fresh_page(CellsApp, "radius", [1.2, 0.8])
+
+
+def test_a_cell_kept_for_its_controls_is_run_again_when_one_of_them_changes(counted):
+    # The LSTM's and the GRU's runs are kept while the Elman controls move; a control they
+    # depend on (the forget bias, H, T, the seed, the input scale) runs them again.
+    runs = counted(comparison_module, "bptt")
+    app = CellsApp(query="T=20&hidden=8")
+    for name, value, cells in (("radius", 1.3, ["ElmanRNN"]), ("activation", "relu", ["ElmanRNN"]),
+                               ("radius", 1.0, ["ElmanRNN"]), ("forget_bias", -1.0, ["LSTM"]),
+                               ("hidden", 6, ["ElmanRNN", "LSTM", "GRU"]),
+                               ("input_scale", 2.0, ["ElmanRNN", "LSTM", "GRU"]),
+                               ("seed", 3, ["ElmanRNN", "LSTM", "GRU"]),
+                               ("T", 25, ["ElmanRNN", "LSTM", "GRU"])):
+        before = len(runs)
+        app.widgets[name].value = value
+        assert [type(args[0]).__name__ for args, _ in runs[before:]] == cells, name
+        fresh = CellsApp(query=app.query_string())
+        for figure in app.figures:
+            assert records_equal(app.figures[figure].record, fresh.figures[figure].record), \
+                (name, figure)
+        fresh.close()
+    app.close()
 
 
 # --- in the browser ----------------------------------------------------------------------------

@@ -324,8 +324,8 @@ def test_upload_a_csv_train_on_it_then_a_bad_file_is_refused(page, server, artif
     assert column.locator("option").all_inner_texts() == ["month", "sales"]
     expect(column.locator("option:checked")).to_have_text("sales")
     # The preview is drawn in the page, every value of the column.
-    page.wait_for_function("() => +document.querySelector('.bpttviz-upload-preview')"
-                           "?.dataset.drawn >= 1")
+    page.wait_for_function("() => +document.querySelector("
+                           "'.bpttviz-upload-preview .bpttviz-live')?.dataset.drawn >= 1")
     wait_status(page, "updated")
     assert "T = 24 steps" in page.locator(".bpttviz-readout").inner_text()
     assert "cannot carry your data" in page.locator(".bpttviz-link").inner_text()

@@ -9,9 +9,15 @@ update; a view that joins later (a reloaded page, a second view in
 JupyterLab) draws from the state and asks for the arrays it lacks (they come
 back in a custom message).
 
-The page element carries ``data-drawn``, the ``version`` it last drew, and
+The widget's element (it carries the widget's DOM classes) holds the figure's own,
+``.bpttviz-live``, which carries ``data-drawn``, the ``version`` it last drew, and
 ``bpttvizFigure``, the record it drew with its arrays decoded: what tests and
-benchmarks read.
+benchmarks read. Under it, a figure that is ``saveable`` has its save row
+(``.bpttviz-saver``): "Save as", a PNG and an SVG button, drawn by the page with no
+widget of their own. A press asks the kernel (a custom message ``{"type": "save",
+"format"}``, to the :meth:`LiveFigure.on_save` callback), which answers with the
+file (:meth:`LiveFigure.send_file`: its bytes as a buffer) or why not
+(:meth:`LiveFigure.send_save_error`); the page links the file for download.
 """
 
 from __future__ import annotations
@@ -43,12 +49,16 @@ class LiveFigure(anywidget.AnyWidget):
     description = traitlets.Unicode("").tag(sync=True)
     #: The arrays of the latest record that the page had not got: ``{ref: bytes}``.
     arrays = traitlets.Dict().tag(sync=True)
+    #: Whether the page shows the save buttons under the figure (an :meth:`on_save` callback
+    #: answers them: :class:`bpttviz.app.FigureSaver` sets both).
+    saveable = traitlets.Bool(False).tag(sync=True)
 
     def __init__(self, record=None, **kwargs):
         super().__init__(**kwargs)
         self._store = {}            # ref -> bytes of every array the current spec names
         self._places = {}
         self._click_handlers = []
+        self._save_handler = None
         self.record = None
         #: Bytes of arrays sent so far (JSON state aside).
         self.bytes_sent = 0
@@ -82,12 +92,36 @@ class LiveFigure(anywidget.AnyWidget):
         (``x``, ``y`` in its data coordinates)."""
         self._click_handlers.append(callback)
 
+    def on_save(self, callback):
+        """Call ``callback(fmt)`` when the page's user presses a save button, ``fmt`` as the
+        page sent it (``"png"``, ``"svg"``, or anything a message can carry: the callback
+        checks it). The callback answers with :meth:`send_file` or :meth:`send_save_error`;
+        it replaces an earlier one."""
+        self._save_handler = callback
+
+    def send_file(self, fmt: str, name: str, mime: str, data: bytes):
+        """Give the page the figure saved as ``fmt``: a file ``name`` of type ``mime``, which
+        its save row links for download. One custom message, the bytes as its buffer."""
+        self.send({"type": "file", "format": fmt, "name": name, "mime": mime},
+                  buffers=[bytes(data)])
+
+    def send_save_error(self, text: str):
+        """Tell the page why its figure could not be saved; it shows ``text`` by the buttons."""
+        self.send({"type": "save-error", "text": str(text)})
+
     def _answer(self, _widget, content, _buffers):
-        """A view asks for arrays it lacks (it joined after they were sent), or reports a click."""
+        """A view asks for arrays it lacks (it joined after they were sent), reports a click, or
+        asks for the figure as a file."""
         if not isinstance(content, dict):
             return
         if content.get("type") == "click":
             self._clicked(content)
+            return
+        if content.get("type") == "save":
+            if self._save_handler is None:
+                self.send_save_error("This figure cannot be saved.")
+            else:
+                self._save_handler(content.get("format"))
             return
         if content.get("type") != "need":
             return

@@ -165,11 +165,14 @@ def _heatmap(enc: Encoder, m: R.Heatmap, place) -> dict:
 
 
 def _mask(enc: Encoder, m: R.Mask, place) -> dict:
-    return enc.record(m, place, where=lambda where: pool(where.astype(float)) > 0)
+    # A pooled block is covered only when every cell of it is: a mask never hides a value the
+    # heatmap under it shows (a flow's one loss with a target among rows without one).
+    return enc.record(m, place, where=lambda where: ~(pool((~where).astype(float)) > 0))
 
 
 #: Every mark type of :data:`bpttviz.figures.MARKS` and how it travels: its fields as they are,
-#: but heatmaps and masks, pooled to :data:`MAX_CELLS` a side first.
+#: but heatmaps and masks, pooled to :data:`MAX_CELLS` a side first (a mask's block covered
+#: when all its cells are).
 ENCODERS = {**{name: Encoder.record for name in R.MARKS}, "Heatmap": _heatmap, "Mask": _mask}
 
 

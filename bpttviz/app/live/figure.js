@@ -9,8 +9,9 @@
 // One ES module: anywidget loads it from a blob URL, where it could not import a sibling file.
 // Its parts, in order: arrays (what encode.py sends, decoded), text, scales, ticks, colour,
 // marks (one drawer per mark type, all in DRAWERS), layout (a panel's axes, frame, legend and
-// colour bar around its marks), the widget. The pure parts are named exports, for the unit tests
-// in tests/js; nothing here touches the page before a view is rendered.
+// colour bar around its marks), saving (the row of save buttons under a figure), the widget.
+// The pure parts are named exports, for the unit tests in tests/js; nothing here touches the
+// page before a view is rendered.
 
 const FONT = '"DejaVu Sans", "Bitstream Vera Sans", Verdana, Arial, sans-serif';
 const PT = 100 / 72;               // pixels per point at 100 dpi, as the Matplotlib renderer
@@ -882,6 +883,9 @@ function swatchHandle(ctx, e, x, y, w, S) {
   ctx.globalAlpha = 1;
 }
 
+// The outline of a mask's swatch: bpttviz/figures/style.py's GREY, as Matplotlib's renderer draws it.
+const SWATCH_EDGE = "#9a9a9a";
+
 const LEGEND_HANDLES = {
   Line(ctx, e, x, y, w, S, z) {
     strokeHandle(ctx, e, e.color, e.width * PT * z, x, y, w, z);
@@ -896,6 +900,14 @@ const LEGEND_HANDLES = {
   Segments(ctx, e, x, y, w, S, z) {
     strokeHandle(ctx, e, colourOf(e.color, 0), (typeof e.width === "number" ? e.width : 2) * PT * z,
       x, y, w, z);
+  },
+  Mask(ctx, e, x, y, w, S, z) {
+    // A mask's colour is pale (white dims, the empty cells' grey blanks), near the legend's
+    // white: its swatch is outlined.
+    swatchHandle(ctx, e, x, y, w, S);
+    ctx.strokeStyle = SWATCH_EDGE;
+    ctx.lineWidth = 0.8 * PT * z;
+    ctx.strokeRect(x, y - S.legend * 0.4, w, S.legend * 0.8);
   },
   Points(ctx, e, x, y, w, S, z) {
     drawMarkers(ctx, [x + w / 2], [y], IDENTITY, IDENTITY, { ...e,
@@ -1084,6 +1096,92 @@ function drawFigure(canvas, fig, z, luts, W, H) {
   return boxes;
 }
 
+// ---------------------------------------------------------------- saving ---
+
+// The files a figure is saved as, in the order of its buttons.
+export const SAVE_FORMATS = ["png", "svg"];
+
+export function kilobytes(bytes) {
+  // A file's size as its link gives it: whole kB, rounded as Python's f"{n / 1024:.0f}" rounds
+  // (a tie to the even number; n / 1024 is exact, so a tie is exactly .5).
+  const k = bytes / 1024;
+  const r = Math.round(k);                                   // a tie up
+  return r - k === 0.5 && r % 2 === 1 ? r - 1 : r;
+}
+
+export function saverRow(doc, send, urls = globalThis.URL) {
+  // The row under a figure: "Save as", a PNG and an SVG button (real buttons, styled as
+  // ipywidgets' own), and a status that says what a press did. A press sends the kernel
+  // {type: "save", format}; it draws the record with Matplotlib and answers (receive) with
+  // {type: "file", format, name, mime} and the file's bytes, which the status offers as a link
+  // (an object URL, revoked when the next file comes), or with {type: "save-error", text}.
+  // doc makes the elements, send(content) reaches the kernel; returns {row, receive, dispose}.
+  const row = doc.createElement("div");
+  row.className = "bpttviz-saver";
+  row.setAttribute("role", "group");
+  row.setAttribute("aria-label", "Save this figure");
+  row.style.cssText = "display:flex;flex-flow:row wrap;align-items:center;gap:0 4px;"
+    + "margin:2px 0;";
+  const label = doc.createElement("span");
+  label.className = "jupyter-widgets widget-label bpttviz-save-label";
+  label.style.width = "auto";
+  label.textContent = "Save as";
+  row.append(label);
+  const status = doc.createElement("span");
+  status.className = "bpttviz-save-status";
+  status.setAttribute("role", "status");
+  status.style.cssText = "margin-left:8px;font-size:var(--jp-widgets-font-size, 13px);";
+  let url = null;
+  const forget = () => {
+    if (url !== null) urls.revokeObjectURL(url);
+    url = null;
+  };
+  const say = (text, error = false) => {
+    status.textContent = text;
+    status.classList.toggle("bpttviz-save-error", error);
+    status.style.color = error ? "#B34E00" : "";
+  };
+  for (const fmt of SAVE_FORMATS) {
+    const button = doc.createElement("button");
+    button.type = "button";
+    button.className = `jupyter-widgets jupyter-button widget-button bpttviz-save-${fmt}`;
+    button.title = `Save this figure as ${fmt.toUpperCase()}`;
+    button.style.width = "auto";
+    const icon = doc.createElement("i");
+    icon.className = "fa fa-download";
+    icon.setAttribute("aria-hidden", "true");
+    button.append(icon, doc.createTextNode(fmt.toUpperCase()));
+    button.addEventListener("click", () => {
+      say(`Drawing the ${fmt.toUpperCase()}…`);
+      send({ type: "save", format: fmt });
+    });
+    row.append(button);
+  }
+  row.append(status);
+
+  const receive = (msg, buffers) => {
+    // True when msg was the kernel's answer to a press.
+    if (!msg || (msg.type !== "file" && msg.type !== "save-error")) return false;
+    forget();
+    if (msg.type === "save-error" || !buffers || !buffers.length) {
+      say(msg.text || "The figure could not be saved.", true);
+      return true;
+    }
+    const data = buffers[0];
+    url = urls.createObjectURL(new Blob([data], { type: msg.mime }));
+    const link = doc.createElement("a");
+    link.className = "bpttviz-download";
+    link.style.cssText = "color:var(--jp-content-link-color, #1565c0);text-decoration:underline;";
+    link.href = url;
+    link.download = msg.name;
+    link.textContent = `Download ${msg.name} (${kilobytes(data.byteLength)} kB)`;
+    say("");
+    status.append(link);
+    return true;
+  };
+  return { row, receive, dispose: forget };
+}
+
 // ---------------------------------------------------------------- widget ---
 
 function initialize({ model }) {
@@ -1097,10 +1195,13 @@ const ASK_AGAIN_MS = 3000;
 
 function render({ model, el }) {
   const store = model.bpttvizStore || (model.bpttvizStore = makeStore(model));
-  el.classList.add("bpttviz-live");
-  // The element takes the width its place allows; the figure is drawn to fit it.
-  el.style.width = "100%";
-  el.style.maxWidth = `${(model.get("spec").width || 425) * (model.get("scale") || 1)}px`;
+  // The widget's element (it carries the classes the kernel gave the figure) holds the figure,
+  // `live`, and under it the save row when the figure is saveable.
+  const live = document.createElement("div");
+  live.className = "bpttviz-live";
+  // The figure takes the width its place allows; it is drawn to fit it.
+  live.style.width = "100%";
+  live.style.maxWidth = `${(model.get("spec").width || 425) * (model.get("scale") || 1)}px`;
   // The figure is an image named by its text alternative; the same text, in a visually hidden
   // polite live region beside it (an image's content is not read), is announced when it changes.
   const image = document.createElement("div");
@@ -1121,7 +1222,15 @@ function render({ model, el }) {
   const note = document.createElement("div");
   note.className = "bpttviz-live-note";
   note.setAttribute("role", "status");
-  el.append(image, alt, note);
+  live.append(image, alt, note);
+  el.append(live);
+  const saver = saverRow(document, (content) => model.send(content));
+  const saveable = () => {
+    if (!model.get("saveable")) saver.row.remove();
+    else if (saver.row.parentNode !== el) el.append(saver.row);
+  };
+  saveable();
+  const answered = (msg, buffers) => saver.receive(msg, buffers);
   let pending = false;
   let asked = 0;
   let boxes = [];
@@ -1182,8 +1291,8 @@ function render({ model, el }) {
     const fig = resolve(store, spec);
     const z = model.get("scale") || 1;
     const widest = `${fig.width * z}px`;
-    if (el.style.maxWidth !== widest) { el.style.maxWidth = widest; width = 0; }
-    if (!width) width = el.clientWidth;
+    if (live.style.maxWidth !== widest) { live.style.maxWidth = widest; width = 0; }
+    if (!width) width = live.clientWidth;
     // As wide as the figure wants, or as its place on the page allows; the same proportions.
     const room = width;
     const W = Math.round(room > 0 ? Math.max(MIN_WIDTH * z, Math.min(fig.width * z, room)) : fig.width * z);
@@ -1191,18 +1300,18 @@ function render({ model, el }) {
     try {
       const t0 = performance.now();
       boxes = drawFigure(canvas, fig, z, luts, W, H);
-      el.dataset.drawMs = (performance.now() - t0).toFixed(1);
-      el.classList.remove("bpttviz-live-failed");
-      delete el.dataset.error;
+      live.dataset.drawMs = (performance.now() - t0).toFixed(1);
+      live.classList.remove("bpttviz-live-failed");
+      delete live.dataset.error;
       say("");
     } catch (err) {
-      el.classList.add("bpttviz-live-failed");
-      el.dataset.error = String(err);
+      live.classList.add("bpttviz-live-failed");
+      live.dataset.error = String(err);
       say(`This figure could not be drawn (${err}). Change a control to try again.`);
       console.error("bpttviz figure", err);
     }
-    el.bpttvizFigure = fig;
-    el.dataset.drawn = String(model.get("version"));
+    live.bpttvizFigure = fig;
+    live.dataset.drawn = String(model.get("version"));
     describe();
   };
   const redraw = () => {
@@ -1213,11 +1322,13 @@ function render({ model, el }) {
   model.on("change:spec", redraw);
   model.on("change:scale", redraw);
   model.on("change:description", describe);
+  model.on("change:saveable", saveable);
+  model.on("msg:custom", answered);
   const resized = new ResizeObserver((entries) => {
     const w = Math.round(entries[entries.length - 1].contentRect.width);
     if (w !== width) { width = w; redraw(); }
   });
-  resized.observe(el);
+  resized.observe(live);
   draw();
   return () => {
     resized.disconnect();
@@ -1225,6 +1336,9 @@ function render({ model, el }) {
     model.off("change:spec", redraw);
     model.off("change:scale", redraw);
     model.off("change:description", describe);
+    model.off("change:saveable", saveable);
+    model.off("msg:custom", answered);
+    saver.dispose();
   };
 }
 

@@ -13,8 +13,14 @@ Routes, under :data:`ROUTE` (``/bpttviz/class``):
 ``POST /bpttviz/class/api/pace``            ``{"lesson", "step"}``: bring the class to a step
 ``POST /bpttviz/class/api/reveal``          ``{"lesson", "step"}``: reveal a step's answer
 ``POST /bpttviz/class/api/clear``           ``{"lesson"}``: forget a lesson's answers, pace, reveals
+``POST /bpttviz/class/api/vote``            ``{"lesson", "step", "open"}``: open a new round of a
+                                            step's vote, or close it (:mod:`~.teaching`)
+``POST /bpttviz/class/api/pause``           ``{"lesson", "paused"}``: pause a lesson's controls
+``POST /bpttviz/class/api/experiment``      ``{"lesson", "running"}``: start or stop an experiment
+``GET  /bpttviz/class/api/experiment``      ``?lesson=L``: ``{"running", "points"}``
 ``POST /bpttviz/class/kernel/answer``       a kernel reports its page's choice
 ``GET  /bpttviz/class/kernel/state``        a kernel waits for the pace and reveals (long poll)
+``POST /bpttviz/class/kernel/result``       a kernel sends its page's point in an experiment
 
 The lecturer's routes take the token (``Authorization: token T`` or ``?token=T``),
 compared in constant time; the access log shows paths without their query, so the

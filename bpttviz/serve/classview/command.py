@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ...class_protocol import ROUTE, SECRET_ENV
 from ..notebooks import lessons_dir, page_names
-from .options import TOKEN_ENV, class_url, default_state_dir, new_token
+from .options import TOKEN_ENV, class_url, default_state_dir, new_token, start_note
 from .store import ClassStore, class_lessons
 from .view import ClassView
 
@@ -28,6 +28,8 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=8867)
     parser.add_argument("--notebooks", default=None, help="the lessons' folder (its names)")
     parser.add_argument("--state-dir", default=None)
+    parser.add_argument("--new-class", action="store_true",
+                        help="start a new class: the pace and reveals cleared (answers kept)")
     parser.add_argument("--prefix", default="", help="a path the routes are under")
     parser.add_argument("--hub", action="store_true",
                         help="run as a JupyterHub service: address, prefix and authentication "
@@ -40,6 +42,12 @@ def main(argv=None) -> int:
         from .handlers import make_app      # tornado, imported once the server starts
 
         store = ClassStore(state / "class.sqlite", lessons)
+        kept = store.kept()
+        cleared = args.new_class and (kept["pace"] or kept["revealed"])
+        if args.new_class:
+            store.new_class()
+        print(start_note(store.kept(), "new" if cleared else
+                         "expired" if store.expired_at_start else None), flush=True)
         if args.hub:
             from urllib.parse import urlsplit
 

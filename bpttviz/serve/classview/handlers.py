@@ -16,11 +16,14 @@ from typing import NamedTuple
 
 import tornado.web
 
-from ...class_protocol import ANSWER_PATH, HOLD_S, KERNEL_ROUTE, PAGE_ID, ROUTE, STATE_PATH
+from ...class_protocol import (ANSWER_ID, ANSWER_PATH, HOLD_S, KERNEL_ROUTE, PAGE_ID,
+                               RESULT_PATH, ROUTE,
+                               STATE_PATH)
 from .store import BadRequest
 
 __all__ = ["MAX_BODY", "PAGE", "ClassHandler", "PageHandler", "FileHandler", "SummaryHandler",
            "CsvHandler", "LessonsHandler", "GuideHandler", "AnswerHandler", "StateHandler",
+           "TeachingHandler", "ExperimentHandler", "ResultHandler",
            "Handlers", "HANDLERS", "routes", "make_app"]
 
 #: Largest request body accepted, in bytes.
@@ -31,6 +34,9 @@ PAGE = _STATIC / "index.html"
 _FILES = {"classview.js": "application/javascript", "classview.css": "text/css"}
 #: What a page id must be (:data:`~bpttviz.class_protocol.PAGE_ID`), as a refusal says it.
 _PAGE_RULE = "'page' must be 8 to 64 letters, digits, '-' or '_'"
+_ID_RULE = f"'{ANSWER_ID}', if given, must be 8 to 64 letters, digits, '-' or '_'"
+#: What a kernel is told while the class view is out of service (:meth:`ClassView.out_of_service`).
+_OUTAGE = "the class view is out of service for a moment: send it again."
 
 
 @tornado.web.stream_request_body
@@ -157,27 +163,36 @@ class GuideHandler(ClassHandler):
 
 class AnswerHandler(ClassHandler):
     async def post(self):
+        if self.view.out_of_service():
+            return self.fail(503, _OUTAGE)
         if not await self.view.kernel_allowed(self):
             return self.fail(403, "only a lesson's kernel may report answers.")
         try:
             data = self.json_body()
-            page = data.get("page")
+            page, answer_id = data.get("page"), data.get(ANSWER_ID)
             if not isinstance(page, str) or not PAGE_ID.match(page):
                 raise BadRequest(f"malformed body: {_PAGE_RULE}, got {page!r}.")
+            if answer_id is not None and (not isinstance(answer_id, str)
+                                          or not PAGE_ID.match(answer_id)):
+                raise BadRequest(f"malformed body: {_ID_RULE}, got {answer_id!r}.")
             lesson, step, choice = data.get("lesson"), data.get("step"), data.get("choice")
             self.view.store.check(lesson, step if step is not None else "missing",
                                   choice if choice is not None else "missing")
             if self.view.rate_limited(page):
                 raise BadRequest(self.view.too_fast, 429)
-            self.view.store.answer(page, lesson, step, choice)
+            new = self.view.store.answer(page, lesson, step, choice, answer_id=answer_id,
+                                         round_=data.get("round"))
         except BadRequest as exc:
             return self.fail(exc.status, str(exc))
         self.view.seen(page, lesson)
-        self.send_json({"ok": True})
+        # "new": False for an answer already stored by its id (sent again): counted once.
+        self.send_json({"ok": True, "new": new})
 
 
 class StateHandler(ClassHandler):
     async def get(self):
+        if self.view.out_of_service():
+            return self.fail(503, _OUTAGE)
         if not await self.view.kernel_allowed(self):
             return self.fail(403, "only a lesson's kernel may ask for the class's state.")
         page = self.get_query_argument("page", "")
@@ -212,6 +227,73 @@ class StateHandler(ClassHandler):
             wait.cancel()
 
 
+class TeachingHandler(ClassHandler):
+    """``POST api/vote`` (``{"lesson", "step", "open"}``) and ``api/pause``
+    (``{"lesson", "paused"}``): a round of a vote opened or closed, a lesson paused or resumed."""
+
+    def post(self, action):
+        if not self.lecturer():
+            return
+        teaching = self.view.store.teaching
+        try:
+            data = self.json_body()
+            lesson = data.get("lesson")
+            if action == "vote":
+                teaching.vote(lesson, data.get("step"), data.get("open"))
+            else:
+                teaching.switch("paused", lesson, data.get("paused"))
+        except BadRequest as exc:
+            return self.fail(exc.status, str(exc))
+        self.view.changed()
+        self.send_json({"ok": True, **self.view.store.state(lesson)})
+
+
+class ExperimentHandler(ClassHandler):
+    """``GET api/experiment?lesson=L``: the points; ``POST`` ``{"lesson", "running"}``."""
+
+    def get(self):
+        if not self.lecturer():
+            return
+        try:
+            self.send_json(self.view.store.teaching.experiment(
+                self.get_query_argument("lesson", None)))
+        except BadRequest as exc:
+            self.fail(exc.status, str(exc))
+
+    def post(self):
+        if not self.lecturer():
+            return
+        try:
+            data = self.json_body()
+            lesson = data.get("lesson")
+            self.view.store.teaching.switch("experiment", lesson, data.get("running"))
+        except BadRequest as exc:
+            return self.fail(exc.status, str(exc))
+        self.view.changed()
+        self.send_json({"ok": True, **self.view.store.teaching.experiment(lesson)})
+
+
+class ResultHandler(ClassHandler):
+    """``POST kernel/result``: a page's point in its lesson's class experiment."""
+
+    async def post(self):
+        if not await self.view.kernel_allowed(self):
+            return self.fail(403, "only a lesson's kernel may send results.")
+        try:
+            data = self.json_body()
+            page = data.pop("page", None)
+            if not isinstance(page, str) or not PAGE_ID.match(page):
+                raise BadRequest(f"malformed body: {_PAGE_RULE}, got {page!r}.")
+            lesson = data.pop("lesson", None)
+            self.view.store.check(lesson)
+            if self.view.rate_limited(page):
+                raise BadRequest(self.view.too_fast, 429)
+            self.view.store.teaching.send_point(page, lesson, data)
+        except BadRequest as exc:
+            return self.fail(exc.status, str(exc))
+        self.send_json({"ok": True})
+
+
 class Handlers(NamedTuple):
     """The handler class of each route (:data:`HANDLERS`; JupyterHub's are subclasses)."""
 
@@ -223,6 +305,9 @@ class Handlers(NamedTuple):
     guide: type
     answer: type
     state: type
+    teaching: type = TeachingHandler
+    experiment: type = ExperimentHandler
+    result: type = ResultHandler
 
 
 HANDLERS = Handlers(PageHandler, FileHandler, SummaryHandler, CsvHandler, LessonsHandler,
@@ -242,6 +327,9 @@ def routes(view, prefix="", handlers=HANDLERS) -> list:
         (route + "/api/(pace|reveal|clear)", handlers.guide, kw),
         (kernel + ANSWER_PATH, handlers.answer, kw),
         (kernel + STATE_PATH, handlers.state, kw),
+        (route + "/api/(vote|pause)", handlers.teaching, kw),
+        (route + "/api/experiment", handlers.experiment, kw),
+        (kernel + RESULT_PATH, handlers.result, kw),
     ]
 
 

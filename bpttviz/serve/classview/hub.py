@@ -14,8 +14,9 @@ import tornado.web
 from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
 
 from ...class_protocol import ROUTE
-from .handlers import (AnswerHandler, CsvHandler, FileHandler, GuideHandler, Handlers,
-                       LessonsHandler, PageHandler, StateHandler, SummaryHandler, routes)
+from .handlers import (AnswerHandler, CsvHandler, ExperimentHandler, FileHandler, GuideHandler,
+                       Handlers, LessonsHandler, PageHandler, ResultHandler, StateHandler,
+                       SummaryHandler, TeachingHandler, routes)
 from .view import ClassView
 
 __all__ = ["HubClassView", "HubHandler", "HUB_HANDLERS"]
@@ -65,8 +66,21 @@ class HubStateHandler(HubHandler, StateHandler):
     pass
 
 
+class HubTeachingHandler(HubHandler, TeachingHandler):
+    pass
+
+
+class HubExperimentHandler(HubHandler, ExperimentHandler):
+    pass
+
+
+class HubResultHandler(HubHandler, ResultHandler):
+    pass
+
+
 HUB_HANDLERS = Handlers(HubPageHandler, HubFileHandler, HubSummaryHandler, HubCsvHandler,
-                        HubLessonsHandler, HubGuideHandler, HubAnswerHandler, HubStateHandler)
+                        HubLessonsHandler, HubGuideHandler, HubAnswerHandler, HubStateHandler,
+                        HubTeachingHandler, HubExperimentHandler, HubResultHandler)
 
 
 class HubClassView(ClassView):

@@ -4,6 +4,9 @@ open now, how fast a page may answer, and the change the kernels wait for.
 A page is "open" while its kernel waits on ``kernel/state`` or did within :data:`OPEN_S`
 seconds. A kernel's request for the state is held (a long poll) until the lecturer changes
 something or :data:`~bpttviz.class_protocol.HOLD_S` seconds pass.
+
+For benchmarks of a class view that cannot serve for a while: when the environment names a
+file in :data:`OUTAGE_ENV`, the kernel routes answer 503 while that file exists.
 """
 
 from __future__ import annotations
@@ -11,16 +14,19 @@ from __future__ import annotations
 import asyncio
 import collections
 import hmac
+import os
 import time
 
 from ...class_protocol import KERNEL_SCHEME
 
-__all__ = ["ANSWERS_PER_S", "OPEN_S", "ClassView"]
+__all__ = ["ANSWERS_PER_S", "OPEN_S", "OUTAGE_ENV", "ClassView"]
 
 #: Answers a page may send in one second; more are refused with 429.
 ANSWERS_PER_S = 10
 #: A page counts as open this many seconds after its kernel last asked for the class's state.
 OPEN_S = 5.0
+#: A file whose presence makes the kernel routes answer 503 (benchmarks of an outage only).
+OUTAGE_ENV = "BPTTVIZ_CLASS_OUTAGE_FILE"
 
 
 class ClassView:
@@ -33,6 +39,9 @@ class ClassView:
         The lecturer's token; None when :attr:`lecturer_allowed` is replaced (JupyterHub).
     secret : str or None
         The kernels' secret; None when :attr:`kernel_allowed` is replaced (JupyterHub).
+    clock : callable, optional
+        The seconds of a monotonic clock, by which pages are open and answers counted per
+        second; default :func:`time.monotonic` (the tests hold their own).
     """
 
     #: What a request without the lecturer's credentials is told.
@@ -40,8 +49,9 @@ class ClassView:
     #: What a page that sends answers faster than :data:`ANSWERS_PER_S` a second is told.
     too_fast = f"at most {ANSWERS_PER_S} answers a second per page."
 
-    def __init__(self, store, *, token=None, secret=None):
+    def __init__(self, store, *, token=None, secret=None, clock=time.monotonic):
         self.store = store
+        self.clock = clock
         self.token = token
         self.secret = secret
         #: ``{page: (lesson, last seen, requests waiting)}``
@@ -50,6 +60,7 @@ class ClassView:
         # Bound to the running loop at its first wait (Python >= 3.10), not here.
         self._changed = asyncio.Event()
         self.version = 0
+        self._outage = os.environ.get(OUTAGE_ENV) or None
 
     # -- who may do what -------------------------------------------------------------------
     @staticmethod
@@ -75,15 +86,22 @@ class ClassView:
         given = self._credential(handler, KERNEL_SCHEME) or ""
         return bool(self.secret) and hmac.compare_digest(given.encode(), self.secret.encode())
 
+    def out_of_service(self) -> bool:
+        """Whether the kernel routes answer 503 now (the file of :data:`OUTAGE_ENV` exists)."""
+        return self._outage is not None and os.path.exists(self._outage)
+
     # -- pages open now --------------------------------------------------------------------
     def seen(self, page, lesson, waiting=0):
-        """Note that ``page`` on ``lesson`` asked now; ``waiting`` changes its held requests."""
+        """Note that ``page`` on ``lesson`` asked now; ``waiting`` changes its held requests.
+        A pace and reveals left from an hour with nothing happening expire first."""
         _, _, held = self.pages.get(page, (lesson, 0.0, 0))
-        self.pages[page] = (lesson, time.monotonic(), max(0, held + waiting))
+        self.pages[page] = (lesson, self.clock(), max(0, held + waiting))
+        if self.store.page_open():
+            self.changed()
 
     def open_pages(self) -> dict:
         """``{lesson: pages open now}``; pages gone quiet are forgotten."""
-        now, counts = time.monotonic(), collections.Counter()
+        now, counts = self.clock(), collections.Counter()
         for page, (lesson, last, held) in list(self.pages.items()):
             if held or now - last <= OPEN_S:
                 counts[lesson] += 1
@@ -94,7 +112,7 @@ class ClassView:
 
     def rate_limited(self, page) -> bool:
         """Whether ``page`` has sent :data:`ANSWERS_PER_S` answers in the last second already."""
-        now, times = time.monotonic(), self._recent[page]
+        now, times = self.clock(), self._recent[page]
         while times and now - times[0] >= 1.0:
             times.popleft()
         if len(times) >= ANSWERS_PER_S:
