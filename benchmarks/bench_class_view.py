@@ -311,6 +311,21 @@ async def lecturer(base, stop, pool, seen):
         await asyncio.sleep(0.5)
 
 
+def report_moves(recs, with_class, after_count, cpu):
+    """Print one run's slider -> figures line (``after_count`` follows the number of moves)
+    and its commonest failures; return the moves' latencies and the failures."""
+    moves = [lat for r in recs for _, lat in r["moves"]]
+    errors = [r["error"] for r in recs if r["error"]]
+    name = "with the class view" if with_class else "without it"
+    print(f"{name:22s} slider -> figures median "
+          f"{statistics.median(moves) if moves else float('nan'):.3f} s  p95 {pct(moves, 95):.3f} s"
+          f"  ({len(moves)} moves{after_count}, {len(errors)} failures, server "
+          f"{cpu:.1f} CPU-s)", flush=True)
+    for e in sorted(set(errors))[:3]:
+        print(f"  {errors.count(e)} x {e}")
+    return moves, errors
+
+
 async def one_run(args, with_class):
     from benchmarks.bench_classroom import cpu_seconds, serving
 
@@ -340,16 +355,8 @@ async def one_run(args, with_class):
             stop.set()
             await watcher
         pool.shutdown(wait=False, cancel_futures=True)
-    moves = [lat for r in recs for _, lat in r["moves"]]
-    errors = [r["error"] for r in recs if r["error"]]
     answers = sum(r["answers"] for r in recs)
-    name = "with the class view" if with_class else "without it"
-    print(f"{name:22s} slider -> figures median "
-          f"{statistics.median(moves) if moves else float('nan'):.3f} s  p95 {pct(moves, 95):.3f} s"
-          f"  ({len(moves)} moves, {answers} answers, {len(errors)} failures, server "
-          f"{cpu:.1f} CPU-s)", flush=True)
-    for e in sorted(set(errors))[:3]:
-        print(f"  {errors.count(e)} x {e}")
+    moves, errors = report_moves(recs, with_class, f", {answers} answers", cpu)
     if with_class:
         print(f"  the lecturer's summary counted {seen.get('answered')} answers, at most "
               f"{seen.get('open')} pages open" + (f"; error {seen['error']}"
@@ -618,15 +625,7 @@ async def votes_run_once(args, with_class):
                        results_sent=sum(1 for r in recs if r["sent"].get("result None")),
                        points=points, phases=log)
         pool.shutdown(wait=False, cancel_futures=True)
-    moves = [lat for r in recs for _, lat in r["moves"]]
-    errors = [r["error"] for r in recs if r["error"]]
-    name = "with the class view" if with_class else "without it"
-    print(f"{name:22s} slider -> figures median "
-          f"{statistics.median(moves) if moves else float('nan'):.3f} s  p95 {pct(moves, 95):.3f} s"
-          f"  ({len(moves)} moves in {length:.0f} s, {len(errors)} failures, server "
-          f"{cpu:.1f} CPU-s)", flush=True)
-    for e in sorted(set(errors))[:3]:
-        print(f"  {errors.count(e)} x {e}")
+    moves, errors = report_moves(recs, with_class, f" in {length:.0f} s", cpu)
     if with_class:
         for n, r in enumerate(out["rounds"], start=1):
             print(f"  round {n}: answers sent {r['sent']}, counted by the summary "
