@@ -62,7 +62,10 @@ def play_widget(slider):
 
     def follow(change):
         play.max = slider.max
-        play.value = slider.value
+        # A value the page sent, its Play has already (the browser's link goes both ways);
+        # sent back late, it would overtake Stop's return to the first frame.
+        if not getattr(slider, "from_page", False):
+            play.value = slider.value
 
     slider.observe(follow, names=["max", "value"])
     return play, widgets.jslink((play, "value"), (slider, "value"))
