@@ -414,21 +414,24 @@ def shown_now(k, model_id) -> bool:
 
 async def vote_actions(k, rng, args, todo, rec, n_choices):
     """What a student does when the lecturer asks: choose in a round of the vote, or press
-    "Send my result". ``todo`` gives ``("vote", round, mark)`` (``mark``: how many widgets the
-    page had made when the lecturer opened the round: its choices come after) or
-    ``("result", None, None)``; None ends."""
+    "Send my result". ``todo`` gives ``("vote", round)`` or ``("result", None)``; None ends."""
     while (what := await todo.get()) is not None:
-        kind, round_, mark = what
+        kind, round_ = what
         if kind == "vote":
-            def shown(mark=mark):
-                return [m for m in k.opened[mark:] if "bpttviz-step-choice" in _classes(k, m)
-                        and shown_now(k, m)]
+            def shown(round_=round_):
+                # The step's choices, enabled, while its panel says this round is open: the
+                # page changes the buttons it shows in place when a round opens.
+                said = " ".join(str(k.states[m]["state"].get("value", ""))
+                                for m in k.with_class("bpttviz-step-reveal"))
+                if "Vote open" not in said or f"(round {round_})" not in said:
+                    return []
+                return [m for m in k.with_class("bpttviz-step-choice") if shown_now(k, m)]
 
             await k.until(lambda: len(shown()) >= n_choices,
                           what=f"the choices of round {round_}")
             await asyncio.sleep(rng.uniform(*args.think_range))
             pick = f"bpttviz-step-choice-{rng.randint(1, n_choices)}"
-            # The newest button of that choice still shown, enabled (the round still open).
+            # That choice's button, still shown and enabled (the round still open).
             await k.until(lambda pick=pick: any(pick in _classes(k, m) for m in shown()),
                           what=f"the choices of round {round_}")
             button = [m for m in shown() if pick in _classes(k, m)][-1]
@@ -534,10 +537,9 @@ async def peer_instruction(base, t_start, args, pool, recs, log):
 
     async def ask(kind, round_, phase, count):
         t0 = time.monotonic()
-        # Every page's mark is taken before the request: what it makes next comes after.
         for r in recs:
             if r["client"] is not None and not r["error"]:
-                r["todo"].put_nowait((kind, round_, len(r["client"].opened)))
+                r["todo"].put_nowait((kind, round_))
         if kind == "vote":
             await loop.run_in_executor(pool, lecturer_post, base, "vote",
                                        {"lesson": VOTES_LESSON, "step": VOTES_STEP, "open": True})

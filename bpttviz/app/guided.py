@@ -135,6 +135,7 @@ class StepsPanel:
         self.style = widgets.HTML(_STYLE)
         self.highlight_style = widgets.HTML()
         self.buttons = []
+        self._buttons_step = None
         self.widget = classed(
             widgets.VBox, "bpttviz-steps",
             children=[self.style, self.highlight_style, self.heading,
@@ -321,12 +322,9 @@ class StepsPanel:
         self.start_button.button_style = "" if active else "info"
         self.prev_button.disabled = not active or self.index == 0
         self.next_button.disabled = not active or self.index == len(self.steps) - 1
-        for b in self.buttons:
-            b.close()
-        self.buttons = []
         if not active:
+            self._drop_buttons()
             self.question.value = ""
-            self.choices.children = ()
             self.reveal.value = ""
             self.highlight_style.value = ""
             return
@@ -335,41 +333,48 @@ class StepsPanel:
                                f"{html.escape(step.question)}</div>")
         vote = None if self.choice is not None or self.lecturer_revealed else self.vote()
         self._vote_shown = self.vote()
-        if vote is not None:
-            self._show_vote(step, vote[1])
-            return
-        for k, text in enumerate(step.choices):
-            b = classed(widgets.Button, "bpttviz-step-choice", f"bpttviz-step-choice-{k + 1}",
-                        description=text, tooltip=text,
-                        layout=widgets.Layout(width="100%", height="auto"))
-            if self.choice is not None or self.lecturer_revealed:
-                b.disabled = True
-                if k == step.answer_index:
-                    b.button_style = "success"
-                    b.description = f"✓ {text}"
-                elif k == self.choice:
-                    b.button_style = "danger"
-                    b.description = f"✗ {text}"
-            else:
-                b.on_click(lambda _, k=k: self.host.attempt(lambda: self.choose(k),
-                                                            "reveal the step"))
-            self.buttons.append(b)
-        self.choices.children = tuple(self.buttons)
-        self.reveal.value = self._reveal_html(step, moved)
-
-    def _show_vote(self, step, is_open):
-        """The choices of a step with a vote: open, the page's vote marked; closed, disabled."""
         mine = self.my_vote()
-        for k, text in enumerate(step.choices):
-            b = classed(widgets.Button, "bpttviz-step-choice", f"bpttviz-step-choice-{k + 1}",
-                        description=f"Your vote: {text}" if k == mine else text, tooltip=text,
-                        disabled=not is_open, button_style="info" if k == mine else "",
-                        layout=widgets.Layout(width="100%", height="auto"))
-            if is_open:
-                b.on_click(lambda _, k=k: self.host.attempt(lambda: self.choose(k), "vote"))
-            self.buttons.append(b)
-        self.choices.children = tuple(self.buttons)
-        self.reveal.value = self._vote_html()
+        answered = self.choice is not None or self.lecturer_revealed
+        for k, (b, text) in enumerate(zip(self._buttons_for(step), step.choices)):
+            if vote is not None:            # a round: the page's vote marked; closed, disabled
+                look = (f"Your vote: {text}" if k == mine else text, not vote[1],
+                        "info" if k == mine else "")
+            elif answered:                  # the answer shown: right and the page's wrong one
+                look = ((f"✓ {text}", True, "success") if k == step.answer_index else
+                        (f"✗ {text}", True, "danger") if k == self.choice else (text, True, ""))
+            else:
+                look = (text, False, "")
+            with b.hold_sync():             # one message for the three traits
+                b.description, b.disabled, b.button_style = look
+        self.reveal.value = self._vote_html() if vote is not None else self._reveal_html(step,
+                                                                                          moved)
+
+    def _buttons_for(self, step):
+        """The choice buttons of ``step``, made when the step is shown and then changed in place:
+        a round opened or closed, a vote or a prediction changes a few of their traits, not the
+        widgets (a widget made is its whole state sent to the page, and a class's pages all
+        change at once when the lecturer opens a round)."""
+        if self._buttons_step is not step:
+            self._drop_buttons()
+            for k, text in enumerate(step.choices):
+                b = classed(widgets.Button, "bpttviz-step-choice", f"bpttviz-step-choice-{k + 1}",
+                            description=text, tooltip=text,
+                            layout=widgets.Layout(width="100%", height="auto"))
+                b.on_click(lambda _, k=k: self.host.attempt(
+                    lambda: self.choose(k), "vote" if self.vote() else "reveal the step"))
+                self.buttons.append(b)
+            self.choices.children = tuple(self.buttons)
+            self._buttons_step = step
+        return self.buttons
+
+    def _drop_buttons(self):
+        """Close the choice buttons shown, with the layout and style each made for itself."""
+        self.choices.children = ()
+        for b in self.buttons:
+            b.layout.close()
+            b.style.close()
+            b.close()
+        self.buttons, self._buttons_step = [], None
 
     def _verdict(self, step):
         return verdict(step, self.choice)

@@ -33,6 +33,7 @@ def test_a_page_votes_in_two_rounds_and_sees_the_answer_only_when_revealed(base)
     app = VanishingApp(query="")
     steps, link = app.steps, app.steps.classroom
     steps.go(0)
+    shown = list(steps.buttons)
     vote(base, True)
     until(lambda: "Vote open" in steps.reveal.value, "'Vote open' in steps.reveal.value")
     steps.choose(0)
@@ -57,6 +58,9 @@ def test_a_page_votes_in_two_rounds_and_sees_the_answer_only_when_revealed(base)
     until(lambda: "Revealed by the lecturer" in steps.reveal.value,
           "'Revealed by the lecturer' in steps.reveal.value")
     assert steps.choice == 0 and all(b.disabled for b in steps.buttons)
+    # Every round, vote and reveal changed the buttons the page showed: none was made anew
+    # (a class's pages all change at once when a round opens).
+    assert steps.buttons == shown and all(b.comm is not None for b in shown)
     right = steps.steps[0].answer_index
     assert steps.buttons[right].button_style == "success"
     link.close()

@@ -34,7 +34,9 @@ def test_choosing_reveals_marks_the_figure_and_next_removes_the_mark():
     panel = app.steps
     assert panel.reveal.value.count("Choose your prediction") == 1
     assert [b.description for b in panel.buttons] == list(panel.steps[1].choices)
+    shown = list(panel.buttons)
     panel.buttons[0].click()                    # a wrong prediction
+    assert panel.buttons == shown               # the same buttons, changed in place
     assert panel.choice == 0 and panel.outcome.holds
     assert "Not this time" in panel.reveal.value and "Source:" in panel.reveal.value
     assert "Pascanu" in panel.reveal.value and "What happened:" in panel.reveal.value
@@ -56,6 +58,8 @@ def test_choosing_reveals_marks_the_figure_and_next_removes_the_mark():
     assert png == plots.save(app.figures["lag"].record)
     panel.next_button.click()
     assert panel.index == 2 and panel.choice is None and panel.marked is None
+    # The previous step's buttons are closed, with the layout and style each made for itself.
+    assert all(w.comm is None for b in shown for w in (b, b.layout, b.style))
     assert records_equal(app.figures["lag"].record, app.records["lag"])    # the marks are gone
     assert panel.highlight_style.value == ""
     assert "step=3" in app.link.value
