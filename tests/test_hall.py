@@ -6,6 +6,8 @@ page's changes)."""
 import asyncio
 import gzip
 import json
+import subprocess
+import sys
 import time
 
 import httpx
@@ -282,3 +284,25 @@ def test_an_error_in_a_pooled_run_is_the_runs_error():
 
 
 # -- the gate on a page's changes ------------------------------------------------------------------
+
+
+def test_the_collector_leaves_what_the_server_built_alone_and_still_collects_cycles():
+    # In a process of its own: the collector's settings are the whole process's.
+    script = """
+import gc, weakref
+from bpttviz.serve.hall import YOUNG_OBJECTS, quiet_collector
+import bpttviz.lessons
+quiet_collector()
+print(gc.get_freeze_count() > 10_000, gc.get_threshold()[0] == YOUNG_OBJECTS)
+class Node:
+    pass
+a, b = Node(), Node()
+a.other, b.other = b, a                       # a cycle: only the collector frees it
+gone = weakref.ref(a)
+del a, b
+keep = [[] for _ in range(3 * YOUNG_OBJECTS)]  # new objects: the young generation fills
+print(gone() is None)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120, check=True).stdout.split()
+    assert out == ["True", "True", "True"], out

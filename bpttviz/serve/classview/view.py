@@ -3,7 +3,10 @@ open now, how fast a page may answer, and the change the kernels wait for.
 
 A page is "open" while its kernel waits on ``kernel/state`` or did within :data:`OPEN_S`
 seconds. A kernel's request for the state is held (a long poll) until the lecturer changes
-something or :data:`~bpttviz.class_protocol.HOLD_S` seconds pass.
+something or :data:`~bpttviz.class_protocol.HOLD_S` seconds pass. The requests a change wakes
+are answered spread over a moment (:data:`SPREAD_PER_PAGE_S` a page held, at most
+:data:`SPREAD_MAX_S`): a lecture hall's pages share a process, and a round opened for all of
+them at one instant would hold up every student's slider behind it.
 
 For benchmarks of a class view that cannot serve for a while: when the environment names a
 file in :data:`OUTAGE_ENV`, the kernel routes answer 503 while that file exists.
@@ -15,16 +18,21 @@ import asyncio
 import collections
 import hmac
 import os
+import random
 import time
 
 from ...class_protocol import KERNEL_SCHEME
 
-__all__ = ["ANSWERS_PER_S", "OPEN_S", "OUTAGE_ENV", "ClassView"]
+__all__ = ["ANSWERS_PER_S", "OPEN_S", "OUTAGE_ENV", "SPREAD_PER_PAGE_S", "SPREAD_MAX_S",
+           "ClassView"]
 
 #: Answers a page may send in one second; more are refused with 429.
 ANSWERS_PER_S = 10
 #: A page counts as open this many seconds after its kernel last asked for the class's state.
 OPEN_S = 5.0
+#: A change wakes the requests held over this many seconds per request held, at most the
+#: second (60 pages: within 0.6 s; a page hears a round opened well before its student reads it).
+SPREAD_PER_PAGE_S, SPREAD_MAX_S = 0.01, 2.0
 #: A file whose presence makes the kernel routes answer 503 (benchmarks of an outage only).
 OUTAGE_ENV = "BPTTVIZ_CLASS_OUTAGE_FILE"
 
@@ -60,6 +68,9 @@ class ClassView:
         # Bound to the running loop at its first wait (Python >= 3.10), not here.
         self._changed = asyncio.Event()
         self.version = 0
+        self._held = 0              # requests waiting for a change now
+        self._spread = 0.0          # the seconds the last change's wakes are spread over
+        self._rng = random.Random()
         self._outage = os.environ.get(OUTAGE_ENV) or None
 
     # -- who may do what -------------------------------------------------------------------
@@ -124,17 +135,23 @@ class ClassView:
     def changed(self):
         """Wake every kernel waiting for the state."""
         self.version += 1
+        self._spread = min(SPREAD_MAX_S, SPREAD_PER_PAGE_S * self._held)
         self._changed.set()
         self._changed = asyncio.Event()
 
     async def wait_change(self, version, timeout):
-        """Return once the state's version differs from ``version``, or after ``timeout`` s."""
+        """Return once the state's version differs from ``version``, or after ``timeout`` s; a
+        change wakes the requests held at a moment drawn within their spread."""
         if version != self.version:
             return
+        self._held += 1
         try:
             await asyncio.wait_for(self._changed.wait(), timeout)
         except asyncio.TimeoutError:
-            pass
+            return
+        finally:
+            self._held -= 1
+        await asyncio.sleep(self._rng.uniform(0.0, self._spread))
 
     # -- how it is served ------------------------------------------------------------------
     def handlers(self, prefix="") -> list:
