@@ -38,15 +38,18 @@ each student opens lesson 2 at its first guided step and moves the slider every 
 seconds until the end (at least ``--duration`` s; with the class view, until the lecturer is
 done). With the class view, once every page is in, the lecturer (the benchmark, with the
 token) opens a vote on step 1 (``POST /bpttviz/class/api/vote``); each student waits until
-the step's choice buttons made since then are in the page's widget states, enabled and not
-hidden (a click hits a button the page shows now), thinks, chooses at random; the lecturer
+its page says the round is open and the step's choice buttons are in the page's widget
+states, enabled and not hidden (a click hits a button the page shows now), thinks, chooses at
+random; the lecturer
 closes the vote once the summary counts the answers sent (or after 60 s), waits 5 s (the
 discussion), runs round 2 the same way, then starts a class experiment
 (``POST /bpttviz/class/api/experiment``): each student waits until its page shows "Send my
 result" and presses it; the lecturer stops it once ``GET /bpttviz/class/api/experiment``
 returns as many points as were sent (or after 60 s). Printed: per round the answers sent and
 those the summary counts (``rounds``), the results sent and the points returned, and both
-runs' slider -> figures p95 and their ratio (the aim: within 5 %).
+runs' slider -> figures p95 and their ratio (the aim: within 5 %), and the same for three
+stretches of both runs: before the first round (the class arriving), from the first round to
+the experiment's end, and after.
 
 Usage::
 
@@ -375,6 +378,20 @@ async def run(args):
     plain = await one_run(args, False)
     with_class = await one_run(args, True)
     ratio = with_class["p95"] / plain["p95"] if plain["p95"] else float("nan")
+    if with_class.get("phases"):
+        # The same stretches of both runs: the class arriving (until the lecturer's first
+        # round), the rounds and the experiment, and the rest.
+        start = with_class["phases"][0]["asked_at_s"]
+        end = with_class["phases"][-1]["ended_at_s"]
+        names = (f"before the first round (0-{start:.0f} s)",
+                 f"during the rounds and the experiment ({start:.0f}-{end:.0f} s)",
+                 f"after them ({end:.0f} s-)")
+        for name, (p, n), (q, m) in zip(names, phase_p95s(plain, start, end),
+                                        phase_p95s(with_class, start, end)):
+            print(f"  {name}: p95 {q:.3f} s with the class view ({m} moves), {p:.3f} s "
+                  f"without ({n}): {q / p if p else float('nan'):.2f}x", flush=True)
+    for run_ in (plain, with_class):
+        del run_["timed_moves"]
     print(f"p95 with / without the class view: {ratio:.3f} (aim: at most 1.05)")
     print("RESULT " + json.dumps({"students": args.students, "plain": plain,
                                   "class": with_class, "p95_ratio": round(ratio, 3)}))
@@ -556,6 +573,8 @@ async def peer_instruction(base, t_start, args, pool, recs, log):
                 break
             await asyncio.sleep(0.5)
         log.append({"phase": f"{kind} {round_}" if round_ else kind, "sent": n,
+                    "asked_at_s": round(t0 - t_start, 1),
+                    "ended_at_s": round(time.monotonic() - t_start, 1),
                     "all_in_s": round(chose - t0, 1),
                     "counted_after_s": round(time.monotonic() - chose, 1)})
         print(f"# {log[-1]['phase']}: asked at {t0 - t_start:.1f} s, {n} sent within "
@@ -637,7 +656,17 @@ async def votes_run_once(args, with_class):
     out.update(p95=pct(moves, 95), median=statistics.median(moves) if moves else None,
                moves=len(moves), failures=len(errors), cpu=round(cpu, 1),
                seconds=round(length, 1))
+    out["timed_moves"] = [m for r in recs for m in r["moves"]]
     return out
+
+
+def phase_p95s(run, start, end):
+    """The p95 of a run's moves made before ``start``, from ``start`` to ``end``, and after
+    (seconds from its first arrival), with their counts."""
+    parts = ([lat for at, lat in run["timed_moves"] if at < start],
+             [lat for at, lat in run["timed_moves"] if start <= at < end],
+             [lat for at, lat in run["timed_moves"] if at >= end])
+    return [(pct(p, 95) if p else float("nan"), len(p)) for p in parts]
 
 
 async def votes_run(args):
@@ -649,6 +678,20 @@ async def votes_run(args):
     plain = await votes_run_once(args, False)
     with_class = await votes_run_once(args, True)
     ratio = with_class["p95"] / plain["p95"] if plain["p95"] else float("nan")
+    if with_class.get("phases"):
+        # The same stretches of both runs: the class arriving (until the lecturer's first
+        # round), the rounds and the experiment, and the rest.
+        start = with_class["phases"][0]["asked_at_s"]
+        end = with_class["phases"][-1]["ended_at_s"]
+        names = (f"before the first round (0-{start:.0f} s)",
+                 f"during the rounds and the experiment ({start:.0f}-{end:.0f} s)",
+                 f"after them ({end:.0f} s-)")
+        for name, (p, n), (q, m) in zip(names, phase_p95s(plain, start, end),
+                                        phase_p95s(with_class, start, end)):
+            print(f"  {name}: p95 {q:.3f} s with the class view ({m} moves), {p:.3f} s "
+                  f"without ({n}): {q / p if p else float('nan'):.2f}x", flush=True)
+    for run_ in (plain, with_class):
+        del run_["timed_moves"]
     lost = sum(max(0, r["sent"] - (r["counted"] or 0)) for r in with_class["rounds"])
     lost += max(0, with_class["results_sent"] - with_class["points"])
     print(f"p95 with / without the class view: {ratio:.3f} (aim: at most 1.05); answers and "
