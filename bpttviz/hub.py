@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from .class_protocol import KERNEL_ROUTE, URL_ENV
-from .serve import LANDING, lessons_dir, page_names, voila_settings
+from .serve import LANDING, UNUSED_EXTENSIONS, lessons_dir, page_names, voila_settings
 
 __all__ = ["LANDING", "CLASS_SERVICE", "landing_url", "singleuser_args", "configure",
            "configure_class", "hub_config_text"]
@@ -53,10 +53,17 @@ def singleuser_args() -> list:
 
     Voila's server extension is enabled explicitly (pip enables it when Voila is installed,
     but an image or environment built otherwise may not); then the settings of every
-    server of the lessons (:func:`bpttviz.serve.voila_settings`).
+    server of the lessons (:func:`bpttviz.serve.voila_settings`), and the lab extensions
+    no lesson page uses left out of Voila's pages as ``bpttviz slides`` leaves them out
+    (:data:`bpttviz.serve.UNUSED_EXTENSIONS`; the user's JupyterLab still loads them).
     """
+    # The list as one Python literal: the Jupyter server reads a setting of Voila's before
+    # Voila is loaded, as a string, which Voila turns into a list only if it reads as one (a
+    # bare name leaves the setting unset).
+    unused = repr(list(UNUSED_EXTENSIONS))
     return (["--ServerApp.jpserver_extensions=voila.server_extension=True"]
-            + voila_settings(extension=True))
+            + voila_settings(extension=True)
+            + [f"--VoilaConfiguration.extension_denylist={unused}"])
 
 
 def configure(c, *, lesson: str = LANDING, notebooks=None):

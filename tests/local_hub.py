@@ -16,7 +16,7 @@ import time
 import uuid
 
 import pytest
-from page_in_browser import VIEWPORT
+from page_in_browser import VERSION_LOG, VIEWPORT
 
 from bpttviz.serve import free_port, running
 
@@ -111,6 +111,9 @@ c.Spawner.http_timeout = {SPAWN_TIMEOUT // 1000}
 def log_in(browser, hub, name):
     """A user's own browser context, logged in: the hub starts their server and lands them."""
     context = browser.new_context(viewport=VIEWPORT)
+    # Every page of the context keeps its console's version warnings (read with
+    # page_in_browser.version_warnings): the lesson is reached by redirects.
+    context.add_init_script(VERSION_LOG)
     page = context.new_page()
     page.set_default_timeout(SPAWN_TIMEOUT)
     page.js_errors = []

@@ -160,6 +160,79 @@ def assert_no_error_shown(page):
     assert page.js_errors == []
 
 
+# --- the console: shared modules' versions ------------------------------------------------------
+#: An init script (``add_init_script``) that keeps, in ``window.__bpttvizVersionWarnings``, every
+#: console warning or error about the version of a module the page's scripts share (webpack's
+#: "Unsatisfied version 4.2.5 from _JUPYTERLAB.CORE_OUTPUT of shared singleton module
+#: @jupyterlab/notebook (required ^4.6.2)", "No satisfying version (^4.6.2) of shared module
+#: ... Available versions: 4.2.5 from ..."), with the lab extension that asked for the module:
+#: the first one in the call's stack. The console message alone names only the page: Voila's
+#: page passes every warning on through its own console.warn.
+VERSION_LOG = r"""(() => {
+  window.__bpttvizVersionWarnings = [];
+  for (const level of ['warn', 'error']) {
+    const real = console[level];
+    console[level] = function (...args) {
+      const text = args.map(String).join(' ');
+      if (/(Unsatisfied|No satisfying) version/.test(text)) {
+        const m = /\/labextensions\/((?:@[^/]+\/)?[^/]+)\/static\//.exec(new Error().stack);
+        window.__bpttvizVersionWarnings.push({text: text, extension: m ? m[1] : null});
+      }
+      return real.apply(this, args);
+    };
+  }
+})();"""
+
+_UNSATISFIED = re.compile(r"Unsatisfied version (\S+) from (\S+) of shared singleton module "
+                          r"(\S+) \(required (\S+)\)")
+_NO_SATISFYING = re.compile(r"No satisfying version \((\S+)\) of shared module (\S+) found in "
+                            r"shared scope \S+\s+Available versions: (\S+) from (\S+)")
+#: Voila 0.5's page carries JupyterLab 4.2.5's packages (its own bundle, which the share scope
+#: calls ``_JUPYTERLAB.CORE_OUTPUT``), and both widget managers a Voila page draws widgets with
+#: ask for newer ones: Voila's own, in every Voila since 0.5.9 (0.5.13's: JupyterLab 4.5.10),
+#: and ipywidgets', on which Voila's builds (jupyterlab_widgets 3.0.14 and later: 4.4 to 4.6.2).
+#: No pin removes these: with an older ipywidgets the same modules warn, from Voila's manager
+#: alone; only Voila 0.5.8's manager fits its bundle, and with it the deck does not start (its
+#: template asks for a reveal.js the deck does not serve) and the later Voilas' fixes are lost.
+#: Webpack warns, and the managers run on the bundle's 4.2.5, as they have since Voila 0.5.9.
+VOILA_CORE = "_JUPYTERLAB.CORE_OUTPUT"
+WIDGET_MANAGERS = {"@voila-dashboards/widgets-manager8", "@jupyter-widgets/jupyterlab-manager"}
+
+
+def version_warnings(page) -> list:
+    """The warnings :data:`VERSION_LOG` kept in ``page``: ``[{"text", "extension", "module",
+    "provided", "provider", "required"}]`` (the last four None where the text says otherwise)."""
+    found = []
+    for w in page.evaluate("window.__bpttvizVersionWarnings ?? null") or []:
+        fields = dict.fromkeys(("module", "provided", "provider", "required"))
+        if m := _UNSATISFIED.search(w["text"]):
+            fields.update(zip(("provided", "provider", "module", "required"), m.groups()))
+        elif m := _NO_SATISFYING.search(w["text"]):
+            fields.update(zip(("required", "module", "provided", "provider"), m.groups()))
+        found.append({**w, **fields})
+    return found
+
+
+def behind_voilas_bundle(warning) -> bool:
+    """Whether a version warning is one no pin removes (:data:`WIDGET_MANAGERS`): a widget
+    manager asking for a later minor version of a package of Voila's bundle, of the major
+    version the bundle carries."""
+    required, provided = warning["required"] or "", warning["provided"] or ""
+    return (warning["extension"] in WIDGET_MANAGERS and warning["provider"] == VOILA_CORE
+            and required.startswith("^")
+            and required[1:].split(".")[0] == provided.split(".")[0])
+
+
+def assert_no_version_warning(page, *, voila=False):
+    """No console warning of a shared module's version in ``page`` (opened with
+    :data:`VERSION_LOG`); on a Voila page (``voila``), none but those no pin removes
+    (:func:`behind_voilas_bundle`)."""
+    assert page.evaluate("Array.isArray(window.__bpttvizVersionWarnings)"), \
+        "the page was opened without VERSION_LOG"
+    problems = [w for w in version_warnings(page) if not (voila and behind_voilas_bundle(w))]
+    assert problems == [], "\n".join(f"{w['extension']}: {w['text']}" for w in problems)
+
+
 def screenshot(page, artifacts, name):
     """The app scrolled to the top of a 1280x720 window, as a projector shows it."""
     page.evaluate("document.querySelector('.bpttviz-app')?.scrollIntoView()")

@@ -11,7 +11,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from bpttviz.cli import main as cli_main
 from bpttviz.hub import LANDING, configure, hub_config_text, landing_url, singleuser_args
-from bpttviz.serve import lessons_dir
+from bpttviz.serve import UNUSED_EXTENSIONS, lessons_dir
 from bpttviz.serve import page_names as lesson_names
 
 #: Where the classes named in the single-user server's arguments live.
@@ -56,6 +56,19 @@ def test_the_voila_extension_is_enabled_and_kernels_are_culled():
     assert "--ServerApp.jpserver_extensions=voila.server_extension=True" in args
     assert "--VoilaConfiguration.show_tracebacks=False" in args
     assert any(a.startswith("--MappingKernelManager.cull_idle_timeout=") for a in args)
+
+
+def test_voilas_pages_leave_out_the_unused_lab_extensions_as_the_users_server_reads_them():
+    # The Jupyter server parses the arguments before Voila is loaded: the list must survive as
+    # the string it keeps until Voila reads its settings.
+    from jupyter_server.serverapp import ServerApp
+    from voila.configuration import VoilaConfiguration
+
+    server = ServerApp()
+    server.parse_command_line([a for a in singleuser_args()
+                               if a.startswith("--VoilaConfiguration.extension_denylist=")])
+    assert VoilaConfiguration(parent=server).extension_denylist == list(UNUSED_EXTENSIONS)
+    assert {"jupyter-vue", "jupyter-vuetify"} <= set(UNUSED_EXTENSIONS)
 
 
 def test_configure_lands_users_on_the_lesson_and_keeps_the_sites_arguments():

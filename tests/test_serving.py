@@ -160,8 +160,9 @@ def test_voila_runs_with_sources_stripped_tracebacks_hidden_and_idle_kernels_cul
                  "--MappingKernelManager.cull_interval=30",
                  "--MappingKernelManager.cull_idle_timeout=120"):
         assert flag in argv
+    # No Voila page uses the code colours, nor the lecture hall's Vue widgets.
     assert serving.voila_config().VoilaConfiguration.extension_denylist == \
-        ["jupyterlab_pygments"]
+        ["jupyterlab_pygments", "jupyter-vue", "jupyter-vuetify"]
 
 
 def test_voilas_page_template_ships_with_the_package_and_extends_lab():

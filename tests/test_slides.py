@@ -6,7 +6,7 @@ import socket
 import pytest
 
 from bpttviz.cli import main
-from bpttviz.serve import lessons_dir, slides_argv, slides_config
+from bpttviz.serve import UNUSED_EXTENSIONS, lessons_dir, slides_argv, slides_config
 from bpttviz.serve.slides import ASSETS, KEEP_KEYS_SCRIPT, MAX_LINES, THEME, build_decks
 from bpttviz.serve.slides import deck_cells as all_deck_cells
 
@@ -115,6 +115,8 @@ def test_slides_are_served_with_the_reveal_template_and_local_style_sheets(tmp_p
     reveal = config.resources["reveal"]
     assert reveal["url_prefix"] == f"/voila/files/{ASSETS}" and reveal["theme"] == THEME
     assert any(p.startswith(ASSETS) for p in config.file_allowlist)
+    # The deck's pages leave out the lab extensions no page uses, as every Voila of the lessons.
+    assert config.extension_denylist == list(UNUSED_EXTENSIONS)
 
 
 def test_slides_says_when_the_port_is_busy(capsys):

@@ -23,12 +23,14 @@ from .notebooks import LANDING, copy_lessons, lesson_names, lessons_dir, page_na
 from .process import Server, ServerFailed, free_port, running, served
 from .server import launch_voila, port_problem, serve_lessons
 from .settings import (CULL_IDLE_TIMEOUT, CULL_INTERVAL, EXECUTOR_TIMEOUTS, TEMPLATE,
-                       template_root, voila_argv, voila_config, voila_settings)
+                       UNUSED_EXTENSIONS, template_root, voila_argv, voila_config,
+                       voila_settings)
 from .slides import build_decks, serve_slides, slides_argv, slides_config
 
 __all__ = [
     "LANDING", "lessons_dir", "page_names", "lesson_names", "copy_lessons",
     "CULL_INTERVAL", "CULL_IDLE_TIMEOUT", "EXECUTOR_TIMEOUTS", "TEMPLATE", "template_root",
+    "UNUSED_EXTENSIONS",
     "voila_settings", "voila_argv", "voila_config",
     "parse_lessons", "class_size", "capacity_note", "available_memory_mb",
     "default_max_students", "PAGE_MB", "SERVER_MB",

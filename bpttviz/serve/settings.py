@@ -5,9 +5,9 @@ user's Jupyter server runs it as a server extension (:mod:`bpttviz.hub`). Both g
 :func:`voila_settings`: sources stripped and tracebacks hidden; idle kernels culled,
 since a closed tab does not end its kernel (voila#1458) and the culler is what frees
 it; and the notebook executor's waits raised, so that a busy server is slow rather
-than broken. ``bpttviz slides`` also leaves out the lab extensions no page uses
-(:data:`UNUSED_EXTENSIONS`, in :func:`voila_config`). (``bpttviz serve`` runs no
-Voila: :mod:`bpttviz.serve.hall`.)
+than broken. Both also leave out the lab extensions no page uses (:data:`UNUSED_EXTENSIONS`;
+``bpttviz slides`` in :func:`voila_config`). (``bpttviz serve`` runs no Voila:
+:mod:`bpttviz.serve.hall`.)
 
 Pages are served with bpttviz's page template :data:`TEMPLATE` (found in
 :func:`template_root`), which extends Voila's ``lab`` with a watchdog on lesson
@@ -35,8 +35,11 @@ CULL_IDLE_TIMEOUT = 120
 EXECUTOR_TIMEOUTS = {"iopub_timeout": 120, "startup_timeout": 180}
 #: Lab extensions installed beside Voila that no lesson page uses, left out of the pages (each
 #: costs a page its requests): jupyterlab_pygments colours code, and the pages show none
-#: (sources stripped, no code in the narrative).
-UNUSED_EXTENSIONS = ("jupyterlab_pygments",)
+#: (sources stripped, no code in the narrative); jupyter-vue and jupyter-vuetify are the
+#: lecture hall's front end (ipyvue and ipyvuetify, for Solara), and a Voila page has no Vue
+#: widget. jupyter-vuetify 3 also asks for JupyterLab 4.6's @jupyterlab/apputils (^4.7.3), newer
+#: than the 4.3.5 Voila 0.5 carries: loaded, it warns "Unsatisfied version" in a page's console.
+UNUSED_EXTENSIONS = ("jupyterlab_pygments", "jupyter-vue", "jupyter-vuetify")
 #: The page template shipped with bpttviz (``share/voila/templates/bpttviz``).
 TEMPLATE = "bpttviz"
 

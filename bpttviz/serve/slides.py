@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 
 from .server import launch_voila
-from .settings import voila_argv
+from .settings import voila_argv, voila_config
 
 __all__ = ["deck_cells", "build_decks", "slides_argv", "slides_config", "serve_slides",
            "MAX_LINES", "DECK_WIDTH", "DECK_HEIGHT", "ASSETS", "THEME", "KEEP_KEYS_SCRIPT"]
@@ -200,10 +200,10 @@ def slides_config():
     template loads from a CDN (slides are cut short enough instead).
 
     Given as a configuration object: Voila's command line cannot set a nested dictionary.
+    Built on :func:`~bpttviz.serve.settings.voila_config`: the lab extensions no page uses
+    are left out of the deck's pages too.
     """
-    from traitlets.config import Config
-
-    config = Config()
+    config = voila_config()
     config.VoilaConfiguration.resources = {"reveal": {
         "width": DECK_WIDTH, "height": DECK_HEIGHT, "transition": "none",
         "url_prefix": f"/voila/files/{ASSETS}", "theme": THEME}}

@@ -1,7 +1,8 @@
 """Every lesson's page in headless Chromium, used as a student would: it renders with no error
-and no figure text cut off, a slider moved from the keyboard or by a click on its track redraws
-every figure that depends on it (and no other), the address sets the controls and the link
-follows, and what the address cannot set is reported. The lessons are the registry's
+(none in the console about a package's version) and no figure text cut off, a slider moved
+from the keyboard or by a click on its track redraws every figure that depends on it (and no
+other), the address sets the controls and the link follows, and what the address cannot set is
+reported. The lessons are the registry's
 (bpttviz.lessons.LESSONS); what each lesson's figures show and download:
 tests/lessons/test_<slug>.py."""
 
@@ -9,9 +10,10 @@ import re
 
 import pytest
 from live import TEXT_LOG, drawn, drawn_type, record, wait_redrawn
-from page_in_browser import (TRACK_CLICK, assert_no_error_shown, class_control_moves,
-                             link_query, move_by_keyboard, move_by_track, open_lesson,
-                             query_text, readout, screenshot, wait_link_names, wait_status)
+from page_in_browser import (TRACK_CLICK, VERSION_LOG, assert_no_error_shown,
+                             assert_no_version_warning, class_control_moves, link_query,
+                             move_by_keyboard, move_by_track, open_lesson, query_text, readout,
+                             screenshot, wait_link_names, wait_status)
 
 from bpttviz.lessons import LESSONS
 
@@ -37,6 +39,7 @@ def test_a_slider_moved_by_keyboard_or_its_track_redraws_every_figure_it_changes
     name, figures, control = cls.page_name(), cls.figure_names, cls.class_control
     changed, unchanged = class_control_moves(cls)
     page.add_init_script(TEXT_LOG)
+    page.add_init_script(VERSION_LOG)
     open_lesson(page, server, name)
     assert_no_error_shown(page)
     screenshot(page, artifacts, name)
@@ -57,6 +60,8 @@ def test_a_slider_moved_by_keyboard_or_its_track_redraws_every_figure_it_changes
         assert all(after[n] > before[n] for n in changed)
     assert query_text(readout(page, control)) != query_text(start)
     assert_no_error_shown(page)
+    # Nor, in the console, a package whose version does not fit what the page's scripts share.
+    assert_no_version_warning(page)
 
 
 def test_query_parameters_set_the_controls_and_the_link(page, server):
