@@ -180,6 +180,7 @@ class ClassLink:
         :data:`CLOSE_GRACE_S` more seconds (the server's process outlives the page)."""
         self._closed_at = time.monotonic()
         self._stop.set()
+        self._outbox.put(None)          # wakes the sending thread, which waits for answers
 
     def _sending(self) -> bool:
         """Whether to go on sending answers: until closed, then while some wait, for a while."""
@@ -239,13 +240,13 @@ class ClassLink:
             self._schedule(state)
 
     def _answers_loop(self):
-        """Send the answers queued, in order, each until the class view takes it."""
+        """Send the answers queued, in order, each until the class view takes it. The thread
+        sleeps until an answer (or the page's end) comes: a lecture hall's process holds a
+        thread per page, and each waking would take the interpreter from the others."""
         while self._sending():
-            try:
-                body = self._outbox.get(timeout=1.0)
-            except queue.Empty:
-                continue
-            self._deliver(body)
+            body = self._outbox.get()
+            if body is not None:
+                self._deliver(body)
 
     def _deliver(self, body):
         """Send ``body`` until the class view acknowledges it (2xx) or refuses the answer
