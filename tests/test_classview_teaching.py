@@ -3,10 +3,12 @@ page's latest choice per round counts, the summary and the CSV keep the rounds),
 paused, and a class experiment's points (one per page, without its id). The server runs in this
 process (tests/classview_server.py)."""
 
+import base64
 import csv
 import io
 import json
 
+import numpy as np
 import pytest
 from classview_server import KERNEL, LECTURER, LESSON, TOKEN, class_server, request
 
@@ -122,6 +124,7 @@ def test_rounds_survive_a_restart_and_clear_forgets_them(tmp_path):
     ("/api/pause", {"lesson": LESSON, "paused": True}),
     ("/api/experiment", {"lesson": LESSON, "running": True}),
     ("/api/experiment?lesson=" + LESSON, None),
+    (f"/api/experiment/figure?lesson={LESSON}&x=settings:scale&y=result:grad_norm", None),
 ])
 @pytest.mark.parametrize("auth", [None, "token wrong-token", KERNEL])
 def test_the_lecturers_new_routes_refuse_without_the_token(base, path, body, auth):
@@ -206,6 +209,29 @@ def test_an_experiment_keeps_one_point_per_page_its_latest_without_its_id(base):
     assert len(request(f"{base}/api/experiment?lesson={LESSON}", auth=LECTURER)[1]["points"]) == 2
     other = request(f"{base}/api/experiment?lesson={OTHER}", auth=LECTURER)[1]
     assert other == {"running": False, "points": []}
+
+
+def test_the_experiments_figure_is_the_lessons_record_of_the_points_with_both_values(base):
+    request(f"{base}/api/experiment", {"lesson": LESSON, "running": True}, LECTURER)
+    for scale, norm, page in ((1.0, 0.5, "page-aaaa"), (2.0, 500.0, "page-bbbb"),
+                              (3.0, None, "page-cccc")):
+        assert request(f"{base}/kernel/result", point(scale, norm, page), KERNEL)[0] == 200
+    figure = f"{base}/api/experiment/figure?lesson={LESSON}"
+    status, got = request(f"{figure}&x=settings:scale&y=result:grad_norm", auth=LECTURER)
+    assert status == 200 and got["spec"]["type"] == "Figure"
+    panel = got["spec"]["panels"][0]
+    assert (panel["x"]["label"], panel["y"]["label"]) == ("scale", "grad_norm")
+    assert panel["y"]["scale"] == "log"                      # 0.5 to 500: a thousandfold
+    (mark,) = panel["marks"]
+    xs = np.frombuffer(base64.b64decode(got["arrays"][mark["x"]["ref"]]), mark["x"]["dtype"])
+    assert xs.tolist() == [1.0, 2.0]                          # the page without a norm: left out
+    assert [p["link"] for p in got["points"]] == [point(s, 0)["link"] for s in (1.0, 2.0)]
+    assert "2 points" in got["description"] and "1 without both values" in got["description"]
+    for query, says in (("&x=scale&y=result:grad_norm", "'x' must be settings:NAME"),
+                        ("&x=settings:scale&y=", "'y' must be settings:NAME")):
+        status, reply = request(figure + query, auth=LECTURER)
+        assert status == 400 and says in reply["error"]
+    assert request(f"{base}/api/experiment/figure", {"lesson": LESSON}, LECTURER)[0] == 405
 
 
 @pytest.mark.parametrize("change, says", [

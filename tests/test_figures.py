@@ -498,3 +498,18 @@ def test_a_lesson_kernel_does_not_import_matplotlib_until_a_download():
             "VanishingApp(query=''); UnfoldingApp(query=''); print('matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_class_points_leave_out_pairs_without_a_value_and_go_log_past_a_hundredfold():
+    fig = F.class_points([1, 2, 3, np.nan], [0.5, 500, np.inf, 1], xlabel="k2",
+                               ylabel="loss")
+    (panel,) = fig.panels
+    (points,) = panel.marks
+    assert points.x.tolist() == [1, 2] and points.y.tolist() == [0.5, 500]
+    assert panel.y.scale == "log" and panel.y.limits[0] <= 0.5 and panel.y.limits[1] >= 500
+    assert panel.x.limits[0] < 1 < 2 < panel.x.limits[1]
+    assert F.class_points([1, 2], [1, 50], xlabel="a", ylabel="b").panels[0].y.scale \
+        == "linear"
+    assert F.class_points([], [], xlabel="a", ylabel="b").panels[0].marks == ()
+    with pytest.raises(ValueError, match="as many x as y"):
+        F.class_points([1, 2], [1], xlabel="a", ylabel="b")

@@ -20,6 +20,7 @@ from .costs import COST_METRICS, checkpoint_cost, cost
 from .curves import lag_norms, lag_profile, lines, singular_values
 from .heatmaps import FLOW_TITLE, flow, flow_panels, flow_range
 from .network import phase, unrolled, unrolled_frames
+from .scatter import CLASS_POINTS_PX, class_points
 from .record import (MARK_TYPES, MARKS, Axis, Band, ColourScale, Figure, Heatmap, Line, Mask,
                      Panel, Points, Rects, Rule, Segments, Text, records_equal)
 from .style import (FIGURE_PX, MAGNITUDE_CMAP, OKABE_ITO, SERIES_COLORS, SIGNED_CMAP, decades,
@@ -32,6 +33,7 @@ __all__ = [
     "flow", "flow_panels", "flow_range", "FLOW_TITLE", "lag_norms", "lag_profile",
     "singular_values", "lines", "schedule", "reach", "truncation_bias", "bias_variance", "cost",
     "checkpoint_cost", "COST_METRICS", "cliff", "unrolled", "unrolled_frames", "phase",
+    "class_points", "CLASS_POINTS_PX",
     "OKABE_ITO", "SERIES_COLORS", "MAGNITUDE_CMAP", "SIGNED_CMAP", "FIGURE_PX", "decades",
     "log_limits", "positive",
 ]

@@ -253,12 +253,24 @@ def test_a_class_experiment_plots_three_points_and_a_click_opens_one(browser, cl
     expect(lecturer.locator(".cv-plot-count")).to_contain_text("3 points")
     assert lecturer.locator("#cv-x").input_value() == "settings:scale"
     assert lecturer.locator("#cv-y").input_value() == "result:grad_norm_at_largest_lag"
-    # The points go left to right with the scale; the middle one is the scale 1.0 page.
-    xs = [float(points.nth(i).locator("circle").get_attribute("cx")) for i in range(3)]
-    assert xs == sorted(xs) and len(set(xs)) == 3
+    # Drawn by the lessons' renderer: where each point is on its canvas, from the scales the
+    # renderer drew with; they go left to right with the scale.
+    figure = lecturer.locator(".cv-plot .bpttviz-live")
+    expect(figure).to_have_attribute("data-drawn", "1", timeout=WAIT_MS)
+    drawn = [(float(points.nth(i).get_attribute("data-x")),
+              float(points.nth(i).get_attribute("data-y"))) for i in range(3)]
+    pixels = figure.evaluate("(live, xy) => xy.map(([x, y]) => [live.bpttvizBoxes[0].sx.map(x), "
+                             "live.bpttvizBoxes[0].sy.map(y)])", drawn)
+    scales_drawn = [x for x, _ in drawn]
+    assert sorted(scales_drawn) == [0.6, 1.0, 1.4]
+    xs = [px for px, _ in pixels]
+    width = figure.locator("canvas").bounding_box()["width"]
+    assert all(0 < px < width for px in xs)
+    assert [x for _, x in sorted(zip(xs, scales_drawn))] == [0.6, 1.0, 1.4]
+    middle = scales_drawn.index(1.0)
     lecturer.locator(".cv-plot").screenshot(path=str(SCREENSHOT.with_name("class-experiment.png")))
     with lecturer.context.expect_page() as opened:
-        points.nth(1).click()
+        figure.locator("canvas").click(position={"x": pixels[middle][0], "y": pixels[middle][1]})
     page = opened.value
     page.wait_for_load_state()
     assert float(parse_qs(urlsplit(page.url).query)["scale"][0]) == 1.0

@@ -1311,6 +1311,7 @@ function render({ model, el }) {
       console.error("bpttviz figure", err);
     }
     live.bpttvizFigure = fig;
+    live.bpttvizBoxes = boxes;       // each panel's plot box and scales (where a point is drawn)
     live.dataset.drawn = String(model.get("version"));
     describe();
   };

@@ -31,7 +31,10 @@ MAX_BODY = 4096
 _STATIC = Path(__file__).resolve().parent.parent / "classview_page"
 #: The lecturer's page and its files, served from the package.
 PAGE = _STATIC / "index.html"
-_FILES = {"classview.js": "application/javascript", "classview.css": "text/css"}
+_FILES = {"classview.js": "application/javascript", "classview.css": "text/css",
+          "figure.js": "application/javascript"}
+#: Where each file is: the lecturer's page's own, and the lessons' figure renderer.
+_FILE_PATHS = {"figure.js": Path(__file__).resolve().parents[2] / "app" / "live" / "figure.js"}
 #: What a page id must be (:data:`~bpttviz.class_protocol.PAGE_ID`), as a refusal says it.
 _PAGE_RULE = "'page' must be 8 to 64 letters, digits, '-' or '_'"
 _ID_RULE = f"'{ANSWER_ID}', if given, must be 8 to 64 letters, digits, '-' or '_'"
@@ -118,7 +121,7 @@ class PageHandler(ClassHandler):
 class FileHandler(ClassHandler):
     def get(self, name):
         self.set_header("Content-Type", _FILES[name])
-        self.finish((_STATIC / name).read_bytes())
+        self.finish(_FILE_PATHS.get(name, _STATIC / name).read_bytes())
 
 
 class SummaryHandler(ClassHandler):
@@ -249,20 +252,27 @@ class TeachingHandler(ClassHandler):
 
 
 class ExperimentHandler(ClassHandler):
-    """``GET api/experiment?lesson=L``: the points; ``POST`` ``{"lesson", "running"}``."""
+    """``GET api/experiment?lesson=L``: the points; ``POST`` ``{"lesson", "running"}``.
+    ``GET api/experiment/figure?lesson=L&x=PART:NAME&y=PART:NAME``: the points as the lessons'
+    figure record for the lessons' renderer (:func:`experiment_figure`)."""
 
-    def get(self):
+    def get(self, figure=None):
         if not self.lecturer():
             return
         try:
-            self.send_json(self.view.store.teaching.experiment(
-                self.get_query_argument("lesson", None)))
+            points = self.view.store.teaching.experiment(self.get_query_argument("lesson", None))
+            if figure:
+                points = experiment_figure(points["points"], self.get_query_argument("x", ""),
+                                           self.get_query_argument("y", ""))
+            self.send_json(points)
         except BadRequest as exc:
             self.fail(exc.status, str(exc))
 
-    def post(self):
+    def post(self, figure=None):
         if not self.lecturer():
             return
+        if figure:
+            return self.fail(405, "the experiment's figure is read (GET), not sent.")
         try:
             data = self.json_body()
             lesson = data.get("lesson")
@@ -271,6 +281,41 @@ class ExperimentHandler(ClassHandler):
             return self.fail(exc.status, str(exc))
         self.view.changed()
         self.send_json({"ok": True, **self.view.store.teaching.experiment(lesson)})
+
+
+def _axis_of(given, name) -> tuple:
+    """``(part, key)`` of an axis asked as ``PART:KEY`` (``settings`` or ``result``)."""
+    part, _, key = given.partition(":")
+    if part not in ("settings", "result") or not key:
+        raise BadRequest(f"'{name}' must be settings:NAME or result:NAME, got {given!r}.")
+    return part, key
+
+
+def experiment_figure(points, x, y) -> dict:
+    """The class's points, ``y`` against ``x`` (each ``settings:NAME`` or ``result:NAME``), as
+    the lessons' live figures receive a record: ``{"spec", "arrays": {ref: base64},
+    "description", "points": [{"x", "y", "link"}]}`` (the points drawn, in order)."""
+    import base64
+
+    import numpy as np
+
+    from ...app.live.encode import encode
+    from ...figures import class_points
+
+    (xp, xk), (yp, yk) = _axis_of(x, "x"), _axis_of(y, "y")
+    drawn = [{"x": p[xp][xk], "y": p[yp][yk], "link": p.get("link", "")} for p in points
+             if all(isinstance(p.get(part, {}).get(k), (int, float))
+                    and not isinstance(p[part][k], bool) and np.isfinite(p[part][k])
+                    for part, k in ((xp, xk), (yp, yk)))]
+    record = class_points([d["x"] for d in drawn], [d["y"] for d in drawn], xlabel=xk,
+                          ylabel=yk)
+    spec, arrays, _ = encode(record)
+    left = len(points) - len(drawn)
+    said = (f"The class's results: {len(drawn)} point{'s' if len(drawn) != 1 else ''}, {yk} "
+            f"against {xk}" + (f" ({left} without both values)." if left else "."))
+    return {"spec": spec, "description": said, "points": drawn,
+            "arrays": {ref: base64.b64encode(bytes(b)).decode() for ref, b in arrays.items()
+                       if b is not None}}
 
 
 class ResultHandler(ClassHandler):
@@ -320,7 +365,7 @@ def routes(view, prefix="", handlers=HANDLERS) -> list:
     kw = {"view": view}
     return [
         (route, handlers.page, kw),
-        (route + "/static/(classview\\.js|classview\\.css)", handlers.file, kw),
+        (route + "/static/(classview\\.js|classview\\.css|figure\\.js)", handlers.file, kw),
         (route + "/api/summary", handlers.summary, kw),
         (route + "/api/summary\\.csv", handlers.csv, kw),
         (route + "/api/lessons", handlers.lessons, kw),
@@ -328,7 +373,7 @@ def routes(view, prefix="", handlers=HANDLERS) -> list:
         (kernel + ANSWER_PATH, handlers.answer, kw),
         (kernel + STATE_PATH, handlers.state, kw),
         (route + "/api/(vote|pause)", handlers.teaching, kw),
-        (route + "/api/experiment", handlers.experiment, kw),
+        (route + "/api/experiment(/figure)?", handlers.experiment, kw),
         (kernel + RESULT_PATH, handlers.result, kw),
     ]
 

@@ -211,17 +211,14 @@
       el("tbody", {}, ...rows, answered)));
   }
 
-  // The class experiment: one point per page, drawn as an SVG scatter; a point is a link to
-  // its page's configuration.
+  // The class experiment: one point per page, drawn by the lessons' own figure renderer
+  // (figure.js, as the lessons' live figures) from the record the class view builds; a click
+  // on a point, or its link in the list under the figure, opens that page's configuration.
   let points = null;      // {lesson, running, points}
   let plotKey = null;
-  const SVG = "http://www.w3.org/2000/svg";
-  function svg(tag, attrs, ...children) {
-    const e = document.createElementNS(SVG, tag);
-    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
-    for (const c of children) e.append(c);
-    return e;
-  }
+  let unmount = null;     // ends the figure drawn last
+  const FIGURE_JS = new URL("figure.js", document.currentScript.src).href;
+  let figureJs = null;
   const numeric = (pts, part) => {
     const keys = [];
     for (const p of pts) {
@@ -246,7 +243,38 @@
     select.value = chosen && values.includes(chosen) ? chosen : preferred;
   }
 
-  function paintExperiment() {
+  // What figure.js reads from a lesson's figure widget, for a record fetched once: its spec,
+  // its arrays (sent as base64), its text alternative; a click comes back as `send`.
+  function recordModel(got, onClick) {
+    const arrays = {};
+    for (const [ref, b64] of Object.entries(got.arrays)) {
+      const text = atob(b64);
+      const bytes = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+      arrays[ref] = bytes.buffer;
+    }
+    // In the page's large type: the lessons' projector mode scales a figure's type and lines.
+    const state = {spec: got.spec, arrays, description: got.description, version: 1,
+                   scale: 1.3, saveable: false};
+    return {get: (k) => state[k], on() {}, off() {},
+            send: (msg) => { if (msg && msg.type === "click") onClick(msg); }};
+  }
+
+  // The point nearest a click (in the axes' own scale), if it is within 4 % of both spans.
+  function nearest(got, msg) {
+    const axes = got.spec.panels[0];
+    const f = (axis) => (axis.scale === "log" ? Math.log10 : (v) => v);
+    const d = (axis, a, b) => Math.abs(f(axis)(a) - f(axis)(b)) /
+      Math.abs(f(axis)(axis.limits[1]) - f(axis)(axis.limits[0]));
+    let best = null, bestD = 0.04;
+    got.points.forEach((p, i) => {
+      const dist = Math.max(d(axes.x, p.x, msg.x), d(axes.y, p.y, msg.y));
+      if (dist <= bestD) { best = i; bestD = dist; }
+    });
+    return best;
+  }
+
+  async function paintExperiment() {
     const box = document.querySelector(".cv-experiment-box");
     const name = $("cv-main").dataset.lesson;
     if (!box || !points || points.lesson !== name) return;
@@ -261,57 +289,48 @@
     const firstResult = varying("result");
     fillAxis($("cv-x"), options, `settings:${varies}`);
     fillAxis($("cv-y"), options, firstResult ? `result:${firstResult}` : `settings:${varies}`);
-    const [xp, xk] = $("cv-x").value.split(":");
-    const [yp, yk] = $("cv-y").value.split(":");
-    const key = JSON.stringify([pts, xp, xk, yp, yk, points.running]);
+    const x = $("cv-x").value, y = $("cv-y").value;
+    const key = JSON.stringify([pts, x, y, points.running]);
     if (key === plotKey) return;
     plotKey = key;
     const plot = box.querySelector(".cv-plot");
-    const usable = pts.filter((p) => typeof p[xp]?.[xk] === "number" &&
-                                     typeof p[yp]?.[yk] === "number");
-    const W = 760, H = 360, L = 140, R = 44, T = 16, B = 60;
-    const xs = usable.map((p) => p[xp][xk]), ys = usable.map((p) => p[yp][yk]);
-    const logY = ys.length > 0 && Math.min(...ys) > 0 && Math.max(...ys) / Math.min(...ys) > 100;
-    const ty = (v) => (logY ? Math.log10(v) : v);
-    const span = (a) => {
-      let lo = Math.min(...a), hi = Math.max(...a);
-      if (!(hi > lo)) { lo -= 1; hi += 1; }
-      const pad = (hi - lo) * 0.08;
-      return [lo - pad, hi + pad];
-    };
-    const [x0, x1] = usable.length ? span(xs) : [0, 1];
-    const [y0, y1] = usable.length ? span(ys.map(ty)) : [0, 1];
-    const px = (v) => L + ((v - x0) / (x1 - x0)) * (W - L - R);
-    const py = (v) => H - B - ((ty(v) - y0) / (y1 - y0)) * (H - T - B);
-    const ticks = (lo, hi) => [0, 0.25, 0.5, 0.75, 1].map((f) => lo + f * (hi - lo));
-    const axes = svg("g", {class: "cv-plot-axes"},
-      svg("line", {x1: L, y1: H - B, x2: W - R, y2: H - B}),
-      svg("line", {x1: L, y1: T, x2: L, y2: H - B}),
-      ...ticks(x0, x1).map((v) => svg("text", {x: px(v), y: H - B + 24, "text-anchor": "middle"},
-                                      fmt(v))),
-      ...ticks(y0, y1).map((v) => svg("text", {x: L - 8, y: H - B - ((v - y0) / (y1 - y0)) *
-                                               (H - T - B) + 6, "text-anchor": "end"},
-                                      fmt(logY ? 10 ** v : v))),
-      svg("text", {x: (L + W - R) / 2, y: H - 10, "text-anchor": "middle"}, xk),
-      svg("text", {x: 18, y: (T + H - B) / 2, "text-anchor": "middle",
-                   transform: `rotate(-90 18 ${(T + H - B) / 2})`},
-          yk + (logY ? " (log)" : "")));
-    const marks = usable.map((p, i) => {
-      const said = `Point ${i + 1}: ${xk} ${fmt(p[xp][xk])}, ${yk} ${fmt(p[yp][yk])}; ` +
-                   "opens its configuration";
-      return svg("a", {href: p.link, target: "_blank", rel: "noopener", class: "cv-point",
-                       "data-point": i + 1, "aria-label": said},
-        svg("title", {}, said),
-        svg("circle", {cx: px(p[xp][xk]), cy: py(p[yp][yk]), r: 11}));
+    const count = el("p", {class: "cv-plot-count", role: "status"});
+    const said = (drawn) => `${pts.length} point${pts.length === 1 ? "" : "s"}` +
+      (points.running ? " so far: students press Send my result." : ".") +
+      (drawn < pts.length ? ` ${pts.length - drawn} without both values.` : "");
+    if (!x || !y) {                    // no point yet: nothing to draw
+      if (unmount) { unmount(); unmount = null; }
+      count.textContent = said(0);
+      plot.replaceChildren(count);
+      return;
+    }
+    let got;
+    try {
+      figureJs = figureJs || (await import(FIGURE_JS)).default;
+      got = await call(`/api/experiment/figure?lesson=${encodeURIComponent(name)}` +
+                       `&x=${encodeURIComponent(x)}&y=${encodeURIComponent(y)}`);
+    } catch (e) {
+      plotKey = null;                  // tried again at the next poll
+      status(`The class's plot could not be drawn: ${e.message}`);
+      return;
+    }
+    if (key !== plotKey) return;       // the lecturer chose other axes meanwhile
+    const [, xk] = x.split(":"), [, yk] = y.split(":");
+    const open = (i) => window.open(got.points[i].link, "_blank", "noopener");
+    const figure = el("div", {class: "cv-plot-figure"});
+    const links = el("ol", {class: "cv-point-links", "aria-label": "Each point's configuration"},
+      ...got.points.map((p, i) => el("li", {},
+        el("a", {href: p.link, target: "_blank", rel: "noopener", class: "cv-point",
+                 "data-point": i + 1, "data-x": p.x, "data-y": p.y},
+           `Point ${i + 1}: ${xk} ${fmt(p.x)}, ${yk} ${fmt(p.y)}`))));
+    count.textContent = said(got.points.length);
+    if (unmount) unmount();
+    plot.replaceChildren(count, figure, links);
+    const model = recordModel(got, (msg) => {
+      const i = nearest(got, msg);
+      if (i !== null) open(i);
     });
-    plot.replaceChildren(
-      el("p", {class: "cv-plot-count", role: "status"},
-         `${pts.length} point${pts.length === 1 ? "" : "s"}` +
-         (points.running ? " so far: students press Send my result." : ".") +
-         (usable.length < pts.length ? ` ${pts.length - usable.length} without both values.`
-                                     : "")),
-      svg("svg", {viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "group",
-                  "aria-label": `The class's points: ${yk} against ${xk}`}, axes, ...marks));
+    unmount = figureJs.render({model, el: figure});
   }
 
   async function pollExperiment() {
