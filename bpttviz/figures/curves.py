@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .placement import legend_room
 from .record import Axis, Band, Figure, Line, Panel, Points, Rule, Text
 from .style import (FIGURE_PX, LOG_CEIL, LOG_FLOOR, MARK, OKABE_ITO, SERIES_COLORS, decades,
-                    log_limits, positive, series, span)
+                    log_limits, positive, room_below, series, span)
 
 __all__ = ["lag_norms", "singular_values", "lines", "lag_profile"]
 
-#: The share of :func:`lag_norms`' panel height kept for its legend (three rows) under the data.
-LEGEND_ROOM = 0.3
 
 
 def lag_profile(M):
@@ -48,6 +47,7 @@ def lag_norms(lags, median, low, high, bound=None, *, note="", label="‖∂h$_�
     median, low, high = positive(median), positive(low), positive(high)
     marks = [Band(lags, low, high, OKABE_ITO["sky"], 0.35, "min–max over τ"),
              Line(lags, median, OKABE_ITO["blue"], label=f"median {label}")]
+    names = [m.label for m in marks] + ([bound_label] if bound is not None else [])
     lo, hi = log_limits(low, high, median)
     if bound is not None:
         b = positive(bound)
@@ -59,8 +59,8 @@ def lag_norms(lags, median, low, high, bound=None, *, note="", label="‖∂h$_�
             lo = min(lo, finite.min() / 3)
     if note:
         marks.append(Text(0.98, 0.97, note, "axes", "right", "top", size=10))
-    # The bottom LEGEND_ROOM of the panel is the legend's (lower left): the data keep above it.
-    lo = lo * (lo / hi) ** (LEGEND_ROOM / (1 - LEGEND_ROOM))
+    # The bottom of the panel is the legend's (lower left): the data keep above it.
+    lo = room_below(lo, hi, legend_room(names, size[1]))
     ylim = decades(max(lo, 1e-300), min(hi, 1e300))
     xmax = max(float(lags[-1]), 1.0) if lags.size else 1.0
     panel = Panel(Axis("lag $τ - s$ (steps)", (0.0, xmax)), Axis("norm", ylim, "log"), marks,
@@ -89,8 +89,12 @@ def singular_values(sv, *, size=FIGURE_PX):
              Line(steps, top, OKABE_ITO["blue"], label="largest"),
              Line(steps, bottom, OKABE_ITO["orange"], label="smallest"),
              Rule(1.0, "y", OKABE_ITO["black"], 1.0, "dotted")]
+    # The bottom of the panel is the legend's: the smallest values keep above it.
+    shown = np.append(sv[finite], 1.0)
+    lo, hi = shown.min() / 1.5, shown.max() * 1.5
+    lo = max(room_below(lo, hi, legend_room([m.label for m in marks[:3]], size[1])), LOG_FLOOR)
     panel = Panel(Axis("step $t$", (-0.5, T - 0.5)),
-                  Axis("singular value", log_limits(sv, np.ones(1)), "log"), marks,
+                  Axis("singular value", decades(lo, hi), "log"), marks,
                   title="Singular values of ∂h$_t$/∂h$_{t-1}$", legend="lower left")
     return Figure((panel,), *size)
 

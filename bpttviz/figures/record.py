@@ -25,6 +25,8 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
+from .placement import OUTSIDE, SPOTS, legend_spots
+
 __all__ = ["Axis", "ColourScale", "Line", "Band", "Points", "Rects", "Segments", "Heatmap",
            "Mask", "Rule", "Text", "Panel", "Figure", "MARKS", "MARK_TYPES", "records_equal"]
 
@@ -287,9 +289,12 @@ class Panel:
     """One set of axes with its marks, drawn in order (later on top).
 
     ``cell`` = (row, col, rowspan, colspan) in the figure's grid. ``legend``
-    is a location ("upper left", "lower right", "upper center", ... or
-    "best"); the legend lists marks with a label, in order. ``frame=False``
-    hides both axes and the frame (a diagram).
+    is where the legend is wanted first ("upper left", "lower right", "upper center", ...
+    of :data:`~bpttviz.figures.placement.SPOTS`, or "best": no preference); the
+    :class:`Figure` moves it where it covers no mark (:mod:`~bpttviz.figures.placement`),
+    outside the axes (``"outside right"``) when no spot inside is free, so a figure's
+    record names the place both renderers draw it. The legend lists marks with a label, in
+    order. ``frame=False`` hides both axes and the frame (a diagram).
     """
 
     x: Axis = field(default_factory=Axis)
@@ -310,6 +315,9 @@ class Panel:
 
     def __post_init__(self):
         object.__setattr__(self, "marks", tuple(self.marks))
+        if self.legend is not None and self.legend not in (*SPOTS, "best", OUTSIDE):
+            raise ValueError(f"A panel's legend must be one of {', '.join(SPOTS)}, 'best', "
+                             f"{OUTSIDE!r} or None. Got {self.legend!r} instead.")
         for m in self.marks:
             if not isinstance(m, MARK_TYPES):
                 raise TypeError(f"A panel's marks must be {', '.join(t.__name__ for t in MARK_TYPES)}."
@@ -318,7 +326,10 @@ class Panel:
 
 @dataclass(frozen=True)
 class Figure:
-    """A figure: panels on a grid, its size in pixels (at 100 dpi) and its title."""
+    """A figure: panels on a grid, its size in pixels (at 100 dpi) and its title.
+
+    Each panel's legend is placed here, from the data (:func:`~.placement.legend_spots`).
+    """
 
     panels: tuple
     width: int = 425
@@ -329,6 +340,9 @@ class Figure:
 
     def __post_init__(self):
         object.__setattr__(self, "panels", tuple(self.panels))
+        object.__setattr__(self, "panels", tuple(
+            p if s == p.legend else replace(p, legend=s)
+            for p, s in zip(self.panels, legend_spots(self))))
 
     def with_mark(self, panel: int, mark) -> "Figure":
         """This figure with ``mark`` drawn last in panel ``panel`` (a guided step's marker)."""

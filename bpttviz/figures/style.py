@@ -20,7 +20,7 @@ import numpy as np
 
 __all__ = ["OKABE_ITO", "SERIES_COLORS", "MAGNITUDE_CMAP", "SIGNED_CMAP", "EMPTY", "OVERFLOW",
            "MARK", "GREY", "HUGE", "LOG_FLOOR", "LOG_CEIL", "FIGURE_PX", "decades", "positive",
-           "log_limits", "span", "series", "colormap"]
+           "log_limits", "room_below", "span", "series", "colormap"]
 
 # Okabe & Ito (2008), "Color universal design": distinguishable with any colour vision.
 OKABE_ITO = {
@@ -65,6 +65,14 @@ def log_limits(*arrays, pad=1.5, floor=1e-300, ceil=1e300):
         return 0.1, 10.0
     lo, hi = decades(max(vals.min() / pad, floor), min(vals.max() * pad, ceil))
     return (lo, hi) if hi > lo else (lo / 10, lo * 10)
+
+
+def room_below(lo, hi, share, scale="log"):
+    """``lo`` moved down so that the bottom ``share`` of an axis from it to ``hi`` is empty:
+    room for a legend under the data (on a log axis, a share of its decades)."""
+    if scale == "log":
+        return lo * (lo / hi) ** (share / (1 - share))
+    return lo - (hi - lo) * share / (1 - share)
 
 
 def span(*arrays, default=(0.0, 1.0), pad=0.0):
