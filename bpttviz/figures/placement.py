@@ -25,13 +25,15 @@ When no spot is free the legend goes outside the axes, to the right of the plot 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 
 import numpy as np
 
-__all__ = ["LEGEND_PT", "LEGEND", "SPOTS", "OUTSIDE", "legend_spots", "legend_size",
-           "legend_room", "text_width", "plot_area"]
+__all__ = ["LEGEND_PT", "LEGEND", "SPOTS", "OUTSIDE", "NOTE_SPOTS", "NOTE_ANCHORS",
+           "legend_spots", "note_spot", "legend_size", "legend_room", "text_width", "text_size",
+           "plot_area", "cell_sizes", "wrapped", "notes_placed", "first_clear"]
 
 PX_PER_PT = 100 / 72            # both renderers draw at 100 pixels per inch
 #: The legend's type, in points (bpttviz.plots.STYLE's "legend.fontsize", figure.js' sizes).
@@ -49,6 +51,9 @@ OUTSIDE = "outside right"
 #: How much wider a text is taken than its advance widths: Matplotlib's hinted glyphs set
 #: up to 5% wider at these sizes (the widest labels of the lessons' legends).
 TEXT_SLACK = 1.06
+#: The share of figure.js' plot area that Matplotlib's constrained layout leaves at least (a
+#: twin axis or a colour bar takes it a few pixels more).
+AREA_SLACK = 0.97
 #: Pixels kept between a legend and any mark.
 CLEARANCE = 2.0
 #: Type sizes in points, as both renderers set them (bpttviz.plots.STYLE).
@@ -141,45 +146,90 @@ def legend_room(labels, height: float, columns: int = 1, marker: float = 10.0) -
     return min(need / plot_h, 0.9)
 
 
-def _tick_width(axis) -> float:
-    """A generous width of an axis' widest tick label, in pixels."""
-    if axis.tick_labels is not None:
-        return max([text_width(t, _TICK_PT) for t in axis.tick_labels] or [0.0])
-    lo, hi = axis.limits
+class Axis_like:
+    """What :func:`_tick_width` reads of an axis, for a colour bar's scale."""
+
+    def __init__(self, limits, scale):
+        self.limits, self.scale = limits, scale
+        self.ticks = self.tick_labels = None
+        self.integer = False
+
+
+def _nice_step(span: float, n: int) -> float:
+    raw = span / max(n, 1)
+    mag = 10.0 ** np.floor(np.log10(raw))
+    return next((m * mag for m in (1, 2, 2.5, 5) if m * mag >= raw * 0.999), 10 * mag)
+
+
+def _tick_label(v: float, step: float) -> str:
+    if v == 0:
+        return "0"
+    if abs(v) >= 1e5 or abs(v) < 1e-4:
+        e = int(np.floor(np.log10(abs(v))))
+        return f"{round(v / 10 ** e, 2):g}e{e}"
+    decimals = max(0, min(6, -int(np.floor(np.log10(step) + 1e-9))))
+    decimals += 1 if "25" in f"{step:g}" else 0
+    text = f"{v:.{0 if step % 1 == 0 else decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _tick_width(axis, length_px: float) -> float:
+    """The width in pixels of an axis' widest tick label, its ticks chosen as figure.js
+    chooses them (``ticksOf``: about one per 39 pixels of a vertical axis, round steps, log
+    axes by decades) for an axis ``length_px`` long; a tick wider than Matplotlib would draw."""
+    if axis.ticks is not None:
+        labels = axis.tick_labels or [f"{t:g}" for t in axis.ticks]
+        return max([text_width(t, _TICK_PT) for t in labels] or [0.0])
+    lo, hi = sorted(axis.limits)
+    want = max(2, int(length_px // (28 * _TICK_PT / 11 * PX_PER_PT)))
     if axis.scale != "linear":
-        exps = [f"{np.log10(abs(v)) if v > 0 else 0:.0f}" for v in (lo, hi)]
-        return max(text_width(f"10$^{{{e}}}$", _TICK_PT) for e in exps + ["-10"])
-    texts = [f"{v:.3g}" for v in (lo, hi)] + ["-0.00"]
-    return max(text_width(t, _TICK_PT) for t in texts)
+        base = 10 if axis.scale == "log" else 2
+        exps = [np.ceil(np.log(lo) / np.log(base) - 1e-9), np.floor(np.log(hi) / np.log(base))]
+        return max(text_width(f"${base}^{{{e:.0f}}}$", _TICK_PT) for e in exps)
+    step = _nice_step(hi - lo, want)
+    if axis.integer:
+        step = max(1.0, round(step))
+    ticks = np.arange(np.ceil(lo / step - 1e-9), np.floor(hi / step + 1e-9) + 1) * step
+    # figure.js writes 1e5 and beyond with an exponent; Matplotlib in full up to a million.
+    labels = [_tick_label(float(t), step) for t in ticks]
+    labels += [f"{t:.6g}" for t in ticks if 1e5 <= abs(t) < 1e6]
+    return max([text_width(t, _TICK_PT) for t in labels] or [0.0])
 
 
 def plot_area(panel, cell_w: float, cell_h: float):
     """``(width, height)`` in pixels that a panel's plot area keeps at least, in a cell of
     ``cell_w`` x ``cell_h`` pixels: the cell less the margins figure.js gives its title,
-    ticks, labels and colour bar (``panelMargins``, the narrower layout of the two: Matplotlib's
-    constrained layout leaves a larger plot area), each with a tick label's width to spare."""
+    ticks, labels and colour bar (``panelMargins``), times :data:`AREA_SLACK` for
+    Matplotlib's layout."""
     pt, pad = PX_PER_PT, 4.0
     tick, label = _TICK_PT * pt, _LABEL_PT * pt
     left = right = top = bottom = 2 * pad
     right = 3 * pad
+    height = 0.65 * cell_h          # figure.js' guess of the plot's height for its ticks
     if panel.frame and panel.y.visible:
-        left = 2.5 * pad + 3.5 + _tick_width(panel.y) + (1.3 * label if panel.y.label else 0)
+        left = (2.5 * pad + 3.5 + _tick_width(panel.y, height)
+                + (1.3 * label if panel.y.label else 0))
     if panel.frame and panel.x.visible:
         bottom = pad + 3.5 + 1.4 * tick + (1.4 * label if panel.x.label else 0)
-        right = max(right, pad + _tick_width(panel.x) / 2)
-    if panel.y2 is not None:
-        right = 2.5 * pad + 3.5 + _tick_width(panel.y2) + (1.3 * label if panel.y2.label else 0)
+        right = max(right, pad + _tick_width(panel.x, 0.0) / 2)
+    if panel.y2 is not None:        # Matplotlib pads a twin axis' labels a little more
+        right = (2.5 * pad + 3.5 + _tick_width(panel.y2, height) + 3 * pad
+                 + (1.3 * label if panel.y2.label else 0))
     heat = [m for m in panel.marks if type(m).__name__ == "Heatmap" and m.scale.colorbar]
     if heat:
-        right = (5 * pad + 12.0 + 3.5 + _tick_width(panel.y)
-                 + (1.3 * label if heat[0].scale.label else 0))
+        sc = heat[0].scale
+        bar = Axis_like((-sc.vmax, sc.vmax) if sc.norm == "centered" else (sc.vmin, sc.vmax),
+                        "log" if sc.norm == "log" else "linear")
+        right = (5 * pad + 12.0 + 3.5 + _tick_width(bar, height)
+                 + (1.3 * label if sc.label else 0))
     if panel.y_side == "right":
         left, right = right, left
     if panel.title:
         size = panel.title_size or _TITLE_PT
         lines = 1 + int(text_width(panel.title, size) > cell_w - 4)
         top = size * pt * (1.25 * lines + 0.25) + pad
-    return max(cell_w - left - right, 1.0), max(cell_h - top - bottom, 1.0)
+    return (max(AREA_SLACK * (cell_w - left - right), 1.0),
+            max(AREA_SLACK * (cell_h - top - bottom), 1.0))
 
 
 def _fractions(axis, v):
@@ -242,11 +292,18 @@ def _obstacles(panel, w, h):
     return segs, np.array(boxes).reshape(-1, 4)
 
 
+def text_size(text: str, size_pt: float, box: bool = False):
+    """``(width, height)`` in pixels of ``text`` (lines split at newlines) set in ``size_pt``
+    points, with the white box a note may have."""
+    lines = text.split("\n")
+    extra = 6.0 if box else 0.0
+    return (max(text_width(t, size_pt) for t in lines) + extra,
+            len(lines) * 1.2 * size_pt * PX_PER_PT + extra)
+
+
 def _text_box(panel, m, w, h):
     """A Text mark's box in the panel's fractions (its anchor, alignment and offset)."""
-    lines = m.text.split("\n")
-    tw = max(text_width(t, m.size) for t in lines) + (6.0 if m.box or m.edge else 0.0)
-    th = len(lines) * 1.2 * m.size * PX_PER_PT + (6.0 if m.box or m.edge else 0.0)
+    tw, th = text_size(m.text, m.size, m.box or bool(m.edge))
     y_axis = panel.y2 if (m.axis == "y2" and panel.y2 is not None) else panel.y
     x = m.x if m.coords in ("axes", "y-data") else float(_fractions(panel.x, m.x))
     y = m.y if m.coords in ("axes", "x-data") else float(_fractions(y_axis, m.y))
@@ -282,35 +339,162 @@ def _covers(box, segs, boxes, w, h) -> bool:
     return bool(np.any(t0 <= t1))
 
 
-def legend_spots(figure):
-    """The legend location of each panel of ``figure`` (None where it shows none): the
-    panel's own location if its box covers no mark there, else the first free spot of
-    :data:`SPOTS`, else :data:`OUTSIDE`."""
+def _labels(panel):
+    return [m.label for m in panel.marks if getattr(m, "label", None)
+            and not m.label.startswith("_")]
+
+
+def _spot_box(name, w, h, bw, bh, pad):
+    """The box (fractions) of a ``bw`` x ``bh`` pixel box at spot ``name``, ``pad`` pixels
+    from the frame of a ``w`` x ``h`` plot area."""
+    fx, fy = SPOTS[name]
+    x0 = pad + fx * (w - bw - 2 * pad)
+    y0 = pad + fy * (h - bh - 2 * pad)
+    return x0 / w, y0 / h, (x0 + bw) / w, (y0 + bh) / h
+
+
+def _legend_box(panel, w, h, name):
+    """The legend's box (fractions) at spot ``name``, or None when the panel shows none."""
+    labels = _labels(panel)
+    if panel.legend is None or not labels or name not in SPOTS:
+        return None
+    lw, lh = legend_size(labels, max(1, panel.legend_columns))
+    return _spot_box(name, w, h, lw, lh, LEGEND["axes_pad"] * LEGEND_PT * PX_PER_PT)
+
+
+def _free(panel, w, h, spots, avoid=()):
+    """The first of ``spots`` (name -> box in fractions, in the order tried) whose box lies
+    inside the plot area and covers no mark of ``panel`` nor a box of ``avoid`` (fractions),
+    or None."""
+    segs, boxes = _obstacles(panel, w, h)
+    boxes = np.concatenate([boxes, np.array(avoid, dtype=float).reshape(-1, 4)])
+    for name, (x0, y0, x1, y1) in spots.items():
+        inside = x0 >= 0 and y0 >= 0 and x1 <= 1 and y1 <= 1
+        if inside and not _covers((x0, y0, x1, y1), segs, boxes, w, h):
+            return name
+    return None
+
+
+def cell_sizes(figure):
+    """``(width, height)`` in pixels of each panel's cell in ``figure``."""
     rows, cols = np.cumsum(np.r_[0.0, figure.rows]), np.cumsum(np.r_[0.0, figure.cols])
     top = 1.6 * _TITLE_PT * PX_PER_PT if figure.title else 0.0
     out = []
     for p in figure.panels:
-        labels = [m.label for m in p.marks if getattr(m, "label", None)
-                  and not m.label.startswith("_")]
+        r, c, rs, cs = p.cell
+        out.append((figure.width * (cols[c + cs] - cols[c]) / cols[-1],
+                    (figure.height - top) * (rows[r + rs] - rows[r]) / rows[-1]))
+    return out
+
+
+def legend_spots(figure):
+    """The legend location of each panel of ``figure`` (None where it shows none): the
+    panel's own location if its box covers no mark there, else the first free spot of
+    :data:`SPOTS`, else :data:`OUTSIDE`."""
+    out = []
+    for p, (cell_w, cell_h) in zip(figure.panels, cell_sizes(figure)):
+        labels = _labels(p)
         if p.legend is None or not labels or p.inset is not None:
             out.append(p.legend)
             continue
-        r, c, rs, cs = p.cell
-        cell_w = figure.width * (cols[c + cs] - cols[c]) / cols[-1]
-        cell_h = (figure.height - top) * (rows[r + rs] - rows[r]) / rows[-1]
         w, h = plot_area(p, cell_w, cell_h)
         lw, lh = legend_size(labels, max(1, p.legend_columns))
-        pad = LEGEND["axes_pad"] * LEGEND_PT * PX_PER_PT
-        segs, boxes = _obstacles(p, w, h)
         order = [p.legend] if p.legend in SPOTS else []
         order += [s for s in SPOTS if s not in order]
-        chosen = OUTSIDE
-        for name in order:
-            fx, fy = SPOTS[name]
-            x0 = pad + fx * (w - lw - 2 * pad)
-            y0 = pad + fy * (h - lh - 2 * pad)
-            if not _covers((x0 / w, y0 / h, (x0 + lw) / w, (y0 + lh) / h), segs, boxes, w, h):
-                chosen = name
-                break
-        out.append(chosen)
+        pad = LEGEND["axes_pad"] * LEGEND_PT * PX_PER_PT
+        out.append(_free(p, w, h, {s: _spot_box(s, w, h, lw, lh, pad) for s in order})
+                   or OUTSIDE)
     return out
+
+
+#: The corners a note is written in, in the order they are tried by default.
+NOTE_SPOTS = ("upper right", "upper left", "lower right", "lower left")
+#: A note's anchor and alignment at each corner: ``(x, y, ha, va)`` in the panel's fractions.
+NOTE_ANCHORS = {"upper right": (0.98, 0.97, "right", "top"),
+                "upper left": (0.02, 0.97, "left", "top"),
+                "lower right": (0.98, 0.03, "right", "bottom"),
+                "lower left": (0.02, 0.03, "left", "bottom")}
+
+
+def wrapped(text: str, lines: int = 2) -> str:
+    """``text`` on ``lines`` lines of about equal length, split at the spaces outside
+    ``$...$`` nearest each share of its length (fewer lines where it has fewer spaces;
+    itself when it holds a newline already)."""
+    if "\n" in text:
+        return text
+    spaces, math = [], False
+    for i, ch in enumerate(text):
+        math ^= ch == "$"
+        if ch == " " and not math:
+            spaces.append(i)
+    cuts = sorted({min(spaces, key=lambda k: abs(k - j * len(text) / lines))
+                   for j in range(1, lines)} if spaces else set())
+    out = list(text)
+    for i in cuts:
+        out[i] = "\n"
+    return "".join(out)
+
+
+def note_spot(panel, text, size_pt, box, cell_size, order=NOTE_SPOTS):
+    """``(corner, text)``: where a note goes and how it is written. The first corner of
+    ``order`` where ``text`` (``size_pt`` points, with a white box or not) covers no mark of
+    ``panel`` and not its legend where the panel wants it; else the same on two lines
+    or three (:func:`wrapped`); else the first corner where it covers no mark, on one line,
+    two or three; else the first corner. ``cell_size``: the (width, height) in pixels of the
+    panel's cell."""
+    w, h = plot_area(panel, *cell_size)
+    legend = _legend_box(panel, w, h, panel.legend)
+    tries = [[legend] if legend else [], []]
+    for avoid in tries:
+        for t in dict.fromkeys((text, wrapped(text), wrapped(text, 3))):
+            bw, bh = text_size(t, size_pt, box)
+            spots = {}
+            for name in order:
+                x, y, ha, va = NOTE_ANCHORS[name]
+                x0 = x * w - {"left": 0.0, "right": 1.0}[ha] * bw
+                y0 = y * h - {"bottom": 0.0, "top": 1.0}[va] * bh
+                spots[name] = (x0 / w, y0 / h, (x0 + bw) / w, (y0 + bh) / h)
+            spot = _free(panel, w, h, spots, avoid)
+            if spot is not None:
+                return spot, t
+    return order[0], text
+
+
+def notes_placed(figure):
+    """The panels of ``figure`` with each note (a Text mark with a ``corner``) in the corner
+    :func:`note_spot` finds for it: its own corner first, then :data:`NOTE_SPOTS`."""
+    out = []
+    for p, (cell_w, cell_h) in zip(figure.panels, cell_sizes(figure)):
+        marks = list(p.marks)
+        for i, m in enumerate(marks):
+            if getattr(m, "corner", None) is None:
+                continue
+            others = replace(p, marks=tuple(marks[:i] + marks[i + 1:]))
+            order = (m.corner,) + tuple(c for c in NOTE_SPOTS if c != m.corner)
+            corner, text = note_spot(others, m.text, m.size, m.box or bool(m.edge),
+                                     (cell_w, cell_h), order)
+            if (corner, text) != (m.corner, m.text):
+                marks[i] = replace(m, corner=corner, text=text)
+        out.append(p if marks == list(p.marks) else replace(p, marks=tuple(marks)))
+    return out
+
+
+def first_clear(figure, panel: int, texts, marks=()):
+    """The first of ``texts`` (Text marks: one label written in different places) that lies
+    inside the plot area of panel ``panel`` of ``figure`` and covers no mark, no text and not
+    the legend there, with ``marks`` drawn too; else the first that covers no text and not the
+    legend (a label beside its point may cross a line); else the first."""
+    p = figure.panels[panel]
+    p = replace(p, marks=p.marks + tuple(marks))
+    w, h = plot_area(p, *cell_sizes(figure)[panel])
+    legend = _legend_box(p, w, h, p.legend)
+    segs, boxes = _obstacles(p, w, h)
+    if legend:
+        boxes = np.concatenate([boxes, np.array([legend])])
+    for lines in (segs, segs[:0]):
+        for t in texts:
+            x0, y0, x1, y1 = _text_box(p, t, w, h)
+            if (x0 >= 0 and y0 >= 0 and x1 <= 1 and y1 <= 1
+                    and not _covers((x0, y0, x1, y1), lines, boxes, w, h)):
+                return t
+    return texts[0]

@@ -11,7 +11,7 @@ import numpy as np
 
 from .placement import legend_room
 from .record import Axis, Figure, Panel, Points, Rects, Segments
-from .style import FIGURE_PX, MARK, OKABE_ITO, SERIES_COLORS, room_below, series
+from .style import FIGURE_PX, MARK, OKABE_ITO, SERIES_COLORS, series, with_room
 
 __all__ = ["schedule", "reach"]
 
@@ -45,8 +45,8 @@ def schedule(schedule, *, size=FIGURE_PX):
              Points(marks[:, 0], marks[:, 1], OKABE_ITO["vermillion"], 7.75, "v",
                     label="update happens"))
     # Room under the last update for the legend: a long window's bars span every step.
-    bottom = room_below(U - 0.5, -0.9, legend_room([m.label for m in shown], size[1]),
-                        "linear")
+    bottom = with_room(U - 0.5, -0.9, legend_room([m.label for m in shown], size[1]),
+                       scale="linear")[0]
     panel = Panel(
         Axis("step $t$", (-0.5, T + 0.5)),
         # Ticks on the updates only, none in the legend's room.
@@ -74,13 +74,16 @@ def reach(T, needed_spans, target_steps, windows, *, labels=("A", "B"), colors=S
         (inclusive) and the target-carrying losses it injects.
     """
     n = len(labels)
-    top, bottom = n + 1.5, -0.6
+    bottom = -0.6
+    # Room under the last row for the legend, two rows of it.
+    names = ["inputs the targets need", "loss with a target"]
+    top = with_room(n + 0.5, bottom, legend_room(names, size[1]), scale="linear")[0]
     spans = np.array(needed_spans, dtype=float).reshape(-1, 2)
     steps = np.asarray(target_steps, dtype=float)
     marks = [Rects(spans[:, 0] - 0.5, spans[:, 1] - 0.5, np.full(len(spans), bottom),
                    np.full(len(spans), top), OKABE_ITO["yellow"], 0.45,
-                   label="inputs the targets need"),
-             Points(steps, np.zeros_like(steps), MARK, 3.8, "s", label="loss with a target")]
+                   label=names[0]),
+             Points(steps, np.zeros_like(steps), MARK, 3.8, "s", label=names[1])]
     for i, per_update in enumerate(series(windows, n, "windows")):
         c = colors[i % len(colors)]
         row = i + 1
@@ -100,6 +103,5 @@ def reach(T, needed_spans, target_steps, windows, *, labels=("A", "B"), colors=S
     panel = Panel(Axis("step $t$", (-0.5, T - 0.5)),
                   Axis("", (top, bottom), ticks=tuple(range(n + 1)),
                        tick_labels=("task",) + tuple(str(x) for x in labels)),
-                  marks, title="What each update reaches", legend="lower center",
-                  legend_columns=2)
+                  marks, title="What each update reaches", legend="lower center")
     return Figure((panel,), *size)
