@@ -7,14 +7,17 @@ import re
 
 import numpy as np
 import pytest
+from matplotlib import font_manager
 from matplotlib.collections import PathCollection
 from matplotlib.colors import to_rgb, to_rgba
+from matplotlib.ft2font import FT2Font
 from matplotlib.image import AxesImage, imread
 from matplotlib.lines import Line2D
 
 from bpttviz import Cost, ElmanRNN, bptt
 from bpttviz import figures as F
 from bpttviz import plots
+from bpttviz.figures import placement
 from bpttviz.plots import draw, save
 from bpttviz.schedules import tbptt
 from bpttviz.tasks import AddingProblem
@@ -190,7 +193,6 @@ def test_a_record_names_only_spots_both_renderers_draw():
 
 
 def test_figure_js_lays_a_legend_out_with_the_metrics_the_placement_assumes():
-    from bpttviz.figures import placement
     source = (pathlib.Path(plots.__file__).parents[1] / "app" / "live" / "figure.js").read_text()
     js = dict(re.findall(r"(\w+): ([\d.]+)", re.search(
         r"export const LEGEND = \{([^}]*)\}", source).group(1)))
@@ -202,9 +204,6 @@ def test_figure_js_lays_a_legend_out_with_the_metrics_the_placement_assumes():
 
 
 def test_the_glyph_widths_are_those_of_the_font_matplotlib_draws_with():
-    from matplotlib import font_manager
-    from matplotlib.ft2font import FT2Font
-    from bpttviz.figures import placement
     font = FT2Font(font_manager.findfont("DejaVu Sans"))
     font.set_size(1000, 72)
     for ch in "aWg1 ‖∂τσγ–":

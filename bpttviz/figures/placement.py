@@ -1,25 +1,34 @@
-"""Where a panel's legend goes, chosen from the data: the first spot whose box covers no mark.
+"""Where a figure's legends, notes and a step's labels go, chosen from the data: the first
+place where their box covers no mark and no other text.
 
-A record names its legend's location once, and both renderers follow it; so the spot is
-chosen here, from the record alone, with the metrics both renderers draw a legend with.
-:class:`~bpttviz.figures.record.Figure` calls :func:`legend_spots` for its panels; the
-location a builder names is the spot tried first.
+A record names where each legend and note is, and both renderers follow it; so the place is
+chosen here, from the record alone, with the metrics both renderers lay text out with.
+:class:`~bpttviz.figures.record.Figure` calls :func:`notes_placed`, then :func:`legend_spots`
+for its panels (the spot or corner a builder names is tried first); a guided step asks
+:func:`first_clear` where its label goes.
 
-The legend's box is Matplotlib's layout, which the page's renderer (``figure.js``) copies:
-type of :data:`LEGEND_PT` points; entries filled column by column; in units of the type's
-size, a border pad of 0.4 round the entries, handles 2.0 long and 0.8 from their text, rows
-1.12 high and 0.5 apart, columns 2.0 apart, the box 0.5 from the plot area's frame. Texts
-are as wide as DejaVu Sans sets them (the font both renderers use first; ``glyphs.json``
-keeps its advance widths as data), sub- and superscripts at 0.7 of the size.
+The rule, in pixels at 100 dpi:
 
-The plot area, where a renderer's layout puts it, is at least its cell less the widest
-margins either renderer gives it (:func:`plot_area`): the box estimated in the panel's
-fractions then holds the box drawn, whichever renderer draws it. A mark is covered when the
-box, widened by the mark's half width and :data:`CLEARANCE`, meets one of its points or
-segments: lines, points, segments and rules; texts count with their boxes. Bands,
-heatmaps, masks and rectangles fill areas that a builder arranges its legend over (its box
-is translucent).
-When no spot is free the legend goes outside the axes, to the right of the plot area.
+* A legend is laid out as Matplotlib lays it out, and the page's renderer (``figure.js``,
+  its ``LEGEND``) copies: type of :data:`LEGEND_PT` points; entries filled column by
+  column; in units of the type's size (:data:`LEGEND`), a border pad of 0.4 round the
+  entries, handles 2.0 long and 0.8 from their text, rows 1.12 high and 0.5 apart, columns
+  2.0 apart, the box 0.5 from the plot area's frame at one of :data:`SPOTS`.
+* A text is as wide as DejaVu Sans sets it (the font both renderers use first;
+  ``glyphs.json`` keeps its advance widths as data) times :data:`TEXT_SLACK`, sub- and
+  superscripts at 0.7 of the size; a line is 1.2 of the size high.
+* The plot area is its cell less the margins figure.js gives the panel's title, ticks,
+  labels and colour bar (its ``panelMargins``, ticks chosen as its ``ticksOf`` chooses
+  them), times :data:`AREA_SLACK` for Matplotlib's constrained layout (:func:`plot_area`).
+  A box estimated in the panel's fractions on that area holds the box either renderer
+  draws on its larger one (tests/test_label_overlap.py checks Matplotlib's).
+* A box covers a mark when, widened by the mark's half width and :data:`CLEARANCE`, it meets
+  one of the mark's points or segments (lines, points, segments, rules), or meets another
+  text's box. Bands, heatmaps, masks and rectangles fill areas a builder arranges its legend
+  over (the legend's box is translucent), and a box must lie inside the plot area.
+* When no spot is free the legend goes outside the axes (:data:`OUTSIDE`): figure.js puts it
+  right of the panel's plot area, Matplotlib right of the figure's (the same for a figure of
+  one panel); a note that fits nowhere is written on two or three lines (:func:`wrapped`).
 """
 
 from __future__ import annotations
@@ -140,13 +149,14 @@ def legend_room(labels, height: float, columns: int = 1, marker: float = 10.0) -
     the room a builder keeps free under or over its data, in a figure ``height`` pixels
     high."""
     pt = PX_PER_PT
-    plot_h = height - (_TITLE_PT * pt * 1.5 + 4.0) - (7.5 + 1.4 * (_TICK_PT + _LABEL_PT) * pt)
+    plot_h = AREA_SLACK * (height - (_TITLE_PT * pt * 1.5 + 4.0)
+                           - (7.5 + 1.4 * (_TICK_PT + _LABEL_PT) * pt))
     pad = LEGEND["axes_pad"] * LEGEND_PT * pt
     need = legend_size(labels, columns)[1] + pad + CLEARANCE + marker * pt / 2
     return min(need / plot_h, 0.9)
 
 
-class Axis_like:
+class _ScaleAxis:
     """What :func:`_tick_width` reads of an axis, for a colour bar's scale."""
 
     def __init__(self, limits, scale):
@@ -176,7 +186,8 @@ def _tick_label(v: float, step: float) -> str:
 def _tick_width(axis, length_px: float) -> float:
     """The width in pixels of an axis' widest tick label, its ticks chosen as figure.js
     chooses them (``ticksOf``: about one per 39 pixels of a vertical axis, round steps, log
-    axes by decades) for an axis ``length_px`` long; a tick wider than Matplotlib would draw."""
+    axes by decades) for an axis ``length_px`` long, or Matplotlib's plain number where it
+    is wider."""
     if axis.ticks is not None:
         labels = axis.tick_labels or [f"{t:g}" for t in axis.ticks]
         return max([text_width(t, _TICK_PT) for t in labels] or [0.0])
@@ -203,7 +214,7 @@ def plot_area(panel, cell_w: float, cell_h: float):
     Matplotlib's layout."""
     pt, pad = PX_PER_PT, 4.0
     tick, label = _TICK_PT * pt, _LABEL_PT * pt
-    left = right = top = bottom = 2 * pad
+    left = top = bottom = 2 * pad
     right = 3 * pad
     height = 0.65 * cell_h          # figure.js' guess of the plot's height for its ticks
     if panel.frame and panel.y.visible:
@@ -218,8 +229,8 @@ def plot_area(panel, cell_w: float, cell_h: float):
     heat = [m for m in panel.marks if type(m).__name__ == "Heatmap" and m.scale.colorbar]
     if heat:
         sc = heat[0].scale
-        bar = Axis_like((-sc.vmax, sc.vmax) if sc.norm == "centered" else (sc.vmin, sc.vmax),
-                        "log" if sc.norm == "log" else "linear")
+        bar = _ScaleAxis((-sc.vmax, sc.vmax) if sc.norm == "centered" else (sc.vmin, sc.vmax),
+                         "log" if sc.norm == "log" else "linear")
         right = (5 * pad + 12.0 + 3.5 + _tick_width(bar, height)
                  + (1.3 * label if sc.label else 0))
     if panel.y_side == "right":
@@ -244,7 +255,7 @@ def _fractions(axis, v):
 
 
 def _obstacles(panel, w, h):
-    """What a legend must not cover: ``(segments, boxes)`` in the panel's fractions, segments
+    """What a box must not cover: ``(segments, boxes)`` in the panel's fractions, segments
     as (n, 5) ``x0, y0, x1, y1, half width``, boxes as (m, 4) ``x0, y0, x1, y1``."""
     segs, boxes = [], []
 
