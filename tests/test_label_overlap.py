@@ -4,18 +4,25 @@ lesson that trains, with its runs drawn after Train or Race at the defaults.
 
 Boxes are the Matplotlib renderer's own: the record is drawn with :func:`bpttviz.plots.draw`;
 each text's box is its extent (``get_window_extent``), so is the legend's; each mark's points
-are its data in display coordinates (a marker counts as the square its size covers). The page's
-canvas renderer (``bpttviz/app/live/figure.js``) lays a legend out with the same metrics
-(:data:`bpttviz.figures.placement.LEGEND`) at the location the record names, chosen from the
-data when the record is built, and a text at the record's position and alignment; its plot area
-is no smaller than the one the placement assumed (:func:`bpttviz.figures.placement.plot_area`),
-so one check serves both renderers.
+are its data in display coordinates (a marker counts as the square its size covers).
 
 A text (a Text mark, a legend, an axis label, a title or a tick label) must not overlap another
 (tick labels are not compared with each other: the renderers space them), a legend or a note
 (a Text mark placed in the panel's fractions) must not cover a data mark's points, and a legend
 stays inside its figure.
+
+Both renderers draw a legend where the record says, chosen from the data when the record was
+built (:mod:`bpttviz.figures.placement`), for a box estimated on a plot area no larger, and with
+a legend no smaller, than either renderer lays out: the test checks that estimate against
+Matplotlib's layout and against the page's (``figure.js``, run by node with DejaVu Sans' widths,
+``tests/js/canvas_layout.mjs``), so a spot free in Matplotlib's figure is free in the page's.
 """
+
+import base64
+import json
+import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,11 +30,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PathCollection
 
 from bpttviz import plots
+from bpttviz.app.live.encode import encode
 from bpttviz.figures import placement, records_equal
 from bpttviz.lessons import LESSONS, LessonWithRuns
 from bpttviz.steps import evaluate, highlight_marks
 
 PX_PER_PT = 100 / 72          # the renderer's 100 dpi
+#: figure.js's layout of records, run by node (tests/js/canvas_layout.mjs).
+CANVAS_LAYOUT = Path(__file__).resolve().parent / "js" / "canvas_layout.mjs"
 MARK_COLOR = "#000000"        # a step's marker: its colour changes no box
 
 
@@ -210,6 +220,38 @@ def _placement_problems(record):
     return out
 
 
+def _canvas_problems(records):
+    """For each of ``records``, where the page's renderer lays a plot area out smaller, or a
+    legend larger, than the placement assumed: figure.js, run by node, with type as wide as
+    DejaVu Sans sets it."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: figure.js's layout cannot be read (make test needs it)")
+    sent = []
+    for record in records:
+        spec, arrays, _ = encode(record)
+        sent.append({"spec": spec, "arrays": {ref: base64.b64encode(raw).decode()
+                                              for ref, raw in arrays.items() if raw is not None}})
+    run = subprocess.run([node, str(CANVAS_LAYOUT)], capture_output=True, text=True, timeout=120,
+                         input=json.dumps({"glyphs": placement._glyphs(), "records": sent}))
+    assert run.returncode == 0, run.stderr
+    out = []
+    for record, panels in zip(records, json.loads(run.stdout)):
+        out.append([])
+        for p, cell, laid in zip(record.panels, placement.cell_sizes(record), panels):
+            labels = [m.label for m in p.marks if getattr(m, "label", None)
+                      and not m.label.startswith("_")]
+            if laid is None or laid["legend"] is None or p.legend == placement.OUTSIDE:
+                continue
+            (w, h), (cw, ch) = placement.plot_area(p, *cell), laid["area"]
+            (lw, lh), (dw, dh) = placement.legend_size(labels, p.legend_columns), laid["legend"]
+            if cw < w - 0.5 or ch < h - 0.5 or dw > lw + 0.5 or dh > lh + 0.5:
+                out[-1].append(f"the page lays out a plot area of {cw:.0f}x{ch:.0f} and a "
+                               f"legend of {dw:.0f}x{dh:.0f} pixels, estimated {w:.0f}x{h:.0f} "
+                               f"and {lw:.0f}x{lh:.0f}")
+    return out
+
+
 def _sweep(slug):
     return pytest.param(slug, marks=pytest.mark.slow) if issubclass(LESSONS[slug],
                                                                     LessonWithRuns) else slug
@@ -219,6 +261,9 @@ def _sweep(slug):
 def test_no_label_covers_data_or_another_label_at_the_defaults_and_at_each_step(slug):
     problems = [f"{name} {where}: {p}" for where, name, record in shown(slug)
                 for p in layout_problems(record) + _placement_problems(record)]
+    canvas = _canvas_problems([record for _, _, record in shown(slug)])
+    problems += [f"{name} {where}: {p}" for (where, name, _), found in zip(shown(slug), canvas)
+                 for p in found]
     assert problems == []
 
 

@@ -77,6 +77,7 @@ test("a legend outside sits right of a narrower plot area, inside its cell", () 
 });
 
 test("a legend location figure.js does not know fails by its name", () => {
-  assert.throws(() => drawPanel(new FakeContext(), panel(["a"], { legend: "best" }), box, sizes(1), 1,
-    luts, { ...box }), /no legend location best/);
+  const best = panel(["a"], { legend: "best" });
+  assert.throws(() => drawPanel(new FakeContext(), best, box, sizes(1), 1, luts, { ...box }),
+    /no legend location best/);
 });
