@@ -832,7 +832,9 @@ export function legendLayout(ctx, p, S0, room) {
   const cols = Math.max(1, p.legend_columns || 1);
   const rows = Math.ceil(entries.length / cols);
   const columns = [];
-  for (let c = 0; c * rows < entries.length; c++) columns.push(entries.slice(c * rows, (c + 1) * rows));
+  for (let c = 0; c * rows < entries.length; c++) {
+    columns.push(entries.slice(c * rows, (c + 1) * rows));
+  }
   const widthAt = (f) => f * (2 * LEGEND.border_pad + LEGEND.column_gap * (columns.length - 1))
     + columns.reduce((a, col) => a + (LEGEND.handle + LEGEND.handle_pad) * f
       + Math.max(...col.map((e) => textWidth(ctx, e.label, f))), 0);
@@ -843,8 +845,8 @@ export function legendLayout(ctx, p, S0, room) {
   const place = [];
   let x = LEGEND.border_pad * f;
   columns.forEach((col) => {
-    col.forEach((e, r) => place.push({ e, x, y: (LEGEND.border_pad + r * (LEGEND.row + LEGEND.row_gap)
-      + LEGEND.row / 2) * f }));
+    col.forEach((e, r) => place.push({ e, x,
+      y: (LEGEND.border_pad + r * (LEGEND.row + LEGEND.row_gap) + LEGEND.row / 2) * f }));
     x += (LEGEND.handle + LEGEND.handle_pad + LEGEND.column_gap) * f
       + Math.max(...col.map((e) => textWidth(ctx, e.label, f)));
   });
