@@ -56,6 +56,7 @@ import numpy as np
 
 from .diagnostics import per_copy_shares as _per_copy_shares
 from .figures import Points, Rects, Rule, Text
+from .figures.placement import first_clear
 
 __all__ = ["Step", "Check", "Outcome", "CheckResult", "load_steps", "steps_dir", "available",
            "validate_steps", "evaluate", "parse_step_option", "figure_title", "highlight_marks",
@@ -401,22 +402,34 @@ def highlight_marks(highlight: dict, facts: dict, record, color: str):
     kind, label = highlight.get("kind", "none"), highlight.get("label", "")
     text = dict(color="#000000", size=11, edge=color)
     finite = lambda *v: all(u is not None and np.isfinite(u) for u in v)  # noqa: E731
-    marks = []
+    marks, places = [], []
     if kind == "point" and finite(x, y):
         marks.append(Points([x], [y], color, 18.0, edge_width=3.0, hollow=True))
-        if label:
-            marks.append(Text(x, y, label, offset=(14.0, 14.0), **text))
+        # Up and to the right of the point, else round it, nearer first.
+        places = [Text(x, y, label, ha="left", offset=(14.0, 14.0), **text)]
+        for r in (16.0, 28.0):
+            for a in np.radians([45, -45, 135, -135, 0, 180, 90, -90]):
+                c, s = np.cos(a), np.sin(a)
+                ha = "left" if c > 0.3 else "right" if c < -0.3 else "center"
+                va = "bottom" if s > 0.3 else "top" if s < -0.3 else "center"
+                places.append(Text(x, y, label, ha=ha, va=va, offset=(r * c, r * s), **text))
     elif kind == "vline" and finite(x):
         marks.append(Rule(x, "x", color, 3.0, "dashed"))
-        if label:
-            marks.append(Text(x, 1.0, label, "x-data", va="top", offset=(4.0, -4.0), **text))
+        # At the top right of the line, else at its left, else at the bottom.
+        places = [Text(x, fy, label, "x-data", ha=ha, va=va, offset=(dx, dy), **text)
+                  for fy, va, dy in ((1.0, "top", -4.0), (0.0, "bottom", 4.0))
+                  for ha, dx in (("left", 4.0), ("right", -4.0))]
     elif kind == "hline" and finite(y):
         marks.append(Rule(y, "y", color, 3.0, "dashed"))
-        if label:
-            marks.append(Text(0.0, y, label, "y-data", va="bottom", offset=(6.0, 6.0), **text))
+        # Over the line at the left, else under it, else at the right.
+        places = [Text(fx, y, label, "y-data", ha=ha, va=va, offset=(dx, dy), **text)
+                  for fx, ha, dx in ((0.0, "left", 6.0), (1.0, "right", -6.0))
+                  for va, dy in (("bottom", 6.0), ("top", -6.0))]
     elif kind == "span" and isinstance(x, list) and finite(*x):
         lo, hi = record.panels[panel].y.limits
         marks.append(Rects([x[0]], [x[1]], [lo], [hi], color, 0.25))
+    if label and places:        # where it covers no mark, else no text, and not the legend
+        marks.append(first_clear(record, panel, places, marks))
     return panel, marks
 
 

@@ -2,18 +2,22 @@
 the page showed."""
 
 import io
+import pathlib
 import re
 
 import numpy as np
 import pytest
+from matplotlib import font_manager
 from matplotlib.collections import PathCollection
 from matplotlib.colors import to_rgb, to_rgba
+from matplotlib.ft2font import FT2Font
 from matplotlib.image import AxesImage, imread
 from matplotlib.lines import Line2D
 
 from bpttviz import Cost, ElmanRNN, bptt
 from bpttviz import figures as F
 from bpttviz import plots
+from bpttviz.figures import placement
 from bpttviz.plots import draw, save
 from bpttviz.schedules import tbptt
 from bpttviz.tasks import AddingProblem
@@ -156,3 +160,66 @@ def test_a_name_of_the_axes_drawing_api_says_what_replaced_it(name, says):
         getattr(plots, name)
     with pytest.raises(AttributeError, match="has no attribute 'nonsense'"):
         plots.nonsense
+
+
+# -- legends and notes placed from the data, drawn where the record says -------------------------
+
+def _crossed(legend="upper right"):
+    """A panel whose every spot inside has a line through it: an X and a frame of lines."""
+    edge = [0.02, 0.5, 0.98]
+    marks = [F.Line([0, 1], [0, 1], label="up"), F.Line([0, 1], [1, 0], label="down")]
+    marks += [F.Line([0, 1], [v, v]) for v in edge] + [F.Line([v, v], [0, 1]) for v in edge]
+    return F.Figure((F.Panel(F.Axis("x"), F.Axis("y"), marks, legend=legend),))
+
+
+def test_a_legend_goes_where_it_covers_no_mark_and_outside_when_no_spot_is_free():
+    free = F.Figure((F.Panel(F.Axis("x"), F.Axis("y"),
+                             [F.Line([0, 1], [0.9, 0.95], label="high")], legend="upper right"),))
+    assert free.panels[0].legend == "lower left"    # the first free spot in SPOTS after its own
+    crossed = _crossed()
+    assert crossed.panels[0].legend == "outside right"
+    fig = draw(crossed)
+    fig.draw_without_rendering()
+    legend, = fig.legends
+    box, axes = legend.get_window_extent(), fig.axes[0].bbox
+    assert box.x0 >= axes.x1 and box.x1 <= fig.bbox.x1 + 1
+
+
+def test_a_record_names_only_spots_both_renderers_draw():
+    with pytest.raises(ValueError, match="A panel's legend must be one of upper right"):
+        F.Panel(legend="upper middle")
+    with pytest.raises(ValueError, match="A note's corner must be one of"):
+        F.Text(0, 0, "n", corner="middle")
+
+
+def test_figure_js_lays_a_legend_out_with_the_metrics_the_placement_assumes():
+    source = (pathlib.Path(plots.__file__).parents[1] / "app" / "live" / "figure.js").read_text()
+    js = dict(re.findall(r"(\w+): ([\d.]+)", re.search(
+        r"export const LEGEND = \{([^}]*)\}", source).group(1)))
+    assert {k: float(v) for k, v in js.items()} == placement.LEGEND
+    spots = set(re.findall(r'"?([a-z]+ [a-z]+)"?: \[', re.search(
+        r"export const LEGEND_SPOTS = \{([^}]*)\}", source).group(1)))
+    assert spots == set(placement.SPOTS)
+    assert f'export const OUTSIDE = "{placement.OUTSIDE}"' in source
+
+
+def test_the_glyph_widths_are_those_of_the_font_matplotlib_draws_with():
+    font = FT2Font(font_manager.findfont("DejaVu Sans"))
+    font.set_size(1000, 72)
+    for ch in "aWg1 ‖∂τσγ–":
+        advance = font.load_char(ord(ch)).linearHoriAdvance / 65536 / 1000
+        assert placement._glyphs()[ch] == pytest.approx(advance, abs=1e-4), ch
+
+
+def test_a_note_moves_to_a_free_corner_or_onto_more_lines_where_it_would_cover_a_mark():
+    rising = F.Line([0, 1], [0, 1], label="rising")
+    note = F.Text(0, 0, "a note", corner="upper right")
+    fig = F.Figure((F.Panel(F.Axis("x"), F.Axis("y"), [rising, note], legend="lower right"),))
+    moved = fig.panels[0].marks[-1]
+    assert moved.corner == "upper left" and (moved.x, moved.ha) == (0.02, "left")
+    assert fig.panels[0].legend == "lower right"
+    long = "a note far too long to sit on one line beside the rising line here"
+    wide = F.Figure((F.Panel(F.Axis("x"), F.Axis("y"), [rising, F.Text(0, 0, long,
+                                                                       corner="upper left")]),))
+    assert "\n" in wide.panels[0].marks[-1].text
+    assert " ".join(wide.panels[0].marks[-1].text.split()) == long

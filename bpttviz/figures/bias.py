@@ -15,6 +15,9 @@ LEGEND_ROOM = 0.75
 #: The least distance between two k2 labels, as a fraction of the y axis (an 8-point label is
 #: about a twentieth of a panel's height).
 LABEL_GAP = 0.07
+#: The legend's name of TBPTT's cosine for every k2 (drawn at zero spread: it has none). The
+#: legend's two columns fit the panel with names this short.
+TBPTT_CURVE = "TBPTT, every k2"
 #: The first estimator's marker width (points), and how much smaller each next one is.
 MARKER_SIZE, MARKER_STEP = 13.0, 1.5
 
@@ -89,14 +92,14 @@ def bias_variance(spread, mean_cosine, cosine_of_mean, labels, *, curve_k2=None,
     if curve_k2 is not None:
         k2 = np.asarray(curve_k2)
         marks.append(Line(np.zeros_like(cos), cos, "#999999", 1.2, marker="o", marker_size=3,
-                          label="TBPTT, every k2 (no spread)"))
+                          label=TBPTT_CURVE))
         picks = np.unique(np.linspace(0, len(k2) - 1, min(len(k2), 4)).astype(int))
         marks += [Text(0.0, float(cos[j]), f"  k2={int(k2[j])}", ha="left", va="top",
                        color="#555555", size=8)
                   for j in _apart(picks, cos, LABEL_GAP * (top - bottom))]
     else:
         marks.append(Line(np.zeros(0), np.zeros(0), "#999999", 1.2, marker="o", marker_size=3,
-                          label="TBPTT, every k2 (no spread)"))
+                          label=TBPTT_CURVE))
     for i in range(n):
         c = colors[i % len(colors)]
         ok = spread[i] is not None and mean_cosine[i] is not None
@@ -109,9 +112,9 @@ def bias_variance(spread, mean_cosine, cosine_of_mean, labels, *, curve_k2=None,
         marks.append(Points([0.0] if has_mean else [], [cosine_of_mean[i]] if has_mean else [],
                             c, 9.0, "D", edge_width=2.0, hollow=True))
     marks.append(Points([], [], MARK, 8.0, "D", edge_width=1.5, hollow=True,
-                        label="mean of the samples"))
+                        label="sample mean"))
     if note:
-        marks.append(Text(0.98, 0.03, note, "axes", "right", "bottom", size=9, box=True))
+        marks.append(Text(0, 0, note, size=9, box=True, corner="lower right"))
     xs = np.asarray([s for s in spread if s is not None], dtype=float)
     xs = xs[np.isfinite(xs)]
     right = float(xs.max()) if xs.size else 0.0

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .placement import legend_room
 from .record import Axis, Band, Figure, Line, Panel, Points, Rule, Text
 from .style import (FIGURE_PX, LOG_CEIL, LOG_FLOOR, MARK, OKABE_ITO, SERIES_COLORS, decades,
-                    log_limits, positive, series, span)
+                    log_limits, positive, series, span, with_room)
 
 __all__ = ["lag_norms", "singular_values", "lines", "lag_profile"]
 
-#: The share of :func:`lag_norms`' panel height kept for its legend (three rows) under the data.
-LEGEND_ROOM = 0.3
 
 
 def lag_profile(M):
@@ -48,6 +47,7 @@ def lag_norms(lags, median, low, high, bound=None, *, note="", label="‖∂h$_�
     median, low, high = positive(median), positive(low), positive(high)
     marks = [Band(lags, low, high, OKABE_ITO["sky"], 0.35, "min–max over τ"),
              Line(lags, median, OKABE_ITO["blue"], label=f"median {label}")]
+    names = [m.label for m in marks] + ([bound_label] if bound is not None else [])
     lo, hi = log_limits(low, high, median)
     if bound is not None:
         b = positive(bound)
@@ -58,10 +58,9 @@ def lag_norms(lags, median, low, high, bound=None, *, note="", label="‖∂h$_�
             hi = max(hi, min(finite.max() * 3, hi * 1e6))
             lo = min(lo, finite.min() / 3)
     if note:
-        marks.append(Text(0.98, 0.97, note, "axes", "right", "top", size=10))
-    # The bottom LEGEND_ROOM of the panel is the legend's (lower left): the data keep above it.
-    lo = lo * (lo / hi) ** (LEGEND_ROOM / (1 - LEGEND_ROOM))
-    ylim = decades(max(lo, 1e-300), min(hi, 1e300))
+        marks.append(Text(0, 0, note, size=10, corner="upper right"))
+    # The bottom of the panel is the legend's (lower left): the data keep above it.
+    ylim = with_room(max(lo, 1e-300), min(hi, 1e300), legend_room(names, size[1]))
     xmax = max(float(lags[-1]), 1.0) if lags.size else 1.0
     panel = Panel(Axis("lag $τ - s$ (steps)", (0.0, xmax)), Axis("norm", ylim, "log"), marks,
                   title="Gradient norm against lag", legend="lower left")
@@ -89,16 +88,20 @@ def singular_values(sv, *, size=FIGURE_PX):
              Line(steps, top, OKABE_ITO["blue"], label="largest"),
              Line(steps, bottom, OKABE_ITO["orange"], label="smallest"),
              Rule(1.0, "y", OKABE_ITO["black"], 1.0, "dotted")]
+    # The bottom of the panel is the legend's: the smallest values keep above it.
+    shown = np.append(sv[finite], 1.0)
+    ylim = with_room(max(shown.min() / 1.5, LOG_FLOOR), min(shown.max() * 1.5, LOG_CEIL),
+                     legend_room([m.label for m in marks[:3]], size[1]))
     panel = Panel(Axis("step $t$", (-0.5, T - 0.5)),
-                  Axis("singular value", log_limits(sv, np.ones(1)), "log"), marks,
+                  Axis("singular value", ylim, "log"), marks,
                   title="Singular values of ∂h$_t$/∂h$_{t-1}$", legend="lower left")
     return Figure((panel,), *size)
 
 
 def lines(x, ys, labels, *, title="", xlabel="", ylabel="", log=True, lows=None, highs=None,
           marks=None, mark="X", refs=None, ref_label=None, baseline=None, baseline_label=None,
-          xlim=None, ylim=None, ymax=None, note="", legend="best", colors=SERIES_COLORS,
-          xscale="linear", xticks=None, size=FIGURE_PX):
+          xlim=None, ylim=None, ymax=None, note="", legend="best", room=False,
+          colors=SERIES_COLORS, xscale="linear", xticks=None, size=FIGURE_PX):
     """A few series against a common x: training curves, norms against lag, per-step norms.
 
     Parameters
@@ -126,7 +129,13 @@ def lines(x, ys, labels, *, title="", xlabel="", ylabel="", log=True, lows=None,
         Top of the y axis at most (rounded up on a log axis): larger values run
         off the top, and their marks sit on the top edge.
     note : str
-        Text in the top right corner.
+        Text in the top right corner (the top left with the legend top right; the figure
+        moves it where data come).
+    legend : str
+        Where the legend is wanted first (:class:`~bpttviz.figures.Panel`).
+    room : bool
+        Keep the room the legend takes free of data on its side of an automatic log y axis
+        (above for a legend wanted at the top, below for one at the bottom).
     xscale : {"linear", "log", "log2"}
         Scale of the x axis.
     xticks : sequence of float, optional
@@ -158,7 +167,13 @@ def lines(x, ys, labels, *, title="", xlabel="", ylabel="", log=True, lows=None,
                 if finite.size else (0.0, 1.0))
     if ylim is None:
         level_arr = np.asarray(levels, dtype=float)
-        if log:
+        if log and room and legend.startswith(("upper", "lower")) and (shown_y or levels):
+            vals = np.concatenate([positive(v).ravel() for v in [*shown_y, level_arr]])
+            vals = vals[np.isfinite(vals)]
+            names = [lab for lab in [*labels, baseline_label, ref_label] if lab]
+            ylim = with_room(max(vals.min() / 1.5, LOG_FLOOR), min(vals.max() * 1.5, LOG_CEIL),
+                             legend_room(names, size[1]), legend.split()[0])
+        elif log:
             lo, hi = log_limits(*shown_y, level_arr) if shown_y or levels else (0.1, 10.0)
             ylim = ((max(lo, LOG_FLOOR), min(hi, LOG_CEIL)) if lo < LOG_CEIL
                     else (LOG_CEIL / 1e3, LOG_CEIL))
@@ -189,10 +204,11 @@ def lines(x, ys, labels, *, title="", xlabel="", ylabel="", log=True, lows=None,
         out.append(Text(0.5, 0.35 if low else 0.65, note, "axes", "center", "center", size=11,
                         box=True))
     elif note:
-        # Opposite the legend across the top, so that neither covers the other.
+        # Opposite the legend across the top, so that neither covers the other (the Figure
+        # moves it where data come).
         left = legend in ("upper right", "center right", "right")
-        out.append(Text(0.02 if left else 0.98, 0.97, note, "axes", "left" if left else "right",
-                        "top", size=10, box=True))
+        out.append(Text(0, 0, note, size=10, box=True,
+                        corner="upper left" if left else "upper right"))
     ticks = None if xticks is None else tuple(float(t) for t in xticks)
     labels_x = None if ticks is None else tuple(f"{t:g}" for t in ticks)
     panel = Panel(Axis(xlabel, xlim, xscale, ticks, labels_x), Axis(ylabel, ylim, "log" if log

@@ -113,14 +113,11 @@ def _cells(flow, vmin, absent):
     return shown, below
 
 
-def _overflow_marks(step, T, label=True):
+def _overflow_marks(step, T):
+    """A cross-hair at the step where values stopped being finite (none for ``step`` None)."""
     if step is None:
         return []
-    marks = [Rule(step, "x", OVERFLOW, 1.5, "dashed"), Rule(step, "y", OVERFLOW, 1.5, "dashed")]
-    if label:
-        marks.append(Text(0.02, 0.97, f"overflow from step {step}", "axes", "left", "top",
-                          OVERFLOW, 10, box=True))
-    return marks
+    return [Rule(step, "x", OVERFLOW, 1.5, "dashed"), Rule(step, "y", OVERFLOW, 1.5, "dashed")]
 
 
 def flow(flow, *, carries=None, kept=None, overflow_step=None, title=FLOW_TITLE,
@@ -150,6 +147,9 @@ def flow(flow, *, carries=None, kept=None, overflow_step=None, title=FLOW_TITLE,
         marks.append(Mask(below & ~np.asarray(kept, dtype=bool), ext, label=None))
     no_loss = _no_loss_marks(absent, ext)
     marks += no_loss + _overflow_marks(overflow_step, T)
+    if overflow_step is not None:   # in a corner clear of the cross-hair (the Figure's choice)
+        marks.append(Text(0, 0, f"overflow from step {overflow_step}", color=OVERFLOW, size=10,
+                          box=True, corner="upper left"))
     # The legend sits over the blank triangle s > tau, bottom right.
     panel = Panel(Axis("state $s$ (step)", ext[:2]), Axis("loss $τ$ (step)", ext[2:]),
                   marks, title=title, legend="lower right" if no_loss else None)
@@ -182,7 +182,7 @@ def flow_panels(flows, titles, *, carries=None, overflow_steps=None,
         scale = ColourScale(MAGNITUDE_CMAP, "log", vmin, vmax, bad=EMPTY, over=OVERFLOW,
                             extend="max", label=label, colorbar=i == n - 1)
         no_loss = _no_loss_marks(absent, ext, None if named else NO_LOSS)
-        marks = [Heatmap(shown, ext, scale)] + no_loss + _overflow_marks(step, T, label=False)
+        marks = [Heatmap(shown, ext, scale)] + no_loss + _overflow_marks(step, T)
         panels.append(Panel(Axis("state $s$", ext[:2]),
                             Axis("loss $τ$" if i == 0 else "", ext[2:]),
                             marks, title=title, cell=(0, i, 1, 1),

@@ -13,6 +13,7 @@ from .style import FIGURE_PX, MAGNITUDE_CMAP, MARK, OKABE_ITO, series
 __all__ = ["cliff"]
 
 
+
 def cliff(w, b, loss, paths, *, labels=("without clipping", "with clipping"),
           colors=(OKABE_ITO["vermillion"], OKABE_ITO["sky"]), note="", size=FIGURE_PX):
     """The surface ``loss`` (nb, nw) over the grid ``w`` (nw,) x ``b`` (nb,) and the paths.
@@ -39,7 +40,7 @@ def cliff(w, b, loss, paths, *, labels=("without clipping", "with clipping"),
     start = ([paths[0][0][0]], [paths[0][1][0]]) if len(paths) else ([], [])
     marks.append(Points(*start, "#ffffff", 16.0, "*", edge=MARK, edge_width=1.0, label="start"))
     if note:
-        marks.append(Text(0.02, 0.97, note, "axes", "left", "top", size=9, box=True))
+        marks.append(Text(0, 0, note, size=9, box=True, corner="upper left"))
     panel = Panel(Axis("recurrent weight $w$", ext[:2]), Axis("bias $b$", ext[2:]), marks,
                   title="Error surface and descent paths", legend="lower right")
     return Figure((panel,), *size)

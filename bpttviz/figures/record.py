@@ -25,6 +25,8 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
+from .placement import NOTE_ANCHORS, OUTSIDE, SPOTS, legend_spots, notes_placed
+
 __all__ = ["Axis", "ColourScale", "Line", "Band", "Points", "Rects", "Segments", "Heatmap",
            "Mask", "Rule", "Text", "Panel", "Figure", "MARKS", "MARK_TYPES", "records_equal"]
 
@@ -251,7 +253,13 @@ class Rule:
 class Text:
     """Text at ``(x, y)``: in data (``coords="data"``), in panel fractions (``"axes"``), or
     ``"x-data"`` (x in data, y in fractions) and ``"y-data"`` (y in data, x in fractions);
-    then moved by ``offset`` points. Lines are separated by newlines."""
+    then moved by ``offset`` points. Lines are separated by newlines.
+
+    A note names a ``corner`` of the panel instead ("upper right", "upper left", "lower
+    right", "lower left"), which sets its place and alignment; the :class:`Figure` moves it
+    to another corner, or onto two or three lines, where it would cover a mark or the legend
+    (:func:`~.placement.notes_placed`).
+    """
 
     x: float
     y: float
@@ -265,8 +273,16 @@ class Text:
     axis: str = "y"
     offset: tuple = (0.0, 0.0)     # points, right and up
     edge: str | None = None        # the box's outline
+    corner: str | None = None      # a note's corner (its place, chosen by the Figure)
 
     def __post_init__(self):
+        if self.corner is not None:
+            if self.corner not in NOTE_ANCHORS:
+                raise ValueError(f"A note's corner must be one of {', '.join(NOTE_ANCHORS)}. "
+                                 f"Got {self.corner!r} instead.")
+            x, y, ha, va = NOTE_ANCHORS[self.corner]
+            for name, v in (("x", x), ("y", y), ("ha", ha), ("va", va), ("coords", "axes")):
+                object.__setattr__(self, name, v)
         if self.coords not in ("data", "axes", "x-data", "y-data"):
             raise ValueError(f"Text coords must be 'data', 'axes', 'x-data' or 'y-data'. "
                              f"Got {self.coords!r} instead.")
@@ -287,9 +303,12 @@ class Panel:
     """One set of axes with its marks, drawn in order (later on top).
 
     ``cell`` = (row, col, rowspan, colspan) in the figure's grid. ``legend``
-    is a location ("upper left", "lower right", "upper center", ... or
-    "best"); the legend lists marks with a label, in order. ``frame=False``
-    hides both axes and the frame (a diagram).
+    is where the legend is wanted first ("upper left", "lower right", "upper center", ...
+    of :data:`~bpttviz.figures.placement.SPOTS`, or "best": no preference); the
+    :class:`Figure` moves it where it covers no mark (:mod:`~bpttviz.figures.placement`),
+    outside the axes (``"outside right"``) when no spot inside is free, so a figure's
+    record names the place both renderers draw it. The legend lists marks with a label, in
+    order. ``frame=False`` hides both axes and the frame (a diagram).
     """
 
     x: Axis = field(default_factory=Axis)
@@ -310,15 +329,23 @@ class Panel:
 
     def __post_init__(self):
         object.__setattr__(self, "marks", tuple(self.marks))
+        if self.legend is not None and self.legend not in (*SPOTS, "best", OUTSIDE):
+            raise ValueError(f"A panel's legend must be one of {', '.join(SPOTS)}, 'best', "
+                             f"{OUTSIDE!r} or None. Got {self.legend!r} instead.")
         for m in self.marks:
             if not isinstance(m, MARK_TYPES):
                 raise TypeError(f"A panel's marks must be {', '.join(t.__name__ for t in MARK_TYPES)}."
                                 f" Got {type(m).__name__} instead.")
 
 
+
 @dataclass(frozen=True)
 class Figure:
-    """A figure: panels on a grid, its size in pixels (at 100 dpi) and its title."""
+    """A figure: panels on a grid, its size in pixels (at 100 dpi) and its title.
+
+    Each panel's notes and legend are placed here, from the data
+    (:func:`~.placement.notes_placed`, :func:`~.placement.legend_spots`).
+    """
 
     panels: tuple
     width: int = 425
@@ -329,6 +356,10 @@ class Figure:
 
     def __post_init__(self):
         object.__setattr__(self, "panels", tuple(self.panels))
+        object.__setattr__(self, "panels", tuple(notes_placed(self)))
+        object.__setattr__(self, "panels", tuple(
+            p if s == p.legend else replace(p, legend=s)
+            for p, s in zip(self.panels, legend_spots(self))))
 
     def with_mark(self, panel: int, mark) -> "Figure":
         """This figure with ``mark`` drawn last in panel ``panel`` (a guided step's marker)."""

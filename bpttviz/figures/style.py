@@ -20,7 +20,7 @@ import numpy as np
 
 __all__ = ["OKABE_ITO", "SERIES_COLORS", "MAGNITUDE_CMAP", "SIGNED_CMAP", "EMPTY", "OVERFLOW",
            "MARK", "GREY", "HUGE", "LOG_FLOOR", "LOG_CEIL", "FIGURE_PX", "decades", "positive",
-           "log_limits", "span", "series", "colormap"]
+           "log_limits", "with_room", "span", "series", "colormap"]
 
 # Okabe & Ito (2008), "Color universal design": distinguishable with any colour vision.
 OKABE_ITO = {
@@ -65,6 +65,22 @@ def log_limits(*arrays, pad=1.5, floor=1e-300, ceil=1e300):
         return 0.1, 10.0
     lo, hi = decades(max(vals.min() / pad, floor), min(vals.max() * pad, ceil))
     return (lo, hi) if hi > lo else (lo / 10, lo * 10)
+
+
+def with_room(lo, hi, share, side="lower", scale="log"):
+    """Limits for data from ``lo`` to ``hi`` with the ``share`` of the axis beyond them on
+    ``side`` ("lower" or "upper") left empty: room for a legend. On a log axis, whole decades
+    in steps of three (:func:`decades`); on a linear one the data's ends (``hi < lo`` runs the
+    axis backwards, its lower side at ``lo``)."""
+    if scale != "log":
+        d = (hi - lo) * share / (1 - share)
+        return (lo - d, hi) if side == "lower" else (lo, hi + d)
+    a, b = decades(lo, hi)
+    while True:
+        free = np.log10(lo / a) if side == "lower" else np.log10(b / hi)
+        if free >= share * np.log10(b / a) or a < 1e-300 or b > 1e300:
+            return a, b
+        a, b = (a / 1e3, b) if side == "lower" else (a, b * 1e3)
 
 
 def span(*arrays, default=(0.0, 1.0), pad=0.0):

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .placement import legend_room
 from .record import Axis, Figure, Panel, Points, Rects, Segments
-from .style import FIGURE_PX, MARK, OKABE_ITO, SERIES_COLORS, series
+from .style import FIGURE_PX, MARK, OKABE_ITO, SERIES_COLORS, series, with_room
 
 __all__ = ["schedule", "reach"]
 
@@ -38,14 +39,20 @@ def schedule(schedule, *, size=FIGURE_PX):
     width = float(np.clip(180.0 / max(U, 1) / max(most, 1), 0.6, 5.0))
     dot = float(np.sqrt(np.clip(400.0 / max(U * most, 1), 2, 14)))
     knobs = ", ".join(f"{k}={v}" for k, v in schedule.params.items())
+    shown = (Segments(segs[:, 0], segs[:, 1], segs[:, 2], segs[:, 3], OKABE_ITO["sky"], width,
+                      label="states a loss reaches"),
+             Points(dots[:, 0], dots[:, 1], OKABE_ITO["blue"], dot, label="loss injected"),
+             Points(marks[:, 0], marks[:, 1], OKABE_ITO["vermillion"], 7.75, "v",
+                    label="update happens"))
+    # Room under the last update for the legend: a long window's bars span every step.
+    bottom = with_room(U - 0.5, -0.9, legend_room([m.label for m in shown], size[1]),
+                       scale="linear")[0]
     panel = Panel(
         Axis("step $t$", (-0.5, T + 0.5)),
-        Axis("update", (U - 0.5, -0.9), integer=True),
-        (Segments(segs[:, 0], segs[:, 1], segs[:, 2], segs[:, 3], OKABE_ITO["sky"], width,
-                  label="states a loss reaches"),
-         Points(dots[:, 0], dots[:, 1], OKABE_ITO["blue"], dot, label="loss injected"),
-         Points(marks[:, 0], marks[:, 1], OKABE_ITO["vermillion"], 7.75, "v",
-                label="update happens")),
+        # Ticks on the updates only, none in the legend's room.
+        Axis("update", (bottom, -0.9), ticks=np.arange(0, U, max(1, int(np.ceil(U / 6)))),
+             integer=True),
+        shown,
         title=f"{schedule.name}({knobs}): {U} update{'s' if U != 1 else ''}",
         legend="lower left")
     return Figure((panel,), *size)
@@ -67,13 +74,16 @@ def reach(T, needed_spans, target_steps, windows, *, labels=("A", "B"), colors=S
         (inclusive) and the target-carrying losses it injects.
     """
     n = len(labels)
-    top, bottom = n + 1.5, -0.6
+    bottom = -0.6
+    # Room under the last row for the legend, two rows of it.
+    names = ["inputs the targets need", "loss with a target"]
+    top = with_room(n + 0.5, bottom, legend_room(names, size[1]), scale="linear")[0]
     spans = np.array(needed_spans, dtype=float).reshape(-1, 2)
     steps = np.asarray(target_steps, dtype=float)
     marks = [Rects(spans[:, 0] - 0.5, spans[:, 1] - 0.5, np.full(len(spans), bottom),
                    np.full(len(spans), top), OKABE_ITO["yellow"], 0.45,
-                   label="inputs the targets need"),
-             Points(steps, np.zeros_like(steps), MARK, 3.8, "s", label="loss with a target")]
+                   label=names[0]),
+             Points(steps, np.zeros_like(steps), MARK, 3.8, "s", label=names[1])]
     for i, per_update in enumerate(series(windows, n, "windows")):
         c = colors[i % len(colors)]
         row = i + 1
@@ -93,6 +103,5 @@ def reach(T, needed_spans, target_steps, windows, *, labels=("A", "B"), colors=S
     panel = Panel(Axis("step $t$", (-0.5, T - 0.5)),
                   Axis("", (top, bottom), ticks=tuple(range(n + 1)),
                        tick_labels=("task",) + tuple(str(x) for x in labels)),
-                  marks, title="What each update reaches", legend="lower center",
-                  legend_columns=2)
+                  marks, title="What each update reaches", legend="lower center")
     return Figure((panel,), *size)

@@ -249,7 +249,8 @@ class BeyondLesson(LessonWithRuns):
                                       xlim=(0, n), ymax=1e4,
                                       note="press Race to start" if run is None else "",
                                       title="Training race (echo)", xlabel="update",
-                                      ylabel="loss of the update", legend="lower left")}
+                                      ylabel="loss of the update", legend="upper right",
+                                      room=True)}
 
     # -- the race --------------------------------------------------------------------------
     def new_run(self, setup, values):

@@ -42,7 +42,7 @@ GRID = (181, 161)           # points along w and b: the cliff shows, and a new v
 PATH_COLORS = (OKABE_ITO["vermillion"], OKABE_ITO["sky"])
 PATH_LABELS = ("without clipping", "with clipping")
 LOSS_FLOOR = 1e-6           # bottom of the error-per-step axis (the surface's least error ~1e-8)
-GRAD_FLOOR = 1e-9           # bottom of the gradient-norm axis
+GRAD_FLOOR = 1e-12          # bottom of the gradient-norm axis: room for the legend and a note
 
 
 def surface_grid(view: str, T: int):

@@ -21,6 +21,7 @@ from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator
 from matplotlib.transforms import blended_transform_factory
 
 from ..figures import record as R
+from ..figures.placement import LEGEND, OUTSIDE
 from ..figures.style import GREY, OKABE_ITO
 
 __all__ = ["draw", "save", "STYLE", "FORMATS"]
@@ -42,8 +43,6 @@ STYLE = {
 }
 FORMATS = ("png", "svg")
 _DASH = {"solid": "-", "dashed": "--", "dotted": ":", "dashdot": "-."}
-_LEGEND = {"best", "upper right", "upper left", "lower left", "lower right", "right",
-           "center left", "center right", "lower center", "upper center", "center"}
 
 
 def _cmap(scale: R.ColourScale):
@@ -251,9 +250,19 @@ def draw(record: R.Figure, fig=None, *, scale: float = 1.0):
                     handles += h
                     labels += lab
                 if handles:
-                    loc = p.legend if p.legend in _LEGEND else "best"
-                    ax.legend(handles, labels, loc=loc, ncols=p.legend_columns, framealpha=0.85,
-                              fontsize=STYLE["legend.fontsize"] * scale)
+                    # Where the record says (placed from its data), in the layout the page's
+                    # renderer copies: Matplotlib's own, its pads named once in LEGEND.
+                    kw = dict(ncols=p.legend_columns, framealpha=0.85,
+                              fontsize=STYLE["legend.fontsize"] * scale,
+                              borderpad=LEGEND["border_pad"], handlelength=LEGEND["handle"],
+                              handletextpad=LEGEND["handle_pad"],
+                              labelspacing=LEGEND["row_gap"],
+                              columnspacing=LEGEND["column_gap"],
+                              borderaxespad=LEGEND["axes_pad"])
+                    if p.legend == OUTSIDE:      # beside everything on the right: the layout
+                        fig.legend(handles, labels, loc="outside right upper", **kw)  # makes room
+                    else:
+                        ax.legend(handles, labels, loc=p.legend, **kw)
         if record.title:
             fig.suptitle(record.title)
     return fig

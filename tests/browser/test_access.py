@@ -104,8 +104,7 @@ def assert_figures_in_large_type(page, name):
 #: wording to shorten, not the page's layout.
 CUT_IN_PROJECTOR_MODE = {
     "04_training": {("memory", "Memory of one gradient, and its price")},
-    "07_beyond_truncation": {("bias", "mean cosine to the full gradient"),
-                             ("bias", "mean of the samples")},
+    "07_beyond_truncation": {("bias", "mean cosine to the full gradient")},
 }
 
 

@@ -241,7 +241,7 @@ def expected_numbers(s, page):
     curve = truncation_bias(model, x, y, np.arange(1, T + 1), k1=k2, mask=mask, combine="mean",
                             params=("W_xh", "W_hh", "b_h"))
     bias = page["bias"]
-    close(live.labelled(bias, "TBPTT, every k2 (no spread)")["y"], curve.cosine,
+    close(live.labelled(bias, "TBPTT, every k2")["y"], curve.cosine,
           "TBPTT's cosine for every k2")
     tb = live.labelled(bias, "TBPTT")
     close([tb["x"][0], tb["y"][0]], [0.0, curve.cosine[k2 - 1]], "TBPTT at this k2")

@@ -810,34 +810,71 @@ function legendEntries(p) {
   return out;
 }
 
-function drawLegend(ctx, p, box, S0, z, sx, sy) {
+// A legend's layout, in units of its type's size: Matplotlib's (bpttviz/figures/placement.py's
+// LEGEND), so that the box the record's location was chosen for is the box drawn here.
+export const LEGEND = { border_pad: 0.4, handle: 2.0, handle_pad: 0.8, row: 1.12, row_gap: 0.5,
+  column_gap: 2.0, axes_pad: 0.5 };
+// Where a legend goes inside the plot area: (fx, fy), 0 left or top. The record names one of
+// these, or "outside right" (to the right of the plot area, its top at the area's top).
+export const LEGEND_SPOTS = {
+  "upper left": [0, 0], "upper right": [1, 0], "lower left": [0, 1], "lower right": [1, 1],
+  "upper center": [0.5, 0], "lower center": [0.5, 1], "center left": [0, 0.5],
+  "center right": [1, 0.5],
+};
+export const OUTSIDE = "outside right";
+
+export function legendLayout(ctx, p, S0, room) {
+  // The legend's size and its entries' places, filled column by column as Matplotlib fills
+  // them; a legend wider than room is set smaller until it fits (a narrow figure keeps it
+  // whole). Returns null when the panel shows no legend.
   const entries = legendEntries(p);
   if (!p.legend || !entries.length) return null;
-  // A legend wider than its panel is set smaller until it fits: a narrow figure keeps it whole.
-  let S = S0;
-  const widest = Math.max(...entries.map((e) => textWidth(ctx, e.label, S0.legend)));
-  const cols0 = Math.max(1, p.legend_columns || 1);
-  const need = cols0 * (widest + 3.4 * S0.legend + S0.pad) + S0.pad * 2.5;
-  if (need > box.w) S = { ...S0, legend: S0.legend * Math.max(0.6, box.w / need) };
   const cols = Math.max(1, p.legend_columns || 1);
-  const handle = 2.0 * S.legend * 1.1;
-  const rowH = S.legend * 1.45;
-  const widths = entries.map((e) => handle + S.pad + textWidth(ctx, e.label, S.legend));
-  const colW = [];
-  entries.forEach((e, i) => { colW[i % cols] = Math.max(colW[i % cols] || 0, widths[i]); });
-  const w = colW.reduce((a, b) => a + b, 0) + S.pad * (cols + 1.5);
   const rows = Math.ceil(entries.length / cols);
-  const h = rows * rowH + S.pad * 1.2;
-  const spots = {
-    "upper left": [0, 0], "upper right": [1, 0], "lower left": [0, 1], "lower right": [1, 1],
-    "upper center": [0.5, 0], "lower center": [0.5, 1], "center left": [0, 0.5],
-    "center right": [1, 0.5], center: [0.5, 0.5],
-  };
-  let where = p.legend;
-  if (where === "best" || !(where in spots)) where = bestSpot(p, box, w, h, sx, sy, spots, S);
-  const [fx, fy] = spots[where];
-  const x = box.x + S.pad + fx * (box.w - w - 2 * S.pad);
-  const y = box.y + S.pad + fy * (box.h - h - 2 * S.pad);
+  const columns = [];
+  for (let c = 0; c * rows < entries.length; c++) {
+    columns.push(entries.slice(c * rows, (c + 1) * rows));
+  }
+  const widthAt = (f) => f * (2 * LEGEND.border_pad + LEGEND.column_gap * (columns.length - 1))
+    + columns.reduce((a, col) => a + (LEGEND.handle + LEGEND.handle_pad) * f
+      + Math.max(...col.map((e) => textWidth(ctx, e.label, f))), 0);
+  let S = S0;
+  const need = widthAt(S0.legend) + 2 * LEGEND.axes_pad * S0.legend;
+  if (need > room) S = { ...S0, legend: S0.legend * Math.max(0.6, room / need) };
+  const f = S.legend;
+  const place = [];
+  let x = LEGEND.border_pad * f;
+  columns.forEach((col) => {
+    col.forEach((e, r) => place.push({ e, x,
+      y: (LEGEND.border_pad + r * (LEGEND.row + LEGEND.row_gap) + LEGEND.row / 2) * f }));
+    x += (LEGEND.handle + LEGEND.handle_pad + LEGEND.column_gap) * f
+      + Math.max(...col.map((e) => textWidth(ctx, e.label, f)));
+  });
+  return { S, w: widthAt(f), h: f * (2 * LEGEND.border_pad + rows * LEGEND.row
+    + (rows - 1) * LEGEND.row_gap), place };
+}
+
+function drawLegend(ctx, p, box, S0, z) {
+  // The legend at the record's location: a spot inside the plot area box, a pad from its
+  // frame, or outside it to the right (drawPanel keeps the room).
+  const L = legendLayout(ctx, p, S0, p.legend === OUTSIDE ? Infinity : box.w);
+  if (!L) return null;
+  const { S, w, h } = L;
+  const pad = LEGEND.axes_pad * S.legend;
+  let x;
+  let y;
+  if (p.legend === OUTSIDE) {
+    x = box.right + pad;
+    y = box.y;
+  } else {
+    const spot = LEGEND_SPOTS[p.legend];
+    if (!spot) {
+      throw new Error(`no legend location ${p.legend}; figure.js places a legend at ` +
+        `${[...Object.keys(LEGEND_SPOTS), OUTSIDE].join(", ")}`);
+    }
+    x = box.x + pad + spot[0] * (box.w - w - 2 * pad);
+    y = box.y + pad + spot[1] * (box.h - h - 2 * pad);
+  }
   ctx.fillStyle = "rgba(255,255,255,0.85)";
   ctx.strokeStyle = "#cccccc";
   ctx.lineWidth = 0.8;
@@ -845,16 +882,12 @@ function drawLegend(ctx, p, box, S0, z, sx, sy) {
   ctx.rect(x, y, w, h);
   ctx.fill();
   ctx.stroke();
-  let cx = x + S.pad;
-  entries.forEach((e, i) => {
-    const c = i % cols;
-    const r = Math.floor(i / cols);
-    if (c === 0) cx = x + S.pad;
-    const ex = x + S.pad + colW.slice(0, c).reduce((a, b) => a + b, 0) + c * S.pad;
-    const ey = y + S.pad * 0.6 + r * rowH + rowH / 2;
-    (LEGEND_HANDLES[e.type] || swatchHandle)(ctx, e, ex, ey, handle, S, z);
-    drawText(ctx, e.label, ex + handle + S.pad, ey, S.legend, { va: "center" });
-  });
+  const handle = LEGEND.handle * S.legend;
+  for (const { e, x: ex, y: ey } of L.place) {
+    (LEGEND_HANDLES[e.type] || swatchHandle)(ctx, e, x + ex, y + ey, handle, S, z);
+    drawText(ctx, e.label, x + ex + handle + LEGEND.handle_pad * S.legend, y + ey, S.legend,
+      { va: "center" });
+  }
   return { x, y, w, h };
 }
 
@@ -915,30 +948,6 @@ const LEGEND_HANDLES = {
       edge: colourOf(e.edge, 0), edge_width: typeof e.edge_width === "number" ? e.edge_width : 0 }, z);
   },
 };
-
-function bestSpot(p, box, w, h, sx, sy, spots, S) {
-  // The legend location covering the fewest data points (Matplotlib's "best", simplified).
-  const pts = [];
-  for (const m of p.marks) {
-    const xs = m.x || m.x0;
-    const ys = m.y || m.high || m.y0;
-    if (!xs || !ys || typeof xs === "number") continue;
-    const step = Math.max(1, Math.floor(xs.length / 200));
-    for (let i = 0; i < xs.length; i += step) pts.push([sx.map(xs[i]), sy.map(ys[i])]);
-  }
-  let best = "upper right";
-  let fewest = Infinity;
-  for (const name of ["upper right", "upper left", "lower left", "lower right", "center right",
-    "center left", "lower center", "upper center", "center"]) {
-    const [fx, fy] = spots[name];
-    const x = box.x + S.pad + fx * (box.w - w - 2 * S.pad);
-    const y = box.y + S.pad + fy * (box.h - h - 2 * S.pad);
-    let n = 0;
-    for (const [px, py] of pts) if (px >= x && px <= x + w && py >= y && py <= y + h) n++;
-    if (n < fewest) { fewest = n; best = name; }
-  }
-  return best;
-}
 
 function drawColorbar(ctx, heat, box, S, luts) {
   const sc = heat.scale;
@@ -1026,7 +1035,12 @@ export function drawPanel(ctx, p, cell, S, z, luts, fixed) {
   // Draws panel p (resolved: arrays decoded) in cell ({x, y, w, h}, CSS pixels) of a 2D context,
   // or with its plot area at fixed (an inset); S = sizes(z); luts(name) gives a colour map's 256
   // colours. Returns the plot area with its scales (sx, sy), for clicks.
+  // A legend outside the plot area takes its room from the right of the cell.
+  const outside = !fixed && p.legend === OUTSIDE ? legendLayout(ctx, p, S, Infinity) : null;
+  const right = cell.x + cell.w;
+  if (outside) cell = { ...cell, w: cell.w - outside.w - 2 * LEGEND.axes_pad * S.legend };
   const box = fixed || plotBox(ctx, p, cell, S, z);
+  box.right = outside ? cell.x + cell.w : right;
   if (box.w < 4 || box.h < 4) return box;
   const sx = makeScale(p.x, box.x, box.x + box.w);
   const sy = makeScale(p.y, box.y + box.h, box.y);
@@ -1048,7 +1062,7 @@ export function drawPanel(ctx, p, cell, S, z, luts, fixed) {
   const heat = colourbarOf(p);
   if (heat) drawColorbar(ctx, heat, box, S, luts);
   if (p.title) drawPanelTitle(ctx, p, box, cell, S, z, fixed);
-  drawLegend(ctx, p, box, S, z, sx, sy);
+  drawLegend(ctx, p, box, S, z);
   box.sx = sx;
   box.sy = sy;
   return box;
