@@ -124,9 +124,15 @@ def _plain(group: str) -> str:
 def text_width(text: str, size_pt: float) -> float:
     """The width in pixels of one line of ``text`` set in ``size_pt`` points (DejaVu Sans;
     a character the table does not have counts as an em)."""
+    return TEXT_SLACK * _ems(str(text)) * size_pt * PX_PER_PT
+
+
+@lru_cache(maxsize=4096)
+def _ems(text: str) -> float:
+    """How many ems ``text`` is wide; kept, since a figure built again at each move of a
+    slider names the same labels and ticks."""
     widths = _glyphs()
-    ems = sum(scale * sum(widths.get(ch, 1.0) for ch in s) for s, scale in _runs(text))
-    return TEXT_SLACK * ems * size_pt * PX_PER_PT
+    return sum(scale * sum(widths.get(ch, 1.0) for ch in s) for s, scale in _runs(text))
 
 
 def legend_size(labels, columns: int = 1, size_pt: float = LEGEND_PT):
