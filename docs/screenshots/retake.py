@@ -6,6 +6,11 @@
 Each lesson's app at 1280x720 once every figure has drawn; a guided step of lesson 2
 answered; lesson 2 in projector mode at 1920x1080 (saved at 1280x720). Needs Playwright
 and Chromium (``/usr/bin/chromium`` unless ``--chromium`` says otherwise).
+
+The class view's three (``class-view.png``, ``class-rounds.png``, ``class-experiment.png``) are
+taken by its browser test::
+
+    BPTTVIZ_SCREENSHOTS=docs .venv/bin/python -m pytest tests/browser/test_class_view.py
 """
 
 import argparse

@@ -2,8 +2,9 @@
 students' pages on lesson 2. Two students choose the first answer of step 1 and one the second;
 the lecturer's page shows 2 and 1; the lecturer brings the class to step 2 and the two pages
 that follow go there while the one switched off stays; the lecturer reveals step 2 and the pages
-at it show the answer. The lecturer's page passes axe-core and is kept as screenshots (the
-README's).
+at it show the answer. The lecturer's page passes axe-core and is kept as screenshots: the
+README's, in docs/screenshots, when ``BPTTVIZ_SCREENSHOTS=docs`` (a plain run changes no
+tracked file; its screenshots go to the system's temporary folder).
 
 Peer instruction, the same way: the lecturer opens a vote on step 1: the students' pages say
 "Vote open", the lecturer's page hides the split; the lecturer closes it (the students' choices
@@ -16,7 +17,9 @@ students' controls are held, and a widget message forged in a student's page (se
 control's comm through the page's own widget manager) is refused by the page's Python."""
 
 import csv
+import os
 import pathlib
+import tempfile
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -34,7 +37,9 @@ TOKEN = "browser-test-token-18"
 #: How long to wait for what the lecturer did to reach the class and the other way round (ms):
 #: generous, as a wait ends as soon as the page shows it and fails only when it never does.
 WAIT_MS = 90_000
-SCREENSHOT = pathlib.Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "class-view.png"
+SCREENSHOT = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+              if os.environ.get("BPTTVIZ_SCREENSHOTS") == "docs"
+              else pathlib.Path(tempfile.gettempdir()) / "bpttviz-screenshots") / "class-view.png"
 
 
 @pytest.fixture(scope="module")
