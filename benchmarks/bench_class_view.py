@@ -378,20 +378,6 @@ async def run(args):
     plain = await one_run(args, False)
     with_class = await one_run(args, True)
     ratio = with_class["p95"] / plain["p95"] if plain["p95"] else float("nan")
-    if with_class.get("phases"):
-        # The same stretches of both runs: the class arriving (until the lecturer's first
-        # round), the rounds and the experiment, and the rest.
-        start = with_class["phases"][0]["asked_at_s"]
-        end = with_class["phases"][-1]["ended_at_s"]
-        names = (f"before the first round (0-{start:.0f} s)",
-                 f"during the rounds and the experiment ({start:.0f}-{end:.0f} s)",
-                 f"after them ({end:.0f} s-)")
-        for name, (p, n), (q, m) in zip(names, phase_p95s(plain, start, end),
-                                        phase_p95s(with_class, start, end)):
-            print(f"  {name}: p95 {q:.3f} s with the class view ({m} moves), {p:.3f} s "
-                  f"without ({n}): {q / p if p else float('nan'):.2f}x", flush=True)
-    for run_ in (plain, with_class):
-        del run_["timed_moves"]
     print(f"p95 with / without the class view: {ratio:.3f} (aim: at most 1.05)")
     print("RESULT " + json.dumps({"students": args.students, "plain": plain,
                                   "class": with_class, "p95_ratio": round(ratio, 3)}))
@@ -660,6 +646,23 @@ async def votes_run_once(args, with_class):
     return out
 
 
+def print_stretches(plain, with_class):
+    """Print both runs' p95 over the same stretches: the class arriving (until the lecturer's
+    first round), the rounds and the experiment, and the rest; drop the timed moves."""
+    if with_class.get("phases"):
+        start = with_class["phases"][0]["asked_at_s"]
+        end = with_class["phases"][-1]["ended_at_s"]
+        names = (f"before the first round (0-{start:.0f} s)",
+                 f"during the rounds and the experiment ({start:.0f}-{end:.0f} s)",
+                 f"after them ({end:.0f} s-)")
+        for name, (p, n), (q, m) in zip(names, phase_p95s(plain, start, end),
+                                        phase_p95s(with_class, start, end)):
+            print(f"  {name}: p95 {q:.3f} s with the class view ({m} moves), {p:.3f} s "
+                  f"without ({n}): {q / p if p else float('nan'):.2f}x", flush=True)
+    for run in (plain, with_class):
+        del run["timed_moves"]
+
+
 def phase_p95s(run, start, end):
     """The p95 of a run's moves made before ``start``, from ``start`` to ``end``, and after
     (seconds from its first arrival), with their counts."""
@@ -678,20 +681,7 @@ async def votes_run(args):
     plain = await votes_run_once(args, False)
     with_class = await votes_run_once(args, True)
     ratio = with_class["p95"] / plain["p95"] if plain["p95"] else float("nan")
-    if with_class.get("phases"):
-        # The same stretches of both runs: the class arriving (until the lecturer's first
-        # round), the rounds and the experiment, and the rest.
-        start = with_class["phases"][0]["asked_at_s"]
-        end = with_class["phases"][-1]["ended_at_s"]
-        names = (f"before the first round (0-{start:.0f} s)",
-                 f"during the rounds and the experiment ({start:.0f}-{end:.0f} s)",
-                 f"after them ({end:.0f} s-)")
-        for name, (p, n), (q, m) in zip(names, phase_p95s(plain, start, end),
-                                        phase_p95s(with_class, start, end)):
-            print(f"  {name}: p95 {q:.3f} s with the class view ({m} moves), {p:.3f} s "
-                  f"without ({n}): {q / p if p else float('nan'):.2f}x", flush=True)
-    for run_ in (plain, with_class):
-        del run_["timed_moves"]
+    print_stretches(plain, with_class)
     lost = sum(max(0, r["sent"] - (r["counted"] or 0)) for r in with_class["rounds"])
     lost += max(0, with_class["results_sent"] - with_class["points"])
     print(f"p95 with / without the class view: {ratio:.3f} (aim: at most 1.05); answers and "
