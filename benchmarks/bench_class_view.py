@@ -657,6 +657,9 @@ def print_stretches(plain, with_class):
                  f"after them ({end:.0f} s-)")
         for name, (p, n), (q, m) in zip(names, phase_p95s(plain, start, end),
                                         phase_p95s(with_class, start, end)):
+            if not (n and m):
+                print(f"  {name}: no moves in one of the runs", flush=True)
+                continue
             print(f"  {name}: p95 {q:.3f} s with the class view ({m} moves), {p:.3f} s "
                   f"without ({n}): {q / p if p else float('nan'):.2f}x", flush=True)
     for run in (plain, with_class):
