@@ -73,6 +73,8 @@ class TrainingPanel:
         self.run = None
         self.train_runs = 0
         self.watcher = None
+        #: ``refusal() -> str``: why no run may start now ("": it may); the lecturer's pause.
+        self.refusal = lambda: ""
         self._live_ms = []
         self.start_button = classed(widgets.Button, "bpttviz-start",
                                     description=lesson.start_label, icon="play",
@@ -101,6 +103,9 @@ class TrainingPanel:
             (a script); in a kernel the runs go on in the background and a
             task on the kernel's loop redraws the curves.
         """
+        why = self.refusal()
+        if why:
+            raise ValueError(why)
         result, values = self.setup()
         if self.lesson.waiting(values):
             raise ValueError("there is no file to train on yet: choose a CSV or text file "
@@ -183,7 +188,7 @@ class TrainingPanel:
     def _idle(self):
         """Buttons and progress as they are when nothing trains: Start on, Stop off."""
         self.messages.progress.layout.display = "none"
-        self.start_button.disabled = False
+        self.start_button.disabled = bool(self.refusal())   # a pause holds it
         self.stop_button.disabled = True
 
     def _show_live(self, run):

@@ -186,6 +186,13 @@ class LessonApp:
             w.observe(lambda change, name=name: self.redraw_loop.changed(name, change["owner"]),
                       names="value")
         self.widget = self.layout()
+        # A lecturer's pause holds what starts something, besides the controls.
+        if self.training is not None:
+            self.training.refusal = self.class_teaching.refusal
+            self.class_teaching.hold_also(self.training.start_button,
+                                          after=lambda: self.training.running)
+        if self.lesson.play:
+            self.class_teaching.hold_also(self.play)
         self.projector_mode.show()
         self.redraw()
 

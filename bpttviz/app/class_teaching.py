@@ -3,8 +3,10 @@
 When the class view (:mod:`.classroom`) says the lesson is paused, every control of the page is
 held at its value (:meth:`~bpttviz.app.controls.Lockable.pause`): the kernel refuses a change,
 from the browser or from a crafted widget message, as it refuses a control a teacher's link
-fixed (:mod:`.teacher` says each refusal), and the page says "Paused by the lecturer". Resumed,
-the controls move again (those a link fixed stay fixed).
+fixed (:mod:`.teacher` says each refusal), and the page says "Paused by the lecturer". The
+page's buttons that start something (Train or Race, Play) are held too (:meth:`hold_also`):
+disabled, and a run asked for anyway is refused (:meth:`refusal`). Resumed, the controls and
+buttons move again (those a link fixed stay fixed).
 
 While the lecturer runs a class experiment on the lesson, the page shows a **Send my result**
 button: it sends the page's settings, the lesson's result
@@ -57,6 +59,7 @@ class ClassTeaching:
         self.point, self.attempt = point, attempt
         self.paused = self.experiment = False
         self.widget = None
+        self._also = {}                 # {widget: [disabled when paused, disabled after]}
         if not classroom.active:
             return
         self.notice = classed(widgets.HTML, "bpttviz-paused")
@@ -84,10 +87,28 @@ class ClassTeaching:
             if not experiment:
                 self.sent.value = ""
 
+    def hold_also(self, button, after=None):
+        """Disable ``button`` (Train, Play: what starts something) while the lesson is paused.
+        Resumed, it is disabled as ``after()`` says (Train: while a run goes on), else as it
+        was when paused."""
+        self._also[button] = [button.disabled, after]
+        if self.paused:
+            button.disabled = True
+
+    def refusal(self) -> str:
+        """Why the page may not start a run now ("" when it may)."""
+        return (f"{PAUSED} for a discussion: runs start again when the lecturer resumes."
+                if self.paused else "")
+
     def set_paused(self, paused: bool):
         """Hold every control at its value (``paused``), or let them move again."""
         self.paused = paused
         controls = self.controls.widgets.values()
+        for b, held in self._also.items():
+            if paused:
+                held[0], b.disabled = b.disabled, True
+            else:
+                b.disabled = bool(held[1]() if held[1] is not None else held[0])
         if paused:
             for w in controls:
                 w.pause()

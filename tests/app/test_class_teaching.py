@@ -7,7 +7,7 @@ import pytest
 from classview_server import LECTURER, LESSON, as_a_class_page, class_server, request, until
 from page_in_kernel import forged_update, sent_messages, text_of
 
-from bpttviz.app import VanishingApp
+from bpttviz.app import TrainingApp, UnfoldingApp, VanishingApp
 from bpttviz.app.classroom import SECRET_ENV, URL_ENV
 
 PAGE = f"/voila/render/{LESSON}.ipynb"
@@ -98,6 +98,29 @@ def test_a_paused_page_refuses_changes_in_its_python_a_crafted_message_included(
     assert scale.value == 2.5 and not scale.disabled
     assert T.disabled and T.locked                   # the link's lock outlives the pause
     app.steps.classroom.close()
+
+
+def test_a_pause_holds_what_starts_a_run_or_play_and_gives_it_back(base, monkeypatch):
+    monkeypatch.setenv("SCRIPT_NAME", "/voila/render/04_training.ipynb")
+    app = TrainingApp(query="")
+    monkeypatch.setenv("SCRIPT_NAME", "/voila/render/01_unfolding.ipynb")
+    unfolding = UnfoldingApp(query="")
+    train, play = app.training.start_button, unfolding.play
+    pause(base, True, lesson="04_training")
+    pause(base, True, lesson="01_unfolding")
+    until(lambda: app.class_teaching.paused and unfolding.class_teaching.paused,
+          "both pages paused")
+    assert train.disabled and play.disabled
+    train.click()                                    # what a crafted click would ask for
+    assert app.training.run is None and app.training.train_runs == 0
+    assert "Paused by the lecturer" in text_of(app.messages.message.value)
+    pause(base, False, lesson="04_training")
+    pause(base, False, lesson="01_unfolding")
+    until(lambda: not app.class_teaching.paused and not unfolding.class_teaching.paused,
+          "both pages resumed")
+    assert not train.disabled and not play.disabled
+    app.steps.classroom.close()
+    unfolding.steps.classroom.close()
 
 
 def test_a_pause_holds_only_its_own_lesson(base):
