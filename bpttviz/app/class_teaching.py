@@ -107,6 +107,8 @@ class ClassTeaching:
         for b, held in self._also.items():
             if paused:
                 held[0], b.disabled = b.disabled, True
+                if getattr(b, "playing", False):
+                    b.playing = False       # a Play going on stops where it is
             else:
                 b.disabled = bool(held[1]() if held[1] is not None else held[0])
         if paused:

@@ -106,11 +106,12 @@ def test_a_pause_holds_what_starts_a_run_or_play_and_gives_it_back(base, monkeyp
     monkeypatch.setenv("SCRIPT_NAME", "/voila/render/01_unfolding.ipynb")
     unfolding = UnfoldingApp(query="")
     train, play = app.training.start_button, unfolding.play
+    play.playing = True                              # the passes being walked
     pause(base, True, lesson="04_training")
     pause(base, True, lesson="01_unfolding")
     until(lambda: app.class_teaching.paused and unfolding.class_teaching.paused,
           "both pages paused")
-    assert train.disabled and play.disabled
+    assert train.disabled and play.disabled and not play.playing
     train.click()                                    # what a crafted click would ask for
     assert app.training.run is None and app.training.train_runs == 0
     assert "Paused by the lecturer" in text_of(app.messages.message.value)
