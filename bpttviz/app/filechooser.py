@@ -24,7 +24,9 @@ class FileChooser(anywidget.AnyWidget):
     widget's state.
     """
 
-    _esm = Path(__file__).with_name("filechooser.js")
+    # The module's text, not its path: anywidget watches a path's file for changes and keeps
+    # every widget made from it for as long as the class lives (a closed page never freed).
+    _esm = Path(__file__).with_name("filechooser.js").read_text(encoding="utf-8")
     description = traitlets.Unicode("Choose a file").tag(sync=True)
     tooltip = traitlets.Unicode("").tag(sync=True)
     accept = traitlets.Unicode("").tag(sync=True)

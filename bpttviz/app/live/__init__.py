@@ -40,7 +40,9 @@ class LiveFigure(anywidget.AnyWidget):
     sent. ``scale`` enlarges type, lines and size together (projector mode).
     """
 
-    _esm = Path(__file__).with_name("figure.js")
+    # The module's text, not its path: anywidget watches a path's file for changes and keeps
+    # every widget made from it for as long as the class lives (a closed page never freed).
+    _esm = Path(__file__).with_name("figure.js").read_text(encoding="utf-8")
     spec = traitlets.Dict().tag(sync=True)
     scale = traitlets.Float(1.0).tag(sync=True)
     #: Counts the records shown; the page sets ``data-drawn`` to it once it has drawn one.
