@@ -50,6 +50,8 @@ def quiet_collector():
     process: it is frozen out of the collector's walks (:func:`gc.freeze`). The young
     generation is looked at every :data:`YOUNG_OBJECTS` new objects instead of 700, so the
     older generations are collected far less often; garbage in cycles is still collected.
+    (A page opened before the server said it was ready is frozen with the rest: what it
+    leaves in cycles when it closes stays; a class arrives after.)
     """
     gc.collect()
     gc.freeze()
