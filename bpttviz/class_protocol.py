@@ -24,12 +24,18 @@ its user's own hub token, ``Authorization: token T``, instead). Then:
 An answer may carry ``"round"``: the round of the step's vote the page chose in (1-based).
 
 A page is a random id that :data:`PAGE_ID` matches; an answer's id matches it too.
+
+A kernel in the class view's own process (the lecture hall's pages, one process) sends the
+same requests without a socket: the server lists its routes here (:func:`serve_in_process`)
+under the address it gives the kernels, and a kernel that finds its address listed
+(:func:`in_process`) calls them directly. The requests, statuses and bodies are the same.
 """
 
 import re
 
 __all__ = ["ROUTE", "KERNEL_ROUTE", "ANSWER_PATH", "STATE_PATH", "RESULT_PATH", "URL_ENV",
-           "SECRET_ENV", "KERNEL_SCHEME", "HOLD_S", "PAGE_ID", "ANSWER_ID", "RETRY_STATUSES"]
+           "SECRET_ENV", "KERNEL_SCHEME", "HOLD_S", "PAGE_ID", "ANSWER_ID", "RETRY_STATUSES",
+           "serve_in_process", "in_process"]
 
 #: The class view's routes on a server (under a JupyterHub service's prefix there).
 ROUTE = "/bpttviz/class"
@@ -52,3 +58,23 @@ ANSWER_ID = "id"
 #: (credentials not checked now, a timeout, too many at once). Any other 4xx says the answer
 #: itself is wrong; every 5xx, and no answer at all, is retried.
 RETRY_STATUSES = frozenset({401, 403, 408, 425, 429})
+
+#: The kernel routes served in this process, by the address the kernels are given.
+_IN_PROCESS = {}
+
+
+def serve_in_process(url, call):
+    """List the kernel routes at ``url`` (:data:`URL_ENV`'s value) as served in this process
+    by ``call(method, target, headers, body, timeout) -> (status, body)``: ``target`` is the
+    path under ``url`` with its query, ``headers`` a dict, ``body`` bytes or None; ``call``
+    raises ``OSError`` when it gets no answer within ``timeout`` seconds. ``call`` None: no
+    longer served here."""
+    if call is None:
+        _IN_PROCESS.pop(url.rstrip("/"), None)
+    else:
+        _IN_PROCESS[url.rstrip("/")] = call
+
+
+def in_process(url):
+    """The ``call`` serving the kernel routes at ``url`` in this process, or None."""
+    return _IN_PROCESS.get(url.rstrip("/"))

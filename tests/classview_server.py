@@ -9,7 +9,9 @@ import time
 import urllib.error
 import urllib.request
 
+from bpttviz.class_protocol import KERNEL_ROUTE, serve_in_process
 from bpttviz.serve import free_port
+from bpttviz.serve.classview.asgi import InProcess, asgi_app
 from bpttviz.serve.classview import ClassStore, ClassView, class_lessons, make_app
 from bpttviz.serve.notebooks import lesson_names
 
@@ -30,19 +32,26 @@ class Clock:
 
 
 @contextlib.contextmanager
-def class_server(state_dir, clock=time.monotonic, port=None):
+def class_server(state_dir, clock=time.monotonic, port=None, in_process=False):
     """The class view on ``port`` (else a free one) of 127.0.0.1 in a thread; yields its base
-    URL. ``clock``: the view's clock, the real one or a :class:`Clock` the test holds."""
+    URL. ``clock``: the view's clock, the real one or a :class:`Clock` the test holds.
+    ``in_process``: its kernel routes are also served to this process's kernels without a
+    socket, as a lecture hall serves its pages."""
     port, ready, stop = port or free_port(), threading.Event(), {}
+    kernels = f"http://127.0.0.1:{port}{KERNEL_ROUTE}"
 
     def run():
         async def main():
             view = ClassView(ClassStore(state_dir / "class.sqlite", class_lessons(lesson_names())),
                              token=TOKEN, secret=SECRET, clock=clock)
             server = make_app(view).listen(port, "127.0.0.1")
+            if in_process:
+                serve_in_process(kernels, InProcess(asgi_app(view), asyncio.get_running_loop(),
+                                                    kernels))
             stop["event"], stop["loop"] = asyncio.Event(), asyncio.get_running_loop()
             ready.set()
             await stop["event"].wait()
+            serve_in_process(kernels, None)
             server.stop()
             view.store.close()
         asyncio.run(main())

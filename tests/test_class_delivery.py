@@ -6,6 +6,7 @@ was sent. The page side is :class:`bpttviz.app.classroom.ClassLink` with an inje
 
 import contextlib
 import sqlite3
+import urllib.request
 
 import pytest
 from classview_server import KERNEL, LECTURER, LESSON, SECRET, class_server, request
@@ -95,12 +96,24 @@ def test_a_malformed_answer_id_is_refused_with_400_naming_it(tmp_path, bad):
 
 # --- the page's side: sent until acknowledged ------------------------------------------------
 
-def test_a_class_view_answering_503_then_200_gets_the_answer_once(tmp_path, monkeypatch):
+@pytest.mark.parametrize("in_process", [False, True], ids=["http", "in-process"])
+def test_a_class_view_answering_503_then_200_gets_the_answer_once(tmp_path, monkeypatch,
+                                                                   in_process):
+    """Over HTTP, and in the class view's own process (a lecture hall's page: no socket)."""
     outage = tmp_path / "outage"
     outage.touch()
     monkeypatch.setenv(OUTAGE_ENV, str(outage))
+    opened, urlopen = [], urllib.request.urlopen
+    if in_process:
+        def kernels_without_a_socket(req, *args, **kwargs):
+            url = getattr(req, "full_url", req)
+            if "/kernel/" in url:            # the page's requests; the test's own go through
+                opened.append(url)
+                raise ConnectionRefusedError("the page opened a socket")
+            return urlopen(req, *args, **kwargs)
+        monkeypatch.setattr(urllib.request, "urlopen", kernels_without_a_socket)
     n = 4
-    with class_server(tmp_path) as base:
+    with class_server(tmp_path, in_process=in_process) as base:
         waits = Waits(then={n - 1: outage.unlink})
         link = a_link(base, waits)
         link.page_known(environ={})
@@ -118,6 +131,7 @@ def test_a_class_view_answering_503_then_200_gets_the_answer_once(tmp_path, monk
     # The page said it would send the answer while it could not, and stopped once it had.
     assert all(WAITING in said for said in waits.said)
     assert link.delivery.value == "" and link.unsent == 0
+    assert opened == []
 
 
 def test_an_unreachable_class_view_gets_the_answers_once_it_is_back_in_order(tmp_path):

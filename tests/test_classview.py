@@ -15,6 +15,7 @@ import pytest
 from classview_server import (KERNEL, LECTURER, LESSON, SECRET, TOKEN, Clock, class_server,
                               request, until)
 
+from bpttviz.class_protocol import in_process
 from bpttviz.lessons import LESSONS
 from bpttviz.serve.classview import ANSWERS_PER_S, MAX_BODY, OPEN_S, ClassView, handlers
 
@@ -273,6 +274,50 @@ def test_60_pages_answering_within_5_s_are_counted_right_and_never_behind(base):
                 expected[str(choice)] = expected.get(str(choice), 0) + 1
         assert s[str(step)]["answered"] == n
         assert {k: v for k, v in s[str(step)]["answers"].items() if v} == expected
+
+
+def test_a_kernel_in_the_servers_process_is_answered_as_over_http_without_a_socket(tmp_path):
+    """A lecture hall's pages live in the class view's process: their requests reach its routes
+    directly (InProcess) and get the answers HTTP gives, refusals included."""
+    with class_server(tmp_path, in_process=True) as base:
+        kernels = f"{base}/kernel"
+        call = in_process(kernels)
+        assert call is not None and in_process(f"{base}/other") is None
+
+        def local(method, target, body=None, auth=KERNEL, timeout=10):
+            headers, data = {"Authorization": auth}, None
+            if body is not None:
+                data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
+            status, reply = call(method, target, headers, data, timeout)
+            return status, json.loads(reply)
+
+        def remote(method, target, body=None, auth=KERNEL):
+            return request(kernels + target, body, auth, method=method)
+
+        page = "page-local-1"
+        good = {"page": page, "lesson": LESSON, "step": 1, "choice": 2}
+        point = {"page": page, "lesson": LESSON, "settings": {}, "result": {}, "link": "/x"}
+        for method, target, body, auth in [
+                ("GET", f"/state?page={page}&lesson={LESSON}&version=-1&hold=0", None, KERNEL),
+                ("GET", f"/state?page={page}&lesson=nope&version=-1&hold=0", None, KERNEL),
+                ("POST", "/answer", {**good, "choice": 9}, KERNEL),
+                ("POST", "/answer", good, "bpttviz-kernel wrong-secret"),
+                ("POST", "/result", point, KERNEL)]:
+            here, there = local(method, target, body, auth), remote(method, target, body, auth)
+            assert here == there, (method, target)
+        assert [local("GET", f"/state?page={page}&lesson=nope")[0],
+                local("POST", "/answer", {**good, "choice": 9})[0],
+                local("POST", "/answer", good, "bpttviz-kernel wrong-secret")[0],
+                local("POST", "/result", point)[0]] == [400, 400, 403, 409]
+        assert local("POST", "/answer", good) == (200, {"ok": True, "new": True})
+        step = request(f"{base}/api/summary", auth=LECTURER)[1]["lessons"][LESSON]["steps"]["1"]
+        assert step["answered"] == 1 and step["answers"]["2"] == 1
+        # No answer within the time given is the OSError a silent server gives a client.
+        version = local("GET", f"/state?page={page}&lesson={LESSON}&version=-1&hold=0")[1]
+        with pytest.raises(OSError):
+            local("GET", f"/state?page={page}&lesson={LESSON}&version={version['version']}"
+                         f"&hold=5", timeout=0.2)
+    assert in_process(kernels) is None          # the server stopped: HTTP again
 
 
 def test_the_token_never_reaches_the_access_log(base, caplog):

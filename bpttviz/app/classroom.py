@@ -24,6 +24,7 @@ nothing is sent and no thread starts.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import queue
@@ -40,7 +41,7 @@ from pathlib import PurePosixPath
 import ipywidgets as widgets
 
 from ..class_protocol import (ANSWER_ID, ANSWER_PATH, HOLD_S, KERNEL_SCHEME, RETRY_STATUSES,
-                              SECRET_ENV, STATE_PATH, URL_ENV)
+                              SECRET_ENV, STATE_PATH, URL_ENV, in_process)
 from ..upstream.ipywidgets_classes import classed
 from .notices import notice_html
 
@@ -215,14 +216,29 @@ class ClassLink:
                 self._apply(self.state)
 
     # -- the thread that talks to the server -----------------------------------------------
+    def _send(self, path, body=None, timeout=10.0) -> tuple:
+        """``(status, body)`` of a GET of ``path`` (a POST of ``body``, JSON, when given); raises
+        ``urllib.error.HTTPError`` for a status of 400 or more and ``OSError`` when nothing
+        answers. In the class view's own process (a lecture hall's page) without a socket
+        (:func:`~bpttviz.class_protocol.in_process`): the same request and answer."""
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"Authorization": self.auth}
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        call = in_process(self.url)
+        if call is None:
+            req = urllib.request.Request(self.url + path, method="POST" if data else "GET",
+                                         data=data, headers=headers)
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, r.read()
+        status, reply = call("POST" if data else "GET", path, headers, data, timeout)
+        if status >= 400:
+            raise urllib.error.HTTPError(self.url + path, status, "", None, io.BytesIO(reply))
+        return status, reply
+
     def _request(self, path, body=None, timeout=10.0):
-        req = urllib.request.Request(self.url + path, method="POST" if body else "GET",
-                                     data=None if body is None else json.dumps(body).encode())
-        req.add_header("Authorization", self.auth)
-        if body is not None:
-            req.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return json.loads(r.read())
+        """The JSON answer to :meth:`_send`."""
+        return json.loads(self._send(path, body, timeout)[1])
 
     def _run(self):
         version = -1
@@ -254,7 +270,7 @@ class ClassLink:
         tries = 0
         while self._sending():
             try:
-                status, reply = self._post(ANSWER_PATH, body), None
+                status, reply = self._send(ANSWER_PATH, body)[0], None
             except urllib.error.HTTPError as exc:
                 status, reply = exc.code, exc
             except OSError:              # unreachable, refused, timed out, reset
@@ -279,16 +295,6 @@ class ClassLink:
             delay = min(ANSWER_RETRY_MAX_S, ANSWER_RETRY_S * 2 ** tries)
             tries += 1
             self._wait(self._rng.uniform(delay / 2, delay))
-
-    def _post(self, path, body, timeout=10.0) -> int:
-        """POST ``body`` (JSON) to ``path``; the status (urllib raises HTTPError for >= 400)."""
-        req = urllib.request.Request(self.url + path, method="POST",
-                                     data=json.dumps(body).encode())
-        req.add_header("Authorization", self.auth)
-        req.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            r.read()
-            return r.status
 
     def _say(self, text, level="warning"):
         """Put ``text`` in the delivery notice ("" clears it)."""

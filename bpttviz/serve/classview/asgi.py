@@ -7,16 +7,23 @@ becomes an ``HTTPServerRequest`` on an ``HTTPConnection`` that writes to the ASG
 ``send``, so one set of handlers serves the hall, the standalone class view and the hub.
 A client that goes away (a long poll's kernel ended) is told to the handler, as tornado's
 own server tells it.
+
+The hall's pages live in its process: :class:`InProcess` lets their kernels' threads call the
+same application on the server's event loop, the request and its answer as they would be over
+HTTP, without a socket, an HTTP parser or a client library on either side.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import logging
+import urllib.parse
 
 import tornado.httputil
 import tornado.web
 
-__all__ = ["TornadoASGI", "asgi_app"]
+__all__ = ["TornadoASGI", "InProcess", "asgi_app"]
 
 
 class _Connection(tornado.httputil.HTTPConnection):
@@ -114,6 +121,66 @@ class TornadoASGI:
             await connection.done
         finally:
             watcher.cancel()
+
+
+class InProcess:
+    """Requests to the ASGI application ``app`` made from other threads of its process.
+
+    ``InProcess(app, loop, url)(method, target, headers, body, timeout)`` runs the request
+    for ``url + target`` on ``loop`` (the server's) and returns ``(status, body)``: 500 for an
+    error the application raised, as a server answers; it raises ``OSError`` when there is
+    no answer within ``timeout`` seconds or the loop has stopped (as a client does for a
+    server that does not answer). The signature of
+    :func:`bpttviz.class_protocol.serve_in_process`.
+    """
+
+    def __init__(self, app, loop, url):
+        parts = urllib.parse.urlsplit(url)
+        self.app, self.loop = app, loop
+        self.prefix, self.host = parts.path.rstrip("/"), parts.netloc
+
+    def __call__(self, method, target, headers, body=None, timeout=10.0):
+        try:
+            future = asyncio.run_coroutine_threadsafe(
+                self._request(method, target, headers, body or b""), self.loop)
+        except RuntimeError as exc:               # the loop is closed: the server stopped
+            raise ConnectionRefusedError(str(exc)) from None
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise TimeoutError(f"no answer within {timeout:g} s") from None
+        except concurrent.futures.CancelledError:
+            raise ConnectionAbortedError("the server stopped") from None
+
+    async def _request(self, method, target, headers, body):
+        path, _, query = (self.prefix + target).partition("?")
+        scope = {"type": "http", "method": method, "path": path, "http_version": "1.1",
+                 "query_string": query.encode("latin-1"), "client": ("127.0.0.1", 0),
+                 "headers": [(k.lower().encode("latin-1"), v.encode("latin-1"))
+                             for k, v in {"Host": self.host, **headers}.items()]}
+        received = asyncio.Event()
+
+        async def receive():
+            if not received.is_set():
+                received.set()
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.Future()                # the client stays until the answer
+        status, chunks = 500, []
+
+        async def send(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            else:
+                chunks.append(message.get("body", b""))
+
+        try:
+            await self.app(scope, receive, send)
+        except Exception:
+            logging.getLogger(__name__).exception("%s %s", method, path)
+            return 500, b'{"error": "the class view failed on this request."}'
+        return status, b"".join(chunks)
 
 
 def asgi_app(view, prefix=""):

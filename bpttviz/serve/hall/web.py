@@ -13,8 +13,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import html
+import os
 import time
 from collections import deque
 from importlib import resources
@@ -169,7 +171,6 @@ def make_app(folder: Path, max_pages: int | None = None, class_view=None, on_sta
     ``class_view`` (a :class:`~bpttviz.serve.classview.ClassView`), its routes too.
     ``on_start()`` runs (in a thread) once the application has started."""
     import asyncio
-    import contextlib
 
     from starlette.applications import Starlette
     from starlette.middleware.gzip import GZipMiddleware
@@ -183,13 +184,21 @@ def make_app(folder: Path, max_pages: int | None = None, class_view=None, on_sta
     async def landing(request):
         return HTMLResponse(page, headers={"cache-control": "no-cache"})
 
+    class_app = kernels_url = None
+    if class_view is not None:
+        from ...class_protocol import URL_ENV
+        from ..classview.asgi import asgi_app
+
+        class_app, kernels_url = asgi_app(class_view), os.environ.get(URL_ENV)
+
     @contextlib.asynccontextmanager
     async def lifespan(app):
         async with solara_web.lifespan(app):
             # The server answers at once; what it prepares, it prepares meanwhile.
             if on_start is not None:
                 asyncio.get_running_loop().run_in_executor(None, on_start)
-            yield
+            with _kernels_in_process(class_app, kernels_url):
+                yield
 
     routes = [Route(p, landing) for p in LANDING_PATHS]
     app = Starlette(routes=routes + list(solara_web.routes), lifespan=lifespan)
@@ -197,9 +206,30 @@ def make_app(folder: Path, max_pages: int | None = None, class_view=None, on_sta
     # files are gzipped once by Precompressed, which asks for them uncompressed.
     app = GZipMiddleware(app, minimum_size=1000, compresslevel=5)
     app = Precompressed(ClassFull(app, max_pages))
-    if class_view is not None:
+    if class_app is not None:
         from ...class_protocol import ROUTE
-        from ..classview.asgi import asgi_app
 
-        app = Prefixed(app, ROUTE, asgi_app(class_view))
+        app = Prefixed(app, ROUTE, class_app)
     return app
+
+
+@contextlib.contextmanager
+def _kernels_in_process(class_app, url):
+    """While the server runs, its pages (in this process) reach the class view's kernel routes
+    at ``url`` without a socket (:class:`~bpttviz.serve.classview.asgi.InProcess`). Over HTTP,
+    each answer and each page's wait for the lecturer would be a request from this process to
+    itself, written and parsed by a client and a server, the server's part on the thread every
+    student's slider waits for."""
+    if class_app is None or not url:
+        yield
+        return
+    import asyncio
+
+    from ...class_protocol import serve_in_process
+    from ..classview.asgi import InProcess
+
+    serve_in_process(url, InProcess(class_app, asyncio.get_running_loop(), url))
+    try:
+        yield
+    finally:
+        serve_in_process(url, None)
