@@ -49,7 +49,10 @@ returns as many points as were sent (or after 60 s). Printed: per round the answ
 those the summary counts (``rounds``), the results sent and the points returned, and both
 runs' slider -> figures p95 and their ratio (the aim: within 5 %), and the same for three
 stretches of both runs: before the first round (the class arriving), from the first round to
-the experiment's end, and after.
+the experiment's end, and after. ``--pairs N`` runs N such pairs, in alternating order (plain
+first, then the class view first, ...), and gives the same figures over every pair's moves
+too: on a machine whose speed drifts (a shared host), one pair's ratio varies by more than
+the 5 % it measures.
 
 Usage::
 
@@ -333,8 +336,9 @@ async def one_run(args, with_class):
     from benchmarks.bench_classroom import cpu_seconds, serving
 
     run_args = argparse.Namespace(**vars(args))
-    run_args.server_args = (["--class", "--class-token", TOKEN, "--state-dir", args.state_dir]
-                            if with_class else [])
+    # Each run with the class view starts a class of its own (no rounds or points kept).
+    run_args.server_args = (["--class", "--class-token", TOKEN, "--state-dir",
+                             tempfile.mkdtemp(dir=args.state_dir)] if with_class else [])
     run_args.log = f"{args.log}.{'class' if with_class else 'plain'}"
     with serving(run_args) as (server, _):
         base = server.url
@@ -586,8 +590,9 @@ async def votes_run_once(args, with_class):
     from benchmarks.bench_classroom import cpu_seconds, serving
 
     run_args = argparse.Namespace(**vars(args))
-    run_args.server_args = (["--class", "--class-token", TOKEN, "--state-dir", args.state_dir]
-                            if with_class else [])
+    # Each run with the class view starts a class of its own (no rounds or points kept).
+    run_args.server_args = (["--class", "--class-token", TOKEN, "--state-dir",
+                             tempfile.mkdtemp(dir=args.state_dir)] if with_class else [])
     run_args.log = f"{args.log}.votes-{'class' if with_class else 'plain'}"
     run_args.all_lessons = [VOTES_LESSON]
     out = {}
@@ -646,52 +651,76 @@ async def votes_run_once(args, with_class):
     return out
 
 
-def print_stretches(plain, with_class):
-    """Print both runs' p95 over the same stretches: the class arriving (until the lecturer's
-    first round), the rounds and the experiment, and the rest; drop the timed moves."""
-    if with_class.get("phases"):
-        start = with_class["phases"][0]["asked_at_s"]
-        end = with_class["phases"][-1]["ended_at_s"]
-        names = (f"before the first round (0-{start:.0f} s)",
-                 f"during the rounds and the experiment ({start:.0f}-{end:.0f} s)",
-                 f"after them ({end:.0f} s-)")
-        for name, (p, n), (q, m) in zip(names, phase_p95s(plain, start, end),
-                                        phase_p95s(with_class, start, end)):
-            if not (n and m):
-                print(f"  {name}: no moves in one of the runs", flush=True)
-                continue
-            print(f"  {name}: p95 {q:.3f} s with the class view ({m} moves), {p:.3f} s "
-                  f"without ({n}): {q / p if p else float('nan'):.2f}x", flush=True)
-    for run in (plain, with_class):
-        del run["timed_moves"]
+def stretches(plain, with_class):
+    """Both runs' timed moves over the same stretches of the run with the class view: the class
+    arriving (until the lecturer's first round), the rounds and the experiment, and the rest:
+    ``[(name, plain latencies, latencies with the class view), ...]``."""
+    if not with_class.get("phases"):
+        return []
+    start = with_class["phases"][0]["asked_at_s"]
+    end = with_class["phases"][-1]["ended_at_s"]
+    names = ("before the first round", "during the rounds and the experiment", "after them")
+
+    def parts(run):
+        moves = run["timed_moves"]
+        return ([lat for at, lat in moves if at < start],
+                [lat for at, lat in moves if start <= at < end],
+                [lat for at, lat in moves if at >= end])
+
+    return list(zip(names, parts(plain), parts(with_class)))
 
 
-def phase_p95s(run, start, end):
-    """The p95 of a run's moves made before ``start``, from ``start`` to ``end``, and after
-    (seconds from its first arrival), with their counts."""
-    parts = ([lat for at, lat in run["timed_moves"] if at < start],
-             [lat for at, lat in run["timed_moves"] if start <= at < end],
-             [lat for at, lat in run["timed_moves"] if at >= end])
-    return [(pct(p, 95) if p else float("nan"), len(p)) for p in parts]
+def print_stretches(parts):
+    """Print the p95 of each stretch (:func:`stretches`) with and without the class view."""
+    for name, p, q in parts:
+        if not (p and q):
+            print(f"  {name}: no moves in one of the runs", flush=True)
+            continue
+        a, b = pct(p, 95), pct(q, 95)
+        print(f"  {name}: p95 {b:.3f} s with the class view ({len(q)} moves), {a:.3f} s "
+              f"without ({len(p)}): {b / a if a else float('nan'):.2f}x", flush=True)
 
 
 async def votes_run(args):
-    """``--votes``: the class without the class view, then with it and the lecturer."""
+    """``--votes``: the class without the class view and with it and the lecturer, ``--pairs``
+    times, the order alternating (plain first, then the class view first, ...) so that a
+    machine that slows down or speeds up during the benchmark weighs on both alike."""
     print(f"# {args.students} students on {VOTES_LESSON} at step {VOTES_STEP}, arriving within "
           f"{args.window:g} s, a move every {args.think} s for at least {args.duration:g} s; "
           f"with --class the lecturer runs two rounds of a vote on step {VOTES_STEP}, then a "
-          f"class experiment", flush=True)
-    plain = await votes_run_once(args, False)
-    with_class = await votes_run_once(args, True)
-    ratio = with_class["p95"] / plain["p95"] if plain["p95"] else float("nan")
-    print_stretches(plain, with_class)
-    lost = sum(max(0, r["sent"] - (r["counted"] or 0)) for r in with_class["rounds"])
-    lost += max(0, with_class["results_sent"] - with_class["points"])
+          f"class experiment; {args.pairs} pair{'s' if args.pairs > 1 else ''} of runs",
+          flush=True)
+    pairs, pooled, lost = [], {}, 0
+    for k in range(args.pairs):
+        runs = {}
+        for with_class in ((False, True) if k % 2 == 0 else (True, False)):
+            runs[with_class] = await votes_run_once(args, with_class)
+        plain, with_class = runs[False], runs[True]
+        ratio = with_class["p95"] / plain["p95"] if plain["p95"] else float("nan")
+        print(f"pair {k + 1}: p95 with / without the class view {ratio:.3f}", flush=True)
+        parts = stretches(plain, with_class)
+        print_stretches(parts)
+        parts.append(("every move", [m for _, m in plain["timed_moves"]],
+                      [m for _, m in with_class["timed_moves"]]))
+        for name, p, q in parts:
+            pooled.setdefault(name, ([], []))
+            pooled[name][0].extend(p)
+            pooled[name][1].extend(q)
+        lost += sum(max(0, r["sent"] - (r["counted"] or 0)) for r in with_class["rounds"])
+        lost += max(0, with_class["results_sent"] - with_class["points"])
+        del plain["timed_moves"], with_class["timed_moves"]
+        pairs.append({"plain": plain, "class": with_class, "p95_ratio": round(ratio, 3)})
+    every = pooled.pop("every move")
+    ratio = pct(every[1], 95) / pct(every[0], 95)
+    if args.pairs > 1:
+        print(f"all {args.pairs} pairs: p95 {pct(every[1], 95):.3f} s with the class view "
+              f"({len(every[1])} moves), {pct(every[0], 95):.3f} s without "
+              f"({len(every[0])})", flush=True)
+        print_stretches([(name, p, q) for name, (p, q) in pooled.items()])
     print(f"p95 with / without the class view: {ratio:.3f} (aim: at most 1.05); answers and "
           f"results sent but not counted: {lost}")
-    print("RESULT " + json.dumps({"students": args.students, "plain": plain,
-                                  "class": with_class, "p95_ratio": round(ratio, 3),
-                                  "not_counted": lost}))
+    print("RESULT " + json.dumps({"students": args.students, "pairs": pairs,
+                                  "p95_ratio": round(ratio, 3), "not_counted": lost}))
 
 
 def main(argv=None):
@@ -734,6 +763,10 @@ def main(argv=None):
                              "of a vote on the step and a class experiment; prints the answers "
                              "and results sent and counted, and the slider p95 with and "
                              "without the class view")
+    parser.add_argument("--pairs", type=int, default=1, metavar="N",
+                        help="with --votes: N pairs of runs, without and with the class view, "
+                             "in alternating order; the p95s are also given over every pair's "
+                             "moves (1..5)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the arrival times")
     parser.add_argument("--log", default="/tmp/bpttviz-bench-class-view.log",
                         help="where the servers' logs go (.plain and .class appended)")
@@ -767,12 +800,16 @@ def main(argv=None):
                      f"got {args.outage!r}")
     if args.delivery and args.server != "hall":
         parser.error("--delivery measures the lecture hall (--server hall)")
+    if args.pairs != 1 and not args.votes:
+        parser.error(f"--pairs applies to --votes only; got --pairs {args.pairs}")
     if args.votes:
         if args.delivery:
             parser.error("--votes and --delivery are two benchmarks: give one of them")
         if args.server != "hall":
             parser.error("--votes measures the lecture hall (--server hall); got --server "
                          f"{args.server}")
+        if not 1 <= args.pairs <= 5:
+            parser.error(f"--pairs must be in [1, 5]; got {args.pairs}")
         if args.lessons != parser.get_default("lessons"):
             parser.error(f"--votes runs {VOTES_LESSON} only; --lessons does not apply "
                          f"(got {args.lessons!r})")
