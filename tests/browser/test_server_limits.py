@@ -151,7 +151,11 @@ def test_changes_sent_too_fast_are_dropped_the_newest_kept_and_the_page_says_so(
     open_lesson(page, server, "03_truncated_bptt")
     assert page.inner_text(".bpttviz-rate-notice").strip() == ""
     before = drawn(page)
-    values = [11 + i % 30 for i in range(300)]          # k2 in [1, 50], ending at 40
+    # k2 in [1, 50], ending at 40. The gate counts changes as the server takes them: past the
+    # burst it drops only while the server takes them faster than its rate, for long enough.
+    # With 1,200 that holds while the server takes one in 15 ms or less (300 needed 10 ms: a
+    # busy machine, a test suite on every core, missed it).
+    values = [11 + i % 30 for i in range(1200)]
     page.evaluate(FLOOD, ["k2", values])
     page.wait_for_function("() => /changes? from this page (was|were) dropped/.test("
                            "document.querySelector('.bpttviz-rate-notice').innerText)")
