@@ -107,9 +107,11 @@ def serve(state_dir):
         return box["in process"]("POST", "/answer", headers, body, 10)[0]
 
     def stop():
-        box["uvicorn"].should_exit = True
-        asyncio.run_coroutine_threadsafe(asyncio.sleep(0), loop).result(5)
-        time.sleep(0.2)
+        async def uvicorn_done():
+            box["uvicorn"].should_exit = True
+            await asyncio.wait_for(box["task"], 5)
+
+        asyncio.run_coroutine_threadsafe(uvicorn_done(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5)
 
