@@ -332,13 +332,18 @@ def report_moves(recs, with_class, after_count, cpu):
     return moves, errors
 
 
+def server_args(args, with_class) -> list:
+    """``bpttviz serve``'s class view options for a run: each run with the class view starts
+    a class of its own (no answers, rounds or points of an earlier run kept)."""
+    return (["--class", "--class-token", TOKEN, "--state-dir",
+             tempfile.mkdtemp(dir=args.state_dir)] if with_class else [])
+
+
 async def one_run(args, with_class):
     from benchmarks.bench_classroom import cpu_seconds, serving
 
     run_args = argparse.Namespace(**vars(args))
-    # Each run with the class view starts a class of its own (no rounds or points kept).
-    run_args.server_args = (["--class", "--class-token", TOKEN, "--state-dir",
-                             tempfile.mkdtemp(dir=args.state_dir)] if with_class else [])
+    run_args.server_args = server_args(args, with_class)
     run_args.log = f"{args.log}.{'class' if with_class else 'plain'}"
     with serving(run_args) as (server, _):
         base = server.url
@@ -590,9 +595,7 @@ async def votes_run_once(args, with_class):
     from benchmarks.bench_classroom import cpu_seconds, serving
 
     run_args = argparse.Namespace(**vars(args))
-    # Each run with the class view starts a class of its own (no rounds or points kept).
-    run_args.server_args = (["--class", "--class-token", TOKEN, "--state-dir",
-                             tempfile.mkdtemp(dir=args.state_dir)] if with_class else [])
+    run_args.server_args = server_args(args, with_class)
     run_args.log = f"{args.log}.votes-{'class' if with_class else 'plain'}"
     run_args.all_lessons = [VOTES_LESSON]
     out = {}
