@@ -49,7 +49,8 @@ returns as many points as were sent (or after 60 s). Printed: per round the answ
 those the summary counts (``rounds``), the results sent and the points returned, and both
 runs' slider -> figures p95 and their ratio (the aim: within 5 %), and the same for three
 stretches of both runs: before the first round (the class arriving), from the first round to
-the experiment's end, and after. ``--pairs N`` runs N such pairs, in alternating order (plain
+the experiment's end, and after, each with the CPU-s per second the server and the simulated
+class (this process, on the same machine) spent in it. ``--pairs N`` runs N such pairs, in alternating order (plain
 first, then the class view first, ...), and gives the same figures over every pair's moves
 too: on a machine whose speed drifts (a shared host), one pair's ratio varies by more than
 the 5 % it measures.
@@ -612,6 +613,8 @@ async def votes_run_once(args, with_class):
                  for i in range(args.students)]
         watcher = (asyncio.create_task(lecturer(base, stop_watch, pool, seen))
                    if with_class else None)
+        samples = []
+        sampler = asyncio.create_task(sample_cpu(server.pid, t_start, stop, samples))
         script = (asyncio.create_task(peer_instruction(base, t_start, args, pool, recs, log))
                   if with_class else None)
         await asyncio.sleep(max(0.0, t_start + args.duration - time.monotonic()))
@@ -623,6 +626,7 @@ async def votes_run_once(args, with_class):
                 print(f"  the lecturer's script failed: {out['lecturer_error']}", flush=True)
         length = time.monotonic() - t_start
         stop.set()
+        await sampler
         _, pending = await asyncio.wait(tasks, timeout=STEP_TIMEOUT + 30)
         for t in pending:
             t.cancel()
@@ -651,30 +655,61 @@ async def votes_run_once(args, with_class):
                moves=len(moves), failures=len(errors), cpu=round(cpu, 1),
                seconds=round(length, 1))
     out["timed_moves"] = [m for r in recs for m in r["moves"]]
+    out["cpu_samples"] = samples
     return out
 
 
-def stretches(plain, with_class):
-    """Both runs' timed moves over the same stretches of the run with the class view: the class
-    arriving (until the lecturer's first round), the rounds and the experiment, and the rest:
-    ``[(name, plain latencies, latencies with the class view), ...]``."""
+async def sample_cpu(pid, t_start, stop, samples, every=1.0):
+    """Until ``stop``, every ``every`` s: ``(s since t_start, the server's CPU-s, this
+    process's CPU-s)``. The simulated class runs on the server's machine: a stretch where the
+    harness works harder takes CPU from the server too, and the stretches say both."""
+    from benchmarks.bench_classroom import cpu_seconds
+
+    while True:
+        samples.append((time.monotonic() - t_start, cpu_seconds(pid), time.process_time()))
+        if stop.is_set():
+            return
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
+
+
+def cpu_between(samples, start, end) -> tuple:
+    """``(server, harness)`` CPU-s per second between ``start`` and ``end`` (s into the run),
+    from the samples nearest those moments."""
+    if len(samples) < 2:
+        return float("nan"), float("nan")
+    a = min(samples, key=lambda x: abs(x[0] - start))
+    b = min(samples, key=lambda x: abs(x[0] - end))
+    if b[0] <= a[0]:
+        return float("nan"), float("nan")
+    return (b[1] - a[1]) / (b[0] - a[0]), (b[2] - a[2]) / (b[0] - a[0])
+
+
+def stretch_bounds(with_class) -> list:
+    """``[(name, start, end), ...]`` in s into a run: the class arriving (until the lecturer's
+    first round), the rounds and the experiment, and the rest, as the run with the class view
+    had them; [] without its phases."""
     if not with_class.get("phases"):
         return []
     start = with_class["phases"][0]["asked_at_s"]
     end = with_class["phases"][-1]["ended_at_s"]
-    names = ("before the first round", "during the rounds and the experiment", "after them")
-
-    def parts(run):
-        moves = run["timed_moves"]
-        return ([lat for at, lat in moves if at < start],
-                [lat for at, lat in moves if start <= at < end],
-                [lat for at, lat in moves if at >= end])
-
-    return list(zip(names, parts(plain), parts(with_class)))
+    return [("before the first round", 0.0, start),
+            ("during the rounds and the experiment", start, end),
+            ("after them", end, float("inf"))]
 
 
-def print_stretches(parts):
-    """Print the p95 of each stretch (:func:`stretches`) with and without the class view."""
+def stretches(plain, with_class):
+    """Both runs' timed moves over the stretches of :func:`stretch_bounds`:
+    ``[(name, plain latencies, latencies with the class view), ...]``."""
+    return [(name, [lat for at, lat in plain["timed_moves"] if lo <= at < hi],
+             [lat for at, lat in with_class["timed_moves"] if lo <= at < hi])
+            for name, lo, hi in stretch_bounds(with_class)]
+
+
+def print_stretches(parts, cpu=None):
+    """Print the p95 of each stretch (:func:`stretches`) with and without the class view, and
+    with ``cpu`` (``{name: ((server, harness) without, (server, harness) with)}``, CPU-s per
+    s) what the server and the harness spent in it."""
     for name, p, q in parts:
         if not (p and q):
             print(f"  {name}: no moves in one of the runs", flush=True)
@@ -682,6 +717,17 @@ def print_stretches(parts):
         a, b = pct(p, 95), pct(q, 95)
         print(f"  {name}: p95 {b:.3f} s with the class view ({len(q)} moves), {a:.3f} s "
               f"without ({len(p)}): {b / a if a else float('nan'):.2f}x", flush=True)
+        if cpu and name in cpu:
+            (sp, hp), (sc, hc) = cpu[name]
+            print(f"    CPU-s per s: server {sc:.2f} with, {sp:.2f} without; the simulated "
+                  f"class {hc:.2f} with, {hp:.2f} without", flush=True)
+
+
+def stretch_cpu(plain, with_class) -> dict:
+    """What :func:`print_stretches` takes as ``cpu`` for one pair of runs."""
+    return {name: tuple(cpu_between(run["cpu_samples"], lo, min(hi, run["seconds"]))
+                        for run in (plain, with_class))
+            for name, lo, hi in stretch_bounds(with_class)}
 
 
 async def votes_run(args):
@@ -702,7 +748,7 @@ async def votes_run(args):
         ratio = with_class["p95"] / plain["p95"] if plain["p95"] else float("nan")
         print(f"pair {k + 1}: p95 with / without the class view {ratio:.3f}", flush=True)
         parts = stretches(plain, with_class)
-        print_stretches(parts)
+        print_stretches(parts, stretch_cpu(plain, with_class))
         parts.append(("every move", [m for _, m in plain["timed_moves"]],
                       [m for _, m in with_class["timed_moves"]]))
         for name, p, q in parts:
@@ -711,7 +757,8 @@ async def votes_run(args):
             pooled[name][1].extend(q)
         lost += sum(max(0, r["sent"] - (r["counted"] or 0)) for r in with_class["rounds"])
         lost += max(0, with_class["results_sent"] - with_class["points"])
-        del plain["timed_moves"], with_class["timed_moves"]
+        for run in (plain, with_class):
+            del run["timed_moves"], run["cpu_samples"]
         pairs.append({"plain": plain, "class": with_class, "p95_ratio": round(ratio, 3)})
     every = pooled.pop("every move")
     ratio = pct(every[1], 95) / pct(every[0], 95)
