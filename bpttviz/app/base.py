@@ -343,7 +343,8 @@ class LessonApp:
         if self.training is not None:
             side.append(self.training.widget)
         # The class's parts (a pause, Send my result; the guided steps) after the buttons.
-        side += [w for w in (self.class_teaching.widget, self.steps.widget) if w is not None]
+        side += self.class_teaching.widgets
+        side += [self.steps.widget] if self.steps.widget is not None else []
         side += [self.teacher.notice, self.projector_toggle, *self.messages.children, self.link,
                  self.teacher.panel, self.page_style]
         self.figure_area = self.figure_panel.grid()     # the figures beside the controls

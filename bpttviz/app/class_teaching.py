@@ -50,29 +50,30 @@ class ClassTeaching:
     ----------
     paused, experiment : bool
         What the class view said last.
-    widget : ipywidgets.VBox or None
-        The pause notice and the Send my result button; None without the class view.
+    widgets : list of ipywidgets.Widget
+        The pause notice, the Send my result button (shown while an experiment runs) and what
+        became of the result sent; empty without the class view.
     """
 
     def __init__(self, classroom, controls, point, attempt):
         self.classroom, self.controls = classroom, controls
         self.point, self.attempt = point, attempt
         self.paused = self.experiment = False
-        self.widget = None
+        self.widgets = []
         self._also = {}                 # {widget: [disabled when paused, disabled after]}
         if not classroom.active:
             return
-        self.notice = classed(widgets.HTML, "bpttviz-paused")
+        # Every page of a class has these, mostly empty or hidden: as few models as they
+        # can be (the notices share a look; the button hides itself, no box around it).
+        self.notice = classroom.notices("bpttviz-paused")
         self.send_button = classed(widgets.Button, "bpttviz-send-result",
                                    description="Send my result", icon="paper-plane",
                                    tooltip="Send your settings and result to the class's plot",
-                                   button_style="info", layout=widgets.Layout(width="auto"))
+                                   button_style="info",
+                                   layout=widgets.Layout(width="auto", display="none"))
         self.send_button.on_click(lambda _: attempt(self.send, "send your result"))
-        self.sent = classed(widgets.HTML, "bpttviz-send-result-status")
-        self.experiment_box = widgets.VBox([self.send_button, self.sent],
-                                           layout=widgets.Layout(display="none"))
-        self.widget = classed(widgets.VBox, "bpttviz-class-teaching",
-                              children=[self.notice, self.experiment_box])
+        self.sent = classroom.notices("bpttviz-send-result-status")
+        self.widgets = [self.notice, self.send_button, self.sent]
         classroom.listeners.append(self.heard)
 
     def heard(self, state):
@@ -83,7 +84,7 @@ class ClassTeaching:
         experiment = bool(state.get("experiment"))
         if experiment != self.experiment:
             self.experiment = experiment
-            self.experiment_box.layout.display = None if experiment else "none"
+            self.send_button.layout.display = None if experiment else "none"
             if not experiment:
                 self.sent.value = ""
 

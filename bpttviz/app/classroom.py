@@ -43,7 +43,7 @@ import ipywidgets as widgets
 from ..class_protocol import (ANSWER_ID, ANSWER_PATH, HOLD_S, KERNEL_SCHEME, RETRY_STATUSES,
                               SECRET_ENV, STATE_PATH, URL_ENV, in_process)
 from ..upstream.ipywidgets_classes import classed
-from .notices import notice_html
+from .notices import NoticeWidgets, notice_html
 
 __all__ = ["ClassLink", "URL_ENV", "SECRET_ENV", "RETRY_S", "ANSWER_RETRY_S",
            "ANSWER_RETRY_MAX_S", "WAITING"]
@@ -135,7 +135,7 @@ class ClassLink:
         self._count = threading.Lock()
         self._refusal = None          # (text, level) of the last answer refused as wrong
         self.delivered = 0
-        self.delivery = None
+        self.delivery = self.notices = None
         self._thread = None
         self._loop = None
         #: The last state heard from the class view.
@@ -146,7 +146,10 @@ class ClassLink:
                               description="Follow the lecturer", indent=False,
                               tooltip="Go to the step the lecturer brings the class to")
         self.follow.observe(self._follow_changed, names="value")
-        self.delivery = classed(widgets.HTML, "bpttviz-class-delivery")
+        #: The page's class notices (this delivery one, the pause, a result sent) share a
+        #: Layout and a style (:class:`~.notices.NoticeWidgets`).
+        self.notices = NoticeWidgets()
+        self.delivery = self.notices("bpttviz-class-delivery")
 
     def _mark(self):
         """Say on the switch what this kernel made of it and heard, as classes a test can wait

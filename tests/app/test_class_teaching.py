@@ -143,13 +143,13 @@ def test_send_my_result_shows_while_an_experiment_runs_and_sends_the_pages_point
     app = VanishingApp(query="")
     app.apply_query("scale=1.4", page_url=f"http://127.0.0.1:8866{PAGE}")
     teaching = app.class_teaching
-    assert teaching.experiment_box.layout.display == "none"
+    assert teaching.send_button.layout.display == "none"
     assert "bpttviz-send-result" in teaching.send_button._dom_classes
     with pytest.raises(ValueError, match="No class experiment"):
         teaching.send()
     experiment(base, True)
-    until(lambda: teaching.experiment_box.layout.display is None,
-          "teaching.experiment_box.layout.display is None")
+    until(lambda: teaching.send_button.layout.display is None,
+          "teaching.send_button.layout.display is None")
     teaching.send()
     until(lambda: "Sent" in teaching.sent.value, "'Sent' in teaching.sent.value")
     got = request(f"{base}/api/experiment?lesson={LESSON}", auth=LECTURER)[1]
@@ -160,8 +160,8 @@ def test_send_my_result_shows_while_an_experiment_runs_and_sends_the_pages_point
                            "grad_norm_at_largest_lag": float(app.result.lag_median[-1])}
     assert p["link"].startswith(f"http://127.0.0.1:8866{PAGE}?") and "scale=1.4" in p["link"]
     experiment(base, False)
-    until(lambda: teaching.experiment_box.layout.display == "none",
-          "teaching.experiment_box.layout.display == 'none'")
+    until(lambda: teaching.send_button.layout.display == "none",
+          "teaching.send_button.layout.display == 'none'")
     app.steps.classroom.close()
 
 
@@ -169,5 +169,5 @@ def test_without_the_class_view_no_pause_or_experiment_is_built(monkeypatch):
     monkeypatch.delenv(URL_ENV, raising=False)
     monkeypatch.delenv(SECRET_ENV, raising=False)
     app = VanishingApp(query="")
-    assert app.class_teaching.widget is None
+    assert app.class_teaching.widgets == []
     assert "bpttviz-send-result" not in str(app.widget)
