@@ -31,8 +31,9 @@ ANSWERS_PER_S = 10
 #: A page counts as open this many seconds after its kernel last asked for the class's state.
 OPEN_S = 5.0
 #: A change wakes the requests held over this many seconds per request held, at most the
-#: second (60 pages: within 0.6 s; a page hears a round opened well before its student reads it).
-SPREAD_PER_PAGE_S, SPREAD_MAX_S = 0.01, 2.0
+#: second (60 pages: within 1.8 s; a page hears a round opened before its student has read it,
+#: and the other students' sliders are held up by fewer pages at a time).
+SPREAD_PER_PAGE_S, SPREAD_MAX_S = 0.03, 2.0
 #: A file whose presence makes the kernel routes answer 503 (benchmarks of an outage only).
 OUTAGE_ENV = "BPTTVIZ_CLASS_OUTAGE_FILE"
 
