@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 from ...lessons import contents
-from ...upstream.solara_server import live_pages
+from ...upstream.solara_server import live_pages, queue_sends
 from .narrative import markdown_html, narrative
 
 __all__ = ["make_app", "Precompressed", "ClassFull", "landing_html", "STATIC_PREFIXES"]
@@ -179,6 +179,9 @@ def make_app(folder: Path, max_pages: int | None = None, class_view=None, on_sta
 
     import solara.server.starlette as solara_web
 
+    # A page's messages are written by the server's loop in order, its thread not waiting
+    # for each (:func:`~bpttviz.upstream.solara_server.queue_sends`).
+    queue_sends()
     page = landing_html(folder)
 
     async def landing(request):
