@@ -18,7 +18,7 @@ import uuid
 import pytest
 from page_in_browser import VERSION_LOG, VIEWPORT
 
-from bpttviz.serve import free_port, running
+from bpttviz.serve import free_ports, running
 
 USERS = ("ada", "alan", "grace")
 HUB_START_TIMEOUT = 90        # seconds for the hub and its proxy to answer
@@ -65,7 +65,7 @@ def hub_running(tmp, hub_config_args, more_config=None):
     if chp is None:
         pytest.skip("needs JupyterHub's proxy from the npm registry: "
                     "npm install -g configurable-http-proxy")
-    port, hub_port, api_port = free_port(), free_port(), free_port()
+    port, hub_port, api_port = free_ports(3)   # three different ones
     token = uuid.uuid4().hex
     config = tmp / "jupyterhub_config.py"
     subprocess.run([sys.executable, "-m", "bpttviz.cli", "hub-config", "--try-locally",

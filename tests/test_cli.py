@@ -67,6 +67,14 @@ def test_a_free_port_has_no_problem():
     assert port_problem("127.0.0.1", port) is None
 
 
+def test_ports_chosen_together_are_different_and_free():
+    from bpttviz.serve import free_ports
+
+    ports = free_ports(30)
+    assert len(set(ports)) == 30
+    assert all(port_problem("127.0.0.1", p) is None for p in ports)
+
+
 def test_an_unresolvable_host_is_said():
     assert "cannot be resolved" in port_problem("no-such-host.invalid", 8866)
 

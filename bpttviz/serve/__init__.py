@@ -20,7 +20,7 @@ Nothing here imports Voila or Solara until a server starts.
 from .hall.capacity import (PAGE_MB, SERVER_MB, available_memory_mb, capacity_note, class_size,
                             default_max_students, parse_lessons)
 from .notebooks import LANDING, copy_lessons, lesson_names, lessons_dir, page_names
-from .process import Server, ServerFailed, free_port, running, served
+from .process import Server, ServerFailed, free_port, free_ports, running, served
 from .server import launch_voila, port_problem, serve_lessons
 from .settings import (CULL_IDLE_TIMEOUT, CULL_INTERVAL, EXECUTOR_TIMEOUTS, TEMPLATE,
                        UNUSED_EXTENSIONS, template_root, voila_argv, voila_config,
@@ -36,5 +36,5 @@ __all__ = [
     "default_max_students", "PAGE_MB", "SERVER_MB",
     "port_problem", "serve_lessons", "launch_voila",
     "build_decks", "slides_argv", "slides_config", "serve_slides",
-    "served", "running", "free_port", "Server", "ServerFailed",
+    "served", "running", "free_port", "free_ports", "Server", "ServerFailed",
 ]

@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Server", "ServerFailed", "free_port", "running", "served"]
+__all__ = ["Server", "ServerFailed", "free_port", "free_ports", "running", "served"]
 
 #: What a Voila request leaves in a kernel's environment: a server started from such a
 #: process must not hand it on to the lessons it serves.
@@ -43,9 +43,19 @@ class Server:
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port of ``host`` that is free now (the system's choice)."""
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    return free_ports(1, host)[0]
+
+
+def free_ports(n: int, host: str = "127.0.0.1") -> list:
+    """``n`` different TCP ports of ``host``, free now: each is held until all are chosen (one
+    at a time, the system may give the same port twice)."""
+    with contextlib.ExitStack() as held:
+        ports = []
+        for _ in range(n):
+            s = held.enter_context(socket.socket())
+            s.bind((host, 0))
+            ports.append(s.getsockname()[1])
+        return ports
 
 
 @contextlib.contextmanager
