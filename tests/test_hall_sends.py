@@ -22,10 +22,11 @@ def loop():
 
 
 class Socket:
-    """A websocket that writes once ``opened`` is set, or raises as a closed one does."""
+    """A websocket that writes once ``opened`` is set, or raises as a closed one does (or
+    ``fails``, as one that breaks)."""
 
     def __init__(self, loop):
-        self.written, self.closed = [], False
+        self.written, self.closed, self.fails = [], False, None
         self.opened = asyncio.run_coroutine_threadsafe(self._event(), loop).result()
 
     @staticmethod
@@ -36,6 +37,8 @@ class Socket:
         await self.opened.wait()
         if self.closed:
             raise starlette.websockets.WebSocketDisconnect(1001)
+        if self.fails is not None:
+            raise self.fails
         self.written.append(data)
 
     send_text = send_bytes = _write
@@ -72,12 +75,16 @@ def test_a_pages_messages_are_written_in_order_without_its_thread_waiting(loop):
     assert socket.written == sent
 
 
-def test_a_closed_websocket_is_said_at_the_pages_next_message(loop):
+@pytest.mark.parametrize("how", ["closed", "broken"])
+def test_a_closed_websocket_is_said_at_the_pages_next_message(loop, how):
     from solara.server.websocket import WebSocketDisconnect
 
     queue_sends()
     socket = Socket(loop)
-    socket.closed = True
+    if how == "closed":
+        socket.closed = True
+    else:
+        socket.fails = ValueError("not a websocket any more")
     ws = wrapper(loop, socket)
     ws.send("first")                       # queued: its failure is not known yet
     loop.call_soon_threadsafe(socket.opened.set)

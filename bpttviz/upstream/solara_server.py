@@ -17,6 +17,7 @@ one task of the event loop, the page's thread going on at once.
 from __future__ import annotations
 
 import collections
+import logging
 import threading
 
 PRIVATE_NAMES = (
@@ -75,9 +76,12 @@ def queue_sends():
                 await (ws._send_bytes_exc(data) if isinstance(data, bytes)
                        else ws._send_text_exc(data))
         except WebSocketDisconnect:
-            with box.lock:
-                box.closed, box.writing = True, False
-                box.queue.clear()
+            pass
+        except Exception:           # said, and the socket given up, as Solara's send does
+            logging.getLogger(__name__).exception("A page's message could not be sent")
+        with box.lock:
+            box.closed, box.writing = True, False
+            box.queue.clear()
 
     def start(ws, box):
         task = ws.event_loop.create_task(write(ws, box))
