@@ -50,10 +50,10 @@ those the summary counts (``rounds``), the results sent and the points returned,
 runs' slider -> figures p95 and their ratio (the aim: within 5 %), and the same for three
 stretches of both runs: before the first round (the class arriving), from the first round to
 the experiment's end, and after, each with the CPU-s per second the server and the simulated
-class (this process, on the same machine) spent in it. ``--pairs N`` runs N such pairs, in alternating order (plain
-first, then the class view first, ...), and gives the same figures over every pair's moves
-too: on a machine whose speed drifts (a shared host), one pair's ratio varies by more than
-the 5 % it measures.
+class (this process, on the same machine) spent in it. ``--pairs N`` runs N such pairs, in
+alternating order (plain first, then the class view first, ...), and gives the same figures
+over every pair's moves too: on a machine whose speed drifts (a shared host), one pair's
+ratio varies by more than the 5 % it measures.
 
 Usage::
 
